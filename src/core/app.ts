@@ -1,0 +1,170 @@
+/**
+ * The App: database handles, settings, the collection cache and the hook bus.
+ * It knows nothing of HTTP, the CLI or QuickJS; those drive it from outside.
+ */
+import type { Database } from "bun:sqlite";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Hook, HookEvent } from "../tools/hook.ts";
+import { Mutex, openDatabase } from "./db.ts";
+import { runSystemMigrations } from "./migrations_runner.ts";
+import { Collection } from "./collection.ts";
+import { Settings, loadSettings, saveSettings } from "./settings.ts";
+
+export interface AppConfig {
+  /** The pb_data directory. */
+  dataDir: string;
+  /** Echo SQL and log everything to the console. */
+  isDev?: boolean;
+  /** The 32-character settings encryption key (the value of the `--encryptionEnv` variable), if any. */
+  encryptionKey?: string;
+  /** Seconds a SELECT may run before it is interrupted (`--queryTimeout`). */
+  queryTimeout?: number;
+}
+
+export class BootstrapEvent extends HookEvent {
+  constructor(readonly app: App) {
+    super();
+  }
+}
+
+export class TerminateEvent extends HookEvent {
+  constructor(
+    readonly app: App,
+    readonly isRestart = false,
+  ) {
+    super();
+  }
+}
+
+/** Which app's transaction the current async context runs in. */
+const txContext = new AsyncLocalStorage<App>();
+
+export class App {
+  readonly dataDir: string;
+  readonly isDev: boolean;
+  readonly encryptionKey: string;
+  readonly queryTimeout: number;
+
+  private _db: Database | null = null;
+  private _auxDb: Database | null = null;
+  private _settings: Settings | null = null;
+  private collectionsById = new Map<string, Collection>();
+  private collectionsByName = new Map<string, Collection>();
+
+  /** Serializes every write transaction on data.db (see Mutex). */
+  readonly writeLock = new Mutex();
+  /** Serializes writes on auxiliary.db. */
+  readonly auxWriteLock = new Mutex();
+
+  readonly onBootstrap = new Hook<BootstrapEvent>();
+  readonly onTerminate = new Hook<TerminateEvent>();
+
+  constructor(config: AppConfig) {
+    this.dataDir = config.dataDir;
+    this.isDev = config.isDev ?? false;
+    this.encryptionKey = config.encryptionKey ?? "";
+    this.queryTimeout = config.queryTimeout ?? 30;
+  }
+
+  get db(): Database {
+    if (!this._db) throw new Error("the app is not bootstrapped");
+    return this._db;
+  }
+
+  get auxDb(): Database {
+    if (!this._auxDb) throw new Error("the app is not bootstrapped");
+    return this._auxDb;
+  }
+
+  get isBootstrapped(): boolean {
+    return this._db !== null;
+  }
+
+  /** Opens the databases, runs system migrations, loads collections and settings. */
+  async bootstrap(): Promise<void> {
+    await this.onBootstrap.trigger(new BootstrapEvent(this), async () => {
+      this.close();
+      mkdirSync(this.dataDir, { recursive: true });
+      this._db = openDatabase(join(this.dataDir, "data.db"));
+      this._auxDb = openDatabase(join(this.dataDir, "auxiliary.db"));
+      await runSystemMigrations(this);
+      this.reloadCollections();
+      this._settings = await loadSettings(this);
+      rmSync(join(this.dataDir, ".pb_temp_to_delete"), { recursive: true, force: true });
+    });
+  }
+
+  /** Fires onTerminate, then closes the databases. */
+  async terminate(isRestart = false): Promise<void> {
+    await this.onTerminate.trigger(new TerminateEvent(this, isRestart), () => this.close());
+  }
+
+  /** Closes the database handles (a WAL checkpoint happens on the last close). */
+  close(): void {
+    this._db?.close();
+    this._auxDb?.close();
+    this._db = null;
+    this._auxDb = null;
+  }
+
+  /** The current settings (a live object; call `saveSettings` after changing it). */
+  settings(): Settings {
+    if (!this._settings) throw new Error("the app is not bootstrapped");
+    return this._settings;
+  }
+
+  async saveSettings(settings: Settings): Promise<void> {
+    await saveSettings(this, settings);
+    this._settings = settings;
+  }
+
+  /** Reloads the collection cache from `_collections`. */
+  reloadCollections(): void {
+    this.collectionsById.clear();
+    this.collectionsByName.clear();
+    const rows = this.db.query("SELECT * FROM `_collections` ORDER BY `created` ASC").all() as Record<string, unknown>[];
+    for (const row of rows) {
+      const c = Collection.fromRow(row);
+      this.collectionsById.set(c.id, c);
+      this.collectionsByName.set(c.name.toLowerCase(), c);
+    }
+  }
+
+  /** A cached collection by id or (case-insensitive) name. */
+  findCollection(nameOrId: string): Collection | null {
+    return this.collectionsById.get(nameOrId) ?? this.collectionsByName.get(nameOrId.toLowerCase()) ?? null;
+  }
+
+  /** All cached collections, oldest first. */
+  collections(): Collection[] {
+    return [...this.collectionsById.values()];
+  }
+
+  /**
+   * Runs `fn` in a data.db transaction that holds the write lock across awaits,
+   * so no other request's statements land inside it. Nested calls join the outer transaction.
+   */
+  async runInTransaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (txContext.getStore() === this) return fn();
+    return this.writeLock.run(() =>
+      txContext.run(this, async () => {
+        this.db.run("BEGIN IMMEDIATE");
+        try {
+          const out = await fn();
+          this.db.run("COMMIT");
+          return out;
+        } catch (err) {
+          if (this.db.inTransaction) this.db.run("ROLLBACK");
+          throw err;
+        }
+      }),
+    );
+  }
+
+  /** True when the caller runs inside this app's open transaction. */
+  get inTransaction(): boolean {
+    return txContext.getStore() === this;
+  }
+}
