@@ -10,7 +10,7 @@ import { Hook, HookEvent } from "../tools/hook.ts";
 import { Mutex, openDatabase } from "./db.ts";
 import { runSystemMigrations } from "./migrations_runner.ts";
 import { Collection } from "./collection.ts";
-import { Settings, loadSettings, saveSettings } from "./settings.ts";
+import { type Settings, loadSettings, saveSettings } from "./settings.ts";
 
 export interface AppConfig {
   /** The pb_data directory. */
@@ -41,6 +41,19 @@ export class TerminateEvent extends HookEvent {
 /** Which app's transaction the current async context runs in. */
 const txContext = new AsyncLocalStorage<App>();
 
+/**
+ * Fired once the router is built and before the server listens; JS `routerAdd` binds routes here.
+ * `router` is the API layer's Router (typed loosely so core does not depend on it).
+ */
+export class ServeEvent<R = unknown> extends HookEvent {
+  constructor(
+    readonly app: App,
+    readonly router: R,
+  ) {
+    super();
+  }
+}
+
 export class App {
   readonly dataDir: string;
   readonly isDev: boolean;
@@ -60,6 +73,7 @@ export class App {
 
   readonly onBootstrap = new Hook<BootstrapEvent>();
   readonly onTerminate = new Hook<TerminateEvent>();
+  readonly onServe = new Hook<ServeEvent>();
 
   constructor(config: AppConfig) {
     this.dataDir = config.dataDir;

@@ -17,7 +17,7 @@ export class ApiError extends Error {
   readonly status: number;
   readonly data: ErrorData;
   /** Kept for logs; never sent to clients. */
-  readonly cause?: unknown;
+  override readonly cause?: unknown;
 
   constructor(status: number, message: string, data?: ErrorData, cause?: unknown) {
     super(sentenize(message || defaultMessage(status)));

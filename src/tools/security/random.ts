@@ -1,5 +1,5 @@
 /** Random strings, as upstream's tools/security generates them. */
-import { createCipheriv, createDecipheriv, randomBytes, randomInt } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes, randomInt, type CipherGCM, type DecipherGCM } from "node:crypto";
 
 export const DEFAULT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -24,7 +24,7 @@ export function pseudorandomString(length: number, alphabet = DEFAULT_ALPHABET):
 export function encrypt(data: Uint8Array | string, key: string): string {
   const keyBytes = Buffer.from(key);
   const nonce = randomBytes(12);
-  const cipher = createCipheriv(`aes-${keyBytes.length * 8}-gcm`, keyBytes, nonce);
+  const cipher = createCipheriv(`aes-${keyBytes.length * 8}-gcm`, keyBytes, nonce) as CipherGCM;
   const body = Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]);
   return Buffer.concat([nonce, body]).toString("base64");
 }
@@ -37,7 +37,7 @@ export function decrypt(cipherText: string, key: string): Buffer {
   const nonce = raw.subarray(0, 12);
   const tag = raw.subarray(raw.length - 16);
   const body = raw.subarray(12, raw.length - 16);
-  const decipher = createDecipheriv(`aes-${keyBytes.length * 8}-gcm`, keyBytes, nonce);
+  const decipher = createDecipheriv(`aes-${keyBytes.length * 8}-gcm`, keyBytes, nonce) as DecipherGCM;
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(body), decipher.final()]);
 }

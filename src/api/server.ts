@@ -1,0 +1,90 @@
+/**
+ * Builds the HTTP server: upstream's default middlewares, the API routes, pb_public, and a graceful stop.
+ */
+import type { App } from "../core/app.ts";
+import { ServeEvent } from "../core/app.ts";
+import { notFound } from "../core/errors.ts";
+import { bindHealthApi } from "./health.ts";
+import { bodyLimit } from "./middlewares/body_limit.ts";
+import { cors } from "./middlewares/cors.ts";
+import { loadAuthToken } from "./middlewares/load_auth_token.ts";
+import { resolveRealIP } from "./middlewares/real_ip.ts";
+import { securityHeaders } from "./middlewares/security_headers.ts";
+import { superuserIPsWhitelist } from "./middlewares/superuser_ips.ts";
+import { bindRecordAuthApi } from "./record_auth.ts";
+import { Router } from "./router.ts";
+import { staticHandler } from "./static.ts";
+
+export interface ServeOptions {
+  /** `host:port` to listen on (`--http`). */
+  http: string;
+  /** CORS allowed origins (`--origins`). */
+  origins?: string[];
+  /** Folder served at `/{path...}` (`--publicDir`); skipped when empty. */
+  publicDir?: string;
+  /** Serve `index.html` for missing static paths (`--indexFallback`). */
+  indexFallback?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  hostname: string;
+  /** Stops accepting connections, lets in-flight requests finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+/** Builds the router with every API route and default middleware (without listening). */
+export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Router {
+  const router = new Router();
+  router.use(cors({ allowOrigins: opts.origins }));
+  router.use(loadAuthToken());
+  router.use(superuserIPsWhitelist());
+  router.use(securityHeaders());
+  router.use(bodyLimit());
+  bindHealthApi(router, { activeBackup: () => false });
+  bindRecordAuthApi(router);
+  return router;
+}
+
+/** Fires onServe, compiles the routes and starts listening. */
+export async function startServer(app: App, opts: ServeOptions): Promise<RunningServer> {
+  const router = buildRouter(app, opts);
+  const { hostname, port } = parseAddress(opts.http);
+
+  type BunServer = { stop(force?: boolean): Promise<void> | void; port: number; hostname: string };
+  let server = null as BunServer | null;
+  await app.onServe.trigger(new ServeEvent(app, router), () => {
+    if (opts.publicDir && !router.hasCatchAllGet()) {
+      router.get("/{path...}", staticHandler(opts.publicDir, opts.indexFallback ?? true));
+    }
+    const ipOf = (req: Request, srv: unknown) => {
+      const peer = (srv as { requestIP?(r: Request): { address: string } | null } | undefined)?.requestIP?.(req)?.address ?? "";
+      return resolveRealIP(req, peer, app.settings().trustedProxy);
+    };
+    const elysia = router.compile(app, () => { throw notFound(); }, ipOf);
+    elysia.listen({ hostname, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+    server = elysia.server as unknown as BunServer;
+  });
+  if (!server) throw new Error("the server did not start (an onServe hook did not call e.next())");
+  const s: BunServer = server;
+  const shownHost = hostname === "" || hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
+  return {
+    url: `http://${shownHost}:${s.port}`,
+    port: s.port,
+    hostname,
+    stop: async () => {
+      await s.stop(false);
+    },
+  };
+}
+
+/** `127.0.0.1:8090`, `:8090`, `[::1]:8090` → hostname and port (0 picks a free port). */
+export function parseAddress(addr: string): { hostname: string; port: number } {
+  const m = /^(?:\[([^\]]*)\]|([^:]*))(?::(\d+))?$/.exec(addr.trim());
+  if (!m) throw new Error(`invalid listen address "${addr}"`);
+  const hostname = m[1] ?? m[2] ?? "";
+  const port = m[3] === undefined ? 80 : Number(m[3]);
+  if (port > 65535) throw new Error(`invalid port in "${addr}"`);
+  return { hostname: hostname || "0.0.0.0", port };
+}

@@ -1,0 +1,149 @@
+/**
+ * The command line, shaped like upstream's cobra root: global flags on every command,
+ * `serve`, `superuser` and `migrate`, `--help` and `--version`.
+ * Unlike upstream v0.39, a failed command exits 1 (upstream prints the error and exits 0).
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { App } from "../core/app.ts";
+import { FlagError, flagUsages, parseFlags, type FlagSpec, type FlagValues } from "./flags.ts";
+import { color } from "./output.ts";
+import { serveCommand, SERVE_FLAGS } from "./serve.ts";
+import { superuserCommand, SUPERUSER_HELP } from "./superuser.ts";
+
+export const VERSION = "0.1.0";
+/** The upstream release whose data, API and hooks we follow. */
+export const UPSTREAM_VERSION = "0.39.11";
+
+/** Flags every command accepts (upstream's persistent flags). */
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: "dir", type: "string", default: "", usage: "the PocketBase data directory (default \"<exe dir>/pb_data\")" },
+  { name: "encryptionEnv", type: "string", default: "", usage: "the env variable whose value of 32 characters will be used \nas encryption key for the app settings (default none)" },
+  { name: "dev", type: "bool", default: false, usage: "enable dev mode, aka. printing logs and sql statements to the console" },
+  { name: "queryTimeout", type: "int", default: 30, usage: "the default SELECT queries timeout in seconds" },
+  { name: "hooksDir", type: "string", default: "", usage: "the directory with the JS app hooks (not yet active: JS hooks land in a later release)" },
+  { name: "hooksWatch", type: "bool", default: true, usage: "auto restart the app on pb_hooks file change (not yet active)" },
+  { name: "hooksPool", type: "int", default: 15, usage: "the total prewarm goja.Runtime instances for the JS app hooks execution (not yet active)" },
+  { name: "migrationsDir", type: "string", default: "", usage: "the directory with the user defined migrations (not yet active: JS migrations land in a later release)" },
+  { name: "automigrate", type: "bool", default: true, usage: "enable/disable auto migrations (not yet active)" },
+  { name: "publicDir", type: "string", default: "", usage: "the directory to serve static files (default \"<exe dir>/pb_public\")" },
+  { name: "indexFallback", type: "bool", default: true, usage: "fallback the request to index.html on missing static path, e.g. when pretty urls are used with SPA" },
+  { name: "help", short: "h", type: "bool", default: false, usage: "help for the command" },
+  { name: "version", short: "v", type: "bool", default: false, usage: "version for the command" },
+];
+
+export interface CliEnv {
+  /** The executable's name as invoked (argv[0]); its folder holds pb_data and pb_public by default. */
+  argv0: string;
+  /** Environment variables (read only here and passed inward as values). */
+  env: { [k: string]: string | undefined };
+  stdout?: (s: string) => void;
+  stderr?: (s: string) => void;
+}
+
+/** Settings every command derives from the global flags. */
+export interface GlobalConfig {
+  dataDir: string;
+  publicDir: string;
+  hooksDir: string;
+  migrationsDir: string;
+  flags: FlagValues;
+}
+
+const COMMANDS: { [name: string]: string } = {
+  serve: "Starts the web server (default to 127.0.0.1:8090 if no domain is specified)",
+  superuser: "Manage superusers",
+};
+
+/** Runs the CLI and returns the process exit code. */
+export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
+  const out = cliEnv.stdout ?? ((s: string) => process.stdout.write(s));
+  const err = cliEnv.stderr ?? ((s: string) => process.stderr.write(s));
+  const name = basename(cliEnv.argv0) || "pb";
+  const [command, ...rest] = argv[0] && !argv[0].startsWith("-") ? argv : ["", ...argv];
+
+  const specs = command === "serve" ? [...SERVE_FLAGS, ...GLOBAL_FLAGS] : GLOBAL_FLAGS;
+  let parsed;
+  try {
+    parsed = parseFlags(rest, specs);
+  } catch (e) {
+    if (e instanceof FlagError) {
+      err(color.red(`Error: ${e.message}`) + "\n" + `Run '${name} ${command ? command + " " : ""}--help' for usage.\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const { flags, args } = parsed;
+
+  if (flags.version) {
+    out(`${name} version ${VERSION} (PocketBase v${UPSTREAM_VERSION} compatible)\n`);
+    return 0;
+  }
+  if (flags.help || command === "" || command === "help") {
+    out(helpText(name, command === "help" ? (args[0] ?? "") : command));
+    return 0;
+  }
+  if (!(command in COMMANDS)) {
+    err(color.red(`Error: unknown command "${command}" for "${name}"`) + `\nRun '${name} --help' for usage.\n`);
+    return 1;
+  }
+
+  const cfg = globalConfig(flags, cliEnv);
+  let encryptionKey = "";
+  if (flags.encryptionEnv) encryptionKey = cliEnv.env[String(flags.encryptionEnv)] ?? "";
+  if (encryptionKey && encryptionKey.length !== 32) {
+    err(color.red(`Error: the ${flags.encryptionEnv} encryption key must be exactly 32 characters long (got ${encryptionKey.length})`) + "\n");
+    return 1;
+  }
+
+  const app = new App({
+    dataDir: cfg.dataDir,
+    isDev: !!flags.dev,
+    encryptionKey,
+    queryTimeout: Number(flags.queryTimeout),
+  });
+  try {
+    await app.bootstrap();
+  } catch (e) {
+    err(color.red(`Error: failed to bootstrap the app: ${(e as Error).message}`) + "\n");
+    return 1;
+  }
+
+  try {
+    switch (command) {
+      case "serve":
+        return await serveCommand(app, cfg, args, { out, err });
+      case "superuser":
+        return await superuserCommand(app, args, { out, err, name });
+    }
+    return 1;
+  } catch (e) {
+    err(color.red(`Error: ${(e as Error).message}`) + "\n");
+    return 1;
+  } finally {
+    if (command !== "serve") await app.terminate();
+  }
+}
+
+function globalConfig(flags: FlagValues, cliEnv: CliEnv): GlobalConfig {
+  // Upstream derives defaults from argv[0]'s folder: a binary run by bare name from PATH gets ./pb_data.
+  const base = dirname(cliEnv.argv0 || ".");
+  const dataDir = resolve(String(flags.dir) || join(base, "pb_data"));
+  return {
+    dataDir,
+    publicDir: resolve(String(flags.publicDir) || join(base, "pb_public")),
+    hooksDir: resolve(String(flags.hooksDir) || join(dataDir, "..", "pb_hooks")),
+    migrationsDir: resolve(String(flags.migrationsDir) || join(dataDir, "..", "pb_migrations")),
+    flags,
+  };
+}
+
+function helpText(name: string, command: string): string {
+  if (command === "serve") {
+    return `Starts the web server (default to 127.0.0.1:8090 if no domain is specified)\n\nUsage:\n  ${name} serve [domain(s)] [flags]\n\nFlags:\n${flagUsages(SERVE_FLAGS)}\n\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+  }
+  if (command === "superuser") {
+    return `${SUPERUSER_HELP(name)}\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+  }
+  const cmds = Object.entries(COMMANDS).map(([c, d]) => `  ${c.padEnd(12)}${d}`).join("\n");
+  return `${name} CLI\n\nUsage:\n  ${name} [command]\n\nAvailable Commands:\n${cmds}\n\nFlags:\n${flagUsages(GLOBAL_FLAGS)}\n\nUse "${name} [command] --help" for more information about a command.\n`;
+}

@@ -1,0 +1,59 @@
+/** `serve`: bootstraps, starts the HTTP server, prints the banner and the installer link, stops cleanly. */
+import type { App } from "../core/app.ts";
+import { installerSuperuser, needsInstaller } from "../core/superusers.ts";
+import { newStaticAuthToken } from "../core/tokens.ts";
+import { startServer } from "../api/server.ts";
+import type { FlagSpec } from "./flags.ts";
+import type { GlobalConfig } from "./index.ts";
+import { color, logTime } from "./output.ts";
+
+export const SERVE_FLAGS: FlagSpec[] = [
+  { name: "http", type: "string", default: "", usage: "TCP address to listen for the HTTP server\n(if domain args are specified - default to 0.0.0.0:80, otherwise - default to 127.0.0.1:8090)" },
+  { name: "https", type: "string", default: "", usage: "TCP address to listen for the HTTPS server (not supported yet: terminate TLS in a reverse proxy)" },
+  { name: "origins", type: "strings", default: ["*"], usage: "CORS allowed domain origins list" },
+];
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[], io: Io): Promise<number> {
+  if (cfg.flags.https || domains.length) {
+    io.err(color.yellow("HTTPS and automatic certificates are not supported yet; serving plain HTTP (put a TLS proxy in front).") + "\n");
+  }
+  const http = String(cfg.flags.http) || (domains.length ? "0.0.0.0:80" : "127.0.0.1:8090");
+  const server = await startServer(app, {
+    http,
+    origins: cfg.flags.origins as string[],
+    publicDir: cfg.publicDir,
+    indexFallback: !!cfg.flags.indexFallback,
+  });
+  const baseURL = server.url;
+
+  io.out(color.boldGreen(`${logTime()} Server started at ${baseURL}`) + "\n");
+  io.out(`├─ REST API:  ${color.cyan(baseURL + "/api/")}\n`);
+  io.out(`└─ Dashboard: ${color.cyan(baseURL + "/_/")}\n`);
+
+  if (needsInstaller(app)) {
+    const installer = await installerSuperuser(app);
+    const token = newStaticAuthToken(installer, 30 * 60);
+    io.out(color.magenta("\n(!) Launch the URL below in the browser to create your first superuser account:") + "\n");
+    io.out(color.boldCyan(`${baseURL}/_/#/pbinstall/${token}`) + "\n");
+    io.out(color.gray("(you can also create your first superuser by running: pb superuser upsert EMAIL PASS)") + "\n\n");
+  }
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await server.stop(); // in-flight requests finish first
+      await app.terminate();
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  return 0;
+}

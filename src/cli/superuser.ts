@@ -1,0 +1,75 @@
+/** `superuser upsert|create|update|delete|otp|ips`, as upstream's cmd/superuser.go. */
+import type { App } from "../core/app.ts";
+import { ValidationErrors } from "../core/errors.ts";
+import { createSuperuser, deleteSuperuser, updateSuperuserPassword, upsertSuperuser } from "../core/superusers.ts";
+import { color } from "./output.ts";
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  name: string;
+}
+
+export const SUPERUSER_HELP = (name: string) => `Manage superusers
+
+Usage:
+  ${name} superuser [command]
+
+Available Commands:
+  create      Creates a new superuser
+  delete      Deletes an existing superuser
+  ips         Replaces the superuserIPs setting (no args clears it)
+  otp         Creates a new OTP for the specified superuser
+  update      Changes the password of a single superuser
+  upsert      Creates, or updates if email exists, a single superuser
+`;
+
+export async function superuserCommand(app: App, args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const needEmailPass = () => {
+    if (rest.length !== 2) throw new Error("missing email and password arguments");
+  };
+  try {
+    switch (sub) {
+      case "upsert":
+        needEmailPass();
+        await upsertSuperuser(app, rest[0]!, rest[1]!);
+        io.out(color.green(`Successfully saved superuser "${rest[0]}"!`) + "\n");
+        return 0;
+      case "create":
+        needEmailPass();
+        await createSuperuser(app, rest[0]!, rest[1]!);
+        io.out(color.green(`Successfully created new superuser "${rest[0]}"!`) + "\n");
+        return 0;
+      case "update":
+        needEmailPass();
+        await updateSuperuserPassword(app, rest[0]!, rest[1]!);
+        io.out(color.green(`Successfully changed superuser "${rest[0]}" password!`) + "\n");
+        return 0;
+      case "delete": {
+        const deleted = await deleteSuperuser(app, rest[0] ?? "");
+        if (!deleted) io.out(color.yellow(`Superuser "${rest[0]}" is missing or already deleted.`) + "\n");
+        else io.out(color.green(`Successfully deleted superuser "${rest[0]}"!`) + "\n");
+        return 0;
+      }
+      case "otp":
+        throw new Error("OTP auth is not enabled for the _superusers collection");
+      case "ips": {
+        const settings = app.settings();
+        settings.superuserIPs = rest;
+        await app.saveSettings(settings);
+        io.out(color.green("Successfully updated SuperuserIPs setting:") + "\n" + (rest.length ? rest.map((ip) => `  - ${ip}\n`).join("") : "  (cleared: any IP is allowed)\n"));
+        return 0;
+      }
+      case undefined:
+        io.out(SUPERUSER_HELP(io.name));
+        return 0;
+      default:
+        throw new Error(`unknown command "${sub}" for "${io.name} superuser"`);
+    }
+  } catch (e) {
+    const msg = e instanceof ValidationErrors ? `failed to save superuser account: ${e.message}` : (e as Error).message;
+    io.err(color.red(`Error: ${msg}`) + "\n");
+    return 1;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The event every HTTP request runs as, shared by route handlers, middlewares and `*Request` hooks.
+ * It holds only Web-standard types (Request, Headers, Response), so core stays free of the HTTP stack.
+ */
+import { HookEvent } from "../tools/hook.ts";
+import { goEncode } from "../tools/json.ts";
+import { ApiError, badRequest, forbidden, notFound, unauthorized, type ErrorData } from "./errors.ts";
+import type { App } from "./app.ts";
+import type { Record as PbRecord } from "./record.ts";
+
+export class RequestEvent extends HookEvent {
+  /** Path parameters by name (`{id}` → params.id). */
+  params: Record<string, string> = {};
+  /** The authenticated record, if a valid auth token came with the request. */
+  auth: PbRecord | null = null;
+  /** Headers to send with whatever response is written (middlewares add to it before the handler). */
+  readonly responseHeaders = new Headers();
+  /** The written response; the first write wins, as with an http.ResponseWriter. */
+  response: Response | null = null;
+  /** Per-request values shared between middlewares and handlers (`e.get`/`e.set` in JS hooks). */
+  readonly store = new Map<string, unknown>();
+  /** Maximum accepted body size in bytes for this request (set by the body-limit middleware). */
+  bodyLimit = 32 << 20;
+
+  private _url: URL | null = null;
+  private bodyBytes: Promise<Uint8Array> | null = null;
+
+  constructor(
+    readonly app: App,
+    readonly request: Request,
+    /** The client IP resolved from the socket and any trusted proxy headers. */
+    public realIP: string,
+  ) {
+    super();
+  }
+
+  get url(): URL {
+    return (this._url ??= new URL(this.request.url));
+  }
+
+  get method(): string {
+    return this.request.method;
+  }
+
+  get written(): boolean {
+    return this.response !== null;
+  }
+
+  hasSuperuserAuth(): boolean {
+    return this.auth?.collection.name === "_superusers";
+  }
+
+  /** Writes a JSON response with Go's encoding. */
+  json(status: number, data: unknown): Response {
+    return this.send(status, goEncode(data), "application/json");
+  }
+
+  /** Writes a response with no body. */
+  noContent(status = 204): Response {
+    return this.send(status, null);
+  }
+
+  /** Writes a raw body with the given content type. */
+  send(status: number, body: ConstructorParameters<typeof Response>[0], contentType?: string): Response {
+    if (this.response) return this.response;
+    const headers = new Headers(this.responseHeaders);
+    if (contentType && !headers.has("Content-Type")) headers.set("Content-Type", contentType);
+    const isHead = this.request.method === "HEAD";
+    this.response = new Response(isHead ? null : body, { status, headers });
+    return this.response;
+  }
+
+  /** Writes an already built Response, adding the pending response headers. */
+  write(res: Response): Response {
+    if (this.response) return this.response;
+    for (const [k, v] of this.responseHeaders) if (!res.headers.has(k)) res.headers.set(k, v);
+    this.response = res;
+    return res;
+  }
+
+  /** Writes the `{data, message, status}` envelope for `err`. */
+  error(err: ApiError): Response {
+    return this.json(err.status, err.toJSON());
+  }
+
+  badRequestError(message = "", data?: ErrorData) {
+    return badRequest(message, data);
+  }
+  unauthorizedError(message = "", data?: ErrorData) {
+    return unauthorized(message, data);
+  }
+  forbiddenError(message = "", data?: ErrorData) {
+    return forbidden(message, data);
+  }
+  notFoundError(message = "", data?: ErrorData) {
+    return notFound(message, data);
+  }
+
+  /** The raw body, read once and bounded by `bodyLimit` (413 past it, even without Content-Length). */
+  bodyBuffer(): Promise<Uint8Array> {
+    return (this.bodyBytes ??= readLimited(this.request, this.bodyLimit));
+  }
+
+  /** The body parsed from JSON or form data, as upstream's BindBody: an empty body gives `{}`. */
+  async bindBody(): Promise<Record<string, unknown>> {
+    const type = this.request.headers.get("content-type") ?? "";
+    const raw = await this.bodyBuffer();
+    if (raw.length === 0) return {};
+    if (type.startsWith("application/json")) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(new TextDecoder().decode(raw));
+      } catch (err) {
+        throw new BodyBindError("invalid JSON body", err);
+      }
+      if (parsed === null) return {};
+      if (typeof parsed !== "object" || Array.isArray(parsed)) throw new BodyBindError("the JSON body must be an object");
+      return parsed as Record<string, unknown>;
+    }
+    if (type.startsWith("application/x-www-form-urlencoded")) {
+      return formToObject(new URLSearchParams(new TextDecoder().decode(raw)));
+    }
+    if (type.startsWith("multipart/form-data")) {
+      let form: Iterable<[string, unknown]>;
+      try {
+        form = (await new Response(raw, { headers: { "content-type": type } }).formData()) as unknown as Iterable<[string, unknown]>;
+      } catch (err) {
+        throw new BodyBindError("invalid multipart body", err);
+      }
+      return formToObject(form);
+    }
+    throw new BodyBindError("unsupported Content-Type");
+  }
+}
+
+/** Raised when a body cannot be read in its declared format; handlers turn it into their own 400. */
+export class BodyBindError extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+function formToObject(entries: Iterable<[string, unknown]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [prev, v];
+  }
+  return out;
+}
+
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (declared > limit) throw new ApiError(413, "Request entity too large");
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw new ApiError(413, "Request entity too large");
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * Starts a real pb server process on a temp pb_data and a free port, and drives it over HTTP with
+ * the official SDK. Every end-to-end test goes through here.
+ *
+ * @example
+ * const srv = await startServer();            // from source; { binary: "dist/pb" } for the compiled one
+ * const pb = srv.sdk();
+ * await pb.health.check();
+ * await srv.stop();
+ */
+import PocketBase from "pocketbase";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dir, "..");
+export const SHARED = resolve(REPO, "../shared");
+export const FIXTURE = join(SHARED, "conformance/pb-fixture");
+export const BUN = process.execPath;
+/** Tests that need ../shared skip with this message when it is absent. */
+export const SHARED_MISSING = existsSync(FIXTURE) ? "" : "skipped: ../shared not present";
+
+export interface StartOptions {
+  /** Run this compiled binary instead of `bun src/main.ts`. */
+  binary?: string;
+  /** Copy this pb_data in first (e.g. FIXTURE). */
+  fromDataDir?: string;
+  /** Reuse an existing work folder (pb_data inside) instead of a fresh temp one. */
+  workDir?: string;
+  /** Extra CLI arguments after `serve`. */
+  args?: string[];
+  env?: Record<string, string>;
+  /** Working directory of the process (defaults to the work dir). */
+  cwd?: string;
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  workDir: string;
+  dataDir: string;
+  proc: ReturnType<typeof Bun.spawn>;
+  /** Everything the process printed so far. */
+  output(): string;
+  sdk(): PocketBase;
+  /** SIGTERM and wait for exit; returns the exit code. Removes the temp folder unless `keep`. */
+  stop(opts?: { keep?: boolean; signal?: NodeJS.Signals }): Promise<number>;
+}
+
+/** A fresh temp folder under the OS temp dir. */
+export function tempDir(prefix = "pb-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The command that runs pb: the binary, or Bun on the source entry. */
+export function pbCommand(binary?: string): string[] {
+  return binary ? [binary] : [BUN, join(REPO, "src/main.ts")];
+}
+
+/** Runs a one-shot pb command (superuser, migrate, --help…) and collects its output. */
+export async function runPb(args: string[], opts: { binary?: string; cwd?: string; env?: Record<string, string> } = {}) {
+  const proc = Bun.spawn([...pbCommand(opts.binary), ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...process.env, ...opts.env, NO_COLOR: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  const workDir = opts.workDir ?? tempDir();
+  const dataDir = join(workDir, "pb_data");
+  if (opts.fromDataDir) cpSync(opts.fromDataDir, dataDir, { recursive: true });
+  const proc = Bun.spawn(
+    [...pbCommand(opts.binary), "serve", "--http=127.0.0.1:0", `--dir=${dataDir}`, ...(opts.args ?? [])],
+    {
+      cwd: opts.cwd ?? workDir,
+      env: { ...process.env, ...opts.env },
+      stdout: "pipe",
+      stderr: "pipe",
+      stdin: "ignore",
+    },
+  );
+  let out = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    for await (const chunk of stream) out += dec.decode(chunk, { stream: true });
+  };
+  collect(proc.stdout as ReadableStream<Uint8Array>);
+  collect(proc.stderr as ReadableStream<Uint8Array>);
+
+  const deadline = Date.now() + 20_000;
+  let url = "";
+  while (!url) {
+    const m = /Server started at (http:\/\/[^\s\x1b]+)/.exec(out);
+    if (m) url = m[1]!;
+    else if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill();
+      throw new Error(`pb did not start (exit ${proc.exitCode}):\n${out}`);
+    } else await Bun.sleep(20);
+  }
+  const port = Number(new URL(url).port);
+  return {
+    url,
+    port,
+    workDir,
+    dataDir,
+    proc,
+    output: () => out,
+    sdk: () => new PocketBase(url),
+    async stop({ keep = false, signal = "SIGTERM" } = {}) {
+      if (proc.exitCode === null) proc.kill(signal);
+      const code = await Promise.race([proc.exited, Bun.sleep(10_000).then(() => -1)]);
+      if (code === -1) proc.kill("SIGKILL");
+      if (!keep && !opts.workDir) rmSync(workDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
