@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Hook, HookEvent } from "../tools/hook.ts";
 import { Mutex, openDatabase } from "./db.ts";
+import { NotifyWatcher } from "./notify.ts";
 import { runSystemMigrations } from "./migrations_runner.ts";
 import { Collection } from "./collection.ts";
 import { type Settings, loadSettings, saveSettings } from "./settings.ts";
@@ -75,6 +76,9 @@ export class App {
   readonly onTerminate = new Hook<TerminateEvent>();
   readonly onServe = new Hook<ServeEvent>();
 
+  /** Cross-process reload notices through pb_data/.notify. */
+  readonly notify = new NotifyWatcher(this);
+
   constructor(config: AppConfig) {
     this.dataDir = config.dataDir;
     this.isDev = config.isDev ?? false;
@@ -108,11 +112,15 @@ export class App {
       this._settings = await loadSettings(this);
       rmSync(join(this.dataDir, ".pb_temp_to_delete"), { recursive: true, force: true });
     });
+    this.notify.start();
   }
 
   /** Fires onTerminate, then closes the databases. */
   async terminate(isRestart = false): Promise<void> {
-    await this.onTerminate.trigger(new TerminateEvent(this, isRestart), () => this.close());
+    await this.onTerminate.trigger(new TerminateEvent(this, isRestart), () => {
+      this.notify.stop();
+      this.close();
+    });
   }
 
   /** Closes the database handles (a WAL checkpoint happens on the last close). */
@@ -132,6 +140,18 @@ export class App {
   async saveSettings(settings: Settings): Promise<void> {
     await saveSettings(this, settings);
     this._settings = settings;
+    this.notify.settingsChanged();
+  }
+
+  /** Re-reads settings from `_params` (another process may have changed them). */
+  async reloadSettings(): Promise<void> {
+    this._settings = await loadSettings(this);
+  }
+
+  /** Call after any committed collection change: refreshes the cache and tells other processes. */
+  collectionsChanged(): void {
+    this.reloadCollections();
+    this.notify.collectionsChanged();
   }
 
   /** Reloads the collection cache from `_collections`. */
