@@ -70,7 +70,7 @@ export class Router {
    * `ipOf` resolves the client IP of a request (socket peer plus trusted proxy headers).
    */
   compile(app: App, fallback: HandlerFunc<RequestEvent>, ipOf: (req: Request, server: unknown) => string): Elysia {
-    const elysia = new Elysia({ aot: true });
+    const elysia = new Elysia({ aot: true, strictPath: true });
     const globals = sortByPriority(this.globals);
     const dispatcher = (route: Pick<Route, "action" | "middlewares">, paramNames: Map<string, string>) => {
       const chain = [...sortByPriority([...globals, ...route.middlewares]).map((m) => m.func), route.action];

@@ -9,7 +9,11 @@ import type { RequestEvent } from "../core/request_event.ts";
 
 const INDEX = "index.html";
 
-export function staticHandler(dir: string, indexFallback: boolean) {
+/**
+ * Serves `dir` for the request path below `prefix` (e.g. `/_` for the dashboard); redirects keep the
+ * full request path.
+ */
+export function staticHandler(dir: string, indexFallback: boolean, prefix = "") {
   const fileNotFound = () => notFound("File not found.");
 
   const serveFile = (e: RequestEvent, name: string): void => {
@@ -30,7 +34,7 @@ export function staticHandler(dir: string, indexFallback: boolean) {
 
   return (e: RequestEvent): void => {
     e.store.set("skipSuccessActivityLog", true);
-    const urlPath = safeDecode(e.url.pathname);
+    const urlPath = safeDecode(e.url.pathname).slice(prefix.length);
     const name = normalize(urlPath.replace(/^\/+/, "")).replace(/\\/g, "/").replace(/\/+$/, "") || ".";
     if (name === ".." || name.startsWith("../") || name.startsWith("..\\")) return serveIndex(e, name);
 
@@ -82,11 +86,12 @@ function redirect(e: RequestEvent, target: string): void {
 function sendFile(e: RequestEvent, path: string, st: Stats): void {
   const file = Bun.file(path);
   const modified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
-  e.responseHeaders.set("Last-Modified", modified.toUTCString());
+  // Embedded files have no mtime; like Go's ServeContent, send no Last-Modified for a zero time.
+  if (st.mtimeMs > 0) e.responseHeaders.set("Last-Modified", modified.toUTCString());
   e.responseHeaders.set("Accept-Ranges", "bytes");
   if (file.type) e.responseHeaders.set("Content-Type", file.type);
   const since = Date.parse(e.request.headers.get("If-Modified-Since") ?? "");
-  if (!Number.isNaN(since) && modified.getTime() <= since) {
+  if (st.mtimeMs > 0 && !Number.isNaN(since) && modified.getTime() <= since) {
     e.send(304, null);
     return;
   }
