@@ -1,0 +1,52 @@
+/** The "geoPoint" field: a `{lon, lat}` pair stored as JSON. */
+import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
+import { lookupKey } from "./field.ts";
+
+export const FIELD_TYPE_GEO_POINT = "geoPoint";
+
+/** A geographic point; `lon` comes first, as upstream writes it. */
+export interface GeoPoint {
+  lon: number;
+  lat: number;
+}
+
+/** GeoPoint field; (0,0) counts as blank. */
+export class GeoPointField extends BaseField {
+  static readonly schema = { ...COMMON_SCHEMA } as const;
+
+  readonly type = FIELD_TYPE_GEO_POINT;
+  help = "";
+  required = false;
+
+  constructor(init?: FieldInit<GeoPointField>) {
+    super();
+    this.assign(init);
+  }
+
+  columnType(): string {
+    return `JSON DEFAULT '{"lon":0,"lat":0}' NOT NULL`;
+  }
+
+  /**
+   * An object or its JSON text (keys matched case-insensitively, as Go does); anything unreadable is
+   * (0,0). Upstream reports a scan error there; for DB reads and `record.set` alike it is dropped.
+   */
+  prepareValue(raw: unknown): GeoPoint {
+    let obj: unknown = raw;
+    if (raw instanceof Uint8Array) obj = new TextDecoder().decode(raw);
+    if (typeof obj === "string") {
+      if (obj === "") return { lon: 0, lat: 0 };
+      try {
+        obj = JSON.parse(obj);
+      } catch {
+        return { lon: 0, lat: 0 };
+      }
+    }
+    if (!obj || typeof obj !== "object" || Array.isArray(obj)) return { lon: 0, lat: 0 };
+    const lon = lookupKey(obj as { [k: string]: unknown }, "lon");
+    const lat = lookupKey(obj as { [k: string]: unknown }, "lat");
+    return { lon: typeof lon === "number" ? lon : 0, lat: typeof lat === "number" ? lat : 0 };
+  }
+}
+
+registerField(FIELD_TYPE_GEO_POINT, GeoPointField);

@@ -1,0 +1,104 @@
+/** The "json" field: any JSON value, stored as its raw text (NULL when empty). */
+import { goMarshal } from "../../tools/json.ts";
+import { BaseField, COMMON_SCHEMA, registerField, type FieldInit, type MaxBodySizeCalculator } from "./field.ts";
+
+export const FIELD_TYPE_JSON = "json";
+
+/** The size limit applied when `maxSize` is 0: 1 MiB. */
+export const DEFAULT_JSON_FIELD_MAX_SIZE = 1 << 20;
+
+/**
+ * Raw JSON text, as upstream's types.JSONRaw: the value of a json field.
+ * `raw` keeps the exact text (key order, number spelling); "" is the empty value, written as SQL NULL
+ * and output as `null`. `toJSON()` returns the parsed value so JSON.stringify embeds it, which loses
+ * only what JS numbers and integer-like key order cannot hold — use `raw` where bytes matter.
+ */
+export class JSONRaw {
+  constructor(readonly raw: string = "") {}
+
+  /** True for the empty value (SQL NULL). */
+  get isEmpty(): boolean {
+    return this.raw.length === 0;
+  }
+
+  /** The text as upstream's String()/MarshalJSON gives it: `null` when empty. */
+  goString(): string {
+    return this.raw.length === 0 ? "null" : this.raw;
+  }
+
+  /** The value for the DB column: the raw text, or null for SQL NULL. */
+  dbValue(): string | null {
+    return this.raw.length === 0 ? null : this.raw;
+  }
+
+  toJSON(): unknown {
+    if (this.raw.length === 0) return null;
+    try {
+      return JSON.parse(this.raw);
+    } catch {
+      return null;
+    }
+  }
+
+  toString(): string {
+    return this.goString();
+  }
+}
+
+function isValidJSON(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** JSON field. */
+export class JSONField extends BaseField implements MaxBodySizeCalculator {
+  static readonly schema = {
+    ...COMMON_SCHEMA,
+    maxSize: "int",
+  } as const;
+
+  readonly type = FIELD_TYPE_JSON;
+  help = "";
+  required = false;
+  maxSize = 0;
+
+  constructor(init?: FieldInit<JSONField>) {
+    super();
+    this.assign(init);
+  }
+
+  columnType(): string {
+    return "JSON DEFAULT NULL";
+  }
+
+  /**
+   * A string that is `null`/`true`/`false`, or starts like a number, string, array or object and is
+   * valid JSON, is kept as JSON ("123" → 123); any other string becomes a JSON string; "" becomes `""`.
+   * Other values are JSON-encoded; null/undefined is the empty value.
+   */
+  prepareValue(raw: unknown): JSONRaw {
+    if (raw instanceof JSONRaw) return raw;
+    if (raw === null || raw === undefined) return new JSONRaw();
+    if (raw instanceof Uint8Array) return new JSONRaw(new TextDecoder().decode(raw));
+    if (typeof raw === "string") {
+      if (raw === "") return new JSONRaw('""');
+      if (raw === "null" || raw === "true" || raw === "false") return new JSONRaw(raw);
+      const c = raw[0]!;
+      if (((c >= "0" && c <= "9") || c === "-" || c === '"' || c === "[" || c === "{") && isValidJSON(raw)) {
+        return new JSONRaw(raw);
+      }
+      return new JSONRaw(goMarshal(raw));
+    }
+    return new JSONRaw(goMarshal(raw));
+  }
+
+  calculateMaxBodySize(): number {
+    return this.maxSize <= 0 ? DEFAULT_JSON_FIELD_MAX_SIZE : this.maxSize;
+  }
+}
+
+registerField(FIELD_TYPE_JSON, JSONField);
