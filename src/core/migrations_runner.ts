@@ -1,4 +1,209 @@
-/** STUB — owned by the schema work: runs system and app migrations (see the helper brief). */
+/**
+ * The migrations runner (upstream's core/migrations_runner.go). System migrations (migrations/) and
+ * app migrations (pb_migrations, JS) share one list sorted by file name and one bookkeeping table,
+ * `_migrations(file, applied)` in data.db, where `file` keeps its extension (`1640988000_init.go`)
+ * and `applied` is Unix microseconds. Pending migrations run in one transaction spanning
+ * auxiliary.db and data.db, so any failure rolls every one of them back.
+ */
 import type { App } from "./app.ts";
+import { byteCompare } from "../tools/json.ts";
+import { systemMigrations } from "../../migrations/index.ts";
 
-export async function runSystemMigrations(_app: App): Promise<void> {}
+/** One migration. `up`/`down` receive the app inside the running transaction. */
+export interface Migration {
+  /** The recorded name, extension included; it also decides the run order. */
+  file: string;
+  up?: (app: App) => Promise<void> | void;
+  down?: (app: App) => Promise<void> | void;
+  /** Re-run an already applied migration when this returns true (system migrations only). */
+  reapplyCondition?: (app: App, runner: MigrationsRunner, file: string) => Promise<boolean> | boolean;
+}
+
+/** The bookkeeping table. */
+export const MIGRATIONS_TABLE = "_migrations";
+
+/** Merges migration lists into one, sorted by file name (stable, byte-wise) as upstream orders them. */
+export function mergeMigrations(...lists: readonly (readonly Migration[])[]): Migration[] {
+  return lists.flat().sort((a, b) => byteCompare(a.file, b.file));
+}
+
+/** Unix microseconds, the unit of `_migrations.applied`. */
+export function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
+/** A row of `_migrations`. */
+export interface AppliedMigration {
+  file: string;
+  applied: number;
+}
+
+/** Applies, reverts and lists migrations of one merged list. */
+export class MigrationsRunner {
+  readonly migrations: Migration[];
+  private inited = false;
+
+  constructor(
+    readonly app: App,
+    migrations: readonly Migration[],
+  ) {
+    this.migrations = mergeMigrations(migrations);
+  }
+
+  /** Creates `_migrations` if needed, with upstream's exact DDL. */
+  initMigrationsTable(): void {
+    if (this.inited) return;
+    this.app.db.run(
+      `CREATE TABLE IF NOT EXISTS \`${MIGRATIONS_TABLE}\` (file VARCHAR(255) PRIMARY KEY NOT NULL, applied INTEGER NOT NULL)`,
+    );
+    this.inited = true;
+  }
+
+  /** True when `file` has a `_migrations` row. */
+  isApplied(file: string): boolean {
+    this.initMigrationsTable();
+    return this.app.db.query(`SELECT 1 FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ? LIMIT 1`).get(file) != null;
+  }
+
+  /** Every `_migrations` row, in file order. */
+  appliedMigrations(): AppliedMigration[] {
+    this.initMigrationsTable();
+    const rows = this.app.db.query(`SELECT \`file\`, \`applied\` FROM \`${MIGRATIONS_TABLE}\``).all() as AppliedMigration[];
+    return rows.sort((a, b) => byteCompare(a.file, b.file));
+  }
+
+  /**
+   * Applies every pending migration (and re-applies those whose reapply condition holds), in order,
+   * in one transaction over both databases. Returns the applied file names.
+   */
+  async up(): Promise<string[]> {
+    this.initMigrationsTable();
+    const applied: string[] = [];
+    await this.inTransaction(async () => {
+      for (const m of this.migrations) {
+        if (this.isApplied(m.file)) {
+          if (!m.reapplyCondition || !(await m.reapplyCondition(this.app, this, m.file))) continue;
+          this.deleteRecord(m.file);
+        }
+        if (m.up) {
+          try {
+            await m.up(this.app);
+          } catch (err) {
+            throw new Error(`failed to apply migration ${m.file}: ${(err as Error)?.message ?? err}`, { cause: err });
+          }
+        }
+        this.app.db
+          .query(`INSERT INTO \`${MIGRATIONS_TABLE}\` (\`applied\`, \`file\`) VALUES (?, ?)`)
+          .run(nowMicros(), m.file);
+        applied.push(m.file);
+      }
+    });
+    return applied;
+  }
+
+  /**
+   * Reverts the last `count` applied migrations of this list (newest first; negative means all),
+   * running each `down` when it has one and deleting its row. Returns the reverted file names.
+   */
+  async down(count = 1): Promise<string[]> {
+    this.initMigrationsTable();
+    if (count < 0) count = this.migrations.length; // a negative count means all
+    const names = this.lastAppliedMigrations(count);
+    const reverted: string[] = [];
+    await this.inTransaction(async () => {
+      for (const name of names) {
+        for (const m of this.migrations) {
+          if (m.file !== name) continue;
+          if (count - reverted.length <= 0) return;
+          if (m.down) {
+            try {
+              await m.down(this.app);
+            } catch (err) {
+              throw new Error(`failed to revert migration ${m.file}: ${(err as Error)?.message ?? err}`, { cause: err });
+            }
+          }
+          this.deleteRecord(m.file);
+          reverted.push(m.file);
+        }
+      }
+    });
+    return reverted;
+  }
+
+  /**
+   * The last `limit` applied files that this list knows, newest first. Second and microsecond
+   * `applied` values compare on a 16-digit prefix, ties by file name descending.
+   */
+  lastAppliedMigrations(limit: number): string[] {
+    this.initMigrationsTable();
+    const files = this.migrations.map((m) => m.file);
+    if (files.length === 0 || limit <= 0) return [];
+    const rows = this.app.db
+      .query(
+        `SELECT \`file\` FROM \`${MIGRATIONS_TABLE}\` WHERE \`applied\` IS NOT NULL AND \`file\` IN (${files.map(() => "?").join(", ")}) ` +
+          `ORDER BY substr(applied||'0000000000000000', 0, 17) DESC, file DESC LIMIT ?`,
+      )
+      .all(...files, limit) as { file: string }[];
+    return rows.map((r) => r.file);
+  }
+
+  /** history-sync: deletes the `_migrations` rows of files this list does not know. */
+  removeMissingAppliedMigrations(): void {
+    this.initMigrationsTable();
+    const files = this.migrations.map((m) => m.file);
+    if (files.length === 0) {
+      this.app.db.run(`DELETE FROM \`${MIGRATIONS_TABLE}\``);
+      return;
+    }
+    this.app.db
+      .query(`DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` NOT IN (${files.map(() => "?").join(", ")})`)
+      .run(...files);
+  }
+
+  private deleteRecord(file: string): void {
+    this.app.db.query(`DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ?`).run(file);
+  }
+
+  /** auxiliary.db transaction around a data.db transaction, as upstream nests them. */
+  private async inTransaction(fn: () => Promise<void>): Promise<void> {
+    const app = this.app;
+    try {
+      await app.auxWriteLock.run(async () => {
+        const aux = app.auxDb;
+        aux.run("BEGIN IMMEDIATE");
+        try {
+          await app.runInTransaction(fn);
+          aux.run("COMMIT");
+        } catch (err) {
+          if (aux.inTransaction) aux.run("ROLLBACK");
+          throw err;
+        }
+      });
+    } catch (err) {
+      // saves inside the failed batch reloaded the cache from rows that no longer exist
+      try {
+        app.reloadCollections();
+      } catch {
+        // `_collections` may be gone too (a failed first run)
+      }
+      throw err;
+    }
+  }
+}
+
+/** Applies the pending system migrations (run on every bootstrap). */
+export async function runSystemMigrations(app: App): Promise<string[]> {
+  return new MigrationsRunner(app, systemMigrations).up();
+}
+
+/** Applies the pending system and app migrations, merged by file name (`serve` and `migrate up`). */
+export async function runAllMigrations(app: App, appMigrations: readonly Migration[]): Promise<string[]> {
+  return new MigrationsRunner(app, mergeMigrations(systemMigrations, appMigrations)).up();
+}
+
+/** A runner over the system and app migrations, for the `migrate` command (down, history-sync). */
+export function newMigrationsRunner(app: App, appMigrations: readonly Migration[] = []): MigrationsRunner {
+  return new MigrationsRunner(app, mergeMigrations(systemMigrations, appMigrations));
+}
+
+export { systemMigrations };
