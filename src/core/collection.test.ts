@@ -404,4 +404,38 @@ describe("saving collections", () => {
     expect(tableSQL("books")).toBeUndefined();
     expect(findAllCollections(app, "base").map((c) => c.name)).not.toContain("books");
   });
+  test("_superusers always keeps password auth on, OAuth2 off and MFA with OTP", async () => {
+    const su = findCollectionByNameOrId(app, "_superusers")!;
+    su.passwordAuth.enabled = false;
+    su.oauth2.enabled = true;
+    su.otp.enabled = true;
+    await saveCollection(app, su);
+    const stored = findCollectionByNameOrId(app, "_superusers")!;
+    expect([stored.passwordAuth.enabled, stored.oauth2.enabled, stored.otp.enabled, stored.mfa.enabled]).toEqual([true, false, true, true]);
+  });
+
+  test("renaming a collection carries its rate limit labels along", async () => {
+    const c = newBaseCollection("posts");
+    await saveCollection(app, c);
+    const s = app.settings();
+    s.rateLimits.rules.push({ label: "posts:create", audience: "", duration: 1, maxRequests: 1 });
+    await app.saveSettings(s);
+    c.name = "articles";
+    await saveCollection(app, c);
+    expect(app.settings().rateLimits.rules.map((r) => r.label)).toContain("articles:create");
+    const row = app.db.query("SELECT value FROM _params WHERE id = 'settings'").get() as { value: Uint8Array };
+    expect(Buffer.from(row.value).toString()).toContain('"label":"articles:create"');
+  });
+
+  test("deleting an auth collection removes its MFA/OTP/origin/OAuth2 rows", async () => {
+    const members = newAuthCollection("members");
+    await saveCollection(app, members);
+    for (const t of ["_mfas", "_otps", "_authOrigins", "_externalAuths"]) {
+      app.db.query(`INSERT INTO ${t} (id, collectionRef, recordRef) VALUES (?, ?, 'r1')`).run("x" + t.length, members.id);
+    }
+    await deleteCollection(app, members);
+    for (const t of ["_mfas", "_otps", "_authOrigins", "_externalAuths"]) {
+      expect(app.db.query(`SELECT count(*) AS n FROM ${t}`).get()).toEqual({ n: 0 });
+    }
+  });
 });

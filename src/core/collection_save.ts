@@ -6,7 +6,23 @@
 import type { App } from "./app.ts";
 import { ValidationErrors } from "./errors.ts";
 import { pseudorandomString } from "../tools/security/random.ts";
-import { Collection, newTokenSecret } from "./collection.ts";
+import {
+  COLLECTION_NAME_AUTH_ORIGINS,
+  COLLECTION_NAME_EXTERNAL_AUTHS,
+  COLLECTION_NAME_MFAS,
+  COLLECTION_NAME_OTPS,
+  COLLECTION_NAME_SUPERUSERS,
+  Collection,
+  newTokenSecret,
+} from "./collection.ts";
+
+/** System collections whose rows point at an auth collection through `collectionRef`. */
+const AUTH_HELPER_COLLECTIONS = [
+  COLLECTION_NAME_MFAS,
+  COLLECTION_NAME_OTPS,
+  COLLECTION_NAME_AUTH_ORIGINS,
+  COLLECTION_NAME_EXTERNAL_AUTHS,
+];
 import { buildIndex, isValidIndex, parseIndex, splitTokens } from "./collection_index.ts";
 import { findCollectionById, findCollectionByNameOrId, findCollectionReferences, tableExists } from "./collection_query.ts";
 import { FieldsList, isMultiValuer, nowDateTime } from "./fields/index.ts";
@@ -90,6 +106,9 @@ export async function saveCollection(app: App, collection: Collection, opts: Sav
   // changing authRule invalidates every auth token issued so far (null and "" count as equal)
   if (old && (old.authRule ?? "") !== (c.authRule ?? "")) c.authToken.secret = newTokenSecret();
 
+  if (c.name === COLLECTION_NAME_SUPERUSERS || old?.name === COLLECTION_NAME_SUPERUSERS) enforceSuperusersOptions(c);
+
+  let committed = false;
   try {
     await app.runInTransaction(async () => {
       if (c.isView()) {
@@ -102,12 +121,45 @@ export async function saveCollection(app: App, collection: Collection, opts: Sav
       writeCollectionRow(app, c, isNew);
 
       if (!c.isView()) syncRecordTableSchema(app, c, old);
+
+      if (old && old.name !== c.name) await renameRateLimitLabels(app, old.name, c.name);
     });
+    committed = true;
   } finally {
-    app.reloadCollections();
+    refreshCollections(app, committed);
   }
   c.markAsNotNew();
   // TODO(view collections issue): re-save the views depending on this collection (resaveViewsWithChangedFields).
+}
+
+/**
+ * `_superusers` keeps its name, never allows OAuth2 (a sign-in must not create a superuser), always
+ * allows password auth, and requires MFA whenever OTP is on — whatever was submitted.
+ */
+function enforceSuperusersOptions(c: Collection): void {
+  c.name = COLLECTION_NAME_SUPERUSERS;
+  c.oauth2.enabled = false;
+  c.oauth2.providers = null;
+  c.passwordAuth.enabled = true;
+  if (c.otp.enabled) c.mfa.enabled = true;
+}
+
+/** A renamed collection carries its `<name>:<action>` rate limit rules along. */
+async function renameRateLimitLabels(app: App, oldName: string, newName: string): Promise<void> {
+  let settings;
+  try {
+    settings = app.settings();
+  } catch {
+    return; // settings are not loaded yet (a system migration during bootstrap)
+  }
+  let changed = false;
+  for (const rule of settings.rateLimits.rules) {
+    if (rule.label.startsWith(oldName + ":")) {
+      rule.label = newName + ":" + rule.label.slice(oldName.length + 1);
+      changed = true;
+    }
+  }
+  if (changed) await app.saveSettings(settings);
 }
 
 /** Saves without running the validators (upstream's SaveNoValidate). */
@@ -126,16 +178,35 @@ export async function deleteCollection(app: App, collection: Collection): Promis
     const names = [...refs.keys()].map((c) => c.name).join(", ");
     throw new Error(`[${collection.name}] failed to delete due to existing relation references: ${names}`);
   }
+  let committed = false;
   try {
     await app.runInTransaction(() => {
+      const id = collection.lastSavedId || collection.id;
       if (collection.isView()) deleteView(app, collection.name);
       else app.db.run(`DROP TABLE IF EXISTS ${quoteName(collection.name)}`);
-      app.db.query("DELETE FROM `_collections` WHERE `id` = ?").run(collection.lastSavedId || collection.id);
+      app.db.query("DELETE FROM `_collections` WHERE `id` = ?").run(id);
+      if (collection.isAuth()) {
+        // the auth helper rows (MFA sessions, OTPs, login origins, OAuth2 links) go with their collection
+        // TODO(records issue): delete them as records so record hooks fire, as upstream does
+        for (const table of AUTH_HELPER_COLLECTIONS) {
+          if (tableExists(app.db, table)) app.db.query(`DELETE FROM ${quoteName(table)} WHERE \`collectionRef\` = ?`).run(id);
+        }
+      }
     });
+    committed = true;
   } finally {
-    app.reloadCollections();
+    refreshCollections(app, committed);
   }
   collection.markAsNew();
+}
+
+/**
+ * Reloads the app's collection cache; once a change is committed (not merely part of a caller's
+ * still-open transaction) other processes sharing the pb_data are told as well.
+ */
+function refreshCollections(app: App, committed: boolean): void {
+  if (committed && !app.inTransaction) app.collectionsChanged();
+  else app.reloadCollections();
 }
 
 /** A new collection's checksum id is bumped with 2..999 when another collection already has it. */

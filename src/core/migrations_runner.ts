@@ -98,6 +98,7 @@ export class MigrationsRunner {
         applied.push(m.file);
       }
     });
+    if (applied.length > 0) this.afterCommit();
     return applied;
   }
 
@@ -127,6 +128,7 @@ export class MigrationsRunner {
         }
       }
     });
+    if (reverted.length > 0) this.afterCommit();
     return reverted;
   }
 
@@ -158,6 +160,16 @@ export class MigrationsRunner {
     this.app.db
       .query(`DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` NOT IN (${files.map(() => "?").join(", ")})`)
       .run(...files);
+  }
+
+  /** Collection saves inside a batch only reloaded the cache; once committed, other processes hear of it. */
+  private afterCommit(): void {
+    if (this.app.inTransaction) return; // the caller's transaction is still open
+    try {
+      this.app.collectionsChanged();
+    } catch {
+      // `_collections` itself may have been reverted away
+    }
   }
 
   private deleteRecord(file: string): void {
