@@ -74,43 +74,45 @@ export async function saveCollection(app: App, collection: Collection, opts: Sav
   if (!c.type) c.type = "base";
 
   const isNew = c.isNew();
-  if (isNew) {
-    c.initDefaultId();
-    c.created = nowDateTime();
-  }
-  c.updated = nowDateTime();
-
-  // re-add the fields so ids are generated and duplicates by name/id collapse as upstream does
-  c.fields = FieldsList.create(...c.fields);
-  c.initDefaultFields();
-  if (c.isAuth()) c.unsetMissingOAuth2MappedFields();
-  if (isNew) updateGeneratedIdIfExists(app, c);
-
-  // indexes always target the collection's current table
-  c.indexes = c.indexes.map((raw) => {
-    const parsed = parseIndex(raw);
-    if (parsed.tableName === c.name) return raw;
-    parsed.tableName = c.name;
-    return buildIndex(parsed) || raw;
-  });
-
-  if (opts.validate !== false) {
-    // TODO(collections validation issue): run upstream's collection validator here
-    // (names, rules, fields settings, indexes, auth options) and throw ValidationErrors.
-  }
-
-  // the previous state, read fresh from the DB so a mutated cached instance cannot mask changes
-  const old = isNew ? null : findCollectionById(app, c.lastSavedId);
-  if (!isNew && !old) throw new Error(`failed to find the stored collection ${JSON.stringify(c.lastSavedId)}`);
-
-  // changing authRule invalidates every auth token issued so far (null and "" count as equal)
-  if (old && (old.authRule ?? "") !== (c.authRule ?? "")) c.authToken.secret = newTokenSecret();
-
-  if (c.name === COLLECTION_NAME_SUPERUSERS || old?.name === COLLECTION_NAME_SUPERUSERS) enforceSuperusersOptions(c);
-
   let committed = false;
   try {
+    // everything that reads the DB runs under the write lock: on the one shared connection a read
+    // outside it could see another request's uncommitted transaction
     await app.runInTransaction(async () => {
+      if (isNew) {
+        c.initDefaultId();
+        c.created = nowDateTime();
+      }
+      c.updated = nowDateTime();
+
+      // re-add the fields so ids are generated and duplicates by name/id collapse as upstream does
+      c.fields = FieldsList.create(...c.fields);
+      c.initDefaultFields();
+      if (c.isAuth()) c.unsetMissingOAuth2MappedFields();
+      if (isNew) updateGeneratedIdIfExists(app, c);
+
+      // indexes always target the collection's current table
+      c.indexes = c.indexes.map((raw) => {
+        const parsed = parseIndex(raw);
+        if (parsed.tableName === c.name) return raw;
+        parsed.tableName = c.name;
+        return buildIndex(parsed) || raw;
+      });
+
+      if (opts.validate !== false) {
+        // TODO(collections validation issue): run upstream's collection validator here
+        // (names, rules, fields settings, indexes, auth options) and throw ValidationErrors.
+      }
+
+      // the previous state, read fresh from the DB so a mutated cached instance cannot mask changes
+      const old = isNew ? null : findCollectionById(app, c.lastSavedId);
+      if (!isNew && !old) throw new Error(`failed to find the stored collection ${JSON.stringify(c.lastSavedId)}`);
+
+      // changing authRule invalidates every auth token issued so far (null and "" count as equal)
+      if (old && (old.authRule ?? "") !== (c.authRule ?? "")) c.authToken.secret = newTokenSecret();
+
+      if (c.name === COLLECTION_NAME_SUPERUSERS || old?.name === COLLECTION_NAME_SUPERUSERS) enforceSuperusersOptions(c);
+
       if (c.isView()) {
         // TODO(view collections issue): infer c.fields from the query (CreateViewFields) and wrap a
         // non-text id (normalizeViewQueryId); for now the given fields are kept.
@@ -173,14 +175,14 @@ export function saveCollectionNoValidate(app: App, collection: Collection): Prom
  */
 export async function deleteCollection(app: App, collection: Collection): Promise<void> {
   if (collection.system) throw new Error(`[${collection.name}] system collections cannot be deleted`);
-  const refs = findCollectionReferences(app, collection, collection.id);
-  if (refs.size > 0) {
-    const names = [...refs.keys()].map((c) => c.name).join(", ");
-    throw new Error(`[${collection.name}] failed to delete due to existing relation references: ${names}`);
-  }
   let committed = false;
   try {
     await app.runInTransaction(() => {
+      const refs = findCollectionReferences(app, collection, collection.id);
+      if (refs.size > 0) {
+        const names = [...refs.keys()].map((c) => c.name).join(", ");
+        throw new Error(`[${collection.name}] failed to delete due to existing relation references: ${names}`);
+      }
       const id = collection.lastSavedId || collection.id;
       if (collection.isView()) deleteView(app, collection.name);
       else app.db.run(`DROP TABLE IF EXISTS ${quoteName(collection.name)}`);
