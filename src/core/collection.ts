@@ -6,7 +6,6 @@
 import { goMarshal, sortKeys } from "../tools/json.ts";
 import { randomString, pseudorandomString } from "../tools/security/random.ts";
 import {
-  AutodateField,
   BoolField,
   EmailField,
   FieldsList,
@@ -15,7 +14,6 @@ import {
   crc32Checksum,
   lookupKey,
   parseDateTime,
-  type Field,
 } from "./fields/index.ts";
 import { findSingleColumnUniqueIndex, parseIndex } from "./collection_index.ts";
 import {
@@ -847,7 +845,3 @@ export function newAuthCollection(name: string, id = ""): Collection {
 export function newViewCollection(name: string, id = ""): Collection {
   return Collection.create(COLLECTION_TYPE_VIEW, name, id);
 }
-
-/** Re-export so users of the model need one import for common field types. */
-export { AutodateField, BoolField, EmailField, FieldsList, PasswordField, TextField };
-export type { Field };

@@ -1,7 +1,7 @@
 /** Reading collections straight from `_collections` (fresh models, unlike the app's shared cache). */
 import type { App } from "./app.ts";
 import { Collection } from "./collection.ts";
-import { isMultiValuer, RelationField, type Field } from "./fields/index.ts";
+import { RelationField, type Field } from "./fields/index.ts";
 
 type Row = { [key: string]: unknown };
 
@@ -56,4 +56,3 @@ export function tableExists(db: App["db"], name: string): boolean {
   );
 }
 
-export { isMultiValuer };

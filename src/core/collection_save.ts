@@ -16,6 +16,10 @@ import {
   newTokenSecret,
 } from "./collection.ts";
 
+import { buildIndex, isValidIndex, parseIndex, splitTokens } from "./collection_index.ts";
+import { findCollectionById, findCollectionReferences, tableExists } from "./collection_query.ts";
+import { FieldsList, isMultiValuer, nowDateTime } from "./fields/index.ts";
+
 /** System collections whose rows point at an auth collection through `collectionRef`. */
 const AUTH_HELPER_COLLECTIONS = [
   COLLECTION_NAME_MFAS,
@@ -23,9 +27,6 @@ const AUTH_HELPER_COLLECTIONS = [
   COLLECTION_NAME_AUTH_ORIGINS,
   COLLECTION_NAME_EXTERNAL_AUTHS,
 ];
-import { buildIndex, isValidIndex, parseIndex, splitTokens } from "./collection_index.ts";
-import { findCollectionById, findCollectionByNameOrId, findCollectionReferences, tableExists } from "./collection_query.ts";
-import { FieldsList, isMultiValuer, nowDateTime } from "./fields/index.ts";
 
 /** Backtick-quotes an identifier as dbx does for SQLite (names already holding a backtick pass as-is). */
 export function quoteName(name: string): string {
@@ -403,4 +404,3 @@ export function saveView(app: App, name: string, selectQuery: string): void {
   }
 }
 
-export { findCollectionByNameOrId };
