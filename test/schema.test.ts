@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { cpSync, existsSync, mkdtempSync, rmSync, chmodSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { App } from "../src/core/app.ts";
 
-const FIXTURE = "/work/shared/conformance/pb-fixture";
+// the upstream-made fixture shared beside the repo (read-only: always copied before opening)
+const FIXTURE = resolve(import.meta.dir, "../../shared/conformance/pb-fixture");
 const dirs: string[] = [];
 
 function tempDir(prefix: string): string {

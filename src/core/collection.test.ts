@@ -1,8 +1,8 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { App } from "./app.ts";
 import { Collection, newAuthCollection, newBaseCollection, newViewCollection } from "./collection.ts";
 import { buildIndex, findSingleColumnUniqueIndex, parseIndex, splitTokens } from "./collection_index.ts";
@@ -11,7 +11,8 @@ import { findAllCollections, findCollectionByNameOrId, findCollectionReferences 
 import { ValidationErrors } from "./errors.ts";
 import { BoolField, FileField, NumberField, RelationField, SelectField, TextField } from "./fields/index.ts";
 
-const FIXTURE_DB = "/work/shared/conformance/pb-fixture/data.db";
+// the upstream-made fixture shared beside the repo (read-only: copied before it is opened)
+const FIXTURE_DB = resolve(import.meta.dir, "../../../shared/conformance/pb-fixture/data.db");
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -151,7 +152,10 @@ describe("API JSON", () => {
 });
 
 describe("_collections row encoding", () => {
-  const fixture = new Database(FIXTURE_DB, { readonly: true });
+  const copyDir = mkdtempSync(join(tmpdir(), "pb-col-fixture-"));
+  dirs.push(copyDir);
+  copyFileSync(FIXTURE_DB, join(copyDir, "data.db"));
+  const fixture = new Database(join(copyDir, "data.db"), { readonly: true });
   const rows = fixture.query("SELECT * FROM _collections").all() as Record<string, unknown>[];
 
   test("every fixture row round-trips; only keys newer than the row get added", () => {
