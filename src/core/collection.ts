@@ -27,6 +27,7 @@ import {
 
 export type { EmailTemplate } from "./collection_auth_templates.ts";
 
+/** The collection type names. */
 export const COLLECTION_TYPE_BASE = "base";
 export const COLLECTION_TYPE_AUTH = "auth";
 export const COLLECTION_TYPE_VIEW = "view";
@@ -63,11 +64,13 @@ export interface TokenConfig {
   duration: number;
 }
 
+/** The e-mail sent after a login from a new location. */
 export interface AuthAlertConfig {
   enabled: boolean;
   emailTemplate: EmailTemplate;
 }
 
+/** One OAuth2 provider of an auth collection. */
 export interface OAuth2ProviderConfig {
   /** Overrides the provider's PKCE default when not null. */
   pkce: boolean | null;
@@ -89,17 +92,20 @@ export interface OAuth2KnownFields {
   avatarURL: string;
 }
 
+/** OAuth2 sign-in of an auth collection. */
 export interface OAuth2Config {
   providers: OAuth2ProviderConfig[] | null;
   mappedFields: OAuth2KnownFields;
   enabled: boolean;
 }
 
+/** Password sign-in, and which unique fields may identify the record. */
 export interface PasswordAuthConfig {
   enabled: boolean;
   identityFields: string[] | null;
 }
 
+/** Multi-factor authentication (a second method within `duration` seconds). */
 export interface MFAConfig {
   enabled: boolean;
   duration: number;
@@ -107,6 +113,7 @@ export interface MFAConfig {
   rule: string;
 }
 
+/** One-time password sign-in by e-mail. */
 export interface OTPConfig {
   enabled: boolean;
   duration: number;
@@ -409,6 +416,7 @@ function textOf(v: unknown, fallback: string): string {
 
 // --- the model ----------------------------------------------------------------------------------
 
+/** A collection; auth options are flattened onto it as in upstream's Go struct (zero values unless auth). */
 export class Collection implements AuthOptions {
   id = "";
   name = "";

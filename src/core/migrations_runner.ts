@@ -218,4 +218,5 @@ export function newMigrationsRunner(app: App, appMigrations: readonly Migration[
   return new MigrationsRunner(app, mergeMigrations(systemMigrations, appMigrations));
 }
 
+/** The system migrations, in run order (from migrations/). */
 export { systemMigrations };

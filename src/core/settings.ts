@@ -8,6 +8,7 @@ import { goMarshal } from "../tools/json.ts";
 import { decrypt, encrypt } from "../tools/security/random.ts";
 import { lookupKey, nowDateTime } from "./fields/index.ts";
 
+/** Outgoing mail through SMTP (disabled: the local sendmail is used). */
 export interface SMTPConfig {
   enabled: boolean;
   port: number;
@@ -21,6 +22,7 @@ export interface SMTPConfig {
   localName: string;
 }
 
+/** An S3-compatible bucket for files or backups. */
 export interface S3Config {
   enabled: boolean;
   bucket: string;
@@ -31,6 +33,7 @@ export interface S3Config {
   forcePathStyle: boolean;
 }
 
+/** Automatic backups and where they are kept. */
 export interface BackupsConfig {
   /** Auto-backup cron expression; "" disables auto backups. */
   cron: string;
@@ -38,6 +41,7 @@ export interface BackupsConfig {
   s3: S3Config;
 }
 
+/** App identity used in the dashboard and e-mails. */
 export interface MetaConfig {
   accentColor: string;
   appName: string;
@@ -47,6 +51,7 @@ export interface MetaConfig {
   hideControls: boolean;
 }
 
+/** One rate limit: at most `maxRequests` per `duration` seconds. */
 export interface RateLimitRule {
   /** A tag (`users:create`, `*:auth`), a path prefix (`/api/`) or `METHOD /path`. */
   label: string;
@@ -57,17 +62,20 @@ export interface RateLimitRule {
   maxRequests: number;
 }
 
+/** The rate limiter. */
 export interface RateLimitsConfig {
   rules: RateLimitRule[];
   excludedIPs: string[];
   enabled: boolean;
 }
 
+/** Which proxy headers carry the client IP. */
 export interface TrustedProxyConfig {
   headers: string[];
   useLeftmostIP: boolean;
 }
 
+/** The `/api/batch` endpoint. */
 export interface BatchConfig {
   enabled: boolean;
   maxRequests: number;
@@ -77,6 +85,7 @@ export interface BatchConfig {
   maxBodySize: number;
 }
 
+/** Request/app logs kept in auxiliary.db. */
 export interface LogsConfig {
   maxDays: number;
   minLevel: number;

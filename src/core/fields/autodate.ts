@@ -2,6 +2,7 @@
 import { BASE_SCHEMA, BaseField, registerField, type FieldInit } from "./field.ts";
 import { parseDateTime } from "./datetime.ts";
 
+/** The registered type name of autodate fields. */
 export const FIELD_TYPE_AUTODATE = "autodate";
 
 /** Autodate field. Unlike the other types it has no `help` and no `required` setting. */

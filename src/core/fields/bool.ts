@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { toGoBool } from "./cast.ts";
 
+/** The registered type name of bool fields. */
 export const FIELD_TYPE_BOOL = "bool";
 
 /** Bool field; `required` means the value must be true. */

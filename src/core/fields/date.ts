@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { parseDateTime } from "./datetime.ts";
 
+/** The registered type name of date fields. */
 export const FIELD_TYPE_DATE = "date";
 
 /** Date field; `min`/`max` are datetimes or "" for no bound. */

@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit, type MaxBodySizeCalculator } from "./field.ts";
 import { toGoString } from "./cast.ts";
 
+/** The registered type name of editor fields. */
 export const FIELD_TYPE_EDITOR = "editor";
 
 /** The size limit applied when `maxSize` is 0: 5 MiB. */

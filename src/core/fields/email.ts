@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { toGoString } from "./cast.ts";
 
+/** The registered type name of email fields. */
 export const FIELD_TYPE_EMAIL = "email";
 
 /** Email field; `onlyDomains`/`exceptDomains` restrict the part after "@" (null when unset). */

@@ -6,6 +6,7 @@
  */
 import { defaultFieldId, fieldFromJSON, type Field } from "./field.ts";
 
+/** A collection's ordered fields (an Array with upstream's add/replace and lookup helpers). */
 export class FieldsList extends Array<Field> {
   // map/filter/slice return plain arrays: a derived list is not a collection's field list
   static override get [Symbol.species](): ArrayConstructor {

@@ -9,6 +9,7 @@ import {
 } from "./field.ts";
 import { toUniqueStringSlice } from "./cast.ts";
 
+/** The registered type name of file fields. */
 export const FIELD_TYPE_FILE = "file";
 
 /** The per-file size limit applied when `maxSize` is 0: 5 MiB. */

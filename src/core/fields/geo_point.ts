@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { lookupKey } from "./field.ts";
 
+/** The registered type name of geoPoint fields. */
 export const FIELD_TYPE_GEO_POINT = "geoPoint";
 
 /** A geographic point; `lon` comes first, as upstream writes it. */

@@ -2,6 +2,7 @@
 import { goMarshal } from "../../tools/json.ts";
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit, type MaxBodySizeCalculator } from "./field.ts";
 
+/** The registered type name of json fields. */
 export const FIELD_TYPE_JSON = "json";
 
 /** The size limit applied when `maxSize` is 0: 1 MiB. */

@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { toGoFloat64 } from "./cast.ts";
 
+/** The registered type name of number fields. */
 export const FIELD_TYPE_NUMBER = "number";
 
 /** Number field. Zero counts as blank for `required`. */

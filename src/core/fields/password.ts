@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { toGoString } from "./cast.ts";
 
+/** The registered type name of password fields. */
 export const FIELD_TYPE_PASSWORD = "password";
 
 /** Password field; `cost` 0 means bcrypt's default 10, `max` 0 means 71. */

@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit, type MultiValuer } from "./field.ts";
 import { normalizeMultiValue } from "./select.ts";
 
+/** The registered type name of relation fields. */
 export const FIELD_TYPE_RELATION = "relation";
 
 /** Relation field; multiple when `maxSelect > 1`, and then stored as a JSON array. */

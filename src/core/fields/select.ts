@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit, type MultiValuer } from "./field.ts";
 import { toUniqueStringSlice } from "./cast.ts";
 
+/** The registered type name of select fields. */
 export const FIELD_TYPE_SELECT = "select";
 
 /** Select field; multiple when `maxSelect > 1`, and then stored as a JSON array. */

@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { toGoString } from "./cast.ts";
 
+/** The registered type name of text fields. */
 export const FIELD_TYPE_TEXT = "text";
 
 /** The column of the primary-key text field; the random default only guards raw SQL inserts. */

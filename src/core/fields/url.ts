@@ -2,6 +2,7 @@
 import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
 import { toGoString } from "./cast.ts";
 
+/** The registered type name of url fields. */
 export const FIELD_TYPE_URL = "url";
 
 /** URL field; `onlyDomains`/`exceptDomains` restrict the host (null when unset). */
