@@ -107,6 +107,80 @@ describe("superuser command", () => {
   });
 });
 
+describe("superuser otp and ips", () => {
+  test("otp refuses while OTP is off, then stores a cost-8 bcrypt of the printed numeric password", async () => {
+    const dir = freshDir();
+    expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dir}`])).code).toBe(0);
+    let r = await runPb(["superuser", "otp", "root@example.com", `--dir=${dir}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("OTP auth is not enabled for the _superusers collection");
+
+    const db = new Database(join(dir, "data.db"));
+    const row = db.query("SELECT options FROM _collections WHERE name = '_superusers'").get() as { options: string };
+    const options = JSON.parse(row.options);
+    options.otp.enabled = true;
+    options.mfa.enabled = true;
+    db.query("UPDATE _collections SET options = ? WHERE name = '_superusers'").run(JSON.stringify(options));
+    db.close();
+
+    r = await runPb(["superuser", "otp", "root@example.com", `--dir=${dir}`]);
+    expect(r.code).toBe(0);
+    const id = /Id:\s+(\w+)/.exec(r.stdout)![1]!;
+    const pass = /Pass:\s+(\d+)/.exec(r.stdout)![1]!;
+    expect(pass).toHaveLength(8);
+    expect(r.stdout).toContain("Valid: 180s");
+    const otp = new Database(join(dir, "data.db"), { readonly: true }).query("SELECT * FROM _otps WHERE id = ?").get(id) as Record<string, string>;
+    expect(otp.collectionRef).toBe("pbc_3142635823");
+    expect(otp.password).toMatch(/^\$2a\$08\$/);
+    expect(await Bun.password.verify(pass, otp.password)).toBe(true);
+  });
+
+  test("ips from a second process reaches a live server through .notify and locks superusers out", async () => {
+    const srv = await startServer();
+    try {
+      const dir = srv.dataDir;
+      expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dir}`])).code).toBe(0);
+      const auth = await srv.sdk().collection("_superusers").authWithPassword("root@example.com", "1234567890");
+      const health = async () => (await fetch(`${srv.url}/api/health`, { headers: { Authorization: auth.token } })).status;
+      expect(await health()).toBe(200);
+      const r = await runPb(["superuser", "ips", "10.1.2.3", "192.168.0.0/16", `--dir=${dir}`]);
+      expect(r.code).toBe(0);
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 403; i++) {
+        await Bun.sleep(50);
+        status = await health();
+      }
+      expect(status).toBe(403);
+      expect((await runPb(["superuser", "ips", "127.0.0.0/8", `--dir=${dir}`])).code).toBe(0);
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        await Bun.sleep(50);
+        status = await health();
+      }
+      expect(status).toBe(200);
+    } finally {
+      await srv.stop();
+    }
+  });
+});
+
+describe("--encryptionEnv", () => {
+  test("the settings row is stored AES-encrypted and only opens with the same key", async () => {
+    const dir = freshDir();
+    const key = "abcdefghijklmnopqrstuvwxyz012345";
+    const r = await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], { env: { PB_KEY: key } });
+    expect(r.code).toBe(0);
+    const row = new Database(join(dir, "data.db"), { readonly: true }).query("SELECT value, typeof(value) AS t FROM _params WHERE id = 'settings'").get() as { value: string; t: string };
+    expect(row.t).toBe("text");
+    expect(() => JSON.parse(row.value)).toThrow();
+    expect(Buffer.from(row.value, "base64").length).toBeGreaterThan(100);
+    expect((await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], { env: { PB_KEY: key } })).code).toBe(0);
+    const wrong = await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], { env: { PB_KEY: "X".repeat(32) } });
+    expect(wrong.code).toBe(1);
+    const none = await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`]);
+    expect(none.code).toBe(1);
+  });
+});
+
 describe("installer", () => {
   test("a first serve prints the pbinstall link whose token authenticates as the installer superuser", async () => {
     const srv = await startServer();

@@ -209,3 +209,30 @@ describe("shutdown", () => {
     await s.stop();
   });
 });
+
+describe("real IP", () => {
+  test("proxy headers count only when configured in settings.trustedProxy", async () => {
+    const work = tempDir();
+    const dataDir = join(work, "pb_data");
+    expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
+    const ask = async (s: TestServer) => {
+      const auth = await s.sdk().collection("_superusers").authWithPassword("root@example.com", "1234567890");
+      const res = await fetch(`${s.url}/api/health`, { headers: { Authorization: auth.token, "X-Real-IP": "203.0.113.7", "X-Forwarded-For": "10.0.0.1, 198.51.100.2" } });
+      return ((await res.json()) as any).data.realIP;
+    };
+    let s = await startServer({ workDir: work });
+    expect(await ask(s)).toBe("127.0.0.1");
+    await s.stop({ keep: true });
+
+    const { Database } = await import("bun:sqlite");
+    const db = new Database(join(dataDir, "data.db"));
+    const row = db.query("SELECT value FROM _params WHERE id = 'settings'").get() as { value: Uint8Array };
+    const settings = JSON.parse(Buffer.from(row.value).toString());
+    settings.trustedProxy = { headers: ["X-Forwarded-For"], useLeftmostIP: false };
+    db.query("UPDATE _params SET value = ? WHERE id = 'settings'").run(Buffer.from(JSON.stringify(settings)));
+    db.close();
+    s = await startServer({ workDir: work });
+    expect(await ask(s)).toBe("198.51.100.2");
+    await s.stop();
+  });
+});

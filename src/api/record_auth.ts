@@ -27,18 +27,9 @@ export function findAuthCollection(e: RequestEvent): Collection {
   return c;
 }
 
-function options(c: Collection): { [k: string]: any } {
-  return (c.options ?? {}) as { [k: string]: any };
-}
-
-function passwordAuth(c: Collection): { enabled: boolean; identityFields: string[] } {
-  const pa = (c as any).passwordAuth ?? options(c).passwordAuth ?? {};
-  return { enabled: !!pa.enabled, identityFields: Array.isArray(pa.identityFields) ? pa.identityFields : [] };
-}
-
 async function authWithPassword(e: RequestEvent) {
   const collection = findAuthCollection(e);
-  const pa = passwordAuth(collection);
+  const pa = { enabled: collection.passwordAuth.enabled, identityFields: collection.passwordAuth.identityFields ?? [] };
   if (!pa.enabled) throw forbidden("The collection is not configured to allow password authentication.");
 
   let body: { [k: string]: unknown };
@@ -150,8 +141,8 @@ export function authResponse(e: RequestEvent, record: Record, token = newAuthTok
  * expression denies (safe by default) rather than guessing.
  */
 function canAuthenticate(e: RequestEvent, c: Collection): boolean {
-  const rule = "authRule" in c ? (c as unknown as { authRule: string | null }).authRule : (options(c).authRule as string | null | undefined);
+  const rule = c.authRule;
   if (rule === null) return e.hasSuperuserAuth();
-  if (rule === undefined || rule === "") return true;
+  if (rule === "") return true;
   return false;
 }

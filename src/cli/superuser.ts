@@ -1,7 +1,7 @@
 /** `superuser upsert|create|update|delete|otp|ips`, as upstream's cmd/superuser.go. */
 import type { App } from "../core/app.ts";
 import { ValidationErrors } from "../core/errors.ts";
-import { createSuperuser, deleteSuperuser, updateSuperuserPassword, upsertSuperuser } from "../core/superusers.ts";
+import { createSuperuser, createSuperuserOTP, deleteSuperuser, updateSuperuserPassword, upsertSuperuser } from "../core/superusers.ts";
 import { color } from "./output.ts";
 
 interface Io {
@@ -52,8 +52,12 @@ export async function superuserCommand(app: App, args: string[], io: Io): Promis
         else io.out(color.green(`Successfully deleted superuser "${rest[0]}"!`) + "\n");
         return 0;
       }
-      case "otp":
-        throw new Error("OTP auth is not enabled for the _superusers collection");
+      case "otp": {
+        const otp = await createSuperuserOTP(app, rest[0] ?? "");
+        io.out(color.green(`Successfully created OTP for superuser "${rest[0]}":`) + "\n");
+        io.out(color.green(`├─ Id:    ${otp.id}`) + "\n" + color.green(`├─ Pass:  ${otp.password}`) + "\n" + color.green(`└─ Valid: ${otp.duration}s`) + "\n\n");
+        return 0;
+      }
       case "ips": {
         const settings = app.settings();
         settings.superuserIPs = rest;

@@ -158,7 +158,7 @@ export class App {
   reloadCollections(): void {
     this.collectionsById.clear();
     this.collectionsByName.clear();
-    const rows = this.db.query("SELECT * FROM `_collections` ORDER BY `created` ASC").all() as Record<string, unknown>[];
+    const rows = this.db.query("SELECT * FROM `_collections` ORDER BY `rowid` ASC").all() as Record<string, unknown>[];
     for (const row of rows) {
       const c = Collection.fromRow(row);
       this.collectionsById.set(c.id, c);
@@ -171,7 +171,7 @@ export class App {
     return this.collectionsById.get(nameOrId) ?? this.collectionsByName.get(nameOrId.toLowerCase()) ?? null;
   }
 
-  /** All cached collections, oldest first. */
+  /** All cached collections, in table (rowid) order. */
   collections(): Collection[] {
     return [...this.collectionsById.values()];
   }

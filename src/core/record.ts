@@ -2,9 +2,10 @@
  * The Record model: one row of a collection's table, with values normalized by the collection's fields.
  * Full field validation and modifiers arrive with the records API; this covers what auth needs.
  */
-import { byteCompare } from "../tools/json.ts";
+import { byteCompare, goMarshal } from "../tools/json.ts";
 import { randomString } from "../tools/security/random.ts";
 import type { Collection } from "./collection.ts";
+import { JSONRaw, PasswordField, type Field } from "./fields/index.ts";
 
 /** The bcrypt cost upstream uses for auth passwords. */
 export const PASSWORD_COST = 10;
@@ -19,13 +20,6 @@ export function newRecordId(): string {
   return randomString(15, "abcdefghijklmnopqrstuvwxyz0123456789");
 }
 
-interface FieldLike {
-  name: string;
-  type: string;
-  hidden?: boolean;
-  prepareValue?: (raw: unknown) => unknown;
-}
-
 export class Record {
   /** Field values by name, normalized. */
   private data = new Map<string, unknown>();
@@ -35,21 +29,21 @@ export class Record {
   plainPassword = "";
 
   constructor(readonly collection: Collection) {
-    for (const f of this.fields()) this.data.set(f.name, prepare(f, undefined));
+    for (const f of this.fields()) this.data.set(f.name, f.prepareValue(undefined));
   }
 
   /** Builds a record from a DB row. */
   static fromRow(collection: Collection, row: { [k: string]: unknown }): Record {
     const r = new Record(collection);
     for (const f of r.fields()) {
-      if (f.name in row) r.data.set(f.name, prepare(f, row[f.name]));
+      if (f.name in row) r.data.set(f.name, f.prepareValue(row[f.name]));
     }
     r.originalId = String(row.id ?? "");
     return r;
   }
 
-  fields(): FieldLike[] {
-    return this.collection.fields as unknown as FieldLike[];
+  fields(): readonly Field[] {
+    return this.collection.fields;
   }
 
   get id(): string {
@@ -74,8 +68,8 @@ export class Record {
   }
 
   set(name: string, value: unknown): void {
-    const f = this.fields().find((x) => x.name === name);
-    this.data.set(name, f ? prepare(f, value) : value);
+    const f = this.collection.fields.getByName(name);
+    this.data.set(name, f ? f.prepareValue(value) : value);
   }
 
   /** The auth record's tokenKey; with the collection secret it signs this record's tokens. */
@@ -93,9 +87,11 @@ export class Record {
 
   /** Sets a new password: hashed with bcrypt on save, and the tokenKey rotates so old tokens die. */
   async setPassword(plain: string): Promise<void> {
+    const field = this.collection.fields.getByName("password");
+    const cost = field instanceof PasswordField && field.cost > 0 ? field.cost : PASSWORD_COST;
     this.plainPassword = plain;
-    this.data.set("password", await hashPassword(plain));
-    this.refreshTokenKey();
+    this.data.set("password", await hashPassword(plain, cost));
+    if (this.collection.fields.getByName("tokenKey")) this.refreshTokenKey();
   }
 
   /** Checks `plain` against the stored bcrypt hash (interoperable with Go's `$2a$` hashes). */
@@ -140,18 +136,13 @@ export class Record {
   }
 }
 
-function prepare(f: FieldLike, raw: unknown): unknown {
-  if (f.prepareValue) return f.prepareValue(raw);
-  if (raw === undefined || raw === null) return f.type === "bool" ? false : f.type === "number" ? 0 : "";
-  if (f.type === "bool") return raw === true || raw === 1 || raw === "1" || raw === "true";
-  return raw;
-}
-
+/** A prepared field value as its column stores it: json raw text (NULL when empty), lists as Go-encoded JSON. */
 function toColumnValue(v: unknown): string | number | null {
   if (v === null || v === undefined) return null;
+  if (v instanceof JSONRaw) return v.dbValue();
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "number" || typeof v === "string") return v;
-  return JSON.stringify(v);
+  return goMarshal(v);
 }
 
 /** Go's bcrypt ignores bytes past 72 while Bun pre-hashes long input; cut to 72 bytes to agree with Go. */

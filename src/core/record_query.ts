@@ -26,7 +26,7 @@ export function findRecordById(app: App, collection: Collection | string, id: st
 export function findFirstRecordByField(app: App, collection: Collection | string, field: string, value: unknown): Record | null {
   const col = collectionOf(app, collection);
   if (!col) return null;
-  if (!col.fields.some((f: { name: string }) => f.name === field)) return null;
+  if (!col.fields.getByName(field)) return null;
   const cmp = hasNocaseUniqueIndex(col, field) ? `${quoteIdent(field)} = ? COLLATE NOCASE` : `${quoteIdent(field)} = ?`;
   const row = app.db.query(`SELECT * FROM ${quoteIdent(col.name)} WHERE ${cmp} LIMIT 1`).get(value as string);
   return row ? Record.fromRow(col, row as { [k: string]: unknown }) : null;
@@ -45,5 +45,5 @@ export function countRecords(app: App, collection: Collection | string, where = 
 
 function hasNocaseUniqueIndex(col: Collection, field: string): boolean {
   const re = new RegExp(`^\\s*create\\s+unique\\s+index\\b[^(]*\\(\\s*[\`"'\\[]?${field}[\`"'\\]]?\\s+collate\\s+nocase\\s*\\)`, "i");
-  return col.indexes.some((idx: string) => re.test(idx));
+  return col.indexes.some((idx) => re.test(idx));
 }

@@ -3,6 +3,7 @@
  * The records API brings validation, modifiers and the model hooks around this step.
  */
 import type { App } from "./app.ts";
+import { AutodateField } from "./fields/index.ts";
 import { Record, newRecordId, nowDateTime } from "./record.ts";
 import { quoteIdent } from "./record_query.ts";
 import { randomString } from "../tools/security/random.ts";
@@ -13,8 +14,8 @@ export async function persistRecord(app: App, record: Record): Promise<void> {
   const now = nowDateTime();
   if (!record.id) record.id = newRecordId();
   if (record.collection.type === "auth" && !record.tokenKey()) record.set("tokenKey", randomString(50));
-  for (const f of record.fields() as unknown as { name: string; type: string; onCreate?: boolean; onUpdate?: boolean }[]) {
-    if (f.type !== "autodate") continue;
+  for (const f of record.fields()) {
+    if (!(f instanceof AutodateField)) continue;
     if ((isNew && f.onCreate) || (!isNew && f.onUpdate)) record.set(f.name, now);
   }
   const row = record.toRow();

@@ -105,3 +105,21 @@ export async function installerSuperuser(app: App): Promise<Record> {
   await saveSuperuser(app, record);
   return record;
 }
+
+/** A one-time password for a superuser (OTP must be enabled on `_superusers`); returns the plain password. */
+export async function createSuperuserOTP(app: App, email: string): Promise<{ id: string; password: string; duration: number }> {
+  if (!isEmail(email)) throw new Error("invalid or missing email address");
+  const superuser = findAuthRecordByEmail(app, SUPERUSERS, email);
+  if (!superuser) throw new Error(`superuser with email "${email}" doesn't exist`);
+  const { otp } = superuser.collection;
+  if (!otp.enabled) throw new Error("OTP auth is not enabled for the _superusers collection");
+  const otps = app.findCollection("_otps");
+  if (!otps) throw new Error('failed to fetch "_otps" collection');
+  const password = randomString(otp.length, "1234567890");
+  const record = new Record(otps);
+  record.set("collectionRef", superuser.collection.id);
+  record.set("recordRef", superuser.id);
+  await record.setPassword(password);
+  await persistRecord(app, record);
+  return { id: record.id, password, duration: otp.duration };
+}

@@ -4,25 +4,23 @@
  */
 import { newJWT, parseJWT, parseUnverifiedJWT } from "../tools/security/jwt.ts";
 import type { App } from "./app.ts";
-import type { Collection } from "./collection.ts";
+import type { Collection, TokenConfig } from "./collection.ts";
 import type { Record } from "./record.ts";
 import { findRecordById } from "./record_query.ts";
 
 export type TokenType = "auth" | "file" | "verification" | "passwordReset" | "emailChange";
 
-const CONFIG_KEY: { [T in TokenType]: string } = {
+const CONFIG_KEY = {
   auth: "authToken",
   file: "fileToken",
   verification: "verificationToken",
   passwordReset: "passwordResetToken",
   emailChange: "emailChangeToken",
-};
+} as const satisfies { [T in TokenType]: keyof Collection };
 
 /** The `{secret, duration}` of a collection's token type. */
-export function tokenConfig(collection: Collection, type: TokenType): { secret: string; duration: number } {
-  const c = (collection as unknown as { [k: string]: unknown })[CONFIG_KEY[type]] ?? collection.options?.[CONFIG_KEY[type]];
-  const cfg = (c ?? {}) as { secret?: string; duration?: number };
-  return { secret: cfg.secret ?? "", duration: cfg.duration ?? 0 };
+export function tokenConfig(collection: Collection, type: TokenType): TokenConfig {
+  return collection[CONFIG_KEY[type]];
 }
 
 /** Mints a token of `type` for an auth record; `extra` claims (refreshable, email, …) are merged in. */
