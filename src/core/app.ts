@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Hook, HookEvent } from "../tools/hook.ts";
 import { Mutex, openDatabase } from "./db.ts";
 import { NotifyWatcher } from "./notify.ts";
+import { AppHooks } from "./app_hooks.ts";
 import { runSystemMigrations } from "./migrations_runner.ts";
 import { Collection } from "./collection.ts";
 import { type Settings, loadSettings, saveSettings } from "./settings.ts";
@@ -55,7 +56,7 @@ export class ServeEvent<R = unknown> extends HookEvent {
   }
 }
 
-export class App {
+export class App extends AppHooks {
   readonly dataDir: string;
   readonly isDev: boolean;
   readonly encryptionKey: string;
@@ -80,6 +81,7 @@ export class App {
   readonly notify = new NotifyWatcher(this);
 
   constructor(config: AppConfig) {
+    super();
     this.dataDir = config.dataDir;
     this.isDev = config.isDev ?? false;
     this.encryptionKey = config.encryptionKey ?? "";

@@ -53,6 +53,20 @@ export const forbidden = (message = "", data?: ErrorData) => new ApiError(403, m
 export const notFound = (message = "", data?: ErrorData) => new ApiError(404, message, data);
 export const tooLarge = () => new ApiError(413, "Request entity too large");
 
+/**
+ * One value's validation failure, as a field validator raises it (upstream's validation.Error):
+ * `message` is the final, sentenized text ("Cannot be blank."); `params` are interpolated values.
+ */
+export class FieldValidationError extends Error implements FieldError {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly params?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
 /** A validation error map from field → {code, message}, the shape upstream's ozzo validation produces. */
 export class ValidationErrors extends Error {
   constructor(readonly errors: Record<string, FieldError | ValidationErrors>) {

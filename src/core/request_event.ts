@@ -8,34 +8,89 @@ import { ApiError, badRequest, forbidden, notFound, unauthorized, type ErrorData
 import type { App } from "./app.ts";
 import type { Record as PbRecord } from "./record.ts";
 
-export class RequestEvent extends HookEvent {
-  /** Path parameters by name (`{id}` → params.id). */
-  params: Record<string, string> = {};
-  /** The authenticated record, if a valid auth token came with the request. */
-  auth: PbRecord | null = null;
-  /** Headers to send with whatever response is written (middlewares add to it before the handler). */
-  readonly responseHeaders = new Headers();
-  /** The written response; the first write wins, as with an http.ResponseWriter. */
-  response: Response | null = null;
-  /** Per-request values shared between middlewares and handlers (`e.get`/`e.set` in JS hooks). */
-  readonly store = new Map<string, unknown>();
-  /** Maximum accepted body size in bytes for this request (set by the body-limit middleware). */
-  bodyLimit = 32 << 20;
+/** Per-request state shared by a request event and every `*Request` event wrapping it. */
+export interface RequestState {
+  params: Record<string, string>;
+  auth: PbRecord | null;
+  readonly responseHeaders: Headers;
+  response: Response | null;
+  readonly store: Map<string, unknown>;
+  bodyLimit: number;
+  url: URL | null;
+  bodyBytes: Promise<Uint8Array> | null;
+  body: Promise<Record<string, unknown>> | null;
+}
 
-  private _url: URL | null = null;
-  private bodyBytes: Promise<Uint8Array> | null = null;
+export class RequestEvent extends HookEvent {
+  /** Shared with wrapping events (RecordRequestEvent…), so a response written through either is one. */
+  /** @internal shared with wrapping events (RecordRequestEvent…), so a response written through either is one. */
+  readonly state: RequestState;
 
   constructor(
     readonly app: App,
     readonly request: Request,
     /** The client IP resolved from the socket and any trusted proxy headers. */
-    public realIP: string,
+    readonly realIP: string,
+    state?: RequestState,
   ) {
     super();
+    this.state = state ?? {
+      params: {},
+      auth: null,
+      responseHeaders: new Headers(),
+      response: null,
+      store: new Map(),
+      bodyLimit: 32 << 20,
+      url: null,
+      bodyBytes: null,
+      body: null,
+    };
+  }
+
+  /** Path parameters by name (`{id}` → params.id). */
+  get params(): Record<string, string> {
+    return this.state.params;
+  }
+  set params(v: Record<string, string>) {
+    this.state.params = v;
+  }
+
+  /** The authenticated record, if a valid auth token came with the request. */
+  get auth(): PbRecord | null {
+    return this.state.auth;
+  }
+  set auth(v: PbRecord | null) {
+    this.state.auth = v;
+  }
+
+  /** Headers to send with whatever response is written (middlewares add to it before the handler). */
+  get responseHeaders(): Headers {
+    return this.state.responseHeaders;
+  }
+
+  /** The written response; the first write wins, as with an http.ResponseWriter. */
+  get response(): Response | null {
+    return this.state.response;
+  }
+  set response(v: Response | null) {
+    this.state.response = v;
+  }
+
+  /** Per-request values shared between middlewares and handlers (`e.get`/`e.set` in JS hooks). */
+  get store(): Map<string, unknown> {
+    return this.state.store;
+  }
+
+  /** Maximum accepted body size in bytes for this request (set by the body-limit middleware). */
+  get bodyLimit(): number {
+    return this.state.bodyLimit;
+  }
+  set bodyLimit(v: number) {
+    this.state.bodyLimit = v;
   }
 
   get url(): URL {
-    return (this._url ??= new URL(this.request.url));
+    return (this.state.url ??= new URL(this.request.url));
   }
 
   get method(): string {
@@ -98,11 +153,18 @@ export class RequestEvent extends HookEvent {
 
   /** The raw body, read once and bounded by `bodyLimit` (413 past it, even without Content-Length). */
   bodyBuffer(): Promise<Uint8Array> {
-    return (this.bodyBytes ??= readLimited(this.request, this.bodyLimit));
+    return (this.state.bodyBytes ??= readLimited(this.request, this.state.bodyLimit));
   }
 
-  /** The body parsed from JSON or form data, as upstream's BindBody: an empty body gives `{}`. */
-  async bindBody(): Promise<Record<string, unknown>> {
+  /**
+   * The body parsed from JSON or form data, as upstream's BindBody: an empty body gives `{}`.
+   * Parsed once per request; callers get the same object (and may normalize it in place).
+   */
+  bindBody(): Promise<Record<string, unknown>> {
+    return (this.state.body ??= this.parseBody());
+  }
+
+  private async parseBody(): Promise<Record<string, unknown>> {
     const type = this.request.headers.get("content-type") ?? "";
     const raw = await this.bodyBuffer();
     if (raw.length === 0) return {};

@@ -1,0 +1,151 @@
+/**
+ * Model, record and collection events (upstream core/events.go). Record and collection events are
+ * fired from inside the matching model-event chain, so a `onModelCreate` handler wraps a
+ * `onRecordCreate` one, as upstream's proxies do.
+ */
+import { HookEvent, type Tagged } from "../tools/hook.ts";
+import type { App } from "./app.ts";
+import type { Collection } from "./collection.ts";
+import type { Record as PbRecord } from "./record.ts";
+import type { RequestInfo } from "./request_info.ts";
+import { RequestEvent } from "./request_event.ts";
+
+export type ModelEventType = "create" | "update" | "delete" | "validate";
+
+/** A saved thing: a record, a collection, or a plain table row such as the settings param. */
+export type Model = PbRecord | Collection | { tableName(): string; id: string };
+
+export class ModelEvent extends HookEvent implements Tagged {
+  constructor(
+    public app: App,
+    public model: Model,
+    public type: ModelEventType,
+  ) {
+    super();
+  }
+  tags(): string[] {
+    const m = this.model as { collection?: Collection; fields?: unknown; id: string; name?: string; tableName?: () => string };
+    if (m.collection) return [m.collection.name, m.collection.id]; // a record
+    if (m.fields !== undefined && m.name !== undefined) return ["_collections"]; // a collection row
+    return m.tableName ? [m.tableName()] : [];
+  }
+}
+
+export class ModelErrorEvent extends ModelEvent {
+  constructor(app: App, model: Model, type: ModelEventType, public error: unknown) {
+    super(app, model, type);
+  }
+}
+
+export class RecordEvent extends HookEvent implements Tagged {
+  constructor(
+    public app: App,
+    public record: PbRecord,
+    public type: ModelEventType,
+  ) {
+    super();
+  }
+  tags(): string[] {
+    return [this.record.collection.name, this.record.collection.id];
+  }
+}
+
+export class RecordErrorEvent extends RecordEvent {
+  constructor(app: App, record: PbRecord, type: ModelEventType, public error: unknown) {
+    super(app, record, type);
+  }
+}
+
+export class CollectionEvent extends HookEvent implements Tagged {
+  constructor(
+    public app: App,
+    public collection: Collection,
+    public type: ModelEventType,
+  ) {
+    super();
+  }
+  tags(): string[] {
+    return [this.collection.id, this.collection.name];
+  }
+}
+
+export class CollectionErrorEvent extends CollectionEvent {
+  constructor(app: App, collection: Collection, type: ModelEventType, public error: unknown) {
+    super(app, collection, type);
+  }
+}
+
+/** Fired for every record serialized to a client; handlers may hide or add fields per requester. */
+export class RecordEnrichEvent extends HookEvent implements Tagged {
+  constructor(
+    public app: App,
+    public record: PbRecord,
+    public requestInfo: RequestInfo,
+  ) {
+    super();
+  }
+  tags(): string[] {
+    return [this.record.collection.name, this.record.collection.id];
+  }
+}
+
+/** A request event about one collection (tagged with it); shares the wrapped request's state. */
+export class CollectionRequestEvent extends RequestEvent {
+  constructor(parent: RequestEvent, public collection: Collection) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+}
+
+/** View, create, update and delete of one record through the API. */
+export class RecordRequestEvent extends RequestEvent implements Tagged {
+  constructor(parent: RequestEvent, public collection: Collection, public record: PbRecord | null) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+  tags(): string[] {
+    return [this.collection.name, this.collection.id];
+  }
+}
+
+/** A page of records or collections as the list APIs return it. */
+export interface SearchResult<T = unknown> {
+  page: number;
+  perPage: number;
+  totalItems: number;
+  totalPages: number;
+  items: T[];
+}
+
+export class RecordsListRequestEvent extends RequestEvent implements Tagged {
+  constructor(parent: RequestEvent, public collection: Collection, public records: PbRecord[], public result: SearchResult<PbRecord>) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+  tags(): string[] {
+    return [this.collection.name, this.collection.id];
+  }
+}
+
+export class CollectionsListRequestEvent extends RequestEvent {
+  constructor(parent: RequestEvent, public collections: Collection[], public result: SearchResult<Collection>) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+}
+
+export class CollectionsImportRequestEvent extends RequestEvent {
+  constructor(parent: RequestEvent, public collectionsData: Record<string, unknown>[], public deleteMissing: boolean) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+}
+
+/** One sub-request of `POST /api/batch`. */
+export interface BatchRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+export class BatchRequestEvent extends RequestEvent {
+  constructor(parent: RequestEvent, public batch: BatchRequest[]) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+}
