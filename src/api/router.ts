@@ -23,6 +23,21 @@ export interface Route {
   path: string;
   action: HandlerFunc<RequestEvent>;
   middlewares: Middleware[];
+  /** Ids of global middlewares this route opts out of (upstream's route.Unbind). */
+  excluded: Set<string>;
+}
+
+/** A bound route; `unbind` removes global middlewares from it by id. */
+export class RouteHandle {
+  constructor(readonly route: Route) {}
+  unbind(...ids: string[]): this {
+    for (const id of ids) this.route.excluded.add(id);
+    return this;
+  }
+  bind(...mws: Middleware[]): this {
+    this.route.middlewares.push(...mws);
+    return this;
+  }
 }
 
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -38,10 +53,10 @@ export class Router {
   }
 
   /** Adds a route; `method` "*" matches any method. GET routes also answer HEAD, as upstream. */
-  add(method: string, path: string, action: HandlerFunc<RequestEvent>, ...middlewares: Middleware[]): Route {
-    const route = { method: method.toUpperCase(), path, action, middlewares };
+  add(method: string, path: string, action: HandlerFunc<RequestEvent>, ...middlewares: Middleware[]): RouteHandle {
+    const route: Route = { method: method.toUpperCase(), path, action, middlewares, excluded: new Set() };
     this.routes.push(route);
-    return route;
+    return new RouteHandle(route);
   }
 
   get(path: string, action: HandlerFunc<RequestEvent>, ...mws: Middleware[]) {
@@ -72,8 +87,9 @@ export class Router {
   compile(app: App, fallback: HandlerFunc<RequestEvent>, ipOf: (req: Request, server: unknown) => string): Elysia {
     const elysia = new Elysia({ aot: true, strictPath: true });
     const globals = sortByPriority(this.globals);
-    const dispatcher = (route: Pick<Route, "action" | "middlewares">, paramNames: Map<string, string>) => {
-      const chain = [...sortByPriority([...globals, ...route.middlewares]).map((m) => m.func), route.action];
+    const dispatcher = (route: Pick<Route, "action" | "middlewares" | "excluded">, paramNames: Map<string, string>) => {
+      const own = globals.filter((m) => !m.id || !route.excluded.has(m.id));
+      const chain = [...sortByPriority([...own, ...route.middlewares]).map((m) => m.func), route.action];
       return (ctx: { request: Request; params?: Record<string, string>; server?: unknown }) =>
         dispatch(app, chain, ctx.request, mapParams(ctx.params, paramNames), ipOf(ctx.request, ctx.server));
     };
@@ -83,7 +99,7 @@ export class Router {
       const methods = route.method === "*" ? METHODS : route.method === "GET" ? ["GET", "HEAD"] : [route.method];
       for (const m of methods) elysia.route(m, path, handler as never);
     }
-    const notFound = dispatcher({ action: fallback, middlewares: [] }, new Map());
+    const notFound = dispatcher({ action: fallback, middlewares: [], excluded: new Set() }, new Map());
     for (const m of METHODS) {
       if (!this.routes.some((r) => r.path === "/{path...}" && (r.method === m || r.method === "*"))) {
         elysia.route(m, "/*", notFound as never);

@@ -10,6 +10,7 @@ import { Hook, HookEvent } from "../tools/hook.ts";
 import { Mutex, openDatabase } from "./db.ts";
 import { NotifyWatcher } from "./notify.ts";
 import { AppHooks } from "./app_hooks.ts";
+import { registerRecordSystemHooks } from "./record_system_hooks.ts";
 import { runSystemMigrations } from "./migrations_runner.ts";
 import { Collection } from "./collection.ts";
 import { type Settings, loadSettings, saveSettings } from "./settings.ts";
@@ -40,8 +41,12 @@ export class TerminateEvent extends HookEvent {
   }
 }
 
-/** Which app's transaction the current async context runs in. */
-const txContext = new AsyncLocalStorage<App>();
+/** The transaction the current async context runs in: its app and what to run once it ends. */
+interface TxState {
+  app: App;
+  onComplete: ((err: unknown) => Promise<void> | void)[];
+}
+const txContext = new AsyncLocalStorage<TxState>();
 
 /**
  * Fired once the router is built and before the server listens; JS `routerAdd` binds routes here.
@@ -82,6 +87,7 @@ export class App extends AppHooks {
 
   constructor(config: AppConfig) {
     super();
+    registerRecordSystemHooks(this);
     this.dataDir = config.dataDir;
     this.isDev = config.isDev ?? false;
     this.encryptionKey = config.encryptionKey ?? "";
@@ -183,24 +189,40 @@ export class App extends AppHooks {
    * so no other request's statements land inside it. Nested calls join the outer transaction.
    */
   async runInTransaction<T>(fn: () => Promise<T> | T): Promise<T> {
-    if (txContext.getStore() === this) return fn();
-    return this.writeLock.run(() =>
-      txContext.run(this, async () => {
+    if (txContext.getStore()?.app === this) return fn();
+    const tx: TxState = { app: this, onComplete: [] };
+    const out = await this.writeLock.run(() =>
+      txContext.run(tx, async () => {
         this.db.run("BEGIN IMMEDIATE");
         try {
-          const out = await fn();
+          const result = await fn();
           this.db.run("COMMIT");
-          return out;
+          return { result };
         } catch (err) {
           if (this.db.inTransaction) this.db.run("ROLLBACK");
-          throw err;
+          return { err };
         }
       }),
     );
+    // Completion callbacks run outside the lock and the transaction (they may start new ones).
+    const txErr = "err" in out ? out.err : null;
+    for (const cb of tx.onComplete) await cb(txErr);
+    if ("err" in out) throw out.err;
+    return out.result as T;
+  }
+
+  /**
+   * Runs `fn` once the current transaction ends (with its error, or null after a commit);
+   * outside a transaction it runs at once with null. Deferred "after success" hooks use this.
+   */
+  async afterTransaction(fn: (err: unknown) => Promise<void> | void): Promise<void> {
+    const tx = txContext.getStore();
+    if (tx?.app === this) tx.onComplete.push(fn);
+    else await fn(null);
   }
 
   /** True when the caller runs inside this app's open transaction. */
   get inTransaction(): boolean {
-    return txContext.getStore() === this;
+    return txContext.getStore()?.app === this;
   }
 }

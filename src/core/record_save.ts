@@ -1,41 +1,217 @@
 /**
- * Minimal record persistence: insert or update a row with autodate, id and tokenKey defaults.
- * The records API brings validation, modifiers and the model hooks around this step.
+ * Saving and deleting records with upstream's hook chains (core/db.go + record_model.go):
+ * onRecordCreate → onModelCreate → validation → onRecordCreateExecute → onModelCreateExecute → INSERT,
+ * then, once the transaction commits, onRecordAfterCreateSuccess → onModelAfterCreateSuccess
+ * (or the …AfterError pair). Updates and deletes alike; deletes cascade through relations.
  */
 import type { App } from "./app.ts";
-import { AutodateField } from "./fields/index.ts";
-import { Record, newRecordId, nowDateTime } from "./record.ts";
+import { ApiError, FieldValidationError, ValidationErrors, type FieldError } from "./errors.ts";
+import { ModelErrorEvent, ModelEvent, RecordErrorEvent, RecordEvent, type ModelEventType } from "./events.ts";
+import { AutodateField, RelationField, TextField } from "./fields/index.ts";
+import { Record, hashPendingPasswords, isMultiple, nowDateTime } from "./record.ts";
 import { quoteIdent } from "./record_query.ts";
-import { randomString } from "../tools/security/random.ts";
+import { randomStringByRegex } from "../tools/security/random_by_regex.ts";
 
-/** Writes `record` to its table inside the write lock, filling id, tokenKey and autodates. */
-export async function persistRecord(app: App, record: Record): Promise<void> {
-  const isNew = record.isNew;
+/** Validates and saves (inserts or updates) `record`, firing every hook on the way. */
+export function saveRecord(app: App, record: Record): Promise<void> {
+  return save(app, record, true);
+}
+
+/** Saves without running validators (hooks still fire), as upstream's SaveNoValidate. */
+export function saveRecordNoValidate(app: App, record: Record): Promise<void> {
+  return save(app, record, false);
+}
+
+async function save(app: App, record: Record, withValidation: boolean): Promise<void> {
+  if (record.collection.type === "view") throw new ApiError(400, "Unsupported collection type.");
+  const type: ModelEventType = record.isNew ? "create" : "update";
+  if (type === "create") autogenerateNew(record);
+  // bcrypt is slow: hash before taking the write lock
+  await hashPendingPasswords(record);
+
+  const hooks =
+    type === "create"
+      ? { record: app.onRecordCreate, model: app.onModelCreate, recordExec: app.onRecordCreateExecute, modelExec: app.onModelCreateExecute }
+      : { record: app.onRecordUpdate, model: app.onModelUpdate, recordExec: app.onRecordUpdateExecute, modelExec: app.onModelUpdateExecute };
+
+  try {
+    await app.runInTransaction(async () => {
+      await hooks.record.hook.trigger(new RecordEvent(app, record, type), (re) =>
+        hooks.model.hook.trigger(new ModelEvent(app, re.record, type), async () => {
+          if (withValidation) await validateRecord(app, record);
+          await hooks.recordExec.hook.trigger(new RecordEvent(app, record, type), (rx) =>
+            hooks.modelExec.hook.trigger(new ModelEvent(app, rx.record, type), () => executeSave(app, rx.record, type)),
+          );
+        }),
+      );
+      await app.afterTransaction((txErr) => (txErr ? afterError(app, record, type, txErr) : afterSuccess(app, record, type)));
+    });
+  } catch (err) {
+    if (type === "create") record.markAsNew();
+    await afterError(app, record, type, err);
+    throw err;
+  }
+}
+
+/** New records: empty text fields with an autogenerate pattern (id, tokenKey…) get a generated value. */
+function autogenerateNew(record: Record): void {
+  for (const f of record.fields()) {
+    if (f instanceof TextField && f.autogeneratePattern && record.getString(f.name) === "") {
+      record.setRaw(f.name, randomStringByRegex(f.autogeneratePattern));
+    }
+  }
+}
+
+async function executeSave(app: App, record: Record, type: "create" | "update" | ModelEventType): Promise<void> {
   const now = nowDateTime();
-  if (!record.id) record.id = newRecordId();
-  if (record.collection.type === "auth" && !record.tokenKey()) record.set("tokenKey", randomString(50));
   for (const f of record.fields()) {
     if (!(f instanceof AutodateField)) continue;
-    if ((isNew && f.onCreate) || (!isNew && f.onUpdate)) record.set(f.name, now);
+    const due = type === "create" ? f.onCreate : f.onUpdate;
+    if (due && record.get(f.name) === record.originalValue(f.name)) record.setRaw(f.name, now);
+  }
+  if (record.collection.type === "auth") {
+    if (type === "update") {
+      const passwordChanged = record.get("password") !== record.originalValue("password");
+      const emailChanged = record.get("email") !== record.originalValue("email");
+      if (record.tokenKey() === record.originalValue("tokenKey") && (passwordChanged || emailChanged)) record.refreshTokenKey();
+    }
+    // auth ids are unique across all auth collections (tokens carry only the id and collection)
+    for (const c of app.collections()) {
+      if (c.type !== "auth" || c.id === record.collection.id) continue;
+      const hit = app.db.query(`SELECT 1 FROM ${quoteIdent(c.name)} WHERE \`id\` = ? LIMIT 1`).get(record.id);
+      if (hit) throw new ValidationErrors({ id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." } });
+    }
   }
   const row = record.toRow();
   const cols = Object.keys(row);
   const table = quoteIdent(record.collection.name);
-  await app.runInTransaction(() => {
-    if (isNew) {
-      const sql = `INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`;
-      app.db.query(sql).run(...cols.map((c) => row[c]!));
+  try {
+    if (type === "create") {
+      app.db.query(`INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...cols.map((c) => row[c]!));
     } else {
-      const sql = `UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`;
-      app.db.query(sql).run(...cols.map((c) => row[c]!), record.originalId);
+      if (record.id !== record.originalId) throw new Error("primary key change is not allowed");
+      app.db.query(`UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`).run(...cols.map((c) => row[c]!), record.originalId);
     }
-  });
-  record.originalId = record.id;
+  } catch (err) {
+    throw normalizeUniqueIndexError(err, record.collection.name, cols);
+  }
+  record.markAsSaved();
 }
 
-/** Deletes `record`'s row. */
-export async function deleteRecordRow(app: App, record: Record): Promise<void> {
-  await app.runInTransaction(() => {
-    app.db.query(`DELETE FROM ${quoteIdent(record.collection.name)} WHERE \`id\` = ?`).run(record.originalId || record.id);
-  });
+/** SQLite's "UNIQUE constraint failed: posts.title" as a field validation error, as upstream. */
+export function normalizeUniqueIndexError(err: unknown, table: string, fieldNames: string[]): unknown {
+  if (!(err instanceof Error) || err instanceof ValidationErrors) return err;
+  let msg = err.message.toLowerCase();
+  if (!msg.includes("unique constraint failed")) return err;
+  msg = msg.trim().replaceAll(",", " ") + " ";
+  const errors: { [k: string]: FieldError } = {};
+  for (const name of fieldNames) {
+    if (msg.includes(` ${table}.${name} `.toLowerCase())) errors[name] = { code: "validation_not_unique", message: "Value must be unique." };
+  }
+  return Object.keys(errors).length ? new ValidationErrors(errors) : err;
+}
+
+/**
+ * Runs the validate hooks and every field's validator; throws ValidationErrors keyed by field.
+ */
+export async function validateRecord(app: App, record: Record): Promise<void> {
+  await app.onRecordValidate.hook.trigger(new RecordEvent(app, record, "validate"), (re) =>
+    app.onModelValidate.hook.trigger(new ModelEvent(app, re.record, "validate"), async () => {
+      const errors: { [k: string]: FieldError } = {};
+      for (const f of re.record.fields()) {
+        const validator = (f as unknown as { validateValue?: (app: App, record: Record) => Promise<void> | void }).validateValue;
+        if (!validator) continue;
+        try {
+          await validator.call(f, app, re.record);
+        } catch (err) {
+          if (err instanceof FieldValidationError) errors[f.name] = { code: err.code, message: err.message, ...(err.params ? { params: err.params } : {}) };
+          else throw err;
+        }
+      }
+      if (Object.keys(errors).length) throw new ValidationErrors(errors);
+    }),
+  );
+}
+
+async function afterSuccess(app: App, record: Record, type: ModelEventType): Promise<void> {
+  const hooks =
+    type === "create"
+      ? [app.onRecordAfterCreateSuccess, app.onModelAfterCreateSuccess]
+      : type === "update"
+        ? [app.onRecordAfterUpdateSuccess, app.onModelAfterUpdateSuccess]
+        : [app.onRecordAfterDeleteSuccess, app.onModelAfterDeleteSuccess];
+  const [recordHook, modelHook] = hooks as [typeof app.onRecordAfterCreateSuccess, typeof app.onModelAfterCreateSuccess];
+  await recordHook.hook.trigger(new RecordEvent(app, record, type), (re) => modelHook.hook.trigger(new ModelEvent(app, re.record, type)));
+}
+
+async function afterError(app: App, record: Record, type: ModelEventType, error: unknown): Promise<void> {
+  const recordHook = type === "create" ? app.onRecordAfterCreateError : type === "update" ? app.onRecordAfterUpdateError : app.onRecordAfterDeleteError;
+  const modelHook = type === "create" ? app.onModelAfterCreateError : type === "update" ? app.onModelAfterUpdateError : app.onModelAfterDeleteError;
+  await recordHook.hook.trigger(new RecordErrorEvent(app, record, type, error), (re) =>
+    modelHook.hook.trigger(new ModelErrorEvent(app, re.record, type, error)),
+  );
+}
+
+/** Deletes `record` with its hooks, then cascades through the relations that point at it. */
+export async function deleteRecord(app: App, record: Record): Promise<void> {
+  try {
+    await app.runInTransaction(async () => {
+      await app.onRecordDelete.hook.trigger(new RecordEvent(app, record, "delete"), async (re) => {
+        if (re.record.collection.type === "view") throw new Error("view records cannot be deleted");
+        await app.onModelDelete.hook.trigger(new ModelEvent(app, re.record, "delete"), async () => {
+          if (!record.originalId) throw new Error("the model can be deleted only if it is existing and has a non-empty primary key");
+          await app.onRecordDeleteExecute.hook.trigger(new RecordEvent(app, record, "delete"), async (rx) => {
+            await app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, rx.record, "delete"), () => {
+              app.db.query(`DELETE FROM ${quoteIdent(rx.record.collection.name)} WHERE \`id\` = ?`).run(rx.record.originalId);
+            });
+            await cascadeRecordDelete(app, rx.record);
+          });
+        });
+      });
+      await app.afterTransaction((txErr) => (txErr ? afterError(app, record, "delete", txErr) : afterSuccess(app, record, "delete")));
+    });
+  } catch (err) {
+    await afterError(app, record, "delete", err);
+    throw err;
+  }
+}
+
+/**
+ * Removes the deleted record's id from every relation pointing at it: records left without a
+ * required relation block the delete; cascadeDelete relations left empty delete their record.
+ */
+async function cascadeRecordDelete(app: App, main: Record): Promise<void> {
+  const refs = app
+    .collections()
+    .filter((c) => c.type !== "view")
+    .map((c) => ({ c, fields: c.fields.filter((f): f is RelationField => f instanceof RelationField && f.collectionId === main.collection.id) }))
+    .filter((x) => x.fields.length > 0)
+    .sort((a, b) => (a.c.name < b.c.name ? -1 : a.c.name > b.c.name ? 1 : 0));
+
+  for (const { c, fields } of refs) {
+    const table = quoteIdent(c.name);
+    for (const field of fields) {
+      const col = `${table}.${quoteIdent(field.name)}`;
+      let where = isMultiple(field) ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE json_array(${col}) END) AS __je__ WHERE __je__.value = ?)` : `${col} = ?`;
+      const params: string[] = [main.id];
+      if (c.id === main.collection.id) {
+        where += ` AND ${table}.\`id\` != ?`;
+        params.push(main.id);
+      }
+      const rows = app.db.query(`SELECT ${table}.* FROM ${table} WHERE ${where}`).all(...params) as { [k: string]: unknown }[];
+      for (const row of rows) {
+        const ref = Record.fromRow(c, row);
+        const ids = ref.getStringSlice(field.name).filter((id) => id !== main.id);
+        if (field.cascadeDelete && ids.length === 0) {
+          await deleteRecord(app, ref);
+          continue;
+        }
+        if (field.required && ids.length === 0) {
+          throw new Error(`the record cannot be deleted because it is part of a required reference in record ${ref.id} (${c.name} collection)`);
+        }
+        ref.set(field.name, ids);
+        await saveRecordNoValidate(app, ref);
+      }
+    }
+  }
 }

@@ -4,9 +4,11 @@
  */
 import { HookEvent } from "../tools/hook.ts";
 import { goEncode } from "../tools/json.ts";
+import { pick } from "../tools/picker/pick.ts";
 import { ApiError, badRequest, forbidden, notFound, unauthorized, type ErrorData } from "./errors.ts";
 import type { App } from "./app.ts";
 import type { Record as PbRecord } from "./record.ts";
+import { RequestInfo } from "./request_info.ts";
 
 /** Per-request state shared by a request event and every `*Request` event wrapping it. */
 export interface RequestState {
@@ -19,6 +21,9 @@ export interface RequestState {
   url: URL | null;
   bodyBytes: Promise<Uint8Array> | null;
   body: Promise<Record<string, unknown>> | null;
+  /** Files of a multipart body by field name. */
+  files?: Map<string, File[]>;
+  info?: RequestInfo;
 }
 
 export class RequestEvent extends HookEvent {
@@ -105,9 +110,20 @@ export class RequestEvent extends HookEvent {
     return this.auth?.collection.name === "_superusers";
   }
 
-  /** Writes a JSON response with Go's encoding. */
+  /**
+   * Writes a JSON response with Go's encoding. A 2xx response honours `?fields=` (upstream's picker);
+   * a picker error leaves the status with an empty body, as upstream's late error does.
+   */
   json(status: number, data: unknown): Response {
-    return this.send(status, goEncode(data), "application/json");
+    const rawFields = status >= 200 && status <= 299 ? this.url.searchParams.get("fields") : null;
+    if (!rawFields) return this.send(status, goEncode(data), "application/json");
+    let body: string;
+    try {
+      body = goEncode(pick(data, rawFields, isSearchResult(data)));
+    } catch {
+      body = "";
+    }
+    return this.send(status, body, "application/json");
   }
 
   /** Writes a response with no body. */
@@ -180,20 +196,97 @@ export class RequestEvent extends HookEvent {
       return parsed as Record<string, unknown>;
     }
     if (type.startsWith("application/x-www-form-urlencoded")) {
-      return formToObject(new URLSearchParams(new TextDecoder().decode(raw)));
+      return formValuesToBody(new URLSearchParams(new TextDecoder().decode(raw)));
     }
     if (type.startsWith("multipart/form-data")) {
-      let form: Iterable<[string, unknown]>;
+      let form: FormData;
       try {
-        form = (await new Response(raw, { headers: { "content-type": type } }).formData()) as unknown as Iterable<[string, unknown]>;
+        form = (await new Response(raw, { headers: { "content-type": type } }).formData()) as unknown as FormData;
       } catch (err) {
         throw new BodyBindError("invalid multipart body", err);
       }
-      return formToObject(form);
+      const values: [string, string][] = [];
+      const files = new Map<string, File[]>();
+      for (const [k, v] of form as unknown as Iterable<[string, string | File]>) {
+        if (typeof v === "string") values.push([k, v]);
+        else files.set(k, [...(files.get(k) ?? []), v]);
+      }
+      this.state.files = files;
+      return formValuesToBody(values);
     }
     throw new BodyBindError("unsupported Content-Type");
   }
+
+  /** The files uploaded under `key` in a multipart body (empty otherwise). */
+  async findUploadedFiles(key: string): Promise<File[]> {
+    await this.bindBody();
+    return this.state.files?.get(key) ?? [];
+  }
+
+  /**
+   * What rules and hooks know of this request. Cached; `auth` and `context` are refreshed on each
+   * call, as upstream. The body is read (and must be readable) on first use.
+   */
+  async requestInfo(): Promise<RequestInfo> {
+    const context = (this.store.get(REQUEST_INFO_CONTEXT_KEY) as string | undefined) || "default";
+    if (!this.state.info) {
+      const body = await this.bindBody();
+      this.state.info = RequestInfo.fromRequest(this.request, this.url, this.auth, body);
+    }
+    this.state.info.auth = this.auth;
+    this.state.info.context = context;
+    return this.state.info;
+  }
 }
+
+/** The store key whose value becomes `@request.context` (e.g. "oauth2", "batch"). */
+export const REQUEST_INFO_CONTEXT_KEY = "pbRequestInfoContext";
+
+const NUMBER_CHARS = /^[\-.\d]+$/;
+
+/** A form value as upstream infers it: "", true, false, a number whose shortest form is the text, else the text. */
+export function inferFormValue(raw: string): unknown {
+  if (raw === "" ) return raw;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  if ((raw[0] === "-" || (raw[0]! >= "0" && raw[0]! <= "9")) && NUMBER_CHARS.test(raw)) {
+    const n = Number(raw);
+    if (Number.isFinite(n) && formatPlain(n) === raw) return n;
+  }
+  return raw;
+}
+
+/** Go's strconv.FormatFloat(v, 'f', -1, 64): no exponent. */
+function formatPlain(n: number): string {
+  const s = String(n);
+  if (!s.includes("e")) return s;
+  return Number.isInteger(n) ? BigInt(n).toString() : n.toFixed(20).replace(/\.?0+$/, "");
+}
+
+/** Form values to a body map: single values as is, repeated keys as arrays; `@jsonPayload` merged last. */
+function formValuesToBody(entries: Iterable<[string, string]>): Record<string, unknown> {
+  const grouped = new Map<string, string[]>();
+  for (const [k, v] of entries) grouped.set(k, [...(grouped.get(k) ?? []), v]);
+  const out: Record<string, unknown> = {};
+  for (const [k, values] of grouped) {
+    if (k === JSON_PAYLOAD_KEY) continue;
+    out[k] = values.length === 1 ? inferFormValue(values[0]!) : values.map(inferFormValue);
+  }
+  for (const payload of grouped.get(JSON_PAYLOAD_KEY) ?? []) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch (err) {
+      throw new BodyBindError("invalid @jsonPayload", err);
+    }
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) Object.assign(out, parsed);
+    else if (parsed !== null) throw new BodyBindError("@jsonPayload must be a JSON object");
+  }
+  return out;
+}
+
+/** The multipart field whose JSON value is merged into the body (lets clients send typed JSON with files). */
+export const JSON_PAYLOAD_KEY = "@jsonPayload";
 
 /** Raised when a body cannot be read in its declared format; handlers turn it into their own 400. */
 export class BodyBindError extends Error {
@@ -202,16 +295,6 @@ export class BodyBindError extends Error {
   }
 }
 
-function formToObject(entries: Iterable<[string, unknown]>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of entries) {
-    const prev = out[k];
-    if (prev === undefined) out[k] = v;
-    else if (Array.isArray(prev)) prev.push(v);
-    else out[k] = [prev, v];
-  }
-  return out;
-}
 
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
@@ -238,4 +321,11 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
     off += c.byteLength;
   }
   return out;
+}
+
+/** A list result (`{page, perPage, totalItems, totalPages, items}`): the picker applies to its items. */
+function isSearchResult(data: unknown): boolean {
+  if (!data || typeof data !== "object") return false;
+  const d = data as Record<string, unknown>;
+  return Array.isArray(d.items) && "page" in d && "perPage" in d && "totalItems" in d && "totalPages" in d;
 }

@@ -7,11 +7,11 @@ import type { App } from "./app.ts";
 import { ApiError, ValidationErrors } from "./errors.ts";
 import { Record } from "./record.ts";
 import { countRecords, findAuthRecordByEmail } from "./record_query.ts";
-import { deleteRecordRow, persistRecord } from "./record_save.ts";
+import { deleteRecord, saveRecord } from "./record_save.ts";
+import { INSTALLER_EMAIL, SUPERUSERS } from "./record_system_hooks.ts";
 import { randomString } from "../tools/security/random.ts";
 
-export const SUPERUSERS = "_superusers";
-export const INSTALLER_EMAIL = "__pbinstaller@example.com";
+export { INSTALLER_EMAIL, SUPERUSERS };
 
 /** Upstream's email format check (a pragmatic RFC 5322 subset, as ozzo-validation's is.EmailFormat). */
 export function isEmail(s: string): boolean {
@@ -34,15 +34,9 @@ function validatePassword(password: string): void {
   }
 }
 
-/** Saves a superuser, marking it verified and dropping the installer account when a real one is created. */
+/** Saves a superuser (the system hooks mark it verified and retire the installer account). */
 export async function saveSuperuser(app: App, record: Record): Promise<void> {
-  const wasNew = record.isNew;
-  record.set("verified", true);
-  await persistRecord(app, record);
-  if (wasNew && record.email() !== INSTALLER_EMAIL) {
-    const installer = findAuthRecordByEmail(app, SUPERUSERS, INSTALLER_EMAIL);
-    if (installer) await deleteRecordRow(app, installer);
-  }
+  await saveRecord(app, record);
 }
 
 /** Creates a superuser; fails when the email is taken. */
@@ -83,10 +77,7 @@ export async function deleteSuperuser(app: App, email: string): Promise<boolean>
   if (!isEmail(email)) throw new Error("invalid or missing email address");
   const record = findAuthRecordByEmail(app, SUPERUSERS, email);
   if (!record) return false;
-  await app.runInTransaction(async () => {
-    if (countRecords(app, SUPERUSERS) === 1) throw new ApiError(400, "You can't delete the only existing superuser");
-    await deleteRecordRow(app, record);
-  });
+  await deleteRecord(app, record);
   return true;
 }
 
@@ -120,6 +111,6 @@ export async function createSuperuserOTP(app: App, email: string): Promise<{ id:
   record.set("collectionRef", superuser.collection.id);
   record.set("recordRef", superuser.id);
   await record.setPassword(password);
-  await persistRecord(app, record);
+  await saveRecord(app, record);
   return { id: record.id, password, duration: otp.duration };
 }

@@ -1,0 +1,76 @@
+/**
+ * The app's own record handlers, bound on the same hooks users bind (as upstream registers them):
+ * superuser rules, and the clean-up of auth side tables when an auth record changes or goes away.
+ */
+import type { App } from "./app.ts";
+import { ApiError } from "./errors.ts";
+import { Record } from "./record.ts";
+import { findAuthRecordByEmail, quoteIdent } from "./record_query.ts";
+import { deleteRecord } from "./record_save.ts";
+
+export const SUPERUSERS = "_superusers";
+export const INSTALLER_EMAIL = "__pbinstaller@example.com";
+const AUTH_SIDE_TABLES = ["_externalAuths", "_mfas", "_otps", "_authOrigins"];
+
+export function registerRecordSystemHooks(app: App): void {
+  // Superusers are always verified; the installer account goes once a real superuser exists.
+  const superuserSave = async (e: { record: Record; type: string; next(): Promise<void> }) => {
+    e.record.setRaw("verified", true);
+    await e.next();
+    if (e.type === "create" && e.record.email() !== INSTALLER_EMAIL) {
+      const installer = findAuthRecordByEmail(app, SUPERUSERS, INSTALLER_EMAIL);
+      if (installer) await deleteRecord(app, installer);
+    }
+  };
+  app.onRecordCreateExecute(SUPERUSERS).bind({ id: "pbSuperusersRecordSaveExec", priority: -99, func: superuserSave });
+  app.onRecordUpdateExecute(SUPERUSERS).bind({ id: "pbSuperusersRecordSaveExec", priority: -99, func: superuserSave });
+
+  app.onRecordDelete(SUPERUSERS).bind({
+    id: "pbSuperusersRecordDelete",
+    priority: -99,
+    func: (e) =>
+      app.runInTransaction(async () => {
+        const row = app.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(SUPERUSERS)}`).get() as { n: number };
+        if (row.n === 1) throw new ApiError(400, "You can't delete the only existing superuser");
+        await e.next();
+      }),
+  });
+
+  // Auth records: a password change ends MFA sessions and known origins; a new tokenKey voids OTPs;
+  // an unverified → verified upgrade drops pre-existing external auths (and rotates the tokenKey).
+  app.onRecordUpdateExecute().bind({
+    id: "pbAuthRecordSideTables",
+    priority: 99,
+    func: async (e) => {
+      const r = e.record;
+      if (r.collection.type !== "auth") return e.next();
+      const oldHash = r.originalValue("password");
+      const oldTokenKey = r.originalValue("tokenKey");
+      if (!r.originalValue("verified") && r.verified() && deleteSideRows(app, r, ["_externalAuths"]) > 0) r.refreshTokenKey();
+      await e.next();
+      if (oldHash !== r.get("password")) deleteSideRows(app, r, ["_authOrigins", "_mfas"]);
+      if (oldTokenKey !== r.tokenKey()) deleteSideRows(app, r, ["_otps"]);
+    },
+  });
+
+  app.onRecordDeleteExecute().bind({
+    id: "pbAuthRecordDeleteSideTables",
+    priority: 99,
+    func: async (e) => {
+      await e.next();
+      if (e.record.collection.type === "auth" && !AUTH_SIDE_TABLES.includes(e.record.collection.name)) {
+        deleteSideRows(app, e.record, AUTH_SIDE_TABLES);
+      }
+    },
+  });
+}
+
+/** Deletes the rows of `tables` that point at `record`; returns how many went. */
+function deleteSideRows(app: App, record: Record, tables: string[]): number {
+  let n = 0;
+  for (const t of tables) {
+    if (!app.findCollection(t)) continue;
+    n += app.db.query(`DELETE FROM ${quoteIdent(t)} WHERE collectionRef = ? AND recordRef = ?`).run(record.collection.id, record.originalId || record.id).changes;
+  }
+  return n;
+}
