@@ -4,6 +4,7 @@
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/app.ts";
 import { notFound } from "../core/errors.ts";
+import { bindCollectionsApi } from "./collections.ts";
 import { bindDashboard } from "./dashboard.ts";
 import { bindHealthApi } from "./health.ts";
 import { bodyLimit } from "./middlewares/body_limit.ts";
@@ -45,6 +46,7 @@ export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Rout
   router.use(bodyLimit());
   bindHealthApi(router, { activeBackup: () => false });
   bindRecordAuthApi(router);
+  bindCollectionsApi(router);
   bindDashboard(router);
   return router;
 }

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { App } from "./app.ts";
 import { Collection, newAuthCollection, newBaseCollection, newViewCollection } from "./collection.ts";
 import { buildIndex, findSingleColumnUniqueIndex, parseIndex, splitTokens } from "./collection_index.ts";
-import { deleteCollection, expandDbxPlaceholders, saveCollection } from "./collection_save.ts";
+import { deleteCollection, expandDbxPlaceholders, saveCollection, saveCollectionNoValidate } from "./collection_save.ts";
 import { findAllCollections, findCollectionByNameOrId, findCollectionReferences } from "./collection_query.ts";
 import { ValidationErrors } from "./errors.ts";
 import { BoolField, FileField, NumberField, RelationField, SelectField, TextField } from "./fields/index.ts";
@@ -265,7 +265,7 @@ describe("saving collections", () => {
 
   test("creates the row, the table (columns sorted) and normalized indexes", async () => {
     const c = newBaseCollection("posts");
-    c.fields.add(new TextField({ name: "title" }), new NumberField({ name: "Score" }), new SelectField({ name: "tags", maxSelect: 3, values: ["a"] }));
+    c.fields.add(new TextField({ name: "title" }), new NumberField({ name: "Score" }), new SelectField({ name: "tags", maxSelect: 3, values: ["a", "b", "c"] }));
     c.addIndex("idx_posts_title", false, "title, Score");
     await saveCollection(app, c);
 
@@ -375,7 +375,8 @@ describe("saving collections", () => {
     expect(findCollectionByNameOrId(app, "members")!.authToken.secret).toBe(c.authToken.secret);
 
     c.id = "other";
-    await expect(saveCollection(app, c)).rejects.toThrow("primary key change is not allowed");
+    await expect(saveCollection(app, c)).rejects.toThrow("id: Values don't match.");
+    await expect(saveCollectionNoValidate(app, c)).rejects.toThrow("primary key change is not allowed");
   });
 
   test("views are created as upstream wraps them", async () => {

@@ -5,6 +5,7 @@
  */
 import type { App } from "./app.ts";
 import { ValidationErrors } from "./errors.ts";
+import { CollectionErrorEvent, CollectionEvent, ModelErrorEvent, ModelEvent } from "./events.ts";
 import { pseudorandomString } from "../tools/security/random.ts";
 import {
   COLLECTION_NAME_AUTH_ORIGINS,
@@ -15,10 +16,13 @@ import {
   Collection,
   newTokenSecret,
 } from "./collection.ts";
-
-import { buildIndex, isValidIndex, parseIndex, splitTokens } from "./collection_index.ts";
+import { buildIndex, isValidIndex, parseIndex } from "./collection_index.ts";
 import { findCollectionById, findCollectionReferences, tableExists } from "./collection_query.ts";
+import { validateCollection } from "./collection_validate.ts";
 import { FieldsList, isMultiValuer, nowDateTime } from "./fields/index.ts";
+import { Record as PbRecord } from "./record.ts";
+import { deleteRecord } from "./record_save.ts";
+import { createViewFields, deleteView, normalizeViewQueryId, resaveViewsWithChangedFields, saveView } from "./view.ts";
 
 /** System collections whose rows point at an auth collection through `collectionRef`. */
 const AUTH_HELPER_COLLECTIONS = [
@@ -64,75 +68,180 @@ export interface SaveCollectionOptions {
   validate?: boolean;
 }
 
+type SaveType = "create" | "update";
+
 /**
- * Saves a collection: normalizes it (default id, system fields, field ids, index table names), writes
- * its `_collections` row, creates or syncs its table or view and indexes, all in one transaction
- * (joining the caller's), then reloads the app's collection cache. The collection is updated in place
- * (timestamps, ids) and marked as stored.
+ * Saves a collection as upstream's app.Save does, firing the hooks on the way:
+ * onCollectionCreate/Update → onModelCreate/Update → (validation: onCollectionValidate → onModelValidate
+ * → the validator) → onCollectionCreateExecute/UpdateExecute → onModel…Execute → the write (row,
+ * table or view, indexes); then, once the transaction commits, onCollectionAfter…Success →
+ * onModelAfter…Success (or the …AfterError pair on failure). Views depending on the collection are
+ * re-saved when their inferred fields changed. Runs in one transaction (joining the caller's); the
+ * collection is updated in place (timestamps, ids, normalized fields) and marked as stored.
  */
 export async function saveCollection(app: App, collection: Collection, opts: SaveCollectionOptions = {}): Promise<void> {
   const c = collection;
-  if (!c.type) c.type = "base";
+  const validate = opts.validate !== false;
+  const type: SaveType = c.isNew() ? "create" : "update";
+  const hooks =
+    type === "create"
+      ? { coll: app.onCollectionCreate, model: app.onModelCreate, collExec: app.onCollectionCreateExecute, modelExec: app.onModelCreateExecute }
+      : { coll: app.onCollectionUpdate, model: app.onModelUpdate, collExec: app.onCollectionUpdateExecute, modelExec: app.onModelUpdateExecute };
 
-  const isNew = c.isNew();
-  let committed = false;
   try {
     // everything that reads the DB runs under the write lock: on the one shared connection a read
     // outside it could see another request's uncommitted transaction
     await app.runInTransaction(async () => {
-      if (isNew) {
-        c.initDefaultId();
-        c.created = nowDateTime();
-      }
-      c.updated = nowDateTime();
-
-      // re-add the fields so ids are generated and duplicates by name/id collapse as upstream does
-      c.fields = FieldsList.create(...c.fields);
-      c.initDefaultFields();
-      if (c.isAuth()) c.unsetMissingOAuth2MappedFields();
-      if (isNew) updateGeneratedIdIfExists(app, c);
-
-      // indexes always target the collection's current table
-      c.indexes = c.indexes.map((raw) => {
-        const parsed = parseIndex(raw);
-        if (parsed.tableName === c.name) return raw;
-        parsed.tableName = c.name;
-        return buildIndex(parsed) || raw;
-      });
-
-      if (opts.validate !== false) {
-        // TODO(collections validation issue): run upstream's collection validator here
-        // (names, rules, fields settings, indexes, auth options) and throw ValidationErrors.
-      }
-
-      // the previous state, read fresh from the DB so a mutated cached instance cannot mask changes
-      const old = isNew ? null : findCollectionById(app, c.lastSavedId);
-      if (!isNew && !old) throw new Error(`failed to find the stored collection ${JSON.stringify(c.lastSavedId)}`);
-
-      // changing authRule invalidates every auth token issued so far (null and "" count as equal)
-      if (old && (old.authRule ?? "") !== (c.authRule ?? "")) c.authToken.secret = newTokenSecret();
-
-      if (c.name === COLLECTION_NAME_SUPERUSERS || old?.name === COLLECTION_NAME_SUPERUSERS) enforceSuperusersOptions(c);
-
-      if (c.isView()) {
-        // TODO(view collections issue): infer c.fields from the query (CreateViewFields) and wrap a
-        // non-text id (normalizeViewQueryId); for now the given fields are kept.
-        if (old) deleteView(app, old.name);
-        saveView(app, c.name, c.viewQuery);
-      }
-
-      writeCollectionRow(app, c, isNew);
-
-      if (!c.isView()) syncRecordTableSchema(app, c, old);
-
-      if (old && old.name !== c.name) await renameRateLimitLabels(app, old.name, c.name);
+      normalizeForSave(app, c);
+      await hooks.coll.hook.trigger(new CollectionEvent(app, c, type), (ce) =>
+        hooks.model.hook.trigger(new ModelEvent(app, ce.collection, type), async (me) => {
+          const target = me.model as Collection;
+          if (validate) await validateCollectionModel(app, target);
+          await hooks.collExec.hook.trigger(new CollectionEvent(app, target, type), (cx) =>
+            hooks.modelExec.hook.trigger(new ModelEvent(app, cx.collection, type), (mx) => executeSave(app, mx.model as Collection, type)),
+          );
+        }),
+      );
+      await app.afterTransaction((txErr) => (txErr ? afterError(app, c, type, txErr) : afterSuccess(app, c, type)));
     });
-    committed = true;
-  } finally {
-    refreshCollections(app, committed);
+  } catch (err) {
+    if (type === "create") c.markAsNew();
+    await afterError(app, c, type, err);
+    throw err;
   }
-  c.markAsNotNew();
-  // TODO(view collections issue): re-save the views depending on this collection (resaveViewsWithChangedFields).
+}
+
+/** Saves without running the validators (upstream's SaveNoValidate); hooks still fire. */
+export function saveCollectionNoValidate(app: App, collection: Collection): Promise<void> {
+  return saveCollection(app, collection, { validate: false });
+}
+
+/**
+ * Validates a collection as upstream's app.Validate does: onCollectionValidate → onModelValidate →
+ * the collection validator (throws ValidationErrors). The collection is checked against its stored state.
+ */
+export async function validateCollectionModel(app: App, collection: Collection): Promise<void> {
+  await app.onCollectionValidate.hook.trigger(new CollectionEvent(app, collection, "validate"), (ce) =>
+    app.onModelValidate.hook.trigger(new ModelEvent(app, ce.collection, "validate"), (me) => {
+      const c = me.model as Collection;
+      const original = c.isNew() ? null : findCollectionById(app, c.lastSavedId);
+      if (!c.isNew() && !original) throw new Error("failed to fetch old collection state");
+      validateCollection(app, c, original);
+    }),
+  );
+}
+
+/**
+ * Upstream's onCollectionSave: the defaults every save applies before hooks and validation see the
+ * collection (type, ids, timestamps, system fields, index table names).
+ */
+function normalizeForSave(app: App, c: Collection): void {
+  if (!c.type) c.type = "base";
+  if (c.isNew()) {
+    c.initDefaultId();
+    c.created = nowDateTime();
+  }
+  c.updated = nowDateTime();
+
+  // re-add the fields so ids are generated and duplicates by name/id collapse as upstream does
+  c.fields = FieldsList.create(...c.fields);
+  c.initDefaultFields();
+  if (c.isAuth()) c.unsetMissingOAuth2MappedFields();
+  if (c.isNew()) updateGeneratedIdIfExists(app, c);
+
+  // indexes always target the collection's current table (invalid ones are left to the validator)
+  c.indexes = c.indexes.map((raw) => {
+    const parsed = parseIndex(raw);
+    if (parsed.tableName === c.name) return raw;
+    parsed.tableName = c.name;
+    return buildIndex(parsed) || raw;
+  });
+}
+
+/** Upstream's onCollectionSaveExecute: the view, the row, the table sync, then dependent views. */
+async function executeSave(app: App, c: Collection, type: SaveType): Promise<void> {
+  try {
+    // the previous state, read fresh from the DB so a mutated cached instance cannot mask changes
+    const old = type === "create" ? null : findCollectionById(app, c.lastSavedId);
+    if (type === "update" && !old) throw new Error(`failed to find the stored collection ${JSON.stringify(c.lastSavedId)}`);
+
+    // changing authRule invalidates every auth token issued so far (null and "" count as equal)
+    if (old && (old.authRule ?? "") !== (c.authRule ?? "")) c.authToken.secret = newTokenSecret();
+
+    if (c.name === COLLECTION_NAME_SUPERUSERS || old?.name === COLLECTION_NAME_SUPERUSERS) enforceSuperusersOptions(c);
+
+    if (c.isView()) {
+      // the fields always come from the query
+      const viewFields = createViewFields(app, c.viewQuery);
+      if (old) deleteView(app, old.name);
+      let query: string;
+      try {
+        query = normalizeViewQueryId(app, c.viewQuery);
+      } catch (err) {
+        throw new Error(`failed to normalize view query id: ${(err as Error).message}`);
+      }
+      saveView(app, c.name, query);
+      c.fields = viewFields;
+    }
+
+    writeCollectionRow(app, c, type === "create");
+    c.markAsNotNew();
+
+    if (!c.isView()) syncRecordTableSchema(app, c, old);
+
+    if (old && old.name !== c.name) await renameRateLimitLabels(app, old.name, c.name);
+  } finally {
+    app.reloadCollections();
+  }
+
+  // views built on this collection may need new fields; failures are only logged (they can be fixed
+  // from the dashboard), and each re-save is undone alone when it fails halfway
+  const failures = await resaveViewsWithChangedFields(app, (view) => inSavepoint(app, () => saveCollection(app, view)), c.id);
+  if (failures && app.isDev) console.warn(`Dependent view collection(s) may need to be updated after ${c.name} collection change:\n${failures}`);
+}
+
+/** Runs `fn` inside a SAVEPOINT of the current transaction, rolled back alone if it throws. */
+async function inSavepoint(app: App, fn: () => Promise<void>): Promise<void> {
+  const name = "pb_sp_" + pseudorandomString(8);
+  app.db.run(`SAVEPOINT ${name}`);
+  try {
+    await fn();
+    app.db.run(`RELEASE ${name}`);
+  } catch (err) {
+    app.db.run(`ROLLBACK TO ${name}`);
+    app.db.run(`RELEASE ${name}`);
+    throw err;
+  }
+}
+
+async function afterSuccess(app: App, c: Collection, type: SaveType | "delete"): Promise<void> {
+  // committed: other processes sharing the pb_data reload too
+  app.collectionsChanged();
+  const [collHook, modelHook] =
+    type === "create"
+      ? [app.onCollectionAfterCreateSuccess, app.onModelAfterCreateSuccess]
+      : type === "update"
+        ? [app.onCollectionAfterUpdateSuccess, app.onModelAfterUpdateSuccess]
+        : [app.onCollectionAfterDeleteSuccess, app.onModelAfterDeleteSuccess];
+  await collHook.hook.trigger(new CollectionEvent(app, c, type), (ce) => modelHook.hook.trigger(new ModelEvent(app, ce.collection, type)));
+}
+
+async function afterError(app: App, c: Collection, type: SaveType | "delete", error: unknown): Promise<void> {
+  // the cache may hold a state that was rolled back
+  try {
+    app.reloadCollections();
+  } catch {
+    // the app may be closing
+  }
+  const [collHook, modelHook] =
+    type === "create"
+      ? [app.onCollectionAfterCreateError, app.onModelAfterCreateError]
+      : type === "update"
+        ? [app.onCollectionAfterUpdateError, app.onModelAfterUpdateError]
+        : [app.onCollectionAfterDeleteError, app.onModelAfterDeleteError];
+  await collHook.hook.trigger(new CollectionErrorEvent(app, c, type, error), (ce) =>
+    modelHook.hook.trigger(new ModelErrorEvent(app, ce.collection, type, error)),
+  );
 }
 
 /**
@@ -165,51 +274,116 @@ async function renameRateLimitLabels(app: App, oldName: string, newName: string)
   if (changed) await app.saveSettings(settings);
 }
 
-/** Saves without running the validators (upstream's SaveNoValidate). */
-export function saveCollectionNoValidate(app: App, collection: Collection): Promise<void> {
-  return saveCollection(app, collection, { validate: false });
+/** Options of `deleteCollection`. */
+export interface DeleteCollectionOptions {
+  /**
+   * Refuse to delete a collection still referenced by relation fields or read by a view (default
+   * true; the import turns it off, as it replaces the whole schema at once).
+   */
+  integrityChecks?: boolean;
 }
 
 /**
- * Deletes a collection: its table or view and its row. System collections and collections still
- * referenced by relation fields cannot be deleted.
+ * Deletes a collection as upstream's app.Delete does: onCollectionDelete → onModelDelete →
+ * onCollectionDeleteExecute → onModelDeleteExecute → the row delete, after dropping the table or
+ * view; then onCollectionAfterDeleteSuccess (deferred to the commit) or …AfterDeleteError.
+ * System collections, collections referenced by relation fields and collections a view still reads
+ * from cannot be deleted. The auth helper rows (MFAs, OTPs, origins, OAuth2 links) of an auth
+ * collection are deleted with it.
  */
-export async function deleteCollection(app: App, collection: Collection): Promise<void> {
-  if (collection.system) throw new Error(`[${collection.name}] system collections cannot be deleted`);
-  let committed = false;
+export async function deleteCollection(app: App, collection: Collection, opts: DeleteCollectionOptions = {}): Promise<void> {
+  const c = collection;
+  const integrityChecks = opts.integrityChecks !== false;
   try {
-    await app.runInTransaction(() => {
-      const refs = findCollectionReferences(app, collection, collection.id);
-      if (refs.size > 0) {
-        const names = [...refs.keys()].map((c) => c.name).join(", ");
-        throw new Error(`[${collection.name}] failed to delete due to existing relation references: ${names}`);
-      }
-      const id = collection.lastSavedId || collection.id;
-      if (collection.isView()) deleteView(app, collection.name);
-      else app.db.run(`DROP TABLE IF EXISTS ${quoteName(collection.name)}`);
-      app.db.query("DELETE FROM `_collections` WHERE `id` = ?").run(id);
-      if (collection.isAuth()) {
-        // the auth helper rows (MFA sessions, OTPs, login origins, OAuth2 links) go with their collection
-        // TODO(records issue): delete them as records so record hooks fire, as upstream does
-        for (const table of AUTH_HELPER_COLLECTIONS) {
-          if (tableExists(app.db, table)) app.db.query(`DELETE FROM ${quoteName(table)} WHERE \`collectionRef\` = ?`).run(id);
-        }
-      }
+    await app.runInTransaction(async () => {
+      await app.onCollectionDelete.hook.trigger(new CollectionEvent(app, c, "delete"), (ce) =>
+        app.onModelDelete.hook.trigger(new ModelEvent(app, ce.collection, "delete"), async (me) => {
+          const target = me.model as Collection;
+          if ((target.lastSavedId || "") === "" && target.isNew()) {
+            throw new Error("the model can be deleted only if it is existing and has a non-empty primary key");
+          }
+          await app.onCollectionDeleteExecute.hook.trigger(new CollectionEvent(app, target, "delete"), (cx) =>
+            executeDelete(app, cx.collection, integrityChecks, (x) =>
+              app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, x, "delete"), (mx) => {
+                const id = (mx.model as Collection).lastSavedId || (mx.model as Collection).id;
+                app.db.query("DELETE FROM `_collections` WHERE `id` = ?").run(id);
+              }),
+            ),
+          );
+        }),
+      );
+      await app.afterTransaction((txErr) => (txErr ? afterError(app, c, "delete", txErr) : afterSuccess(app, c, "delete")));
     });
-    committed = true;
-  } finally {
-    refreshCollections(app, committed);
+  } catch (err) {
+    await afterError(app, c, "delete", err);
+    throw err;
   }
-  collection.markAsNew();
+  c.markAsNew();
+}
+
+/** Upstream's onCollectionDeleteExecute (plus the auth helper clean-up hooks). */
+async function executeDelete(
+  app: App,
+  c: Collection,
+  integrityChecks: boolean,
+  deleteRow: (c: Collection) => Promise<void>,
+): Promise<void> {
+  if (c.system) throw new Error(`[${c.name}] system collections cannot be deleted`);
+  try {
+    if (integrityChecks) {
+      const refs = findCollectionReferences(app, c, c.id);
+      if (refs.size > 0) {
+        const names = [...refs.keys()].map((x) => x.name).join(", ");
+        throw new Error(`[${c.name}] failed to delete due to existing relation references: ${names}`);
+      }
+    }
+    if (c.isView()) deleteView(app, c.name);
+    else app.db.run(`DROP TABLE IF EXISTS ${quoteName(c.name)}`);
+
+    if (integrityChecks) {
+      // a view still reading from the dropped table fails to re-infer its fields: refuse the delete
+      const failures = await resaveViewsWithChangedFields(app, (view) => saveCollection(app, view), c.id);
+      if (failures) throw new Error(`[${c.name}] failed to delete due to existing view dependency: ${failures}`);
+    }
+
+    await deleteRow(c);
+
+    if (c.isAuth()) await deleteAuthHelperRecords(app, c);
+  } finally {
+    app.reloadCollections();
+  }
+}
+
+/** The MFA sessions, OTPs, login origins and OAuth2 links of a deleted auth collection go with it. */
+async function deleteAuthHelperRecords(app: App, c: Collection): Promise<void> {
+  for (const name of AUTH_HELPER_COLLECTIONS) {
+    if (c.name === name) continue;
+    const helper = app.findCollection(name);
+    if (!helper) continue;
+    const rows = app.db.query(`SELECT * FROM ${quoteName(helper.name)} WHERE \`collectionRef\` = ?`).all(c.id) as { [k: string]: unknown }[];
+    for (const row of rows) await deleteRecord(app, PbRecord.fromRow(helper, row));
+  }
 }
 
 /**
- * Reloads the app's collection cache; once a change is committed (not merely part of a caller's
- * still-open transaction) other processes sharing the pb_data are told as well.
+ * Deletes every record of a (non-view) collection one by one through the record pipeline (hooks,
+ * cascades, files), in one transaction; any failure (e.g. a required reference) rolls it all back.
  */
-function refreshCollections(app: App, committed: boolean): void {
-  if (committed && !app.inTransaction) app.collectionsChanged();
-  else app.reloadCollections();
+export async function truncateCollection(app: App, collection: Collection): Promise<void> {
+  if (collection.isView()) throw new Error("view collections cannot be truncated since they don't store their own records");
+  await app.runInTransaction(async () => {
+    const table = quoteName(collection.name);
+    for (;;) {
+      const rows = app.db.query(`SELECT * FROM ${table} LIMIT 500`).all() as { [k: string]: unknown }[];
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const record = PbRecord.fromRow(collection, row);
+        // a cascade may already have removed it
+        if (app.db.query(`SELECT 1 FROM ${table} WHERE \`id\` = ?`).get(record.id) == null) continue;
+        await deleteRecord(app, record);
+      }
+    }
+  });
 }
 
 /** A new collection's checksum id is bumped with 2..999 when another collection already has it. */
@@ -381,26 +555,4 @@ function createCollectionIndexes(app: App, c: Collection): void {
   if (Object.keys(errors).length > 0) throw new ValidationErrors({ indexes: new ValidationErrors(errors) });
 }
 
-// --- views ----------------------------------------------------------------------------------------
-
-/** Drops a SQL view if it exists. */
-export function deleteView(app: App, name: string): void {
-  app.db.run(`DROP VIEW IF EXISTS ${quoteName(name)}`);
-}
-
-/** (Re)creates a SQL view from one SELECT, wrapped as upstream wraps it. */
-export function saveView(app: App, name: string, selectQuery: string): void {
-  deleteView(app, name);
-  const query = selectQuery.trim().replace(/^;+|;+$/g, "");
-  const parts = splitTokens(query, ";");
-  if (parts && parts.length > 1) throw new Error("multiple statements are not supported");
-  app.db.run(`CREATE VIEW ${quoteName(name)} AS SELECT * FROM (${query})`);
-  try {
-    // a missing table or column only shows when the view is read
-    app.db.query(`PRAGMA table_info(${quoteName(name)})`).all();
-  } catch (err) {
-    deleteView(app, name);
-    throw err;
-  }
-}
-
+export { deleteView, saveView } from "./view.ts";

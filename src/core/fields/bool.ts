@@ -1,6 +1,19 @@
 /** The "bool" field. */
-import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
+import {
+  BaseField,
+  COMMON_SCHEMA,
+  fieldHelpRule,
+  fieldIdRule,
+  fieldNameRule,
+  registerField,
+  type FieldInit,
+  type RecordValues,
+} from "./field.ts";
 import { toGoBool } from "./cast.ts";
+import type { App } from "../app.ts";
+import type { Collection } from "../collection.ts";
+import type { ValidationErrors } from "../errors.ts";
+import { errUnsupportedValueType, required, validateStruct } from "../validators/validation.ts";
 
 /** The registered type name of bool fields. */
 export const FIELD_TYPE_BOOL = "bool";
@@ -25,6 +38,23 @@ export class BoolField extends BaseField {
   /** cast.ToBool: true, non-zero numbers and "1"/"t"/"true"… are true; everything else false. */
   prepareValue(raw: unknown): boolean {
     return toGoBool(raw);
+  }
+
+  async validateValue(_app: App, record: RecordValues): Promise<void> {
+    const v = record.get(this.name);
+    if (typeof v !== "boolean") throw errUnsupportedValueType();
+    if (this.required) {
+      const err = required(v);
+      if (err) throw err;
+    }
+  }
+
+  validateSettings(): ValidationErrors | null {
+    return validateStruct([
+      ["id", this.id, fieldIdRule],
+      ["name", this.name, fieldNameRule],
+      ["help", this.help, fieldHelpRule],
+    ]);
   }
 }
 

@@ -9,6 +9,10 @@
  */
 import { byteCompare } from "../../tools/json.ts";
 import { parseDateTime } from "./datetime.ts";
+import type { App } from "../app.ts";
+import type { Collection } from "../collection.ts";
+import type { ValidationErrors } from "../errors.ts";
+import { length, match, notIn, required, newError, firstError, type Rule } from "../validators/validation.ts";
 
 /** How a setting is decoded from stored JSON; the zero value is what Go leaves for a missing key. */
 export type SettingKind =
@@ -59,8 +63,70 @@ export interface Field {
   toJSON(): { [key: string]: unknown };
   /** A deep copy. */
   clone(): Field;
-  // TODO(fields validation issue): validateValue(app, record) and validateSettings(app, collection).
+  /**
+   * Checks the record's value of this field (upstream's ValidateValue); throws a FieldValidationError
+   * with upstream's code, sentenized message and params.
+   */
+  validateValue(app: App, record: RecordValues): Promise<void>;
+  /** Checks the field's own settings within `collection` (upstream's ValidateSettings); null when valid. */
+  validateSettings(app: App, collection: Collection): ValidationErrors | null;
 }
+
+/**
+ * What field validation reads from a record (the Record model satisfies it): the prepared values,
+ * the new/stored state and, for password fields, the plain text set since loading.
+ */
+export interface RecordValues {
+  readonly collection: Collection;
+  get(name: string): unknown;
+  /** True until the record is stored. */
+  readonly isNew: boolean;
+  /** The id the stored row has ("" for a new record). */
+  readonly originalId: string;
+  /** The plain password set since loading (the single auth password field). */
+  readonly plainPassword?: string;
+  /** The plain text set since loading for a password field, when the record tracks it per field. */
+  getPlainPassword?(fieldName: string): string;
+}
+
+// --- settings rules shared by every type (upstream's Default*ValidationRule) ---------------------
+
+/** Names a field may not have: filter literals and the keys every record JSON carries. */
+export const EXCLUDED_FIELD_NAMES = ["null", "true", "false", "_rowid_", "collectionId", "collectionName", "expand"];
+
+/** Rejects values containing "_via_" (reserved for back-relation paths). */
+export const checkForVia: Rule = (v) => {
+  if (typeof v !== "string" || v === "") return null;
+  return v.toLowerCase().includes("_via_") ? newError("validation_found_via", `The value cannot contain "_via_".`) : null;
+};
+
+const FIELD_NAME_RE = /^\w+$/;
+
+/** A field id: required, 1–100 bytes. */
+export const fieldIdRule: Rule = (v) => firstError(v, [required, length(1, 100)]);
+
+/** A field name: required, 1–100 bytes, `^\w+$`, not reserved, no "_via_". */
+export const fieldNameRule: Rule = (v) =>
+  firstError(v, [required, length(1, 100), match(FIELD_NAME_RE), notIn(...EXCLUDED_FIELD_NAMES), checkForVia]);
+
+/** A field's help text: at most 300 bytes. */
+export const fieldHelpRule: Rule = (v) => firstError(v, [length(1, 300)]);
+
+/** A field's stored JSON in the `_collections` row of `collectionId` (the DB state, as upstream reads it). */
+export function storedFieldJSON(app: App, collectionId: string, fieldId: string): { [key: string]: unknown } | null {
+  if (collectionId === "" || fieldId === "") return null;
+  try {
+    const row = app.db.query("SELECT `fields` FROM `_collections` WHERE `id` = ? LIMIT 1").get(collectionId) as { fields: string } | null;
+    if (!row) return null;
+    const list = JSON.parse(String(row.fields)) as { [key: string]: unknown }[];
+    return (Array.isArray(list) ? list : []).find((f) => f && f.id === fieldId) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The largest integer JSON numbers hold exactly (2^53 - 1), the bound of size settings. */
+export const MAX_SAFE_JSON_INT = Number.MAX_SAFE_INTEGER;
 
 /** Fields whose value may hold several items (select, relation, file). */
 export interface MultiValuer {
@@ -109,6 +175,8 @@ export abstract class BaseField implements Field {
 
   abstract columnType(): string;
   abstract prepareValue(raw: unknown): unknown;
+  abstract validateValue(app: App, record: RecordValues): Promise<void>;
+  abstract validateSettings(app: App, collection: Collection): ValidationErrors | null;
 
   /** This type's settings schema. */
   protected get schema(): FieldSchema {

@@ -1,6 +1,19 @@
 /** The "geoPoint" field: a `{lon, lat}` pair stored as JSON. */
-import { BaseField, COMMON_SCHEMA, registerField, type FieldInit } from "./field.ts";
-import { lookupKey } from "./field.ts";
+import {
+  BaseField,
+  COMMON_SCHEMA,
+  fieldHelpRule,
+  fieldIdRule,
+  fieldNameRule,
+  lookupKey,
+  registerField,
+  type FieldInit,
+  type RecordValues,
+} from "./field.ts";
+import type { App } from "../app.ts";
+import type { Collection } from "../collection.ts";
+import type { ValidationErrors } from "../errors.ts";
+import { errUnsupportedValueType, newError, validateStruct } from "../validators/validation.ts";
 
 /** The registered type name of geoPoint fields. */
 export const FIELD_TYPE_GEO_POINT = "geoPoint";
@@ -47,6 +60,25 @@ export class GeoPointField extends BaseField {
     const lon = lookupKey(obj as { [k: string]: unknown }, "lon");
     const lat = lookupKey(obj as { [k: string]: unknown }, "lat");
     return { lon: typeof lon === "number" ? lon : 0, lat: typeof lat === "number" ? lat : 0 };
+  }
+
+  async validateValue(_app: App, record: RecordValues): Promise<void> {
+    const v = record.get(this.name) as GeoPoint | undefined;
+    if (!v || typeof v !== "object" || typeof v.lat !== "number" || typeof v.lon !== "number") throw errUnsupportedValueType();
+    if (v.lat === 0 && v.lon === 0) {
+      if (this.required) throw newError("validation_required", "cannot be blank");
+      return;
+    }
+    if (v.lat < -90 || v.lat > 90) throw newError("validation_invalid_latitude", "Latitude must be between -90 and 90 degrees.");
+    if (v.lon < -180 || v.lon > 180) throw newError("validation_invalid_longitude", "Longitude must be between -180 and 180 degrees.");
+  }
+
+  validateSettings(): ValidationErrors | null {
+    return validateStruct([
+      ["id", this.id, fieldIdRule],
+      ["name", this.name, fieldNameRule],
+      ["help", this.help, fieldHelpRule],
+    ]);
   }
 }
 

@@ -20,3 +20,5 @@ export * from "./relation.ts";
 export * from "./json.ts";
 export * from "./password.ts";
 export * from "./geo_point.ts";
+export * from "./validate.ts";
+export { generateFromPattern } from "../validators/regex.ts";

@@ -1,6 +1,24 @@
 /** The "json" field: any JSON value, stored as its raw text (NULL when empty). */
 import { goMarshal } from "../../tools/json.ts";
-import { BaseField, COMMON_SCHEMA, registerField, type FieldInit, type MaxBodySizeCalculator } from "./field.ts";
+import {
+  BaseField,
+  COMMON_SCHEMA,
+  MAX_SAFE_JSON_INT,
+  fieldHelpRule,
+  fieldIdRule,
+  fieldNameRule,
+  registerField,
+  type FieldInit,
+  type MaxBodySizeCalculator,
+  type RecordValues,
+} from "./field.ts";
+import type { App } from "../app.ts";
+import type { Collection } from "../collection.ts";
+import type { ValidationErrors } from "../errors.ts";
+import { errUnsupportedValueType, max, min, newError, validateStruct } from "../validators/validation.ts";
+
+/** Values a required json field rejects. */
+const EMPTY_JSON_VALUES = ["null", '""', "[]", "{}", ""];
 
 /** The registered type name of json fields. */
 export const FIELD_TYPE_JSON = "json";
@@ -99,6 +117,28 @@ export class JSONField extends BaseField implements MaxBodySizeCalculator {
 
   calculateMaxBodySize(): number {
     return this.maxSize <= 0 ? DEFAULT_JSON_FIELD_MAX_SIZE : this.maxSize;
+  }
+
+  async validateValue(_app: App, record: RecordValues): Promise<void> {
+    const v = record.get(this.name);
+    if (!(v instanceof JSONRaw)) throw errUnsupportedValueType();
+    const maxSize = this.calculateMaxBodySize();
+    if (Buffer.byteLength(v.raw, "utf8") > maxSize) {
+      throw newError("validation_json_size_limit", "The maximum allowed JSON size is {{.maxSize}} bytes", { maxSize });
+    }
+    if (v.raw !== "" && !isValidJSON(v.raw)) throw newError("validation_invalid_json", "Must be a valid json value");
+    if (this.required && EMPTY_JSON_VALUES.includes(v.goString().trim())) {
+      throw newError("validation_required", "cannot be blank");
+    }
+  }
+
+  validateSettings(): ValidationErrors | null {
+    return validateStruct([
+      ["id", this.id, fieldIdRule],
+      ["name", this.name, fieldNameRule],
+      ["help", this.help, fieldHelpRule],
+      ["maxSize", this.maxSize, min(0), max(MAX_SAFE_JSON_INT)],
+    ]);
   }
 }
 

@@ -1,6 +1,20 @@
 /** The "select" field: one or more values from a fixed list. */
-import { BaseField, COMMON_SCHEMA, registerField, type FieldInit, type MultiValuer } from "./field.ts";
+import {
+  BaseField,
+  COMMON_SCHEMA,
+  fieldHelpRule,
+  fieldIdRule,
+  fieldNameRule,
+  registerField,
+  type FieldInit,
+  type MultiValuer,
+  type RecordValues,
+} from "./field.ts";
 import { toUniqueStringSlice } from "./cast.ts";
+import type { App } from "../app.ts";
+import type { Collection } from "../collection.ts";
+import type { ValidationErrors } from "../errors.ts";
+import { max, min, newError, required, validateStruct } from "../validators/validation.ts";
 
 /** The registered type name of select fields. */
 export const FIELD_TYPE_SELECT = "select";
@@ -35,6 +49,32 @@ export class SelectField extends BaseField implements MultiValuer {
   /** Unique non-empty strings; a single select keeps the last one ("" when none). */
   prepareValue(raw: unknown): string | string[] {
     return normalizeMultiValue(raw, this.isMultiple());
+  }
+
+  async validateValue(_app: App, record: RecordValues): Promise<void> {
+    const values = toUniqueStringSlice(record.get(this.name));
+    if (values.length === 0) {
+      if (this.required) throw newError("validation_required", "cannot be blank");
+      return;
+    }
+    const maxSelect = Math.max(this.maxSelect, 1);
+    if (values.length > maxSelect) {
+      throw newError("validation_too_many_values", "Select no more than {{.maxSelect}}", { maxSelect });
+    }
+    for (const value of values) {
+      if (!(this.values ?? []).includes(value)) throw newError("validation_invalid_value", "Invalid value {{.value}}", { value });
+    }
+  }
+
+  validateSettings(): ValidationErrors | null {
+    const maxValues = Math.max((this.values ?? []).length, 1);
+    return validateStruct([
+      ["id", this.id, fieldIdRule],
+      ["name", this.name, fieldNameRule],
+      ["help", this.help, fieldHelpRule],
+      ["values", this.values, required],
+      ["maxSelect", this.maxSelect, min(0), max(maxValues)],
+    ]);
   }
 }
 

@@ -1,0 +1,475 @@
+/**
+ * View collections (upstream's core/view.go): the SQL VIEW behind a view collection, the fields
+ * inferred from its SELECT, the dry run the dashboard uses, and the re-save of views whose inferred
+ * fields changed after another collection changed.
+ */
+import type { App } from "./app.ts";
+import { newViewCollection, type Collection } from "./collection.ts";
+import { findAllCollections } from "./collection_query.ts";
+import {
+  BoolField,
+  FieldsList,
+  JSONField,
+  NumberField,
+  RelationField,
+  TextField,
+  type Field,
+} from "./fields/index.ts";
+import { Record } from "./record.ts";
+import { pseudorandomString, randomString } from "../tools/security/random.ts";
+
+/** Backtick-quotes an identifier as upstream's `{{name}}` placeholder does. */
+function quote(name: string): string {
+  return name.includes("`") ? name : "`" + name + "`";
+}
+
+// --- tokenizer (upstream's tools/tokenizer) -----------------------------------------------------------
+
+const WHITESPACE = ["\t", "\n", "\v", "\f", "\r", " ", "\u0085", "\u00a0"];
+
+/** Options of `tokenize`. */
+export interface TokenizeOptions {
+  separators: string[];
+  /** Keep the separator at the end of each token. */
+  keepSeparator?: boolean;
+}
+
+/**
+ * Splits `s` on separators outside quotes (' " `) and parentheses, trimming whitespace (other than
+ * the separators) and dropping empty tokens. Throws on an unbalanced quote or parenthesis.
+ */
+export function tokenize(s: string, opts: TokenizeOptions): string[] {
+  const seps = new Set(opts.separators);
+  const cutset = WHITESPACE.filter((w) => !seps.has(w));
+  const trim = (t: string) => {
+    let a = 0;
+    let b = t.length;
+    while (a < b && cutset.includes(t[a]!)) a++;
+    while (b > a && cutset.includes(t[b - 1]!)) b--;
+    return t.slice(a, b);
+  };
+  const chars = [...s];
+  const tokens: string[] = [];
+  let i = 0;
+  while (i < chars.length) {
+    let buf = "";
+    let depth = 0;
+    let quote = "";
+    let prev = "";
+    for (; i < chars.length; i++) {
+      const ch = chars[i]!;
+      if (prev !== "\\") {
+        if (ch === "(" && quote === "") depth++;
+        else if (ch === ")" && depth > 0 && quote === "") depth--;
+        else if (ch === "'" || ch === '"' || ch === "`") {
+          if (quote === ch) quote = "";
+          else if (quote === "") quote = ch;
+        }
+      }
+      if (seps.has(ch) && depth === 0 && quote === "") {
+        if (opts.keepSeparator) buf += ch;
+        i++;
+        break;
+      }
+      prev = ch;
+      buf += ch;
+    }
+    if (depth > 0 || quote !== "") throw new Error(`unbalanced parenthesis or quoted expression: ${JSON.stringify(buf)}`);
+    const token = trim(buf);
+    if (token !== "") tokens.push(token);
+  }
+  return tokens;
+}
+
+// --- the SQL view ---------------------------------------------------------------------------------------
+
+/** Drops the SQL view `name` if it exists. */
+export function deleteView(app: App, name: string): void {
+  app.db.run(`DROP VIEW IF EXISTS ${quote(name)}`);
+}
+
+/** A SELECT as a view takes it: trimmed of spaces and semicolons; several statements are rejected. */
+export function normalizeViewSelectQuery(query: string): string {
+  const q = trimChars(query.trim(), ";");
+  if (tokenizeSafe(q, [";"]).length > 1) throw new Error("multiple statements are not supported");
+  return q;
+}
+
+function tokenizeSafe(s: string, separators: string[]): string[] {
+  try {
+    return tokenize(s, { separators });
+  } catch {
+    return [];
+  }
+}
+
+function trimChars(s: string, cutset: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && cutset.includes(s[a]!)) a++;
+  while (b > a && cutset.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}
+
+/** One `PRAGMA table_info` row. */
+export interface TableInfoRow {
+  cid: number;
+  name: string;
+  type: string;
+  notnull: number;
+  dflt_value: unknown;
+  pk: number;
+}
+
+/** The columns of a table or view (throws when it is missing or, for a view, broken). */
+export function tableInfo(app: App, name: string): TableInfoRow[] {
+  const rows = app.db.query(`PRAGMA table_info(${quote(name)})`).all() as TableInfoRow[];
+  if (rows.length === 0) throw new Error(`empty table info probably due to invalid or missing table ${name}`);
+  return rows;
+}
+
+/**
+ * (Re)creates the SQL view `name` as `CREATE VIEW name AS SELECT * FROM (<query>)`; a query that
+ * only fails when read (a missing table or column) is caught and the view dropped again.
+ */
+export function saveView(app: App, name: string, selectQuery: string): void {
+  deleteView(app, name);
+  const query = normalizeViewSelectQuery(selectQuery);
+  app.db.run(`CREATE VIEW ${quote(name)} AS SELECT * FROM (${query})`);
+  try {
+    tableInfo(app, name);
+  } catch (err) {
+    deleteView(app, name);
+    throw err;
+  }
+}
+
+/** The columns a SELECT produces, read from a throwaway view. */
+function queryTableInfo(app: App, query: string): TableInfoRow[] {
+  const temp = "_temp_" + pseudorandomString(6);
+  try {
+    saveView(app, temp, query);
+    return tableInfo(app, temp);
+  } finally {
+    deleteView(app, temp);
+  }
+}
+
+/**
+ * Wraps the query so that its `id` column is TEXT (a view's records need string ids):
+ * `SELECT CAST(`id` as TEXT) `id`,`other` FROM (<query>)`; queries already giving a TEXT id pass as they are.
+ */
+export function normalizeViewQueryId(app: App, query: string): string {
+  const q = trimChars(query.trim(), ";");
+  const info = queryTableInfo(app, q);
+  if (info.some((row) => row.name.toLowerCase() === "id" && row.type.toUpperCase() === "TEXT")) return q;
+  const parsed = parseIdentifiers(q);
+  const columns = parsed.columns.map((col) =>
+    col.alias === "id" ? `CAST(${quote(col.alias)} as TEXT) ${quote(col.alias)}` : quote(col.alias),
+  );
+  return `SELECT ${columns.join(",")} FROM (${q})`;
+}
+
+// --- fields from a query ------------------------------------------------------------------------------
+
+interface Identifier {
+  original: string;
+  alias: string;
+}
+
+const JOIN_RE =
+  /\s+(full\s+outer\s+join|left\s+outer\s+join|right\s+outer\s+join|full\s+join|cross\s+join|inner\s+join|outer\s+join|left\s+join|right\s+join|join)\s+?/gi;
+const DISCARD_RE = /\s+(where|group\s+by|having|order|limit|with)\s+?/gi;
+const COMMENTS_RE = /(\/\*[\s\S]*?\*\/)|(--.+$)/gm;
+
+/** Upstream's loose SELECT reader: the selected columns (with aliases) and the FROM/JOIN tables. */
+function parseIdentifiers(selectQuery: string): { columns: Identifier[]; tables: Identifier[] } {
+  let str = trimChars(selectQuery.trim(), ";");
+  str = str.replace(COMMENTS_RE, " ");
+  str = str.replace(JOIN_RE, " __pb_join__ ");
+  str = str.replace(DISCARD_RE, " __pb_discard__ ");
+
+  const tokens = tokenize(str, { separators: [",", " ", "\n", "\t"], keepSeparator: true });
+  let skip = false;
+  let partType = "";
+  let active: string[] | null = null;
+  const selectParts: string[] = [];
+  const fromParts: string[] = [];
+  const joinParts: string[] = [];
+
+  for (const token of tokens) {
+    const trimmed = token.trim().toLowerCase();
+    switch (trimmed) {
+      case "select":
+        skip = false;
+        partType = "select";
+        active = selectParts;
+        break;
+      case "distinct":
+        break;
+      case "from":
+        skip = false;
+        partType = "from";
+        active = fromParts;
+        break;
+      case "__pb_join__":
+        skip = false;
+        if (partType === "join") joinParts.push(",");
+        partType = "join";
+        active = joinParts;
+        break;
+      case "__pb_discard__":
+        skip = true;
+        break;
+      default:
+        if (partType === "join" && trimmed === "on") skip = true;
+        if (!skip && active) active.push(" ", token);
+    }
+  }
+
+  return {
+    columns: extractIdentifiers(selectParts.join("")),
+    tables: [...extractIdentifiers(fromParts.join("")), ...extractIdentifiers(joinParts.join(""))],
+  };
+}
+
+function extractIdentifiers(raw: string): Identifier[] {
+  return tokenize(raw, { separators: [","] }).map((item) => identifierFromParts(tokenize(item, { separators: [" ", "\n", "\t"] })));
+}
+
+function identifierFromParts(parts: string[]): Identifier {
+  let original: string;
+  let alias: string;
+  switch (parts.length) {
+    case 3:
+      if (parts[1]!.toLowerCase() !== "as") throw new Error(`invalid identifier part - expected "as", got ${parts[1]}`);
+      original = parts[0]!;
+      alias = parts[2]!;
+      break;
+    case 2:
+      original = parts[0]!;
+      alias = parts[1]!;
+      break;
+    case 1: {
+      const sub = parts[0]!.split(".");
+      original = parts[0]!;
+      alias = sub[sub.length - 1]!;
+      break;
+    }
+    default:
+      throw new Error(`invalid identifier parts [${parts.join(" ")}]`);
+  }
+  return { original: trimRawIdentifier(original, "`\"[];"), alias: trimRawIdentifier(alias, "`\"[];'") };
+}
+
+function trimRawIdentifier(raw: string, cutset: string): string {
+  return raw
+    .split(".")
+    .map((p) => trimChars(p, cutset))
+    .join(".");
+}
+
+/** A field suggested for a view column, with the collection field it was copied from (if any). */
+interface QueryField {
+  field: Field;
+  collection?: Collection;
+  original?: Field;
+}
+
+/** The field of a column nothing is known about: a TEXT primary key for `id`, else json. */
+function defaultViewField(name: string): Field {
+  if (name === "id") return defaultViewIdField();
+  return new JSONField({ name, maxSize: 1 }); // the size is unused for views
+}
+
+function defaultViewIdField(): Field {
+  return new TextField({ name: "id", system: true, required: true, primaryKey: true, pattern: "^[a-z0-9]+$" });
+}
+
+const CAST_RE = /^cast\s*\([\s\S]*\s+as\s+(\w+)\s*\)$/i;
+
+/** Suggested fields per column alias, from the SELECT's column expressions and known collections. */
+function parseQueryToFields(app: App, selectQuery: string): Map<string, QueryField> {
+  const parsed = parseIdentifiers(selectQuery);
+  const collections = findCollectionsByIdentifiers(app, parsed.tables);
+  const mainTable = parsed.tables[0];
+  const result = new Map<string, QueryField>();
+
+  for (const col of parsed.columns) {
+    if (col.alias === "*") {
+      throw new Error("wildcard columns (*) are not supported - manually type the collection field names you want the view query to have");
+    }
+    const lower = col.original.toLowerCase();
+    if (col.alias === "id") {
+      result.set(col.alias, { field: defaultViewIdField() });
+      continue;
+    }
+    if (lower.startsWith("count(")) {
+      result.set(col.alias, { field: new NumberField({ name: col.alias, onlyInt: true }) });
+      continue;
+    }
+    if (lower.startsWith("total(")) {
+      result.set(col.alias, { field: new NumberField({ name: col.alias }) });
+      continue;
+    }
+    const cast = CAST_RE.exec(lower);
+    if (cast) {
+      const to = cast[1]!;
+      let field: Field | null = null;
+      if (to === "real" || to === "decimal" || to === "numeric") field = new NumberField({ name: col.alias });
+      else if (to === "int" || to === "integer") field = new NumberField({ name: col.alias, onlyInt: true });
+      else if (to === "text") field = new TextField({ name: col.alias });
+      else if (to === "boolean" || to === "bool") field = new BoolField({ name: col.alias });
+      if (field) {
+        result.set(col.alias, { field });
+        continue;
+      }
+    }
+
+    const parts = col.original.split(".");
+    let fieldName: string;
+    let collection: Collection | undefined;
+    if (parts.length === 2) {
+      fieldName = parts[1]!;
+      collection = collections.get(parts[0]!);
+    } else {
+      fieldName = parts[0]!;
+      collection = mainTable ? collections.get(mainTable.alias) : undefined;
+    }
+    if (!collection) {
+      result.set(col.alias, { field: defaultViewField(col.alias) });
+      continue;
+    }
+    const field = collection.fields.find((f) => f.name.toLowerCase() === fieldName.toLowerCase());
+    if (!field) {
+      result.set(col.alias, { field: defaultViewField(col.alias), collection });
+      continue;
+    }
+    if (fieldName.toLowerCase() === "id") {
+      // another collection's id under another alias: a single relation to it
+      result.set(col.alias, {
+        field: new RelationField({ name: col.alias, maxSelect: 1, collectionId: collection.id }),
+        collection,
+      });
+      continue;
+    }
+    const clone = field.clone();
+    clone.id = "_clone_" + pseudorandomString(4);
+    clone.name = col.alias;
+    result.set(col.alias, { original: field, field: clone, collection });
+  }
+  return result;
+}
+
+/** The collections named by the FROM/JOIN tables, keyed by the table alias. */
+function findCollectionsByIdentifiers(app: App, tables: Identifier[]): Map<string, Collection> {
+  const result = new Map<string, Collection>();
+  const names = tables.filter((t) => !t.alias.includes("(")).map((t) => t.original);
+  if (names.length === 0) return result;
+  const all = findAllCollections(app).filter((c) => names.includes(c.name));
+  for (const table of tables) {
+    for (const c of all) if (c.name === table.original) result.set(table.alias, c);
+  }
+  return result;
+}
+
+/**
+ * The fields of a view made from `selectQuery`: one per column, copied from the source collection
+ * field when the column maps to one, else inferred (see the spec §4). Throws when the query is
+ * invalid or has no `id` column.
+ */
+export function createViewFields(app: App, selectQuery: string): FieldsList {
+  const suggested = parseQueryToFields(app, selectQuery);
+  const info = queryTableInfo(app, selectQuery);
+  const result = new FieldsList();
+  let hasId = false;
+  for (const row of info) {
+    if (row.name === "id") hasId = true;
+    result.add(suggested.get(row.name)?.field ?? defaultViewField(row.name));
+  }
+  if (!hasId) {
+    throw new Error("missing required id column (you can use `(ROW_NUMBER() OVER()) as id` if you don't have one)");
+  }
+  return result;
+}
+
+/** What `dryRunView` returns: the inferred fields and a few records of the view. */
+export interface DryRunViewResult {
+  fields: FieldsList;
+  sample: Record[];
+}
+
+/**
+ * Tries a view query without saving anything: infers its fields, checks their settings and reads up
+ * to `sampleSize` records, which must have non-empty unique ids. Throws with the reason otherwise.
+ */
+export function dryRunView(app: App, selectQuery: string, sampleSize: number): DryRunViewResult {
+  const query = normalizeViewSelectQuery(selectQuery);
+  const fields = createViewFields(app, query);
+  const tempName = "temp_view_" + randomString(5);
+  const temp = newViewCollection(tempName);
+  temp.fields = fields;
+  fields.forEach((f, i) => {
+    const err = f.validateSettings(app, temp);
+    if (err) throw new Error(`invalid field ${JSON.stringify(f.name)} (${i}): ${err.message}`);
+  });
+
+  let normalized: string;
+  try {
+    normalized = normalizeViewQueryId(app, query);
+  } catch (err) {
+    throw new Error(`failed to normalize view query id: ${(err as Error).message}`);
+  }
+
+  let rows: { [key: string]: unknown }[];
+  try {
+    rows = app.db
+      .query(`SELECT ${quote(tempName)}.* FROM (SELECT * FROM (${normalized})) as ${tempName} LIMIT ${Math.trunc(sampleSize)}`)
+      .all() as { [key: string]: unknown }[];
+  } catch (err) {
+    throw new Error(`failed to retrieve query records: ${(err as Error).message}`);
+  }
+  const sample = rows.map((row) => Record.fromRow(temp, row));
+  const ids = new Set<string>();
+  for (const r of sample) {
+    if (r.id === "") throw new Error("the query could return records with empty or invalid ids");
+    if (ids.has(r.id)) throw new Error("the query could return records with non-unique ids");
+    ids.add(r.id);
+  }
+  return { fields, sample };
+}
+
+/** A field list's JSON with the ids cleared (view field ids of copies are random). */
+function fieldsWithoutIds(fields: readonly Field[]): string {
+  return JSON.stringify(
+    fields.map((f) => {
+      const json = f.toJSON();
+      json.id = "";
+      return json;
+    }),
+  ).toLowerCase();
+}
+
+/**
+ * Re-saves every view (except `excludeIds`) whose inferred fields differ from its stored ones, e.g.
+ * after a source collection renamed or dropped a column. Returns the failures ("[view] reason"),
+ * "" when there were none; a view whose query no longer works is reported here.
+ */
+export async function resaveViewsWithChangedFields(
+  app: App,
+  save: (c: Collection) => Promise<void>,
+  ...excludeIds: string[]
+): Promise<string> {
+  const failures: string[] = [];
+  for (const view of findAllCollections(app, "view")) {
+    if (excludeIds.includes(view.id)) continue;
+    try {
+      const fresh = createViewFields(app, view.viewQuery);
+      if (fieldsWithoutIds(fresh) === fieldsWithoutIds(view.fields)) continue;
+      await save(view);
+    } catch (err) {
+      failures.push(`[${view.name}] ${(err as Error).message}`);
+    }
+  }
+  return failures.join("\n");
+}
