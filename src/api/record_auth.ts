@@ -5,6 +5,9 @@
 import type { Collection } from "../core/collection.ts";
 import { ApiError, badRequest, forbidden, notFound, unauthorized, ValidationErrors } from "../core/errors.ts";
 import { hashPassword, type Record } from "../core/record.ts";
+import { expandRecords } from "../core/record_expand.ts";
+import { canAccessRecord } from "../core/rules.ts";
+import { expandFetch } from "./record_helpers.ts";
 import { randomString } from "../tools/security/random.ts";
 import { findFirstRecordByField } from "../core/record_query.ts";
 import { BodyBindError, type RequestEvent } from "../core/request_event.ts";
@@ -118,31 +121,27 @@ function validateAuthForm(identity: string, password: string, identityField: str
 
 /**
  * `{record, token}` (plus `meta` when set), as every auth endpoint answers, after upstream's checks:
- * the superuser IP whitelist and the collection's authRule.
+ * the superuser IP whitelist and the collection's authRule. The record is enriched for itself:
+ * its email shown, a superuser's hidden fields too, `?expand=` applied.
  */
-export function authResponse(e: RequestEvent, record: Record, token = newAuthToken(record), meta?: { [k: string]: unknown }) {
+export async function authResponse(e: RequestEvent, record: Record, token = newAuthToken(record), meta?: { [k: string]: unknown }) {
   if (record.collection.name === "_superusers") {
     const ips = (e.app.settings().superuserIPs as string[] | undefined) ?? [];
     if (ips.length && !ipInList(ips, e.realIP)) throw forbidden();
   }
-  if (!canAuthenticate(e, record.collection)) {
+  const info = await e.requestInfo();
+  if (!(await canAccessRecord(e.app, record, info, record.collection.authRule))) {
     throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
   }
+  const selfInfo = info.clone();
+  selfInfo.auth = record;
+  if (record.collection.name === "_superusers") record.unhide(...record.collection.fields.map((f) => f.name));
+  record.ignoreEmailVisibility = true;
+  const expands = (info.query.expand ?? "").split(",").filter(Boolean);
+  if (expands.length) await expandRecords(e.app, [record], expands, expandFetch(e.app, selfInfo));
   const body: { [k: string]: unknown } = {};
   if (meta) body.meta = meta;
-  body.record = record.publicExport({ showEmail: true, showHidden: record.collection.name === "_superusers" });
+  body.record = record;
   body.token = token;
   e.json(200, body);
-}
-
-/**
- * The collection's authRule: `null` lets only superuser callers through, `""` anyone.
- * Rule expressions need the filter engine, which lands with the records API; until then an
- * expression denies (safe by default) rather than guessing.
- */
-function canAuthenticate(e: RequestEvent, c: Collection): boolean {
-  const rule = c.authRule;
-  if (rule === null) return e.hasSuperuserAuth();
-  if (rule === "") return true;
-  return false;
 }

@@ -4,8 +4,10 @@
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/app.ts";
 import { notFound } from "../core/errors.ts";
+import { bindBatchApi } from "./batch.ts";
 import { bindCollectionsApi } from "./collections.ts";
 import { bindDashboard } from "./dashboard.ts";
+import { bindRecordCrudApi } from "./records.ts";
 import { bindHealthApi } from "./health.ts";
 import { bodyLimit } from "./middlewares/body_limit.ts";
 import { cors } from "./middlewares/cors.ts";
@@ -47,6 +49,8 @@ export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Rout
   bindHealthApi(router, { activeBackup: () => false });
   bindRecordAuthApi(router);
   bindCollectionsApi(router);
+  bindRecordCrudApi(router);
+  bindBatchApi(router);
   bindDashboard(router);
   return router;
 }
