@@ -269,14 +269,14 @@ describe("import", () => {
     await su.collections.import([
       { name: "books", type: "base", fields: [{ name: "title", type: "text" }] },
       { name: "book_titles", type: "view", viewQuery: "select id, title from books" },
-    ]);
+    ] as any);
     expect((await su.collections.getOne("books")).fields.map((f: any) => f.name)).toEqual(["id", "title"]);
     expect((await su.collections.getOne("book_titles")).fields.map((f: any) => f.name)).toEqual(["id", "title"]);
 
-    await su.collections.import([{ name: "books", fields: [{ name: "pages", type: "number" }] }]);
+    await su.collections.import([{ name: "books", fields: [{ name: "pages", type: "number" }] }] as any);
     expect((await su.collections.getOne("books")).fields.map((f: any) => f.name)).toEqual(["pages", "id", "title"]);
 
-    const failed = await failure(su.collections.import([{ name: "bad name!", type: "base" }]));
+    const failed = await failure(su.collections.import([{ name: "bad name!", type: "base" }] as any));
     expect(failed.message).toBe("Failed to import collections.");
     expect(failed.data.collections.code).toBe("validation_collections_import_failure");
 
