@@ -161,6 +161,8 @@ describe("create and update", () => {
 
     const badType = await failure(su.collections.create({ name: "x2", fields: [{ name: "a", type: "nope" }] }));
     expect(badType.message).toBe("Failed to load the submitted data due to invalid formatting.");
+    const badShape = await failure(su.collections.update("articles", { listRule: 123 }));
+    expect(badShape).toEqual({ status: 400, message: "Failed to load the submitted data due to invalid formatting.", data: {} });
   });
 
   test("update: rename a field keeping its data, add and drop fields, rename the collection", async () => {

@@ -73,6 +73,52 @@ async function bodyOr400(e: RequestEvent, message: string): Promise<{ [key: stri
   }
 }
 
+/**
+ * Rejects bodies Go's json.Unmarshal would fail to decode into a Collection (a value of the wrong
+ * JSON type for a known key), which upstream reports as a formatting error.
+ */
+function hasDecodableShape(body: { [key: string]: unknown }): boolean {
+  const isObj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const ok = (key: string, check: (v: unknown) => boolean) => {
+    const v = lookupKey(body, key);
+    return v === undefined || v === null || check(v);
+  };
+  const str = (v: unknown) => typeof v === "string";
+  return (
+    ["id", "name", "type", "viewQuery", "listRule", "viewRule", "createRule", "updateRule", "deleteRule", "authRule", "manageRule"].every((k) =>
+      ok(k, str),
+    ) &&
+    ok("system", (v) => typeof v === "boolean") &&
+    ok("indexes", (v) => Array.isArray(v) && v.every((x) => x === null || typeof x === "string")) &&
+    ok("fields", (v) => Array.isArray(v) && v.every((f) => f === null || isObj(f))) &&
+    [
+      "authAlert",
+      "oauth2",
+      "passwordAuth",
+      "mfa",
+      "otp",
+      "authToken",
+      "passwordResetToken",
+      "emailChangeToken",
+      "verificationToken",
+      "fileToken",
+      "verificationTemplate",
+      "resetPasswordTemplate",
+      "confirmEmailChangeTemplate",
+    ].every((k) => ok(k, isObj))
+  );
+}
+
+/** The submitted data merged into `collection`, or upstream's 400 for undecodable data. */
+function mergeOr400(collection: Collection, body: { [key: string]: unknown }): void {
+  if (!hasDecodableShape(body)) throw badRequest("Failed to load the submitted data due to invalid formatting.");
+  try {
+    collection.mergeJSON(body);
+  } catch (err) {
+    throw badRequest("Failed to load the submitted data due to invalid formatting.", {}, err);
+  }
+}
+
 /** A write failure as upstream reports it: validation errors as data, anything else in the message. */
 function saveError(base: string, err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -247,11 +293,7 @@ async function collectionCreate(e: RequestEvent) {
   }
   // the type's scaffold (default fields, fresh secrets), then the submitted data on top
   const collection = Collection.create(type, name);
-  try {
-    collection.mergeJSON(body);
-  } catch (err) {
-    throw badRequest("Failed to load the submitted data due to invalid formatting.", {}, err);
-  }
+  mergeOr400(collection, body);
   await e.app.onCollectionCreateRequest.trigger(new CollectionRequestEvent(e, collection), async (ev) => {
     try {
       await saveCollection(ev.app, ev.collection);
@@ -266,11 +308,7 @@ async function collectionUpdate(e: RequestEvent) {
   const collection = findCollectionByNameOrId(e.app, e.params.collection ?? "");
   if (!collection) throw notFound();
   const body = await bodyOr400(e, "Failed to load the submitted data due to invalid formatting.");
-  try {
-    collection.mergeJSON(body);
-  } catch (err) {
-    throw badRequest("Failed to load the submitted data due to invalid formatting.", {}, err);
-  }
+  mergeOr400(collection, body);
   await e.app.onCollectionUpdateRequest.trigger(new CollectionRequestEvent(e, collection), async (ev) => {
     try {
       await saveCollection(ev.app, ev.collection);
