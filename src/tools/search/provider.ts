@@ -1,0 +1,162 @@
+/**
+ * The search provider: filter + sort + pagination over a base query (upstream's search.Provider).
+ * It parses the list parameters, applies them through a FieldResolver and runs the page query and,
+ * unless skipped, the COUNT query.
+ */
+import type { Database } from "bun:sqlite";
+import {
+  ERR_FILTER_LENGTH_LIMIT,
+  ERR_SORT_EXPR_LIMIT,
+  ERR_SORT_FIELD_LENGTH_LIMIT,
+  FilterError,
+} from "./errors.ts";
+import { buildFilterExpr, DEFAULT_FILTER_EXPR_LIMIT } from "./filter.ts";
+import type { FieldResolver } from "./resolver.ts";
+import { buildSortExpr, parseSort, ROWID_SORT_KEY, type SortField } from "./sort.ts";
+import { queryAll, queryGet, quoteColumn, type SelectQuery } from "./sql.ts";
+
+/** Default page size. */
+export const DEFAULT_PER_PAGE = 30;
+/** Largest page size; bigger requests are clamped to it (and the clamped value is echoed). */
+export const MAX_PER_PAGE = 1000;
+/** Most sort fields per request. */
+export const DEFAULT_SORT_EXPR_LIMIT = 8;
+/** Longest filter text, in UTF-8 bytes (Go's len). */
+export const MAX_FILTER_LENGTH = 3500;
+/** Longest sort field, in UTF-8 bytes. */
+export const MAX_SORT_FIELD_LENGTH = 255;
+
+/** One page of results, in upstream's JSON key order. */
+export interface SearchResult<T> {
+  items: T[];
+  page: number;
+  perPage: number;
+  /** -1 when the count was skipped. */
+  totalItems: number;
+  /** -1 when the count was skipped. */
+  totalPages: number;
+}
+
+/** The list parameters, already parsed. */
+export interface SearchParams {
+  page?: number;
+  perPage?: number;
+  sort?: SortField[];
+  filter?: string[];
+  skipTotal?: boolean;
+}
+
+/** Go's strconv.Atoi: optional sign and decimal digits, within int64. */
+export function parseGoInt(raw: string): number | null {
+  if (!/^[+-]?\d+$/.test(raw)) return null;
+  const n = BigInt(raw);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return null;
+  return Number(n);
+}
+
+const TRUE_BOOLS = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+const FALSE_BOOLS = new Set(["0", "f", "F", "FALSE", "false", "False"]);
+
+/** Go's strconv.ParseBool; null on syntax error. */
+export function parseGoBool(raw: string): boolean | null {
+  if (TRUE_BOOLS.has(raw)) return true;
+  if (FALSE_BOOLS.has(raw)) return false;
+  return null;
+}
+
+/**
+ * Reads `page`, `perPage`, `sort`, `filter` and `skipTotal` from query values (the first value of
+ * each key), as upstream's Provider.Parse. Empty values are ignored; malformed numbers or booleans
+ * throw FilterError.
+ */
+export function parseSearchQuery(query: { readonly [key: string]: string | undefined }): SearchParams {
+  const out: SearchParams = {};
+  const skip = query.skipTotal;
+  if (skip) {
+    const v = parseGoBool(skip);
+    if (v === null) throw new FilterError(`invalid skipTotal value ${JSON.stringify(skip)}`);
+    out.skipTotal = v;
+  }
+  if (query.page) {
+    const v = parseGoInt(query.page);
+    if (v === null) throw new FilterError(`invalid page value ${JSON.stringify(query.page)}`);
+    out.page = v;
+  }
+  if (query.perPage) {
+    const v = parseGoInt(query.perPage);
+    if (v === null) throw new FilterError(`invalid perPage value ${JSON.stringify(query.perPage)}`);
+    out.perPage = v;
+  }
+  if (query.sort) out.sort = parseSort(query.sort);
+  if (query.filter) out.filter = [query.filter];
+  return out;
+}
+
+/** Options of `runSearch`. */
+export interface RunSearchOptions extends SearchParams {
+  /** The column counted (DISTINCT) for totalItems, on the FROM table; default `id`. */
+  countCol?: string;
+  maxFilterExprLimit?: number;
+  maxSortExprLimit?: number;
+}
+
+/**
+ * Applies filters and sort to `query` through `resolver`, then runs it for one page.
+ * Throws FilterError for invalid filters/sorts; SQLite errors propagate as thrown.
+ */
+export function runSearch<T = Record<string, unknown>>(
+  db: Database,
+  query: SelectQuery,
+  resolver: FieldResolver,
+  opts: RunSearchOptions = {},
+): SearchResult<T> {
+  applySearch(query, resolver, opts);
+
+  let page = opts.page ?? 1;
+  if (page <= 0) page = 1;
+  let perPage = opts.perPage ?? DEFAULT_PER_PAGE;
+  if (perPage <= 0) perPage = DEFAULT_PER_PAGE;
+  else if (perPage > MAX_PER_PAGE) perPage = MAX_PER_PAGE;
+
+  let totalItems = -1;
+  let totalPages = -1;
+  if (!opts.skipTotal) {
+    const countCol = quoteColumn(query.from + "." + (opts.countCol ?? "id"));
+    const row = queryGet<{ total: number }>(db, query, {
+      select: `COUNT(DISTINCT ${countCol}) AS \`total\``,
+      distinct: false,
+      order: false,
+      paginate: false,
+    });
+    totalItems = Number(row?.total ?? 0);
+    totalPages = Math.ceil(totalItems / perPage);
+  }
+
+  query.limit = perPage;
+  query.offset = perPage * (page - 1);
+  const items = queryAll<T>(db, query);
+  return { items, page, perPage, totalItems, totalPages };
+}
+
+/** Adds the filters (ANDed) and sort terms to `query`, then lets the resolver add its joins. */
+export function applySearch(query: SelectQuery, resolver: FieldResolver, opts: RunSearchOptions): void {
+  for (const f of opts.filter ?? []) {
+    if (f === "") continue;
+    if (byteLength(f) > MAX_FILTER_LENGTH) throw new FilterError(ERR_FILTER_LENGTH_LIMIT);
+    query.andWhere(buildFilterExpr(f, resolver, query.params, opts.maxFilterExprLimit ?? DEFAULT_FILTER_EXPR_LIMIT));
+  }
+  const sort = opts.sort ?? [];
+  if (sort.length > (opts.maxSortExprLimit ?? DEFAULT_SORT_EXPR_LIMIT)) throw new FilterError(ERR_SORT_EXPR_LIMIT);
+  for (const s of sort) {
+    if (byteLength(s.name) > MAX_SORT_FIELD_LENGTH) throw new FilterError(ERR_SORT_FIELD_LENGTH_LIMIT);
+    query.andOrderBy(buildSortExpr(s, resolver, query.params, query.from));
+  }
+  resolver.updateQuery(query);
+}
+
+/** UTF-8 length, as Go's len(string). */
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, "utf8");
+}
+
+export { ROWID_SORT_KEY };

@@ -1,0 +1,118 @@
+/**
+ * The contract between the filter builder and whoever knows what an identifier means:
+ * a resolver turns `author.name` or `@request.auth.id` into an SQL operand (and may register joins).
+ */
+import { FilterError } from "./errors.ts";
+import { quoteColumn, quoteIdent, type Join, type SelectQuery, type SqlParams } from "./sql.ts";
+
+/** How an operand wants `=`/`!=` to treat NULL and empty values. */
+export enum NullFallback {
+  /** Compare with `''`/NULL normalization when needed (the default). */
+  Auto = 0,
+  /** No normalization at all: `a IS b` / `a IS NOT b` (json values, computed expressions). */
+  Disabled = 1,
+  /** Always normalize, even when the operand looks like a known non-empty value. */
+  Enforced = 2,
+}
+
+/** One resolved operand. */
+export interface ResolverResult {
+  /** The SQL operand: a quoted column, an expression, a placeholder (`:p3`) or `NULL`. */
+  identifier: string;
+  nullFallback?: NullFallback;
+  /** The placeholders this operand introduced and their values (used to tell empty from known values). */
+  params?: Record<string, unknown>;
+  /** For a multi-valued operand: the subquery listing all its values, for "every value matches" checks. */
+  multiMatch?: MultiMatchSubquery;
+  /** Rewrites the whole comparison once built (e.g. adding an `emailVisibility` guard). */
+  afterBuild?: (expr: string) => string;
+}
+
+/** Resolves filter identifiers to SQL operands. Throws FilterError for unknown or forbidden ones. */
+export interface FieldResolver {
+  resolve(field: string, params: SqlParams): ResolverResult;
+  /** Applies what the resolved identifiers need (joins, DISTINCT, extra conditions) to the query. */
+  updateQuery(query: SelectQuery): void;
+}
+
+/** The number of placeholders of a result. */
+export function paramCount(r: ResolverResult): number {
+  return r.params ? Object.keys(r.params).length : 0;
+}
+
+/**
+ * A correlated subquery selecting every value of a multi-valued operand for the current row:
+ * `SELECT <value> AS multiMatchValue FROM <table> <fromAlias> <joins> WHERE <fromAlias>.id = <target>.id`.
+ */
+export class MultiMatchSubquery {
+  valueIdentifier = "";
+  joins: Join[] = [];
+
+  constructor(
+    /** The alias of the row in the outer query. */
+    public targetTableAlias: string,
+    public fromTableName: string,
+    public fromTableAlias: string,
+  ) {}
+
+  build(): string {
+    if (!this.targetTableAlias || !this.fromTableName || !this.fromTableAlias) return "0=1";
+    let joins = "";
+    for (const j of this.joins) {
+      joins += " LEFT JOIN " + (j.table.includes("(") ? j.table : quoteIdent(j.table)) + " " + quoteIdent(j.alias);
+      if (j.on) joins += " ON " + j.on;
+    }
+    return (
+      `SELECT ${this.valueIdentifier} AS ${quoteIdent("multiMatchValue")} FROM ${quoteIdent(this.fromTableName)} ${quoteIdent(this.fromTableAlias)}` +
+      `${joins} WHERE ${quoteColumn(this.fromTableAlias + ".id")} = ${quoteColumn(this.targetTableAlias + ".id")}`
+    );
+  }
+}
+
+/**
+ * A resolver over a fixed list of columns of one table (upstream's SimpleFieldResolver), used for
+ * tables that are not collections (`_collections`, `_logs`). Each allowed entry is a column name or,
+ * when written as `^...$`, a pattern; `data.a.b` on an allowed pattern becomes a JSON path into `data`.
+ */
+export class SimpleFieldResolver implements FieldResolver {
+  private exact = new Set<string>();
+  private patterns: RegExp[] = [];
+
+  constructor(readonly allowedFields: readonly string[]) {
+    for (const f of allowedFields) {
+      if (f.startsWith("^") && f.endsWith("$")) {
+        try {
+          this.patterns.push(new RegExp(f));
+        } catch {
+          // an invalid pattern matches nothing, as upstream skips it
+        }
+      } else {
+        this.exact.add(f);
+      }
+    }
+  }
+
+  private allowed(field: string): boolean {
+    if (this.exact.size === 0 && this.patterns.length === 0) return true;
+    return this.exact.has(field) || this.patterns.some((p) => p.test(field));
+  }
+
+  resolve(field: string): ResolverResult {
+    if (!this.allowed(field)) throw new FilterError(`failed to resolve field ${JSON.stringify(field)}`);
+    const parts = field.split(".");
+    if (parts.length === 1) return { identifier: quoteIdent(columnify(parts[0]!)) };
+    let path = "$";
+    for (const p of parts.slice(1)) {
+      const clean = columnify(p);
+      path += /^[+-]?\d+$/.test(p) ? `[${clean}]` : `.${clean}`;
+    }
+    return { identifier: `JSON_EXTRACT(${quoteIdent(columnify(parts[0]!))}, '${path}')`, nullFallback: NullFallback.Disabled };
+  }
+
+  updateQuery(): void {}
+}
+
+/** Keeps only the characters a column reference may hold (upstream's inflector.Columnify). */
+export function columnify(s: string): string {
+  return s.replace(/[^\w.*\-@#]+/g, "");
+}

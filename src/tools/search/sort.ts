@@ -1,0 +1,45 @@
+/**
+ * Sort expressions: `-created,+title,@random` → ORDER BY terms resolved through a FieldResolver.
+ */
+import { FilterError } from "./errors.ts";
+import { quoteIdent, type SqlParams } from "./sql.ts";
+import { paramCount, type FieldResolver } from "./resolver.ts";
+
+/** The special sort keys. */
+export const RANDOM_SORT_KEY = "@random";
+export const ROWID_SORT_KEY = "@rowid";
+
+/** One sort field and its direction. */
+export interface SortField {
+  name: string;
+  direction: "ASC" | "DESC";
+}
+
+/** Splits a comma list: `-f` descending, `f` or `+f` ascending (entries are trimmed, never dropped). */
+export function parseSort(text: string): SortField[] {
+  return text.split(",").map((raw) => {
+    const f = raw.trim();
+    if (f.startsWith("-")) return { name: f.slice(1), direction: "DESC" as const };
+    return { name: f.startsWith("+") ? f.slice(1) : f, direction: "ASC" as const };
+  });
+}
+
+/**
+ * The ORDER BY term of one sort field. Only plain field paths are sortable: anything resolving to a
+ * parameter or NULL is rejected. `@rowid` is qualified with `table` (the query's FROM table).
+ */
+export function buildSortExpr(field: SortField, resolver: FieldResolver, params: SqlParams, table: string): string {
+  if (field.name === RANDOM_SORT_KEY) return "RANDOM()";
+  if (field.name === ROWID_SORT_KEY) return `${quoteIdent(table)}.${quoteIdent("_rowid_")} ${field.direction}`;
+  let identifier = "";
+  try {
+    const r = resolver.resolve(field.name, params);
+    if (paramCount(r) === 0) identifier = r.identifier;
+  } catch {
+    // reported below
+  }
+  if (identifier === "" || identifier.toLowerCase() === "null") {
+    throw new FilterError(`invalid sort field ${JSON.stringify(field.name)}`);
+  }
+  return `${identifier} ${field.direction}`;
+}
