@@ -21,6 +21,7 @@ import { ApiError, ValidationErrors, badRequest, forbidden, notFound, unauthoriz
 import { CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent, type SearchResult } from "../core/events.ts";
 import { lookupKey } from "../core/fields/index.ts";
 import type { RequestEvent } from "../core/request_event.ts";
+import { COLLECTION_LIST_FIELDS, searchTable } from "../core/record_search.ts";
 import { dryRunView } from "../core/view.ts";
 import { length, newError, required, validateStruct } from "../core/validators/validation.ts";
 import { randomString } from "../tools/security/random.ts";
@@ -128,22 +129,16 @@ function saveError(base: string, err: unknown): ApiError {
 
 // --- list ----------------------------------------------------------------------------------------------
 
-const LIST_FIELDS = ["id", "created", "updated", "name", "system", "type"];
-
 async function collectionsList(e: RequestEvent) {
   const q = e.url.searchParams;
-  let page: SearchResult<{ [key: string]: unknown }>;
-  try {
-    page = searchCollections(e.app, {
-      filter: q.get("filter") ?? "",
-      sort: q.get("sort") ?? "",
-      page: q.get("page"),
-      perPage: q.get("perPage"),
-      skipTotal: q.get("skipTotal"),
-    });
-  } catch (err) {
-    throw badRequest("", {}, err);
-  }
+  const param = (name: string) => q.get(name) ?? undefined;
+  // only the collection columns (not fields, rules or options) can be filtered and sorted by
+  const page = searchTable(
+    e.app,
+    "_collections",
+    { filter: param("filter"), sort: param("sort"), page: param("page"), perPage: param("perPage"), skipTotal: param("skipTotal") },
+    COLLECTION_LIST_FIELDS,
+  );
   const collections = page.items.map((row) => Collection.fromRow(row));
   const result: SearchResult<Collection> = { ...page, items: collections };
   const event = new CollectionsListRequestEvent(e, collections, result);
@@ -153,125 +148,6 @@ async function collectionsList(e: RequestEvent) {
       ev.json(200, { items: r.items, page: r.page, perPage: r.perPage, totalItems: r.totalItems, totalPages: r.totalPages });
     }),
   );
-}
-
-interface ListQuery {
-  filter: string;
-  sort: string;
-  page: string | null;
-  perPage: string | null;
-  skipTotal: string | null;
-}
-
-/**
- * SEAM(search): a minimal stand-in for `searchTable(app, "_collections", …, LIST_FIELDS)` of
- * src/core/record_search.ts (the filter engine), to be swapped in once that module is committed.
- * Supports `field op 'value'` comparisons joined by && / ||, sorting and paging on LIST_FIELDS.
- */
-function searchCollections(app: App, q: ListQuery): SearchResult<{ [key: string]: unknown }> {
-  const parseIntParam = (v: string | null, def: number): number => {
-    if (v === null || v === "") return def;
-    if (!/^[+-]?\d+$/.test(v)) throw new Error(`invalid number ${JSON.stringify(v)}`);
-    return Number(v);
-  };
-  let page = parseIntParam(q.page, 1);
-  let perPage = parseIntParam(q.perPage, 30);
-  if (page <= 0) page = 1;
-  if (perPage <= 0) perPage = 30;
-  if (perPage > 1000) perPage = 1000;
-  let skipTotal = false;
-  if (q.skipTotal !== null && q.skipTotal !== "") {
-    if (["1", "t", "T", "true", "TRUE", "True"].includes(q.skipTotal)) skipTotal = true;
-    else if (!["0", "f", "F", "false", "FALSE", "False"].includes(q.skipTotal)) throw new Error("invalid skipTotal");
-  }
-
-  const params: (string | number | null)[] = [];
-  let where = "";
-  if (q.filter.trim() !== "") where = " WHERE " + compileSimpleFilter(q.filter, params);
-
-  const orders: string[] = [];
-  for (const raw of q.sort.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const desc = raw.startsWith("-");
-    const name = raw.replace(/^[-+]/, "");
-    if (name === "@random") orders.push("RANDOM()");
-    else if (name === "@rowid") orders.push("`_collections`.`_rowid_`" + (desc ? " DESC" : " ASC"));
-    else if (LIST_FIELDS.includes(name)) orders.push("`_collections`.`" + name + "`" + (desc ? " DESC" : " ASC"));
-    else throw new Error(`invalid sort field ${JSON.stringify(name)}`);
-  }
-  const order = orders.length > 0 ? " ORDER BY " + orders.join(", ") : "";
-
-  let totalItems = -1;
-  let totalPages = -1;
-  if (!skipTotal) {
-    const row = app.db.query(`SELECT COUNT(DISTINCT \`_collections\`.\`_rowid_\`) AS n FROM \`_collections\`${where}`).get(...params) as { n: number };
-    totalItems = row.n;
-    totalPages = Math.ceil(totalItems / perPage);
-  }
-  const items = app.db
-    .query(`SELECT \`_collections\`.* FROM \`_collections\`${where}${order} LIMIT ${perPage} OFFSET ${perPage * (page - 1)}`)
-    .all(...params) as { [key: string]: unknown }[];
-  return { items, page, perPage, totalItems, totalPages };
-}
-
-function compileSimpleFilter(filter: string, params: (string | number | null)[]): string {
-  const re = /\s*(\(|\)|&&|\|\||[A-Za-z_@][\w.@:]*|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|\?!~|\?!=|\?>=|\?<=|!~|!=|>=|<=|\?=|\?~|\?>|\?<|=|~|>|<)\s*/y;
-  const tokens: string[] = [];
-  let pos = 0;
-  while (pos < filter.length) {
-    re.lastIndex = pos;
-    const m = re.exec(filter);
-    if (!m) throw new Error("invalid filter");
-    tokens.push(m[1]!);
-    pos = re.lastIndex;
-  }
-  const operand = (t: string): string => {
-    if (/^['"]/.test(t)) {
-      params.push(t.slice(1, -1).replace(/\\(['"])/g, "$1"));
-      return "?";
-    }
-    if (/^-?\d/.test(t)) {
-      params.push(Number(t));
-      return "?";
-    }
-    const lower = t.toLowerCase();
-    if (lower === "null") return "NULL";
-    if (lower === "true") return "1";
-    if (lower === "false") return "0";
-    if (!LIST_FIELDS.includes(t)) throw new Error(`invalid filter field ${JSON.stringify(t)}`);
-    return "`_collections`.`" + t + "`";
-  };
-  let out = "";
-  for (let i = 0; i < tokens.length; ) {
-    const t = tokens[i]!;
-    if (t === "(" || t === ")") {
-      out += t;
-      i++;
-      continue;
-    }
-    if (t === "&&" || t === "||") {
-      out += t === "&&" ? " AND " : " OR ";
-      i++;
-      continue;
-    }
-    const op = tokens[i + 1];
-    const right = tokens[i + 2];
-    if (!op || right === undefined) throw new Error("invalid filter");
-    const l = operand(t);
-    const lastParam = params.length;
-    const r = operand(right);
-    const bare = op.replace(/^\?/, "");
-    if (bare === "~" || bare === "!~") {
-      if (r === "?" && typeof params[lastParam] === "string") {
-        const v = params[lastParam] as string;
-        params[lastParam] = v.includes("%") ? v : "%" + v.replace(/[\\%_]/g, (c) => "\\" + c) + "%";
-      }
-      out += `${l} ${bare === "~" ? "LIKE" : "NOT LIKE"} ${r} ESCAPE '\\'`;
-    } else if (bare === "=") out += `${l} = ${r}`;
-    else if (bare === "!=") out += `${l} IS NOT ${r}`;
-    else out += `${l} ${bare} ${r}`;
-    i += 3;
-  }
-  return out;
 }
 
 // --- view, create, update, delete, truncate --------------------------------------------------------------
