@@ -403,3 +403,25 @@ describe("delete, truncate, import", () => {
     expect(app.db.query("SELECT 1 FROM sqlite_master WHERE name = 'fine'").get()).toBeNull();
   });
 });
+
+describe("rules", () => {
+  test("API rules are checked against the collection's fields", async () => {
+    const c = newBaseCollection("ruled");
+    c.fields.add(new TextField({ name: "title" }));
+    c.listRule = "missing = '123'";
+    c.viewRule = "title = 'x' && @request.auth.id != ''";
+    const errs = await errorsOf(c);
+    expect(Object.keys(errs)).toEqual(["listRule"]);
+    expect(errs.listRule.code).toBe("validation_invalid_rule");
+    expect(errs.listRule.message).toStartWith("Invalid rule. Raw error: ");
+
+    const a = newAuthCollection("members");
+    a.authRule = "nope = 1";
+    a.mfa.enabled = true;
+    a.otp.enabled = true;
+    a.mfa.rule = "nope = 2";
+    expect((await errorsOf(a)).authRule.code).toBe("validation_invalid_rule");
+    a.authRule = "";
+    expect((await errorsOf(a)).mfa.rule.code).toBe("validation_invalid_rule");
+  });
+});
