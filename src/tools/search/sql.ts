@@ -175,7 +175,7 @@ export class SelectQuery {
     if (opts.paginate !== false && (this.limit >= 0 || this.offset > 0)) {
       // bound, so every page of a listing shares one statement
       sql += " LIMIT " + this.params.add(this.limit >= 0 ? clampInt(this.limit) : -1);
-      if (this.offset > 0) sql += " OFFSET " + this.params.add(clampInt(this.offset));
+      sql += " OFFSET " + this.params.add(clampInt(this.offset));
     }
     return sql;
   }

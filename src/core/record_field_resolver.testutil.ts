@@ -1,0 +1,201 @@
+/**
+ * Test data for the filter engine tests: a small schema saved through the collection API
+ * (relations single and multiple, back-relations with and without a unique index, json, select,
+ * geoPoint, hidden fields, an auth collection with email visibility, a locked collection) and
+ * rows inserted directly.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "./app.ts";
+import { newAuthCollection, newBaseCollection, newViewCollection } from "./collection.ts";
+import { saveCollection } from "./collection_save.ts";
+import {
+  DateField,
+  GeoPointField,
+  JSONField,
+  NumberField,
+  RelationField,
+  SelectField,
+  TextField,
+} from "./fields/index.ts";
+import { quoteIdent } from "../tools/search/index.ts";
+import { Record } from "./record.ts";
+import { findRecordById } from "./record_query.ts";
+import { RequestInfo } from "./request_info.ts";
+
+export interface TestData {
+  app: App;
+  dir: string;
+  cleanup(): Promise<void>;
+  /** A RequestInfo authenticated as the given record (or a guest one). */
+  as(auth: Record | null, init?: Partial<RequestInfo>): RequestInfo;
+  superuser: Record;
+  ann: Record;
+  bob: Record;
+  cid: Record;
+}
+
+function insert(app: App, table: string, row: { [k: string]: unknown }): void {
+  const cols = Object.keys(row);
+  const values = cols.map((c) => {
+    const v = row[c];
+    if (Array.isArray(v) || (v !== null && typeof v === "object")) return JSON.stringify(v);
+    if (typeof v === "boolean") return v ? 1 : 0;
+    return v as string | number | null;
+  });
+  app.db.query(`INSERT INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...values);
+}
+
+/** Builds the schema and rows in a fresh pb_data directory. */
+export async function setupTestData(): Promise<TestData> {
+  const dir = mkdtempSync(join(tmpdir(), "pb-filter-"));
+  const app = new App({ dataDir: dir });
+  await app.bootstrap();
+
+  const orgs = newBaseCollection("orgs");
+  orgs.listRule = "";
+  orgs.viewRule = "";
+  orgs.fields.add(new TextField({ name: "name" }), new TextField({ name: "secret", hidden: true }));
+  await saveCollection(app, orgs);
+
+  const locked = newBaseCollection("locked");
+  locked.fields.add(new TextField({ name: "name" }));
+  await saveCollection(app, locked);
+
+  const members = newAuthCollection("members");
+  members.listRule = "";
+  members.viewRule = "";
+  members.manageRule = "@request.auth.role = 'admin'";
+  members.fields.add(
+    new TextField({ name: "name" }),
+    new TextField({ name: "role" }),
+    new TextField({ name: "note", hidden: true }),
+    new RelationField({ name: "org", collectionId: orgs.id, maxSelect: 1 }),
+  );
+  await saveCollection(app, members);
+
+  const tags = newBaseCollection("tags");
+  tags.listRule = "name != 'private'";
+  tags.viewRule = "";
+  tags.fields.add(new TextField({ name: "name" }));
+  await saveCollection(app, tags);
+
+  const posts = newBaseCollection("posts");
+  posts.listRule = "";
+  posts.viewRule = "";
+  posts.fields.add(
+    new TextField({ name: "title" }),
+    new NumberField({ name: "views" }),
+    new RelationField({ name: "author", collectionId: members.id, maxSelect: 1 }),
+    new RelationField({ name: "tags", collectionId: tags.id, maxSelect: 5 }),
+    new RelationField({ name: "locked", collectionId: locked.id, maxSelect: 1 }),
+    new JSONField({ name: "data" }),
+    new SelectField({ name: "status", values: ["draft", "live"], maxSelect: 1 }),
+    new SelectField({ name: "labels", values: ["a", "b", "c"], maxSelect: 3 }),
+    new GeoPointField({ name: "location" }),
+    new DateField({ name: "published" }),
+    new TextField({ name: "internal", hidden: true }),
+  );
+  await saveCollection(app, posts);
+
+  const comments = newBaseCollection("comments");
+  comments.listRule = "";
+  comments.viewRule = "";
+  comments.fields.add(new RelationField({ name: "post", collectionId: posts.id, maxSelect: 1 }), new TextField({ name: "message" }));
+  await saveCollection(app, comments);
+
+  const covers = newBaseCollection("covers");
+  covers.listRule = "";
+  covers.fields.add(new RelationField({ name: "post", collectionId: posts.id, maxSelect: 1 }), new TextField({ name: "url" }));
+  covers.addIndex("idx_covers_post", true, "`post`");
+  await saveCollection(app, covers);
+
+  const likes = newBaseCollection("likes");
+  likes.listRule = "";
+  likes.fields.add(new RelationField({ name: "posts", collectionId: posts.id, maxSelect: 10 }), new TextField({ name: "who" }));
+  await saveCollection(app, likes);
+
+  const postStats = newViewCollection("post_stats");
+  postStats.listRule = "";
+  postStats.viewQuery = "SELECT id, title, views FROM posts";
+  await saveCollection(app, postStats);
+
+  insert(app, "orgs", { id: "org1aaaaaaaaaaa", name: "Acme", secret: "s1" });
+  insert(app, "orgs", { id: "org2aaaaaaaaaaa", name: "Globex", secret: "s2" });
+  insert(app, "locked", { id: "lock1aaaaaaaaaa", name: "L" });
+  const member = (id: string, name: string, email: string, visible: boolean, org: string, role = "", note = "") =>
+    insert(app, "members", {
+      id,
+      name,
+      email,
+      emailVisibility: visible,
+      org,
+      role,
+      note,
+      password: "x",
+      tokenKey: id + "-token-key-0123456789012345678901234",
+      verified: true,
+    });
+  member("ann000000000000", "Ann", "ann@example.com", true, "org1aaaaaaaaaaa", "admin", "n1");
+  member("bob000000000000", "Bob", "bob@example.com", false, "org2aaaaaaaaaaa");
+  member("cid000000000000", "Cid", "cid@example.com", false, "", "", "n3");
+
+  insert(app, "tags", { id: "tagxaaaaaaaaaaa", name: "x" });
+  insert(app, "tags", { id: "tagyaaaaaaaaaaa", name: "y" });
+  insert(app, "tags", { id: "tagpaaaaaaaaaaa", name: "private" });
+
+  const post = (row: { [k: string]: unknown }) =>
+    insert(app, "posts", { status: "", labels: [], tags: [], location: { lon: 0, lat: 0 }, author: "", locked: "", published: "", ...row });
+  post({
+    id: "p1aaaaaaaaaaaaa",
+    title: "Hello world",
+    views: 10,
+    author: "ann000000000000",
+    tags: ["tagxaaaaaaaaaaa", "tagyaaaaaaaaaaa"],
+    data: { meta: { score: 7 }, arr: ["x", "y"] },
+    status: "live",
+    labels: ["a", "b"],
+    location: { lon: 23.32, lat: 42.69 }, // Sofia
+    published: "2024-03-01 10:00:00.000Z",
+    internal: "i1",
+    locked: "lock1aaaaaaaaaa",
+  });
+  post({
+    id: "p2aaaaaaaaaaaaa",
+    title: "Second_post",
+    views: 20,
+    author: "bob000000000000",
+    tags: ["tagxaaaaaaaaaaa"],
+    data: { meta: { score: 3 } },
+    status: "draft",
+    labels: ["a"],
+    location: { lon: 2.35, lat: 48.85 }, // Paris
+    published: "2023-07-15 00:00:00.000Z",
+  });
+  post({ id: "p3aaaaaaaaaaaaa", title: "third", views: 0, author: "", tags: [], data: null, labels: ["c"] });
+  post({ id: "p4aaaaaaaaaaaaa", title: "fourth 100%", views: 5, author: "cid000000000000", tags: ["tagpaaaaaaaaaaa"], data: 5 });
+
+  insert(app, "comments", { id: "c1aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hi there" });
+  insert(app, "comments", { id: "c2aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hello" });
+  insert(app, "comments", { id: "c3aaaaaaaaaaaaa", post: "p2aaaaaaaaaaaaa", message: "hi" });
+  insert(app, "covers", { id: "v1aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", url: "a.png" });
+  insert(app, "likes", { id: "l1aaaaaaaaaaaaa", posts: ["p1aaaaaaaaaaaaa", "p2aaaaaaaaaaaaa"], who: "ann" });
+  insert(app, "likes", { id: "l2aaaaaaaaaaaaa", posts: ["p1aaaaaaaaaaaaa"], who: "bob" });
+
+  const superuser = new Record(app.findCollection("_superusers")!);
+  superuser.id = "su0000000000000";
+  return {
+    app,
+    dir,
+    superuser,
+    ann: findRecordById(app, "members", "ann000000000000")!,
+    bob: findRecordById(app, "members", "bob000000000000")!,
+    cid: findRecordById(app, "members", "cid000000000000")!,
+    as: (auth, init = {}) => new RequestInfo({ method: "GET", ...init, auth }),
+    async cleanup() {
+      await app.terminate();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

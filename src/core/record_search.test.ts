@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ApiError } from "./errors.ts";
+import { setupTestData, type TestData } from "./record_field_resolver.testutil.ts";
+import { COLLECTION_LIST_FIELDS, searchRecords, searchTable, type SearchRecordsOptions } from "./record_search.ts";
+import type { RequestInfo } from "./request_info.ts";
+import { setMacroClock } from "../tools/search/index.ts";
+
+let td: TestData;
+beforeAll(async () => {
+  td = await setupTestData();
+});
+afterAll(() => td.cleanup());
+
+/** Ids of `collection` records matching `filter` (internal query: no rule, hidden fields allowed). */
+function ids(collection: string, filter: string, opts: SearchRecordsOptions = {}): string[] {
+  const c = td.app.findCollection(collection)!;
+  const r = searchRecords(td.app, c, { filter, sort: "id", perPage: 1000, ...opts });
+  return r.items.map((x) => short(x.id));
+}
+
+/** Test ids are padded with a's or 0's to 15 characters. */
+const short = (id: string) => id.replace(/(a+|0+)$/, "");
+
+/** A client list request (`rule` = the collection's listRule) as `requestInfo`. */
+function clientIds(collection: string, filter: string, requestInfo: RequestInfo, sort = "id"): string[] {
+  const c = td.app.findCollection(collection)!;
+  const r = searchRecords(td.app, c, { filter, sort, requestInfo, rule: c.listRule, isClientQuery: true });
+  return r.items.map((x) => short(x.id));
+}
+
+function apiError(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return err;
+    throw err;
+  }
+  throw new Error("expected an ApiError");
+}
+
+describe("plain fields", () => {
+  test("comparisons, LIKE, sort and pagination", () => {
+    expect(ids("posts", "views > 5")).toEqual(["p1", "p2"]);
+    expect(ids("posts", "title ~ 'WORLD'")).toEqual(["p1"]);
+    expect(ids("posts", "title ~ '_'")).toEqual(["p2"]); // `_` is escaped, not a wildcard
+    expect(ids("posts", "title ~ '100%'")).toEqual([]); // own % → pattern used as is
+    expect(ids("posts", "title ~ '%100\\%'")).toEqual(["p4"]);
+    expect(ids("posts", "author = ''")).toEqual(["p3"]);
+    expect(ids("posts", "author != ''")).toEqual(["p1", "p2", "p4"]);
+    expect(ids("posts", "status = 'live' || views = 0 && title = 'third'")).toEqual(["p1", "p3"]);
+
+    const c = td.app.findCollection("posts")!;
+    const page = searchRecords(td.app, c, { sort: "-views,title", page: "2", perPage: "2" });
+    expect(page.items.map((r) => r.id)).toEqual(["p4aaaaaaaaaaaaa", "p3aaaaaaaaaaaaa"]);
+    expect([page.page, page.perPage, page.totalItems, page.totalPages]).toEqual([2, 2, 4, 2]);
+    const skipped = searchRecords(td.app, c, { skipTotal: "true", perPage: 9999 });
+    expect([skipped.perPage, skipped.totalItems, skipped.totalPages, skipped.items.length]).toEqual([1000, -1, -1, 4]);
+  });
+
+  test("json paths, select multi :length/:each, geoDistance, strftime", () => {
+    expect(ids("posts", "data.meta.score > 5")).toEqual(["p1"]);
+    expect(ids("posts", "data.arr.1 = 'y'")).toEqual(["p1"]);
+    expect(ids("posts", "data = 5")).toEqual(["p4"]);
+    expect(ids("posts", "data = null")).toEqual(["p3"]);
+    expect(ids("posts", "labels:length = 2")).toEqual(["p1"]);
+    expect(ids("posts", "labels:length = 0")).toEqual(["p4"]);
+    expect(ids("posts", "labels:each ?= 'a'")).toEqual(["p1", "p2"]);
+    expect(ids("posts", "labels:each = 'a'")).toEqual(["p2"]); // every label is 'a'
+    expect(ids("posts", "labels ~ 'b'")).toEqual(["p1"]);
+    expect(ids("posts", "labels = 'a'")).toEqual([]); // the raw JSON text is '["a"]'
+    expect(ids("posts", "location.lat > 45")).toEqual(["p2"]);
+    // Sofia ↔ Paris ≈ 1750 km
+    expect(ids("posts", "location.lat != 0 && geoDistance(location.lon, location.lat, 2.35, 48.85) < 100")).toEqual(["p2"]);
+    expect(ids("posts", "location.lat != 0 && geoDistance(location.lon, location.lat, 2.35, 48.85) < 2000")).toEqual(["p1", "p2"]);
+    expect(ids("posts", "strftime('%Y', published) = '2024'")).toEqual(["p1"]);
+    expect(ids("posts", "strftime('%Y', published) = ''")).toEqual(["p3", "p4"]);
+  });
+
+  test("datetime macros", () => {
+    const restore = setMacroClock(() => new Date(Date.UTC(2024, 0, 15)));
+    try {
+      expect(ids("posts", "published != '' && published < @now")).toEqual(["p2"]);
+      expect(ids("posts", "published > @yearStart")).toEqual(["p1"]);
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe("relations", () => {
+  test("single relation paths and nesting", () => {
+    expect(ids("posts", "author.name = 'Ann'")).toEqual(["p1"]);
+    expect(ids("posts", "author.id = 'bob000000000000'")).toEqual(["p2"]);
+    expect(ids("posts", "author.org.name = 'Globex'")).toEqual(["p2"]);
+    expect(ids("posts", "author.org.name = ''")).toEqual(["p3", "p4"]);
+  });
+
+  test("multi relation: plain operators need every value, ? operators any value", () => {
+    expect(ids("posts", "tags.name ?= 'y'")).toEqual(["p1"]);
+    expect(ids("posts", "tags.name = 'x'")).toEqual(["p2"]);
+    expect(ids("posts", "tags.name ?= 'x'")).toEqual(["p1", "p2"]);
+    expect(ids("posts", "tags.name != 'x'")).toEqual(["p3", "p4"]); // no tags: nothing fails the check
+    expect(ids("posts", "tags.id ?= 'tagyaaaaaaaaaaa'")).toEqual(["p1"]);
+    expect(ids("posts", "tags:length = 2")).toEqual(["p1"]);
+    // DISTINCT: one row per post however many tags match; the count agrees
+    const r = searchRecords(td.app, td.app.findCollection("posts")!, { filter: "tags.id ?!= ''" });
+    expect(r.items.map((x) => x.id).sort()).toEqual(["p1aaaaaaaaaaaaa", "p2aaaaaaaaaaaaa", "p4aaaaaaaaaaaaa"]);
+    expect(r.totalItems).toBe(3);
+  });
+
+  test("back-relations", () => {
+    expect(ids("posts", "comments_via_post.message ?~ 'hi'")).toEqual(["p1", "p2"]);
+    expect(ids("posts", "comments_via_post.message ~ 'hi'")).toEqual(["p2"]); // not unique → all must match
+    expect(ids("posts", "covers_via_post.url = 'a.png'")).toEqual(["p1"]); // unique → single-valued
+    expect(ids("posts", "likes_via_posts.who ?= 'bob'")).toEqual(["p1"]);
+    expect(ids("posts", "likes_via_posts.who = 'ann'")).toEqual(["p2"]);
+    expect(ids("members", "posts_via_author.title ?~ 'world'")).toEqual(["ann"]);
+    expect(ids("orgs", "members_via_org.posts_via_author.views ?> 15")).toEqual(["org2"]);
+  });
+
+  test("@collection joins", () => {
+    expect(ids("posts", "@collection.tags.name ?= 'y' && @collection.tags.id ?= tags.id")).toEqual(["p1"]);
+    expect(ids("posts", "@collection.members:m.id ?= author && @collection.members:m.role = 'admin'")).toEqual([]);
+    // one alias = one joined row for both conditions
+    expect(ids("posts", "@collection.members:m.id ?= author && @collection.members:m.role ?= 'admin'")).toEqual(["p1"]);
+    expect(ids("posts", "@collection.members:m.id ?= author && @collection.members:n.role ?= 'admin'")).toEqual(["p1", "p2", "p4"]);
+  });
+
+  test("relation depth limit and unknown paths", () => {
+    const err = apiError(() => ids("posts", "author.org.members_via_org.org.members_via_org.org.members_via_org.name = 'x'"));
+    expect([err.status, err.message]).toEqual([400, "Something went wrong while processing your request."]);
+    expect(apiError(() => ids("posts", "title.x = 1")).status).toBe(400);
+    expect(apiError(() => ids("posts", "nope_via_post.x = 1")).status).toBe(400);
+    expect(apiError(() => ids("posts", "tags.missing = 1")).status).toBe(400);
+    expect(apiError(() => ids("posts", "title:nope = 1")).status).toBe(400);
+  });
+});
+
+describe("@request values", () => {
+  test("auth, query, headers, method, context", () => {
+    const ri = td.as(td.ann, { query: { min: "15" }, headers: { x_tag: "y" }, method: "GET", context: "default" });
+    const posts = td.app.findCollection("posts")!;
+    const run = (filter: string) =>
+      searchRecords(td.app, posts, { filter, sort: "id", requestInfo: ri }).items.map((x) => x.id.slice(0, 2));
+    expect(run("author = @request.auth.id")).toEqual(["p1"]);
+    expect(run("author.email = @request.auth.email")).toEqual(["p1"]);
+    expect(run("@request.auth.org.name = 'Acme' && author.org = @request.auth.org")).toEqual(["p1"]);
+    expect(run("views > @request.query.min")).toEqual(["p2"]);
+    expect(run("tags.name ?= @request.headers.x_tag")).toEqual(["p1"]);
+    expect(run("@request.method = 'GET' && @request.context = 'default' && views = 20")).toEqual(["p2"]);
+    expect(run("@request.query.missing:isset = false && @request.query.min:isset = true && views = 0")).toEqual(["p3"]);
+    expect(run("@request.auth.missing = null && @request.query.nope = null && views = 0")).toEqual(["p3"]);
+    const guest = searchRecords(td.app, posts, { filter: "@request.auth.id = '' && views = 0", requestInfo: td.as(null) });
+    expect(guest.items.map((x) => x.id)).toEqual(["p3aaaaaaaaaaaaa"]);
+  });
+});
+
+describe("client restrictions (non-superusers)", () => {
+  test("rules apply; null rule → 403; superusers bypass", () => {
+    const locked = td.app.findCollection("locked")!;
+    const e = apiError(() => searchRecords(td.app, locked, { requestInfo: td.as(td.ann), rule: locked.listRule, isClientQuery: true }));
+    expect([e.status, e.message]).toEqual([403, "Only superusers can perform this action."]);
+    expect(searchRecords(td.app, locked, { requestInfo: td.as(td.superuser), rule: null, isClientQuery: true }).totalItems).toBe(1);
+    // tags hides "private" from non-superusers
+    expect(clientIds("tags", "", td.as(td.bob))).toEqual(["tagx", "tagy"]);
+    expect(searchRecords(td.app, td.app.findCollection("tags")!, { requestInfo: td.as(td.bob), rule: "name != 'private'" }).totalItems).toBe(2);
+    expect(searchRecords(td.app, td.app.findCollection("tags")!, { requestInfo: td.as(td.superuser), rule: "name != 'private'" }).totalItems).toBe(3);
+  });
+
+  test("@request. and @collection. in client filter/sort → 403", () => {
+    for (const [filter, sort, token] of [
+      ["@request.auth.id != ''", "", "@request."],
+      ["@collection.tags.name ?= 'x'", "", "@collection."],
+      ["", "@request.auth.id", "@request."],
+    ] as const) {
+      const posts = td.app.findCollection("posts")!;
+      const e = apiError(() => searchRecords(td.app, posts, { filter, sort, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }));
+      expect([e.status, e.message]).toEqual([403, "Only superusers can filter by " + token]);
+      // superusers may filter by them (a sort by a bound value is invalid for anyone)
+      const asSuperuser = () => searchRecords(td.app, posts, { filter, sort, requestInfo: td.as(td.superuser), rule: "", isClientQuery: true });
+      if (sort) expect(apiError(asSuperuser).status).toBe(400);
+      else expect(asSuperuser).not.toThrow();
+    }
+  });
+
+  test("hidden fields are not filterable or sortable by clients", () => {
+    for (const [filter, sort] of [
+      ["internal = 'i1'", ""],
+      ["", "internal"],
+      ["author.note = 'n1'", ""],
+      ["author.org.secret = 's1'", ""],
+    ]) {
+      expect(apiError(() => clientIds("posts", filter!, td.as(td.ann), sort || "id")).status).toBe(400);
+    }
+    expect(ids("posts", "internal = 'i1' && author.note = 'n1'")).toEqual(["p1"]); // internal queries may
+    expect(clientIds("posts", "internal = 'i1'", td.as(td.superuser))).toEqual(["p1"]);
+  });
+
+  test("joined collections: null list rule → 400, non-empty list rule enforced", () => {
+    expect(apiError(() => clientIds("posts", "locked.name = 'L'", td.as(td.ann))).status).toBe(400);
+    expect(clientIds("posts", "locked.name = 'L'", td.as(td.superuser))).toEqual(["p1"]);
+    // the private tag is invisible through the relation
+    expect(clientIds("posts", "tags.name ?= 'private'", td.as(td.ann))).toEqual([]);
+    expect(clientIds("posts", "tags.name ?= 'private'", td.as(td.superuser))).toEqual(["p4"]);
+    // an empty relation does not hide the record from an OR-ed condition
+    expect(clientIds("posts", "tags.name ?= 'x' || views = 0", td.as(td.ann))).toEqual(["p1", "p2", "p3"]);
+  });
+
+  test("auth emails match only where visible", () => {
+    expect(clientIds("members", "email ~ 'example.com'", td.as(td.bob))).toEqual(["ann"]);
+    expect(clientIds("posts", "author.email = 'bob@example.com'", td.as(td.bob))).toEqual([]);
+    expect(clientIds("posts", "author.email = 'bob@example.com'", td.as(td.superuser))).toEqual(["p2"]);
+    expect(clientIds("members", "email ~ 'example.com'", td.as(td.superuser))).toEqual(["ann", "bob", "cid"]);
+  });
+
+  test("invalid filters, sorts and params → generic 400", () => {
+    const posts = td.app.findCollection("posts")!;
+    for (const opts of [
+      { filter: "title = " },
+      { filter: "(title = 'x'" },
+      { sort: "nope" },
+      { sort: "'x'" },
+      { page: "x" },
+      { perPage: "1.5" },
+      { skipTotal: "maybe" },
+      { filter: "x".repeat(3501) },
+    ] as SearchRecordsOptions[]) {
+      const e = apiError(() => searchRecords(td.app, posts, { ...opts, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }));
+      expect([e.status, e.message, e.data]).toEqual([400, "Something went wrong while processing your request.", {}]);
+    }
+  });
+});
+
+describe("views and plain tables", () => {
+  test("view collections (counted by id)", () => {
+    const r = searchRecords(td.app, td.app.findCollection("post_stats")!, { filter: "views >= 10", sort: "-views" });
+    expect(r.items.map((x) => x.id)).toEqual(["p2aaaaaaaaaaaaa", "p1aaaaaaaaaaaaa"]);
+    expect(r.totalItems).toBe(2);
+  });
+
+  test("searchTable over _collections with the allowed fields only", () => {
+    const r = searchTable(td.app, "_collections", { filter: "name ~ 'post' && system = false", sort: "-name" }, COLLECTION_LIST_FIELDS);
+    expect(r.items.map((x) => x.name)).toEqual(["posts", "post_stats"]);
+    expect(r.totalItems).toBe(2);
+    expect(apiError(() => searchTable(td.app, "_collections", { filter: "fields ~ 'x'" }, COLLECTION_LIST_FIELDS)).status).toBe(400);
+    const all = searchTable(td.app, "_collections", {}, COLLECTION_LIST_FIELDS);
+    expect(all.items[0]!.name).toBe("_mfas"); // rowid order without a sort
+  });
+});

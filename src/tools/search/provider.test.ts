@@ -1,0 +1,122 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { FilterError } from "./errors.ts";
+import { parseGoBool, parseGoInt, parseSearchQuery, runSearch } from "./provider.ts";
+import { SimpleFieldResolver } from "./resolver.ts";
+import { parseSort } from "./sort.ts";
+import { SelectQuery, statementCache } from "./sql.ts";
+
+describe("list parameter parsing", () => {
+  test("Go int and bool syntax", () => {
+    expect(parseGoInt("12")).toBe(12);
+    expect(parseGoInt("+3")).toBe(3);
+    expect(parseGoInt("-007")).toBe(-7);
+    for (const bad of ["", "1.5", "a", " 1", "1 ", "9223372036854775808", "0x10"]) expect(parseGoInt(bad)).toBeNull();
+    for (const t of ["1", "t", "T", "true", "TRUE", "True"]) expect(parseGoBool(t)).toBe(true);
+    for (const f of ["0", "f", "F", "false", "FALSE", "False"]) expect(parseGoBool(f)).toBe(false);
+    for (const bad of ["yes", "tRUE", "2", ""]) expect(parseGoBool(bad)).toBeNull();
+  });
+
+  test("parseSearchQuery", () => {
+    expect(parseSearchQuery({ page: "3", perPage: "456", filter: "a=1", sort: "-a,b,+c", skipTotal: "t", other: "x" })).toEqual({
+      page: 3,
+      perPage: 456,
+      filter: ["a=1"],
+      sort: [
+        { name: "a", direction: "DESC" },
+        { name: "b", direction: "ASC" },
+        { name: "c", direction: "ASC" },
+      ],
+      skipTotal: true,
+    });
+    expect(parseSearchQuery({ page: "", filter: "" })).toEqual({});
+    expect(() => parseSearchQuery({ page: "a" })).toThrow(FilterError);
+    expect(() => parseSearchQuery({ perPage: "1.0" })).toThrow(FilterError);
+    expect(() => parseSearchQuery({ skipTotal: "yes" })).toThrow(FilterError);
+  });
+
+  test("parseSort keeps empty entries (they fail when resolved)", () => {
+    expect(parseSort(" -a , ,@random")).toEqual([
+      { name: "a", direction: "DESC" },
+      { name: "", direction: "ASC" },
+      { name: "@random", direction: "ASC" },
+    ]);
+  });
+});
+
+describe("runSearch", () => {
+  const db = new Database(":memory:", { strict: true });
+  afterAll(() => db.close());
+  db.run("CREATE TABLE items (id TEXT PRIMARY KEY, n INTEGER, name TEXT)");
+  for (let i = 1; i <= 45; i++) db.query("INSERT INTO items VALUES (?, ?, ?)").run(`i${String(i).padStart(2, "0")}`, i, i % 2 ? "odd" : "even");
+  const resolver = new SimpleFieldResolver(["id", "n", "name"]);
+  const run = (opts: Parameters<typeof runSearch>[3]) => runSearch<{ id: string }>(db, new SelectQuery("items"), resolver, opts);
+
+  test("defaults: page 1, 30 per page, counted", () => {
+    const r = run({ sort: parseSort("n") });
+    expect([r.page, r.perPage, r.totalItems, r.totalPages, r.items.length]).toEqual([1, 30, 45, 2, 30]);
+    expect(r.items[0]!.id).toBe("i01");
+  });
+
+  test("page/perPage normalization and clamping", () => {
+    const r = run({ page: 0, perPage: -5, sort: parseSort("-n") });
+    expect([r.page, r.perPage, r.items[0]!.id]).toEqual([1, 30, "i45"]);
+    const big = run({ perPage: 5000 });
+    expect([big.perPage, big.items.length]).toEqual([1000, 45]);
+    const last = run({ page: 3, perPage: 20, sort: parseSort("n") });
+    expect(last.items.map((x) => x.id)).toEqual(["i41", "i42", "i43", "i44", "i45"]);
+    const past = run({ page: 10, perPage: 0 });
+    expect([past.page, past.perPage, past.items.length, past.totalItems]).toEqual([10, 30, 0, 45]);
+    const huge = run({ page: Number.MAX_SAFE_INTEGER, perPage: 1000 });
+    expect(huge.items).toEqual([]);
+  });
+
+  test("filter + sort; skipTotal runs no COUNT query", () => {
+    const cache = statementCache(db);
+    const seen: string[] = [];
+    const orig = cache.get.bind(cache);
+    cache.get = (sql: string) => {
+      seen.push(sql);
+      return orig(sql);
+    };
+    try {
+      const r = run({ filter: ["name = 'even' && n > 30"], sort: parseSort("-n"), skipTotal: true, perPage: 3 });
+      expect([r.totalItems, r.totalPages]).toEqual([-1, -1]);
+      expect(r.items.map((x) => x.id)).toEqual(["i44", "i42", "i40"]);
+      expect(seen.some((s) => s.includes("COUNT("))).toBe(false);
+      seen.length = 0;
+      const counted = run({ filter: ["name = 'even' && n > 30"], perPage: 3 });
+      expect([counted.totalItems, counted.totalPages]).toEqual([7, 3]);
+      expect(seen.filter((s) => s.includes("COUNT(DISTINCT `items`.`id`)"))).toHaveLength(1);
+    } finally {
+      cache.get = orig;
+    }
+  });
+
+  test("pages share one statement (LIMIT/OFFSET are bound)", () => {
+    const cache = statementCache(db);
+    const seen = new Set<string>();
+    const orig = cache.get.bind(cache);
+    cache.get = (sql: string) => {
+      seen.add(sql);
+      return orig(sql);
+    };
+    try {
+      for (let page = 1; page <= 4; page++) run({ page, perPage: 10, skipTotal: true, filter: [`n > ${page}`] });
+      expect(seen.size).toBe(1);
+    } finally {
+      cache.get = orig;
+    }
+  });
+
+  test("sort specials and errors", () => {
+    expect(run({ sort: parseSort("@rowid"), perPage: 1 }).items[0]!.id).toBe("i01");
+    expect(run({ sort: parseSort("-@rowid"), perPage: 1 }).items[0]!.id).toBe("i45");
+    expect(run({ sort: parseSort("@random") }).items).toHaveLength(30);
+    expect(() => run({ sort: parseSort("missing") })).toThrow(FilterError);
+    expect(() => run({ sort: parseSort("a,b,c,d,e,f,g,h,i") })).toThrow("max sort expressions limit reached");
+    expect(() => run({ sort: parseSort("x".repeat(256)) })).toThrow("max sort field length limit reached");
+    expect(() => run({ filter: ["n > 1 && " + "x".repeat(3500)] })).toThrow("max filter length limit reached");
+    expect(() => run({ filter: ["n >"] })).toThrow(FilterError);
+  });
+});
