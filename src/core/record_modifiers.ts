@@ -3,7 +3,7 @@
  * `title:autogenerate` (prefix + generated), `total+`/`total-` (add/subtract),
  * `+tags`/`tags+`/`tags-` (prepend/append/remove) for select, relation and file fields.
  */
-import { randomStringByRegex } from "../tools/security/random_by_regex.ts";
+import { generateFromPattern } from "./fields/index.ts";
 import type { Field } from "./fields/index.ts";
 
 const LIST_TYPES = new Set(["select", "relation", "file"]);
@@ -17,7 +17,7 @@ export function applyModifier(field: Field, key: string, value: unknown, current
   if (field.type === "text" && key === name + ":autogenerate") {
     const pattern = (field as unknown as { autogeneratePattern?: string }).autogeneratePattern ?? "";
     const prefix = value == null ? "" : String(value);
-    return pattern ? prefix + randomStringByRegex(pattern) : prefix;
+    return pattern ? prefix + generateFromPattern(pattern) : prefix;
   }
   if (field.type === "number") {
     if (key === name + "+") return toFloat(current) + toFloat(value);

@@ -5,12 +5,12 @@
  * (or the …AfterError pair). Updates and deletes alike; deletes cascade through relations.
  */
 import type { App } from "./app.ts";
-import { ApiError, FieldValidationError, ValidationErrors, type FieldError } from "./errors.ts";
+import { ApiError, ValidationErrors, type FieldError } from "./errors.ts";
 import { ModelErrorEvent, ModelEvent, RecordErrorEvent, RecordEvent, type ModelEventType } from "./events.ts";
-import { AutodateField, RelationField, TextField } from "./fields/index.ts";
+import { AutodateField, RelationField, TextField, generateFromPattern, validateRecordValues } from "./fields/index.ts";
 import { Record, hashPendingPasswords, isMultiple, nowDateTime } from "./record.ts";
 import { quoteIdent } from "./record_query.ts";
-import { randomStringByRegex } from "../tools/security/random_by_regex.ts";
+
 
 /** Validates and saves (inserts or updates) `record`, firing every hook on the way. */
 export function saveRecord(app: App, record: Record): Promise<void> {
@@ -57,7 +57,7 @@ async function save(app: App, record: Record, withValidation: boolean): Promise<
 function autogenerateNew(record: Record): void {
   for (const f of record.fields()) {
     if (f instanceof TextField && f.autogeneratePattern && record.getString(f.name) === "") {
-      record.setRaw(f.name, randomStringByRegex(f.autogeneratePattern));
+      record.setRaw(f.name, generateFromPattern(f.autogeneratePattern));
     }
   }
 }
@@ -117,18 +117,8 @@ export function normalizeUniqueIndexError(err: unknown, table: string, fieldName
 export async function validateRecord(app: App, record: Record): Promise<void> {
   await app.onRecordValidate.hook.trigger(new RecordEvent(app, record, "validate"), (re) =>
     app.onModelValidate.hook.trigger(new ModelEvent(app, re.record, "validate"), async () => {
-      const errors: { [k: string]: FieldError } = {};
-      for (const f of re.record.fields()) {
-        const validator = (f as unknown as { validateValue?: (app: App, record: Record) => Promise<void> | void }).validateValue;
-        if (!validator) continue;
-        try {
-          await validator.call(f, app, re.record);
-        } catch (err) {
-          if (err instanceof FieldValidationError) errors[f.name] = { code: err.code, message: err.message, ...(err.params ? { params: err.params } : {}) };
-          else throw err;
-        }
-      }
-      if (Object.keys(errors).length) throw new ValidationErrors(errors);
+      const errors = await validateRecordValues(app, re.record);
+      if (errors) throw errors;
     }),
   );
 }
