@@ -199,3 +199,30 @@ export async function setupTestData(): Promise<TestData> {
     },
   };
 }
+
+/** Words the fuzzers combine into (mostly invalid) identifiers. */
+export const FUZZ_WORDS = [
+  "id", "title", "views", "author", "tags", "locked", "data", "status", "labels", "location", "published", "internal",
+  "name", "role", "note", "org", "email", "emailVisibility", "verified", "password", "tokenKey", "secret", "post", "message",
+  "comments_via_post", "likes_via_posts", "posts_via_author", "members_via_org", "meta", "score", "lat", "lon", "0", "1",
+  "created", "updated", "posts", "members", "missing",
+];
+
+/** Valid identifiers per test collection, so fuzzed filters also reach execution. */
+export const FUZZ_PATHS: { readonly [collection: string]: readonly string[] } = {
+  posts: [
+    "id", "title", "views", "author", "tags", "data", "status", "labels", "published", "created", "internal",
+    "author.name", "author.email", "author.org.name", "author.org.secret", "tags.name", "tags.id", "tags:length", "labels:each",
+    "labels:length", "title:lower", "data.meta.score", "data.arr.0", "location.lat", "location.lon", "comments_via_post.message",
+    "likes_via_posts.who", "covers_via_post.url", "locked.name", "@request.auth.id", "@request.auth.org.name",
+    "@request.body.title", "@request.body.title:changed", "@request.body.tags:each", "@request.body.tags.name",
+    "@request.query.q", "@request.headers.x_h", "@collection.tags.name", "@collection.members:m.role", "@now", "@todayStart",
+  ],
+  members: ["id", "name", "role", "note", "email", "emailVisibility", "verified", "org", "org.name", "posts_via_author.title", "@request.auth.id", "email:lower"],
+  orgs: ["id", "name", "secret", "members_via_org.name", "members_via_org.posts_via_author.views"],
+  tags: ["id", "name", "posts_via_tags.title", "name:lower"],
+  comments: ["id", "message", "post", "post.title", "post.author.name", "post.tags.name"],
+  likes: ["id", "who", "posts", "posts.title", "posts:length", "posts:each"],
+  post_stats: ["id", "title", "views"],
+  locked: ["id", "name"],
+};
