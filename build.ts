@@ -27,6 +27,8 @@ import { join, relative } from "node:path";
 export const ROOT = import.meta.dir;
 export const DIST = join(ROOT, "dist");
 const ENTRY = join(ROOT, "src/main.ts");
+/** Worker scripts are separate entrypoints: Bun embeds a worker only when it is listed. */
+const WORKERS = [join(ROOT, "src/core/read_worker.ts")];
 const PUBLIC_DIR = join(ROOT, "public");
 
 export interface Target {
@@ -64,7 +66,7 @@ export async function buildTarget(t: Target, opts: BuildOptions = {}): Promise<{
   const envKey = `PB_BUN_RUNTIME_${t.name.replace(/-/g, "_").toUpperCase()}`;
   const executablePath = process.env[envKey] || undefined;
   const result = await Bun.build({
-    entrypoints: [ENTRY],
+    entrypoints: [ENTRY, ...WORKERS],
     target: "bun",
     format: "esm",
     minify: true,

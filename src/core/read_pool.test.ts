@@ -1,0 +1,39 @@
+import { Database } from "bun:sqlite";
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { QueryTimeoutError, ReadPool } from "./read_pool.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pb-pool-"));
+const path = join(dir, "data.db");
+const db = new Database(path, { create: true });
+db.run("PRAGMA journal_mode = WAL");
+db.run("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+for (let i = 0; i < 100; i++) db.query("INSERT INTO t (v) VALUES (?)").run("v" + i);
+const pool = new ReadPool(path, 2, 0.2);
+afterAll(() => {
+  pool.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("reads committed rows on worker threads, params bound", async () => {
+  expect(await pool.get("SELECT COUNT(*) AS n FROM t")).toEqual({ n: 100 });
+  const rows = await Promise.all([1, 2, 3].map((i) => pool.all("SELECT v FROM t WHERE id = ?", [i])));
+  expect(rows).toEqual([[{ v: "v0" }], [{ v: "v1" }], [{ v: "v2" }]]);
+  await expect(pool.all("SELECT nope FROM t")).rejects.toThrow("no such column");
+});
+
+test("a query past the timeout is abandoned and the pool keeps working", async () => {
+  const started = performance.now();
+  const endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c";
+  await expect(pool.all(endless)).rejects.toBeInstanceOf(QueryTimeoutError);
+  expect(performance.now() - started).toBeLessThan(5000);
+  expect(await pool.get("SELECT COUNT(*) AS n FROM t")).toEqual({ n: 100 });
+});
+
+test("writes are refused", async () => {
+  await expect(pool.all("DELETE FROM t")).rejects.toThrow();
+  expect(db.query("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 100 });
+});

@@ -1,0 +1,106 @@
+/**
+ * A small pool of read-only SQLite connections on worker threads. bun:sqlite is synchronous and the
+ * server is one JS thread, so list queries (COUNT, unindexed filters) run here: the JS thread keeps
+ * serving, reads use both cores, and `--queryTimeout` is enforced by ending a stuck worker.
+ * Reads see committed data only (WAL); work inside a transaction must use the main connection.
+ */
+
+export class QueryTimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`the query exceeded the ${seconds}s timeout`);
+  }
+}
+
+interface Pending {
+  resolve(rows: unknown): void;
+  reject(err: Error): void;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+class Slot {
+  worker!: Worker;
+  busy = 0;
+  readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly path: string) {
+    this.spawn();
+  }
+
+  spawn(): void {
+    this.worker = new Worker(new URL("./read_worker.ts", import.meta.url).href);
+    this.worker.onmessage = (ev: MessageEvent) => {
+      const { id, rows, error } = ev.data as { id: number; rows?: unknown; error?: string };
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      this.busy--;
+      if (p.timer) clearTimeout(p.timer);
+      if (error !== undefined) p.reject(new Error(error));
+      else p.resolve(rows);
+    };
+    this.worker.postMessage({ open: this.path });
+    // a worker must not keep the process alive on shutdown
+    (this.worker as unknown as { unref?: () => void }).unref?.();
+  }
+
+  /** Ends a stuck worker: everything queued on it fails, and a fresh one takes its place. */
+  restart(err: Error): void {
+    this.worker.terminate();
+    for (const [, p] of this.pending) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    this.busy = 0;
+    this.spawn();
+  }
+}
+
+export class ReadPool {
+  private readonly slots: Slot[];
+  private nextId = 1;
+
+  constructor(
+    dbPath: string,
+    size: number,
+    /** Seconds before a query is abandoned (0 = never). */
+    private readonly timeoutSeconds: number,
+  ) {
+    this.slots = Array.from({ length: Math.max(1, size) }, () => new Slot(dbPath));
+  }
+
+  /** All rows of a SELECT, as objects. */
+  all<T = { [k: string]: unknown }>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.run(sql, params, "all") as Promise<T[]>;
+  }
+
+  /** The first row, or null. */
+  get<T = { [k: string]: unknown }>(sql: string, params: unknown[] = []): Promise<T | null> {
+    return this.run(sql, params, "get") as Promise<T | null>;
+  }
+
+  private run(sql: string, params: unknown[], mode: "all" | "get"): Promise<unknown> {
+    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer =
+        this.timeoutSeconds > 0
+          ? setTimeout(() => slot.restart(new QueryTimeoutError(this.timeoutSeconds)), this.timeoutSeconds * 1000)
+          : null;
+      slot.pending.set(id, { resolve, reject, timer });
+      slot.busy++;
+      slot.worker.postMessage({ id, sql, params: params.map(toTransferable), mode });
+    });
+  }
+
+  close(): void {
+    for (const s of this.slots) {
+      for (const [, p] of s.pending) if (p.timer) clearTimeout(p.timer);
+      s.worker.terminate();
+    }
+  }
+}
+
+function toTransferable(v: unknown): unknown {
+  return typeof v === "boolean" ? (v ? 1 : 0) : v;
+}

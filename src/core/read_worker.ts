@@ -1,0 +1,37 @@
+/**
+ * A read-only SQLite connection on its own thread: runs SELECTs posted by ReadPool so a heavy read
+ * (a large COUNT, an unindexed filter) never stalls the JS thread that serves every request.
+ */
+import { Database } from "bun:sqlite";
+
+declare const self: Worker;
+
+interface Job {
+  id: number;
+  sql: string;
+  params: unknown[];
+  mode: "all" | "get" | "values";
+}
+
+let db: Database | null = null;
+
+self.onmessage = (ev: MessageEvent) => {
+  const msg = ev.data as { open?: string } & Partial<Job>;
+  if (msg.open) {
+    db = new Database(msg.open, { readonly: true, strict: true });
+    db.run("PRAGMA busy_timeout = 10000");
+    db.run("PRAGMA query_only = ON");
+    db.run("PRAGMA temp_store = MEMORY");
+    db.run("PRAGMA cache_size = -32000");
+    return;
+  }
+  const job = msg as Job;
+  try {
+    const stmt = db!.query(job.sql);
+    const args = job.params as never[];
+    const rows = job.mode === "get" ? stmt.get(...args) : job.mode === "values" ? stmt.values(...args) : stmt.all(...args);
+    postMessage({ id: job.id, rows });
+  } catch (err) {
+    postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) });
+  }
+};
