@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ApiError } from "./errors.ts";
 import { setupTestData, type TestData } from "./record_field_resolver.testutil.ts";
-import { COLLECTION_LIST_FIELDS, searchRecords, searchTable, type SearchRecordsOptions } from "./record_search.ts";
+import {
+  COLLECTION_LIST_FIELDS,
+  findFirstRecordByFilter,
+  findRecordsByFilter,
+  replaceFilterPlaceholders,
+  searchRecords,
+  searchTable,
+  type SearchRecordsOptions,
+} from "./record_search.ts";
 import type { RequestInfo } from "./request_info.ts";
-import { setMacroClock } from "../tools/search/index.ts";
+import { FilterError, parseFilter, setMacroClock, type Expr } from "../tools/search/index.ts";
 
 let td: TestData;
 beforeAll(async () => {
@@ -228,6 +236,38 @@ describe("client restrictions (non-superusers)", () => {
       const e = apiError(() => searchRecords(td.app, posts, { ...opts, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }));
       expect([e.status, e.message, e.data]).toEqual([400, "Something went wrong while processing your request.", {}]);
     }
+  });
+});
+
+describe("findRecordsByFilter (hooks)", () => {
+  test("placeholders are bound as literals whatever they hold", () => {
+    const titles = (filter: string, params: { [k: string]: unknown }) =>
+      findRecordsByFilter(td.app, "posts", filter, "-views", 0, 0, params).map((r) => r.getString("title"));
+    expect(titles("title = {:t}", { t: "Hello world" })).toEqual(["Hello world"]);
+    expect(titles("views >= {:min} && internal = {:i}", { min: 10, i: "i1" })).toEqual(["Hello world"]);
+    expect(titles("title = {:t} || views > {:n}", { t: `x" || id != "`, n: 100 })).toEqual([]);
+    expect(titles("title = {:t}", { t: "'\"quote_with_backslash\\" })).toEqual([]);
+    expect(titles("author = {:a}", { a: null })).toEqual(["third"]);
+    expect(titles("views > {:n} && views < {:m}", { n: 4.5, m: 11 })).toEqual(["Hello world", "fourth 100%"]);
+    expect(findFirstRecordByFilter(td.app, "posts", "tags ~ {:tag}", { tag: "tagyaaaaaaaaaaa" })?.id).toBe("p1aaaaaaaaaaaaa");
+    expect(findFirstRecordByFilter(td.app, "posts", "id = {:id}", { id: "nope" })).toBeNull();
+    expect(findRecordsByFilter(td.app, "posts", "", "views", 2, 1).map((r) => r.getNumber("views"))).toEqual([5, 10]);
+  });
+
+  test("the placeholder text round-trips through the parser", () => {
+    for (const v of ["a\nb", "tab\there", "'single'", '"double"', "back\\slash", "\u0000ctl\u001f", "ünï 🎉 \u2028", ""]) {
+      const literal = replaceFilterPlaceholders("{:v}", { v });
+      const parsed = parseFilter(`title = ${literal}`)[0]!.item as Expr;
+      expect(parsed.right).toEqual({ type: "text", literal: v === "" ? '""' : v });
+    }
+    expect(replaceFilterPlaceholders("{:a} {:b} {:c} {:d}", { a: true, b: 1.5, c: ["x", "'y"], d: { k: 'q"' } })).toBe(
+      `true 1.5 "[\\"x\\",\\"'y\\"]" "{\\"k\\":\\"q\\\\\\"\\"}"`,
+    );
+  });
+
+  test("invalid filters throw", () => {
+    expect(() => findRecordsByFilter(td.app, "posts", "title =")).toThrow("invalid filter expression");
+    expect(() => findRecordsByFilter(td.app, "posts", "", "nope")).toThrow(FilterError);
   });
 });
 

@@ -12,6 +12,8 @@ import {
   SelectQuery,
   SimpleFieldResolver,
   buildFilterExpr,
+  buildSortExpr,
+  queryAll,
   type SearchResult,
 } from "../tools/search/index.ts";
 import type { App } from "./app.ts";
@@ -173,6 +175,87 @@ export function searchTable(
   } catch (err) {
     throw toListError(err);
   }
+}
+
+/**
+ * Go's strconv.Quote as the filter parser reads it back: a double-quoted text literal with `"`, `\`
+ * and control characters escaped, so any value survives as exactly one text token.
+ */
+function quoteFilterText(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (code < 0x20 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff)) out += "\\u" + code.toString(16).padStart(4, "0");
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** The filter text of a placeholder value (upstream's FilterData placeholder replacement). */
+function placeholderLiteral(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "boolean" || typeof v === "bigint") return String(v);
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "0";
+  let text: string;
+  if (typeof v === "string") text = v;
+  else if (v instanceof Date) text = Number.isNaN(v.getTime()) ? "" : v.toISOString().replace("T", " ").replace(/\.\d+Z$/, "") + " +0000 UTC";
+  else text = "";
+  // values cast.ToString cannot print (lists, objects, "") are JSON-encoded
+  if (text === "") text = JSON.stringify(v) ?? "";
+  return quoteFilterText(text);
+}
+
+/** Replaces `{:name}` placeholders with safely quoted literals of `params` (numbers/bools/null as such). */
+export function replaceFilterPlaceholders(filter: string, params: { readonly [name: string]: unknown } = {}): string {
+  let out = filter;
+  for (const [k, v] of Object.entries(params)) out = out.replaceAll(`{:${k}}`, placeholderLiteral(v));
+  return out;
+}
+
+/**
+ * Records of `collection` matching `filter` (upstream's App.FindRecordsByFilter, for hooks and
+ * internal code): no rules, hidden fields allowed, `{:name}` placeholders bound from `params`
+ * (use them for untrusted values). `sort` as the API's; limit ≤ 0 = no limit. Throws FilterError.
+ */
+export function findRecordsByFilter(
+  app: App,
+  collection: Collection | string,
+  filter: string,
+  sort = "",
+  limit = 0,
+  offset = 0,
+  params: { readonly [name: string]: unknown } = {},
+): Record[] {
+  const c = typeof collection === "string" ? app.findCollection(collection) : collection;
+  if (!c) throw new FilterError(`missing collection ${JSON.stringify(collection)}`);
+  const query = new SelectQuery(c.name);
+  const resolver = new RecordFieldResolver(app, c, null, true);
+  if (filter !== "") {
+    try {
+      query.andWhere(buildFilterExpr(replaceFilterPlaceholders(filter, params), resolver, query.params));
+    } catch (err) {
+      throw new FilterError(`invalid filter expression: ${(err as Error).message}`);
+    }
+  }
+  if (sort !== "") for (const s of parseSort(sort)) query.andOrderBy(buildSortExpr(s, resolver, query.params, c.name));
+  resolver.updateQuery(query);
+  if (limit > 0) query.limit = limit;
+  if (offset > 0) query.offset = offset;
+  return queryAll(app.db, query).map((row) => Record.fromRow(c, row));
+}
+
+/** The first record matching `filter` (see findRecordsByFilter), or null. */
+export function findFirstRecordByFilter(
+  app: App,
+  collection: Collection | string,
+  filter: string,
+  params: { readonly [name: string]: unknown } = {},
+): Record | null {
+  return findRecordsByFilter(app, collection, filter, "", 1, 0, params)[0] ?? null;
 }
 
 /**
