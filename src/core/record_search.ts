@@ -136,6 +136,7 @@ export function searchRecords(app: App, collection: Collection, opts: SearchReco
       sort: opts.sort ? parseSort(opts.sort) : [],
       // rowid needs no covering index; views have none
       countCol: collection.isView() ? "id" : "_rowid_",
+      countColUnique: !collection.isView(),
     });
     return { ...result, items: result.items.map((row) => Record.fromRow(collection, row)) };
   } catch (err) {
@@ -171,6 +172,8 @@ export function searchTable(
       ...parsed,
       filter: opts.filter ? [opts.filter] : [],
       sort: opts.sort ? parseSort(opts.sort) : [],
+      // `id` is the primary key of the system tables listed this way
+      countColUnique: true,
     });
   } catch (err) {
     throw toListError(err);

@@ -88,6 +88,11 @@ describe("runSearch", () => {
       const counted = run({ filter: ["name = 'even' && n > 30"], perPage: 3 });
       expect([counted.totalItems, counted.totalPages]).toEqual([7, 3]);
       expect(seen.filter((s) => s.includes("COUNT(DISTINCT `items`.`id`)"))).toHaveLength(1);
+      // a unique count column without joins is counted with the fast COUNT(*)
+      seen.length = 0;
+      const fast = run({ filter: ["name = 'even' && n > 30"], perPage: 3, countColUnique: true });
+      expect(fast.totalItems).toBe(7);
+      expect(seen.filter((s) => s.startsWith("SELECT COUNT(*)"))).toHaveLength(1);
     } finally {
       cache.get = orig;
     }

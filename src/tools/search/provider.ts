@@ -96,6 +96,11 @@ export function parseSearchQuery(query: { readonly [key: string]: string | undef
 export interface RunSearchOptions extends SearchParams {
   /** The column counted (DISTINCT) for totalItems, on the FROM table; default `id`. */
   countCol?: string;
+  /**
+   * True when countCol is unique and never NULL (a primary key or rowid): without joins the count
+   * is then a plain COUNT(*), which SQLite answers far faster (no DISTINCT b-tree), with the same result.
+   */
+  countColUnique?: boolean;
   maxFilterExprLimit?: number;
   maxSortExprLimit?: number;
 }
@@ -122,8 +127,9 @@ export function runSearch<T = Record<string, unknown>>(
   let totalPages = -1;
   if (!opts.skipTotal) {
     const countCol = quoteColumn(query.from + "." + (opts.countCol ?? "id"));
+    const plain = opts.countColUnique && !query.distinct && query.joins.length === 0;
     const row = queryGet<{ total: number }>(db, query, {
-      select: `COUNT(DISTINCT ${countCol}) AS \`total\``,
+      select: plain ? "COUNT(*) AS `total`" : `COUNT(DISTINCT ${countCol}) AS \`total\``,
       distinct: false,
       order: false,
       paginate: false,
