@@ -125,3 +125,23 @@ describe("runSearch", () => {
     expect(() => run({ filter: ["n >"] })).toThrow(FilterError);
   });
 });
+
+describe("statement cache", () => {
+  test("closing the database finalizes cached statements (the WAL is checkpointed and removed)", () => {
+    const { mkdtempSync, readdirSync, rmSync } = require("node:fs") as typeof import("node:fs");
+    const { join } = require("node:path") as typeof import("node:path");
+    const { tmpdir } = require("node:os") as typeof import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "pb-stmt-"));
+    try {
+      const db = new Database(join(dir, "x.db"), { create: true, strict: true });
+      db.run("PRAGMA journal_mode = WAL");
+      db.run("CREATE TABLE t (id TEXT PRIMARY KEY)");
+      db.run("INSERT INTO t VALUES ('a')");
+      expect(runSearch(db, new SelectQuery("t"), new SimpleFieldResolver(["id"]), { filter: ["id = 'a'"] }).totalItems).toBe(1);
+      db.close();
+      expect(readdirSync(dir)).toEqual(["x.db"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -217,14 +217,29 @@ export class StatementCache {
 
 const caches = new WeakMap<Database, StatementCache>();
 
-/** The statement cache of `db` (created on first use). */
+/**
+ * The statement cache of `db` (created on first use). Statements we prepare ourselves are not
+ * finalized by `db.close()`, which would leave the connection open (no WAL checkpoint on close),
+ * so the handle's `close` is wrapped to finalize them first.
+ */
 export function statementCache(db: Database): StatementCache {
   let c = caches.get(db);
   if (!c) {
-    c = new StatementCache(db);
-    caches.set(db, c);
+    const cache = new StatementCache(db);
+    caches.set(db, cache);
+    const close = db.close.bind(db);
+    db.close = (...args: Parameters<Database["close"]>) => {
+      cache.clear();
+      return close(...args);
+    };
+    c = cache;
   }
   return c;
+}
+
+/** Finalizes the cached statements of `db` (e.g. before closing it by other means). */
+export function clearStatementCache(db: Database): void {
+  caches.get(db)?.clear();
 }
 
 /** Runs a built query and returns all rows. */
