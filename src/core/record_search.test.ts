@@ -7,9 +7,12 @@ import {
   findRecordsByFilter,
   replaceFilterPlaceholders,
   searchRecords,
+  searchRecordsAsync,
   searchTable,
   type SearchRecordsOptions,
 } from "./record_search.ts";
+import { ReadPool } from "./read_pool.ts";
+import { join } from "node:path";
 import type { RequestInfo } from "./request_info.ts";
 import { FilterError, parseFilter, setMacroClock, type Expr } from "../tools/search/index.ts";
 
@@ -235,6 +238,37 @@ describe("client restrictions (non-superusers)", () => {
     ] as SearchRecordsOptions[]) {
       const e = apiError(() => searchRecords(td.app, posts, { ...opts, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }));
       expect([e.status, e.message, e.data]).toEqual([400, "Something went wrong while processing your request.", {}]);
+    }
+  });
+});
+
+describe("searchRecordsAsync (worker read pool)", () => {
+  test("same results as searchRecords, off the JS thread", async () => {
+    const pool = new ReadPool(join(td.dir, "data.db"), 2, 30);
+    try {
+      const posts = td.app.findCollection("posts")!;
+      const opts: SearchRecordsOptions = { filter: "tags.name ?= 'x' || views = 0", sort: "-views", perPage: 2, requestInfo: td.as(td.ann), rule: "", isClientQuery: true };
+      const sync = searchRecords(td.app, posts, opts);
+      const viaPool = await searchRecordsAsync(td.app, posts, { ...opts, reader: pool });
+      expect(viaPool.items.map((r) => r.id)).toEqual(sync.items.map((r) => r.id));
+      expect([viaPool.page, viaPool.perPage, viaPool.totalItems, viaPool.totalPages]).toEqual([1, 2, 3, 2]);
+      const skipped = await searchRecordsAsync(td.app, posts, { ...opts, skipTotal: true, reader: pool });
+      expect(skipped.totalItems).toBe(-1);
+    } finally {
+      pool.close();
+    }
+  });
+
+  test("reader failures (a timeout) and bad filters are the generic 400", async () => {
+    const failing = {
+      all: () => Promise.reject(new Error("the query exceeded the 30s timeout")),
+      get: () => Promise.reject(new Error("the query exceeded the 30s timeout")),
+    };
+    const posts = td.app.findCollection("posts")!;
+    for (const opts of [{ filter: "views > 1" }, { filter: "views >" }]) {
+      const err = await searchRecordsAsync(td.app, posts, { ...opts, reader: failing }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect([(err as ApiError).status, (err as ApiError).message]).toEqual([400, "Something went wrong while processing your request."]);
     }
   });
 });

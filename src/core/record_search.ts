@@ -9,12 +9,15 @@ import {
   parseGoInt,
   parseSort,
   runSearch,
+  runSearchAsync,
   SelectQuery,
   SimpleFieldResolver,
   buildFilterExpr,
   buildSortExpr,
   queryAll,
+  type RunSearchOptions,
   type SearchResult,
+  type SqlReader,
 } from "../tools/search/index.ts";
 import type { App } from "./app.ts";
 import type { Collection } from "./collection.ts";
@@ -116,6 +119,39 @@ function toListError(err: unknown): unknown {
  * message) for malformed parameters, invalid filters/sorts or failing SQL.
  */
 export function searchRecords(app: App, collection: Collection, opts: SearchRecordsOptions = {}): SearchResult<Record> {
+  const { query, resolver, runOpts } = prepareRecordSearch(app, collection, opts);
+  try {
+    const result = runSearch<{ [k: string]: unknown }>(app.db, query, resolver, runOpts());
+    return { ...result, items: result.items.map((row) => Record.fromRow(collection, row)) };
+  } catch (err) {
+    throw toListError(err);
+  }
+}
+
+/**
+ * searchRecords with the SQL run by `reader` (e.g. the app's worker read pool, which enforces
+ * `--queryTimeout` and keeps the JS thread free); the count and page queries run concurrently.
+ * Any reader failure (timeout included) is upstream's generic 400. Without a reader it is
+ * searchRecords. Reads see committed data only: inside a transaction use searchRecords.
+ */
+export async function searchRecordsAsync(
+  app: App,
+  collection: Collection,
+  opts: SearchRecordsOptions & { reader?: SqlReader | null } = {},
+): Promise<SearchResult<Record>> {
+  if (!opts.reader) return searchRecords(app, collection, opts);
+  const { query, resolver, runOpts } = prepareRecordSearch(app, collection, opts);
+  try {
+    const result = await runSearchAsync<{ [k: string]: unknown }>(opts.reader, query, resolver, runOpts());
+    return { ...result, items: result.items.map((row) => Record.fromRow(collection, row)) };
+  } catch (err) {
+    const mapped = toListError(err);
+    throw mapped instanceof ApiError ? mapped : badRequest("", {}, err);
+  }
+}
+
+/** The checks and the query of a records search, before anything runs. */
+function prepareRecordSearch(app: App, collection: Collection, opts: SearchRecordsOptions) {
   const requestInfo = opts.requestInfo ?? null;
   const isSuperuser = requestInfo?.hasSuperuserAuth() ?? false;
 
@@ -125,23 +161,22 @@ export function searchRecords(app: App, collection: Collection, opts: SearchReco
   const parsed = parseListParams(opts);
   const query = new SelectQuery(collection.name);
   const resolver = new RecordFieldResolver(app, collection, requestInfo, true);
-
   try {
     if (!isSuperuser && opts.rule) query.andWhere(buildFilterExpr(opts.rule, resolver, query.params));
-    // hidden fields (and joins into collections without a list rule) are off-limits to clients
-    resolver.allowHiddenFields = opts.isClientQuery ? isSuperuser : true;
-    const result = runSearch<{ [k: string]: unknown }>(app.db, query, resolver, {
-      ...parsed,
-      filter: opts.filter ? [opts.filter] : [],
-      sort: opts.sort ? parseSort(opts.sort) : [],
-      // rowid needs no covering index; views have none
-      countCol: collection.isView() ? "id" : "_rowid_",
-      countColUnique: !collection.isView(),
-    });
-    return { ...result, items: result.items.map((row) => Record.fromRow(collection, row)) };
   } catch (err) {
     throw toListError(err);
   }
+  // hidden fields (and joins into collections without a list rule) are off-limits to clients
+  resolver.allowHiddenFields = opts.isClientQuery ? isSuperuser : true;
+  const runOpts = (): RunSearchOptions => ({
+    ...parsed,
+    filter: opts.filter ? [opts.filter] : [],
+    sort: opts.sort ? parseSort(opts.sort) : [],
+    // rowid needs no covering index; views have none
+    countCol: collection.isView() ? "id" : "_rowid_",
+    countColUnique: !collection.isView(),
+  });
+  return { query, resolver, runOpts };
 }
 
 /** The columns the collections list may filter and sort by. */

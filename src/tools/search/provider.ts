@@ -13,7 +13,8 @@ import {
 import { buildFilterExpr, DEFAULT_FILTER_EXPR_LIMIT } from "./filter.ts";
 import type { FieldResolver } from "./resolver.ts";
 import { buildSortExpr, parseSort, ROWID_SORT_KEY, type SortField } from "./sort.ts";
-import { queryAll, queryGet, quoteColumn, type SelectQuery } from "./sql.ts";
+import type { SQLQueryBindings } from "bun:sqlite";
+import { quoteColumn, statementCache, type SelectQuery, type SqlValue } from "./sql.ts";
 
 /** Default page size. */
 export const DEFAULT_PER_PAGE = 30;
@@ -105,16 +106,21 @@ export interface RunSearchOptions extends SearchParams {
   maxSortExprLimit?: number;
 }
 
+/** The statements of one search, ready to run. */
+export interface SearchPlan {
+  page: number;
+  perPage: number;
+  /** The COUNT statement; null with skipTotal. */
+  count: { sql: string; bindings: Record<string, SqlValue> } | null;
+  items: { sql: string; bindings: Record<string, SqlValue> };
+}
+
 /**
- * Applies filters and sort to `query` through `resolver`, then runs it for one page.
- * Throws FilterError for invalid filters/sorts; SQLite errors propagate as thrown.
+ * Applies filters and sort to `query` through `resolver` and renders the count and page statements
+ * (page/perPage normalized as upstream: ≤0 → defaults, perPage clamped to 1000).
+ * Throws FilterError for invalid filters/sorts.
  */
-export function runSearch<T = Record<string, unknown>>(
-  db: Database,
-  query: SelectQuery,
-  resolver: FieldResolver,
-  opts: RunSearchOptions = {},
-): SearchResult<T> {
+export function planSearch(query: SelectQuery, resolver: FieldResolver, opts: RunSearchOptions = {}): SearchPlan {
   applySearch(query, resolver, opts);
 
   let page = opts.page ?? 1;
@@ -123,25 +129,69 @@ export function runSearch<T = Record<string, unknown>>(
   if (perPage <= 0) perPage = DEFAULT_PER_PAGE;
   else if (perPage > MAX_PER_PAGE) perPage = MAX_PER_PAGE;
 
-  let totalItems = -1;
-  let totalPages = -1;
+  let count: SearchPlan["count"] = null;
   if (!opts.skipTotal) {
     const countCol = quoteColumn(query.from + "." + (opts.countCol ?? "id"));
     const plain = opts.countColUnique && !query.distinct && query.joins.length === 0;
-    const row = queryGet<{ total: number }>(db, query, {
-      select: plain ? "COUNT(*) AS `total`" : `COUNT(DISTINCT ${countCol}) AS \`total\``,
-      distinct: false,
-      order: false,
-      paginate: false,
-    });
-    totalItems = Number(row?.total ?? 0);
-    totalPages = Math.ceil(totalItems / perPage);
+    count = query.params.finalize(
+      query.sql({
+        select: plain ? "COUNT(*) AS `total`" : `COUNT(DISTINCT ${countCol}) AS \`total\``,
+        distinct: false,
+        order: false,
+        paginate: false,
+      }),
+    );
   }
-
   query.limit = perPage;
   query.offset = perPage * (page - 1);
-  const items = queryAll<T>(db, query);
-  return { items, page, perPage, totalItems, totalPages };
+  return { page, perPage, count, items: query.params.finalize(query.sql()) };
+}
+
+function toResult<T>(plan: SearchPlan, items: T[], countRow: { total: number } | null): SearchResult<T> {
+  const totalItems = plan.count ? Number(countRow?.total ?? 0) : -1;
+  const totalPages = plan.count ? Math.ceil(totalItems / plan.perPage) : -1;
+  return { items, page: plan.page, perPage: plan.perPage, totalItems, totalPages };
+}
+
+/**
+ * Applies filters and sort to `query` through `resolver`, then runs it for one page on `db`.
+ * Throws FilterError for invalid filters/sorts; SQLite errors propagate as thrown.
+ */
+export function runSearch<T = Record<string, unknown>>(
+  db: Database,
+  query: SelectQuery,
+  resolver: FieldResolver,
+  opts: RunSearchOptions = {},
+): SearchResult<T> {
+  const plan = planSearch(query, resolver, opts);
+  const cache = statementCache(db);
+  const countRow = plan.count ? (cache.get(plan.count.sql).get(plan.count.bindings as SQLQueryBindings) as { total: number } | null) : null;
+  const items = cache.get(plan.items.sql).all(plan.items.bindings as SQLQueryBindings) as T[];
+  return toResult(plan, items, countRow);
+}
+
+/** Something that runs read statements elsewhere (a worker read pool with a query timeout). */
+export interface SqlReader {
+  all<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
+  get<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T | null>;
+}
+
+/**
+ * runSearch through a SqlReader: the count and page statements run concurrently off the JS thread
+ * (the named bindings are passed as the single parameter object). Errors of the reader propagate.
+ */
+export async function runSearchAsync<T = Record<string, unknown>>(
+  reader: SqlReader,
+  query: SelectQuery,
+  resolver: FieldResolver,
+  opts: RunSearchOptions = {},
+): Promise<SearchResult<T>> {
+  const plan = planSearch(query, resolver, opts);
+  const [countRow, items] = await Promise.all([
+    plan.count ? reader.get<{ total: number }>(plan.count.sql, [plan.count.bindings]) : Promise.resolve(null),
+    reader.all<T>(plan.items.sql, [plan.items.bindings]),
+  ]);
+  return toResult(plan, items, countRow);
 }
 
 /** Adds the filters (ANDed) and sort terms to `query`, then lets the resolver add its joins. */
