@@ -61,7 +61,6 @@ export interface SearchRecordsOptions extends ListParams {
   isClientQuery?: boolean;
 }
 
-
 const SUPERUSER_ONLY_FILTER_TOKENS = ["@collection.", "@request."];
 
 /**
