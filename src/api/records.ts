@@ -10,10 +10,10 @@ import { FileField, type Field } from "../core/fields/index.ts";
 import { Record } from "../core/record.ts";
 import { findRecordById } from "../core/record_query.ts";
 import { deleteRecord, saveRecord } from "../core/record_save.ts";
-import { searchRecords } from "../core/record_search.ts";
+import { searchRecordsAsync } from "../core/record_search.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { RequestInfo } from "../core/request_info.ts";
-import { checkCreateRule, findRecordByIdWithRule, findRecordsByIdsWithRule } from "../core/rules.ts";
+import { checkCreateRule, findRecordByIdWithRule, hasAuthManageAccess } from "../core/rules.ts";
 import { DEFAULT_BODY_LIMIT } from "./middlewares/body_limit.ts";
 import { BODY_LIMIT } from "./middlewares/priorities.ts";
 import { checkForSuperuserOnlyRuleFields, collectionFromPath, enrichRecords } from "./record_helpers.ts";
@@ -53,7 +53,10 @@ async function recordsList(e: RequestEvent) {
   if (collection.listRule === null && !isSuperuser) throw forbidden("Only superusers can perform this action.");
   checkForSuperuserOnlyRuleFields(info);
 
-  const result = await searchRecords(e.app, collection, {
+  // Outside a transaction the query runs on the worker read pool (queryTimeout, no stall);
+  // inside one (batch, hooks) it must see the transaction's own writes, so it runs here.
+  const result = await searchRecordsAsync(e.app, collection, {
+    reader: e.app.inTransaction ? null : e.app.readPool,
     filter: info.query.filter,
     sort: info.query.sort,
     page: info.query.page,
@@ -213,15 +216,6 @@ function castString(v: unknown): string {
   return "";
 }
 
-/** True when the caller satisfies the auth collection's manageRule for `record`. */
-async function hasAuthManageAccess(e: RequestEvent, info: RequestInfo, record: Record, isNew: boolean): Promise<boolean> {
-  const c = record.collection;
-  if (c.type !== "auth" || !c.manageRule || !info.auth) return false;
-  if (isNew) return checkCreateRule(e.app, record, info, c.manageRule);
-  const found = await findRecordsByIdsWithRule(e.app, c, [record.id], info, c.manageRule);
-  return found.length > 0;
-}
-
 export function recordCreate(optFinalizer?: RecordFinalizer) {
   return async (e: RequestEvent) => {
     const collection = collectionFromPath(e);
@@ -253,7 +247,7 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
         }
       }
       if (!allowed) throw new ApiError(400, "Failed to create record.");
-      if (!form.hasManageAccess() && (await hasAuthManageAccess(e, info, record, true))) form.grantManagerAccess();
+      if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
     }
 
     let finalized = false;
@@ -301,7 +295,7 @@ export function recordUpdate(optFinalizer?: RecordFinalizer) {
     const form = new RecordUpsertForm(record);
     if (isSuperuser) form.grantSuperuserAccess();
     form.load(data);
-    if (!form.hasManageAccess() && (await hasAuthManageAccess(e, info, record, false))) form.grantManagerAccess();
+    if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
 
     let finalized = false;
     await e.app.onRecordUpdateRequest.hook.trigger(new RecordRequestEvent(e, collection, record), async (ev) => {

@@ -9,6 +9,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Hook, HookEvent } from "../tools/hook.ts";
 import { Mutex, openDatabase } from "./db.ts";
 import { NotifyWatcher } from "./notify.ts";
+import { ReadPool } from "./read_pool.ts";
+
+/** Worker connections for reads; two keeps both cores of a small box busy without starving writes. */
+const READ_POOL_SIZE = 2;
 import { AppHooks } from "./app_hooks.ts";
 import { registerRecordSystemHooks } from "./record_system_hooks.ts";
 import { runSystemMigrations } from "./migrations_runner.ts";
@@ -104,6 +108,16 @@ export class App extends AppHooks {
     return this._auxDb;
   }
 
+  private _readPool: ReadPool | null = null;
+
+  /**
+   * Read-only connections on worker threads for list queries (started on first use): heavy reads
+   * don't stall the JS thread, use the second core, and honour `queryTimeout`.
+   */
+  get readPool(): ReadPool {
+    return (this._readPool ??= new ReadPool(join(this.dataDir, "data.db"), READ_POOL_SIZE, this.queryTimeout));
+  }
+
   get isBootstrapped(): boolean {
     return this._db !== null;
   }
@@ -133,6 +147,8 @@ export class App extends AppHooks {
 
   /** Closes the database handles (a WAL checkpoint happens on the last close). */
   close(): void {
+    this._readPool?.close();
+    this._readPool = null;
     this._db?.close();
     this._auxDb?.close();
     this._db = null;

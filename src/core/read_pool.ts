@@ -11,6 +11,12 @@ export class QueryTimeoutError extends Error {
   }
 }
 
+/**
+ * In the compiled binary a worker entrypoint is addressed by its path below the build's common root
+ * (src/, see build.ts); from source it sits next to this file.
+ */
+const WORKER_SPEC = Bun.isStandaloneExecutable ? "./core/read_worker.ts" : new URL("./read_worker.ts", import.meta.url).href;
+
 interface Pending {
   resolve(rows: unknown): void;
   reject(err: Error): void;
@@ -27,7 +33,7 @@ class Slot {
   }
 
   spawn(): void {
-    this.worker = new Worker(new URL("./read_worker.ts", import.meta.url).href);
+    this.worker = new Worker(WORKER_SPEC);
     this.worker.onmessage = (ev: MessageEvent) => {
       const { id, rows, error } = ev.data as { id: number; rows?: unknown; error?: string };
       const p = this.pending.get(id);
