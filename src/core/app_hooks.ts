@@ -17,6 +17,20 @@ import {
   RecordEvent,
   RecordRequestEvent,
   RecordsListRequestEvent,
+  RecordAuthRequestEvent,
+  RecordAuthWithPasswordRequestEvent,
+  RecordAuthWithOAuth2RequestEvent,
+  RecordAuthRefreshRequestEvent,
+  RecordRequestPasswordResetRequestEvent,
+  RecordConfirmPasswordResetRequestEvent,
+  RecordRequestVerificationRequestEvent,
+  RecordConfirmVerificationRequestEvent,
+  RecordRequestEmailChangeRequestEvent,
+  RecordConfirmEmailChangeRequestEvent,
+  RecordCreateOTPRequestEvent,
+  RecordAuthWithOTPRequestEvent,
+  MailerEvent,
+  MailerRecordEvent,
 } from "./events.ts";
 
 /** A hook that can be viewed through a tag filter. */
@@ -89,4 +103,26 @@ export class AppHooks {
   readonly onCollectionDeleteRequest = new Hook<CollectionRequestEvent>();
   readonly onCollectionsImportRequest = new Hook<CollectionsImportRequestEvent>();
   readonly onBatchRequest = new Hook<BatchRequestEvent>();
+
+  // record auth requests (tagged with the auth collection)
+  readonly onRecordAuthRequest = tagged<RecordAuthRequestEvent>();
+  readonly onRecordAuthWithPasswordRequest = tagged<RecordAuthWithPasswordRequestEvent>();
+  readonly onRecordAuthWithOAuth2Request = tagged<RecordAuthWithOAuth2RequestEvent>();
+  readonly onRecordAuthRefreshRequest = tagged<RecordAuthRefreshRequestEvent>();
+  readonly onRecordRequestPasswordResetRequest = tagged<RecordRequestPasswordResetRequestEvent>();
+  readonly onRecordConfirmPasswordResetRequest = tagged<RecordConfirmPasswordResetRequestEvent>();
+  readonly onRecordRequestVerificationRequest = tagged<RecordRequestVerificationRequestEvent>();
+  readonly onRecordConfirmVerificationRequest = tagged<RecordConfirmVerificationRequestEvent>();
+  readonly onRecordRequestEmailChangeRequest = tagged<RecordRequestEmailChangeRequestEvent>();
+  readonly onRecordConfirmEmailChangeRequest = tagged<RecordConfirmEmailChangeRequestEvent>();
+  readonly onRecordRequestOTPRequest = tagged<RecordCreateOTPRequestEvent>();
+  readonly onRecordAuthWithOTPRequest = tagged<RecordAuthWithOTPRequestEvent>();
+
+  // mails
+  readonly onMailerSend = new Hook<MailerEvent>();
+  readonly onMailerRecordPasswordResetSend = tagged<MailerRecordEvent>();
+  readonly onMailerRecordVerificationSend = tagged<MailerRecordEvent>();
+  readonly onMailerRecordEmailChangeSend = tagged<MailerRecordEvent>();
+  readonly onMailerRecordOTPSend = tagged<MailerRecordEvent>();
+  readonly onMailerRecordAuthAlertSend = tagged<MailerRecordEvent>();
 }

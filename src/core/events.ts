@@ -149,3 +149,109 @@ export class BatchRequestEvent extends RequestEvent {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
 }
+
+/** Base of the auth request events: the request plus the auth collection and (maybe) the record. */
+export class RecordAuthBaseRequestEvent extends RequestEvent implements Tagged {
+  constructor(parent: RequestEvent, public collection: Collection, public record: PbRecord | null) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+  tags(): string[] {
+    return [this.collection.name, this.collection.id];
+  }
+}
+
+/** Every successful auth response (password, OAuth2, OTP, refresh, impersonate): token, meta and record can be replaced. */
+export class RecordAuthRequestEvent extends RecordAuthBaseRequestEvent {
+  constructor(parent: RequestEvent, collection: Collection, record: PbRecord, public token: string, public meta: unknown, public authMethod: string) {
+    super(parent, collection, record);
+  }
+}
+
+export class RecordAuthWithPasswordRequestEvent extends RecordAuthBaseRequestEvent {
+  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public identity: string, public identityField: string, public password: string) {
+    super(parent, collection, record);
+  }
+}
+
+/** The user data an OAuth2 provider returned. */
+export interface OAuth2User {
+  id: string;
+  name: string;
+  username: string;
+  email: string;
+  avatarURL: string;
+  accessToken: string;
+  refreshToken: string;
+  expiry: string;
+  rawUser: Record<string, unknown>;
+}
+
+export class RecordAuthWithOAuth2RequestEvent extends RecordAuthBaseRequestEvent {
+  constructor(
+    parent: RequestEvent,
+    collection: Collection,
+    record: PbRecord | null,
+    public providerName: string,
+    public providerClient: unknown,
+    public oAuth2User: OAuth2User,
+    public createData: Record<string, unknown>,
+    public isNewRecord: boolean,
+  ) {
+    super(parent, collection, record);
+  }
+}
+
+export class RecordAuthRefreshRequestEvent extends RecordAuthBaseRequestEvent {}
+export class RecordRequestPasswordResetRequestEvent extends RecordAuthBaseRequestEvent {}
+export class RecordConfirmPasswordResetRequestEvent extends RecordAuthBaseRequestEvent {}
+export class RecordRequestVerificationRequestEvent extends RecordAuthBaseRequestEvent {}
+export class RecordConfirmVerificationRequestEvent extends RecordAuthBaseRequestEvent {}
+
+export class RecordRequestEmailChangeRequestEvent extends RecordAuthBaseRequestEvent {
+  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public newEmail: string) {
+    super(parent, collection, record);
+  }
+}
+export class RecordConfirmEmailChangeRequestEvent extends RecordRequestEmailChangeRequestEvent {}
+
+export class RecordCreateOTPRequestEvent extends RecordAuthBaseRequestEvent {
+  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public password: string) {
+    super(parent, collection, record);
+  }
+}
+
+export class RecordAuthWithOTPRequestEvent extends RecordAuthBaseRequestEvent {
+  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public otp: PbRecord) {
+    super(parent, collection, record);
+  }
+}
+
+/** A message about to be sent (`onMailerSend`); `message` may be edited. */
+export interface MailerMessage {
+  from: { address: string; name: string };
+  to: { address: string; name: string }[];
+  bcc: { address: string; name: string }[];
+  cc: { address: string; name: string }[];
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+  attachments: Record<string, unknown>;
+  inlineAttachments: Record<string, unknown>;
+}
+
+export class MailerEvent extends HookEvent {
+  constructor(public app: App, public mailer: unknown, public message: MailerMessage) {
+    super();
+  }
+}
+
+/** A system email about a record (verification, reset, email change, OTP, login alert). */
+export class MailerRecordEvent extends MailerEvent implements Tagged {
+  constructor(app: App, mailer: unknown, message: MailerMessage, public record: PbRecord, public meta: Record<string, unknown>) {
+    super(app, mailer, message);
+  }
+  tags(): string[] {
+    return [this.record.collection.name, this.record.collection.id];
+  }
+}
