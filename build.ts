@@ -27,6 +27,11 @@ import { join, relative } from "node:path";
 export const ROOT = import.meta.dir;
 export const DIST = join(ROOT, "dist");
 const ENTRY = join(ROOT, "src/main.ts");
+/**
+ * Runtime flags baked into the binary (and passed by `npm start` and the test harness): Go accepts
+ * request headers up to 1 MiB + 4 KiB, Bun only 16 KiB by default, and long filters live in the URL.
+ */
+export const RUNTIME_FLAGS = ["--max-http-header-size=1052672"];
 /** Worker scripts are separate entrypoints: Bun embeds a worker only when it is listed. */
 const WORKERS = [join(ROOT, "src/core/read_worker.ts")];
 const PUBLIC_DIR = join(ROOT, "public");
@@ -79,6 +84,7 @@ export async function buildTarget(t: Target, opts: BuildOptions = {}): Promise<{
       assets: existsSync(PUBLIC_DIR) ? [PUBLIC_DIR] : [],
       autoloadDotenv: false,
       autoloadBunfig: false,
+      execArgv: RUNTIME_FLAGS,
     },
     throw: false,
   });

@@ -54,7 +54,7 @@ export function tempDir(prefix = "pb-test-"): string {
 
 /** The command that runs pb: the binary, or Bun on the source entry. */
 export function pbCommand(binary?: string): string[] {
-  return binary ? [binary] : [BUN, join(REPO, "src/main.ts")];
+  return binary ? [binary] : [BUN, "--max-http-header-size=1052672", join(REPO, "src/main.ts")];
 }
 
 /** Runs a one-shot pb command (superuser, migrate, --help…) and collects its output. */
