@@ -42,6 +42,23 @@ async function buildSchema(dataDir: string) {
   notes.listRule = notes.viewRule = notes.createRule = "";
   await saveCollection(app, notes);
 
+  const tagsC = newBaseCollection("labels");
+  tagsC.fields.add(new TextField({ name: "name" }), new BoolField({ name: "visible" }));
+  tagsC.viewRule = "visible = true";
+  tagsC.listRule = "";
+  await saveCollection(app, tagsC);
+  const hidden = newBaseCollection("hiddenrefs");
+  hidden.fields.add(new TextField({ name: "name" }));
+  await saveCollection(app, hidden);
+  const tagged = newBaseCollection("tagged");
+  tagged.fields.add(
+    new TextField({ name: "title" }),
+    new RelationField({ name: "labels", collectionId: tagsC.id, maxSelect: 5 }),
+    new RelationField({ name: "ref", collectionId: hidden.id, maxSelect: 1 }),
+  );
+  tagged.listRule = tagged.viewRule = tagged.createRule = "";
+  await saveCollection(app, tagged);
+
   const locked = newBaseCollection("locked");
   locked.fields.add(new TextField({ name: "x" }));
   await saveCollection(app, locked);
@@ -163,6 +180,19 @@ describe("list, expand, fields", () => {
     expect("secret" in got.expand!.author).toBe(false);
     const back = await guest.collection("authors").getOne(a.id, { expand: "posts_via_author" });
     expect(back.expand?.posts_via_author.map((x: any) => x.title)).toEqual(["exp"]);
+  });
+
+  test("expand applies each related collection's view rule; superusers see everything", async () => {
+    const shown = await su.collection("labels").create({ name: "shown", visible: true });
+    const secret = await su.collection("labels").create({ name: "secret", visible: false });
+    const ref = await su.collection("hiddenrefs").create({ name: "only-su" });
+    const t = await guest.collection("tagged").create({ title: "t", labels: [shown.id, secret.id], ref: ref.id });
+    const asGuest = await guest.collection("tagged").getOne(t.id, { expand: "labels,ref" });
+    expect(asGuest.expand?.labels.map((x: any) => x.name)).toEqual(["shown"]);
+    expect(asGuest.expand?.ref).toBeUndefined();
+    const asSu = await su.collection("tagged").getOne(t.id, { expand: "labels,ref" });
+    expect(asSu.expand?.labels.map((x: any) => x.name)).toEqual(["shown", "secret"]);
+    expect(asSu.expand?.ref.name).toBe("only-su");
   });
 
   test("fields picks nested paths and excerpts", async () => {
