@@ -7,6 +7,7 @@ import type { Collection } from "../core/collection.ts";
 import { ApiError, ValidationErrors, forbidden, notFound, type FieldError } from "../core/errors.ts";
 import { RecordRequestEvent, RecordsListRequestEvent } from "../core/events.ts";
 import { FileField, type Field } from "../core/fields/index.ts";
+import type { Hook } from "../tools/hook.ts";
 import { Record } from "../core/record.ts";
 import { findRecordById } from "../core/record_query.ts";
 import { deleteRecord, saveRecord } from "../core/record_save.ts";
@@ -216,13 +217,57 @@ function castString(v: unknown): string {
   return "";
 }
 
+/**
+ * What every write starts with, in upstream's order: the collection (404), not a view (400), the
+ * record id for update/delete (404), the request info, and the rule's superusers-only lock (403).
+ */
+async function writeRequestContext(e: RequestEvent, rule: "createRule" | "updateRule" | "deleteRule") {
+  const collection = collectionFromPath(e);
+  if (collection.type === "view") throw new ApiError(400, "Unsupported collection type.");
+  const id = e.params.id ?? "";
+  if (rule !== "createRule" && !id) throw notFound();
+  const info = await requestInfoOr400(e);
+  const isSuperuser = info.hasSuperuserAuth();
+  if (!isSuperuser && collection[rule] === null) throw forbidden("Only superusers can perform this action.");
+  return { collection, id, info, isSuperuser };
+}
+
+/**
+ * Runs a write's request hook; its default action does the write, then (for batch) the finalizer,
+ * which upstream also runs when a hook answered without calling next().
+ */
+async function runWriteHook(
+  hook: Hook<RecordRequestEvent>,
+  event: RecordRequestEvent,
+  write: (ev: RecordRequestEvent) => Promise<void>,
+  optFinalizer?: RecordFinalizer,
+): Promise<void> {
+  let finalized = false;
+  await hook.trigger(event, async (ev) => {
+    await write(ev);
+    if (optFinalizer) {
+      finalized = true;
+      await optFinalizer(ev.record!);
+    }
+  });
+  if (optFinalizer && !finalized) await optFinalizer(event.record!);
+}
+
+/** Create/update's default action: form checks and save, then the enriched record as the answer. */
+async function submitAndRespond(ev: RecordRequestEvent, form: RecordUpsertForm, failMessage: string): Promise<void> {
+  form.setRecord(ev.record!);
+  try {
+    await form.submit(ev.app);
+  } catch (err) {
+    throw writeError(failMessage, err);
+  }
+  await enrichRecords(ev, [ev.record!]);
+  ev.json(200, ev.record);
+}
+
 export function recordCreate(optFinalizer?: RecordFinalizer) {
   return async (e: RequestEvent) => {
-    const collection = collectionFromPath(e);
-    if (collection.type === "view") throw new ApiError(400, "Unsupported collection type.");
-    const info = await requestInfoOr400(e);
-    const isSuperuser = info.hasSuperuserAuth();
-    if (!isSuperuser && collection.createRule === null) throw forbidden("Only superusers can perform this action.");
+    const { collection, info, isSuperuser } = await writeRequestContext(e, "createRule");
 
     const record = new Record(collection);
     let data: { [k: string]: unknown };
@@ -250,34 +295,13 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
       if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
     }
 
-    let finalized = false;
-    await e.app.onRecordCreateRequest.hook.trigger(new RecordRequestEvent(e, collection, record), async (ev) => {
-      form.setRecord(ev.record!);
-      try {
-        await form.submit(ev.app);
-      } catch (err) {
-        throw writeError("Failed to create record.", err);
-      }
-      await enrichRecords(ev, [ev.record!]);
-      ev.json(200, ev.record);
-      if (optFinalizer) {
-        finalized = true;
-        await optFinalizer(ev.record!);
-      }
-    });
-    if (optFinalizer && !finalized) await optFinalizer(record);
+    await runWriteHook(e.app.onRecordCreateRequest.hook, new RecordRequestEvent(e, collection, record), (ev) => submitAndRespond(ev, form, "Failed to create record."), optFinalizer);
   };
 }
 
 export function recordUpdate(optFinalizer?: RecordFinalizer) {
   return async (e: RequestEvent) => {
-    const collection = collectionFromPath(e);
-    if (collection.type === "view") throw new ApiError(400, "Unsupported collection type.");
-    const id = e.params.id ?? "";
-    if (!id) throw notFound();
-    const info = await requestInfoOr400(e);
-    const isSuperuser = info.hasSuperuserAuth();
-    if (!isSuperuser && collection.updateRule === null) throw forbidden("Only superusers can perform this action.");
+    const { collection, id, info, isSuperuser } = await writeRequestContext(e, "updateRule");
 
     const existing = findRecordById(e.app, collection, id);
     if (!existing) throw notFound();
@@ -297,51 +321,29 @@ export function recordUpdate(optFinalizer?: RecordFinalizer) {
     form.load(data);
     if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
 
-    let finalized = false;
-    await e.app.onRecordUpdateRequest.hook.trigger(new RecordRequestEvent(e, collection, record), async (ev) => {
-      form.setRecord(ev.record!);
-      try {
-        await form.submit(ev.app);
-      } catch (err) {
-        throw writeError("Failed to update record.", err);
-      }
-      await enrichRecords(ev, [ev.record!]);
-      ev.json(200, ev.record);
-      if (optFinalizer) {
-        finalized = true;
-        await optFinalizer(ev.record!);
-      }
-    });
-    if (optFinalizer && !finalized) await optFinalizer(record);
+    await runWriteHook(e.app.onRecordUpdateRequest.hook, new RecordRequestEvent(e, collection, record), (ev) => submitAndRespond(ev, form, "Failed to update record."), optFinalizer);
   };
 }
 
 export function recordDelete(optFinalizer?: RecordFinalizer) {
   return async (e: RequestEvent) => {
-    const collection = collectionFromPath(e);
-    if (collection.type === "view") throw new ApiError(400, "Unsupported collection type.");
-    const id = e.params.id ?? "";
-    if (!id) throw notFound();
-    const info = await requestInfoOr400(e);
-    const isSuperuser = info.hasSuperuserAuth();
-    if (!isSuperuser && collection.deleteRule === null) throw forbidden("Only superusers can perform this action.");
+    const { collection, id, info, isSuperuser } = await writeRequestContext(e, "deleteRule");
     const record = await findRecordByIdWithRule(e.app, collection, id, info, isSuperuser ? "" : collection.deleteRule);
     if (!record) throw notFound();
 
-    let finalized = false;
-    await e.app.onRecordDeleteRequest.hook.trigger(new RecordRequestEvent(e, collection, record), async (ev) => {
-      try {
-        await deleteRecord(ev.app, ev.record!);
-      } catch (err) {
-        throw writeError("Failed to delete record. Make sure that the record is not part of a required relation reference.", err);
-      }
-      ev.noContent(204);
-      if (optFinalizer) {
-        finalized = true;
-        await optFinalizer(ev.record!);
-      }
-    });
-    if (optFinalizer && !finalized) await optFinalizer(record);
+    await runWriteHook(
+      e.app.onRecordDeleteRequest.hook,
+      new RecordRequestEvent(e, collection, record),
+      async (ev) => {
+        try {
+          await deleteRecord(ev.app, ev.record!);
+        } catch (err) {
+          throw writeError("Failed to delete record. Make sure that the record is not part of a required relation reference.", err);
+        }
+        ev.noContent(204);
+      },
+      optFinalizer,
+    );
   };
 }
 

@@ -7,6 +7,7 @@
 import { randomFilter, randomSort, seededRandom } from "../../src/tools/search/fuzz_corpus.ts";
 
 type Rng = () => number;
+type FuzzBody = string | FormData;
 
 const VOCAB = ["id", "title", "views", "tags", "author", "author.name", "coauthors.name", "meta", "meta.a", "published", "created", "posts_via_author.title", "secret", "@request.auth.id", "@collection.authors.name"];
 const HOSTILE = [
@@ -43,7 +44,7 @@ function randomBody(rng: Rng): Record<string, unknown> {
   return out;
 }
 
-function encodeBody(rng: Rng, body: Record<string, unknown>): { headers: Record<string, string>; body: BodyInit } {
+function encodeBody(rng: Rng, body: Record<string, unknown>): { headers: Record<string, string>; body: FuzzBody } {
   const r = rng();
   if (r < 0.45) return { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
   if (r < 0.55) return { headers: { "Content-Type": "application/json" }, body: pick(rng, ["{", "[1]", "null", "\"x\"", "{\"a\":", "\u0000", ""]) + hostile(rng) };
@@ -66,7 +67,7 @@ export interface FuzzRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body?: BodyInit;
+  body?: FuzzBody;
 }
 
 /** One random request; `tokens` are Authorization values to mix in (guest when none chosen). */
