@@ -1,0 +1,50 @@
+/**
+ * pb's server with upstream benchmark's native ("Go") custom route added in TypeScript, for the
+ * `custom` scenario: `GET /native` — a route middleware sets `total` = 20, the handler answers
+ * `findRecordsByFilter("posts10k", "title != ''", "-created", total)` as JSON.
+ *
+ *   bun bench/native_server.ts --http=127.0.0.1:8092 --dir=/path/to/pb_data [--queryTimeout=90]
+ *
+ * It runs from source (same App, router and middlewares as dist/pb) because a compiled binary has
+ * no way to add a route without pb_hooks. The pb_hooks twin (`GET /js`, upstream's
+ * pb_hooks/main.pb.js) belongs to the JS hooks work; bench/scenarios.ts has its slot.
+ */
+import { startServer } from "../src/api/server.ts";
+import type { Router } from "../src/api/router.ts";
+import { App } from "../src/core/app.ts";
+import { findRecordsByFilter } from "../src/core/record_search.ts";
+
+const arg = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+
+const app = new App({ dataDir: arg("dir", "./pb_data"), queryTimeout: Number(arg("queryTimeout", "30")) });
+await app.bootstrap();
+
+app.onServe.bindFunc(async (e) => {
+  const router = e.router as Router;
+  router.get(
+    "/native",
+    (re) => {
+      const total = Number(re.store.get("total") ?? 0);
+      const records = findRecordsByFilter(app, "posts10k", "title != ''", "-created", total);
+      re.json(200, records);
+    },
+    {
+      id: "benchTotal",
+      func: (re) => {
+        re.store.set("total", 20);
+        return re.next();
+      },
+    },
+  );
+  await e.next();
+});
+
+const server = await startServer(app, { http: arg("http", "127.0.0.1:8092") });
+process.stdout.write(`native route server at ${server.url}/native\n`);
+const stop = async () => {
+  await server.stop();
+  await app.terminate();
+  process.exit(0);
+};
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
