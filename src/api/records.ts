@@ -11,6 +11,8 @@ import type { Hook } from "../tools/hook.ts";
 import { Record } from "../core/record.ts";
 import { findRecordById } from "../core/record_query.ts";
 import { deleteRecord, saveRecord } from "../core/record_save.ts";
+import { newUploadFile } from "../core/record_files.ts";
+import type { UploadFile } from "../tools/filesystem/index.ts";
 import { searchRecordsAsync } from "../core/record_search.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { RequestInfo } from "../core/request_info.ts";
@@ -123,14 +125,15 @@ function toStrings(v: unknown): string[] {
   return list.filter((x): x is string => typeof x === "string" && x !== "");
 }
 
-async function extractUploadedFiles(e: RequestEvent, collection: Collection): Promise<Map<string, File[]>> {
-  const out = new Map<string, File[]>();
+/** The multipart files of each file field key (`f`, `+f`, `f+`), as uploads with normalized names. */
+async function extractUploadedFiles(e: RequestEvent, collection: Collection): Promise<Map<string, UploadFile[]>> {
+  const out = new Map<string, UploadFile[]>();
   if (!(e.request.headers.get("content-type") ?? "").startsWith("multipart/form-data")) return out;
   for (const f of collection.fields) {
     if (!(f instanceof FileField)) continue;
     for (const key of [f.name, "+" + f.name, f.name + "+"]) {
       const files = await e.findUploadedFiles(key);
-      if (files.length) out.set(key, files);
+      if (files.length) out.set(key, await Promise.all(files.map((file) => newUploadFile(file))));
     }
   }
   return out;

@@ -8,6 +8,7 @@ import { bindBatchApi } from "./batch.ts";
 import { bindCollectionsApi } from "./collections.ts";
 import { bindDashboard } from "./dashboard.ts";
 import { bindRecordCrudApi } from "./records.ts";
+import { bindFilesApi } from "./files.ts";
 import { bindHealthApi } from "./health.ts";
 import { bodyLimit } from "./middlewares/body_limit.ts";
 import { cors } from "./middlewares/cors.ts";
@@ -50,6 +51,7 @@ export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Rout
   bindRecordAuthApi(router);
   bindCollectionsApi(router);
   bindRecordCrudApi(router);
+  bindFilesApi(router);
   bindBatchApi(router);
   bindDashboard(router);
   return router;

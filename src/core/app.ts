@@ -15,6 +15,7 @@ import { ReadPool } from "./read_pool.ts";
 const READ_POOL_SIZE = 2;
 import { AppHooks } from "./app_hooks.ts";
 import { registerRecordSystemHooks } from "./record_system_hooks.ts";
+import { registerRecordFilesHooks } from "./record_files.ts";
 import { runSystemMigrations } from "./migrations_runner.ts";
 import { Collection } from "./collection.ts";
 import { type Settings, loadSettings, saveSettings } from "./settings.ts";
@@ -92,6 +93,7 @@ export class App extends AppHooks {
   constructor(config: AppConfig) {
     super();
     registerRecordSystemHooks(this);
+    registerRecordFilesHooks(this);
     this.dataDir = config.dataDir;
     this.isDev = config.isDev ?? false;
     this.encryptionKey = config.encryptionKey ?? "";

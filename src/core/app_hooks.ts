@@ -31,6 +31,8 @@ import {
   RecordAuthWithOTPRequestEvent,
   MailerEvent,
   MailerRecordEvent,
+  FileDownloadRequestEvent,
+  FileTokenRequestEvent,
 } from "./events.ts";
 
 /** A hook that can be viewed through a tag filter. */
@@ -125,4 +127,8 @@ export class AppHooks {
   readonly onMailerRecordEmailChangeSend = tagged<MailerRecordEvent>();
   readonly onMailerRecordOTPSend = tagged<MailerRecordEvent>();
   readonly onMailerRecordAuthAlertSend = tagged<MailerRecordEvent>();
+
+  // files (tagged with the collection)
+  readonly onFileDownloadRequest = tagged<FileDownloadRequestEvent>();
+  readonly onFileTokenRequest = tagged<FileTokenRequestEvent>();
 }

@@ -6,6 +6,7 @@
 import { HookEvent, type Tagged } from "../tools/hook.ts";
 import type { App } from "./app.ts";
 import type { Collection } from "./collection.ts";
+import type { FileField } from "./fields/file.ts";
 import type { Record as PbRecord } from "./record.ts";
 import type { RequestInfo } from "./request_info.ts";
 import { RequestEvent } from "./request_event.ts";
@@ -253,5 +254,36 @@ export class MailerRecordEvent extends MailerEvent implements Tagged {
   }
   tags(): string[] {
     return [this.record.collection.name, this.record.collection.id];
+  }
+}
+
+/** `POST /api/files/token`: the auth record and the file token it gets (replaceable). */
+export class FileTokenRequestEvent extends RequestEvent implements Tagged {
+  constructor(parent: RequestEvent, public record: PbRecord, public token: string) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+  tags(): string[] {
+    return [this.record.collection.name, this.record.collection.id];
+  }
+}
+
+/**
+ * `GET /api/files/{collection}/{recordId}/{filename}`: which blob is served (`servedPath`) under
+ * which name (`servedName`); `thumbError` says why a requested thumb fell back to the original.
+ */
+export class FileDownloadRequestEvent extends RequestEvent implements Tagged {
+  thumbError: Error | null = null;
+  constructor(
+    parent: RequestEvent,
+    public collection: Collection,
+    public record: PbRecord,
+    public fileField: FileField,
+    public servedPath: string,
+    public servedName: string,
+  ) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+  tags(): string[] {
+    return [this.collection.name, this.collection.id];
   }
 }

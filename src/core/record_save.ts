@@ -10,6 +10,7 @@ import { ModelErrorEvent, ModelEvent, RecordErrorEvent, RecordEvent, type ModelE
 import { AutodateField, RelationField, TextField, generateFromPattern, validateRecordValues } from "./fields/index.ts";
 import { Record, hashPendingPasswords, isMultiple, nowDateTime } from "./record.ts";
 import { quoteIdent } from "./record_query.ts";
+import { prepareRecordUploads, uploadRecordFiles } from "./record_files.ts";
 
 
 /** Validates and saves (inserts or updates) `record`, firing every hook on the way. */
@@ -28,6 +29,8 @@ async function save(app: App, record: Record, withValidation: boolean): Promise<
   if (type === "create") autogenerateNew(record);
   // bcrypt is slow: hash before taking the write lock
   await hashPendingPasswords(record);
+  // uploads set as plain Files/Blobs get their stored names before validation
+  await prepareRecordUploads(record);
 
   const hooks =
     type === "create"
@@ -82,6 +85,8 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
       if (hit) throw new ValidationErrors({ id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." } });
     }
   }
+  // new uploads are written just before the row (and taken back if it fails)
+  const files = await uploadRecordFiles(app, record);
   const row = record.toRow();
   const cols = Object.keys(row);
   const table = quoteIdent(record.collection.name);
@@ -93,8 +98,10 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
       app.db.query(`UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`).run(...cols.map((c) => row[c]!), record.originalId);
     }
   } catch (err) {
+    await files?.writeFailed();
     throw normalizeUniqueIndexError(err, record.collection.name, cols);
   }
+  await files?.written();
   record.markAsSaved();
 }
 

@@ -270,7 +270,7 @@ function trimRawIdentifier(raw: string, cutset: string): string {
 }
 
 /** A field suggested for a view column, with the collection field it was copied from (if any). */
-interface QueryField {
+export interface QueryField {
   field: Field;
   collection?: Collection;
   original?: Field;
@@ -289,7 +289,7 @@ function defaultViewIdField(): Field {
 const CAST_RE = /^cast\s*\([\s\S]*\s+as\s+(\w+)\s*\)$/i;
 
 /** Suggested fields per column alias, from the SELECT's column expressions and known collections. */
-function parseQueryToFields(app: App, selectQuery: string): Map<string, QueryField> {
+export function parseQueryToFields(app: App, selectQuery: string): Map<string, QueryField> {
   const parsed = parseIdentifiers(selectQuery);
   const collections = findCollectionsByIdentifiers(app, parsed.tables);
   const mainTable = parsed.tables[0];
