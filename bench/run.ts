@@ -21,7 +21,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Api } from "./lib/api.ts";
 import { Bench } from "./lib/bench.ts";
-import { freePort, HOST, readMem, spawnServer, type ServerProc } from "./lib/proc.ts";
+import { childCpuSeconds, freePort, HOST, machineBusySeconds, otherLoad, readMem, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { PROFILES, type Profile } from "./lib/profiles.ts";
 import { fmtMB, markdownTables, noteRow, type Mode } from "./lib/report.ts";
 import { createSchema } from "./lib/schema.ts";
@@ -156,6 +156,12 @@ export async function main(argv: string[]): Promise<number> {
   print(`pb benchmark — profile ${o.profile.name}, modes ${o.modes.join(" + ")}, scenarios ${o.scenarios.join(" ")}`);
   print(`machine: ${m.cores} cores (${m.cpu}), ${m.memory}, Bun ${m.bun}, ${m.kernel}; ${m.pb}, commit ${m.commit}${m.dirty ? " + uncommitted changes" : ""}`);
   print("load generator: raw HTTP/1.1 over Bun.connect in this process, on the same machine; all traffic on loopback");
+  // The box may be shared: say how much CPU other processes take, before and during the run.
+  const loadBefore = await otherLoad(1000);
+  print(`other processes before the run: ${(loadBefore * 100).toFixed(0)}% of the machine's CPU${loadBefore > 0.05 ? " — figures will be disturbed" : ""}`);
+  const busy0 = machineBusySeconds();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
 
   const work = mkdtempSync(join(tmpdir(), "pb-bench-"));
   const dataDir = join(work, "pb_data");
@@ -223,6 +229,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const totalS = (performance.now() - t0) / 1000;
+  const ownCpu = process.cpuUsage(cpu0);
+  const ours = (ownCpu.user + ownCpu.system) / 1e6 + childCpuSeconds;
+  const otherDuring = Math.max(0, (machineBusySeconds() - busy0 - ours) / (((performance.now() - wall0) / 1000) * m.cores));
+  const loadLine = `other processes on the machine used ${(loadBefore * 100).toFixed(0)}% of its CPU in the second before the run and ${(otherDuring * 100).toFixed(0)}% during it${otherDuring > 0.05 ? " (figures disturbed: rerun on a quiet machine)" : ""}`;
+  print(`\n${loadLine}`);
   if (bench) {
     const peak = Math.max(0, ...bench.rows.filter((r) => r.section !== "floor" && r.section !== "custom").map((r) => r.peakRss));
     const memLine = `pb peak RSS under load ${fmtMB(peak)}; RSS at the end of the run (idle, data loaded) ${fmtMB(pbFinalRss)}`;
@@ -230,7 +241,7 @@ export async function main(argv: string[]): Promise<number> {
     const file = o.out === "" ? defaultOut(o, m) : o.out;
     if (file) {
       mkdirSync(join(file, ".."), { recursive: true });
-      writeFileSync(file, renderMarkdown(o, m, bench, memLine, startupNote, totalS));
+      writeFileSync(file, renderMarkdown(o, m, bench, [memLine, ...(startupNote ? [startupNote] : []), loadLine], totalS));
       print(`results: ${relative(process.cwd(), file) || file}`);
     }
   }
@@ -248,7 +259,7 @@ function defaultOut(o: Options, m: Machine): string {
   return join(ROOT, "bench/results", `${name}.md`);
 }
 
-function renderMarkdown(o: Options, m: Machine, b: Bench, memLine: string, startupNote: string, totalS: number): string {
+function renderMarkdown(o: Options, m: Machine, b: Bench, notes: string[], totalS: number): string {
   const lines = [
     `# pb benchmark — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, commit ${m.commit}${m.dirty ? " (+ uncommitted changes)" : ""}`,
     "",
@@ -257,8 +268,7 @@ function renderMarkdown(o: Options, m: Machine, b: Bench, memLine: string, start
     `- machine: ${m.cores} cores (${m.cpu}), ${m.memory} RAM, ${m.kernel}`,
     `- Bun ${m.bun}; ${m.pb}; binary ${(statSync(o.binary).size / 1e6).toFixed(1)} MB`,
     "- load generator: raw HTTP/1.1 over Bun.connect, one connection per worker, pre-built requests; same machine as the server, loopback only",
-    `- ${memLine}`,
-    ...(startupNote ? [`- ${startupNote}`] : []),
+    ...notes.map((n) => `- ${n}`),
     `- total run time ${totalS.toFixed(0)} s`,
     "",
     "errors = responses with status ≥ 400 plus network failures; latencies are per request, connect included in new-connection mode.",

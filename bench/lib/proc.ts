@@ -83,6 +83,7 @@ export async function spawnServer(o: SpawnOptions): Promise<ServerProc> {
     logFile: o.logFile,
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
+      childCpuSeconds += cpuSeconds(proc.pid);
       proc.kill("SIGTERM");
       const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
       const code = await proc.exited;
@@ -138,4 +139,41 @@ export function rssSampler(pid: number, everyMs = 50): { stop(): number } {
       return Math.max(peak, m.rss, hwmOk ? m.hwm : 0);
     },
   };
+}
+
+/** CPU seconds (user + system) the benchmark's own child processes used, summed as they stop. */
+export let childCpuSeconds = 0;
+
+/** CPU seconds a process has used so far (utime + stime from /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    // fields after the command: state(0) ... utime(11) stime(12), in clock ticks (100 Hz on Linux)
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy CPU seconds of the whole machine so far, all cores together (/proc/stat). */
+export function machineBusySeconds(): number {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Share of all cores other processes kept busy over `ms` (sampled before a run). */
+export async function otherLoad(ms = 1000): Promise<number> {
+  const b0 = machineBusySeconds();
+  const u0 = process.cpuUsage();
+  await Bun.sleep(ms);
+  const u = process.cpuUsage(u0);
+  const ours = (u.user + u.system) / 1e6;
+  const cores = (await import("node:os")).cpus().length || 1;
+  return Math.max(0, (machineBusySeconds() - b0 - ours) / ((ms / 1000) * cores));
 }

@@ -110,7 +110,7 @@ export function consoleLine(r: Row, widths = CONSOLE_WIDTHS): string {
     .join("  ")
     .trimEnd();
 }
-const CONSOLE_WIDTHS = [58, 10, 6, 5, 8, 9, 9, 9, 9, 9, 8, 8, 0];
+const CONSOLE_WIDTHS = [60, 10, 6, 5, 8, 9, 9, 9, 9, 9, 8, 8, 0];
 export function consoleHeader(widths = CONSOLE_WIDTHS): string {
   return COLS.map(([h, , align], i) => (align === "r" ? h.padStart(widths[i]!) : h.padEnd(widths[i]!)))
     .join("  ")

@@ -27,13 +27,13 @@ export async function custom(b: Bench): Promise<void> {
         await b.cooldown();
         await b.load({
           section: SECTION,
-          name: "native route GET /native (findRecordsByFilter 20 of posts10k)",
+          name: "native route GET /native",
           requests: [{ method: "GET", path: "/native", headers: auth(su) }],
           total: n,
           conc: c,
           mode: m,
           server: native,
-          note: "TS route in pb's router, run from source",
+          note: "findRecordsByFilter(posts10k, 20 rows); a TS route in pb's router, run from source",
         });
       }
     }
