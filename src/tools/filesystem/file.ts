@@ -6,31 +6,23 @@ import { randomString } from "../security/random.ts";
 
 const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-/** A new file for a record's file field. `name` is the stored (normalized) name. */
-export class UploadFile {
-  constructor(
-    /** The content (a multipart part, a BunFile, bytes wrapped in a Blob…). */
-    readonly blob: Blob,
-    /** The name it is stored under. */
-    public name: string,
-    /** The name the client sent. */
-    readonly originalName: string,
-  ) {}
+/**
+ * A new file for a record's file field: a web File whose `name` is the stored (normalized) name,
+ * with the name the client sent kept as `originalName`. Being a File, it passes through code that
+ * handles web uploads (modifiers, batch replays) unchanged.
+ */
+export class UploadFile extends File {
+  /** The name the client sent. */
+  readonly originalName: string;
 
-  get size(): number {
-    return this.blob.size;
+  constructor(content: Blob, name: string, originalName: string) {
+    super([content], name, { type: content.type });
+    this.originalName = originalName;
   }
 
-  slice(start?: number, end?: number): Blob {
-    return this.blob.slice(start, end);
-  }
-
-  async bytes(): Promise<Uint8Array> {
-    return new Uint8Array(await this.blob.arrayBuffer());
-  }
-
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.blob.arrayBuffer();
+  /** The content. */
+  get blob(): Blob {
+    return this;
   }
 
   /** What upstream's File marshals to (shown if a record is serialized before its save). */
@@ -58,9 +50,9 @@ export class UploadFile {
   }
 }
 
-/** True for an UploadFile (or a look-alike from another copy of this module). */
+/** True for an UploadFile. */
 export function isUploadFile(v: unknown): v is UploadFile {
-  return v instanceof UploadFile || (typeof v === "object" && v !== null && (v as UploadFile).blob instanceof Blob && typeof (v as UploadFile).name === "string");
+  return v instanceof UploadFile;
 }
 
 /**

@@ -64,7 +64,7 @@ export class Filesystem {
   }
 
   /** The whole content; throws NotFoundError when missing. */
-  async bytes(key: string): Promise<Uint8Array> {
+  async bytes(key: string): Promise<Uint8Array<ArrayBuffer>> {
     try {
       return new Uint8Array(await this.driver.blob(key).arrayBuffer());
     } catch (err) {

@@ -131,7 +131,7 @@ export function parseRange(header: string, size: number): ByteRange[] | "invalid
 }
 
 /** The response for a stored blob (`key` gives the extension, `name` the download name). */
-export function serveBlob(request: Request, body: Blob, attrs: Attributes, key: string, name: string, opts: ServeOptions = {}): Response {
+export async function serveBlob(request: Request, body: Blob, attrs: Attributes, key: string, name: string, opts: ServeOptions = {}): Promise<Response> {
   const h = opts.headers ?? new Headers();
   const method = request.method.toUpperCase();
   const isGetOrHead = method === "GET" || method === "HEAD";
@@ -213,7 +213,7 @@ export function serveBlob(request: Request, body: Blob, attrs: Attributes, key: 
   const parts: (string | Blob)[] = [];
   for (const r of ranges) {
     parts.push(`\r\n--${boundary}\r\nContent-Range: bytes ${r.start}-${r.start + r.length - 1}/${size}\r\nContent-Type: ${partType}\r\n\r\n`);
-    parts.push(body.slice(r.start, r.start + r.length));
+    parts.push(new Blob([await body.slice(r.start, r.start + r.length).arrayBuffer()]));
   }
   parts.push(`\r\n--${boundary}--\r\n`);
   const multipart = new Blob(parts);
@@ -231,5 +231,8 @@ function notModified(h: Headers, etag: string, method: string): Response {
 }
 
 function respond(status: number, h: Headers, body: string | Blob | null, method: string): Response {
-  return new Response(method === "HEAD" || status === 304 ? null : body, { status, headers: h });
+  if (method === "HEAD" || status === 304) body = null;
+  // a remote (S3) blob can't be a Response body with init options; stream it instead
+  const streamed = body instanceof Blob && typeof (body as { presign?: unknown }).presign === "function" ? body.stream() : body;
+  return new Response(streamed, { status, headers: h });
 }

@@ -164,7 +164,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /** Encodes RGBA pixels as an 8-bit RGBA PNG (no row filters; `level` is the zlib level). */
-export function encodePng(width: number, height: number, rgba: Uint8Array, level = 1): Uint8Array {
+export function encodePng(width: number, height: number, rgba: Uint8Array, level = 1): Uint8Array<ArrayBuffer> {
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);
