@@ -155,6 +155,8 @@ export class Filesystem {
     if (this.driver instanceof LocalDriver) {
       const sorted = [...dirs].filter(Boolean).sort((a, b) => b.split("/").length - a.split("/").length);
       for (const d of sorted) await this.driver.delete(d).catch(() => {});
+      // folders left empty by earlier deletes go too
+      if (isDir) await this.driver.removeEmptyDirs(prefix.replace(/\/+$/, ""));
     }
     return failed;
   }

@@ -3,7 +3,7 @@
  * sidecar `<file>.attrs` with the content type, metadata and MD5, so pb_data folders are shared
  * with upstream byte for byte. Writes go to a temp file that is renamed into place.
  */
-import { mkdirSync, readdirSync, statSync, type Stats } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, statSync, type Stats } from "node:fs";
 import { mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { goEncode, sortKeys } from "../json.ts";
@@ -124,6 +124,37 @@ export class LocalDriver implements Driver {
     await unlink(path + ATTRS_EXT).catch((err) => {
       if ((err as { code?: string }).code !== "ENOENT") throw err;
     });
+  }
+
+  /** Removes the folder of `dirKey` and every folder below it that holds no file. */
+  async removeEmptyDirs(dirKey: string): Promise<void> {
+    let start: string;
+    try {
+      start = this.path(dirKey);
+    } catch {
+      return;
+    }
+    if (start === this.root) return;
+    const prune = (dir: string): boolean => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return false;
+      }
+      let empty = true;
+      for (const ent of entries) {
+        if (!ent.isDirectory() || !prune(join(dir, ent.name))) empty = false;
+      }
+      if (!empty) return false;
+      try {
+        rmdirSync(dir);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    prune(start);
   }
 
   async list(prefix: string): Promise<ListObject[]> {
