@@ -91,7 +91,7 @@ test("onFileDownloadRequest sees the served file and can rename, block or set he
   const blocked = await create("blocked");
   res = await fetch(`${server.url}/api/files/docs/${blocked.id}/${blocked.getString("file")}`);
   expect(res.status).toBe(403);
-  expect((await res.json()).message).toBe("Not today.");
+  expect(((await res.json()) as { message: string }).message).toBe("Not today.");
 });
 
 test("concurrent requests for a new thumb share one generation", async () => {
