@@ -40,11 +40,21 @@ export function detectExtension(head: Uint8Array): string {
   return MIME_EXTENSIONS[mime] ?? "";
 }
 
-/** The app's file storage: the S3 bucket of `settings.s3` when enabled, else `pb_data/storage`. */
+/** The last storage made per app, reused while the settings that shaped it stay the same. */
+const filesystems = new WeakMap<App, { key: string; fs: Filesystem }>();
+
+/**
+ * The app's file storage: the S3 bucket of `settings.s3` when enabled, else `pb_data/storage`.
+ * Cheap to call per request: the instance is reused until the storage settings change.
+ */
 export function newFilesystem(app: App): Filesystem {
   const s3 = app.isBootstrapped ? app.settings().s3 : null;
-  if (s3?.enabled) return Filesystem.s3(s3, { detectContentType });
-  return Filesystem.local(join(app.dataDir, LOCAL_STORAGE_DIR), { detectContentType });
+  const key = s3?.enabled ? "s3:" + JSON.stringify(s3) : "local:" + app.dataDir;
+  const cached = filesystems.get(app);
+  if (cached?.key === key) return cached.fs;
+  const fs = s3?.enabled ? Filesystem.s3(s3, { detectContentType }) : Filesystem.local(join(app.dataDir, LOCAL_STORAGE_DIR), { detectContentType });
+  filesystems.set(app, { key, fs });
+  return fs;
 }
 
 /** A new upload from any Blob (a web File keeps its name as the original), its name normalized. */
