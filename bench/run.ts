@@ -236,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
   print(`\n${loadLine}`);
   if (bench) {
     const peak = Math.max(0, ...bench.rows.filter((r) => r.section !== "floor" && r.section !== "custom").map((r) => r.peakRss));
-    const memLine = `pb peak RSS under load ${fmtMB(peak)}; RSS at the end of the run (idle, data loaded) ${fmtMB(pbFinalRss)}`;
+    const memLine = `pb peak RSS under load ${fmtMB(peak) || "n/a (no pb load scenario ran)"}; RSS at the end of the run (idle, data loaded) ${fmtMB(pbFinalRss)}`;
     print(`\n${memLine}${startupNote ? `\n${startupNote}` : ""}\ntotal ${totalS.toFixed(0)} s`);
     const file = o.out === "" ? defaultOut(o, m) : o.out;
     if (file) {

@@ -4,7 +4,7 @@
  */
 import type { Api } from "./api.ts";
 import { encodeRequest, runLoad, type HttpRequest } from "./http_client.ts";
-import { HOST, rssSampler, type ServerProc } from "./proc.ts";
+import { cpuSeconds, HOST, rssSampler, type ServerProc } from "./proc.ts";
 import type { Profile } from "./profiles.ts";
 import { consoleHeader, consoleLine, noteRow, toRow, type Mode, type Row } from "./report.ts";
 
@@ -21,6 +21,8 @@ export interface LoadSpec {
   note?: string;
   /** false = run but keep out of the results (seeding). */
   record?: boolean;
+  /** false = leave the server CPU column empty (a load that runs alongside another one). */
+  measureCpu?: boolean;
 }
 
 export interface Extra {
@@ -76,9 +78,11 @@ export class Bench {
     const host = `${HOST}:${server.port}`;
     const encoded = s.requests.map((r) => encodeRequest(host, r, keepAlive));
     const sampler = rssSampler(server.pid);
+    const cpu0 = cpuSeconds(server.pid);
     const res = await runLoad({ hostname: HOST, port: server.port, requests: encoded, total: s.total, concurrency: s.conc, keepAlive });
+    const cpu = cpuSeconds(server.pid) - cpu0;
     const peakRss = sampler.stop();
-    const row = toRow(res, { section: s.section, name: s.name, mode: s.mode, conc: s.conc, peakRss, note: s.note });
+    const row = toRow(res, { section: s.section, name: s.name, mode: s.mode, conc: s.conc, peakRss, cpuSeconds: s.measureCpu === false ? undefined : cpu, note: s.note });
     if (s.record !== false) this.add(row);
     return row;
   }

@@ -27,6 +27,8 @@ export interface Row {
   errorDetail: string;
   /** Server's peak RSS during the run, bytes (0 = not measured). */
   peakRss: number;
+  /** Server process CPU time (user + system, all its threads) per request, µs (NaN = not measured). */
+  cpuPerReq: number;
   note: string;
 }
 
@@ -38,7 +40,7 @@ export function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Turns a load result into a row. */
-export function toRow(r: LoadResult, o: { section: string; name: string; mode: Mode; conc: number; peakRss?: number; note?: string }): Row {
+export function toRow(r: LoadResult, o: { section: string; name: string; mode: Mode; conc: number; peakRss?: number; cpuSeconds?: number; note?: string }): Row {
   const done: number[] = [];
   let errors = 0;
   const byStatus = new Map<string, number>();
@@ -71,13 +73,14 @@ export function toRow(r: LoadResult, o: { section: string; name: string; mode: M
     errors: errors + notSent,
     errorDetail: detail.join(" "),
     peakRss: o.peakRss ?? 0,
+    cpuPerReq: o.cpuSeconds !== undefined && r.sent > 0 ? (o.cpuSeconds * 1e6) / r.sent : NaN,
     note: o.note ?? "",
   };
 }
 
 /** A row that only carries a note (a skipped or unavailable scenario, a single figure). */
 export function noteRow(section: string, name: string, note: string): Row {
-  return { section, name, mode: "", reqs: 0, conc: 0, rps: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, best: NaN, wallMs: NaN, errors: 0, errorDetail: "", peakRss: 0, note };
+  return { section, name, mode: "", reqs: 0, conc: 0, rps: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, best: NaN, wallMs: NaN, errors: 0, errorDetail: "", peakRss: 0, cpuPerReq: NaN, note };
 }
 
 export const fmtMs = (ms: number) => (Number.isNaN(ms) ? "" : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`);
@@ -96,6 +99,7 @@ const COLS: [string, (r: Row) => string, "l" | "r"][] = [
   ["max", (r) => fmtMs(r.max), "r"],
   ["total", (r) => fmtMs(r.wallMs), "r"],
   ["errors", (r) => (r.mode === "" && !r.errors ? "" : String(r.errors) + (r.errorDetail ? ` (${r.errorDetail})` : "")), "l"],
+  ["srv CPU/req", (r) => (Number.isNaN(r.cpuPerReq) ? "" : r.cpuPerReq >= 10000 ? `${(r.cpuPerReq / 1000).toFixed(0)} ms` : `${r.cpuPerReq.toFixed(0)} µs`), "r"],
   ["peak RSS", (r) => fmtMB(r.peakRss), "r"],
   ["note", (r) => r.note, "l"],
 ];
@@ -110,7 +114,7 @@ export function consoleLine(r: Row, widths = CONSOLE_WIDTHS): string {
     .join("  ")
     .trimEnd();
 }
-const CONSOLE_WIDTHS = [60, 10, 6, 5, 8, 9, 9, 9, 9, 9, 8, 8, 0];
+const CONSOLE_WIDTHS = [60, 10, 6, 5, 8, 9, 9, 9, 9, 9, 8, 11, 8, 0];
 export function consoleHeader(widths = CONSOLE_WIDTHS): string {
   return COLS.map(([h, , align], i) => (align === "r" ? h.padStart(widths[i]!) : h.padEnd(widths[i]!)))
     .join("  ")

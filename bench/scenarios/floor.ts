@@ -37,8 +37,12 @@ export async function startFloor(b: Bench, name = "floor"): Promise<ServerProc> 
 
 export interface FloorRatio {
   what: string;
+  /** Median requests/s. */
   ours: number;
   floor: number;
+  /** Median server CPU per request, µs. */
+  oursCpu: number;
+  floorCpu: number;
 }
 
 export async function floor(b: Bench): Promise<FloorRatio[]> {
@@ -62,8 +66,14 @@ export async function floor(b: Bench): Promise<FloorRatio[]> {
           got[who]!.push(await b.load({ section: SECTION, name: `${what} — ${who === "pb" ? "pb" : "floor"} (round ${r + 1})`, requests: requests(who), total: run[0], conc: run[1], mode, server }));
         }
       }
-      const med = (rows: Row[]) => rows.map((x) => x.rps).sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
-      ratios.push({ what: `${what} @${run[1]}`, ours: med(got.pb!), floor: med(got.floor!) });
+      const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      ratios.push({
+        what: `${what} @${run[1]}`,
+        ours: med(got.pb!.map((x) => x.rps)),
+        floor: med(got.floor!.map((x) => x.rps)),
+        oursCpu: med(got.pb!.map((x) => x.cpuPerReq)),
+        floorCpu: med(got.floor!.map((x) => x.cpuPerReq)),
+      });
     };
 
     // insert: the same post bodies as the create scenario
@@ -84,7 +94,11 @@ export async function floor(b: Bench): Promise<FloorRatio[]> {
   await b.api.deleteCollection(COL).catch(() => {});
 
   const lines = ["", "ours ÷ floor (keep-alive, median of the interleaved rounds):"];
-  for (const r of ratios) lines.push(`  ${r.what.padEnd(22)} pb ${fmtRps(r.ours).padStart(8)} req/s   floor ${fmtRps(r.floor).padStart(8)} req/s   ratio ${(r.ours / r.floor).toFixed(2)}`);
+  for (const r of ratios) {
+    lines.push(
+      `  ${r.what.padEnd(22)} pb ${fmtRps(r.ours).padStart(8)} req/s   floor ${fmtRps(r.floor).padStart(8)} req/s   ratio ${(r.ours / r.floor).toFixed(2)}   server CPU/req pb ${r.oursCpu.toFixed(0)} µs, floor ${r.floorCpu.toFixed(0)} µs`,
+    );
+  }
   for (const l of lines) b.print(l);
   b.extra.markdown.push(
     [
@@ -92,9 +106,9 @@ export async function floor(b: Bench): Promise<FloorRatio[]> {
       "",
       `Keep-alive, ${p.rounds} interleaved round(s) each, median round. Floor = plain Bun.serve + bun:sqlite (WAL, synchronous=NORMAL), no validation, rules or hooks.`,
       "",
-      "| operation | pb req/s | floor req/s | pb ÷ floor |",
-      "|---|---:|---:|---:|",
-      ...ratios.map((r) => `| ${r.what} | ${fmtRps(r.ours)} | ${fmtRps(r.floor)} | ${(r.ours / r.floor).toFixed(2)} |`),
+      "| operation | pb req/s | floor req/s | pb ÷ floor | pb server CPU/req | floor server CPU/req |",
+      "|---|---:|---:|---:|---:|---:|",
+      ...ratios.map((r) => `| ${r.what} | ${fmtRps(r.ours)} | ${fmtRps(r.floor)} | **${(r.ours / r.floor).toFixed(2)}** | ${r.oursCpu.toFixed(0)} µs | ${r.floorCpu.toFixed(0)} µs |`),
       "",
     ].join("\n"),
   );
