@@ -17,6 +17,9 @@ import { resolveRealIP } from "./middlewares/real_ip.ts";
 import { securityHeaders } from "./middlewares/security_headers.ts";
 import { superuserIPsWhitelist } from "./middlewares/superuser_ips.ts";
 import { bindRecordAuthApi } from "./record_auth.ts";
+import { bindRecordAuthOAuth2Api } from "./record_auth_oauth2.ts";
+import { bindOAuth2RedirectApi } from "./oauth2_redirect.ts";
+import { bindRealtimeApi } from "./realtime.ts";
 import { Router } from "./router.ts";
 import { staticHandler } from "./static.ts";
 
@@ -49,6 +52,9 @@ export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Rout
   router.use(bodyLimit());
   bindHealthApi(router, { activeBackup: () => false });
   bindRecordAuthApi(router);
+  bindRecordAuthOAuth2Api(router);
+  bindOAuth2RedirectApi(router);
+  bindRealtimeApi(router);
   bindCollectionsApi(router);
   bindRecordCrudApi(router);
   bindFilesApi(router);

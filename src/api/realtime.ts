@@ -1,0 +1,205 @@
+/**
+ * Realtime over Server-Sent Events (upstream apis/realtime.go):
+ * - `GET /api/realtime` opens the stream: a new client is registered, `PB_CONNECT` carries its id,
+ *   then every message queued for the client is written as `id:<clientId>\nevent:<name>\ndata:<json>\n\n`.
+ *   No keep-alive pings; the stream closes after 5 idle minutes (reset only by a sent message) or
+ *   30 minutes in all, and when the peer goes away; the client is then unregistered.
+ * - `POST /api/realtime {clientId, subscriptions}` replaces the client's subscriptions and stores
+ *   the request's auth on it (only a guest→auth upgrade may change it).
+ */
+import { ApiError, badRequest, forbidden, notFound } from "../core/errors.ts";
+import type { Record as PbRecord } from "../core/record.ts";
+import { Client, formatSSE, type Message } from "../core/realtime/client.ts";
+import {
+  REALTIME_CLIENT_AUTH_KEY,
+  REALTIME_CLIENT_IP_KEY,
+  clientAuth,
+  realtimeHooks,
+  subscriptionsBroker,
+} from "../core/realtime/broker.ts";
+import { RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent } from "../core/realtime/events.ts";
+import type { RequestEvent } from "../core/request_event.ts";
+import { each, length, required, validateStruct } from "../core/validators/validation.ts";
+import type { Router } from "./router.ts";
+
+/** Default idle timeout of a connection (reset whenever a message is sent). */
+export const REALTIME_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Default maximum lifetime of a connection. */
+export const REALTIME_MAX_TIMEOUT_MS = 30 * 60_000;
+
+export function bindRealtimeApi(router: Router) {
+  router.get("/api/realtime", realtimeConnect);
+  router.post("/api/realtime", realtimeSetSubscriptions);
+}
+
+const encoder = new TextEncoder();
+
+async function realtimeConnect(e: RequestEvent) {
+  keepConnectionOpen(e);
+  e.responseHeaders.set("Content-Type", "text/event-stream");
+  e.responseHeaders.set("Cache-Control", "no-store");
+  e.responseHeaders.set("X-Accel-Buffering", "no");
+
+  const client = new Client();
+  client.set(REALTIME_CLIENT_IP_KEY, e.realIP);
+  const hooks = realtimeHooks(e.app);
+  const event = new RealtimeConnectRequestEvent(e, client, REALTIME_IDLE_TIMEOUT_MS, REALTIME_MAX_TIMEOUT_MS);
+
+  await hooks.onRealtimeConnectRequest.trigger(event, (ce) => {
+    if (ce.method === "HEAD") {
+      ce.send(200, null);
+      return;
+    }
+    const broker = subscriptionsBroker(ce.app);
+    const stop = new AbortController();
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
+      },
+      cancel: () => stop.abort(),
+    });
+    if (ce.request.signal.aborted) stop.abort();
+    else ce.request.signal.addEventListener("abort", () => stop.abort(), { once: true });
+
+    broker.register(ce.client);
+    ce.write(new Response(stream, { status: 200 }));
+    void serveConnection(ce, controller, stop).finally(() => {
+      broker.unregister(ce.client.id);
+      try {
+        controller.close();
+      } catch {
+        // already closed by the peer
+      }
+    });
+  });
+}
+
+/** Writes PB_CONNECT, then the client's messages until a timeout, the peer leaving or the client's discard. */
+async function serveConnection(ce: RealtimeConnectRequestEvent, controller: ReadableStreamDefaultController<Uint8Array>, stop: AbortController) {
+  const hooks = realtimeHooks(ce.app);
+  const client = ce.client;
+  const write = async (message: Message) => {
+    await hooks.onRealtimeMessageSend.trigger(new RealtimeMessageEvent(ce, client, message), (me) => {
+      controller.enqueue(encoder.encode(formatSSE(me.message, me.client.id)));
+    });
+  };
+
+  try {
+    await write({ name: "PB_CONNECT", data: `{"clientId":"${client.id}"}` });
+  } catch (err) {
+    if (ce.app.isDev) console.debug("realtime connection closed (failed to deliver PB_CONNECT)", client.id, err);
+    return;
+  }
+
+  const maxTimer = setTimeout(() => stop.abort(), ce.maxTimeout);
+  let idleTimer = setTimeout(() => stop.abort(), ce.idleTimeout);
+  try {
+    for (;;) {
+      const message = await client.receive(stop.signal);
+      if (!message) return;
+      try {
+        await write(message);
+      } catch (err) {
+        if (ce.app.isDev) console.debug("realtime connection closed (failed to deliver message)", client.id, err);
+        return;
+      }
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => stop.abort(), ce.idleTimeout);
+    }
+  } finally {
+    clearTimeout(maxTimer);
+    clearTimeout(idleTimer);
+  }
+}
+
+/**
+ * Bun closes a socket that stays silent for its `idleTimeout` (10 s by default) even while a
+ * streamed response is open; an SSE stream may be silent for minutes, so it opts out.
+ * Needs the Bun server of the request (`e.state.server`, set by the router when available).
+ */
+function keepConnectionOpen(e: RequestEvent): void {
+  const server = (e.state as { server?: { timeout?(req: Request, seconds: number): void } }).server;
+  try {
+    server?.timeout?.(e.request, 0);
+  } catch {
+    // not a Bun server request (in-process tests)
+  }
+}
+
+interface SubscribeForm {
+  clientId: string;
+  subscriptions: string[];
+}
+
+async function realtimeSetSubscriptions(e: RequestEvent) {
+  const form = await readSubscribeForm(e);
+  const invalid = validateStruct([
+    ["clientId", form.clientId, required, length(1, 255)],
+    ["subscriptions", form.subscriptions, length(0, 1000), each(length(0, 2500))],
+  ]);
+  if (invalid) throw badRequest("", invalid.toJSON(), invalid);
+
+  const client = subscriptionsBroker(e.app).clientById(form.clientId);
+  if (!client) throw notFound("Missing or invalid client id.");
+
+  // guards against another party reusing a leaked client id (clients registered by app code have no IP)
+  const clientIP = client.get(REALTIME_CLIENT_IP_KEY);
+  if (typeof clientIP === "string" && clientIP !== "" && clientIP !== e.realIP) {
+    throw badRequest("Invalid realtime client.");
+  }
+
+  // only a guest→auth upgrade may change the stored auth
+  const previous = clientAuth(client);
+  if (previous && !isSameAuth(previous, e.auth)) {
+    throw forbidden("The current and the previous request authorization don't match.");
+  }
+
+  const event = new RealtimeSubscribeRequestEvent(e, client, form.subscriptions);
+  await realtimeHooks(e.app).onRealtimeSubscribeRequest.trigger(event, (se) => {
+    se.client.set(REALTIME_CLIENT_AUTH_KEY, se.auth);
+    se.client.unsubscribe();
+    se.client.subscribe(...se.subscriptions);
+    se.noContent(204);
+  });
+}
+
+/** The body as upstream's form binding reads it: JSON types must match; form values are text. */
+async function readSubscribeForm(e: RequestEvent): Promise<SubscribeForm> {
+  let body: { [k: string]: unknown };
+  try {
+    body = await e.bindBody();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw badRequest("", {}, err);
+  }
+  const isJSON = (e.request.headers.get("content-type") ?? "").startsWith("application/json");
+  const scalar = (v: unknown): string | null => {
+    if (v === undefined || v === null) return "";
+    if (typeof v === "string") return v;
+    if (!isJSON && (typeof v === "number" || typeof v === "boolean")) return String(v);
+    return null;
+  };
+  const clientId = scalar(body.clientId);
+  if (clientId === null) throw badRequest("", {});
+  let subscriptions: string[] = [];
+  const raw = body.subscriptions;
+  if (Array.isArray(raw)) {
+    for (const s of raw) {
+      const v = scalar(s); // a JSON null item decodes to ""
+      if (v === null) throw badRequest("", {});
+      subscriptions.push(v);
+    }
+  } else if (raw !== undefined && raw !== null) {
+    const v = isJSON ? null : scalar(raw);
+    if (v === null) throw badRequest("", {});
+    subscriptions = [v];
+  }
+  return { clientId, subscriptions };
+}
+
+function isSameAuth(a: PbRecord | null, b: PbRecord | null): boolean {
+  if (!a) return !b;
+  if (!b) return false;
+  return a.id === b.id && a.collection.id === b.collection.id;
+}

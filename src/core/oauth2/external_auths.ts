@@ -1,0 +1,48 @@
+/**
+ * `_externalAuths` rows: which provider account (provider + providerId) is linked to which auth
+ * record. Lookups return plain Records of that system collection.
+ */
+import type { App } from "../app.ts";
+import { COLLECTION_NAME_EXTERNAL_AUTHS } from "../collection.ts";
+import { Record } from "../record.ts";
+import { deleteRecord, saveRecord } from "../record_save.ts";
+
+function externalAuthsCollection(app: App) {
+  const c = app.findCollection(COLLECTION_NAME_EXTERNAL_AUTHS);
+  if (!c) throw new Error("missing _externalAuths collection");
+  return c;
+}
+
+/** The link of `providerId` at `provider` for the collection, or null. */
+export function findExternalAuth(app: App, collectionId: string, provider: string, providerId: string): Record | null {
+  const c = externalAuthsCollection(app);
+  const row = app.db
+    .query("SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `provider` = ? AND `providerId` = ? LIMIT 1")
+    .get(collectionId, provider, providerId);
+  return row ? Record.fromRow(c, row as { [k: string]: unknown }) : null;
+}
+
+/** Every link of an auth record, oldest first. */
+export function findExternalAuthsByRecord(app: App, record: Record): Record[] {
+  const c = externalAuthsCollection(app);
+  const rows = app.db
+    .query("SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `recordRef` = ? ORDER BY `created` ASC, `rowid` ASC")
+    .all(record.collection.id, record.id);
+  return rows.map((row) => Record.fromRow(c, row as { [k: string]: unknown }));
+}
+
+/** Deletes every link of an auth record (through the normal delete hooks). */
+export async function deleteExternalAuthsByRecord(app: App, record: Record): Promise<void> {
+  for (const ea of findExternalAuthsByRecord(app, record)) await deleteRecord(app, ea);
+}
+
+/** Saves a new link of `record` to `providerId` at `provider`. */
+export async function createExternalAuth(app: App, record: Record, provider: string, providerId: string): Promise<Record> {
+  const ea = new Record(externalAuthsCollection(app));
+  ea.set("collectionRef", record.collection.id);
+  ea.set("recordRef", record.id);
+  ea.set("provider", provider);
+  ea.set("providerId", providerId);
+  await saveRecord(app, ea);
+  return ea;
+}
