@@ -6,6 +6,8 @@
 import type { App } from "../app.ts";
 
 const NAME_TTL_MS = 60_000;
+/** Upstream keys the name as "@redirect_name_" + code and refuses keys over 1000 bytes. */
+const KEY_PREFIX = "@redirect_name_";
 const MAX_KEY_LENGTH = 1000;
 const MAX_NAME_LENGTH = 150;
 
@@ -23,7 +25,7 @@ function storeOf(app: App) {
  */
 export function storeAppleRedirectName(app: App, code: string, serializedUser: string): void {
   if (serializedUser === "") return;
-  if (code.length > MAX_KEY_LENGTH) throw new Error("nameKey is too large");
+  if (Buffer.byteLength(KEY_PREFIX + code) > MAX_KEY_LENGTH) throw new Error("nameKey is too large");
   const parsed = JSON.parse(serializedUser) as unknown;
   const name = parsed && typeof parsed === "object" ? (parsed as { name?: unknown }).name : undefined;
   const part = (k: string) => {

@@ -58,6 +58,11 @@ export class Broker {
     this.store.delete(id);
   }
 
+  /** Discards every client, ending their connections (on shutdown: open streams would hold a graceful stop). */
+  unregisterAll(): void {
+    for (const id of [...this.store.keys()]) this.unregister(id);
+  }
+
   /**
    * Each client with its subscriptions matching any of `prefixes` (clients without one are
    * skipped). The record-events work iterates this to check rules per subscription.
@@ -114,6 +119,15 @@ function stateOf(app: App): RealtimeState {
     };
     states.set(app, s);
     bindAuthTracking(app, s.broker);
+    const broker = s.broker;
+    app.onTerminate.bind({
+      id: "pbRealtimeCloseConnections",
+      priority: -9999,
+      func: async (e) => {
+        broker.unregisterAll();
+        await e.next();
+      },
+    });
   }
   return s;
 }
