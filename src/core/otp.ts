@@ -1,0 +1,76 @@
+/**
+ * One-time passwords (`_otps`, upstream core/otp_*.go): a row per issued code, pointing at its auth
+ * record, with the code bcrypt-hashed (the field's cost, 8) and `sentTo` set once it was mailed.
+ */
+import type { App } from "./app.ts";
+import { COLLECTION_NAME_OTPS } from "./collection.ts";
+import { formatDateTime } from "./fields/datetime.ts";
+import { Record } from "./record.ts";
+import { quoteIdent } from "./record_query.ts";
+import { deleteRecord, saveRecord } from "./record_save.ts";
+
+function otpsCollection(app: App) {
+  const c = app.findCollection(COLLECTION_NAME_OTPS);
+  if (!c) throw new Error(`missing ${COLLECTION_NAME_OTPS} collection`);
+  return c;
+}
+
+function rows(app: App, where: string, ...args: string[]): Record[] {
+  const c = otpsCollection(app);
+  return (app.db.query(`SELECT * FROM ${quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`).all(...args) as { [k: string]: unknown }[]).map(
+    (row) => Record.fromRow(c, row),
+  );
+}
+
+/** The OTP with `id`, or null. */
+export function findOTPById(app: App, id: string): Record | null {
+  if (!id) return null;
+  return rows(app, "`id` = ?", id)[0] ?? null;
+}
+
+/** Every OTP of an auth record, newest first. */
+export function findAllOTPsByRecord(app: App, authRecord: Record): Record[] {
+  return rows(app, "`collectionRef` = ? AND `recordRef` = ?", authRecord.collection.id, authRecord.id);
+}
+
+/** Issues a new OTP for `authRecord` with the plain `password` (hashed on save). */
+export async function createOTP(app: App, authRecord: Record, password: string): Promise<Record> {
+  const otp = new Record(otpsCollection(app));
+  otp.set("collectionRef", authRecord.collection.id);
+  otp.set("recordRef", authRecord.id);
+  otp.set("password", password);
+  await saveRecord(app, otp);
+  return otp;
+}
+
+/** True when `created` (an upstream datetime) is more than `seconds` ago. */
+export function createdMoreThan(record: Record, seconds: number): boolean {
+  const created = Date.parse(record.getString("created").replace(" ", "T"));
+  if (!Number.isFinite(created)) return true;
+  return Date.now() - created > seconds * 1000;
+}
+
+/** True when the OTP is older than `durationSeconds` (the collection's `otp.duration`). */
+export function otpHasExpired(otp: Record, durationSeconds: number): boolean {
+  return createdMoreThan(otp, durationSeconds);
+}
+
+/** Deletes every OTP of an auth record (with hooks). */
+export async function deleteAllOTPsByRecord(app: App, authRecord: Record): Promise<void> {
+  for (const otp of findAllOTPsByRecord(app, authRecord)) await deleteRecord(app, otp);
+}
+
+/** Deletes the OTPs older than their collection's `otp.duration` (the hourly cleanup). */
+export async function deleteExpiredOTPs(app: App): Promise<number> {
+  if (!app.findCollection(COLLECTION_NAME_OTPS)) return 0;
+  let n = 0;
+  for (const c of app.collections()) {
+    if (c.type !== "auth") continue;
+    const minValid = formatDateTime(new Date(Date.now() - c.otp.duration * 1000));
+    for (const otp of rows(app, "`collectionRef` = ? AND `created` < ?", c.id, minValid)) {
+      await deleteRecord(app, otp);
+      n++;
+    }
+  }
+  return n;
+}
