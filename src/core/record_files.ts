@@ -122,7 +122,19 @@ export class RecordFilesSave {
   /** The DB write failed: delete this save's uploads and give the record its upload objects back. */
   async writeFailed(): Promise<void> {
     for (const [name, v] of this.originals) this.record.setRaw(name, v);
+    await this.deleteUploads();
+  }
+
+  /** Deletes this save's uploads, and the folder of a new record when nothing else is in it. */
+  private async deleteUploads(): Promise<void> {
     await deleteFiles(this.fs, this.base, this.uploaded);
+    if (this.isNew && this.uploaded.length > 0) {
+      try {
+        if (await this.fs.isEmptyDir(this.base)) await this.fs.delete(this.base).catch(() => {});
+      } catch {
+        // best effort
+      }
+    }
   }
 
   /**
@@ -140,14 +152,7 @@ export class RecordFilesSave {
         await deleteFiles(this.fs, this.base, dropped);
         return;
       }
-      await deleteFiles(this.fs, this.base, this.uploaded);
-      if (this.isNew && this.uploaded.length > 0) {
-        try {
-          if (await this.fs.isEmptyDir(this.base)) await this.fs.delete(this.base).catch(() => {});
-        } catch {
-          // best effort
-        }
-      }
+      await this.deleteUploads();
     });
   }
 }
@@ -160,7 +165,6 @@ export class RecordFilesSave {
 export async function uploadRecordFiles(app: App, record: Record): Promise<RecordFilesSave | null> {
   const fields = fileFields(record);
   if (fields.length === 0) return null;
-  if (!record.id) throw new Error("uploading files requires the record to have a valid nonempty id");
 
   const isNew = record.isNew;
   const oldNames = new Map<string, string[]>();
@@ -176,6 +180,7 @@ export async function uploadRecordFiles(app: App, record: Record): Promise<Recor
     for (const file of uploads) pending.push({ field: f, file });
   }
 
+  if (pending.length > 0 && !record.id) throw new Error("uploading files requires the record to have a valid nonempty id");
   const base = recordBaseFilesPath(record);
   const fs = newFilesystem(app);
   const uploaded: string[] = [];
