@@ -30,8 +30,14 @@ beforeAll(async () => {
   docs.fields.add(new TextField({ name: "title" }), new FileField({ name: "file", maxSelect: 1 }), new FileField({ name: "files", maxSelect: 4 }));
   docs.listRule = docs.viewRule = docs.createRule = docs.updateRule = docs.deleteRule = "";
   await saveCollection(app, docs);
+  const limited = newBaseCollection("limited");
+  limited.fields.add(new FileField({ name: "file", maxSelect: 1 }));
+  limited.viewRule = "";
+  await saveCollection(app, limited);
   const settings = app.settings();
   settings.batch.enabled = true;
+  settings.rateLimits.enabled = true;
+  settings.rateLimits.rules = [{ label: "limited:file", audience: "", duration: 60, maxRequests: 2 }];
   await app.saveSettings(settings);
 
   app.onFileTokenRequest().bindFunc(async (e) => {
@@ -113,4 +119,14 @@ test("batch requests carry uploads (requests.N.field parts)", async () => {
   expect(b!.files).toHaveLength(2);
   const res = await fetch(`${server.url}/api/files/docs/${b!.id}/${b!.files[1]}`);
   expect(await res.text()).toBe("y");
+});
+
+test("downloads follow the collection's `file` rate limit rule", async () => {
+  const r = new Record(app.findCollection("limited")!);
+  r.set("file", await newUploadFile(new File(["z"], "z.txt")));
+  await saveRecord(app, r);
+  const url = `${server.url}/api/files/limited/${r.id}/${r.getString("file")}`;
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) statuses.push((await fetch(url)).status);
+  expect(statuses).toEqual([200, 200, 429]);
 });

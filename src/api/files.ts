@@ -15,6 +15,7 @@ import { RequestInfo } from "../core/request_info.ts";
 import { canAccessRecord } from "../core/rules.ts";
 import { findAuthRecordByToken, newRecordToken } from "../core/tokens.ts";
 import type { Filesystem } from "../tools/filesystem/index.ts";
+import { RATE_LIMIT_MIDDLEWARE_ID, collectionPathRateLimit } from "./middlewares/rate_limit.ts";
 import { ipInList } from "./middlewares/real_ip.ts";
 import type { Router } from "./router.ts";
 
@@ -37,7 +38,11 @@ export function bindFilesApi(router: Router, opts: FilesApiOptions = {}): void {
     (opts.thumbMaxWait && opts.thumbMaxWait > 0 ? opts.thumbMaxWait : 60) * 1000,
   );
   router.post("/api/files/token", fileToken);
-  router.get("/api/files/{collection}/{recordId}/{filename}", (e) => download(e, thumbs));
+  // collection-aware rate limits (`users:file`, `*:file`) replace the global ones, as upstream
+  router
+    .get("/api/files/{collection}/{recordId}/{filename}", (e) => download(e, thumbs))
+    .unbind(RATE_LIMIT_MIDDLEWARE_ID)
+    .bind(collectionPathRateLimit("file"));
 }
 
 async function fileToken(e: RequestEvent): Promise<void> {
