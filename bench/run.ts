@@ -13,7 +13,7 @@
  * Scenarios: create auth search custom delete floor realtime startup.
  * Options: --quick | --full | --profile=smoke, --mode=both|close|keepalive, --binary=<path>,
  *   --no-build (use dist/pb as it is), --out=<file>|none, --keep (keep the temp pb_data),
- *   --cooldown=<ms>.
+ *   --cooldown=<ms>, --realtime-clients=<n> (default 10,000 full, 2,000 quick).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -59,6 +59,7 @@ export function parseArgs(argv: string[]): Options {
   let out: string | null = "";
   let keep = false;
   let cooldown: number | null = null;
+  let realtimeClients: number | null = null;
   const scenarios: Scenario[] = [];
   for (const a of argv) {
     const [k, v = ""] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, ""];
@@ -77,6 +78,7 @@ export function parseArgs(argv: string[]): Options {
     else if (k === "--out") out = v === "none" ? null : resolve(v);
     else if (k === "--keep") keep = true;
     else if (k === "--cooldown") cooldown = Number(v);
+    else if (k === "--realtime-clients") realtimeClients = Number(v);
     else if (k === "-h" || k === "--help") throw new HelpRequested();
     else {
       for (const s of a.split(",")) {
@@ -86,6 +88,7 @@ export function parseArgs(argv: string[]): Options {
     }
   }
   if (cooldown !== null && Number.isFinite(cooldown)) profile = { ...profile, cooldownMs: cooldown };
+  if (realtimeClients !== null && realtimeClients > 0) profile = { ...profile, realtimeClients };
   return { scenarios: scenarios.length ? SCENARIOS.filter((s) => scenarios.includes(s)) : [...SCENARIOS], profile, modes, binary, build, out, keep };
 }
 
@@ -128,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     o = parseArgs(argv);
   } catch (e) {
-    const doc = "usage: npm run bench -- [scenario...] [--quick|--full] [--mode=both|close|keepalive] [--no-build] [--binary=path] [--out=file|none] [--keep] [--cooldown=ms]\nscenarios: " + SCENARIOS.join(" ");
+    const doc = "usage: npm run bench -- [scenario...] [--quick|--full] [--mode=both|close|keepalive] [--no-build] [--binary=path] [--out=file|none] [--keep] [--cooldown=ms] [--realtime-clients=n]\nscenarios: " + SCENARIOS.join(" ");
     if (e instanceof HelpRequested) {
       console.log(doc);
       return 0;
