@@ -35,7 +35,7 @@ export function bindRealtimeApi(router: Router) {
 const encoder = new TextEncoder();
 
 async function realtimeConnect(e: RequestEvent) {
-  keepConnectionOpen(e);
+  const socketTimeoutOff = keepConnectionOpen(e);
   e.responseHeaders.set("Content-Type", "text/event-stream");
   e.responseHeaders.set("Cache-Control", "no-store");
   e.responseHeaders.set("X-Accel-Buffering", "no");
@@ -64,7 +64,7 @@ async function realtimeConnect(e: RequestEvent) {
 
     broker.register(ce.client);
     ce.write(new Response(stream, { status: 200 }));
-    void serveConnection(ce, controller, stop).finally(() => {
+    void serveConnection(ce, controller, stop, socketTimeoutOff).finally(() => {
       broker.unregister(ce.client.id);
       try {
         controller.close();
@@ -75,19 +75,45 @@ async function realtimeConnect(e: RequestEvent) {
   });
 }
 
+/** How often a silent stream gets an SSE comment when the socket's idle timeout could not be lifted. */
+const SOCKET_KEEPALIVE_MS = 20_000;
+const COMMENT = encoder.encode(":\n");
+
 /** Writes PB_CONNECT, then the client's messages until a timeout, the peer leaving or the client's discard. */
-async function serveConnection(ce: RealtimeConnectRequestEvent, controller: ReadableStreamDefaultController<Uint8Array>, stop: AbortController) {
+async function serveConnection(
+  ce: RealtimeConnectRequestEvent,
+  controller: ReadableStreamDefaultController<Uint8Array>,
+  stop: AbortController,
+  socketTimeoutOff: boolean,
+) {
   const hooks = realtimeHooks(ce.app);
   const client = ce.client;
+  let lastWrite = Date.now();
   const write = async (message: Message) => {
     await hooks.onRealtimeMessageSend.trigger(new RealtimeMessageEvent(ce, client, message), (me) => {
       controller.enqueue(encoder.encode(formatSSE(me.message, me.client.id)));
+      lastWrite = Date.now();
     });
   };
+  // Upstream sends no keep-alives. Only when the server's socket idle timeout (30 s) could not be
+  // lifted does a silent stream get a comment line, which EventSource clients ignore, so that a
+  // waiting client (an OAuth2 popup) is not cut off.
+  const keepalive = socketTimeoutOff
+    ? undefined
+    : setInterval(() => {
+        if (Date.now() - lastWrite < SOCKET_KEEPALIVE_MS) return;
+        try {
+          controller.enqueue(COMMENT);
+          lastWrite = Date.now();
+        } catch {
+          stop.abort();
+        }
+      }, SOCKET_KEEPALIVE_MS / 4);
 
   try {
     await write({ name: "PB_CONNECT", data: `{"clientId":"${client.id}"}` });
   } catch (err) {
+    clearInterval(keepalive);
     if (ce.app.isDev) console.debug("realtime connection closed (failed to deliver PB_CONNECT)", client.id, err);
     return;
   }
@@ -110,20 +136,24 @@ async function serveConnection(ce: RealtimeConnectRequestEvent, controller: Read
   } finally {
     clearTimeout(maxTimer);
     clearTimeout(idleTimer);
+    clearInterval(keepalive);
   }
 }
 
 /**
- * Bun closes a socket that stays silent for its `idleTimeout` (10 s by default) even while a
- * streamed response is open; an SSE stream may be silent for minutes, so it opts out.
- * Needs the Bun server of the request (`e.state.server`, set by the router when available).
+ * Bun closes a socket that stays silent for the server's `idleTimeout` (Elysia sets 30 s) even
+ * while a streamed response is open; an SSE stream may be silent for minutes, so it opts out.
+ * That needs the request's Bun server (`e.state.server`, when the router provides it); returns
+ * whether it worked.
  */
-function keepConnectionOpen(e: RequestEvent): void {
+function keepConnectionOpen(e: RequestEvent): boolean {
   const server = (e.state as { server?: { timeout?(req: Request, seconds: number): void } }).server;
+  if (typeof server?.timeout !== "function") return false;
   try {
-    server?.timeout?.(e.request, 0);
+    server.timeout(e.request, 0);
+    return true;
   } catch {
-    // not a Bun server request (in-process tests)
+    return false;
   }
 }
 
