@@ -6,14 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import PocketBase, { ClientResponseError } from "pocketbase";
 import { startServer, type RunningServer } from "../src/api/server.ts";
-import type { Router } from "../src/api/router.ts";
-import { App, type ServeEvent } from "../src/core/app.ts";
+import { App } from "../src/core/app.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import type { RecordAuthWithOAuth2RequestEvent } from "../src/core/events.ts";
 import { authMethodsOAuth2Providers } from "../src/core/oauth2/auth_methods.ts";
 import { AppleProvider } from "../src/core/oauth2/providers/apple.ts";
 import { registerProvider } from "../src/core/oauth2/registry.ts";
-import type { RequestEvent } from "../src/core/request_event.ts";
 import { tempDir } from "./harness.ts";
 import { loginHint, startOIDCProvider, type OIDCProvider } from "./support/oidc.ts";
 
@@ -68,17 +66,6 @@ beforeAll(async () => {
     await e.next();
   });
 
-  // The SDK's popup flow starts with auth-methods; stand in for it if the endpoint is not there yet.
-  app.onServe.bindFunc(async (e: ServeEvent) => {
-    const router = e.router as Router;
-    if (!router.routes.some((r) => r.path.endsWith("/auth-methods"))) {
-      router.get("/api/collections/{collection}/auth-methods", (re: RequestEvent) => {
-        const c = re.app.findCollection(re.params.collection ?? "")!;
-        re.json(200, { oauth2: { providers: authMethodsOAuth2Providers(c), enabled: c.oauth2.enabled } });
-      });
-    }
-    await e.next();
-  });
   server = await startServer(app, { http: "127.0.0.1:0" });
 });
 

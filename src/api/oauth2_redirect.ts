@@ -12,6 +12,7 @@ import { REALTIME_CLIENT_IP_KEY, subscriptionsBroker } from "../core/realtime/br
 import type { RequestEvent } from "../core/request_event.ts";
 import { goMarshal } from "../tools/json.ts";
 import { DASHBOARD_DIR } from "./dashboard.ts";
+import { skipSuccessActivityLog } from "./middlewares/activity_logger.ts";
 import type { Router } from "./router.ts";
 
 /** The realtime topic the SDK subscribes to while waiting for the redirect. */
@@ -23,8 +24,9 @@ export function bindOAuth2RedirectApi(router: Router, opts: { dashboardDir?: str
   // without a bundled dashboard there is no page to redirect to: answer with a short text instead
   const hasUI = existsSync(join(opts.dashboardDir ?? DASHBOARD_DIR, "index.html"));
   const handler = (e: RequestEvent) => oauth2SubscriptionRedirect(e, hasUI);
-  router.get("/api/oauth2-redirect", handler);
-  router.post("/api/oauth2-redirect", handler);
+  // successes are not logged: the URL carries the authorization code
+  router.get("/api/oauth2-redirect", handler, skipSuccessActivityLog());
+  router.post("/api/oauth2-redirect", handler, skipSuccessActivityLog());
 }
 
 interface RedirectData {

@@ -20,6 +20,7 @@ import {
 import { RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent } from "../core/realtime/events.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { each, length, required, validateStruct } from "../core/validators/validation.ts";
+import { skipSuccessActivityLog } from "./middlewares/activity_logger.ts";
 import type { Router } from "./router.ts";
 
 /** Default idle timeout of a connection (reset whenever a message is sent). */
@@ -28,7 +29,7 @@ export const REALTIME_IDLE_TIMEOUT_MS = 5 * 60_000;
 export const REALTIME_MAX_TIMEOUT_MS = 30 * 60_000;
 
 export function bindRealtimeApi(router: Router) {
-  router.get("/api/realtime", realtimeConnect);
+  router.get("/api/realtime", realtimeConnect, skipSuccessActivityLog());
   router.post("/api/realtime", realtimeSetSubscriptions);
 }
 

@@ -22,6 +22,7 @@ import { REQUEST_INFO_CONTEXT_KEY, RequestEvent } from "../core/request_event.ts
 import { length, newError, required, validateStruct, type Rule } from "../core/validators/validation.ts";
 import { byteCompare } from "../tools/json.ts";
 import { randomString } from "../tools/security/random.ts";
+import { collectionPathRateLimit, RATE_LIMIT_MIDDLEWARE_ID } from "./middlewares/rate_limit.ts";
 import { authResponse, findAuthCollection } from "./record_auth.ts";
 import { setRequestContext } from "./record_helpers.ts";
 import { recordCreate } from "./records.ts";
@@ -31,7 +32,10 @@ import type { Router } from "./router.ts";
 const OAUTH2_TIMEOUT_MS = 30_000;
 
 export function bindRecordAuthOAuth2Api(router: Router) {
-  router.post("/api/collections/{collection}/auth-with-oauth2", recordAuthWithOAuth2);
+  router
+    .post("/api/collections/{collection}/auth-with-oauth2", recordAuthWithOAuth2)
+    .unbind(RATE_LIMIT_MIDDLEWARE_ID)
+    .bind(collectionPathRateLimit("authWithOAuth2", "auth"));
 }
 
 interface OAuth2LoginForm {
@@ -117,9 +121,7 @@ async function recordAuthWithOAuth2(e: RequestEvent) {
       if (err instanceof ApiError) throw err;
       throw badRequest("Failed to authenticate.", err instanceof ValidationErrors ? err.toJSON() : {}, err);
     }
-    // `authResponse`'s 5th argument is the MFA method (added with the MFA work; extra args are harmless before)
-    const respond = authResponse as (e: RequestEvent, r: Record, t?: string, m?: { [k: string]: unknown }, method?: string) => Promise<void>;
-    await respond(ev, ev.record!, undefined, oauth2Meta(ev.oAuth2User, ev.isNewRecord), "oauth2");
+    await authResponse(ev, ev.record!, undefined, oauth2Meta(ev.oAuth2User, ev.isNewRecord), "oauth2");
   });
 }
 
