@@ -59,6 +59,14 @@ beforeAll(async () => {
   app.onRecordAuthWithOAuth2Request("users").bindFunc(async (e) => {
     seen.push(e);
     if (e.oAuth2User.id === "blocked") throw e.forbiddenError("Blocked by a hook.");
+    if (e.oAuth2User.id === "tx-error") {
+      // a hook may wrap the default action in a transaction and still fail it afterwards
+      await e.app.runInTransaction(async () => {
+        await e.next();
+        throw e.badRequestError("TX_ERROR");
+      });
+      return;
+    }
     if (e.oAuth2User.id === "renamed") {
       e.oAuth2User.name = "Changed By Hook";
       e.createData = { ...e.createData, emailVisibility: true };
@@ -110,6 +118,14 @@ describe("onRecordAuthWithOAuth2Request", () => {
     const err = (await new PocketBase(server.url).collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT).catch((e) => e)) as ClientResponseError;
     expect(err.response).toEqual({ data: {}, message: "Blocked by a hook.", status: 403 });
     expect(app.db.query("SELECT COUNT(*) AS n FROM users WHERE email = 'blocked@example.com'").get()).toEqual({ n: 0 });
+  });
+
+  test("a hook failing the transaction after the default action: its error is the response, nothing is kept", async () => {
+    const { code, verifier } = await oidcCode({ sub: "tx-error", email: "tx@example.com", email_verified: true });
+    const err = (await new PocketBase(server.url).collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT).catch((e) => e)) as ClientResponseError;
+    expect(err.response).toEqual({ data: {}, message: "TX_ERROR.", status: 400 });
+    expect(app.db.query("SELECT COUNT(*) AS n FROM users WHERE email = 'tx@example.com'").get()).toEqual({ n: 0 });
+    expect(app.db.query("SELECT COUNT(*) AS n FROM _externalAuths WHERE providerId = 'tx-error'").get()).toEqual({ n: 0 });
   });
 
   test("superusers cannot use OAuth2", async () => {
