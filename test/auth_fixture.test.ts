@@ -11,6 +11,9 @@ import { App } from "../src/core/app.ts";
 import { FIXTURE, SHARED_MISSING, startServer, tempDir, type TestServer } from "./harness.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
 
+/** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
+const SLOW = 20_000;
+
 // Fixed tokens from the conformance corpus, signed with the fixture's secrets.
 const TOKENS = {
   /** users/4q1xlclmfloku33, auth, refreshable, valid until 2049. */
@@ -53,7 +56,7 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
     await app.saveSettings(s);
     await app.terminate();
     srv = await startServer({ workDir: work });
-  });
+  }, SLOW);
   afterAll(async () => {
     await srv?.stop();
     await smtp?.stop();
@@ -78,7 +81,7 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
       body: JSON.stringify({ token: TOKENS.usersPasswordReset, password: "1234567890", passwordConfirm: "1234567890" }),
     });
     expect(((await mismatch.json()) as { data: { token: { code: string } } }).data.token.code).toBe("validation_token_collection_mismatch");
-  });
+  }, SLOW);
 
   test("users (MFA on): the password answers 401 {mfaId}; an emailed OTP with that mfaId logs in", async () => {
     const pb = srv.sdk();
@@ -106,7 +109,7 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
     expect(byUsername.status).toBe(401);
     // becoming verified dropped the record's external auths and rotated its tokenKey: old tokens are void
     expect((await refresh("users", TOKENS.usersAuth)).status).toBe(401);
-  });
+  }, SLOW);
 
   test("clients: the authRule (verified=true) applies; a login from a new place alerts the owner", async () => {
     const pb = srv.sdk();
@@ -119,7 +122,7 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
     const unverified = await srv.sdk().collection("clients").authWithPassword("test2@example.com", "1234567890").catch((e) => e);
     expect(unverified.status).toBe(403);
     expect(unverified.message).toBe("The request doesn't satisfy the collection requirements to authenticate.");
-  });
+  }, SLOW);
 
   test("the fixture superuser logs in; nologin refuses password auth", async () => {
     const auth = await srv.sdk().collection("_superusers").authWithPassword("test@example.com", "1234567890");
@@ -127,6 +130,6 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
     const nologin = await srv.sdk().collection("nologin").authWithPassword("test@example.com", "1234567890").catch((e) => e);
     expect(nologin.status).toBe(403);
     expect(nologin.message).toBe("The collection is not configured to allow password authentication.");
-  });
+  }, SLOW);
 
 });

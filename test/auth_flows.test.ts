@@ -16,6 +16,9 @@ import { createSuperuser } from "../src/core/superusers.ts";
 import { startServer, tempDir, type TestServer } from "./harness.ts";
 import { startSmtp, type CapturedMail, type SmtpServer } from "./support/smtp.ts";
 
+/** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
+const SLOW = 20_000;
+
 let smtp: SmtpServer;
 let srv: TestServer;
 let su: PocketBase;
@@ -106,7 +109,7 @@ beforeAll(async () => {
   srv = await startServer({ workDir: work });
   su = srv.sdk();
   await su.collection("_superusers").authWithPassword("root@example.com", PASSWORD);
-});
+}, SLOW);
 
 afterAll(async () => {
   await srv?.stop();
@@ -127,7 +130,7 @@ describe("auth-methods", () => {
     });
     const staff = await srv.sdk().collection("staff").listAuthMethods();
     expect(staff.mfa).toEqual({ enabled: true, duration: 600 });
-  });
+  }, SLOW);
 });
 
 describe("verification", () => {
@@ -159,7 +162,7 @@ describe("verification", () => {
     const wrongType = await failure(pb.collection("users").confirmVerification(auth.token));
     expect(wrongType.status).toBe(400);
     expect(wrongType.response.data.token.code).toBe("validation_invalid_token_claims"); // no email claim
-  });
+  }, SLOW);
 
   test("unknown, already verified and throttled requests all answer 204 without an email", async () => {
     const pb = srv.sdk();
@@ -172,13 +175,13 @@ describe("verification", () => {
     await Bun.sleep(300);
     const sent = (await smtp.messages()).filter((m) => m.receivedAt >= since).map((m) => m.to[0]);
     expect(sent).toEqual(["bob@example.com"]);
-  });
+  }, SLOW);
 
   test("superusers are always verified", async () => {
     const err = await failure(srv.sdk().collection("_superusers").requestVerification("root@example.com"));
     expect(err.status).toBe(400);
     expect(err.message).toBe("All superusers are verified by default.");
-  });
+  }, SLOW);
 });
 
 describe("password reset", () => {
@@ -204,7 +207,7 @@ describe("password reset", () => {
     // the token was bound to the old tokenKey: it cannot be replayed
     const replay = await failure(pb.collection("users").confirmPasswordReset(token, "new-password-2", "new-password-2"));
     expect(replay.response.data.token.code).toBe("validation_invalid_token");
-  });
+  }, SLOW);
 
   test("the answer is the same whether the email exists or not", async () => {
     const since = Date.now();
@@ -217,13 +220,13 @@ describe("password reset", () => {
     expect(await post("/api/collections/users/request-password-reset", { email: "eve@example.com" })).toEqual(known);
     await Bun.sleep(300);
     expect((await smtp.messages()).filter((m) => m.receivedAt >= since).length).toBe(1);
-  });
+  }, SLOW);
 
   test("an invalid email is a 400", async () => {
     const r = await post("/api/collections/users/request-password-reset", { email: "not-an-email" });
     expect(r.status).toBe(400);
     expect(r.json.data.email.code).toBe("validation_is_email");
-  });
+  }, SLOW);
 });
 
 describe("email change", () => {
@@ -243,7 +246,7 @@ describe("email change", () => {
 
     const auth = await srv.sdk().collection("users").authWithPassword("fay.new@example.com", PASSWORD);
     expect(auth.record).toMatchObject({ email: "fay.new@example.com", verified: true });
-  });
+  }, SLOW);
 
   test("taken or invalid addresses are refused; a failed send is a 400", async () => {
     const pb = srv.sdk();
@@ -263,7 +266,7 @@ describe("email change", () => {
     const other = await post("/api/collections/staff/request-email-change", { newEmail: "x@example.com" }, { Authorization: pb.authStore.token });
     expect(other.status).toBe(403);
     expect(other.json.message).toBe("The request requires auth record from users collection.");
-  });
+  }, SLOW);
 });
 
 describe("OTP", () => {
@@ -285,7 +288,7 @@ describe("OTP", () => {
     expect(again.message).toBe("Invalid or expired OTP.");
     // used on its own, the OTP login also replaced the password (nobody else can know it)
     expect((await failure(srv.sdk().collection("users").authWithPassword("eve@example.com", PASSWORD))).status).toBe(400);
-  });
+  }, SLOW);
 
   test("unknown emails get a fake otpId and no email", async () => {
     const since = Date.now();
@@ -294,7 +297,7 @@ describe("OTP", () => {
     await Bun.sleep(300);
     expect((await smtp.messages()).filter((m) => m.receivedAt >= since && m.to.includes("ghost@example.com"))).toEqual([]);
     expect((await failure(srv.sdk().collection("users").authWithOTP(otpId, "123456"))).status).toBe(400);
-  });
+  }, SLOW);
 
   test("5 tries per OTP record and IP, then 429 even with the right code (rate limits being off)", async () => {
     const pb = srv.sdk();
@@ -305,7 +308,7 @@ describe("OTP", () => {
     const limited = await failure(pb.collection("users").authWithOTP(otpId, code));
     expect(limited.status).toBe(429);
     expect(limited.message).toBe("Too many attempts, please try again later with a new OTP.");
-  });
+  }, SLOW);
 
   test("a failed OTP email deletes the OTP", async () => {
     await smtp.failNext(1);
@@ -316,7 +319,7 @@ describe("OTP", () => {
       await Bun.sleep(20);
     }
     expect(await su.collection("_otps").getOne(otpId).then(() => true, () => false)).toBe(false);
-  });
+  }, SLOW);
 });
 
 describe("MFA", () => {
@@ -342,7 +345,7 @@ describe("MFA", () => {
     // the session is used up
     const reused = await failure(srv.sdk().collection("staff").authWithPassword("sam@example.com", PASSWORD, { mfaId }));
     expect(reused.message).toBe("Invalid or expired MFA session.");
-  });
+  }, SLOW);
 
   test("an MFA session of another record is refused; collections without MFA ignore mfaId", async () => {
     const sam = await post("/api/collections/staff/auth-with-password", { identity: "sam@example.com", password: PASSWORD });
@@ -351,7 +354,7 @@ describe("MFA", () => {
     expect(tim.json.message).toBe("Invalid MFA session.");
     const users = await post(`/api/collections/users/auth-with-password?mfaId=${sam.json.mfaId}`, { identity: "carl@example.com", password: PASSWORD });
     expect(users.status).toBe(200);
-  });
+  }, SLOW);
 });
 
 describe("login alerts", () => {
@@ -372,7 +375,7 @@ describe("login alerts", () => {
     const gus = await su.collection("users").getFirstListItem('email="gus@example.com"');
     const origins = await su.collection("_authOrigins").getFullList({ filter: `recordRef="${gus.id}"` });
     expect(origins.length).toBe(5);
-  });
+  }, SLOW);
 });
 
 describe("impersonate and tokens", () => {
@@ -388,7 +391,7 @@ describe("impersonate and tokens", () => {
     const asUser = await post(`/api/collections/users/impersonate/${bob.id}`, {}, { Authorization: client.authStore.token });
     expect(asUser.status).toBe(403);
     expect((await post(`/api/collections/users/impersonate/missing`, {}, { Authorization: su.authStore.token })).status).toBe(404);
-  });
+  }, SLOW);
 
   test("tampered, badly signed and malformed tokens make the request a guest; another collection's token is refused", async () => {
     const pb = srv.sdk();
@@ -407,7 +410,7 @@ describe("impersonate and tokens", () => {
     const bearer = await fetch(`${srv.url}/api/collections/users/auth-refresh`, { method: "POST", headers: { Authorization: `Bearer ${auth.token}` } });
     expect(bearer.status).toBe(200);
     expect(claimsOf(((await bearer.json()) as { token: string }).token).refreshable).toBe(true);
-  });
+  }, SLOW);
 
   test("changing the password through the records API ends existing sessions", async () => {
     const pb = srv.sdk();
@@ -416,5 +419,5 @@ describe("impersonate and tokens", () => {
     const r = await fetch(`${srv.url}/api/collections/users/auth-refresh`, { method: "POST", headers: { Authorization: auth.token } });
     expect(r.status).toBe(401);
     expect((await srv.sdk().collection("users").authWithPassword("bob@example.com", "bob-new-pass")).record.email).toBe("bob@example.com");
-  });
+  }, SLOW);
 });

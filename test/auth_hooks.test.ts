@@ -16,6 +16,9 @@ import { saveRecord } from "../src/core/record_save.ts";
 import { tempDir } from "./harness.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
 
+/** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
+const SLOW = 20_000;
+
 let app: App;
 let server: RunningServer;
 let smtp: SmtpServer;
@@ -79,7 +82,7 @@ beforeAll(async () => {
   });
   server = await startServer(app, { http: "127.0.0.1:0" });
   pb = new PocketBase(server.url);
-});
+}, SLOW);
 
 afterAll(async () => {
   await server?.stop();
@@ -98,7 +101,7 @@ test("auth-with-password and auth hooks: custom record lookup, method, meta; ref
   expect(refreshed.meta).toEqual({ via: "none" });
   expect(seen).toContain("refresh:bob@example.com");
   expect(seen).toContain("auth:-:bob@example.com");
-});
+}, SLOW);
 
 test("request-otp: a hook chooses the code; onMailerSend rewrites the subject", async () => {
   const { otpId } = await pb.collection("users").requestOTP("ann@example.com");
@@ -107,7 +110,7 @@ test("request-otp: a hook chooses the code; onMailerSend rewrites the subject", 
   expect(mail.html).toContain("<strong>424242</strong>");
   const auth = await pb.collection("users").authWithOTP(otpId, "424242");
   expect(auth.meta).toEqual({ via: "otp" });
-});
+}, SLOW);
 
 test("a mailer record hook sees the token and can cancel the email", async () => {
   const since = Date.now();
@@ -116,7 +119,7 @@ test("a mailer record hook sees the token and can cancel the email", async () =>
   await smtp.waitFor((m) => m.to.includes("ann@example.com") && m.subject.includes("Reset"), { since });
   expect(seen).toContain("resetMail:cy@example.com:string");
   expect((await smtp.messages()).some((m) => m.receivedAt >= since && m.to.includes("cy@example.com"))).toBe(false);
-});
+}, SLOW);
 
 test("a transaction failing around the handler answers its error, not the handler's 204", async () => {
   const res = await fetch(`${server.url}/api/collections/users/request-verification`, {
@@ -128,4 +131,4 @@ test("a transaction failing around the handler answers its error, not the handle
   expect(((await res.json()) as { message: string }).message).toBe("TX_ERROR.");
   // as upstream, the email had already been handed to the background
   await smtp.waitFor((m) => m.to.includes("bob@example.com") && m.subject.includes("Verify"), { since: 0 });
-});
+}, SLOW);

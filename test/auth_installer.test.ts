@@ -8,12 +8,15 @@ import PocketBase from "pocketbase";
 import { findSendmailPath } from "../src/tools/mailer/index.ts";
 import { startServer, type TestServer } from "./harness.ts";
 
+/** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
+const SLOW = 20_000;
+
 let srv: TestServer;
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
 
 beforeAll(async () => {
   srv = await startServer({ args: ["--dev"], env: { NO_COLOR: "1" } });
-});
+}, SLOW);
 afterAll(() => srv?.stop());
 
 test("the installer token creates the first superuser, which removes the installer account", async () => {
@@ -42,7 +45,7 @@ test("the installer token creates the first superuser, which removes the install
   // the installer record is gone, and its token with it
   const gone = await fetch(`${srv.url}/api/collections/_superusers/auth-refresh`, { method: "POST", headers: { Authorization: token } });
   expect(gone.status).toBe(401);
-});
+}, SLOW);
 
 test("without SMTP, --dev prints the email; a missing sendmail is logged and the request still succeeds", async () => {
   const su = srv.sdk();
@@ -63,4 +66,4 @@ test("without SMTP, --dev prints the email; a missing sendmail is logged and the
   expect(out).toContain("├─ Subject: Reset your Acme password");
   expect(out).toMatch(/confirm-password-reset\/[\w-]+\.[\w-]+\.[\w-]+/);
   if (!findSendmailPath()) expect(out).toContain("Failed to send the password reset email: SMTP is disabled in the settings and no sendmail executable was found");
-});
+}, SLOW);

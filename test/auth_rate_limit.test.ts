@@ -13,6 +13,9 @@ import { saveRecord } from "../src/core/record_save.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { startServer, tempDir, type TestServer } from "./harness.ts";
 
+/** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
+const SLOW = 20_000;
+
 let srv: TestServer;
 let dataDir: string;
 let suToken = "";
@@ -62,7 +65,7 @@ beforeAll(async () => {
   srv = await startServer({ workDir: work });
   const su = await call("POST", "/api/collections/_superusers/auth-with-password", newIP(), { identity: "root@example.com", password: "1234567890" });
   suToken = JSON.parse(su.body).token;
-});
+}, SLOW);
 
 afterAll(() => srv?.stop());
 
@@ -76,7 +79,7 @@ describe("collection-aware labels on auth routes", () => {
     expect((await login("users", ip, "1234567890")).status).toBe(429); // even the right password now
     expect((await login("users", newIP())).status).toBe(400); // another client
     expect((await login("staff", ip)).status).toBe(400); // another collection has its own counter
-  });
+  }, SLOW);
 
   test("audience: a @guest rule leaves authenticated requests alone", async () => {
     const ip = newIP();
@@ -85,13 +88,13 @@ describe("collection-aware labels on auth routes", () => {
     const methods = (token = "") => call("GET", "/api/collections/users/auth-methods", ip, undefined, token).then((r) => r.status);
     expect([await methods(), await methods(), await methods()]).toEqual([200, 200, 429]);
     expect(await methods(userToken)).toBe(200);
-  });
+  }, SLOW);
 
   test("a missing collection is a 404 before any counting", async () => {
     const r = await call("POST", "/api/collections/missing/auth-with-password", newIP(), {});
     expect(r.status).toBe(404);
     expect(JSON.parse(r.body).message).toBe("Missing or invalid collection context.");
-  });
+  }, SLOW);
 });
 
 describe("global labels", () => {
@@ -99,7 +102,7 @@ describe("global labels", () => {
     const ip = newIP();
     const health = () => call("GET", "/api/health", ip).then((r) => r.status);
     expect([await health(), await health(), await health()]).toEqual([200, 200, 429]);
-  });
+  }, SLOW);
 
   test("a METHOD + prefix label for authenticated requests only", async () => {
     const ip = newIP();
@@ -107,7 +110,7 @@ describe("global labels", () => {
     expect(await list(userToken)).toBe(200);
     expect(await list(userToken)).toBe(429);
     expect(await list("")).toBe(200); // guests: no rule
-  });
+  }, SLOW);
 
   test("excluded IPs and superusers are never limited", async () => {
     const health = (ip: string, token = "") => call("GET", "/api/health", ip, undefined, token).then((r) => r.status);
@@ -117,7 +120,7 @@ describe("global labels", () => {
       expect(await health(excluded)).toBe(200);
       expect(await health(su, suToken)).toBe(200);
     }
-  });
+  }, SLOW);
 });
 
 test("changing the settings starts the counters over (and disabling them lifts every limit)", async () => {
@@ -136,4 +139,4 @@ test("changing the settings starts the counters over (and disabling them lifts e
     status = await health();
   }
   expect(status).toBe(200);
-});
+}, SLOW);

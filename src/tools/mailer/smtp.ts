@@ -4,7 +4,6 @@
  * username or password is set, and — as Go's net/smtp — never over an unencrypted connection to a
  * host other than localhost. HTML plus a derived text part; a `Message-ID` on the sender's domain.
  */
-import { createTransport } from "nodemailer";
 import { pseudorandomString } from "../security/random.ts";
 import { attachmentBytes, BaseMailer, formatAddress, type Message } from "./mailer.ts";
 import { html2Text } from "./html2text.ts";
@@ -37,6 +36,8 @@ export class SMTPClient extends BaseMailer {
     const c = this.config;
     const withAuth = !!(c.username || c.password);
     const timeout = c.timeoutMs ?? 30_000;
+    // loaded on first send: nodemailer costs ~100 ms to import, which every CLI run would pay
+    const { createTransport } = await import("nodemailer");
     const transport = createTransport({
       host: c.host,
       port: c.port,
