@@ -20,6 +20,7 @@ import { JSONRaw } from "../fields/index.ts";
 import { findOTPById } from "../otp.ts";
 import type { Record } from "../record.ts";
 import { saveRecord } from "../record_save.ts";
+import { INSTALLER_EMAIL, SUPERUSERS } from "../record_system_hooks.ts";
 import { newEmailChangeToken, newPasswordResetToken, newVerificationToken } from "../tokens.ts";
 import { newMailClient } from "./client.ts";
 import { wrapInLayout } from "./layout.ts";
@@ -75,10 +76,12 @@ async function sendRecordMail(
   message: Message,
   meta: { [k: string]: unknown },
   after?: (e: MailerRecordEvent) => Promise<void>,
+  before?: (e: MailerRecordEvent) => void,
 ): Promise<void> {
   const client = newMailClient(app);
   const event = new MailerRecordEvent(app, client, message as MailerMessage, record, meta);
   await hook.hook.trigger(event, async (e) => {
+    before?.(e);
     await (e.mailer as Mailer).send(e.message as Message);
     if (after) await after(e);
   });
@@ -95,7 +98,12 @@ export async function sendRecordVerification(app: App, record: Record): Promise<
 export async function sendRecordPasswordReset(app: App, record: Record): Promise<void> {
   const token = newPasswordResetToken(record);
   const { subject, body } = resolveEmailTemplate(app, record, record.collection.resetPasswordTemplate, { [EMAIL_PLACEHOLDER_TOKEN]: token });
-  await sendRecordMail(app, app.onMailerRecordPasswordResetSend, record, baseMessage(app, record.email(), subject, body), { token });
+  await sendRecordMail(app, app.onMailerRecordPasswordResetSend, record, baseMessage(app, record.email(), subject, body), { token }, undefined, (e) => {
+    // the installer account's address is not a mailbox
+    if (e.record.collection.name === SUPERUSERS && e.record.email() === INSTALLER_EMAIL) {
+      throw new Error("cannot reset the password for the installer superuser");
+    }
+  });
 }
 
 /** Mails an email change confirmation link to the **new** address. */
