@@ -15,6 +15,10 @@ export interface CapturedMail {
   envelope: { from: string; to: string[] };
   /** The AUTH username, "" without auth. */
   user: string;
+  /** The AUTH mechanism ("PLAIN", "LOGIN"), "" without auth. */
+  authMethod: string;
+  /** The EHLO/HELO name the client gave. */
+  clientName: string;
   /** `Name <address>` or the address. */
   from: string;
   to: string[];
@@ -23,6 +27,7 @@ export interface CapturedMail {
   text: string;
   /** Header values by lower-case name. */
   headers: Record<string, string>;
+  attachments: { filename: string; contentType: string; size: number; cid: string }[];
   receivedAt: number;
 }
 

@@ -11,12 +11,16 @@ import { simpleParser } from "mailparser";
 interface Captured {
   envelope: { from: string; to: string[] };
   user: string;
+  authMethod: string;
+  /** The EHLO/HELO name the client gave. */
+  clientName: string;
   from: string;
   to: string[];
   subject: string;
   html: string;
   text: string;
   headers: Record<string, string>;
+  attachments: { filename: string; contentType: string; size: number; cid: string }[];
   receivedAt: number;
 }
 
@@ -35,7 +39,7 @@ const smtp = new SMTPServer({
   disableReverseLookup: true,
   logger: false,
   onAuth(auth, _session, cb) {
-    cb(null, { user: auth.username ?? "" });
+    cb(null, { user: JSON.stringify({ name: auth.username ?? "", method: auth.method }) });
   },
   onData(stream, session, cb) {
     if (failNext > 0) {
@@ -57,13 +61,16 @@ const smtp = new SMTPServer({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
             to: session.envelope.rcptTo.map((r) => r.address),
           },
-          user: String(session.user ?? ""),
+          user: session.user ? JSON.parse(String(session.user)).name : "",
+          authMethod: session.user ? JSON.parse(String(session.user)).method : "",
+          clientName: session.hostNameAppearsAs ?? "",
           from: addrs(parsed.from)[0] ?? "",
           to: addrs(parsed.to),
           subject: parsed.subject ?? "",
           html: typeof parsed.html === "string" ? parsed.html : "",
           text: parsed.text ?? "",
           headers,
+          attachments: (parsed.attachments ?? []).map((a) => ({ filename: a.filename ?? "", contentType: a.contentType, size: a.size, cid: a.cid ?? "" })),
           receivedAt: Date.now(),
         });
         cb();
