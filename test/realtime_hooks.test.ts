@@ -9,7 +9,10 @@ import { startServer, type RunningServer } from "../src/api/server.ts";
 import { App } from "../src/core/app.ts";
 import { Record } from "../src/core/record.ts";
 import { findAuthRecordByEmail } from "../src/core/record_query.ts";
-import { saveRecord } from "../src/core/record_save.ts";
+import { deleteRecord, saveRecord } from "../src/core/record_save.ts";
+import { newTokenSecret } from "../src/core/collection.ts";
+import { findCollectionByNameOrId } from "../src/core/collection_query.ts";
+import { saveCollection } from "../src/core/collection_save.ts";
 import { REALTIME_CLIENT_AUTH_KEY, clientAuth, realtimeHooks, subscriptionsBroker } from "../src/core/realtime/index.ts";
 import { tempDir } from "./harness.ts";
 
@@ -180,5 +183,31 @@ describe("hooks and the broker", () => {
     await saveRecord(app, user);
     expect(client.get(REALTIME_CLIENT_AUTH_KEY)).toBeUndefined();
     await pb.realtime.unsubscribe();
+  });
+
+  test("the stored auth is unset when the collection's auth secret changes or the record goes", async () => {
+    const signedIn = async () => {
+      const pb = new PocketBase(server.url);
+      await pb.collection("users").authWithPassword("u2@example.com", "1234567890");
+      await pb.realtime.subscribe("x", () => {});
+      return { pb, client: subscriptionsBroker(app).clientById(pb.realtime.clientId)! };
+    };
+    const u2 = new Record(app.findCollection("users")!);
+    u2.load({ email: "u2@example.com", password: "1234567890", passwordConfirm: "1234567890", verified: true });
+    await saveRecord(app, u2);
+
+    const first = await signedIn();
+    expect(clientAuth(first.client)?.id).toBe(u2.id);
+    const users = findCollectionByNameOrId(app, "users")!; // a fresh copy, as the collections API edits
+    users.authToken.secret = newTokenSecret();
+    await saveCollection(app, users);
+    expect(clientAuth(first.client)).toBeNull();
+    await first.pb.realtime.unsubscribe();
+
+    const second = await signedIn();
+    expect(clientAuth(second.client)?.id).toBe(u2.id);
+    await deleteRecord(app, findAuthRecordByEmail(app, "users", "u2@example.com")!);
+    expect(clientAuth(second.client)).toBeNull();
+    await second.pb.realtime.unsubscribe();
   });
 });
