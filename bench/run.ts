@@ -25,6 +25,7 @@ import { childCpuSeconds, freePort, HOST, machineBusySeconds, otherLoad, readMem
 import { PROFILES, type Profile } from "./lib/profiles.ts";
 import { fmtMB, markdownTables, noteRow, type Mode } from "./lib/report.ts";
 import { createSchema } from "./lib/schema.ts";
+import { upstreamTable } from "./lib/upstream.ts";
 import { authScenario } from "./scenarios/auth.ts";
 import { create } from "./scenarios/create.ts";
 import { custom } from "./scenarios/custom.ts";
@@ -240,7 +241,8 @@ export async function main(argv: string[]): Promise<number> {
   if (bench) {
     const peak = Math.max(0, ...bench.rows.filter((r) => r.section !== "floor" && r.section !== "custom").map((r) => r.peakRss));
     const memLine = `pb peak RSS under load ${fmtMB(peak) || "n/a (no pb load scenario ran)"}; RSS at the end of the run (idle, data loaded) ${fmtMB(pbFinalRss)}`;
-    print(`\n${memLine}${startupNote ? `\n${startupNote}` : ""}\ntotal ${totalS.toFixed(0)} s`);
+    print(`\n${upstreamTable(bench.rows, o.profile.name === "full")}`);
+    print(`${memLine}${startupNote ? `\n${startupNote}` : ""}\ntotal ${totalS.toFixed(0)} s`);
     const file = o.out === "" ? defaultOut(o, m) : o.out;
     if (file) {
       mkdirSync(join(file, ".."), { recursive: true });
@@ -278,6 +280,7 @@ function renderMarkdown(o: Options, m: Machine, b: Bench, notes: string[], total
     "",
     markdownTables(b.rows),
     ...b.extra.markdown,
+    upstreamTable(b.rows, o.profile.name === "full"),
   ];
   return lines.join("\n") + "\n";
 }

@@ -15,6 +15,8 @@ export interface Row {
   reqs: number;
   conc: number;
   rps: number;
+  /** Mean latency, ms. */
+  mean: number;
   p50: number;
   p90: number;
   p99: number;
@@ -64,6 +66,7 @@ export function toRow(r: LoadResult, o: { section: string; name: string; mode: M
     reqs: r.sent,
     conc: o.conc,
     rps: r.wallMs > 0 ? (r.sent / r.wallMs) * 1000 : 0,
+    mean: lat.length ? lat.reduce((a, b) => a + b, 0) / lat.length : NaN,
     p50: percentile(lat, 50),
     p90: percentile(lat, 90),
     p99: percentile(lat, 99),
@@ -80,7 +83,7 @@ export function toRow(r: LoadResult, o: { section: string; name: string; mode: M
 
 /** A row that only carries a note (a skipped or unavailable scenario, a single figure). */
 export function noteRow(section: string, name: string, note: string): Row {
-  return { section, name, mode: "", reqs: 0, conc: 0, rps: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, best: NaN, wallMs: NaN, errors: 0, errorDetail: "", peakRss: 0, cpuPerReq: NaN, note };
+  return { section, name, mode: "", reqs: 0, conc: 0, rps: NaN, mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, best: NaN, wallMs: NaN, errors: 0, errorDetail: "", peakRss: 0, cpuPerReq: NaN, note };
 }
 
 export const fmtMs = (ms: number) => (Number.isNaN(ms) ? "" : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`);
