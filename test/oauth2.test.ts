@@ -202,6 +202,40 @@ describe("auth-with-oauth2 (code flow)", () => {
     expect((err as ClientResponseError).status).toBe(400);
   });
 
+  test("a verified provider email links an existing verified user and keeps its password", async () => {
+    const vera = await su.collection("users").create({ email: "vera@example.com", password: "verapassword", passwordConfirm: "verapassword", verified: true });
+    const { code, verifier } = await codeFor("oidc", { sub: "vera-1", email: "vera@example.com", email_verified: true });
+    const auth = await srv.sdk().collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
+    expect([auth.record.id, auth.record.verified, auth.meta?.isNew]).toEqual([vera.id, true, false]);
+    await srv.sdk().collection("users").authWithPassword("vera@example.com", "verapassword");
+  });
+
+  test("an existing link to an unverified user: its password is reset, other links dropped, the link recreated", async () => {
+    const ursula = await su.collection("users").create({ email: "ursula@example.com", password: "ursulapassword", passwordConfirm: "ursulapassword" });
+    const old = await su.collection("_externalAuths").create({ collectionRef: ursula.collectionId, recordRef: ursula.id, provider: "oidc", providerId: "ursula-1" });
+    await su.collection("_externalAuths").create({ collectionRef: ursula.collectionId, recordRef: ursula.id, provider: "github", providerId: "gh-ursula" });
+    // signed in as someone else of the same collection: the existing link wins
+    const other = srv.sdk();
+    await other.collection("users").authWithPassword("vera@example.com", "verapassword");
+    const { code, verifier } = await codeFor("oidc", { sub: "ursula-1" }); // no email from the provider
+    const auth = await other.collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT, { name: "ignored" });
+    expect([auth.record.id, auth.record.email, auth.record.verified, auth.meta?.isNew]).toEqual([ursula.id, "ursula@example.com", false, false]);
+    const links = await externalAuthsOf(ursula.id);
+    expect(links.map((l) => [l.provider, l.providerId])).toEqual([["oidc", "ursula-1"]]);
+    expect(links[0]!.id).not.toBe(old.id);
+    const err = await srv.sdk().collection("users").authWithPassword("ursula@example.com", "ursulapassword").catch((e) => e);
+    expect((err as ClientResponseError).status).toBe(400);
+  });
+
+  test("a signed-in user without email gets the provider's verified email", async () => {
+    const noMail = await su.collection("users").create({ password: "nomailpassword", passwordConfirm: "nomailpassword" });
+    expect(noMail.email).toBe("");
+    const pb = await su.collection("users").impersonate(noMail.id, 0);
+    const { code, verifier } = await codeFor("oidc", { sub: "nomail-1", email: "found@example.com", email_verified: true });
+    const auth = await pb.collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
+    expect([auth.record.id, auth.record.email, auth.record.verified, auth.meta?.isNew]).toEqual([noMail.id, "found@example.com", true, false]);
+  });
+
   test("a signed-in user links another provider account to itself", async () => {
     await su.collection("users").create({ email: "carol@example.com", password: "carolpassword", passwordConfirm: "carolpassword", verified: true });
     const pb = srv.sdk();
