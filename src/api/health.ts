@@ -1,17 +1,30 @@
 /** `GET /api/health`: a liveness answer, with a few diagnostics for superusers (the dashboard shows them). */
+import { activeBackup } from "../core/backups.ts";
 import type { Router } from "./router.ts";
 
-/** Set by the backup tool while a backup or restore runs. */
-export const ACTIVE_BACKUP_KEY = "@activeBackup";
+export { ACTIVE_BACKUP_KEY } from "../core/backups.ts";
 
-export function bindHealthApi(router: Router, state: { activeBackup: () => boolean }) {
+/** Headers that suggest a reverse proxy in front, after the configured trusted ones. */
+const COMMON_PROXY_HEADERS = ["CF-Connecting-IP", "Fly-Client-IP"]; // upstream also lists X-Forwarded-For, spelled with a non-ASCII hyphen, so it never matches
+
+export function bindHealthApi(router: Router) {
   router.get("/api/health", (e) => {
     let data: Record<string, unknown> = {};
     if (e.hasSuperuserAuth()) {
-      const headers = [...((e.app.settings().trustedProxy?.headers as string[] | undefined) ?? []), "CF-Connecting-IP", "Fly-Client-IP"];
-      const possibleProxyHeader = headers.find((h) => e.request.headers.get(h)) ?? "";
+      const headers = [...e.app.settings().trustedProxy.headers, ...COMMON_PROXY_HEADERS];
+      let possibleProxyHeader = "";
+      for (const h of headers) {
+        try {
+          if (e.request.headers.get(h)) {
+            possibleProxyHeader = h;
+            break;
+          }
+        } catch {
+          // not a valid header name
+        }
+      }
       // a Go map: keys sorted
-      data = { canBackup: !state.activeBackup(), possibleProxyHeader, realIP: e.realIP };
+      data = { canBackup: activeBackup(e.app) === null, possibleProxyHeader, realIP: e.realIP };
     }
     e.json(200, { message: "API is healthy.", code: 200, data });
   });

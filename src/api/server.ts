@@ -4,12 +4,17 @@
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/app.ts";
 import { notFound } from "../core/errors.ts";
+import { registerSystemCrons } from "../core/crons_system.ts";
+import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
 import { bindCollectionsApi } from "./collections.ts";
 import { bindDashboard } from "./dashboard.ts";
 import { bindRecordCrudApi } from "./records.ts";
 import { bindFilesApi } from "./files.ts";
+import { bindCronsApi } from "./crons.ts";
 import { bindHealthApi } from "./health.ts";
+import { bindLogsApi } from "./logs.ts";
+import { activityLogger } from "./middlewares/activity_logger.ts";
 import { bodyLimit } from "./middlewares/body_limit.ts";
 import { cors } from "./middlewares/cors.ts";
 import { loadAuthToken } from "./middlewares/load_auth_token.ts";
@@ -22,6 +27,8 @@ import { bindRecordAuthOAuth2Api } from "./record_auth_oauth2.ts";
 import { bindOAuth2RedirectApi } from "./oauth2_redirect.ts";
 import { bindRealtimeApi } from "./realtime.ts";
 import { Router } from "./router.ts";
+import { bindSettingsApi } from "./settings.ts";
+import { bindSqlApi } from "./sql.ts";
 import { staticHandler } from "./static.ts";
 
 export interface ServeOptions {
@@ -46,13 +53,20 @@ export interface RunningServer {
 /** Builds the router with every API route and default middleware (without listening). */
 export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Router {
   const router = new Router();
+  registerSystemCrons(app);
   router.use(cors({ allowOrigins: opts.origins }));
+  router.use(activityLogger());
   router.use(loadAuthToken());
   router.use(superuserIPsWhitelist());
   router.use(securityHeaders());
   router.use(rateLimit());
   router.use(bodyLimit());
-  bindHealthApi(router, { activeBackup: () => false });
+  bindHealthApi(router);
+  bindSettingsApi(router);
+  bindLogsApi(router);
+  bindBackupsApi(router);
+  bindCronsApi(router);
+  bindSqlApi(router);
   bindRecordAuthApi(router, app);
   bindRecordAuthOAuth2Api(router);
   bindOAuth2RedirectApi(router);

@@ -33,6 +33,10 @@ import {
   MailerRecordEvent,
   FileDownloadRequestEvent,
   FileTokenRequestEvent,
+  SettingsListRequestEvent,
+  SettingsUpdateRequestEvent,
+  SettingsReloadEvent,
+  BackupEvent,
 } from "./events.ts";
 
 /** A hook that can be viewed through a tag filter. */
@@ -131,4 +135,13 @@ export class AppHooks {
   // files (tagged with the collection)
   readonly onFileDownloadRequest = tagged<FileDownloadRequestEvent>();
   readonly onFileTokenRequest = tagged<FileTokenRequestEvent>();
+
+  // settings
+  readonly onSettingsListRequest = new Hook<SettingsListRequestEvent>();
+  readonly onSettingsUpdateRequest = new Hook<SettingsUpdateRequestEvent>();
+  readonly onSettingsReload = new Hook<SettingsReloadEvent>();
+
+  // backups
+  readonly onBackupCreate = new Hook<BackupEvent>();
+  readonly onBackupRestore = new Hook<BackupEvent>();
 }

@@ -9,6 +9,7 @@ import type { Collection } from "./collection.ts";
 import type { FileField } from "./fields/file.ts";
 import type { Record as PbRecord } from "./record.ts";
 import type { RequestInfo } from "./request_info.ts";
+import type { Settings } from "./settings.ts";
 import { RequestEvent } from "./request_event.ts";
 
 export type ModelEventType = "create" | "update" | "delete" | "validate";
@@ -285,5 +286,40 @@ export class FileDownloadRequestEvent extends RequestEvent implements Tagged {
   }
   tags(): string[] {
     return [this.collection.name, this.collection.id];
+  }
+}
+
+/** `GET /api/settings`: `settings` is a copy that handlers may change before it is sent (masked). */
+export class SettingsListRequestEvent extends RequestEvent {
+  constructor(parent: RequestEvent, public settings: Settings) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+}
+
+/** `PATCH /api/settings`: `newSettings` (the submitted data over a copy of the current ones) is saved. */
+export class SettingsUpdateRequestEvent extends RequestEvent {
+  constructor(parent: RequestEvent, public oldSettings: Settings, public newSettings: Settings) {
+    super(parent.app, parent.request, parent.realIP, parent.state);
+  }
+}
+
+/** Fired after the app settings were saved or reloaded; `app.settings()` holds the new ones. */
+export class SettingsReloadEvent extends HookEvent {
+  constructor(public app: App) {
+    super();
+  }
+}
+
+/**
+ * A backup being created or restored: `name` is the backup file (empty on create = generated);
+ * `exclude` lists the pb_data entries (relative paths) left out of the archive or the restore.
+ */
+export class BackupEvent extends HookEvent {
+  constructor(
+    public app: App,
+    public name: string,
+    public exclude: string[],
+  ) {
+    super();
   }
 }

@@ -7,6 +7,23 @@ import type { App } from "./app.ts";
 import { goMarshal } from "../tools/json.ts";
 import { decrypt, encrypt } from "../tools/security/random.ts";
 import { lookupKey, nowDateTime } from "./fields/index.ts";
+import { isIP } from "node:net";
+import { Schedule } from "../tools/cron/index.ts";
+import { ValidationErrors, type FieldError } from "./errors.ts";
+import { emailFormat, url } from "./validators/is.ts";
+import {
+  each,
+  inList,
+  length,
+  match,
+  min,
+  newError,
+  required,
+  validateStruct,
+  when,
+  type Rule,
+  type StructField,
+} from "./validators/validation.ts";
 
 /** Outgoing mail through SMTP (disabled: the local sendmail is used). */
 export interface SMTPConfig {
@@ -146,6 +163,11 @@ export class Settings {
   batch: BatchConfig = { enabled: false, maxRequests: 50, timeout: 3, maxBodySize: 0 };
   logs: LogsConfig = { maxDays: 5, minLevel: 0, logIP: true, logAuthId: false };
 
+  /** Upstream's settings validation: a nested error map, or null when the settings are valid. */
+  validate(): ValidationErrors | null {
+    return validateSettings(this);
+  }
+
   /** A deep copy. */
   clone(): Settings {
     const s = new Settings();
@@ -275,6 +297,149 @@ function decStrings(v: unknown, cur: string[]): string[] {
   return v.map((x) => (typeof x === "string" ? x : ""));
 }
 
+// --- validation (upstream's Settings.PostValidate and the config Validate methods) ---------------------
+
+/** A rule validating a nested struct: its own error map nested under the key. */
+const nested = (fields: () => StructField[]): Rule => () => validateStruct(fields());
+
+/** ozzo's `is.Host`: an IP address or a DNS name (govalidator.IsHost). */
+const host: Rule = (v) => {
+  if (typeof v !== "string" || v === "") return null;
+  const dns = /^([a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62}){1}(\.[a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62})*[._]?$/;
+  const ok = isIP(v) !== 0 || (v.replaceAll(".", "").length <= 255 && dns.test(v));
+  return ok ? null : newError("validation_is_host", "must be a valid IP address or DNS");
+};
+
+/** ozzo's `is.HexColor`. */
+const hexColor: Rule = (v) =>
+  typeof v !== "string" || v === "" || /^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(v)
+    ? null
+    : newError("validation_is_hex_color", "must be a valid hex color code");
+
+/** An IP address or a CIDR subnet (upstream's validators.IPOrSubnet, its code typo included). */
+export const ipOrSubnet: Rule = (v) => {
+  if (typeof v !== "string" || v === "") return null;
+  const [addr, bits, extra] = v.split("/");
+  if (extra === undefined && bits !== undefined && /^\d{1,3}$/.test(bits)) {
+    const kind = isIP(addr!);
+    if ((kind === 4 && Number(bits) <= 32) || (kind === 6 && !addr!.includes("%") && Number(bits) <= 128)) return null;
+  }
+  if (bits === undefined && isIP(v) !== 0) return null;
+  return newError("validation_invlaid_ip_or_subnet", "invalid IP or CIDR subnet");
+};
+
+/** A cron expression the scheduler accepts ("" = none). */
+const cronExpression: Rule = (v) => {
+  if (typeof v !== "string" || v === "") return null;
+  try {
+    Schedule.parse(v);
+    return null;
+  } catch (err) {
+    return newError("validation_invalid_cron", (err as Error).message);
+  }
+};
+
+const RATE_LIMIT_LABEL_RE = /^(\w+ \/[\w/-]*|\/[\w/-]*|^\w+:\w+|\*:\w+|\w+)$/;
+
+/** Rate limit rules: each rule's fields, then upstream's "no duplicate or prefix label+audience" check. */
+const rateLimitRules: Rule = (v) => {
+  const rules = v as RateLimitRule[];
+  const existing: string[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    const key = rule.label + "@@" + rule.audience;
+    if (existing.some((k) => k.startsWith(key) || key.startsWith(k))) {
+      return new ValidationErrors({
+        [String(i)]: new ValidationErrors({
+          label: newError(
+            "validation_conflicting_rate_limit_rule",
+            "Rate limit rule configuration with label {{.label}} already exists or conflicts with another rule.",
+            { label: rule.label },
+          ),
+        }),
+      });
+    }
+    existing.push(key);
+  }
+  const errs: Record<string, FieldError | ValidationErrors> = {};
+  rules.forEach((r, i) => {
+    const err = validateStruct([
+      ["label", r.label, required, match(RATE_LIMIT_LABEL_RE)],
+      ["maxRequests", r.maxRequests, required, min(1)],
+      ["duration", r.duration, required, min(1)],
+      ["audience", r.audience, inList("", "@guest", "@auth")],
+    ]);
+    if (err) errs[String(i)] = err;
+  });
+  return Object.keys(errs).length ? new ValidationErrors(errs) : null;
+};
+
+function s3Fields(c: S3Config): StructField[] {
+  return [
+    ["endpoint", c.endpoint, url, when(c.enabled, [required])],
+    ["bucket", c.bucket, when(c.enabled, [required])],
+    ["region", c.region, when(c.enabled, [required])],
+    ["accessKey", c.accessKey, when(c.enabled, [required])],
+    ["secret", c.secret, when(c.enabled, [required])],
+  ];
+}
+
+/** Validates settings as upstream does before saving them. */
+export function validateSettings(s: Settings): ValidationErrors | null {
+  return validateStruct([
+    ["superuserIPs", s.superuserIPs, each(required, ipOrSubnet)],
+    [
+      "meta",
+      s.meta,
+      nested(() => [
+        ["accentColor", s.meta.accentColor, length(7, 7), hexColor],
+        ["appName", s.meta.appName, required, length(1, 255)],
+        ["appURL", s.meta.appURL, required, url],
+        ["senderName", s.meta.senderName, required, length(1, 255)],
+        ["senderAddress", s.meta.senderAddress, emailFormat, required],
+      ]),
+    ],
+    ["logs", s.logs, nested(() => [["maxDays", s.logs.maxDays, min(0)]])],
+    [
+      "smtp",
+      s.smtp,
+      nested(() => [
+        ["host", s.smtp.host, when(s.smtp.enabled, [required]), host],
+        ["port", s.smtp.port, when(s.smtp.enabled, [required]), min(0)],
+        ["authMethod", s.smtp.authMethod, inList("LOGIN", "PLAIN")],
+        ["localName", s.smtp.localName, host],
+      ]),
+    ],
+    ["s3", s.s3, nested(() => s3Fields(s.s3))],
+    [
+      "backups",
+      s.backups,
+      nested(() => [
+        ["s3", s.backups.s3, nested(() => s3Fields(s.backups.s3))],
+        ["cron", s.backups.cron, cronExpression],
+        ["cronMaxKeep", s.backups.cronMaxKeep, when(s.backups.cron !== "", [required]), min(1)],
+      ]),
+    ],
+    [
+      "batch",
+      s.batch,
+      nested(() => [
+        ["maxRequests", s.batch.maxRequests, when(s.batch.enabled, [required]), min(0)],
+        ["timeout", s.batch.timeout, when(s.batch.enabled, [required]), min(0)],
+        ["maxBodySize", s.batch.maxBodySize, min(0)],
+      ]),
+    ],
+    [
+      "rateLimits",
+      s.rateLimits,
+      nested(() => [
+        ["rules", s.rateLimits.rules, when(s.rateLimits.enabled, [required]), rateLimitRules],
+        ["excludedIPs", s.rateLimits.excludedIPs, each(required, ipOrSubnet)],
+      ]),
+    ],
+  ]);
+}
+
 /**
  * Decodes a stored settings value: plain JSON when it parses as an object (or null), else the
  * base64 AES-GCM text decrypted with `encryptionKey`.
@@ -312,10 +477,12 @@ export async function loadSettings(app: App): Promise<Settings> {
 }
 
 /**
- * Writes the settings row (insert or update), encrypted when the app has an encryption key.
- * TODO(settings API issue): validate before saving (meta, smtp, s3, backups cron, rate limit labels…).
+ * Validates the settings (throws ValidationErrors, as upstream's model save does) and writes the
+ * settings row (insert or update), encrypted when the app has an encryption key.
  */
 export async function saveSettings(app: App, settings: Settings): Promise<void> {
+  const errs = validateSettings(settings);
+  if (errs) throw errs;
   const value = encodeSettingsValue(settings, app.encryptionKey);
   await app.runInTransaction(() => {
     const now = nowDateTime();

@@ -1,0 +1,74 @@
+/**
+ * The logs API (upstream's apis/logs.go), superusers only: list and filter `_logs`, hourly stats,
+ * one log, and truncate (`DELETE /api/logs`, upstream's next release, which js-sdk 0.28 calls).
+ * Successful requests here are not logged themselves.
+ */
+import { badRequest, notFound } from "../core/errors.ts";
+import { LOGS_TABLE, findLogById, logFromRow, logsStats } from "../core/logs.ts";
+import { LOG_LIST_FIELDS, buildTableFilter, searchTable } from "../core/record_search.ts";
+import type { RequestEvent } from "../core/request_event.ts";
+import { SelectQuery } from "../tools/search/index.ts";
+import { requireSuperuserAuth } from "./collections.ts";
+import { skipSuccessActivityLog } from "./middlewares/activity_logger.ts";
+import type { Router } from "./router.ts";
+
+export function bindLogsApi(router: Router): void {
+  const mws = [requireSuperuserAuth(), skipSuccessActivityLog()];
+  router.get("/api/logs", logsList, ...mws);
+  router.delete("/api/logs", logsTruncate, ...mws);
+  router.get("/api/logs/stats", logsStatsHandler, ...mws);
+  router.get("/api/logs/{id}", logView, ...mws);
+}
+
+function logsList(e: RequestEvent): void {
+  const q = e.url.searchParams;
+  const result = searchTable(
+    e.app.auxDb,
+    LOGS_TABLE,
+    {
+      filter: q.get("filter") ?? undefined,
+      sort: q.get("sort") ?? undefined,
+      page: q.get("page") ?? undefined,
+      perPage: q.get("perPage") ?? undefined,
+      skipTotal: q.get("skipTotal") ?? undefined,
+    },
+    LOG_LIST_FIELDS,
+  );
+  e.json(200, { ...result, items: result.items.map(logFromRow) });
+}
+
+function logsStatsHandler(e: RequestEvent): void {
+  const filter = e.url.searchParams.get("filter") ?? "";
+  let where: { sql: string; query: SelectQuery } | undefined;
+  if (filter !== "") {
+    const query = new SelectQuery(LOGS_TABLE);
+    try {
+      where = { sql: buildTableFilter(filter, LOG_LIST_FIELDS, query), query };
+    } catch (err) {
+      throw badRequest("Invalid filter format.", {}, err);
+    }
+  }
+  let stats;
+  try {
+    stats = logsStats(e.app, where);
+  } catch (err) {
+    throw badRequest("Failed to generate logs stats.", {}, err);
+  }
+  e.json(200, stats);
+}
+
+function logView(e: RequestEvent): void {
+  const id = e.params.id ?? "";
+  if (id === "") throw notFound();
+  const log = findLogById(e.app, id);
+  if (!log) throw notFound();
+  e.json(200, log);
+}
+
+async function logsTruncate(e: RequestEvent): Promise<void> {
+  const app = e.app;
+  await app.auxWriteLock.run(() => {
+    app.auxDb.run("DELETE FROM `_logs`");
+  });
+  e.noContent(204);
+}

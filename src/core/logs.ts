@@ -1,0 +1,282 @@
+/**
+ * App logs (upstream's slog batch handler and core/log_*.go): entries are queued in memory and
+ * written to `_logs` in auxiliary.db in one transaction per batch — when 200 are waiting or 3 s
+ * after the first of a batch — so logging never holds up a request. Entries below
+ * `logs.minLevel` are dropped, nothing is stored while `logs.maxDays` is 0, and `--dev` also
+ * prints every entry to the console.
+ *
+ * @example
+ * appLogger(app).error("Failed to send email", { to: "a@b.c", error: err });
+ */
+import type { App } from "./app.ts";
+import { ApiError, ValidationErrors } from "./errors.ts";
+import { formatDateTime } from "./fields/index.ts";
+import { rawErrorsJSON } from "./validators/validation.ts";
+import { SelectQuery } from "../tools/search/index.ts";
+import { goMarshal, sortKeys } from "../tools/json.ts";
+import { randomString } from "../tools/security/random.ts";
+
+export const LOGS_TABLE = "_logs";
+
+/** slog's levels, as stored in `_logs.level`. */
+export const LOG_LEVEL = { DEBUG: -4, INFO: 0, WARN: 4, ERROR: 8 } as const;
+
+/** Entries written per batch (upstream's BatchSize). */
+export const LOG_BATCH_SIZE = 200;
+/** Longest time an entry waits in memory before its batch is written. */
+export const LOG_FLUSH_DELAY_MS = 3000;
+
+/** A stored log, in upstream's JSON key order. */
+export interface Log {
+  id: string;
+  created: string;
+  data: { [key: string]: unknown };
+  message: string;
+  level: number;
+}
+
+interface PendingLog {
+  time: Date;
+  level: number;
+  message: string;
+  data: { [key: string]: unknown };
+}
+
+/** Writes app logs to `_logs` in batches; get the app's instance with `appLogger(app)`. */
+export class AppLogger {
+  private queue: PendingLog[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly app: App) {}
+
+  debug(message: string, data?: { [key: string]: unknown }): void {
+    this.log(LOG_LEVEL.DEBUG, message, data);
+  }
+  info(message: string, data?: { [key: string]: unknown }): void {
+    this.log(LOG_LEVEL.INFO, message, data);
+  }
+  warn(message: string, data?: { [key: string]: unknown }): void {
+    this.log(LOG_LEVEL.WARN, message, data);
+  }
+  error(message: string, data?: { [key: string]: unknown }): void {
+    this.log(LOG_LEVEL.ERROR, message, data);
+  }
+
+  /** Queues one entry (`data` values may be errors; they are stored as their messages). */
+  log(level: number, message: string, data: { [key: string]: unknown } = {}): void {
+    const app = this.app;
+    if (!app.isBootstrapped) return;
+    const logs = app.settings().logs;
+    const entry: PendingLog = { time: new Date(), level, message, data: normalizeLogData(data) };
+    if (app.isDev) printLog(entry);
+    if (level < logs.minLevel || logs.maxDays <= 0) return;
+    this.queue.push(entry);
+    if (this.queue.length >= LOG_BATCH_SIZE) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), LOG_FLUSH_DELAY_MS);
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Number of entries waiting to be written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Writes every queued entry now (resolves once they are stored). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return this.writing;
+    this.writing = this.writing.then(() => this.write(batch)).catch(() => {});
+    return this.writing;
+  }
+
+  private async write(batch: PendingLog[]): Promise<void> {
+    const app = this.app;
+    if (!app.isBootstrapped || app.settings().logs.maxDays <= 0) return;
+    await app.auxWriteLock.run(() => {
+      const db = app.auxDb;
+      const insert = db.query("INSERT INTO `_logs` (`id`, `level`, `message`, `data`, `created`) VALUES (?, ?, ?, ?, ?)");
+      db.run("BEGIN IMMEDIATE");
+      try {
+        for (const l of batch) {
+          try {
+            insert.run(newLogId(), l.level, l.message, goMarshal(sortKeys(l.data)), formatDateTime(l.time));
+          } catch (err) {
+            console.error("Failed to write log", l.message, err instanceof Error ? err.message : err);
+          }
+        }
+        db.run("COMMIT");
+      } catch (err) {
+        if (db.inTransaction) db.run("ROLLBACK");
+        console.error("Failed to write logs:", err instanceof Error ? err.message : err);
+      }
+    });
+  }
+}
+
+const loggers = new WeakMap<App, AppLogger>();
+
+/**
+ * The app's logger (created on first use). Queued entries are written before the app terminates.
+ */
+export function appLogger(app: App): AppLogger {
+  let logger = loggers.get(app);
+  if (!logger) {
+    const created = new AppLogger(app);
+    logger = created;
+    loggers.set(app, created);
+    app.onTerminate.bind({
+      id: "__pbAppLoggerOnTerminate__",
+      priority: -999,
+      func: async (e) => {
+        // a restart flushes before it takes the database locks (see restartApp)
+        if (!e.isRestart) await created.flush();
+        return e.next();
+      },
+    });
+  }
+  return logger;
+}
+
+/** A log id as the app writes them: 15 characters of `[a-z0-9]`. */
+export function newLogId(): string {
+  return randomString(15, "abcdefghijklmnopqrstuvwxyz0123456789");
+}
+
+/** Log data made JSON-ready: errors become their messages (validation errors their field map). */
+export function normalizeLogData(data: { [key: string]: unknown }): { [key: string]: unknown } {
+  const out: { [key: string]: unknown } = {};
+  for (const [k, v] of Object.entries(data)) if (v !== undefined) out[k] = normalizeLogValue(v);
+  return out;
+}
+
+/** One log value made JSON-ready (upstream's normalizeLogAttrValue). */
+export function normalizeLogValue(v: unknown): unknown {
+  if (v instanceof ValidationErrors) return rawErrorsJSON(v);
+  if (v instanceof ApiError) return v.message;
+  if (v instanceof Error) return v.message;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "bigint") return Number(v);
+  if (Array.isArray(v)) return v.map(normalizeLogValue);
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: { [key: string]: unknown } = {};
+    for (const [k, x] of Object.entries(v)) out[k] = normalizeLogValue(x);
+    return out;
+  }
+  return v;
+}
+
+/** A `_logs` row as the API returns it. */
+export function logFromRow(row: { [key: string]: unknown }): Log {
+  let data: { [key: string]: unknown } = {};
+  const raw = row.data;
+  const text = raw instanceof Uint8Array ? new TextDecoder().decode(raw) : typeof raw === "string" ? raw : "";
+  try {
+    const parsed = JSON.parse(text || "{}");
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) data = parsed;
+  } catch {
+    // keep {}
+  }
+  return {
+    id: String(row.id ?? ""),
+    created: String(row.created ?? ""),
+    data: sortKeys(data),
+    message: String(row.message ?? ""),
+    level: Number(row.level ?? 0),
+  };
+}
+
+/** The log with `id`, or null. */
+export function findLogById(app: App, id: string): Log | null {
+  const row = app.auxDb.query("SELECT * FROM `_logs` WHERE `id` = ? LIMIT 1").get(id) as { [key: string]: unknown } | null;
+  return row ? logFromRow(row) : null;
+}
+
+/** One hour of the logs stats. */
+export interface LogsStatsItem {
+  date: string;
+  total: number;
+}
+
+/**
+ * Logs counted per hour (upstream's LogsStats). `where` is an SQL condition built on `query`'s
+ * params (see buildTableFilter); without it every log counts.
+ */
+export function logsStats(app: App, where?: { sql: string; query: SelectQuery }): LogsStatsItem[] {
+  const query = where?.query ?? new SelectQuery(LOGS_TABLE);
+  let sql = "SELECT count(`id`) AS `total`, strftime('%Y-%m-%d %H:00:00', `created`) AS `date` FROM `_logs`";
+  if (where?.sql) sql += " WHERE " + where.sql;
+  sql += " GROUP BY `date` ORDER BY `date`";
+  const { sql: finalSql, bindings } = query.params.finalize(sql);
+  const rows = app.auxDb.query(finalSql).all(bindings as never) as { total: number; date: string | null }[];
+  return rows.map((r) => ({ date: r.date ? r.date + ".000Z" : "", total: Number(r.total) }));
+}
+
+/** Deletes the logs created at or before `before` (upstream's DeleteOldLogs). */
+export async function deleteOldLogs(app: App, before: Date): Promise<void> {
+  await app.auxWriteLock.run(() => {
+    app.auxDb.query("DELETE FROM `_logs` WHERE `created` <= ?").run(formatDateTime(before));
+  });
+}
+
+/**
+ * What a settings change does to stored logs (upstream's reload handler): drops logs older than
+ * `maxDays` or below `minLevel`, and reclaims the space with VACUUM when logging is off.
+ */
+export async function pruneLogsForSettings(app: App): Promise<void> {
+  const { maxDays, minLevel } = app.settings().logs;
+  const before = new Date(Date.now() - maxDays * 86_400_000);
+  await app.auxWriteLock.run(() => {
+    app.auxDb.query("DELETE FROM `_logs` WHERE `created` <= ? OR `level` < ?").run(formatDateTime(before), minLevel);
+    if (maxDays === 0) app.auxDb.run("VACUUM");
+  });
+}
+
+// --- console output in --dev ----------------------------------------------------------------------
+
+const COLORS = !process.stdout.isTTY ? null : { reset: "\x1b[0m", bold: "\x1b[1m", gray: "\x1b[90m", white: "\x1b[37m", yellow: "\x1b[33m", red: "\x1b[31m", hiRed: "\x1b[91m", cyan: "\x1b[36m" };
+
+function paint(codes: string[], s: string): string {
+  return COLORS ? codes.join("") + s + COLORS.reset : s;
+}
+
+/** Prints an entry as upstream's dev console does: level, message, then request errors or the data. */
+function printLog(l: PendingLog): void {
+  const c = COLORS;
+  let head: string;
+  switch (l.level) {
+    case LOG_LEVEL.DEBUG:
+      head = paint([c?.bold ?? "", c?.gray ?? ""], "DEBUG ") + paint([c?.white ?? ""], l.message);
+      break;
+    case LOG_LEVEL.INFO:
+      head = paint([c?.bold ?? "", c?.white ?? ""], "INFO ") + paint([c?.white ?? ""], l.message);
+      break;
+    case LOG_LEVEL.WARN:
+      head = paint([c?.bold ?? "", c?.yellow ?? ""], "WARN ") + paint([c?.yellow ?? ""], l.message);
+      break;
+    case LOG_LEVEL.ERROR:
+      head = paint([c?.bold ?? "", c?.red ?? ""], "ERROR ") + paint([c?.red ?? ""], l.message);
+      break;
+    default:
+      head = paint([c?.bold ?? "", c?.cyan ?? ""], `[${l.level}] `) + paint([c?.cyan ?? ""], l.message);
+  }
+  let out = head + "\n";
+  if (l.data.type === "request") {
+    let pad = 0;
+    for (const k of ["error", "details"]) {
+      const v = l.data[k];
+      if (v !== undefined && v !== null) {
+        out += paint([c?.hiRed ?? ""], `${" ".repeat(pad)}└─ ${typeof v === "string" ? v : JSON.stringify(v)}`) + "\n";
+        pad += 3;
+      }
+    }
+  } else if (Object.keys(l.data).length > 0) {
+    out += paint([c?.gray ?? ""], `└─ ${JSON.stringify(l.data)}`) + "\n";
+  }
+  process.stdout.write(out);
+}
