@@ -9,6 +9,8 @@ import { FlagError, flagUsages, parseFlags, type FlagSpec, type FlagValues } fro
 import { color } from "./output.ts";
 import { serveCommand, SERVE_FLAGS } from "./serve.ts";
 import { superuserCommand, SUPERUSER_HELP } from "./superuser.ts";
+import { migrateCommand, migrateHelp, MIGRATE_SHORT } from "./migrate.ts";
+import { beforeServe, JSVM_FLAGS, setupJsvm } from "../jsvm/cli.ts";
 
 export const VERSION = "0.1.0";
 /** The upstream release whose data, API and hooks we follow. */
@@ -20,11 +22,12 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "encryptionEnv", type: "string", default: "", usage: "the env variable whose value of 32 characters will be used \nas encryption key for the app settings (default none)" },
   { name: "dev", type: "bool", default: false, usage: "enable dev mode, aka. printing logs and sql statements to the console" },
   { name: "queryTimeout", type: "int", default: 30, usage: "the default SELECT queries timeout in seconds" },
-  { name: "hooksDir", type: "string", default: "", usage: "the directory with the JS app hooks (not yet active: JS hooks land in a later release)" },
-  { name: "hooksWatch", type: "bool", default: true, usage: "auto restart the app on pb_hooks file change (not yet active)" },
-  { name: "hooksPool", type: "int", default: 15, usage: "the total prewarm goja.Runtime instances for the JS app hooks execution (not yet active)" },
-  { name: "migrationsDir", type: "string", default: "", usage: "the directory with the user defined migrations (not yet active: JS migrations land in a later release)" },
-  { name: "automigrate", type: "bool", default: true, usage: "enable/disable auto migrations (not yet active)" },
+  { name: "hooksDir", type: "string", default: "", usage: "the directory with the JS app hooks" },
+  { name: "hooksWatch", type: "bool", default: true, usage: "auto restart the app on pb_hooks file change; it has no effect on Windows" },
+  { name: "hooksPool", type: "int", default: 15, usage: "the total JS worker threads (QuickJS executors) kept for the JS app hooks execution" },
+  ...JSVM_FLAGS,
+  { name: "migrationsDir", type: "string", default: "", usage: "the directory with the user defined migrations" },
+  { name: "automigrate", type: "bool", default: true, usage: "enable/disable auto migrations" },
   { name: "publicDir", type: "string", default: "", usage: "the directory to serve static files (default \"<exe dir>/pb_public\")" },
   { name: "indexFallback", type: "bool", default: true, usage: "fallback the request to index.html on missing static path, e.g. when pretty urls are used with SPA" },
   { name: "help", short: "h", type: "bool", default: false, usage: "help for the command" },
@@ -52,6 +55,7 @@ export interface GlobalConfig {
 const COMMANDS: { [name: string]: string } = {
   serve: "Starts the web server (default to 127.0.0.1:8090 if no domain is specified)",
   superuser: "Manage superusers",
+  migrate: MIGRATE_SHORT,
 };
 
 /** Runs the CLI and returns the process exit code. */
@@ -101,6 +105,14 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
     encryptionKey,
     queryTimeout: Number(flags.queryTimeout),
   });
+  let jsvm;
+  try {
+    // the JS plugin first (migration files, then hooks), as upstream registers it before bootstrap
+    jsvm = await setupJsvm(app, cfg);
+  } catch (e) {
+    err(color.red(`Error: ${(e as Error).message}`) + "\n");
+    return 1;
+  }
   try {
     await app.bootstrap();
   } catch (e) {
@@ -111,7 +123,10 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
   try {
     switch (command) {
       case "serve":
+        await beforeServe(app, jsvm);
         return await serveCommand(app, cfg, args, { out, err });
+      case "migrate":
+        return await migrateCommand(app, jsvm.appMigrations, cfg.migrationsDir, args, { out, err });
       case "superuser":
         return await superuserCommand(app, args, { out, err, name });
     }
@@ -140,6 +155,9 @@ function globalConfig(flags: FlagValues, cliEnv: CliEnv): GlobalConfig {
 function helpText(name: string, command: string): string {
   if (command === "serve") {
     return `Starts the web server (default to 127.0.0.1:8090 if no domain is specified)\n\nUsage:\n  ${name} serve [domain(s)] [flags]\n\nFlags:\n${flagUsages(SERVE_FLAGS)}\n\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+  }
+  if (command === "migrate") {
+    return `${MIGRATE_SHORT}\n\n${migrateHelp(name)}\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
   }
   if (command === "superuser") {
     return `${SUPERUSER_HELP(name)}\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;

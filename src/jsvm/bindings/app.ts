@@ -1,0 +1,322 @@
+/**
+ * `$app` (upstream's core.App as scripts see it): record and collection finders, save/delete,
+ * transactions, raw queries, settings, the shared store, logging and mail.
+ */
+import { App } from "../../core/app.ts";
+import { Collection } from "../../core/collection.ts";
+import { deleteCollection, saveCollection, saveCollectionNoValidate, truncateCollection, validateCollectionModel } from "../../core/collection_save.ts";
+import { importCollections } from "../../core/collection_import.ts";
+import { ApiError } from "../../core/errors.ts";
+import { Record } from "../../core/record.ts";
+import { expandRecords } from "../../core/record_expand.ts";
+import { findAuthRecordByEmail, findFirstRecordByField, findRecordById, quoteIdent } from "../../core/record_query.ts";
+import { deleteRecord, saveRecord, saveRecordNoValidate, validateRecord } from "../../core/record_save.ts";
+import { findFirstRecordByFilter, findRecordsByFilter } from "../../core/record_search.ts";
+import { RequestInfo } from "../../core/request_info.ts";
+import { canAccessRecord } from "../../core/rules.ts";
+import { Settings } from "../../core/settings.ts";
+import { findAuthRecordByToken, type TokenType } from "../../core/tokens.ts";
+import { newMailClient } from "../../core/mails/index.ts";
+import type { Mailer, Message } from "../../tools/mailer/index.ts";
+import { hasTable } from "../../core/db.ts";
+import { executeSpec, querySpec, queryValues, whereOf, type QuerySpec } from "../dbx.ts";
+import { JsError, NoRowsError, defineBinding, toPlain, type Cx } from "../host.ts";
+import { resolveCollection } from "./models.ts";
+import { JsStore, appStore } from "../store.ts";
+import { JsLogger } from "../logger.ts";
+
+function must<T>(v: T | null | undefined): T {
+  if (v === null || v === undefined) throw new NoRowsError();
+  return v;
+}
+
+/** A failed callback result: a thrown error, a returned error, or (as upstream) any other value. */
+function checkCallbackResult(r: unknown, what: string): void {
+  if (r === undefined || r === null) return;
+  if (r instanceof Error) throw r;
+  throw new JsError(`${what}: the function must return nothing, null or an error (got ${typeof r})`);
+}
+
+async function save(cx: Cx, model: unknown, validate: boolean): Promise<void> {
+  const app = cx.plugin.app;
+  if (model instanceof Record) return validate ? saveRecord(app, model) : saveRecordNoValidate(app, model);
+  if (model instanceof Collection) return validate ? saveCollection(app, model) : saveCollectionNoValidate(app, model);
+  if (model instanceof Settings) return app.saveSettings(model);
+  throw new Error("unsupported model: only records, collections and settings can be saved");
+}
+
+async function del(cx: Cx, model: unknown): Promise<void> {
+  const app = cx.plugin.app;
+  if (model instanceof Record) return deleteRecord(app, model);
+  if (model instanceof Collection) return deleteCollection(app, model);
+  throw new Error("unsupported model: only records and collections can be deleted");
+}
+
+function recordsWhere(cx: Cx, col: unknown, exprs: unknown[], select = "*"): { c: Collection; sql: string; args: unknown[] } {
+  const c = resolveCollection(cx, col);
+  const w = whereOf(exprs);
+  return { c, sql: `SELECT ${select} FROM ${quoteIdent(c.name)}${w.sql ? ` WHERE ${w.sql}` : ""}`, args: w.args };
+}
+
+/** The collection a `recordQuery` / `.one(new Record)` scan targets. */
+function scanCollection(cx: Cx, spec: QuerySpec, records: unknown): Collection | null {
+  if (records === null || records === undefined) return null;
+  if (records !== "*") return resolveCollection(cx, records);
+  const from = spec.from?.[0] ?? spec.table ?? "";
+  const name = from.replace(/[`{}"\[\]]/g, "").split(/\s+/)[0] ?? "";
+  return cx.plugin.app.findCollection(name);
+}
+
+defineBinding<App>({
+  name: "App",
+  cls: App,
+  methods: {
+    // --- records
+    findRecordById: (cx, _a, col: unknown, id: unknown) => must(findRecordById(cx.plugin.app, resolveCollection(cx, col), String(id ?? ""))),
+    findRecordsByIds: (cx, _a, col: unknown, ids: unknown) => {
+      const c = resolveCollection(cx, col);
+      const list = (Array.isArray(ids) ? ids : []).map(String);
+      if (list.length === 0) return [];
+      const rows = cx.plugin.app.db.query(`SELECT * FROM ${quoteIdent(c.name)} WHERE \`id\` IN (${list.map(() => "?").join(", ")})`).all(...list);
+      return rows.map((r) => Record.fromRow(c, r as { [k: string]: unknown }));
+    },
+    findAllRecords: (cx, _a, col: unknown, ...exprs: unknown[]) => {
+      const q = recordsWhere(cx, col, exprs);
+      return cx.plugin.app.db.query(q.sql).all(...(q.args as never[])).map((r) => Record.fromRow(q.c, r as { [k: string]: unknown }));
+    },
+    findFirstRecordByData: (cx, _a, col: unknown, field: unknown, value: unknown) => must(findFirstRecordByField(cx.plugin.app, resolveCollection(cx, col), String(field), value)),
+    findRecordsByFilter: (cx, _a, col: unknown, filter: unknown, sort?: unknown, limit?: unknown, offset?: unknown, params?: unknown) =>
+      findRecordsByFilter(cx.plugin.app, resolveCollection(cx, col), String(filter ?? ""), String(sort ?? ""), Number(limit) || 0, Number(offset) || 0, (params ?? {}) as { [k: string]: unknown }),
+    findFirstRecordByFilter: (cx, _a, col: unknown, filter: unknown, params?: unknown) => must(findFirstRecordByFilter(cx.plugin.app, resolveCollection(cx, col), String(filter ?? ""), (params ?? {}) as { [k: string]: unknown })),
+    countRecords: (cx, _a, col: unknown, ...exprs: unknown[]) => {
+      const q = recordsWhere(cx, col, exprs, "COUNT(*) AS n");
+      return (cx.plugin.app.db.query(q.sql).get(...(q.args as never[])) as { n: number }).n;
+    },
+    findAuthRecordByEmail: (cx, _a, col: unknown, email: unknown) => must(findAuthRecordByEmail(cx.plugin.app, resolveCollection(cx, col), String(email ?? ""))),
+    findAuthRecordByToken: (cx, _a, token: unknown, ...types: unknown[]) =>
+      must(findAuthRecordByToken(cx.plugin.app, String(token ?? ""), ...((types.length ? types : ["auth"]).map(String) as TokenType[]))),
+    recordQueryTable: (cx, _a, col: unknown) => resolveCollection(cx, col).name,
+    expandRecord: async (cx, _a, record: Record, paths: unknown) => {
+      const failed = await expandRecords(cx.plugin.app, [record], (Array.isArray(paths) ? paths : []).map(String));
+      return Object.fromEntries([...failed].map(([k, e]) => [k, e.message]));
+    },
+    expandRecords: async (cx, _a, records: Record[], paths: unknown) => {
+      const failed = await expandRecords(cx.plugin.app, Array.isArray(records) ? records : [], (Array.isArray(paths) ? paths : []).map(String));
+      return Object.fromEntries([...failed].map(([k, e]) => [k, e.message]));
+    },
+    canAccessRecord: (cx, _a, record: Record, info: unknown, rule: unknown) =>
+      canAccessRecord(cx.plugin.app, record, info instanceof RequestInfo ? info : new RequestInfo((info ?? {}) as object), rule === null || rule === undefined ? null : String(rule)),
+
+    // --- models
+    save: (cx, _a, m: unknown) => save(cx, m, true),
+    saveWithContext: (cx, _a, _ctx: unknown, m: unknown) => save(cx, m, true),
+    saveNoValidate: (cx, _a, m: unknown) => save(cx, m, false),
+    saveNoValidateWithContext: (cx, _a, _ctx: unknown, m: unknown) => save(cx, m, false),
+    validate: async (cx, _a, m: unknown) => {
+      if (m instanceof Record) return validateRecord(cx.plugin.app, m);
+      if (m instanceof Collection) return validateCollectionModel(cx.plugin.app, m);
+    },
+    validateWithContext: async (cx, _a, _ctx: unknown, m: unknown) => {
+      if (m instanceof Record) return validateRecord(cx.plugin.app, m);
+      if (m instanceof Collection) return validateCollectionModel(cx.plugin.app, m);
+    },
+    delete: (cx, _a, m: unknown) => del(cx, m),
+    deleteWithContext: (cx, _a, _ctx: unknown, m: unknown) => del(cx, m),
+    runInTransaction: async (cx, app, fn: unknown) => {
+      if (typeof fn !== "function") throw new Error("runInTransaction expects a function");
+      await app.runInTransaction(async () => checkCallbackResult(await fn(app), "runInTransaction"));
+    },
+    isTransactional: (_cx, app) => app.inTransaction,
+
+    // --- collections
+    findCollectionByNameOrId: (cx, _a, nameOrId: unknown) => must(cx.plugin.app.findCollection(String(nameOrId ?? ""))).clone(),
+    findCachedCollectionByNameOrId: (cx, _a, nameOrId: unknown) => must(cx.plugin.app.findCollection(String(nameOrId ?? ""))),
+    findAllCollections: (cx, _a, ...types: unknown[]) => {
+      const list = cx.plugin.app.collections().map((c) => c.clone());
+      return types.length ? list.filter((c) => types.map(String).includes(c.type)) : list;
+    },
+    findCollectionReferences: (cx, _a, col: unknown, ...exclude: unknown[]) => {
+      const target = resolveCollection(cx, col);
+      const out: { [id: string]: unknown[] } = {};
+      for (const c of cx.plugin.app.collections()) {
+        if (exclude.map(String).includes(c.id)) continue;
+        const refs = c.fields.filter((f) => f.type === "relation" && (f as unknown as { collectionId: string }).collectionId === target.id);
+        if (refs.length) out[c.id] = refs;
+      }
+      return out;
+    },
+    isCollectionNameUnique: (cx, _a, name: unknown, ...exclude: unknown[]) => {
+      const c = cx.plugin.app.findCollection(String(name ?? ""));
+      return !c || exclude.map(String).includes(c.id);
+    },
+    importCollections: async (cx, _a, data: unknown, deleteMissing: unknown) => importCollections(cx.plugin.app, toPlain(data) as { [k: string]: unknown }[], !!deleteMissing),
+    importCollectionsByMarshaledJSON: async (cx, _a, raw: unknown, deleteMissing: unknown) => {
+      const text = raw instanceof Uint8Array ? Buffer.from(raw).toString("utf8") : String(raw ?? "[]");
+      return importCollections(cx.plugin.app, JSON.parse(text), !!deleteMissing);
+    },
+    truncateCollection: (cx, _a, col: unknown) => truncateCollection(cx.plugin.app, resolveCollection(cx, col)),
+    reloadCachedCollections: (_cx, app) => app.reloadCollections(),
+    hasTable: (_cx, app, name: unknown) => hasTable(app.db, String(name ?? "")),
+    tableColumns: (_cx, app, name: unknown) => (app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all() as { name: string }[]).map((r) => r.name),
+
+    // --- raw queries (the prelude's db() builder)
+    "db.execute": async (cx, _a, spec: QuerySpec) => new SqlResult(await executeSpec(cx.plugin.app, spec)),
+    "db.all": async (cx, _a, spec: QuerySpec, records: unknown) => {
+      const rows = await querySpec(cx.plugin.app, spec);
+      const c = scanCollection(cx, spec, records);
+      return c ? rows.map((r) => Record.fromRow(c, r)) : rows;
+    },
+    "db.one": async (cx, _a, spec: QuerySpec, records: unknown) => {
+      const rows = await querySpec(cx.plugin.app, { ...spec, ...(spec.kind === "select" ? { limit: 1 } : {}) });
+      const row = rows[0];
+      if (!row) return null;
+      const c = scanCollection(cx, spec, records);
+      return c ? Record.fromRow(c, row) : row;
+    },
+    "db.column": (cx, _a, spec: QuerySpec) => queryValues(cx.plugin.app, spec).map((r) => r[0]),
+    "db.row": (cx, _a, spec: QuerySpec) => {
+      const r = queryValues(cx.plugin.app, spec)[0];
+      if (!r) throw new NoRowsError();
+      return r;
+    },
+
+    // --- app state
+    settings: (_cx, app) => app.settings(),
+    reloadSettings: (_cx, app) => app.reloadSettings(),
+    store: (_cx, app) => appStore(app),
+    logger: (_cx, app) => new JsLogger(app),
+    newMailClient: (_cx, app) => new JsMailer(app),
+    isDev: (_cx, app) => app.isDev,
+    dataDir: (_cx, app) => app.dataDir,
+    encryptionEnv: (_cx, app) => app.encryptionKey,
+    isBootstrapped: (_cx, app) => app.isBootstrapped,
+    txInfo: (_cx, app) => (app.inTransaction ? {} : null),
+    restart: (cx) => cx.plugin.restart(),
+    cron: (cx) => cx.plugin.cronHandle(),
+    unsafeWithoutHooks: () => {
+      throw new Error("$app.unsafeWithoutHooks() is not supported by this server");
+    },
+    auxDB: () => {
+      throw new Error("$app.auxDB() is not supported by this server");
+    },
+    newFilesystem: () => {
+      throw new Error("$app.newFilesystem() is not supported by this server yet");
+    },
+    newBackupsFilesystem: () => {
+      throw new Error("$app.newBackupsFilesystem() is not supported by this server yet");
+    },
+    subscriptionsBroker: () => {
+      throw new Error("$app.subscriptionsBroker() is not supported by this server yet");
+    },
+    createBackup: () => {
+      throw new Error("$app.createBackup() is not supported from JS hooks yet");
+    },
+  },
+});
+
+/** sql.Result. */
+export class SqlResult {
+  constructor(private readonly r: { lastInsertId: number; rowsAffected: number }) {}
+  lastInsertId(): number {
+    return this.r.lastInsertId;
+  }
+  rowsAffected(): number {
+    return this.r.rowsAffected;
+  }
+}
+
+defineBinding<SqlResult>({
+  name: "SqlResult",
+  cls: SqlResult,
+  methods: {
+    lastInsertId: (_cx, r) => r.lastInsertId(),
+    rowsAffected: (_cx, r) => r.rowsAffected(),
+  },
+});
+
+/** `$app.settings()`: every section is edited in place, then `$app.save(settings)`. */
+defineBinding<Settings>({
+  name: "Settings",
+  cls: Settings,
+  dynamic: true,
+  methods: {
+    clone: (_cx, s) => (typeof (s as unknown as { clone?: () => Settings }).clone === "function" ? (s as unknown as { clone: () => Settings }).clone() : s),
+  },
+});
+
+defineBinding<JsStore>({
+  name: "Store",
+  cls: JsStore,
+  methods: {
+    get: (_cx, s, k: unknown) => s.get(String(k)),
+    getOk: (_cx, s, k: unknown) => [s.get(String(k)), s.has(String(k))],
+    has: (_cx, s, k: unknown) => s.has(String(k)),
+    set: (_cx, s, k: unknown, v: unknown) => s.set(String(k), v),
+    setIfLessThanLimit: (_cx, s, k: unknown, v: unknown, limit: unknown) => s.setIfLessThanLimit(String(k), v, Number(limit) || 0),
+    remove: (_cx, s, k: unknown) => s.remove(String(k)),
+    removeAll: (_cx, s) => s.removeAll(),
+    reset: (_cx, s, m: unknown) => s.reset((m ?? {}) as { [k: string]: unknown }),
+    getAll: (_cx, s) => s.getAll(),
+    values: (_cx, s) => Object.values(s.getAll()),
+    length: (_cx, s) => s.length,
+    getOrSet: async (_cx, s, k: unknown, fn: unknown) => {
+      const key = String(k);
+      if (s.has(key)) return s.get(key);
+      const v = typeof fn === "function" ? await fn() : fn;
+      if (!s.has(key)) s.set(key, v);
+      return s.get(key);
+    },
+    setFunc: async (_cx, s, k: unknown, fn: unknown) => {
+      const key = String(k);
+      const v = typeof fn === "function" ? await fn(s.get(key)) : fn;
+      s.set(key, v);
+      return v;
+    },
+  },
+});
+
+defineBinding<JsLogger>({
+  name: "Logger",
+  cls: JsLogger,
+  methods: {
+    debug: (_cx, l, msg: unknown, ...kv: unknown[]) => l.log("DEBUG", String(msg ?? ""), kv),
+    info: (_cx, l, msg: unknown, ...kv: unknown[]) => l.log("INFO", String(msg ?? ""), kv),
+    warn: (_cx, l, msg: unknown, ...kv: unknown[]) => l.log("WARN", String(msg ?? ""), kv),
+    error: (_cx, l, msg: unknown, ...kv: unknown[]) => l.log("ERROR", String(msg ?? ""), kv),
+    with: (_cx, l, ...kv: unknown[]) => l.with(kv),
+    withGroup: (_cx, l, name: unknown) => l.withGroup(String(name ?? "")),
+  },
+});
+
+/** `$app.newMailClient()`: sends go through `onMailerSend`. */
+export class JsMailer {
+  private readonly mailer: Mailer;
+  constructor(app: App) {
+    this.mailer = newMailClient(app);
+  }
+  send(message: Message): Promise<void> {
+    return this.mailer.send(message);
+  }
+}
+
+defineBinding<JsMailer>({
+  name: "MailClient",
+  cls: JsMailer,
+  methods: {
+    send: async (_cx, m, msg: unknown) => m.send(toPlain(msg) as Message),
+  },
+});
+
+defineBinding<Error>({
+  name: "GoError",
+  cls: Error,
+  methods: {
+    error: (_cx, e) => e.message,
+    is: (_cx, e, other: unknown) => e === other,
+  },
+  props: {
+    message: { get: (_cx, e) => e.message },
+    status: { get: (_cx, e) => (e instanceof ApiError ? e.status : undefined) },
+    data: { get: (_cx, e) => (e instanceof ApiError ? e.data : undefined) },
+  },
+});

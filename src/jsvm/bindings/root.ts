@@ -1,0 +1,265 @@
+/**
+ * The host namespace functions: `$http.send`, `$apis.*`, `$mails.*`, `$filesystem.*`, `unmarshal`.
+ */
+import { Collection } from "../../core/collection.ts";
+import { ApiError, badRequest, forbidden, unauthorized } from "../../core/errors.ts";
+import { Record } from "../../core/record.ts";
+import { newUploadFile } from "../../core/record_files.ts";
+import type { RequestEvent } from "../../core/request_event.ts";
+import { sendRecordAuthAlert, sendRecordChangeEmail, sendRecordOTP, sendRecordPasswordReset, sendRecordVerification } from "../../core/mails/index.ts";
+import { UploadFile } from "../../tools/filesystem/index.ts";
+import type { HandlerFunc } from "../../tools/hook.ts";
+import { enrichRecords } from "../../api/record_helpers.ts";
+import { authResponse } from "../../api/record_auth.ts";
+import { staticHandler } from "../../api/static.ts";
+import { bodyLimit } from "../../api/middlewares/body_limit.ts";
+import { defineBinding, defineRoot, isDirFSSpec, isFormDataSpec, toPlain, type Cx } from "../host.ts";
+import { goMap } from "../gojson.ts";
+import { goMarshal } from "../../tools/json.ts";
+
+/** A native middleware a script got from `$apis` (runs on the host, never in a worker). */
+export class HostMiddleware {
+  constructor(
+    readonly id: string,
+    readonly priority: number,
+    readonly func: HandlerFunc<RequestEvent>,
+  ) {}
+}
+
+/** A native route handler a script got from `$apis.static`. */
+export class HostHandler {
+  constructor(readonly func: HandlerFunc<RequestEvent>) {}
+}
+
+defineBinding<HostMiddleware>({
+  name: "Handler",
+  cls: HostMiddleware,
+  props: {
+    id: { get: (_cx, m) => m.id },
+    priority: { get: (_cx, m) => m.priority },
+  },
+});
+
+defineBinding<HostHandler>({ name: "HandlerFunc", cls: HostHandler });
+
+defineBinding<UploadFile>({
+  name: "File",
+  cls: UploadFile,
+  props: {
+    name: { get: (_cx, f) => f.name },
+    originalName: { get: (_cx, f) => f.originalName },
+    size: { get: (_cx, f) => f.size },
+  },
+});
+
+function requireAuth(id: string, names: string[]): HostMiddleware {
+  return new HostMiddleware(id, 0, (e) => {
+    if (!e.auth) throw unauthorized("The request requires valid record authorization token.");
+    if (names.length && !names.includes(e.auth.collection.name)) throw forbidden("The authorized record is not allowed to perform this action.");
+    return e.next();
+  });
+}
+
+const CANONICAL = (k: string) => k.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+
+function parseSetCookie(line: string): { [k: string]: unknown } {
+  const parts = line.split(";").map((p) => p.trim());
+  const [nv = "", ...attrs] = parts;
+  const i = nv.indexOf("=");
+  const c: { [k: string]: unknown } = { name: nv.slice(0, i), value: nv.slice(i + 1), path: "", domain: "", raw: line, maxAge: 0, secure: false, httpOnly: false, sameSite: 0 };
+  for (const a of attrs) {
+    const j = a.indexOf("=");
+    const k = (j < 0 ? a : a.slice(0, j)).toLowerCase();
+    const v = j < 0 ? "" : a.slice(j + 1);
+    if (k === "path") c.path = v;
+    else if (k === "domain") c.domain = v;
+    else if (k === "max-age") c.maxAge = Number(v) || 0;
+    else if (k === "secure") c.secure = true;
+    else if (k === "httponly") c.httpOnly = true;
+    else if (k === "expires") c.rawExpires = v;
+    else if (k === "samesite") c.sameSite = /^lax$/i.test(v) ? 2 : /^strict$/i.test(v) ? 3 : /^none$/i.test(v) ? 4 : 1;
+  }
+  return c;
+}
+
+/** Go's cast.ToString for the `body` of `$http.send`: maps and slices become "". */
+function castString(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
+  return "";
+}
+
+async function httpSend(_cx: Cx, config: unknown): Promise<unknown> {
+  const c = (config ?? {}) as { [k: string]: unknown };
+  const method = String(c.method ?? "GET").toUpperCase() || "GET";
+  let timeout = Number(c.timeout) || 0;
+  if (timeout <= 0) timeout = 120;
+  const headers = new Headers();
+  for (const [k, v] of Object.entries((c.headers ?? {}) as object)) headers.append(k, String(v));
+  let body: string | Uint8Array | undefined;
+  const data = c.data && typeof c.data === "object" && Object.keys(c.data as object).length ? c.data : null;
+  if (data) body = goMarshal(goMap(data));
+  else if (isFormDataSpec(c.body)) {
+    const fd = new FormData();
+    for (const [k, v] of c.body.formData) {
+      if (v instanceof File) fd.append(k, v, v.name);
+      else fd.append(k, String(v ?? ""));
+    }
+    const res = new Response(fd);
+    headers.set("content-type", res.headers.get("content-type") ?? "multipart/form-data");
+    body = new Uint8Array(await res.arrayBuffer());
+  } else body = c.body instanceof Uint8Array ? c.body : castString(c.body);
+  let res: Response;
+  try {
+    res = await fetch(String(c.url ?? ""), {
+      method,
+      headers,
+      body: method === "GET" || method === "HEAD" ? (body && (body as string | Uint8Array).length ? body : undefined) : body,
+      redirect: "follow",
+      signal: AbortSignal.timeout(timeout * 1000),
+    });
+  } catch (err) {
+    const reason = (err as Error)?.name === "TimeoutError" ? "context deadline exceeded" : ((err as Error)?.message ?? String(err));
+    throw new Error(`${method[0] + method.slice(1).toLowerCase()} "${c.url}": ${reason}`);
+  }
+  const raw = new Uint8Array(await res.arrayBuffer());
+  const text = Buffer.from(raw).toString("utf8");
+  const outHeaders: { [k: string]: string[] } = {};
+  for (const [k, v] of res.headers) {
+    if (k.toLowerCase() === "set-cookie") continue;
+    (outHeaders[CANONICAL(k)] ??= []).push(v);
+  }
+  const setCookies = res.headers.getSetCookie();
+  if (setCookies.length) outHeaders["Set-Cookie"] = setCookies;
+  const cookies: { [k: string]: unknown } = {};
+  for (const line of setCookies) {
+    const ck = parseSetCookie(line);
+    cookies[String(ck.name)] = ck;
+  }
+  let json: unknown = null;
+  if (raw.length > 0) {
+    try {
+      const parsed = JSON.parse(text);
+      json = parsed !== null && typeof parsed === "object" ? parsed : null;
+    } catch {
+      json = null;
+    }
+  }
+  return { statusCode: res.status, headers: outHeaders, cookies, raw: text, body: raw, json };
+}
+
+function fileNameFromURL(url: string): string {
+  try {
+    const p = new URL(url).pathname;
+    return decodeURIComponent(p.slice(p.lastIndexOf("/") + 1)) || "file";
+  } catch {
+    return "file";
+  }
+}
+
+defineRoot({
+  "http.send": httpSend,
+
+  "apis.requireAuth": (_cx, ...names: unknown[]) => requireAuth("pbRequireAuth", names.map(String)),
+  "apis.requireSuperuserAuth": () => requireAuth("pbRequireSuperuserAuth", ["_superusers"]),
+  "apis.requireSuperuserOrOwnerAuth": (_cx, param?: unknown) =>
+    new HostMiddleware("pbRequireSuperuserOrOwnerAuth", 0, (e) => {
+      if (!e.auth) throw unauthorized("The request requires superuser or record authorization token.");
+      if (e.auth.collection.name === "_superusers") return e.next();
+      const owner = e.params[String(param || "id")] ?? "";
+      if (e.auth.id !== owner) throw forbidden("You are not allowed to perform this request.");
+      return e.next();
+    }),
+  "apis.requireSuperuserAuthOnlyIfAny": () =>
+    new HostMiddleware("pbRequireSuperuserAuthOnlyIfAny", 0, (e) => {
+      if (e.auth?.collection.name === "_superusers") return e.next();
+      throw unauthorized("The request requires valid superuser authorization token.");
+    }),
+  "apis.requireGuestOnly": () =>
+    new HostMiddleware("pbRequireGuestOnly", 0, (e) => {
+      if (e.auth) throw badRequest("The request can be accessed only by guests.");
+      return e.next();
+    }),
+  "apis.bodyLimit": (_cx, limit: unknown) => {
+    const m = bodyLimit(Number(limit) > 0 ? Number(limit) : Number.MAX_SAFE_INTEGER);
+    return new HostMiddleware(m.id ?? "pbBodyLimit", m.priority ?? 0, m.func);
+  },
+  "apis.gzip": () =>
+    new HostMiddleware("pbGzip", 0, async (e) => {
+      await e.next();
+      const res = e.response;
+      if (!res || res.headers.has("Content-Encoding") || !/\bgzip\b/.test(e.request.headers.get("accept-encoding") ?? "")) return;
+      const body = new Uint8Array(await res.arrayBuffer());
+      const headers = new Headers(res.headers);
+      headers.set("Content-Encoding", "gzip");
+      headers.delete("Content-Length");
+      headers.append("Vary", "Accept-Encoding");
+      e.response = new Response(Bun.gzipSync(body), { status: res.status, headers });
+    }),
+  "apis.skipSuccessActivityLog": () =>
+    new HostMiddleware("pbSkipSuccessActivityLog", 0, (e) => {
+      e.store.set("__skipSuccessActivityLogger", true);
+      return e.next();
+    }),
+  "apis.static": (_cx, dir: unknown, indexFallback: unknown) => {
+    const root = isDirFSSpec(dir) ? dir.dirFS : String(dir ?? "");
+    return new HostHandler((e) => {
+      const rest = e.params.path ?? "";
+      let full = e.url.pathname;
+      try {
+        full = decodeURIComponent(full);
+      } catch {}
+      const prefix = rest && full.endsWith(rest) ? full.slice(0, full.length - rest.length) : full.endsWith("/") ? full : full + "/";
+      return staticHandler(root, !!indexFallback, prefix.replace(/\/$/, ""))(e);
+    });
+  },
+  "apis.recordAuthResponse": async (_cx, e: RequestEvent, record: Record, authMethod: unknown, meta: unknown) => {
+    await authResponse(e, record, undefined, meta === undefined || meta === null ? undefined : toPlain(meta), String(authMethod ?? ""));
+  },
+  "apis.enrichRecord": async (_cx, e: RequestEvent, record: Record, ...expands: unknown[]) => enrichRecords(e, [record], ...expands.map(String)),
+  "apis.enrichRecords": async (_cx, e: RequestEvent, records: Record[], ...expands: unknown[]) => enrichRecords(e, Array.isArray(records) ? records : [], ...expands.map(String)),
+
+  "mails.sendRecordPasswordReset": (cx, _app: unknown, record: Record) => sendRecordPasswordReset(cx.plugin.app, record),
+  "mails.sendRecordVerification": (cx, _app: unknown, record: Record) => sendRecordVerification(cx.plugin.app, record),
+  "mails.sendRecordChangeEmail": (cx, _app: unknown, record: Record, newEmail: unknown) => sendRecordChangeEmail(cx.plugin.app, record, String(newEmail ?? "")),
+  "mails.sendRecordOTP": (cx, _app: unknown, record: Record, otpId: unknown, pass: unknown) => sendRecordOTP(cx.plugin.app, record, String(otpId ?? ""), String(pass ?? "")),
+  "mails.sendRecordAuthAlert": (cx, _app: unknown, record: Record, info: unknown) => sendRecordAuthAlert(cx.plugin.app, record, String(info ?? "")),
+
+  "filesystem.fileFromPath": async (_cx, path: unknown) => {
+    const p = String(path ?? "");
+    const f = Bun.file(p);
+    if (!(await f.exists())) throw new Error(`open ${p}: no such file or directory`);
+    return newUploadFile(new Blob([await f.arrayBuffer()], { type: f.type }), p.slice(p.lastIndexOf("/") + 1));
+  },
+  "filesystem.fileFromBytes": async (_cx, bytes: unknown, name: unknown) => {
+    const data = bytes instanceof Uint8Array ? bytes : new TextEncoder().encode(String(bytes ?? ""));
+    if (data.length === 0) throw new Error("cannot create an empty file");
+    return newUploadFile(new Blob([data]), String(name ?? ""));
+  },
+  "filesystem.fileFromURL": async (_cx, url: unknown, secs: unknown) => {
+    const u = String(url ?? "");
+    const res = await fetch(u, { signal: AbortSignal.timeout((Number(secs) > 0 ? Number(secs) : 120) * 1000) });
+    if (res.status < 200 || res.status > 399) throw new Error(`failed to download url ${u} (${res.status})`);
+    return newUploadFile(new Blob([await res.arrayBuffer()]), fileNameFromURL(u));
+  },
+  "filesystem.fileFromMultipart": (_cx, f: unknown) => {
+    if (f instanceof File) return f;
+    throw new Error("fileFromMultipart expects a multipart file header");
+  },
+  "filesystem.s3": () => {
+    throw new Error("$filesystem.s3 is not supported by this server yet");
+  },
+  "filesystem.local": () => {
+    throw new Error("$filesystem.local is not supported by this server yet");
+  },
+
+  unmarshal: (_cx, data: unknown, dst: unknown) => {
+    const plain = toPlain(data);
+    if (dst instanceof Collection) dst.mergeJSON((plain ?? {}) as { [k: string]: unknown });
+    else if (dst instanceof Record) dst.load((plain ?? {}) as { [k: string]: unknown });
+    else if (dst && typeof dst === "object" && plain && typeof plain === "object") Object.assign(dst, plain);
+  },
+  safeErrorsData: (_cx, data: unknown) => (data instanceof ApiError ? data.data : {}),
+});

@@ -1,0 +1,255 @@
+/**
+ * `$dbx` expressions and `$app.db()` queries, built by scripts as plain specs (see the prelude)
+ * and turned into SQL here with dbx's conventions: `{{table}}` and `[[column]]` quoting, `{:name}`
+ * placeholders bound from `bind({...})`. Writes outside a transaction take the app's write lock.
+ */
+import type { App } from "../core/app.ts";
+import { expandDbxPlaceholders, quoteColumnName, quoteTableName } from "../core/collection_save.ts";
+import { JSONRaw } from "../core/fields/index.ts";
+import { Record } from "../core/record.ts";
+import { byteCompare } from "../tools/json.ts";
+
+/** A `$dbx` expression as the prelude encodes it. */
+export interface DbxExp {
+  __dbx: "exp" | "hash" | "not" | "and" | "or" | "in" | "like" | "exists" | "between";
+  [k: string]: unknown;
+}
+
+export interface QuerySpec {
+  kind: "raw" | "select" | "insert" | "upsert" | "update" | "delete" | "createTable";
+  sql?: string;
+  params?: { [k: string]: unknown };
+  table?: string;
+  cols?: { [k: string]: unknown };
+  where?: DbxExp | null;
+  constraints?: string[];
+  options?: string[];
+  select?: string[];
+  distinct?: boolean;
+  option?: string;
+  from?: string[];
+  joins?: { type: string; table: string; on: DbxExp | null }[];
+  orderBy?: string[];
+  groupBy?: string[];
+  having?: DbxExp | null;
+  limit?: number;
+  offset?: number;
+}
+
+/** Named parameters collected while building (`{:name}` placeholders). */
+class Params {
+  values: { [k: string]: unknown } = {};
+  private n = 0;
+  add(v: unknown): string {
+    const name = `p${this.n++}`;
+    this.values[name] = v;
+    return `{:${name}}`;
+  }
+  merge(p: { [k: string]: unknown } | undefined): void {
+    if (p) Object.assign(this.values, p);
+  }
+}
+
+export function isDbxExp(v: unknown): v is DbxExp {
+  return !!v && typeof v === "object" && typeof (v as DbxExp).__dbx === "string";
+}
+
+/** An expression's SQL (with `{:p}` placeholders added to `params`); "" when it is empty. */
+export function buildExp(e: unknown, params: Params): string {
+  if (!isDbxExp(e)) return "";
+  switch (e.__dbx) {
+    case "exp":
+      params.merge(e.params as { [k: string]: unknown });
+      return String(e.sql ?? "");
+    case "hash": {
+      const h = (e.h ?? {}) as { [k: string]: unknown };
+      const parts: string[] = [];
+      for (const k of Object.keys(h).sort(byteCompare)) {
+        const v = h[k];
+        if (isDbxExp(v)) {
+          const sql = buildExp(v, params);
+          if (sql) parts.push(sql);
+        } else if (v === null || v === undefined) parts.push(`${quoteColumnName(k)} IS NULL`);
+        else if (Array.isArray(v)) parts.push(inExp(k, v, false, params));
+        else parts.push(`${quoteColumnName(k)}=${params.add(v)}`);
+      }
+      return joinParts(parts, "AND");
+    }
+    case "not": {
+      const sql = buildExp(e.e, params);
+      return sql ? `NOT (${sql})` : "";
+    }
+    case "and":
+    case "or": {
+      const parts = ((e.list ?? []) as unknown[]).map((x) => buildExp(x, params)).filter((s) => s !== "");
+      return joinParts(parts, e.__dbx === "and" ? "AND" : "OR");
+    }
+    case "in":
+      return inExp(String(e.col), (e.values ?? []) as unknown[], !!e.not, params);
+    case "like": {
+      const values = (e.values ?? []) as string[];
+      if (values.length === 0) return "";
+      const escapes = (e.escapes as string[] | undefined) ?? ["\\", "\\\\", "%", "\\%", "_", "\\_"];
+      const parts = values.map((v) => {
+        let s = String(v);
+        for (let i = 0; i + 1 < escapes.length; i += 2) s = s.split(escapes[i]!).join(escapes[i + 1]!);
+        if (e.left !== false) s = "%" + s;
+        if (e.right !== false) s = s + "%";
+        return `${quoteColumnName(String(e.col))} ${e.not ? "NOT LIKE" : "LIKE"} ${params.add(s)}`;
+      });
+      return joinParts(parts, e.or ? "OR" : "AND");
+    }
+    case "exists": {
+      const sql = buildExp(e.e, params);
+      return sql ? `${e.not ? "NOT EXISTS" : "EXISTS"} (${sql})` : "";
+    }
+    case "between":
+      return `${quoteColumnName(String(e.col))} ${e.not ? "NOT BETWEEN" : "BETWEEN"} ${params.add(e.a)} AND ${params.add(e.b)}`;
+  }
+  return "";
+}
+
+function joinParts(parts: string[], op: string): string {
+  if (parts.length === 0) return "";
+  if (parts.length === 1) return parts[0]!;
+  return parts.map((p) => `(${p})`).join(` ${op} `);
+}
+
+function inExp(col: string, values: unknown[], not: boolean, params: Params): string {
+  if (values.length === 0) return not ? "" : "0=1";
+  const q = quoteColumnName(col);
+  if (values.length === 1) return `${q}${not ? "<>" : "="}${params.add(values[0])}`;
+  return `${q} ${not ? "NOT IN" : "IN"} (${values.map((v) => params.add(v)).join(", ")})`;
+}
+
+/** The SQL text and named parameters of a query spec. */
+export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string]: unknown } } {
+  const params = new Params();
+  let sql = "";
+  switch (spec.kind) {
+    case "raw":
+      sql = spec.sql ?? "";
+      break;
+    case "select": {
+      const cols = spec.select?.length ? spec.select.map((c) => (c.includes("(") || c.includes(" ") || c.includes("{{") ? c : quoteColumnName(c))).join(", ") : "*";
+      sql = `SELECT ${spec.distinct ? "DISTINCT " : ""}${spec.option ? spec.option + " " : ""}${cols}`;
+      if (spec.from?.length) sql += ` FROM ${spec.from.map((t) => (t.includes(" ") || t.includes("(") || t.includes("{{") ? t : quoteTableName(t))).join(", ")}`;
+      for (const j of spec.joins ?? []) {
+        const on = buildExp(j.on, params);
+        sql += ` ${j.type} ${j.table.includes(" ") || j.table.includes("{{") ? j.table : quoteTableName(j.table)}${on ? ` ON ${on}` : ""}`;
+      }
+      const where = buildExp(spec.where, params);
+      if (where) sql += ` WHERE ${where}`;
+      if (spec.groupBy?.length) sql += ` GROUP BY ${spec.groupBy.map(orderTerm).join(", ")}`;
+      const having = buildExp(spec.having, params);
+      if (having) sql += ` HAVING ${having}`;
+      if (spec.orderBy?.length) sql += ` ORDER BY ${spec.orderBy.map(orderTerm).join(", ")}`;
+      const limit = spec.limit ?? -1;
+      const offset = spec.offset ?? -1;
+      if (limit >= 0 || offset > 0) sql += ` LIMIT ${limit >= 0 ? Math.trunc(limit) : -1}`;
+      if (offset > 0) sql += ` OFFSET ${Math.trunc(offset)}`;
+      break;
+    }
+    case "insert":
+    case "upsert": {
+      const cols = Object.keys(spec.cols ?? {}).sort(byteCompare);
+      const values = cols.map((c) => (isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c])));
+      sql = `INSERT INTO ${quoteTableName(spec.table!)} (${cols.map(quoteColumnName).join(", ")}) VALUES (${values.join(", ")})`;
+      if (spec.kind === "upsert") {
+        const set = cols.map((c) => `${quoteColumnName(c)}=excluded.${quoteColumnName(c)}`).join(", ");
+        sql += ` ON CONFLICT${spec.constraints?.length ? ` (${spec.constraints.map(quoteColumnName).join(", ")})` : ""} DO UPDATE SET ${set}`;
+      }
+      break;
+    }
+    case "update": {
+      const cols = Object.keys(spec.cols ?? {}).sort(byteCompare);
+      const set = cols.map((c) => `${quoteColumnName(c)}=${isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c])}`);
+      sql = `UPDATE ${quoteTableName(spec.table!)} SET ${set.join(", ")}`;
+      const where = buildExp(spec.where, params);
+      if (where) sql += ` WHERE ${where}`;
+      break;
+    }
+    case "delete": {
+      sql = `DELETE FROM ${quoteTableName(spec.table!)}`;
+      const where = buildExp(spec.where, params);
+      if (where) sql += ` WHERE ${where}`;
+      break;
+    }
+    case "createTable": {
+      const cols = Object.keys(spec.cols ?? {}).sort(byteCompare).map((c) => `${quoteColumnName(c)} ${spec.cols![c]}`);
+      sql = `CREATE TABLE ${quoteTableName(spec.table!)} (${cols.join(", ")})${spec.options?.length ? " " + spec.options.join(" ") : ""}`;
+      break;
+    }
+  }
+  params.merge(spec.params);
+  return { sql, params: params.values };
+}
+
+function orderTerm(t: string): string {
+  const m = /^\s*([\w.`"\[\]{}]+)(\s+(asc|desc))?\s*$/i.exec(t);
+  if (!m || t.includes("(")) return t;
+  return quoteColumnName(m[1]!) + (m[3] ? " " + m[3].toUpperCase() : "");
+}
+
+type SqlArg = string | number | bigint | boolean | null | Uint8Array;
+
+function sqlValue(v: unknown): SqlArg {
+  if (v === undefined || v === null) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "number" || typeof v === "string" || typeof v === "bigint") return v;
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof JSONRaw) return v.dbValue();
+  if (v instanceof Record) return v.id;
+  return JSON.stringify(v);
+}
+
+/** The final SQL with `?` placeholders and its positional arguments. */
+export function finalize(sql: string, params: { [k: string]: unknown }): { sql: string; args: SqlArg[] } {
+  const args: SqlArg[] = [];
+  const out = expandDbxPlaceholders(sql).replace(/\{:(\w+)\}/g, (_m, name: string) => {
+    if (!(name in params)) throw new Error(`Named parameter "${name}" is not found`);
+    args.push(sqlValue(params[name]));
+    return "?";
+  });
+  return { sql: out, args };
+}
+
+function isRead(sql: string): boolean {
+  return /^\s*(select|with|pragma|explain|values)\b/i.test(sql);
+}
+
+/** Runs a statement; writes outside a transaction go through the write lock. */
+export async function executeSpec(app: App, spec: QuerySpec): Promise<{ lastInsertId: number; rowsAffected: number }> {
+  const { sql, params } = buildQuery(spec);
+  const q = finalize(sql, params);
+  const run = () => {
+    const r = app.db.query(q.sql).run(...q.args);
+    return { lastInsertId: Number(r.lastInsertRowid), rowsAffected: r.changes };
+  };
+  if (isRead(q.sql) || app.inTransaction) return run();
+  return app.runInTransaction(run);
+}
+
+/** Runs a query and returns its rows as objects. */
+export async function querySpec(app: App, spec: QuerySpec): Promise<{ [k: string]: unknown }[]> {
+  const { sql, params } = buildQuery(spec);
+  const q = finalize(sql, params);
+  const run = () => app.db.query(q.sql).all(...q.args) as { [k: string]: unknown }[];
+  if (isRead(q.sql) || app.inTransaction) return run();
+  return app.runInTransaction(run);
+}
+
+/** Runs a query and returns its rows as arrays of column values. */
+export function queryValues(app: App, spec: QuerySpec): unknown[][] {
+  const { sql, params } = buildQuery(spec);
+  const q = finalize(sql, params);
+  return app.db.query(q.sql).values(...q.args) as unknown[][];
+}
+
+/** A WHERE clause of `$dbx` expressions ANDed (for findAllRecords / countRecords). */
+export function whereOf(exprs: unknown[]): { sql: string; args: SqlArg[] } {
+  const params = new Params();
+  const parts = exprs.map((e) => buildExp(e, params)).filter((s) => s !== "");
+  const sql = joinParts(parts, "AND");
+  return sql ? finalize(sql, params.values) : { sql: "", args: [] };
+}

@@ -1,0 +1,412 @@
+/**
+ * The JS worker pool. Each worker thread hosts one QuickJS instance; handlers run there while the
+ * main thread keeps serving. A worker runs one chain of calls at a time: a handler, the host calls
+ * it makes, and the handlers those host calls fire (`$app.save` → `onRecordCreate`), which run in
+ * another executor *of the same worker* because that worker is blocked waiting for the host call.
+ *
+ * The main thread serves a worker's host calls inside a "frame" that remembers the async context
+ * of whoever started the run, so a save made by a hook that runs inside a transaction joins that
+ * transaction, and a hook fired by it is routed back to the waiting worker.
+ *
+ * Idle workers are reused; when all are busy another is started (up to `size`), and past that a
+ * throw-away overflow worker serves the call (upstream makes a throw-away runtime): there is no
+ * queue, so a handler that calls back into this server over HTTP cannot deadlock it.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { ERR_PREFIX, type ContextKind, type ErrPayload, type FromWorker, type RunMode, type ToWorker, type WorkerInit } from "./protocol.ts";
+import { HandleTable, decodeValue, dispatch, encodeValue, errorFromPayload, errorPayload, schema, type Cx, type HostPlugin } from "./host.ts";
+import { PRELUDE } from "./prelude.ts";
+import { quickjsWasmPath } from "./quickjs.ts";
+
+/** In the compiled binary a worker is addressed by its path below src/ (see build.ts). */
+const WORKER_SPEC = Bun.isStandaloneExecutable ? "./jsvm/worker.ts" : new URL("./worker.ts", import.meta.url).href;
+
+export interface PoolOptions {
+  /** Pre-warmed executor workers (`--hooksPool`); more are started on demand up to this count. */
+  size: number;
+  /** Script time per handler run, ms (`--hooksTimeout`). */
+  timeoutMs: number;
+  /** Heap limit of one worker's QuickJS, bytes (`--hooksMemory`). */
+  memoryBytes: number;
+  hooksDir: string;
+  cwd: string;
+  /** The JS names of the hook registrars (`onRecordCreate`…). */
+  hooks: string[];
+  plugin: HostPlugin;
+  /** Called with an error line when a worker dies or a script is stopped by a limit. */
+  log?: (msg: string) => void;
+}
+
+class Frame {
+  private queue: FromWorker[] = [];
+  private waiter: ((m: FromWorker) => void) | null = null;
+  /** True while the main thread serves one of this frame's host calls (the worker is waiting). */
+  inHostCall = false;
+  done = false;
+
+  constructor(readonly worker: JsWorker) {}
+
+  push(m: FromWorker): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = null;
+      w(m);
+    } else this.queue.push(m);
+  }
+
+  next(): Promise<FromWorker> {
+    const m = this.queue.shift();
+    if (m) return Promise.resolve(m);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+}
+
+const frameStore = new AsyncLocalStorage<Frame>();
+
+let wasmModule: Promise<WebAssembly.Module | undefined> | null = null;
+
+/** The QuickJS wasm compiled once per process and shared by every worker (with its optimised code). */
+function sharedWasmModule(): Promise<WebAssembly.Module | undefined> {
+  wasmModule ??= Bun.file(quickjsWasmPath)
+    .arrayBuffer()
+    .then((b) => WebAssembly.compile(b))
+    .catch(() => undefined);
+  return wasmModule;
+}
+
+let workerSeq = 0;
+
+/** One worker thread and what the main thread keeps for it. */
+export class JsWorker {
+  readonly handles = new HandleTable();
+  /** Handler sources this worker has been sent (by id). */
+  readonly sources = new Set<number>();
+  readonly frames: Frame[] = [];
+  /** Host classes whose schema this worker has (later ones travel with their first handle). */
+  readonly knownClasses: Set<string>;
+  readonly index = workerSeq++;
+  /** Hosts the loader and migration contexts. */
+  home = false;
+  readonly ready: Promise<void>;
+  dead = false;
+  /** Asked to be replaced (memory high-water mark); retired when its frames end. */
+  recycle = false;
+  /** Calls about to start on this worker (chosen, frame not pushed yet). */
+  reserved = 0;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly sig: Int32Array;
+  private readyResolve!: () => void;
+  private readyReject!: (e: Error) => void;
+  idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    opts: PoolOptions,
+    readonly overflow: boolean,
+    private readonly onDeath: (w: JsWorker) => void,
+  ) {
+    this.ready = new Promise((resolve, reject) => {
+      this.readyResolve = resolve;
+      this.readyReject = reject;
+    });
+    this.ready.catch(() => {});
+    const sab = new SharedArrayBuffer(8);
+    this.sig = new Int32Array(sab);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(WORKER_SPEC);
+    port1.onmessage = (ev) => this.onMessage((ev as { data: unknown }).data as FromWorker);
+    this.worker.addEventListener("error", (ev) => this.die(`the JS worker crashed: ${(ev as ErrorEvent).message ?? ev}`));
+    this.worker.addEventListener("close", () => this.die("the JS worker exited"));
+    const classes = schema();
+    this.knownClasses = new Set(Object.keys(classes));
+    const init: WorkerInit = {
+      t: "init",
+      sab,
+      port: port2,
+      prelude: PRELUDE,
+      schema: classes,
+      hooksDir: opts.hooksDir,
+      cwd: opts.cwd,
+      timeoutMs: opts.timeoutMs,
+      memoryBytes: opts.memoryBytes,
+      index: this.index,
+      hooks: opts.hooks,
+    };
+    sharedWasmModule().then((wasmModule) => {
+      if (this.dead) return;
+      this.worker.postMessage({ ...init, wasmModule }, [port2]);
+    });
+    // neither the thread nor its port may keep the process alive
+    (this.worker as unknown as { unref?: () => void }).unref?.();
+    (port1 as unknown as { unref?: () => void }).unref?.();
+  }
+
+  send(m: ToWorker): void {
+    this.port.postMessage(m);
+    Atomics.add(this.sig, 0, 1);
+    Atomics.notify(this.sig, 0);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.t === "ready") {
+      this.readyResolve();
+      return;
+    }
+    if (m.t === "fatal") {
+      this.readyReject(new Error(m.m));
+      this.die(`the JS worker failed: ${m.m}`);
+      return;
+    }
+    const top = this.frames[this.frames.length - 1];
+    if (top) top.push(m);
+    else if (m.rel) this.handles.release(m.rel);
+  }
+
+  die(reason: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.readyReject(new Error(reason));
+    for (const f of this.frames) f.push({ t: "fatal", m: reason });
+    this.handles.clear();
+    this.onDeath(this);
+  }
+
+  get idle(): boolean {
+    return this.frames.length === 0 && this.reserved === 0 && !this.dead && !this.recycle;
+  }
+
+  terminate(): void {
+    if (this.dead) return;
+    this.dead = true;
+    try {
+      this.send({ t: "exit" });
+    } catch {}
+    this.worker.terminate();
+    this.handles.clear();
+  }
+}
+
+/** The pool of executor workers plus the loader's home worker. */
+export class JsPool {
+  private readonly workers: JsWorker[] = [];
+  /** Throw-away workers started past the pool size (ended after a few idle seconds). */
+  private readonly spare: JsWorker[] = [];
+  private home: JsWorker | null = null;
+  private readonly sources: string[] = [""];
+  private readonly sourceIds = new Map<string, number>();
+  private nextCtx = 1;
+  private closed = false;
+
+  constructor(readonly opts: PoolOptions) {}
+
+  /** Starts `n` executor workers now so the first requests do not pay for it. */
+  prewarm(n: number): Promise<void> {
+    const started: Promise<void>[] = [];
+    while (this.workers.length < Math.min(n, this.opts.size)) {
+      const w = this.spawn(false);
+      started.push(w.ready.catch(() => {}));
+    }
+    return Promise.all(started).then(() => {});
+  }
+
+  /** The id of a handler source (sources are sent to each worker once). */
+  source(text: string): number {
+    let id = this.sourceIds.get(text);
+    if (id === undefined) {
+      id = this.sources.length;
+      this.sources.push(text);
+      this.sourceIds.set(text, id);
+    }
+    return id;
+  }
+
+  private spawn(overflow: boolean): JsWorker {
+    const w = new JsWorker(this.opts, overflow, (dead) => this.forget(dead));
+    (overflow ? this.spare : this.workers).push(w);
+    return w;
+  }
+
+  private forget(w: JsWorker): void {
+    for (const list of [this.workers, this.spare]) {
+      const i = list.indexOf(w);
+      if (i >= 0) list.splice(i, 1);
+    }
+    if (this.home === w) this.home = null;
+  }
+
+  /**
+   * The worker that runs a new call: the waiting worker for nested calls, else an idle one, else a
+   * new one. The returned worker is reserved (its `reserved` count taken) until its frame starts.
+   */
+  private async acquire(): Promise<JsWorker> {
+    if (this.closed) throw new Error("the JS runtime is shut down");
+    const f = frameStore.getStore();
+    let w: JsWorker | undefined;
+    if (f && !f.done && f.inHostCall && !f.worker.dead && f.worker.frames[f.worker.frames.length - 1] === f) w = f.worker;
+    w ??= this.workers.find((x) => x.idle) ?? this.spare.find((x) => x.idle);
+    // every pooled worker is busy: another one, and past the pool size a throw-away one (upstream
+    // makes a throw-away runtime; there is no queue, so a handler calling this server cannot deadlock)
+    w ??= this.spawn(this.workers.length >= Math.max(1, this.opts.size));
+    w.reserved++;
+    try {
+      await w.ready;
+    } catch (err) {
+      w.reserved--;
+      throw err;
+    }
+    return w;
+  }
+
+  /** Runs a serialised handler with `args` and returns its decoded result (mode 1) or nothing. */
+  async run(src: number, args: unknown[], mode: RunMode = 0): Promise<unknown> {
+    const w = await this.acquire();
+    return this.inFrame(w, (cx) => {
+      const known = w.sources.has(src);
+      w.sources.add(src);
+      return { t: "run", src, text: known ? undefined : this.sources[src], args: encodeValue(args, cx), mode };
+    });
+  }
+
+  /**
+   * Runs a script callback (a function a script passed to a host call, or a migration's up/down) in
+   * its own context on its worker, which must be waiting on a host call or idle.
+   */
+  async callback(w: JsWorker, ctx: number, id: number, args: unknown[]): Promise<unknown> {
+    if (w.dead) throw new Error("the JS worker of this callback is gone");
+    const top = w.frames[w.frames.length - 1];
+    if (top && !top.inHostCall) throw new Error("the callback is no longer available (it can only be called while the host call it was passed to runs)");
+    w.reserved++;
+    return this.inFrame(w, (cx) => ({ t: "cb", ctx, fn: id, args: encodeValue(args, cx) }));
+  }
+
+  /** The worker that hosts the loader and migration contexts (the first pooled worker). */
+  async homeWorker(): Promise<JsWorker> {
+    if (!this.home || this.home.dead) {
+      this.home = this.workers.find((w) => !w.dead && !w.recycle) ?? this.spawn(false);
+      this.home.home = true;
+    }
+    await this.home.ready;
+    return this.home;
+  }
+
+  /** Creates a loader or migration context on the home worker; returns its id. */
+  async createContext(kind: ContextKind, app: unknown, file?: string): Promise<{ worker: JsWorker; id: number }> {
+    const w = await this.homeWorker();
+    const id = this.nextCtx++;
+    w.reserved++;
+    await this.inFrame(w, (cx) => ({ t: "ctx", id, kind, app: kind === "migration" ? "null" : encodeValue(app, cx), file }));
+    return { worker: w, id };
+  }
+
+  /** Evaluates a script in a context (top-level hook code, a migration file). */
+  async evaluate(w: JsWorker, ctx: number, code: string, file: string): Promise<void> {
+    w.reserved++;
+    await this.inFrame(w, () => ({ t: "eval", ctx, code, file }));
+  }
+
+  async dropContext(w: JsWorker, ctx: number): Promise<void> {
+    if (w.dead) return;
+    w.reserved++;
+    await this.inFrame(w, () => ({ t: "drop", ctx }));
+  }
+
+  /** Runs one message on `w` (which the caller reserved) and serves it until it is done. */
+  private async inFrame(w: JsWorker, build: (cx: Cx) => ToWorker): Promise<unknown> {
+    const frame = new Frame(w);
+    const cx: Cx = { worker: w, plugin: this.opts.plugin };
+    w.frames.push(frame);
+    w.reserved--;
+    if (w.idleTimer) {
+      clearTimeout(w.idleTimer);
+      w.idleTimer = null;
+    }
+    try {
+      w.send(build(cx));
+      const text = await this.serve(frame, cx);
+      if (text.startsWith(ERR_PREFIX)) {
+        const p = JSON.parse(text.slice(ERR_PREFIX.length)) as ErrPayload;
+        const err = errorFromPayload(p, cx);
+        if (p.limit) this.opts.log?.(`[jsvm] ${p.m}; the request failed and the JS runtime was recycled`);
+        throw err;
+      }
+      return text === "" ? undefined : decodeValue(text, cx);
+    } finally {
+      frame.done = true;
+      const i = w.frames.lastIndexOf(frame);
+      if (i >= 0) w.frames.splice(i, 1);
+      if (w.frames.length === 0) this.afterIdle(w);
+    }
+  }
+
+  private async serve(frame: Frame, cx: Cx): Promise<string> {
+    const w = frame.worker;
+    for (;;) {
+      const m = await frame.next();
+      if (m.t === "fatal") throw new Error(m.m);
+      if (m.t === "ready") continue;
+      if (m.rel) w.handles.release(m.rel);
+      if (m.pre) {
+        for (const op of m.pre) {
+          const r = await this.exec(op, cx);
+          if (r.startsWith(ERR_PREFIX)) this.opts.log?.(`[jsvm] ${(JSON.parse(r.slice(ERR_PREFIX.length)) as ErrPayload).m}`);
+        }
+      }
+      if (m.t === "done") {
+        if (m.recycle) w.recycle = true;
+        return m.v;
+      }
+      frame.inHostCall = true;
+      let reply: string;
+      try {
+        reply = await frameStore.run(frame, () => this.exec(m.d, cx));
+      } finally {
+        frame.inHostCall = false;
+      }
+      if (w.dead) throw new Error("the JS worker is gone");
+      w.send({ t: "reply", v: reply });
+    }
+  }
+
+  private async exec(d: string, cx: Cx): Promise<string> {
+    try {
+      const [h, m, args] = decodeValue(d, cx) as [number, string, unknown[]];
+      return encodeValue(await dispatch(cx, h, m, args ?? []), cx);
+    } catch (err) {
+      return errorPayload(err, cx);
+    }
+  }
+
+  private afterIdle(w: JsWorker): void {
+    if (w.dead || w.reserved > 0) return;
+    if (w.recycle) {
+      this.forget(w);
+      w.terminate();
+      return;
+    }
+    if (w.overflow) {
+      // keep a throw-away worker briefly for bursts, then let it go
+      w.idleTimer = setTimeout(() => {
+        if (w.frames.length === 0 && w.reserved === 0) {
+          this.forget(w);
+          w.terminate();
+        }
+      }, 5_000);
+      (w.idleTimer as unknown as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Workers currently alive. */
+  get size(): number {
+    return this.workers.length + this.spare.length;
+  }
+
+  /** Ends every worker. */
+  close(): void {
+    this.closed = true;
+    for (const w of [...this.workers, ...this.spare]) w.terminate();
+    this.workers.length = 0;
+    this.spare.length = 0;
+    this.home = null;
+  }
+}

@@ -1,0 +1,2 @@
+// Part 6: $template (Go html/template subset) — filled in later.
+G.$template = {};

@@ -1,0 +1,393 @@
+/**
+ * A JS worker thread: one QuickJS wasm instance whose contexts are the loader, the migration
+ * contexts and the executors that run serialised handlers. It never returns to its event loop once
+ * started: it blocks in `Atomics.wait` for the next message (see protocol.ts), so a script that
+ * sleeps, waits for `$http.send` or spins blocks only this thread, never the server.
+ *
+ * Host calls (`$app.save`, `e.json`, …) are posted to the main thread and the thread waits for the
+ * reply; while it waits, the main thread may ask it to run a nested handler (a hook fired by that
+ * very save) in another executor, or a callback of the waiting script in the same context.
+ *
+ * Limits: each run gets `timeoutMs` of script time (time blocked in host calls is not counted),
+ * enforced by the QuickJS interrupt handler; the wasm memory has a hard maximum (`memoryBytes`), so a
+ * hoarding script gets "out of memory". A context that timed out is dropped; a worker whose heap
+ * ran out (or grew past ¾ of the limit) asks to be replaced.
+ */
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten-core";
+import RELEASE_SYNC from "@jitl/quickjs-wasmfile-release-sync";
+import { receiveMessageOnPort } from "node:worker_threads";
+import { quickjsWasmPath } from "./quickjs.ts";
+import { ERR_PREFIX, type ContextKind, type ErrPayload, type FromWorker, type ToWorker, type WorkerInit } from "./protocol.ts";
+import { localCall } from "./worker_local.ts";
+
+declare const self: Worker;
+
+interface Ctx {
+  id: number;
+  kind: ContextKind;
+  /** Stopped mid-way by the time limit: dropped once no run uses it any more. */
+  poisoned?: boolean;
+  vm: QuickJSContext;
+  /** The prelude's `__pbInvoke(fn, args, mode)`. */
+  invoke: QuickJSHandle;
+  /** The prelude's `__pbCallback(id, args)`. */
+  callback: QuickJSHandle;
+  /** Compiled handlers by source id. */
+  fns: Map<number, QuickJSHandle>;
+  busy: boolean;
+}
+
+interface RunFrame {
+  deadline: number;
+  stopped: "timeout" | null;
+}
+
+/** A host value kept alive by a QuickJS object: the main-thread handle it stands for. */
+class MainRef {
+  constructor(readonly id: number) {}
+}
+
+let init: WorkerInit;
+let port: MessagePort;
+let sig: Int32Array;
+let rt: QuickJSRuntime;
+let memory: WebAssembly.Memory;
+const contexts = new Map<number, Ctx>();
+const executors: Ctx[] = [];
+let nextExecutorId = -1;
+const sources = new Map<number, string>();
+const runs: RunFrame[] = [];
+/** Handles whose QuickJS objects died since the last message (piggybacked on the next one). */
+let released: number[] = [];
+/** Fire-and-forget host calls (response writes) waiting for the next message. */
+let posted: string[] = [];
+let outOfMemory = false;
+
+self.onmessage = (ev: MessageEvent) => {
+  self.onmessage = null;
+  start(ev.data as WorkerInit).catch((err) => {
+    try {
+      port?.postMessage({ t: "fatal", m: String((err as Error)?.stack ?? err) } satisfies FromWorker);
+    } catch {}
+  });
+};
+
+async function start(data: WorkerInit): Promise<void> {
+  init = data;
+  port = data.port;
+  sig = new Int32Array(data.sab);
+  const pages = Math.max(512, Math.ceil(data.memoryBytes / 65536));
+  memory = new WebAssembly.Memory({ initial: 256, maximum: pages });
+  // the main thread compiles the wasm once and shares the module (and its optimised code)
+  const Q = await newQuickJSWASMModuleFromVariant(
+    newVariant(RELEASE_SYNC, data.wasmModule ? { wasmModule: data.wasmModule, wasmMemory: memory } : { wasmBinary: () => Bun.file(quickjsWasmPath).arrayBuffer(), wasmMemory: memory }),
+  );
+  rt = Q.newRuntime();
+  rt.setMaxStackSize(1024 * 1024);
+  rt.setInterruptHandler(() => {
+    const f = runs[runs.length - 1];
+    if (!f) return false;
+    if (performance.now() > f.deadline) {
+      f.stopped = "timeout";
+      return true;
+    }
+    return false;
+  });
+  // Release the main-thread handle when the QuickJS object standing for it is freed.
+  const callbacks = (rt as unknown as { cToHostCallbacks: { freeHostRef(rt: unknown, id: number): void } }).cToHostCallbacks;
+  const hostRefs = (rt as unknown as { hostRefs: { get(id: number): unknown } }).hostRefs;
+  const free = callbacks.freeHostRef.bind(callbacks);
+  callbacks.freeHostRef = (p, id) => {
+    try {
+      const v = hostRefs.get(id);
+      if (v instanceof MainRef) released.push(v.id);
+    } catch {}
+    free(p, id);
+  };
+  send({ t: "ready" });
+  loop();
+}
+
+function send(m: FromWorker): void {
+  port.postMessage(m);
+}
+
+let seen = 0;
+/** Blocks until the main thread sends the next message. */
+function next(): ToWorker {
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m) return m.message as ToWorker;
+    const s = Atomics.load(sig, 0);
+    if (s !== seen) {
+      seen = s;
+      continue;
+    }
+    Atomics.wait(sig, 0, s);
+  }
+}
+
+function loop(): void {
+  for (;;) handle(next());
+}
+
+/** Handles a message that is not a reply (at top level, or nested inside a host call). */
+function handle(m: ToWorker): void {
+  switch (m.t) {
+    case "ctx": {
+      let out = "";
+      try {
+        contexts.set(m.id, newContext(m.id, m.kind, m.app, m.file));
+      } catch (err) {
+        out = ERR_PREFIX + JSON.stringify({ m: `failed to create a JS context: ${(err as Error)?.message ?? err}` } satisfies ErrPayload);
+      }
+      done(out);
+      return;
+    }
+    case "drop": {
+      const c = contexts.get(m.ctx);
+      contexts.delete(m.ctx);
+      if (c) disposeContext(c);
+      done("");
+      return;
+    }
+    case "eval":
+    case "run":
+    case "cb":
+      run(m);
+      return;
+    case "exit":
+      process.exit(0);
+    case "reply":
+      // a reply nobody waits for: ignore
+      return;
+  }
+}
+
+function done(v: string): void {
+  const msg: FromWorker = { t: "done", v };
+  if (posted.length) {
+    msg.pre = posted;
+    posted = [];
+  }
+  if (released.length) {
+    msg.rel = released;
+    released = [];
+  }
+  if (outOfMemory || memory.buffer.byteLength > init.memoryBytes * 0.75) msg.recycle = true;
+  send(msg);
+}
+
+function run(m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>): void {
+  let ctx: Ctx | undefined;
+  if (m.t === "run") {
+    if (m.text !== undefined) sources.set(m.src, m.text);
+    // One executor per worker: a nested run (a hook fired by a host call of the running handler)
+    // re-enters it synchronously, which QuickJS allows; only a stopped executor is replaced.
+    ctx = executors.find((c) => !c.poisoned);
+    if (!ctx) {
+      try {
+        ctx = newContext(nextExecutorId--, "executor", "");
+      } catch (err) {
+        done(errText({ m: `failed to create a JS executor: ${(err as Error)?.message ?? err}`, limit: outOfMemory ? "memory" : undefined }));
+        return;
+      }
+      executors.push(ctx);
+    }
+  } else {
+    ctx = contexts.get(m.ctx) ?? executors.find((c) => c.id === m.ctx);
+    if (!ctx) {
+      done(errText({ m: `the JS context ${m.ctx} no longer exists` }));
+      return;
+    }
+  }
+  const wasBusy = ctx.busy;
+  ctx.busy = true;
+  const frame: RunFrame = { deadline: performance.now() + init.timeoutMs, stopped: null };
+  runs.push(frame);
+  let out: string;
+  try {
+    out = invoke(ctx, m, frame);
+  } finally {
+    runs.pop();
+    ctx.busy = wasBusy;
+  }
+  if (frame.stopped === "timeout" && ctx.kind === "executor") ctx.poisoned = true;
+  if (ctx.poisoned && !wasBusy) {
+    // the script was cut off mid-way: its module state may be inconsistent, start afresh
+    const i = executors.indexOf(ctx);
+    if (i >= 0) executors.splice(i, 1);
+    disposeContext(ctx);
+  }
+  done(out);
+}
+
+function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, frame: RunFrame): string {
+  const vm = ctx.vm;
+  let res;
+  if (m.t === "eval") {
+    res = vm.evalCode(m.code, m.file);
+    if (!res.error) {
+      res.value.dispose();
+      vm.runtime.executePendingJobs();
+      return "";
+    }
+  } else if (m.t === "run") {
+    let fn = ctx.fns.get(m.src);
+    if (!fn) {
+      const text = sources.get(m.src);
+      if (text === undefined) return errText({ m: `unknown handler source ${m.src}` });
+      const compiled = vm.evalCode(`(${text}\n)`, "pb.js");
+      if (compiled.error) {
+        res = compiled;
+      } else {
+        fn = compiled.value;
+        ctx.fns.set(m.src, fn);
+      }
+    }
+    if (fn) {
+      const args = vm.newString(m.args);
+      const mode = vm.newNumber(m.mode);
+      res = vm.callFunction(ctx.invoke, vm.undefined, fn, args, mode);
+      args.dispose();
+      mode.dispose();
+    }
+  } else {
+    const id = vm.newNumber(m.fn);
+    const args = vm.newString(m.args);
+    res = vm.callFunction(ctx.callback, vm.undefined, id, args);
+    id.dispose();
+    args.dispose();
+  }
+  if (!res) return errText({ m: "nothing to run" });
+  if (!res.error) {
+    const v = vm.typeof(res.value) === "string" ? vm.getString(res.value) : "";
+    res.value.dispose();
+    return v;
+  }
+  // an uncatchable interrupt, an out-of-memory error, or a throw outside the prelude's guard
+  let dumped: { name?: string; message?: string; stack?: string } | string;
+  try {
+    dumped = vm.dump(res.error);
+  } catch {
+    dumped = "unknown error";
+  }
+  res.error.dispose();
+  const name = typeof dumped === "object" && dumped ? String(dumped.name ?? "Error") : "Error";
+  const message = typeof dumped === "object" && dumped ? String(dumped.message ?? "") : String(dumped);
+  if (frame.stopped === "timeout" || message === "interrupted") {
+    return errText({ m: `the script exceeded the ${init.timeoutMs} ms time limit`, n: "InternalError", limit: "timeout" });
+  }
+  if (message === "out of memory" || /out of memory/i.test(message)) {
+    outOfMemory = true;
+    return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
+  }
+  return errText({ m: message, n: name, stack: typeof dumped === "object" ? dumped?.stack : undefined });
+}
+
+function errText(p: ErrPayload): string {
+  return ERR_PREFIX + JSON.stringify(p);
+}
+
+/** The host side of `__pb.call`: posts the call, then serves nested work until the reply comes. */
+function hostCall(d: string): string {
+  const t0 = performance.now();
+  const msg: FromWorker = { t: "call", d };
+  if (posted.length) {
+    msg.pre = posted;
+    posted = [];
+  }
+  if (released.length) {
+    msg.rel = released;
+    released = [];
+  }
+  send(msg);
+  for (;;) {
+    const m = next();
+    if (m.t === "reply") {
+      const f = runs[runs.length - 1];
+      if (f) f.deadline += performance.now() - t0;
+      return m.v;
+    }
+    handle(m);
+  }
+}
+
+function newContext(id: number, kind: ContextKind, app: string, file?: string): Ctx {
+  const vm = rt.newContext();
+  try {
+    const pb = vm.newObject();
+    const fns: [string, (...a: QuickJSHandle[]) => QuickJSHandle | void][] = [
+      ["call", (h) => vm.newString(hostCall(vm.getString(h)))],
+      [
+        "post",
+        (h) => {
+          posted.push(vm.getString(h));
+        },
+      ],
+      ["ref", (h) => vm.newHostRef(new MainRef(vm.getNumber(h))).handle],
+      ["local", (name, args) => vm.newString(localCall(vm.getString(name), vm.getString(args), localEnv))],
+      [
+        "sleep",
+        (h) => {
+          const ms = vm.getNumber(h);
+          if (ms > 0) {
+            const f = runs[runs.length - 1];
+            const t0 = performance.now();
+            Atomics.wait(sleeper, 0, 0, ms);
+            if (f) f.deadline += performance.now() - t0;
+          }
+        },
+      ],
+      ["now", () => vm.newNumber(Date.now())],
+    ];
+    for (const [name, impl] of fns) {
+      const f = vm.newFunction(name, impl);
+      vm.setProp(pb, name, f);
+      f.dispose();
+    }
+    vm.setProp(vm.global, "__pb", pb);
+    pb.dispose();
+    const cfg = vm.newString(
+      JSON.stringify({ kind, id, app, file: file ?? "", schema: init.schema, hooks: init.hooks, hooksDir: init.hooksDir, cwd: init.cwd, worker: init.index }),
+    );
+    vm.setProp(vm.global, "__pbInit", cfg);
+    cfg.dispose();
+    const frame: RunFrame = { deadline: performance.now() + Math.max(init.timeoutMs, 10_000), stopped: null };
+    runs.push(frame);
+    try {
+      vm.unwrapResult(vm.evalCode(init.prelude, "prelude.js")).dispose();
+    } finally {
+      runs.pop();
+    }
+    const invoke = vm.getProp(vm.global, "__pbInvoke");
+    const callback = vm.getProp(vm.global, "__pbCallback");
+    return { id, kind, vm, invoke, callback, fns: new Map(), busy: false };
+  } catch (err) {
+    try {
+      vm.dispose();
+    } catch {}
+    throw err;
+  }
+}
+
+function disposeContext(c: Ctx): void {
+  try {
+    for (const f of c.fns.values()) f.dispose();
+    c.invoke.dispose();
+    c.callback.dispose();
+    c.vm.dispose();
+  } catch {
+    // a context that hit the memory limit may fail to free cleanly; the worker is replaced anyway
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const localEnv = {
+  get cwd() {
+    return init.cwd;
+  },
+  get hooksDir() {
+    return init.hooksDir;
+  },
+};
