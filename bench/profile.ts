@@ -4,7 +4,9 @@
  * `bun --cpu-prof`, seeds a posts-shaped collection, sends the load (keep-alive), stops pb and
  * prints where the server's time went (self and inclusive, top functions).
  *
- *   bun bench/profile.ts insert|getOne|list|auth-refresh [requests=20000] [concurrency=100] [--rows=5000] [--top=25]
+ *   bun bench/profile.ts insert|getOne|list|auth-refresh [requests=20000] [concurrency=100] [--rows=5000] [--top=25] [--logs]
+ *
+ * Request logs are off (as in bench/run.ts) unless --logs.
  *
  * The .cpuprofile file is kept (its path is printed) for Chrome DevTools or speedscope.
  */
@@ -16,7 +18,7 @@ import { Api } from "./lib/api.ts";
 import { encodeRequest, runLoad, type HttpRequest } from "./lib/http_client.ts";
 import { freePort, HOST, spawnServer } from "./lib/proc.ts";
 import { toRow } from "./lib/report.ts";
-import { createPosts } from "./lib/schema.ts";
+import { createPosts, disableRequestLogs } from "./lib/schema.ts";
 import { postBody } from "./scenarios/create.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -48,6 +50,7 @@ const start = async (profile: boolean) => {
 let pb = await start(false);
 let api = new Api(`http://${HOST}:${pb.port}`);
 api.token = (await api.authWithPassword("_superusers", "p@example.com", "1234567890")).token;
+if (!process.argv.includes("--logs")) await disableRequestLogs(api);
 const usersId = (await api.collection("users")).id;
 await createPosts(api, "posts", usersId);
 const path = "/api/collections/posts/records";

@@ -24,7 +24,7 @@ import { Bench } from "./lib/bench.ts";
 import { childCpuSeconds, freePort, HOST, machineBusySeconds, otherLoad, readMem, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { PROFILES, type Profile } from "./lib/profiles.ts";
 import { fmtMB, markdownTables, noteRow, type Mode } from "./lib/report.ts";
-import { createSchema } from "./lib/schema.ts";
+import { createSchema, disableRequestLogs } from "./lib/schema.ts";
 import { upstreamTable } from "./lib/upstream.ts";
 import { authScenario } from "./scenarios/auth.ts";
 import { create } from "./scenarios/create.ts";
@@ -181,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     pb = await spawnServer({ name: "pb", cmd: [o.binary, "serve", `--http=${HOST}:${port}`, `--dir=${dataDir}`, "--queryTimeout=90"], port, cwd: work, logFile: join(work, "pb.log") });
     const api = new Api(`http://${HOST}:${port}`);
     api.token = (await api.authWithPassword("_superusers", SU_EMAIL, SU_PASSWORD)).token;
+    print((await disableRequestLogs(api)) ? "request logs off (logs.maxDays = 0), as upstream's harness" : "request logs: no settings API, left as they are");
     await createSchema(api);
     bench = new Bench(o.profile, o.modes, pb, api, dataDir, work, print);
     const b = bench;

@@ -28,6 +28,19 @@ export interface SchemaIds {
   users: string;
 }
 
+/**
+ * Turns request logs off (`logs.maxDays = 0`), as upstream's harness does "to reduce the load".
+ * Returns false when the server has no settings API (then logs stay as they are).
+ */
+export async function disableRequestLogs(api: Api): Promise<boolean> {
+  try {
+    await api.call("PATCH", "/api/settings", { logs: { maxDays: 0 } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function createSchema(api: Api): Promise<SchemaIds> {
   const autodates = [
     { name: "created", type: "autodate", onCreate: true, onUpdate: false },
