@@ -13,6 +13,8 @@
  * - files imported `with { type: "file" }` (the QuickJS wasm, see src/jsvm/quickjs.ts);
  * - public/ (the dashboard) as an `--asset` tree: at run time it is at
  *   `join(import.meta.dir, "public")` = `/$bunfs/root/public/...`, readable through node:fs and Bun.file.
+ *   public/ is generated from ui/ by `buildDashboard()` (run first by every build) and committed, so
+ *   `npm start` from source serves the same dashboard without a build step.
  *
  * The binary ignores .env and bunfig.toml in its working directory (upstream PocketBase reads
  * neither), so a stray file next to it cannot change its behaviour.
@@ -21,8 +23,9 @@
  * registry) once into ~/.bun/install/cache; set PB_BUN_RUNTIME_<TARGET> (e.g.
  * PB_BUN_RUNTIME_LINUX_ARM64=/path/to/bun) to use a local runtime binary instead.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
 
 export const ROOT = import.meta.dir;
 export const DIST = join(ROOT, "dist");
@@ -35,6 +38,79 @@ export const RUNTIME_FLAGS = ["--max-http-header-size=1052672"];
 /** Worker scripts are separate entrypoints: Bun embeds a worker only when it is listed. */
 const WORKERS = [join(ROOT, "src/core/read_worker.ts"), join(ROOT, "src/jsvm/worker.ts")];
 const PUBLIC_DIR = join(ROOT, "public");
+/** The dashboard's source (TypeScript + CSS, bundled into public/). */
+export const UI_DIR = join(ROOT, "ui");
+
+/** Lists the files below `dir` as relative paths. */
+function listFiles(dir: string, base = dir): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p, base));
+    else out.push(relative(base, p));
+  }
+  return out.sort();
+}
+
+/**
+ * Bundles the dashboard (ui/index.html → its script and CSS, minified, content-hashed names) into
+ * `outdir` (default public/). Only changed files are written and stale ones removed, so an unchanged
+ * UI leaves public/ untouched. Returns the files with their sizes.
+ */
+export async function buildDashboard(opts: { outdir?: string; quiet?: boolean } = {}): Promise<{ files: { name: string; bytes: number }[]; ms: number }> {
+  const outdir = opts.outdir ?? PUBLIC_DIR;
+  const started = performance.now();
+  const tmp = mkdtempSync(join(tmpdir(), "pb-ui-"));
+  try {
+    const result = await Bun.build({
+      entrypoints: [join(UI_DIR, "index.html")],
+      outdir: tmp,
+      target: "browser",
+      minify: true,
+      sourcemap: "none",
+      naming: { entry: "[dir]/[name].[ext]", chunk: "assets/[name]-[hash].[ext]", asset: "assets/[name]-[hash].[ext]" },
+      throw: false,
+    });
+    if (!result.success) throw new Error("dashboard bundle failed:\n" + result.logs.map((l) => String(l)).join("\n"));
+    const built = listFiles(tmp);
+    mkdirSync(outdir, { recursive: true });
+    for (const name of built) {
+      const next = readFileSync(join(tmp, name));
+      const dest = join(outdir, name);
+      if (existsSync(dest) && Buffer.compare(readFileSync(dest), next) === 0) continue;
+      mkdirSync(dirname(dest), { recursive: true });
+      writeFileSync(dest, next);
+    }
+    for (const name of listFiles(outdir)) if (!built.includes(name)) rmSync(join(outdir, name));
+    const files = built.map((name) => ({ name, bytes: statSync(join(outdir, name)).size }));
+    const ms = performance.now() - started;
+    if (!opts.quiet) {
+      const kb = (n: number) => (n / 1024).toFixed(1) + " KB";
+      const gz = files.reduce((a, f) => a + Bun.gzipSync(readFileSync(join(outdir, f.name))).length, 0);
+      console.log(`built ${relative(process.cwd(), outdir) || outdir}/  ${files.length} files  ${kb(files.reduce((a, f) => a + f.bytes, 0))} (${kb(gz)} gzipped)  ${(ms / 1000).toFixed(2)} s`);
+    }
+    return { files, ms };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+let dashboardDone = false;
+/**
+ * Refreshes public/ from ui/ once per build process. A failing UI bundle keeps the committed
+ * public/ (so a broken dashboard edit never blocks the server build); test/dashboard_bundle.test.ts
+ * reports it.
+ */
+async function refreshDashboard(quiet?: boolean): Promise<void> {
+  if (dashboardDone || !existsSync(join(UI_DIR, "index.html"))) return;
+  dashboardDone = true;
+  try {
+    await buildDashboard({ quiet });
+  } catch (e) {
+    console.warn(`warning: ${(e as Error).message}\nkeeping the existing public/`);
+  }
+}
 
 export interface Target {
   /** Short name used on the command line and in `dist/pb-<name>`. */
@@ -66,6 +142,7 @@ export interface BuildOptions {
 /** Compiles one target; returns its size in bytes and the time taken. */
 export async function buildTarget(t: Target, opts: BuildOptions = {}): Promise<{ bytes: number; ms: number }> {
   const bytecode = opts.bytecode ?? true;
+  await refreshDashboard(opts.quiet);
   mkdirSync(DIST, { recursive: true });
   const started = performance.now();
   const envKey = `PB_BUN_RUNTIME_${t.name.replace(/-/g, "_").toUpperCase()}`;
@@ -101,7 +178,7 @@ export async function buildTarget(t: Target, opts: BuildOptions = {}): Promise<{
   return { bytes, ms };
 }
 
-/** Newest modification time of the inputs (src/, public/, package files, build.ts). */
+/** Newest modification time of the inputs (src/, ui/, public/, package files, build.ts). */
 function newestInput(): number {
   let newest = 0;
   const walk = (p: string) => {
@@ -114,7 +191,7 @@ function newestInput(): number {
     if (st.isDirectory()) for (const e of readdirSync(p)) walk(join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ["src", "public", "package.json", "package-lock.json", "build.ts"]) walk(join(ROOT, p));
+  for (const p of ["src", "ui", "public", "package.json", "package-lock.json", "build.ts"]) walk(join(ROOT, p));
   return newest;
 }
 
