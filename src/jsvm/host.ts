@@ -106,6 +106,13 @@ export class HandleTable {
     return id;
   }
 
+  /** A handle that is never released (the app). */
+  pin(obj: object): number {
+    const id = this.ref(obj);
+    this.byId.get(id)!.n = Number.POSITIVE_INFINITY;
+    return id;
+  }
+
   get(id: number): object {
     const e = this.byId.get(id);
     if (!e) throw new Error("the host object is no longer available (host objects cannot be kept between handler calls)");

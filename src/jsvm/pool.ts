@@ -118,6 +118,8 @@ export class JsWorker {
     port1.onmessage = (ev) => this.onMessage((ev as { data: unknown }).data as FromWorker);
     this.worker.addEventListener("error", (ev) => this.die(`the JS worker crashed: ${(ev as ErrorEvent).message ?? ev}`));
     this.worker.addEventListener("close", () => this.die("the JS worker exited"));
+    const app = opts.plugin.app as object | undefined;
+    const appMarker = app ? JSON.stringify({ "\u0001t": "h", i: this.handles.pin(app), c: "App" }) : "null";
     const classes = schema();
     this.knownClasses = new Set(Object.keys(classes));
     const init: WorkerInit = {
@@ -132,6 +134,7 @@ export class JsWorker {
       memoryBytes: opts.memoryBytes,
       index: this.index,
       hooks: opts.hooks,
+      app: appMarker,
     };
     sharedWasmModule().then((wasmModule) => {
       if (this.dead) return;
@@ -295,7 +298,8 @@ export class JsPool {
     const w = await this.homeWorker();
     const id = this.nextCtx++;
     w.reserved++;
-    await this.inFrame(w, (cx) => ({ t: "ctx", id, kind, app: kind === "migration" ? "null" : encodeValue(app, cx), file }));
+    void app;
+    await this.inFrame(w, () => ({ t: "ctx", id, kind, app: "", file }));
     return { worker: w, id };
   }
 
@@ -345,13 +349,14 @@ export class JsPool {
       const m = await frame.next();
       if (m.t === "fatal") throw new Error(m.m);
       if (m.t === "ready") continue;
-      if (m.rel) w.handles.release(m.rel);
+      // posted writes first: they may name objects whose script references died since (in `rel`)
       if (m.pre) {
         for (const op of m.pre) {
           const r = await this.exec(op, cx);
           if (r.startsWith(ERR_PREFIX)) this.opts.log?.(`[jsvm] ${(JSON.parse(r.slice(ERR_PREFIX.length)) as ErrPayload).m}`);
         }
       }
+      if (m.rel) w.handles.release(m.rel);
       if (m.t === "done") {
         if (m.recycle) w.recycle = true;
         return m.v;

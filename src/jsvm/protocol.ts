@@ -75,6 +75,8 @@ export interface WorkerInit {
   index: number;
   /** The JS names of the hook registrars. */
   hooks: string[];
+  /** `$app` as a handle marker (pinned for the worker's life). */
+  app: string;
   /** The compiled QuickJS wasm, shared by all workers (falls back to compiling the embedded file). */
   wasmModule?: WebAssembly.Module;
 }

@@ -7,6 +7,14 @@ import type { App } from "../core/app.ts";
 
 export class JsStore {
   private readonly m = new Map<string, unknown>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `fn` alone (setFunc/getOrSet are atomic upstream: the store's lock is held meanwhile). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => {});
+    return run;
+  }
 
   get(k: string): unknown {
     return this.m.get(k) ?? null;

@@ -263,6 +263,14 @@ function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, fr
   if (!res.error) {
     const v = vm.typeof(res.value) === "string" ? vm.getString(res.value) : "";
     res.value.dispose();
+    if (v.startsWith(ERR_PREFIX) && v.includes("out of memory")) {
+      // the prelude caught QuickJS's allocation failure as an ordinary error: report it as the limit
+      const p = JSON.parse(v.slice(ERR_PREFIX.length)) as ErrPayload;
+      if (p.m === "out of memory" && !p.h && !p.api) {
+        outOfMemory = true;
+        return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
+      }
+    }
     return v;
   }
   // an uncatchable interrupt, an out-of-memory error, or a throw outside the prelude's guard
@@ -349,7 +357,7 @@ function newContext(id: number, kind: ContextKind, app: string, file?: string): 
     vm.setProp(vm.global, "__pb", pb);
     pb.dispose();
     const cfg = vm.newString(
-      JSON.stringify({ kind, id, app, file: file ?? "", schema: init.schema, hooks: init.hooks, hooksDir: init.hooksDir, cwd: init.cwd, worker: init.index }),
+      JSON.stringify({ kind, id, app: kind === "migration" ? "null" : app || init.app, file: file ?? "", schema: init.schema, hooks: init.hooks, hooksDir: init.hooksDir, cwd: init.cwd, worker: init.index }),
     );
     vm.setProp(vm.global, "__pbInit", cfg);
     cfg.dispose();

@@ -259,19 +259,21 @@ defineBinding<JsStore>({
     getAll: (_cx, s) => s.getAll(),
     values: (_cx, s) => Object.values(s.getAll()),
     length: (_cx, s) => s.length,
-    getOrSet: async (_cx, s, k: unknown, fn: unknown) => {
-      const key = String(k);
-      if (s.has(key)) return s.get(key);
-      const v = typeof fn === "function" ? await fn() : fn;
-      if (!s.has(key)) s.set(key, v);
-      return s.get(key);
-    },
-    setFunc: async (_cx, s, k: unknown, fn: unknown) => {
-      const key = String(k);
-      const v = typeof fn === "function" ? await fn(s.get(key)) : fn;
-      s.set(key, v);
-      return v;
-    },
+    getOrSet: (_cx, s, k: unknown, fn: unknown) =>
+      s.exclusive(async () => {
+        const key = String(k);
+        if (s.has(key)) return s.get(key);
+        const v = typeof fn === "function" ? await fn() : fn;
+        s.set(key, v);
+        return v;
+      }),
+    setFunc: (_cx, s, k: unknown, fn: unknown) =>
+      s.exclusive(async () => {
+        const key = String(k);
+        const v = typeof fn === "function" ? await fn(s.get(key)) : fn;
+        s.set(key, v);
+        return v;
+      }),
   },
 });
 
