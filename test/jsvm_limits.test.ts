@@ -113,7 +113,7 @@ test("a spinning hook is stopped at --hooksTimeout with an error envelope; healt
 
 test("a memory-hungry hook is stopped at --hooksMemory; health answers meanwhile", async () => {
   const t0 = performance.now();
-  const hog = fetch(srv.url + "/hog").then(async (r) => ({ status: r.status, body: await r.json(), ms: performance.now() - t0 }));
+  const hog = fetch(srv.url + "/hog").then(async (r) => ({ status: r.status, body: (await r.json()) as { message: string }, ms: performance.now() - t0 }));
   const health = await healthWhile(hog);
   const res = await hog;
   expect(res.status).toBe(400);
