@@ -4,9 +4,7 @@
  * flows. OAuth2 lives in record_auth_oauth2.ts. Each route swaps the global rate limiter for the
  * collection-aware one with its tags.
  */
-import type { App } from "../core/app.ts";
 import { forbidden, unauthorized } from "../core/errors.ts";
-import { startOTPAndMFACleanup } from "../core/otp_mfa_cleanup.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { requireSuperuserAuth } from "./collections.ts";
 import { collectionPathRateLimit, RATE_LIMIT_MIDDLEWARE_ID } from "./middlewares/rate_limit.ts";
@@ -26,12 +24,8 @@ export { bearerToken } from "./record_auth_password.ts";
 /** The id upstream gives its same-collection guard. */
 export const REQUIRE_SAME_COLLECTION_CONTEXT_AUTH_MIDDLEWARE_ID = "pbRequireSameCollectionContextAuth";
 
-/**
- * Binds the record auth routes. With `app`, also starts the hourly purge of expired OTPs and MFA
- * sessions for it.
- */
-export function bindRecordAuthApi(router: Router, app?: App): void {
-  if (app) startOTPAndMFACleanup(app);
+/** Binds the record auth routes (expired OTPs and MFA sessions are purged by the system crons). */
+export function bindRecordAuthApi(router: Router): void {
   const base = "/api/collections/{collection}";
   const route = (method: "get" | "post", path: string, action: HandlerFunc<RequestEvent>, tags: string[], ...mws: Middleware[]) =>
     router[method](base + path, action, ...mws)

@@ -67,7 +67,7 @@ export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Rout
   bindBackupsApi(router);
   bindCronsApi(router);
   bindSqlApi(router);
-  bindRecordAuthApi(router, app);
+  bindRecordAuthApi(router);
   bindRecordAuthOAuth2Api(router);
   bindOAuth2RedirectApi(router);
   bindRealtimeApi(router);

