@@ -104,6 +104,8 @@ async function render(): Promise<void> {
   document.title = [page.title, appName || "pb"].filter(Boolean).join(" · ");
   runUnmounts();
   (page.el.querySelector<HTMLElement>("[autofocus]") ?? null)?.focus();
+  // the first screen is interactive: tests read this mark as "time to interactive"
+  if (!document.body.dataset.ready) performance.mark("pb-ready");
   document.body.dataset.ready = "1";
 }
 
@@ -162,6 +164,19 @@ function markActiveNav(path: string): void {
 }
 
 window.addEventListener("hashchange", () => void render());
+// single-line textareas grow with their content
+const grow = (ta: HTMLTextAreaElement) => {
+  ta.style.height = "auto";
+  ta.style.height = Math.min(ta.scrollHeight + 2, 320) + "px";
+};
+document.addEventListener("input", (ev) => {
+  const t = ev.target as HTMLElement;
+  if (t instanceof HTMLTextAreaElement && t.classList.contains("autogrow")) grow(t);
+});
+document.addEventListener("focusin", (ev) => {
+  const t = ev.target as HTMLElement;
+  if (t instanceof HTMLTextAreaElement && t.classList.contains("autogrow")) grow(t);
+});
 
 // Refresh the session once on load (drops an expired/revoked token early).
 if (pb.authStore.isValid && isSuperuser()) {

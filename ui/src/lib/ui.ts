@@ -107,7 +107,7 @@ export function confirmDialog(message: Child, opts: { yes?: string; danger?: boo
       size: "sm",
       class: "confirm",
       body: h("div.confirm-msg", null, message),
-      footer: [h("button.btn.ghost", { type: "button", onclick: () => d.close() }, "Cancel"), yes],
+      footer: [h("div.spacer"), h("button.btn.ghost", { type: "button", onclick: () => d.close() }, "Cancel"), yes],
       onClose: () => resolve(answer),
     });
     yes.focus();
@@ -386,11 +386,16 @@ export function copyButton(text: () => string, label = "Copy"): HTMLElement {
 }
 
 /** A "not available in this server yet" placeholder for features whose endpoint is missing. */
+/** A notice box: an icon beside a block of (inline) content. */
+export function notice(ic: string, ...content: Child[]): HTMLElement {
+  return h("p.notice", null, icon(ic), h("span", null, ...content));
+}
+
 export function notAvailable(what: string, endpoint: string): HTMLElement {
   return h("div.empty.not-available", { "data-testid": "not-available" },
     icon("info"),
-    h("h3", null, `${what} is not available in this server yet`),
-    h("p", null, "The server answered 404 for ", h("code", null, endpoint), ". This screen starts working as soon as the server provides the endpoint."),
+    h("h3", null, "Not available in this server yet"),
+    h("p", null, `${what} needs `, h("code", null, endpoint), ", and this server answered 404. This screen starts working as soon as the server provides the endpoint."),
   );
 }
 

@@ -2,7 +2,7 @@
 import type { CollectionModel } from "pocketbase";
 import { pb } from "../lib/app.ts";
 import { h, type Child } from "../lib/dom.ts";
-import { copyButton, openDialog, tabs } from "../lib/ui.ts";
+import { copyButton, notice, openDialog, tabs } from "../lib/ui.ts";
 import { FIELD_TYPES, type Field } from "../fields/types.ts";
 
 interface Endpoint {
@@ -227,9 +227,13 @@ function paramsTable(title: string, rows: [string, string, string][]): Child {
 
 function ruleNote(ep: Endpoint): Child {
   if (!ep.ruleName) return null;
-  if (ep.rule === null || ep.rule === undefined) return h("p.notice", null, "Requires superuser ", h("code", null, "Authorization: TOKEN"), " (the rule is locked).");
-  if (ep.rule === "") return h("p.notice.ok", null, "Public: anyone can call it (the rule is empty).");
-  return h("p.notice", null, "Allowed when the rule matches: ", h("code", null, ep.rule));
+  if (ep.rule === null || ep.rule === undefined) return notice("lock", "Superusers only: send a superuser's ", h("code", null, "Authorization: TOKEN"), " (the rule is locked).");
+  if (ep.rule === "") {
+    const n = notice("unlock", "Public: anyone can call it (the rule is empty).");
+    n.classList.add("ok");
+    return n;
+  }
+  return notice("shield", `Allowed when the ${ep.ruleName} matches: `, h("code", null, ep.rule));
 }
 
 export function openApiPreview(c: CollectionModel): void {

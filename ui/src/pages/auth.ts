@@ -3,7 +3,7 @@ import { ClientResponseError, getTokenPayload, isTokenExpired } from "pocketbase
 import { errorMessage, isNotAvailable, pb } from "../lib/app.ts";
 import { add, h, live } from "../lib/dom.ts";
 import { icon } from "../lib/icons.ts";
-import { clearErrors, confirmDialog, field, input, showErrors, toast, toastError } from "../lib/ui.ts";
+import { clearErrors, confirmDialog, field, input, notice, showErrors, toast, toastError } from "../lib/ui.ts";
 import type { Page, Route } from "../router.ts";
 
 const SU = "_superusers";
@@ -169,7 +169,7 @@ export async function loginPage(): Promise<Page> {
     }
     return authForm(
       [
-        state.mfaId ? h("p.notice", null, icon("shield"), "Multi-factor authentication: enter the one-time password we just emailed to ", h("strong", null, state.otpEmail), ".") : h("p.muted", null, "Check your email for the one-time password."),
+        state.mfaId ? notice("shield", "Multi-factor authentication: enter the one-time password we just emailed to ", h("strong", null, state.otpEmail), ".") : h("p.muted", null, "Check your email for the one-time password."),
         field("One-time password", input(state, "otpCode", { autocomplete: "one-time-code", required: true, autofocus: true, inputmode: "numeric" }), { err: "password" }),
         h("div.form-row.end", null, h("button.link.sm", { type: "button", onclick: () => requestOTP().catch(toastError) }, "Send a new code")),
       ],
@@ -185,6 +185,7 @@ export async function loginPage(): Promise<Page> {
     state.otpId = res.otpId;
     state.step = "otp";
     view.refresh();
+    switcher.refresh();
     view.querySelector<HTMLElement>("[autofocus]")?.focus();
   }
   const switcher = live(() => {
@@ -210,7 +211,7 @@ export function requestResetPage(): Page {
     "Send reset link",
     async () => {
       await pb.collection(SU).requestPasswordReset(data.email);
-      box.replaceChildren(h("p.notice", null, icon("mail"), `If ${data.email} belongs to a superuser, an email with a reset link is on its way.`));
+      box.replaceChildren(notice("mail", `If ${data.email} belongs to a superuser, an email with a reset link is on its way.`));
     },
   ));
   return { title: "Reset password", el: h("div.auth-page", null, h("h1", null, "Forgotten password"), box, h("a.link.sm.center", { href: "#/login" }, icon("left"), "Back to login")) };

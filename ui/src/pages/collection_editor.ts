@@ -525,7 +525,7 @@ function section(title: string, children: Child, open = false, err?: string): HT
 }
 
 function authOptionsTab(draft: Draft): HTMLElement {
-  const identityOpts = draft.fields.filter((f) => f.type === "text" || f.type === "email").map((f) => f.name);
+  const identityOpts = draft.fields.filter((f) => (f.type === "text" || f.type === "email") && !f.hidden && f.name !== "tokenKey").map((f) => f.name);
   const ident = h("div.chip-toggles", null, identityOpts.map((n) => {
     const b = h("button.chip-toggle", { type: "button", "aria-pressed": String(draft.passwordAuth.identityFields.includes(n)) }, n);
     b.addEventListener("click", () => {

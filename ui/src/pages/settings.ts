@@ -3,7 +3,7 @@ import { applyAccent, collections, errorMessage, isNotAvailable, loadCollections
 import { h, live, put, type Child } from "../lib/dom.ts";
 import { clone, fmtBytes, fmtDate, plural, same } from "../lib/format.ts";
 import { icon } from "../lib/icons.ts";
-import { busyButton, clearErrors, confirmDialog, downloadBlob, field, input, listInput, notAvailable, openDialog, pageHeader, select, showErrors, spinner, textarea, toast, toastError, toggle } from "../lib/ui.ts";
+import { busyButton, clearErrors, confirmDialog, downloadBlob, field, input, listInput, notAvailable, notice, openDialog, pageHeader, select, showErrors, spinner, textarea, toast, toastError, toggle } from "../lib/ui.ts";
 import type { Page } from "../router.ts";
 import { sidebarLayout } from "./collections.ts";
 import { codeBlock } from "./api_preview.ts";
@@ -582,7 +582,7 @@ export function sqlPage(): Page {
   return {
     el: layout("/settings/sql", h("div.settings-body", null,
       pageHeader("SQL console"),
-      h("p.notice", null, icon("warn"), "Queries run directly against data.db: writes bypass validation, hooks and API rules."),
+      notice("warn", "Queries run directly against data.db: writes bypass validation, hooks and API rules."),
       ta,
       h("div.row.gap", null, h("button.btn.primary", { type: "button", onclick: run, "data-testid": "sql-run" }, icon("play"), "Run"), h("span.muted.sm", null, "Ctrl+Enter"), h("div.spacer"), historySel),
       result,
