@@ -17,7 +17,8 @@ fi
 echo "== test: bun test ./test ./src"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$BUN" test ./test ./src "$@" 2>&1 | tee "$out"
+# Server-backed tests start real processes; 60 s per test leaves room on a loaded 2-core CI box.
+"$BUN" test --timeout 60000 ./test ./src "$@" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 # A run that failed without counting a failed test (no tests found, a crash, an error outside
 # any test) still reports at least one failure, so the line never says "0 failed" for a red run.

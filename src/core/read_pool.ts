@@ -1,5 +1,8 @@
 /**
- * A small pool of read-only SQLite connections on worker threads. bun:sqlite is synchronous and the
+ * A small pool of read-only SQLite connections on worker threads.
+ * bun:sqlite cannot interrupt a running statement, so a timed-out query's worker is abandoned
+ * (terminated as soon as SQLite returns) and a fresh one takes its place; the caller gets its error
+ * at once. Filters cannot express unbounded queries, so an abandoned statement always ends. bun:sqlite is synchronous and the
  * server is one JS thread, so list queries (COUNT, unindexed filters) run here: the JS thread keeps
  * serving, reads use both cores, and `--queryTimeout` is enforced by ending a stuck worker.
  * Reads see committed data only (WAL); work inside a transaction must use the main connection.
@@ -27,6 +30,8 @@ class Slot {
   worker!: Worker;
   busy = 0;
   readonly pending = new Map<number, Pending>();
+  /** Jobs posted before the worker said it listens (Bun can drop messages to a starting worker). */
+  private queue: unknown[] | null = [];
 
   constructor(private readonly path: string) {
     this.spawn();
@@ -34,7 +39,14 @@ class Slot {
 
   spawn(): void {
     this.worker = new Worker(WORKER_SPEC);
+    this.queue = [{ open: this.path }];
     this.worker.onmessage = (ev: MessageEvent) => {
+      if ((ev.data as { ready?: boolean }).ready) {
+        const queued = this.queue ?? [];
+        this.queue = null;
+        for (const m of queued) this.worker.postMessage(m);
+        return;
+      }
       const { id, rows, error } = ev.data as { id: number; rows?: unknown; error?: string };
       const p = this.pending.get(id);
       if (!p) return;
@@ -44,9 +56,12 @@ class Slot {
       if (error !== undefined) p.reject(new Error(error));
       else p.resolve(rows);
     };
-    this.worker.postMessage({ open: this.path });
     // a worker must not keep the process alive on shutdown
-    (this.worker as unknown as { unref?: () => void }).unref?.();
+  }
+
+  post(message: unknown): void {
+    if (this.queue) this.queue.push(message);
+    else this.worker.postMessage(message);
   }
 
   /** Ends a stuck worker: everything queued on it fails, and a fresh one takes its place. */
@@ -95,10 +110,11 @@ export class ReadPool {
           : null;
       slot.pending.set(id, { resolve, reject, timer });
       slot.busy++;
-      slot.worker.postMessage({ id, sql, params: params.map(toTransferable), mode });
+      slot.post({ id, sql, params: params.map(toTransferable), mode });
     });
   }
 
+  /** Ends the workers (they keep the process alive until then: unref'd workers lose replies in Bun 1.4). */
   close(): void {
     for (const s of this.slots) {
       for (const [, p] of s.pending) if (p.timer) clearTimeout(p.timer);

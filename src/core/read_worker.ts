@@ -15,6 +15,9 @@ interface Job {
 
 let db: Database | null = null;
 
+// Errors here only carry a message back; skipping stack capture also avoids a stall seen under `bun test`.
+Error.stackTraceLimit = 0;
+
 self.onmessage = (ev: MessageEvent) => {
   const msg = ev.data as { open?: string } & Partial<Job>;
   if (msg.open) {
@@ -35,3 +38,6 @@ self.onmessage = (ev: MessageEvent) => {
     postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) });
   }
 };
+
+// Tell the pool we listen: messages posted to a worker that is still starting can be lost.
+postMessage({ ready: true });
