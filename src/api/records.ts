@@ -8,6 +8,7 @@ import { ApiError, ValidationErrors, forbidden, notFound, type FieldError } from
 import { RecordRequestEvent, RecordsListRequestEvent } from "../core/events.ts";
 import { FileField, type Field } from "../core/fields/index.ts";
 import type { Hook } from "../tools/hook.ts";
+import { randomString } from "../tools/security/random.ts";
 import { Record } from "../core/record.ts";
 import { findRecordById } from "../core/record_query.ts";
 import { deleteRecord, saveRecord } from "../core/record_save.ts";
@@ -18,6 +19,7 @@ import type { RequestEvent } from "../core/request_event.ts";
 import { RequestInfo } from "../core/request_info.ts";
 import { checkCreateRule, findRecordByIdWithRule, hasAuthManageAccess } from "../core/rules.ts";
 import { DEFAULT_BODY_LIMIT } from "./middlewares/body_limit.ts";
+import { RATE_LIMIT_MIDDLEWARE_ID, checkCollectionRateLimit, checkRateLimit } from "./middlewares/rate_limit.ts";
 import { BODY_LIMIT } from "./middlewares/priorities.ts";
 import { checkForSuperuserOnlyRuleFields, collectionFromPath, enrichRecords } from "./record_helpers.ts";
 import type { Middleware, Router } from "./router.ts";
@@ -27,11 +29,12 @@ export type RecordFinalizer = (record: Record) => Promise<void>;
 
 export function bindRecordCrudApi(router: Router) {
   const base = "/api/collections/{collection}/records";
-  router.get(base, recordsList);
-  router.get(`${base}/{id}`, recordView);
-  router.post(base, recordCreate(), dynamicCollectionBodyLimit());
-  router.patch(`${base}/{id}`, recordUpdate(), dynamicCollectionBodyLimit());
-  router.delete(`${base}/{id}`, recordDelete());
+  // the global limiter is replaced by collection-aware checks inside each handler (batch counts too)
+  router.get(base, recordsList).unbind(RATE_LIMIT_MIDDLEWARE_ID);
+  router.get(`${base}/{id}`, recordView).unbind(RATE_LIMIT_MIDDLEWARE_ID);
+  router.post(base, recordCreate(), dynamicCollectionBodyLimit()).unbind(RATE_LIMIT_MIDDLEWARE_ID);
+  router.patch(`${base}/{id}`, recordUpdate(), dynamicCollectionBodyLimit()).unbind(RATE_LIMIT_MIDDLEWARE_ID);
+  router.delete(`${base}/{id}`, recordDelete()).unbind(RATE_LIMIT_MIDDLEWARE_ID);
 }
 
 /** Upstream's 400 for a failed write: an ApiError passes through; validation errors become its data. */
@@ -51,6 +54,7 @@ async function requestInfoOr400(e: RequestEvent): Promise<RequestInfo> {
 
 async function recordsList(e: RequestEvent) {
   const collection = collectionFromPath(e);
+  checkCollectionRateLimit(e, collection, "list");
   const info = await requestInfoOr400(e);
   const isSuperuser = info.hasSuperuserAuth();
   if (collection.listRule === null && !isSuperuser) throw forbidden("Only superusers can perform this action.");
@@ -74,12 +78,23 @@ async function recordsList(e: RequestEvent) {
   await e.app.onRecordsListRequest.hook.trigger(event, async (ev) => {
     ev.result.items = ev.records;
     await enrichRecords(ev, ev.records);
+    // Many filtered searches that find nothing look like probing: answer them a little later.
+    if (!isSuperuser && collection.listRule && info.query.filter && ev.records.length === 0) {
+      try {
+        checkRateLimit(ev, "@pb_list_timing_check_" + collection.id, LIST_TIMING_RULE);
+      } catch {
+        await Bun.sleep(Math.floor(Math.random() * 500));
+      }
+    }
     ev.json(200, ev.result);
   });
 }
 
+const LIST_TIMING_RULE = { audience: "", maxRequests: 3, duration: 3 };
+
 async function recordView(e: RequestEvent) {
   const collection = collectionFromPath(e);
+  checkCollectionRateLimit(e, collection, "view");
   const id = e.params.id ?? "";
   if (!id) throw notFound();
   const info = await requestInfoOr400(e);
@@ -227,6 +242,7 @@ function castString(v: unknown): string {
 async function writeRequestContext(e: RequestEvent, rule: "createRule" | "updateRule" | "deleteRule") {
   const collection = collectionFromPath(e);
   if (collection.type === "view") throw new ApiError(400, "Unsupported collection type.");
+  checkCollectionRateLimit(e, collection, rule.replace("Rule", ""));
   const id = e.params.id ?? "";
   if (rule !== "createRule" && !id) throw notFound();
   const info = await requestInfoOr400(e);
@@ -279,11 +295,19 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
     } catch (err) {
       throw writeError("Failed to read the submitted data.", err);
     }
+    // An OAuth2 sign-up without a password gets a random one; being random, it skips the password
+    // field's validators (its hash is set now and the plain text forgotten), as upstream.
+    const randomPassword = info.context === "oauth2" && collection.type === "auth" && !("password" in data) ? randomString(30) : "";
+    if (randomPassword) data.password = data.passwordConfirm = randomPassword;
     info.body = data;
 
     const form = new RecordUpsertForm(record);
     if (isSuperuser) form.grantSuperuserAccess();
     form.load(data);
+    if (randomPassword) {
+      await record.setPassword(randomPassword);
+      record.clearPlainPassword("password");
+    }
 
     if (!isSuperuser && collection.createRule !== null) {
       let allowed = collection.createRule === "";

@@ -91,7 +91,7 @@ export class Router {
       const own = globals.filter((m) => !m.id || !route.excluded.has(m.id));
       const chain = [...sortByPriority([...own, ...route.middlewares]).map((m) => m.func), route.action];
       return (ctx: { request: Request; params?: Record<string, string>; server?: unknown }) =>
-        dispatch(app, chain, ctx.request, mapParams(ctx.params, paramNames), ipOf(ctx.request, ctx.server));
+        dispatch(app, chain, ctx.request, mapParams(ctx.params, paramNames), ipOf(ctx.request, ctx.server), ctx.server);
     };
     for (const route of this.routes) {
       const { path, names } = toElysiaPath(route.path);
@@ -150,9 +150,11 @@ async function dispatch(
   request: Request,
   params: Record<string, string>,
   ip: string,
+  server: unknown,
 ): Promise<Response> {
   const e = new RequestEvent(app, request, ip);
   e.params = params;
+  e.state.server = server;
   try {
     await runChain(e, chain);
   } catch (err) {

@@ -3,6 +3,7 @@ import type { App } from "../core/app.ts";
 import { installerSuperuser, needsInstaller } from "../core/superusers.ts";
 import { newStaticAuthToken } from "../core/tokens.ts";
 import { startServer } from "../api/server.ts";
+import { subscriptionsBroker } from "../core/realtime/index.ts";
 import type { FlagSpec } from "./flags.ts";
 import type { GlobalConfig } from "./index.ts";
 import { color, logTime } from "./output.ts";
@@ -48,6 +49,7 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[
     const stop = async () => {
       if (stopping) return;
       stopping = true;
+      subscriptionsBroker(app).unregisterAll(); // SSE streams would hold the stop open
       await server.stop(); // in-flight requests finish first
       await app.terminate();
       resolve();

@@ -21,6 +21,8 @@ export interface RequestState {
   url: URL | null;
   bodyBytes: Promise<Uint8Array> | null;
   body: Promise<Record<string, unknown>> | null;
+  /** The Bun server that accepted the request (per-request timeouts for long-lived streams). */
+  server?: unknown;
   /** Files of a multipart body by field name. */
   files?: Map<string, File[]>;
   info?: RequestInfo;
