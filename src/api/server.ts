@@ -10,6 +10,7 @@ import { bindBatchApi } from "./batch.ts";
 import { bindCollectionsApi } from "./collections.ts";
 import { bindDashboard } from "./dashboard.ts";
 import { bindRecordCrudApi } from "./records.ts";
+import { bindRealtimeRecordEvents } from "./realtime_records.ts";
 import { bindFilesApi } from "./files.ts";
 import { bindCronsApi } from "./crons.ts";
 import { bindHealthApi } from "./health.ts";
@@ -53,6 +54,7 @@ export interface RunningServer {
 /** Builds the router with every API route and default middleware (without listening). */
 export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Router {
   const router = new Router();
+  bindRealtimeRecordEvents(app);
   registerSystemCrons(app);
   router.use(cors({ allowOrigins: opts.origins }));
   router.use(activityLogger());
