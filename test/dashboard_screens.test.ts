@@ -85,6 +85,7 @@ describe.skipIf(!!BROWSER_MISSING)("dashboard screens in Chromium (dist/pb)", ()
     } catch (err) {
       await b.shot(page, "zz-screens-failure").catch(() => {});
       console.log("console errors so far:", b.errors());
+      console.log("localStorage:", await page.evaluate(`JSON.stringify(Object.fromEntries(Object.entries(localStorage).filter(([k]) => k.startsWith("pb_ui_"))))`).catch(() => ""));
       throw err;
     }
   }, 120_000);
@@ -254,6 +255,7 @@ async function screens() {
     expect(await page.locator("[data-testid=new-collection]").count()).toBe(0);
     expect(await page.locator("[data-testid=edit-collection]").count()).toBe(0);
     await sdk.settings.update({ meta: { hideControls: false } });
+    await page.reload();
     step("storage settings, and meta.hideControls hides the schema controls");
   } else skip("mail/storage settings", "the server has no /api/settings yet (404)");
 
@@ -270,6 +272,33 @@ async function screens() {
   await page.getByRole("menuitem", { name: "keep" }).waitFor();
   await page.keyboard.press("Escape");
   step('keyboard: "/" focuses the filter; search history');
+
+  // ---------- column picker + JSON export ----------
+  await page.getByRole("button", { name: "Choose columns" }).click();
+  await page.getByRole("menuitemcheckbox", { name: "created" }).click();
+  await page.keyboard.press("Escape");
+  const headers = await page.locator("[data-testid=records-table] th").allTextContents();
+  expect(headers).not.toContain("created");
+  expect(headers).toContain("content");
+  await shot("34-columns");
+  await page.locator("[data-testid=records-table] tr.trow td.col-check input").first().check();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+  const exported = JSON.parse(await Bun.file(await download.path()).text());
+  expect(exported.map((r: any) => r.content)).toEqual(["keep me"]);
+  step("column picker hides a column; selected records exported as JSON");
+
+  // ---------- duplicate + delete a collection ----------
+  await page.getByRole("button", { name: "More", exact: true }).click();
+  await page.getByRole("menuitem", { name: "Duplicate collection" }).click();
+  await dialog().locator("[data-testid=collection-save]").click();
+  await page.waitForURL(/collection=notes_duplicate/);
+  await page.click("[data-testid=edit-collection]");
+  await dialog().getByRole("button", { name: "More collection actions" }).click();
+  await page.getByRole("menuitem", { name: "Delete collection" }).click();
+  await dialog().getByRole("button", { name: "Delete collection" }).click();
+  await poll(async () => !(await sdk.collections.getFullList()).some((c) => c.name === "notes_duplicate"));
+  await page.waitForURL((u) => !u.href.includes("notes_duplicate"));
+  step("duplicated a collection, then deleted the copy");
 
   // ---------- "not available yet" states (404s simulated) ----------
   const notFound = { status: 404, contentType: "application/json", body: JSON.stringify({ status: 404, message: "The requested resource wasn't found.", data: {} }) };

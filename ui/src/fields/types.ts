@@ -302,6 +302,7 @@ export const FIELD_TYPES: Record<string, FieldType> = {
         field("Bcrypt cost", numberInput(f, "cost", { min: 0, max: 31, placeholder: "Default (10)" }), { err: `${e}.cost` }),
       ),
     cell: () => muted("******"),
+    input: (f, ctx) => input(ctx.data, f.name, { type: "password", autocomplete: "new-password", placeholder: ctx.record ? "Leave empty to keep the current value" : "" }),
   },
   geoPoint: {
     label: "Geo point",

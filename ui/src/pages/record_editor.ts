@@ -19,7 +19,10 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
   const source = record ?? duplicateOf;
   const data: Record<string, any> = {};
   for (const f of fields) {
-    if (f.type === "password") continue;
+    if (f.type === "password") {
+      data[f.name] = "";
+      continue;
+    }
     let v = source ? clone(source[f.name]) : defaultValue(f);
     if (duplicateOf && (f.name === "id" || f.type === "autodate" || f.type === "file")) v = defaultValue(f);
     data[f.name] = v;
@@ -31,7 +34,7 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
   // file fields: kept stored names and newly picked files
   const files: Record<string, { kept: string[]; added: File[] }> = {};
   for (const f of fields.filter((f) => f.type === "file")) files[f.name] = { kept: duplicateOf ? [] : toArr(data[f.name]), added: [] };
-  const initial = clone(data);
+  let initial = clone(data);
   let fileToken = "";
   if (record && fields.some((f) => f.type === "file" && f.protected)) {
     try {
@@ -59,8 +62,7 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
     }
 
     for (const f of fields) {
-      if (f.name === "id" || f.type === "password") continue;
-      if (isAuth && f.name === "tokenKey") continue;
+      if (f.name === "id" || (isAuth && (f.name === "password" || f.name === "tokenKey"))) continue;
       const ft = FIELD_TYPES[f.type];
       const label = h("span.field-label", null, icon(ft?.icon ?? "dots"), f.name, f.hidden ? h("span.tag", null, "Hidden") : null);
       if (f.type === "autodate" || readOnly) {
@@ -79,6 +81,8 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
     }
 
     if (isAuth && !readOnly) form.append(passwordSection(data, isNew));
+    // inputs normalize some values (JSON text, geo points): compare against the normalized form
+    initial = clone(data);
 
     const saveBtn = h("button.btn.primary", { type: "button", onclick: () => save(), "data-testid": "record-save" }, isNew ? "Create" : "Save changes");
     const more = record
@@ -91,6 +95,7 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
               resolve(r ?? result);
             } },
             ...(isAuth ? [
+              { label: "Impersonate", icon: "user", onSelect: () => impersonate(c, record) },
               { label: "Send verification email", icon: "mail", onSelect: () => pb.collection(c.id).requestVerification(record.email).then(() => toast(`Sent a verification email to ${record.email}.`), (e) => toast(errorMessage(e), "error")) },
               { label: "Send password reset email", icon: "mail", onSelect: () => pb.collection(c.id).requestPasswordReset(record.email).then(() => toast(`Sent a password reset email to ${record.email}.`), (e) => toast(errorMessage(e), "error")) },
             ] : []),
@@ -123,7 +128,12 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
       const payload: Record<string, any> = {};
       const localErrors: Record<string, any> = {};
       for (const f of fields) {
-        if (f.type === "autodate" || f.type === "password") continue;
+        if (f.type === "autodate" || (isAuth && f.name === "password")) continue;
+        if (f.type === "password") {
+          // other password fields: sent only when a new value was typed
+          if (data[f.name]) payload[f.name] = data[f.name];
+          continue;
+        }
         if (f.name === "id") {
           if (isNew && data.id) payload.id = data.id;
           continue;
@@ -180,6 +190,33 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
         toast(errorMessage(err), "error");
       }
     }
+  });
+}
+
+/** Issues a non-refreshable auth token for an auth record (superusers only) and shows it. */
+function impersonate(c: CollectionModel, record: RecordModel): void {
+  const data = { duration: 0 };
+  const out = h("div.stack");
+  const d = openDialog({
+    title: h("span", null, "Impersonate ", h("strong", null, record.email || record.id)),
+    size: "md",
+    body: h("div.stack", null,
+      h("p.help", null, "Generates an auth token for this account, for testing what the account can see. The token cannot be refreshed."),
+      field("Token duration (seconds)", h("input", { type: "number", min: 0, placeholder: "Default to the collection's auth token duration", oninput: (e: Event) => (data.duration = Number((e.target as HTMLInputElement).value) || 0) }), { err: "duration" }),
+      out,
+    ),
+    footer: [h("div.spacer"), h("button.btn.ghost", { type: "button", onclick: () => d.close() }, "Close"), h("button.btn.primary", {
+      type: "button",
+      onclick: async () => {
+        try {
+          const client = await pb.collection(c.id).impersonate(record.id, data.duration, { requestKey: null });
+          const token = client.authStore.token;
+          put(out, h("label.label", null, "Auth token"), h("div.input-group", null, h("input.mono", { readOnly: true, value: token, "aria-label": "Auth token" }), h("button.icon-btn", { type: "button", "aria-label": "Copy token", onclick: () => copyText(token) }, icon("copy"))));
+        } catch (err) {
+          toast(errorMessage(err), "error");
+        }
+      },
+    }, "Generate token")],
   });
 }
 
