@@ -81,3 +81,57 @@ test("a subscription filter narrows the events further", async () => {
   expect(seen).toEqual(["keep me"]);
   guest.realtime.unsubscribe();
 });
+
+test("auth attached after connect widens what a client sees", async () => {
+  const pb = srv.sdk();
+  const seen: string[] = [];
+  await pb.collection("posts").subscribe("*", (e) => seen.push(e.record.title));
+  await su.collection("posts").create({ title: "draft-before-auth", published: false });
+  await Bun.sleep(150);
+  expect(seen).toEqual([]);
+  // the same realtime connection, now authenticated as a superuser: a new topic makes the SDK
+  // resubmit all its subscriptions, this time with the token
+  await pb.collection("_superusers").authWithPassword("root@example.com", "1234567890");
+  await pb.collection("authors").subscribe("*", () => {});
+  await su.collection("posts").create({ title: "draft-after-auth", published: false });
+  await waitFor(() => seen.length >= 1);
+  expect(seen).toEqual(["draft-after-auth"]);
+  pb.realtime.unsubscribe();
+});
+
+test("the SDK reconnects and resubscribes after the server drops the stream", async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const p = s.port;
+    s.stop(true);
+    resolve(p);
+  });
+  const work = tempDir();
+  const dataDir = join(work, "pb_data");
+  const app = new App({ dataDir });
+  await app.bootstrap();
+  const notes = newBaseCollection("notes");
+  notes.fields.add(new TextField({ name: "text" }));
+  notes.listRule = notes.viewRule = notes.createRule = "";
+  await saveCollection(app, notes);
+  await app.terminate();
+  let server = await startServer({ workDir: work, args: [`--http=127.0.0.1:${port}`] });
+  const pb = server.sdk();
+  const seen: string[] = [];
+  await pb.collection("notes").subscribe("*", (e) => seen.push(e.record.text));
+  await server.stop({ keep: true }); // the stream is cut
+  server = await startServer({ workDir: work, args: [`--http=127.0.0.1:${port}`] });
+  try {
+    const writer = server.sdk();
+    // the SDK retries with backoff; keep writing until an event arrives through the new stream
+    for (let i = 0; i < 60 && seen.length === 0; i++) {
+      await writer.collection("notes").create({ text: `after-restart-${i}` });
+      await Bun.sleep(250);
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]).toStartWith("after-restart-");
+  } finally {
+    pb.realtime.unsubscribe();
+    await server.stop();
+  }
+});
