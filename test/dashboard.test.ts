@@ -219,6 +219,7 @@ async function walk() {
       await d.locator("[data-testid=relation-pick-author]").click();
       const picker = dialog();
       await picker.getByRole("option", { name: /Jane Doe/ }).click();
+      if (o.file) await shot("06b-relation-picker");
       await picker.locator("[data-testid=picker-confirm]").click();
       await d.locator("[data-field=author] .chip").filter({ hasText: "Jane Doe" }).waitFor();
       if (o.meta) await d.locator("[data-field=meta] textarea").fill(o.meta);
@@ -270,6 +271,14 @@ async function walk() {
     await page.waitForSelector("dialog[open]", { state: "detached" });
     await rows().filter({ hasText: "Second post (edited)" }).waitFor();
     step("edited a record");
+
+    // existing file: thumbnail in the editor; phone-width drawer
+    await rows().filter({ hasText: "Hello world" }).locator("td.col-id button").click();
+    await dialog().locator("[data-field=cover] img").waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot("09b-record-edit-phone");
+    await page.setViewportSize({ width: 1366, height: 860 });
+    await closeDialogs();
 
     // ---------- API preview ----------
     await page.click("[data-testid=api-preview]");

@@ -57,6 +57,8 @@ const empty = () => h("span.muted", null, "N/A");
 
 function numberInput(obj: any, key: string, props: Record<string, unknown> = {}) {
   const el = input(obj, key, { type: "number", ...props });
+  // 0 means "default/no limit" for most options: show the placeholder that says so
+  if (props.placeholder && (obj[key] === 0 || obj[key] === null)) el.value = "";
   // an empty number option means "no limit": keep it as 0 / null like upstream
   el.addEventListener("input", () => {
     if (el.value === "") obj[key] = props.nullable ? null : 0;
