@@ -236,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
   const totalS = (performance.now() - t0) / 1000;
   const ownCpu = process.cpuUsage(cpu0);
   const ours = (ownCpu.user + ownCpu.system) / 1e6 + childCpuSeconds;
-  const otherDuring = Math.max(0, (machineBusySeconds() - busy0 - ours) / (((performance.now() - wall0) / 1000) * m.cores));
+  const otherDuring = Math.min(1, Math.max(0, (machineBusySeconds() - busy0 - ours) / (((performance.now() - wall0) / 1000) * m.cores)));
   const loadLine = `other processes on the machine used ${(loadBefore * 100).toFixed(0)}% of its CPU in the second before the run and ${(otherDuring * 100).toFixed(0)}% during it${otherDuring > 0.05 ? " (figures disturbed: rerun on a quiet machine)" : ""}`;
   print(`\n${loadLine}`);
   if (bench) {

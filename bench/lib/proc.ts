@@ -171,9 +171,11 @@ export function machineBusySeconds(): number {
 export async function otherLoad(ms = 1000): Promise<number> {
   const b0 = machineBusySeconds();
   const u0 = process.cpuUsage();
+  const t0 = performance.now();
   await Bun.sleep(ms);
   const u = process.cpuUsage(u0);
   const ours = (u.user + u.system) / 1e6;
   const cores = (await import("node:os")).cpus().length || 1;
-  return Math.max(0, (machineBusySeconds() - b0 - ours) / ((ms / 1000) * cores));
+  const elapsed = (performance.now() - t0) / 1000;
+  return Math.min(1, Math.max(0, (machineBusySeconds() - b0 - ours) / (elapsed * cores)));
 }
