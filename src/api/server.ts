@@ -97,7 +97,8 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
       return resolveRealIP(req, peer, app.settings().trustedProxy);
     };
     const elysia = router.compile(app, () => { throw notFound(); }, ipOf);
-    elysia.listen({ hostname, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
+    // Bun's longest idle timeout (upstream allows 5 min); slow list queries must not lose their socket.
+    elysia.listen({ hostname, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 255 });
     server = elysia.server as unknown as BunServer;
   });
   if (!server) throw new Error("the server did not start (an onServe hook did not call e.next())");

@@ -27,6 +27,8 @@ export function nowDateTime(): string {
  * types.ParseDateTime: the datetime text a raw value becomes, or "" when it is empty or unparsable.
  * JS numbers count as JSON (float64) input, which upstream cannot parse either.
  */
+const CANONICAL_SHAPE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/;
+
 export function parseDateTime(raw: unknown): string {
   if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? "" : formatDateTime(raw);
   let text: string;
@@ -36,6 +38,12 @@ export function parseDateTime(raw: unknown): string {
   else if (raw instanceof Uint8Array) text = new TextDecoder().decode(raw);
   else return "";
   if (text === "") return "";
+  // Fast path: stored values are already canonical (`YYYY-MM-DD HH:MM:SS.sssZ`); a valid one
+  // round-trips through Date unchanged. Every list row parses several of these.
+  if (text.length === 24 && CANONICAL_SHAPE.test(text)) {
+    const d = new Date(text.slice(0, 10) + "T" + text.slice(11));
+    if (!Number.isNaN(d.getTime()) && d.toISOString().replace("T", " ") === text) return text;
+  }
   const t = parseLayout(CANONICAL, text) ?? parseLenient(text);
   return t === null ? "" : formatDateTime(t);
 }
