@@ -102,7 +102,7 @@ test("auth attached after connect widens what a client sees", async () => {
 test("the SDK reconnects and resubscribes after the server drops the stream", async () => {
   const port = await new Promise<number>((resolve) => {
     const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-    const p = s.port;
+    const p = s.port!;
     s.stop(true);
     resolve(p);
   });
