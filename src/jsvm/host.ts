@@ -94,11 +94,13 @@ export class HandleTable {
   private byId = new Map<number, { obj: object; n: number }>();
   private ids = new Map<object, number>();
   private next = 1;
+  /** Released ids, reused so ids stay small (they travel as int32 host-ref ids). */
+  private free: number[] = [];
 
   ref(obj: object): number {
     let id = this.ids.get(obj);
     if (id === undefined) {
-      id = this.next++;
+      id = this.free.pop() ?? this.next++;
       this.ids.set(obj, id);
       this.byId.set(id, { obj, n: 0 });
     }
@@ -126,6 +128,7 @@ export class HandleTable {
       if (--e.n <= 0) {
         this.byId.delete(id);
         this.ids.delete(e.obj);
+        this.free.push(id);
       }
     }
   }
@@ -137,6 +140,7 @@ export class HandleTable {
   clear(): void {
     this.byId.clear();
     this.ids.clear();
+    this.free = [];
   }
 }
 
@@ -405,7 +409,7 @@ function enc(v: unknown, cx: Cx, depth: number): unknown {
   const b = bindingOf(o);
   if (b) {
     const m: { [k: string]: unknown } = { [TAG]: Tag.Handle, i: cx.worker.handles.ref(o), c: b.name };
-    if (b.snapshot) m.s = b.snapshot(cx, o);
+    if (b.snapshot) m.s = JSON.stringify(b.snapshot(cx, o));
     const sc = missingSchemas(b, cx.worker.knownClasses);
     if (sc) m.sc = sc;
     return m;

@@ -42,11 +42,6 @@ interface RunFrame {
   stopped: "timeout" | null;
 }
 
-/** A host value kept alive by a QuickJS object: the main-thread handle it stands for. */
-class MainRef {
-  constructor(readonly id: number) {}
-}
-
 let init: WorkerInit;
 let port: MessagePort;
 let sig: Int32Array;
@@ -94,15 +89,13 @@ async function start(data: WorkerInit): Promise<void> {
     return false;
   });
   // Release the main-thread handle when the QuickJS object standing for it is freed.
+  // `__pb.ref(id)` makes host refs whose id *is* the main-thread handle id (positive; the library's
+  // own refs count up from INT32_MIN): when QuickJS frees one, the main thread is told
   const callbacks = (rt as unknown as { cToHostCallbacks: { freeHostRef(rt: unknown, id: number): void } }).cToHostCallbacks;
-  const hostRefs = (rt as unknown as { hostRefs: { get(id: number): unknown } }).hostRefs;
   const free = callbacks.freeHostRef.bind(callbacks);
   callbacks.freeHostRef = (p, id) => {
-    try {
-      const v = hostRefs.get(id);
-      if (v instanceof MainRef) released.push(v.id);
-    } catch {}
-    free(p, id);
+    if (id > 0) released.push(id);
+    else free(p, id);
   };
   send({ t: "ready" });
   loop();
@@ -321,36 +314,117 @@ function hostCall(d: string): string {
   }
 }
 
+/**
+ * The natives every context gets (`__pb.call`, `post`, `ref`, `local`, `sleep`, `now`). They are
+ * called on every host call, so they bypass quickjs-emscripten's generic C→JS trampoline (a
+ * generator-based scope with a handle object per argument): a fast path reads the arguments and
+ * builds the result straight through the FFI. Each takes and returns raw JSValue pointers (the
+ * returned one is owned by the caller; 0 means `undefined`).
+ */
+type FastNative = (argc: number, argv: number) => number;
+
+interface Ffi {
+  QTS_ArgvGetJSValueConstPointer(argv: number, i: number): number;
+  QTS_GetString(ctx: number, v: number): number;
+  QTS_FreeCString(ctx: number, p: number): void;
+  QTS_NewString(ctx: number, p: number): number;
+  QTS_GetFloat64(ctx: number, v: number): number;
+  QTS_NewFloat64(ctx: number, n: number): number;
+  QTS_NewHostRef(ctx: number, id: number): number;
+}
+
+interface EmModule {
+  UTF8ToString(p: number): string;
+  stringToUTF8(s: string, p: number, max: number): void;
+  lengthBytesUTF8(s: string): number;
+  _malloc(n: number): number;
+  _free(p: number): void;
+}
+
+function fastNatives(vm: QuickJSContext): { [name: string]: FastNative } {
+  const internals = vm as unknown as { ffi: Ffi; module: EmModule; ctx: { value: number } };
+  const ffi = internals.ffi;
+  const mod = internals.module;
+  const ctx = internals.ctx.value;
+  const arg = (argv: number, i: number) => ffi.QTS_ArgvGetJSValueConstPointer(argv, i);
+  const str = (argv: number, i: number, argc: number): string => {
+    if (i >= argc) return "";
+    const p = ffi.QTS_GetString(ctx, arg(argv, i));
+    const s = mod.UTF8ToString(p);
+    ffi.QTS_FreeCString(ctx, p);
+    return s;
+  };
+  const num = (argv: number, i: number, argc: number): number => (i < argc ? ffi.QTS_GetFloat64(ctx, arg(argv, i)) : NaN);
+  const newStr = (s: string): number => {
+    const n = mod.lengthBytesUTF8(s) + 1;
+    const buf = mod._malloc(n);
+    mod.stringToUTF8(s, buf, n);
+    const v = ffi.QTS_NewString(ctx, buf);
+    mod._free(buf);
+    return v;
+  };
+  return {
+    call: (argc, argv) => newStr(hostCall(str(argv, 0, argc))),
+    post: (argc, argv) => {
+      posted.push(str(argv, 0, argc));
+      return 0;
+    },
+    // a QuickJS object whose finalizer reports the main-thread handle id (see freeHostRef above)
+    ref: (argc, argv) => ffi.QTS_NewHostRef(ctx, num(argv, 0, argc)),
+    local: (argc, argv) => newStr(localCall(str(argv, 0, argc), str(argv, 1, argc), localEnv)),
+    sleep: (argc, argv) => {
+      const ms = num(argv, 0, argc);
+      if (ms > 0) {
+        const f = runs[runs.length - 1];
+        const t0 = performance.now();
+        Atomics.wait(sleeper, 0, 0, ms);
+        if (f) f.deadline += performance.now() - t0;
+      }
+      return 0;
+    },
+    now: () => ffi.QTS_NewFloat64(ctx, Date.now()),
+  };
+}
+
+/** Routes C→JS calls of the fast natives past quickjs-emscripten's generic trampoline. */
+function installFastPath(vm: QuickJSContext): void {
+  const callbacks = (vm as unknown as { cToHostCallbacks: { callFunction(...a: number[]): number } }).cToHostCallbacks;
+  const generic = callbacks.callFunction.bind(callbacks);
+  const refs = (rt as unknown as { hostRefs: { get(id: number): unknown } }).hostRefs;
+  callbacks.callFunction = (c, thisPtr, argc, argv, fnId) => {
+    let fast: FastNative | undefined;
+    try {
+      fast = (refs.get(fnId) as { fast?: FastNative }).fast;
+    } catch {}
+    if (!fast) return generic(c, thisPtr, argc, argv, fnId);
+    try {
+      return fast(argc, argv);
+    } catch (err) {
+      // an internal failure of ours: hand QuickJS an Error value rather than crash the thread
+      return newErrorValue(vm, err);
+    }
+  };
+}
+
+/** An `Error` QuickJS value (owned pointer) for a host-side failure of a fast native. */
+function newErrorValue(vm: QuickJSContext, err: unknown): number {
+  const h = vm.newError((err as Error)?.message ?? String(err));
+  const p = (vm as unknown as { ffi: { QTS_DupValuePointer(c: number, v: number): number }; ctx: { value: number } }).ffi.QTS_DupValuePointer(
+    (vm as unknown as { ctx: { value: number } }).ctx.value,
+    (h as unknown as { value: number }).value,
+  );
+  h.dispose();
+  return p;
+}
+
 function newContext(id: number, kind: ContextKind, app: string, file?: string): Ctx {
   const vm = rt.newContext();
   try {
+    installFastPath(vm);
     const pb = vm.newObject();
-    const fns: [string, (...a: QuickJSHandle[]) => QuickJSHandle | void][] = [
-      ["call", (h) => vm.newString(hostCall(vm.getString(h)))],
-      [
-        "post",
-        (h) => {
-          posted.push(vm.getString(h));
-        },
-      ],
-      ["ref", (h) => vm.newHostRef(new MainRef(vm.getNumber(h))).handle],
-      ["local", (name, args) => vm.newString(localCall(vm.getString(name), vm.getString(args), localEnv))],
-      [
-        "sleep",
-        (h) => {
-          const ms = vm.getNumber(h);
-          if (ms > 0) {
-            const f = runs[runs.length - 1];
-            const t0 = performance.now();
-            Atomics.wait(sleeper, 0, 0, ms);
-            if (f) f.deadline += performance.now() - t0;
-          }
-        },
-      ],
-      ["now", () => vm.newNumber(Date.now())],
-    ];
-    for (const [name, impl] of fns) {
-      const f = vm.newFunction(name, impl);
+    for (const [name, fast] of Object.entries(fastNatives(vm))) {
+      const stub = Object.assign(() => vm.undefined, { fast });
+      const f = vm.newFunction(name, stub);
       vm.setProp(pb, name, f);
       f.dispose();
     }

@@ -12,7 +12,7 @@ function handlerSource(fn, what) {
 function handlerSpec(h, what) {
   if (h === null || h === undefined) throw new Error(`${what} must be non-nil`);
   if (h instanceof Middleware) return h;
-  if (typeof h === "object" && h.__h !== undefined) return h;
+  if (typeof h === "object" && h[H] !== undefined) return h;
   return { [T]: "m", src: handlerSource(h, what), priority: 0, id: "" };
 }
 
@@ -20,29 +20,29 @@ function handlerSpec(h, what) {
 extend("FieldsList", {
   length: {
     get() {
-      return hcall(this.__h, "len", []);
+      return hcall(this[H], "len", []);
     },
   },
   [Symbol.iterator]: function () {
-    return hcall(this.__h, "all", [])[Symbol.iterator]();
+    return hcall(this[H], "all", [])[Symbol.iterator]();
   },
   forEach(fn, self) {
-    hcall(this.__h, "all", []).forEach(fn, self);
+    hcall(this[H], "all", []).forEach(fn, self);
   },
   map(fn, self) {
-    return hcall(this.__h, "all", []).map(fn, self);
+    return hcall(this[H], "all", []).map(fn, self);
   },
   filter(fn, self) {
-    return hcall(this.__h, "all", []).filter(fn, self);
+    return hcall(this[H], "all", []).filter(fn, self);
   },
   find(fn, self) {
-    return hcall(this.__h, "all", []).find(fn, self);
+    return hcall(this[H], "all", []).find(fn, self);
   },
   some(fn, self) {
-    return hcall(this.__h, "all", []).some(fn, self);
+    return hcall(this[H], "all", []).some(fn, self);
   },
   at(i) {
-    return hcall(this.__h, "at", [i]);
+    return hcall(this[H], "at", [i]);
   },
 });
 
@@ -56,7 +56,7 @@ function liveArray(owner, prop, arr) {
       if (!syncing) {
         syncing = true;
         try {
-          hcall(owner.__h, "=" + prop, [t.slice()]);
+          hcall(owner[H], "=" + prop, [t.slice()]);
         } finally {
           syncing = false;
         }
@@ -65,7 +65,7 @@ function liveArray(owner, prop, arr) {
     },
     deleteProperty(t, k) {
       delete t[k];
-      hcall(owner.__h, "=" + prop, [t.slice()]);
+      hcall(owner[H], "=" + prop, [t.slice()]);
       return true;
     },
   });
@@ -82,11 +82,11 @@ function installArrayProps(name) {
       configurable: true,
       enumerable: true,
       get() {
-        return writable ? liveArray(this, p, hcall(this.__h, "." + p, [])) : hcall(this.__h, "." + p, []);
+        return writable ? liveArray(this, p, hcall(this[H], "." + p, [])) : hcall(this[H], "." + p, []);
       },
       set(v) {
         if (!writable) throw new TypeError(`Cannot assign to read only property '${p}'`);
-        hcall(this.__h, "=" + p, [v]);
+        hcall(this[H], "=" + p, [v]);
       },
     });
   }

@@ -17,6 +17,9 @@ const T = "\u0001t";
 const TJ = "\\u0001t";
 const EP = "\u0001E";
 const REF = Symbol("pb.ref");
+/** The host handle id of a wrapper (a symbol: never enumerated, never serialised). */
+const H = Symbol("pb.h");
+const SNAPRAW = Symbol("pb.snapshotText");
 const SNAP = Symbol("pb.snapshot");
 
 const defineHidden = (o, k, v) => Object.defineProperty(o, k, { value: v, writable: true, configurable: true, enumerable: false });
@@ -141,7 +144,7 @@ function HostObject() {
   throw new TypeError("Illegal constructor");
 }
 HostObject.prototype.toJSON = function () {
-  return hcall(this.__h, "toJSON", []);
+  return hcall(this[H], "toJSON", []);
 };
 
 const classes = Object.create(null);
@@ -156,21 +159,31 @@ function wrap(id, cls, snap, sc) {
   const C = classes[cls];
   if (!C || C.__dynamic) return wrapDynamic(id, cls, snap);
   const o = Object.create(C.prototype);
-  defineHidden(o, "__h", id);
-  defineHidden(o, REF, N.ref(id));
-  if (snap !== undefined) defineHidden(o, SNAP, snap);
+  o[H] = id;
+  o[REF] = N.ref(id);
+  if (snap !== undefined) o[SNAPRAW] = snap;
   return o;
+}
+
+/** The data sent along with a handle (request data of events), parsed on first use. */
+function snapOf(o) {
+  let s = o[SNAP];
+  if (s === undefined) {
+    const raw = o[SNAPRAW];
+    s = o[SNAP] = raw === undefined ? null : JSON.parse(raw);
+  }
+  return s;
 }
 
 /** A host object without a fixed shape (settings sections, plain maps): every property is a host call. */
 function wrapDynamic(id, cls, snap) {
   const target = Object.create(HostObject.prototype);
-  defineHidden(target, "__h", id);
-  defineHidden(target, REF, N.ref(id));
-  if (snap !== undefined) defineHidden(target, SNAP, snap);
+  target[H] = id;
+  target[REF] = N.ref(id);
+  if (snap !== undefined) target[SNAPRAW] = snap;
   return new Proxy(target, {
     get(t, k) {
-      if (typeof k === "symbol" || k === "__h") return t[k];
+      if (typeof k === "symbol") return t[k];
       if (k === "toJSON") return () => hcall(id, "toJSON", []);
       if (k === "constructor") return Object;
       if (k === "then") return undefined;
@@ -217,7 +230,7 @@ function makeClass(name) {
   Object.setPrototypeOf(C, Parent);
   for (const m of s.m) {
     defineHidden(C.prototype, m, function () {
-      return hcall(this.__h, m, Array.prototype.slice.call(arguments));
+      return hcall(this[H], m, Array.prototype.slice.call(arguments));
     });
   }
   for (const p of s.p) {
@@ -226,11 +239,11 @@ function makeClass(name) {
       configurable: true,
       enumerable: true,
       get() {
-        return hcall(this.__h, "." + p, []);
+        return hcall(this[H], "." + p, []);
       },
       set(v) {
         if (!writable) throw new TypeError(`Cannot assign to read only property '${p}'`);
-        hcall(this.__h, "=" + p, [v]);
+        hcall(this[H], "=" + p, [v]);
       },
     });
   }
@@ -286,7 +299,7 @@ function enc(v, depth) {
       return { [T]: "f", i: registerCallback(v, false), x: CTX };
   }
   if (v === null) return null;
-  if (v.__h !== undefined) return { [T]: "h", i: v.__h };
+  if (v[H] !== undefined) return { [T]: "h", i: v[H] };
   if (v instanceof DateTime) return { [T]: "d", v: v.string() };
   if (v instanceof Date) return { [T]: "d", v: isNaN(v.getTime()) ? "" : v.toISOString().replace("T", " ") };
   if (v instanceof ApiError) return { [T]: "a", status: v.status, message: v.message, data: enc(v.data, depth + 1) };
@@ -334,7 +347,7 @@ function reviver(k, v) {
     case "a": {
       const e = new ApiError(v.status, v.message, undefined);
       e.data = v.data || {};
-      if (v.h) defineHidden(e, "__h", v.h), defineHidden(e, REF, N.ref(v.h));
+      if (v.h) (e[H] = v.h), (e[REF] = N.ref(v.h));
       return e;
     }
     case "o":
@@ -358,7 +371,7 @@ function toJsError(p) {
   if (p.api) {
     const v = new ApiError(p.api.status, p.api.message, undefined);
     v.data = p.api.data === undefined ? {} : dec(JSON.stringify(p.api.data));
-    if (p.h) defineHidden(v, "__h", p.h), defineHidden(v, REF, N.ref(p.h));
+    if (p.h) (v[H] = p.h), (v[REF] = N.ref(p.h));
     e.value = v;
   } else if (p.h) {
     e.value = wrap(p.h, "GoError");
@@ -372,15 +385,15 @@ function toJsError(p) {
 function errPayload(e) {
   if (e instanceof ApiError) {
     const p = { m: e.message, api: { status: e.status, message: e.message, data: enc(e.data) } };
-    if (e.__h) p.h = e.__h;
+    if (e[H]) p.h = e[H];
     return p;
   }
   if (e && typeof e === "object") {
     const v = e.value;
     if (v instanceof ApiError) return errPayload(v);
-    if (v && typeof v === "object" && v.__h !== undefined) return { m: String(e.message), h: v.__h };
+    if (v && typeof v === "object" && v[H] !== undefined) return { m: String(e.message), h: v[H] };
     if (e instanceof Error) return { m: String(e.message), n: e.name, stack: e.stack };
-    if (e.__h !== undefined) return { m: "", h: e.__h };
+    if (e[H] !== undefined) return { m: "", h: e[H] };
   }
   return { m: String(e) };
 }
@@ -436,7 +449,7 @@ function fillOut(target, value) {
     loadDynamicModel(target, value || {});
     return;
   }
-  if (typeof target === "object" && target.__h === undefined && value && typeof value === "object") {
+  if (typeof target === "object" && target[H] === undefined && value && typeof value === "object") {
     for (const k of Object.keys(value)) target[k] = value[k];
   }
 }

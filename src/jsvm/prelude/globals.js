@@ -250,7 +250,7 @@ G.arrayOf = function (model) {
 };
 
 G.unmarshal = function (data, dst) {
-  if (dst && typeof dst === "object" && dst.__h !== undefined) {
+  if (dst && typeof dst === "object" && dst[H] !== undefined) {
     hcall(0, "unmarshal", [data, dst]);
     return;
   }
@@ -280,11 +280,11 @@ function sentenize(s) {
 function safeErrorsData(data) {
   if (data instanceof ValidationErrors) return safeErrorsData(data.errors);
   if (!data || typeof data !== "object" || Array.isArray(data) || data instanceof Error || isBytes(data)) return {};
-  if (data.__h !== undefined) return hcall(0, "safeErrorsData", [data]);
+  if (data[H] !== undefined) return hcall(0, "safeErrorsData", [data]);
   const out = {};
   for (const k of Object.keys(data)) {
     const v = data[k];
-    if (v && typeof v === "object" && !(v instanceof ValidationError) && !(v instanceof Error) && !Array.isArray(v) && v.__h === undefined) out[k] = safeErrorsData(v);
+    if (v && typeof v === "object" && !(v instanceof ValidationError) && !(v instanceof Error) && !Array.isArray(v) && v[H] === undefined) out[k] = safeErrorsData(v);
     else if (v instanceof ValidationError) out[k] = v.params && Object.keys(v.params).length ? { code: v.code, message: sentenize(v.message), params: v.params } : { code: v.code, message: sentenize(v.message) };
     else out[k] = { code: "validation_invalid_value", message: "Invalid value." };
   }
@@ -414,7 +414,7 @@ function inspect(v, depth) {
   if (v === null || typeof v !== "object") return typeof v === "function" ? `[Function: ${v.name || "anonymous"}]` : String(v);
   if (v instanceof Error) return v.stack ? `${v.name}: ${v.message}\n${v.stack}`.trim() : `${v.name}: ${v.message}`;
   if (v instanceof DateTime) return v.string();
-  if (v.__h !== undefined) {
+  if (v[H] !== undefined) {
     try {
       return JSON.stringify(v);
     } catch (e) {

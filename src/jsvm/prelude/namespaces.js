@@ -297,7 +297,7 @@ class FormData {
     return this._e.map((x) => [x[0], x[1]]);
   }
   __pbEncode(depth) {
-    return { [T]: "fd", e: this._e.map(([k, v]) => [k, v && typeof v === "object" && v.__h !== undefined ? enc(v, depth + 1) : String(v)]) };
+    return { [T]: "fd", e: this._e.map(([k, v]) => [k, v && typeof v === "object" && v[H] !== undefined ? enc(v, depth + 1) : String(v)]) };
   }
 }
 G.FormData = FormData;
@@ -415,17 +415,17 @@ class DbxQuery {
     return hcall(this._db.__app, "db.execute", [this.spec]);
   }
   one(dst) {
-    const isHost = !!(dst && dst.__h !== undefined);
+    const isHost = !!(dst && dst[H] !== undefined);
     const row = hcall(this._db.__app, "db.one", [this.spec, this._db.__records || (isHost ? "*" : null)]);
     if (row === null || row === undefined) throw new Error("sql: no rows in result set");
     if (isHost) {
-      defineHidden(dst, "__h", row.__h);
-      defineHidden(dst, REF, row[REF]);
+      dst[H] = row[H];
+      dst[REF] = row[REF];
     } else fillOne(dst, row);
   }
   all(dst) {
     const model = dst && dst.__of;
-    const records = this._db.__records || (model && model.__h !== undefined ? "*" : null);
+    const records = this._db.__records || (model && model[H] !== undefined ? "*" : null);
     const rows = hcall(this._db.__app, "db.all", [this.spec, records]);
     if (Array.isArray(dst)) fillOut(dst, rows);
   }
@@ -568,7 +568,7 @@ class DbxSelect {
 /** dbx.Builder as returned by `$app.db()` (and `recordQuery`, which scopes it to a collection). */
 class DbxBuilder {
   constructor(app, records) {
-    defineHidden(this, "__app", app.__h);
+    defineHidden(this, "__app", app[H]);
     defineHidden(this, "__records", records || null);
   }
   newQuery(sql) {
@@ -647,7 +647,7 @@ extend("App", {
     return new DbxBuilder(this);
   },
   recordQuery(collection) {
-    const name = hcall(this.__h, "recordQueryTable", [collection]);
+    const name = hcall(this[H], "recordQueryTable", [collection]);
     const b = new DbxBuilder(this, name);
     return new DbxSelect(b, ["{{" + name + "}}.*"]).from(name);
   },

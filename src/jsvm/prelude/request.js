@@ -155,44 +155,75 @@ class BodyReader {
     defineHidden(this, "_ev", ev);
   }
   __read(max) {
-    return hcall(this._ev.__h, "bodyBytes", [max]);
+    return hcall(this._ev[H], "bodyBytes", [max]);
   }
 }
 
-/** *http.Request. */
+/** *http.Request (fields built on first access from the event's request snapshot). */
 class GoRequest {
   constructor(ev) {
-    const s = ev[SNAP];
     defineHidden(this, "_ev", ev);
-    this.method = s.m;
-    this.url = new GoURL(s.u);
-    this.header = new Header(s.h, (op, k, v) => hpost(ev.__h, "requestHeader", [op, k, v]));
-    this.host = s.host || this.url.host;
-    this.remoteAddr = s.ra;
-    this.requestURI = this.url.requestURI();
-    this.contentLength = s.cl;
-    this.proto = "HTTP/1.1";
-    this.protoMajor = 1;
-    this.protoMinor = 1;
-    this.pattern = s.pat || "";
-    this.tls = this.url.scheme === "https" ? {} : null;
+  }
+  get method() {
+    return snapOf(this._ev).m;
+  }
+  get url() {
+    const u = new GoURL(snapOf(this._ev).u);
+    Object.defineProperty(this, "url", { value: u, writable: true, enumerable: true, configurable: true });
+    return u;
+  }
+  set url(v) {
+    Object.defineProperty(this, "url", { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  get header() {
+    const ev = this._ev;
+    const h = new Header(snapOf(ev).h, (op, k, v) => hpost(ev[H], "requestHeader", [op, k, v]));
+    Object.defineProperty(this, "header", { value: h, writable: true, enumerable: true, configurable: true });
+    return h;
+  }
+  get host() {
+    return snapOf(this._ev).host || this.url.host;
+  }
+  get remoteAddr() {
+    return snapOf(this._ev).ra;
+  }
+  get requestURI() {
+    return this.url.requestURI();
+  }
+  get contentLength() {
+    return snapOf(this._ev).cl;
+  }
+  get proto() {
+    return "HTTP/1.1";
+  }
+  get protoMajor() {
+    return 1;
+  }
+  get protoMinor() {
+    return 1;
+  }
+  get pattern() {
+    return snapOf(this._ev).pat || "";
+  }
+  get tls() {
+    return /^https:/i.test(snapOf(this._ev).u) ? {} : null;
   }
   get body() {
     return new BodyReader(this._ev);
   }
   pathValue(name) {
-    const p = this._ev[SNAP].p;
+    const p = snapOf(this._ev).p;
     return hasOwn(p, name) ? p[name] : "";
   }
   setPathValue(name, value) {
-    this._ev[SNAP].p[name] = String(value);
-    hpost(this._ev.__h, "setPathValue", [String(name), String(value)]);
+    snapOf(this._ev).p[name] = String(value);
+    hpost(this._ev[H], "setPathValue", [String(name), String(value)]);
   }
   formValue(k) {
-    return hcall(this._ev.__h, "formValue", [String(k)]);
+    return hcall(this._ev[H], "formValue", [String(k)]);
   }
   postFormValue(k) {
-    return hcall(this._ev.__h, "formValue", [String(k)]);
+    return hcall(this._ev[H], "formValue", [String(k)]);
   }
   cookies() {
     const out = [];
@@ -229,10 +260,10 @@ class GoRequest {
   parseForm() {}
   parseMultipartForm() {}
   get multipartForm() {
-    return hcall(this._ev.__h, "multipartForm", []);
+    return hcall(this._ev[H], "multipartForm", []);
   }
   formFile(key) {
-    const files = hcall(this._ev.__h, "findUploadedFiles", [String(key)]);
+    const files = hcall(this._ev[H], "findUploadedFiles", [String(key)]);
     if (!files || !files.length) throw new Error("http: no such file");
     return [files[0], files[0]];
   }
@@ -246,14 +277,14 @@ class GoResponse {
   }
   header() {
     const ev = this._ev;
-    return (this._h ??= new Header(hcall(ev.__h, "responseHeaders", []), (op, k, v) => hpost(ev.__h, "responseHeader", [op, k, v])));
+    return (this._h ??= new Header(hcall(ev[H], "responseHeaders", []), (op, k, v) => hpost(ev[H], "responseHeader", [op, k, v])));
   }
   writeHeader(status) {
-    hpost(this._ev.__h, "writeHeader", [Number(status) | 0]);
+    hpost(this._ev[H], "writeHeader", [Number(status) | 0]);
   }
   write(data) {
     this._ev[WRITTEN] ??= 200;
-    hpost(this._ev.__h, "write", [typeof data === "string" ? toGoBytes(utf8Encode(data)) : data]);
+    hpost(this._ev[H], "write", [typeof data === "string" ? toGoBytes(utf8Encode(data)) : data]);
     return data ? data.length : 0;
   }
   flush() {}
@@ -263,7 +294,7 @@ function responseWriter(name, statusArg) {
   return function () {
     const args = Array.prototype.slice.call(arguments);
     this[WRITTEN] ??= statusArg ? Number(args[0]) | 0 : 204;
-    hpost(this.__h, name, args);
+    hpost(this[H], name, args);
   };
 }
 
@@ -288,31 +319,31 @@ extend("RequestEvent", {
     status = Number(status) | 0;
     if (status < 300 || status > 399) throw new ApiError(500, "Invalid redirect status code.");
     this[WRITTEN] ??= status;
-    hpost(this.__h, "redirect", [status, String(url)]);
+    hpost(this[H], "redirect", [status, String(url)]);
   },
   setCookie(cookie) {
-    hpost(this.__h, "setCookie", [cookie]);
+    hpost(this[H], "setCookie", [cookie]);
   },
   written() {
-    return this[WRITTEN] !== undefined || hcall(this.__h, "written", []);
+    return this[WRITTEN] !== undefined || hcall(this[H], "written", []);
   },
   status() {
-    return this[WRITTEN] !== undefined ? this[WRITTEN] : hcall(this.__h, "status", []);
+    return this[WRITTEN] !== undefined ? this[WRITTEN] : hcall(this[H], "status", []);
   },
   realIP() {
-    return this[SNAP].ip;
+    return snapOf(this).ip;
   },
   remoteIP() {
-    return this[SNAP].ra.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+    return snapOf(this).ra.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
   },
   isTLS() {
-    return /^https:/i.test(this[SNAP].u);
+    return /^https:/i.test(snapOf(this).u);
   },
   flush() {},
   bindBody(dst) {
-    const data = hcall(this.__h, "bodyData", []);
+    const data = hcall(this[H], "bodyData", []);
     if (dst instanceof DynamicModel) loadDynamicModel(dst, data || {});
-    else if (dst && dst.__h !== undefined) hcall(0, "unmarshal", [data, dst]);
+    else if (dst && dst[H] !== undefined) hcall(0, "unmarshal", [data, dst]);
     else if (dst && typeof dst === "object") Object.assign(dst, data);
   },
   error(status, message, data) {
@@ -341,27 +372,27 @@ extend("RequestEvent", {
 extend("RequestInfo", {
   query: {
     get() {
-      return this[SNAP] ? this[SNAP].query : hcall(this.__h, ".query", []);
+      return snapOf(this) ? snapOf(this).query : hcall(this[H], ".query", []);
     },
   },
   headers: {
     get() {
-      return this[SNAP] ? this[SNAP].headers : hcall(this.__h, ".headers", []);
+      return snapOf(this) ? snapOf(this).headers : hcall(this[H], ".headers", []);
     },
   },
   body: {
     get() {
-      return this[SNAP] ? this[SNAP].body : hcall(this.__h, ".body", []);
+      return snapOf(this) ? snapOf(this).body : hcall(this[H], ".body", []);
     },
   },
   method: {
     get() {
-      return this[SNAP] ? this[SNAP].method : hcall(this.__h, ".method", []);
+      return snapOf(this) ? snapOf(this).method : hcall(this[H], ".method", []);
     },
   },
   context: {
     get() {
-      return this[SNAP] ? this[SNAP].context : hcall(this.__h, ".context", []);
+      return snapOf(this) ? snapOf(this).context : hcall(this[H], ".context", []);
     },
   },
 });
