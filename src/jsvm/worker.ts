@@ -217,14 +217,15 @@ function run(m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>): void {
 
 function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, frame: RunFrame): string {
   const vm = ctx.vm;
-  let res;
+  let res: { error?: QuickJSHandle; value?: QuickJSHandle } | undefined;
   if (m.t === "eval") {
-    res = vm.evalCode(m.code, m.file);
-    if (!res.error) {
-      res.value.dispose();
+    const r = vm.evalCode(m.code, m.file);
+    if (!r.error) {
+      r.value.dispose();
       vm.runtime.executePendingJobs();
       return "";
     }
+    res = r;
   } else if (m.t === "run") {
     let fn = ctx.fns.get(m.src);
     if (!fn) {
@@ -239,32 +240,20 @@ function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, fr
       }
     }
     if (fn) {
-      const args = vm.newString(m.args);
-      const mode = vm.newNumber(m.mode);
-      res = vm.callFunction(ctx.invoke, vm.undefined, fn, args, mode);
-      args.dispose();
-      mode.dispose();
+      const r = rawCall(vm, ctx.invoke, [fn], [m.args], m.mode);
+      if (typeof r === "string") return checkOutOfMemory(r);
+      res = r;
     }
   } else {
-    const id = vm.newNumber(m.fn);
-    const args = vm.newString(m.args);
-    res = vm.callFunction(ctx.callback, vm.undefined, id, args);
-    id.dispose();
-    args.dispose();
+    const r = rawCall(vm, ctx.callback, [], [m.args], m.fn, true);
+    if (typeof r === "string") return checkOutOfMemory(r);
+    res = r;
   }
   if (!res) return errText({ m: "nothing to run" });
   if (!res.error) {
-    const v = vm.typeof(res.value) === "string" ? vm.getString(res.value) : "";
-    res.value.dispose();
-    if (v.startsWith(ERR_PREFIX) && v.includes("out of memory")) {
-      // the prelude caught QuickJS's allocation failure as an ordinary error: report it as the limit
-      const p = JSON.parse(v.slice(ERR_PREFIX.length)) as ErrPayload;
-      if (p.m === "out of memory" && !p.h && !p.api) {
-        outOfMemory = true;
-        return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
-      }
-    }
-    return v;
+    const v = res.value && vm.typeof(res.value) === "string" ? vm.getString(res.value) : "";
+    res.value?.dispose();
+    return checkOutOfMemory(v);
   }
   // an uncatchable interrupt, an out-of-memory error, or a throw outside the prelude's guard
   let dumped: { name?: string; message?: string; stack?: string } | string;
@@ -284,6 +273,75 @@ function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, fr
     return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
   }
   return errText({ m: message, n: name, stack: typeof dumped === "object" ? dumped?.stack : undefined });
+}
+
+/** The prelude caught QuickJS's allocation failure as an ordinary error: report it as the limit. */
+function checkOutOfMemory(v: string): string {
+  if (v.startsWith(ERR_PREFIX) && v.includes("out of memory")) {
+    const p = JSON.parse(v.slice(ERR_PREFIX.length)) as ErrPayload;
+    if (p.m === "out of memory" && !p.h && !p.api) {
+      outOfMemory = true;
+      return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
+    }
+  }
+  return v;
+}
+
+interface RawFfi extends Ffi {
+  QTS_Call(ctx: number, fn: number, self: number, argc: number, argv: number): number;
+  QTS_ResolveException(ctx: number, v: number): number;
+  QTS_FreeValuePointer(ctx: number, v: number): void;
+  QTS_GetUndefined(): number;
+  QTS_Typeof(ctx: number, v: number): number;
+}
+
+/**
+ * `fn(...handles, ...strings, num)` through the FFI (the per-run entry call, kept off
+ * quickjs-emscripten's handle machinery). Returns the string result, or, on an exception or a
+ * non-string result, a result object as `vm.callFunction` gives (the caller inspects the error).
+ */
+function rawCall(vm: QuickJSContext, fn: QuickJSHandle, handles: QuickJSHandle[], strings: string[], num: number, numFirst = false): string | { error?: QuickJSHandle; value: QuickJSHandle } {
+  const { ffi, module: mod, ctx } = vm as unknown as { ffi: RawFfi; module: EmModule & { HEAPU8: Uint8Array }; ctx: { value: number } };
+  const c = ctx.value;
+  const owned: number[] = [];
+  const ptrs: number[] = handles.map((h) => (h as unknown as { value: number }).value);
+  const numPtr = ffi.QTS_NewFloat64(c, num);
+  owned.push(numPtr);
+  if (numFirst) ptrs.push(numPtr);
+  for (const s of strings) {
+    const n = mod.lengthBytesUTF8(s) + 1;
+    const buf = mod._malloc(n);
+    mod.stringToUTF8(s, buf, n);
+    const v = ffi.QTS_NewString(c, buf);
+    mod._free(buf);
+    owned.push(v);
+    ptrs.push(v);
+  }
+  if (!numFirst) ptrs.push(numPtr);
+  const argv = mod._malloc(ptrs.length * 4);
+  new Int32Array(mod.HEAPU8.buffer, argv, ptrs.length).set(ptrs);
+  let result: number;
+  try {
+    result = ffi.QTS_Call(c, (fn as unknown as { value: number }).value, ffi.QTS_GetUndefined(), ptrs.length, argv);
+  } finally {
+    mod._free(argv);
+    for (const v of owned) ffi.QTS_FreeValuePointer(c, v);
+  }
+  const errPtr = ffi.QTS_ResolveException(c, result);
+  const mem = (vm as unknown as { memory: { heapValueHandle(p: number): QuickJSHandle } }).memory;
+  if (errPtr) {
+    ffi.QTS_FreeValuePointer(c, result);
+    return { error: mem.heapValueHandle(errPtr), value: undefined as unknown as QuickJSHandle };
+  }
+  const tp = ffi.QTS_Typeof(c, result);
+  const type = mod.UTF8ToString(tp);
+  mod._free(tp);
+  if (type !== "string") return { value: mem.heapValueHandle(result) };
+  const sp = ffi.QTS_GetString(c, result);
+  const out = mod.UTF8ToString(sp);
+  ffi.QTS_FreeCString(c, sp);
+  ffi.QTS_FreeValuePointer(c, result);
+  return out;
 }
 
 function errText(p: ErrPayload): string {
