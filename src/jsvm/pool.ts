@@ -63,6 +63,15 @@ class Frame {
 
 const frameStore = new AsyncLocalStorage<Frame>();
 
+/** How long a call waits for a busy pool before it gets a throw-away worker. */
+const OVERFLOW_AFTER_MS = 200;
+
+interface Waiter {
+  resolve(w: JsWorker): void;
+  reject(e: Error): void;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
 let wasmModule: Promise<WebAssembly.Module | undefined> | null = null;
 
 /** The QuickJS wasm compiled once per process and shared by every worker (with its optimised code). */
@@ -200,6 +209,8 @@ export class JsPool {
   private readonly sourceIds = new Map<string, number>();
   private nextCtx = 1;
   private closed = false;
+  private spawning = 0;
+  private readonly waiters: Waiter[] = [];
 
   constructor(readonly opts: PoolOptions) {}
 
@@ -239,8 +250,12 @@ export class JsPool {
   }
 
   /**
-   * The worker that runs a new call: the waiting worker for nested calls, else an idle one, else a
-   * new one. The returned worker is reserved (its `reserved` count taken) until its frame starts.
+   * The worker that runs a new call, reserved for it (its `reserved` count taken until the frame
+   * starts): the waiting worker for a nested call; else an idle worker; else the call waits for one
+   * to free up while the pool grows by one worker at a time up to `size`. A call that waited
+   * OVERFLOW_AFTER_MS gets a throw-away worker (upstream makes a throw-away runtime whenever the pool
+   * is busy; starting a thread costs far more here, so only calls that really wait get one — which
+   * still guarantees progress, e.g. for a handler calling this very server over HTTP).
    */
   private async acquire(): Promise<JsWorker> {
     if (this.closed) throw new Error("the JS runtime is shut down");
@@ -248,17 +263,54 @@ export class JsPool {
     let w: JsWorker | undefined;
     if (f && !f.done && f.inHostCall && !f.worker.dead && f.worker.frames[f.worker.frames.length - 1] === f) w = f.worker;
     w ??= this.workers.find((x) => x.idle) ?? this.spare.find((x) => x.idle);
-    // every pooled worker is busy: another one, and past the pool size a throw-away one (upstream
-    // makes a throw-away runtime; there is no queue, so a handler calling this server cannot deadlock)
-    w ??= this.spawn(this.workers.length >= Math.max(1, this.opts.size));
-    w.reserved++;
-    try {
-      await w.ready;
-    } catch (err) {
-      w.reserved--;
-      throw err;
+    if (w) {
+      w.reserved++;
+      try {
+        await w.ready;
+      } catch (err) {
+        w.reserved--;
+        throw err;
+      }
+      return w;
     }
-    return w;
+    if (this.workers.length < Math.max(1, this.opts.size) && this.spawning === 0) {
+      this.spawning++;
+      const nw = this.spawn(false);
+      nw.ready.then(
+        () => {
+          this.spawning--;
+          this.offer(nw);
+        },
+        () => void this.spawning--,
+      );
+    }
+    return new Promise<JsWorker>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: null };
+      waiter.timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i < 0) return;
+        this.waiters.splice(i, 1);
+        const ow = this.spawn(true);
+        ow.reserved++;
+        ow.ready.then(
+          () => resolve(ow),
+          (err) => {
+            ow.reserved--;
+            reject(err);
+          },
+        );
+      }, OVERFLOW_AFTER_MS);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Hands an idle worker to the longest-waiting call, if any. */
+  private offer(w: JsWorker): void {
+    if (!w.idle || this.waiters.length === 0) return;
+    const waiter = this.waiters.shift()!;
+    if (waiter.timer) clearTimeout(waiter.timer);
+    w.reserved++;
+    waiter.resolve(w);
   }
 
   /** Runs a serialised handler with `args` and returns its decoded result (mode 1) or nothing. */
@@ -387,8 +439,22 @@ export class JsPool {
     if (w.recycle) {
       this.forget(w);
       w.terminate();
+      // its place in the pool is free again: a waiting call gets a fresh worker
+      if (this.waiters.length && !this.closed) {
+        this.spawning++;
+        const nw = this.spawn(false);
+        nw.ready.then(
+          () => {
+            this.spawning--;
+            this.offer(nw);
+          },
+          () => void this.spawning--,
+        );
+      }
       return;
     }
+    this.offer(w);
+    if (w.reserved > 0) return;
     if (w.overflow) {
       // keep a throw-away worker briefly for bursts, then let it go
       w.idleTimer = setTimeout(() => {
@@ -409,6 +475,10 @@ export class JsPool {
   /** Ends every worker. */
   close(): void {
     this.closed = true;
+    for (const waiter of this.waiters.splice(0)) {
+      if (waiter.timer) clearTimeout(waiter.timer);
+      waiter.reject(new Error("the JS runtime is shut down"));
+    }
     for (const w of [...this.workers, ...this.spare]) w.terminate();
     this.workers.length = 0;
     this.spare.length = 0;
