@@ -258,7 +258,7 @@ for (const name of Object.keys(INIT.schema)) makeClass(name);
 function extend(name, members) {
   const C = classes[name];
   if (!C) return;
-  for (const k of Object.keys(members)) {
+  for (const k of Reflect.ownKeys(members)) {
     const m = members[k];
     if (m && typeof m === "object" && (m.get || m.set)) Object.defineProperty(C.prototype, k, { configurable: true, enumerable: true, get: m.get, set: m.set });
     else defineHidden(C.prototype, k, m);
