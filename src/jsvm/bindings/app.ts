@@ -22,6 +22,8 @@ import { hasTable } from "../../core/db.ts";
 import { executeSpec, querySpec, queryValues, whereOf, type QuerySpec } from "../dbx.ts";
 import { JsError, NoRowsError, defineBinding, toPlain, type Cx } from "../host.ts";
 import { resolveCollection } from "./models.ts";
+import { HOOK_NAMES } from "../hook_names.ts";
+import { findRecordByViewFile } from "../../core/record_files.ts";
 import { JsStore, appStore } from "../store.ts";
 import { JsLogger } from "../logger.ts";
 
@@ -66,6 +68,25 @@ function scanCollection(cx: Cx, spec: QuerySpec, records: unknown): Collection |
   const name = from.replace(/[`{}"\[\]]/g, "").split(/\s+/)[0] ?? "";
   return cx.plugin.app.findCollection(name);
 }
+
+/** Records of an auth system collection (`_externalAuths`, `_mfas`, `_otps`, `_authOrigins`) for a record or collection. */
+function systemRecords(cx: Cx, system: string, filter: string, params: { [k: string]: unknown }): Record[] {
+  return findRecordsByFilter(cx.plugin.app, system, filter, "", 0, 0, params);
+}
+
+const byRecord = (system: string) => (cx: Cx, _a: App, r: Record) => systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", { c: r.collection.id, r: r.id });
+const byCollection = (system: string) => (cx: Cx, _a: App, c: unknown) => systemRecords(cx, system, "collectionRef = {:c}", { c: resolveCollection(cx, c).id });
+const deleteByRecord = (system: string) => async (cx: Cx, _a: App, r: Record) => {
+  for (const rec of systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", { c: r.collection.id, r: r.id })) await deleteRecord(cx.plugin.app, rec);
+};
+
+/** upstream core.App methods: the ones without an implementation here say so when called. */
+const APP_METHODS = [
+  "auxConcurrentDB", "auxDB", "auxDelete", "auxDeleteWithContext", "auxHasTable", "auxModelQuery", "auxNonconcurrentDB", "auxRunInTransaction", "auxSave",
+  "auxSaveNoValidate", "auxSaveNoValidateWithContext", "auxSaveWithContext", "auxVacuum", "bootstrap", "createViewFields", "deleteExpiredMFAs", "deleteExpiredOTPs",
+  "deleteOldLogs", "deleteTable", "deleteView", "dryRunView", "findCachedCollectionReferences", "findLogById", "logQuery", "logsStats", "modelQuery",
+  "resetBootstrapState", "restoreBackup", "runAllMigrations", "runAppMigrations", "runSystemMigrations", "saveView", "syncRecordTableSchema",
+];
 
 defineBinding<App>({
   name: "App",
@@ -211,6 +232,51 @@ defineBinding<App>({
     createBackup: () => {
       throw new Error("$app.createBackup() is not supported from JS hooks yet");
     },
+    tableInfo: (_cx, app, name: unknown) => app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all(),
+    tableIndexes: (_cx, app, name: unknown) => {
+      const rows = app.db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(String(name ?? "")) as { name: string; sql: string }[];
+      return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
+    },
+    vacuum: (_cx, app) => void app.db.run("VACUUM"),
+    findRecordByViewFile: (cx, _a, view: unknown, field: unknown, filename: unknown) => must(findRecordByViewFile(cx.plugin.app, resolveCollection(cx, view), String(field), String(filename))),
+    findAllExternalAuthsByRecord: byRecord("_externalAuths"),
+    findAllExternalAuthsByCollection: byCollection("_externalAuths"),
+    findFirstExternalAuthByExpr: (cx, _a, expr: unknown) => {
+      const q = recordsWhere(cx, "_externalAuths", [expr], "*");
+      const row = cx.plugin.app.db.query(q.sql + " LIMIT 1").get(...(q.args as never[]));
+      return must(row ? Record.fromRow(q.c, row as { [k: string]: unknown }) : null);
+    },
+    deleteAllExternalAuthsByRecord: deleteByRecord("_externalAuths"),
+    findAllMFAsByRecord: byRecord("_mfas"),
+    findAllMFAsByCollection: byCollection("_mfas"),
+    findMFAById: (cx, _a, id: unknown) => must(findRecordById(cx.plugin.app, "_mfas", String(id ?? ""))),
+    deleteAllMFAsByRecord: deleteByRecord("_mfas"),
+    findAllOTPsByRecord: byRecord("_otps"),
+    findAllOTPsByCollection: byCollection("_otps"),
+    findOTPById: (cx, _a, id: unknown) => must(findRecordById(cx.plugin.app, "_otps", String(id ?? ""))),
+    deleteAllOTPsByRecord: deleteByRecord("_otps"),
+    findAllAuthOriginsByRecord: byRecord("_authOrigins"),
+    findAllAuthOriginsByCollection: byCollection("_authOrigins"),
+    findAuthOriginById: (cx, _a, id: unknown) => must(findRecordById(cx.plugin.app, "_authOrigins", String(id ?? ""))),
+    findAuthOriginByRecordAndFingerprint: (cx, _a, r: Record, fp: unknown) =>
+      must(systemRecords(cx, "_authOrigins", "collectionRef = {:c} && recordRef = {:r} && fingerprint = {:f}", { c: r.collection.id, r: r.id, f: String(fp ?? "") })[0]),
+    deleteAllAuthOriginsByRecord: deleteByRecord("_authOrigins"),
+    ...Object.fromEntries(
+      APP_METHODS.map((name) => [
+        name,
+        () => {
+          throw new Error(`$app.${name}() is not supported by this server`);
+        },
+      ]),
+    ),
+    ...Object.fromEntries(
+      HOOK_NAMES.concat("onServe").map((name) => [
+        name,
+        () => {
+          throw new Error(`$app.${name}() cannot be bound from JS: register with the global ${name === "onServe" ? "routerAdd/routerUse" : name}(handler) instead`);
+        },
+      ]),
+    ),
   },
 });
 
