@@ -8,6 +8,7 @@ import { badRequest } from "../../core/errors.ts";
 import { JSONRaw } from "../../core/fields/index.ts";
 import { BodyBindError, RequestEvent } from "../../core/request_event.ts";
 import { RequestInfo } from "../../core/request_info.ts";
+import { newUploadFile } from "../../core/record_files.ts";
 import { HookEvent } from "../../tools/hook.ts";
 import { goEncode } from "../../tools/json.ts";
 import { defineBinding, Live, toPlain, type Binding, type Prop } from "../host.ts";
@@ -148,7 +149,8 @@ defineBinding<RequestEvent>({
     },
     findUploadedFiles: async (_cx, e, k: string) => {
       await bodyData(e);
-      return e.findUploadedFiles(String(k));
+      // filesystem.File values, their names normalised as upstream's FindUploadedFiles does
+      return Promise.all((await e.findUploadedFiles(String(k))).map((f) => newUploadFile(f, f.name)));
     },
     multipartForm: async (_cx, e) => {
       const data = await bodyData(e);
