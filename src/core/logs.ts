@@ -12,9 +12,10 @@ import type { App } from "./app.ts";
 import { ApiError, ValidationErrors } from "./errors.ts";
 import { formatDateTime } from "./fields/index.ts";
 import { rawErrorsJSON } from "./validators/validation.ts";
+import { join } from "node:path";
 import { SelectQuery } from "../tools/search/index.ts";
+import { LogWriter, type LogRow } from "./logs_writer.ts";
 import { goMarshal, sortKeys } from "../tools/json.ts";
-import { randomString } from "../tools/security/random.ts";
 
 export const LOGS_TABLE = "_logs";
 
@@ -44,9 +45,10 @@ interface PendingLog {
 
 /** Writes app logs to `_logs` in batches; get the app's instance with `appLogger(app)`. */
 export class AppLogger {
-  private queue: PendingLog[] = [];
+  private queue: LogRow[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private writing: Promise<void> = Promise.resolve();
+  private writer: LogWriter | null = null;
+  private last: Promise<void> = Promise.resolve();
 
   constructor(private readonly app: App) {}
 
@@ -68,10 +70,10 @@ export class AppLogger {
     const app = this.app;
     if (!app.isBootstrapped) return;
     const logs = app.settings().logs;
-    const entry: PendingLog = { time: new Date(), level, message, data: normalizeLogData(data) };
-    if (app.isDev) printLog(entry);
+    const normalized = normalizeLogData(data);
+    if (app.isDev) printLog({ time: new Date(), level, message, data: normalized });
     if (level < logs.minLevel || logs.maxDays <= 0) return;
-    this.queue.push(entry);
+    this.queue.push([level, message, goMarshal(sortKeys(normalized)), Date.now()]);
     if (this.queue.length >= LOG_BATCH_SIZE) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), LOG_FLUSH_DELAY_MS);
@@ -79,50 +81,38 @@ export class AppLogger {
     }
   }
 
-  /** Number of entries waiting to be written. */
+  /** Number of entries waiting to be handed to the writer. */
   get pending(): number {
     return this.queue.length;
   }
 
-  /** Writes every queued entry now (resolves once they are stored). */
+  /** Hands every queued entry to the writer; resolves once everything handed so far is stored. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0) return this.writing;
-    this.writing = this.writing.then(() => this.write(batch)).catch(() => {});
-    return this.writing;
+    if (batch.length > 0 && this.app.isBootstrapped && this.app.settings().logs.maxDays > 0) {
+      this.writer ??= new LogWriter(join(this.app.dataDir, "auxiliary.db"));
+      this.last = this.writer.write(batch);
+    }
+    return this.last;
   }
 
-  private async write(batch: PendingLog[]): Promise<void> {
-    const app = this.app;
-    if (!app.isBootstrapped || app.settings().logs.maxDays <= 0) return;
-    await app.auxWriteLock.run(() => {
-      const db = app.auxDb;
-      const insert = db.query("INSERT INTO `_logs` (`id`, `level`, `message`, `data`, `created`) VALUES (?, ?, ?, ?, ?)");
-      db.run("BEGIN IMMEDIATE");
-      try {
-        for (const l of batch) {
-          try {
-            insert.run(newLogId(), l.level, l.message, goMarshal(sortKeys(l.data)), formatDateTime(l.time));
-          } catch (err) {
-            console.error("Failed to write log", l.message, err instanceof Error ? err.message : err);
-          }
-        }
-        db.run("COMMIT");
-      } catch (err) {
-        if (db.inTransaction) db.run("ROLLBACK");
-        console.error("Failed to write logs:", err instanceof Error ? err.message : err);
-      }
-    });
+  /** Writes what is queued, then ends the writer thread (it restarts on the next entry). */
+  async close(): Promise<void> {
+    await this.flush();
+    const w = this.writer;
+    this.writer = null;
+    await w?.close();
   }
 }
 
 const loggers = new WeakMap<App, AppLogger>();
 
 /**
- * The app's logger (created on first use). Queued entries are written before the app terminates.
+ * The app's logger (created on first use). Queued entries are written, and the writer's connection
+ * closed, before the app terminates (or restarts).
  */
 export function appLogger(app: App): AppLogger {
   let logger = loggers.get(app);
@@ -134,18 +124,12 @@ export function appLogger(app: App): AppLogger {
       id: "__pbAppLoggerOnTerminate__",
       priority: -999,
       func: async (e) => {
-        // a restart flushes before it takes the database locks (see restartApp)
-        if (!e.isRestart) await created.flush();
+        await created.close();
         return e.next();
       },
     });
   }
   return logger;
-}
-
-/** A log id as the app writes them: 15 characters of `[a-z0-9]`. */
-export function newLogId(): string {
-  return randomString(15, "abcdefghijklmnopqrstuvwxyz0123456789");
 }
 
 /** Log data made JSON-ready: errors become their messages (validation errors their field map). */

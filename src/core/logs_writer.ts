@@ -1,0 +1,134 @@
+/**
+ * The `_logs` writer thread: batches of log entries are inserted into auxiliary.db by a worker with
+ * its own connection, so neither the inserts nor the WAL checkpoints they trigger ever run on the
+ * JS thread that serves requests. The main thread only hands over small arrays.
+ *
+ * The worker's code is the self-contained `writerMain` below, started from a Blob URL (no extra
+ * entrypoint in the compiled binary); it must not use imports or closures.
+ */
+
+/** One entry as handed to the writer: level, message, the data as JSON text, the time in ms. */
+export type LogRow = [level: number, message: string, data: string, timeMs: number];
+
+async function writerMain() {
+  const { Database } = await import("bun:sqlite");
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  // 15 unbiased random characters of [a-z0-9] (rejection sampling over random bytes)
+  const newId = () => {
+    let out = "";
+    while (out.length < 15) {
+      for (const b of crypto.getRandomValues(new Uint8Array(24))) {
+        if (b < 252 && out.length < 15) out += alphabet[b % 36];
+      }
+    }
+    return out;
+  };
+  let db: InstanceType<typeof Database> | null = null;
+  let insert: ReturnType<InstanceType<typeof Database>["query"]> | null = null;
+  (globalThis as unknown as Worker).onmessage = (ev: MessageEvent) => {
+    const msg = ev.data as { open?: string; close?: boolean; seq?: number; rows?: LogRow[] };
+    if (msg.open) {
+      db = new Database(msg.open, { create: true });
+      db.run("PRAGMA busy_timeout = 10000");
+      db.run("PRAGMA journal_mode = WAL");
+      db.run("PRAGMA synchronous = NORMAL");
+      db.run("PRAGMA journal_size_limit = 200000000");
+      insert = db.query("INSERT INTO `_logs` (`id`, `level`, `message`, `data`, `created`) VALUES (?, ?, ?, ?, ?)");
+      return;
+    }
+    if (msg.close) {
+      insert?.finalize();
+      db?.close();
+      db = null;
+      insert = null;
+      postMessage({ closed: true });
+      return;
+    }
+    let error = "";
+    try {
+      if (!db || !insert) throw new Error("the log writer is not open");
+      db.run("BEGIN IMMEDIATE");
+      try {
+        for (const r of msg.rows ?? []) insert.run(newId(), r[0], r[1], r[2], new Date(r[3]).toISOString().replace("T", " "));
+        db.run("COMMIT");
+      } catch (err) {
+        if (db.inTransaction) db.run("ROLLBACK");
+        throw err;
+      }
+    } catch (err) {
+      error = String((err as Error)?.message ?? err);
+    }
+    postMessage({ seq: msg.seq, error });
+  };
+  postMessage({ ready: true });
+}
+
+let writerURL: string | null = null;
+
+/** At most this many batches wait on the writer; past it new batches are dropped (memory stays bounded). */
+const MAX_IN_FLIGHT = 100;
+
+/** A writer thread bound to one auxiliary.db path. */
+export class LogWriter {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private seq = 0;
+  private readonly waiting = new Map<number, () => void>();
+  private closing: (() => void) | null = null;
+  private dropped = 0;
+
+  constructor(readonly path: string) {
+    writerURL ??= URL.createObjectURL(new Blob([`(${writerMain.toString()})()`], { type: "application/javascript" }));
+    this.worker = new Worker(writerURL);
+    // the writer must not keep the process alive on shutdown
+    (this.worker as unknown as { unref?: () => void }).unref?.();
+    let markReady!: () => void;
+    this.ready = new Promise<void>((r) => (markReady = r));
+    this.worker.onmessage = (ev: MessageEvent) => {
+      const msg = ev.data as { ready?: boolean; seq?: number; error?: string; closed?: boolean };
+      if (msg.ready) {
+        this.worker.postMessage({ open: this.path });
+        markReady();
+      } else if (msg.closed) {
+        this.closing?.();
+      } else if (msg.seq !== undefined) {
+        if (msg.error) console.error("Failed to write logs:", msg.error);
+        this.waiting.get(msg.seq)?.();
+        this.waiting.delete(msg.seq);
+      }
+    };
+    this.worker.onerror = (ev: ErrorEvent) => console.error("The log writer failed:", ev.message);
+  }
+
+  /** Sends a batch; resolves once it is committed (or failed, which is reported). */
+  write(rows: LogRow[]): Promise<void> {
+    if (this.waiting.size >= MAX_IN_FLIGHT) {
+      if (this.dropped++ === 0) console.error("The log writer is falling behind: dropping log entries.");
+      return Promise.resolve();
+    }
+    const seq = ++this.seq;
+    const done = new Promise<void>((resolve) => this.waiting.set(seq, resolve));
+    void this.ready.then(() => this.worker.postMessage({ seq, rows }));
+    return done;
+  }
+
+  /** Waits for the pending batches, closes the connection and ends the thread. */
+  async close(): Promise<void> {
+    await this.ready;
+    await Promise.all([...this.waiting.keys()].map((seq) => new Promise<void>((r) => {
+      const prev = this.waiting.get(seq);
+      this.waiting.set(seq, () => {
+        prev?.();
+        r();
+      });
+    })));
+    await Promise.race([
+      new Promise<void>((r) => {
+        this.closing = r;
+        this.worker.postMessage({ close: true });
+      }),
+      Bun.sleep(5000),
+    ]);
+    this.worker.terminate();
+  }
+}
