@@ -240,10 +240,13 @@ export async function receiveMultipartFile(request: Request, field: string, dest
       const filenameMatch = /\bfilename="([^"]*)"/i.exec(disposition) ?? /\bfilename=([^;\s]+)/i.exec(disposition);
       const isTarget = name === field && filenameMatch !== null;
       const out = isTarget ? createWriteStream(dest) : null;
+      let writeErr: Error | null = null;
+      out?.on("error", (err) => (writeErr ??= err));
       let size = 0;
       let head = new Uint8Array(0);
       const emit = async (chunk: Buffer) => {
         if (!out || chunk.length === 0) return;
+        if (writeErr) throw writeErr;
         if (head.length < 3072) head = Buffer.concat([head, chunk.subarray(0, 3072 - head.length)]);
         size += chunk.length;
         if (!out.write(chunk)) await once(out, "drain");

@@ -48,9 +48,17 @@ async function workerMain() {
     let db: InstanceType<typeof Database> | null = null;
     try {
       if (job.kind === "vacuumInto") {
-        db = new Database(job.path, { readonly: true });
+        db = new Database(job.path);
         db.run("PRAGMA busy_timeout = 10000");
         db.query("VACUUM INTO ?").run(job.dest);
+        // The copy held a read snapshot, so the WAL kept every write made meanwhile. Fold it back
+        // here: otherwise the next commit on the main thread runs that whole checkpoint itself.
+        // (PASSIVE never waits for writers; a failure only leaves the work to the main thread.)
+        try {
+          db.run("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch {
+          // ignore
+        }
         postMessage({ ok: true });
         return;
       }

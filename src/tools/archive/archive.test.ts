@@ -69,8 +69,9 @@ describe("createArchive / extractArchive", () => {
   test("round trip, with a replaced entry; other zip tools read the result", async () => {
     const snapshot = join(root, "snapshot.db");
     writeFileSync(snapshot, "consistent snapshot bytes");
-    const count = await createArchive(src, zipPath, { skip: ["backups", ".pb_temp_to_delete"], replace: { "data.db": snapshot, "extra/added.txt": snapshot } });
+    const { count, md5 } = await createArchive(src, zipPath, { skip: ["backups", ".pb_temp_to_delete"], replace: { "data.db": snapshot, "extra/added.txt": snapshot }, md5: true });
     expect(count).toBe(9);
+    expect(md5).toBe(new Bun.CryptoHasher("md5").update(readFileSync(zipPath)).digest("base64"));
     // zeros compress; noise is stored deflated at about its size
     expect(statSync(zipPath).size).toBeLessThan((3 << 20) + 200_000);
 

@@ -19,6 +19,16 @@ export interface CreateOptions {
   level?: number;
   /** Called before each file is added (e.g. to yield or report progress). */
   onEntry?: (relPath: string) => void | Promise<void>;
+  /** Compute the archive's MD5 while writing it (returned as `md5`). */
+  md5?: boolean;
+}
+
+/** What createArchive made. */
+export interface CreateResult {
+  /** Number of entries. */
+  count: number;
+  /** Base64 MD5 of the archive ("" unless asked for). */
+  md5: string;
 }
 
 /** Normalizes a relative path the way Go's filepath.Clean does for the comparisons below. */
@@ -60,9 +70,9 @@ export async function* walkFiles(dir: string, skip: readonly string[] = [], pref
   }
 }
 
-/** Writes a zip of `src` to `dest`; a failure removes the partial file. Returns the number of entries. */
-export async function createArchive(src: string, dest: string, opts: CreateOptions = {}): Promise<number> {
-  const zip = await ZipWriter.create(dest);
+/** Writes a zip of `src` to `dest`; a failure removes the partial file. */
+export async function createArchive(src: string, dest: string, opts: CreateOptions = {}): Promise<CreateResult> {
+  const zip = await ZipWriter.create(dest, { md5: opts.md5 });
   const replace = opts.replace ?? {};
   const pending = new Set(Object.keys(replace));
   const entryOpts: EntryOptions = { level: opts.level ?? 1 };
@@ -85,7 +95,7 @@ export async function createArchive(src: string, dest: string, opts: CreateOptio
     }
     const count = zip.count;
     await zip.close();
-    return count;
+    return { count, md5: zip.md5 };
   } catch (err) {
     await zip.abort();
     await rm(dest, { force: true });

@@ -26,8 +26,11 @@ export async function extractArchive(src: string, dest: string): Promise<void> {
       await mkdir(dirname(target), { recursive: true });
       const perm = entry.unixMode & 0o777 || 0o644;
       const out = createWriteStream(target, { mode: perm });
+      let writeErr: Error | null = null;
+      out.on("error", (err) => (writeErr ??= err));
       try {
         for await (const chunk of zip.read(entry)) {
+          if (writeErr) throw writeErr;
           if (!out.write(chunk)) await once(out, "drain");
         }
         out.end();

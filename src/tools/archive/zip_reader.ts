@@ -4,8 +4,9 @@
  * encryption and methods other than store and deflate are not.
  */
 import { open, type FileHandle } from "node:fs/promises";
-import { createReadStream } from "node:fs";
+import { once } from "node:events";
 import zlib from "node:zlib";
+import { readChunks } from "./chunks.ts";
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -80,12 +81,21 @@ export class ZipReader {
     let crc = 0;
     let size = 0;
     if (entry.compressedSize > 0) {
-      const raw = createReadStream(this.path, { start, end: start + entry.compressedSize - 1, highWaterMark: 1 << 20 });
-      let source: AsyncIterable<Buffer> = raw;
+      const raw = readChunks(this.fh, start, entry.compressedSize);
+      let source: AsyncIterable<Uint8Array> = raw;
+      let feeding: Promise<void> = Promise.resolve();
+      let inflate: zlib.InflateRaw | null = null;
       if (entry.method === 8) {
-        const inflate = zlib.createInflateRaw({ chunkSize: 256 << 10 });
-        raw.on("error", (err) => inflate.destroy(err));
-        source = raw.pipe(inflate);
+        const inf = zlib.createInflateRaw({ chunkSize: 256 << 10 });
+        inflate = inf;
+        feeding = (async () => {
+          for await (const chunk of raw) {
+            if (!inf.write(chunk)) await once(inf, "drain");
+          }
+          inf.end();
+        })();
+        feeding.catch((err) => inf.destroy(err));
+        source = inf;
       }
       try {
         for await (const chunk of source) {
@@ -94,8 +104,9 @@ export class ZipReader {
           if (size > entry.size) throw new ZipFormatError(`zip: ${entry.name} is larger than declared`);
           yield chunk;
         }
+        await feeding;
       } finally {
-        raw.destroy();
+        inflate?.destroy();
       }
     }
     if (size !== entry.size || crc >>> 0 !== entry.crc) throw new ZipFormatError(`zip: checksum error in ${entry.name}`);

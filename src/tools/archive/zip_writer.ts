@@ -7,9 +7,10 @@
  * Written by hand on node:zlib (native deflate and CRC-32): the format is small and fixed, and this
  * keeps the binary free of a dependency for something `bun build --compile` must embed anyway.
  */
+import { createHash, type Hash } from "node:crypto";
 import { open, readFile, stat, type FileHandle } from "node:fs/promises";
-import { createReadStream } from "node:fs";
 import { once } from "node:events";
+import { readChunks } from "./chunks.ts";
 import zlib from "node:zlib";
 
 const SIG_LOCAL = 0x04034b50;
@@ -32,8 +33,18 @@ const METHOD_DEFLATE = 8;
 const VERSION_MADE_BY = (3 << 8) | 20;
 const VERSION_20 = 20;
 const VERSION_45 = 45;
+/** Bytes written between two syncs of the output file. */
+const SYNC_EVERY = 16 << 20;
+/** Bytes of streamed input between two hints to the garbage collector. */
+const GC_EVERY = 32 << 20;
 /** Files below this size are read and deflated in one go instead of streamed. */
 const SMALL_FILE = 256 << 10;
+
+/** Options of a writer. */
+export interface WriterOptions {
+  /** Also compute the archive's MD5 while writing (see `md5`), sparing a second read. */
+  md5?: boolean;
+}
 
 /** Options of one entry. */
 export interface EntryOptions {
@@ -65,20 +76,39 @@ export class ZipWriter {
   private readonly entries: CentralEntry[] = [];
   private closed = false;
 
-  private constructor(private readonly fh: FileHandle) {}
+  private readonly hash: Hash | null;
 
-  /** Creates (or truncates) `path` and returns a writer for it. */
-  static async create(path: string): Promise<ZipWriter> {
-    return new ZipWriter(await open(path, "w", 0o644));
+  private constructor(
+    private readonly fh: FileHandle,
+    opts: WriterOptions,
+  ) {
+    this.hash = opts.md5 ? createHash("md5") : null;
   }
 
+  /** Creates (or truncates) `path` and returns a writer for it. */
+  static async create(path: string, opts: WriterOptions = {}): Promise<ZipWriter> {
+    return new ZipWriter(await open(path, "w", 0o644), opts);
+  }
+
+  /** The base64 MD5 of the whole archive (with `md5: true`, once closed). */
+  md5 = "";
+
+  private unsynced = 0;
+
   private async write(buf: Uint8Array): Promise<void> {
+    this.hash?.update(buf);
     let done = 0;
     while (done < buf.byteLength) {
       const { bytesWritten } = await this.fh.write(buf, done, buf.byteLength - done);
       done += bytesWritten;
     }
     this.offset += buf.byteLength;
+    // Flush as we go: hundreds of MB of dirty pages make the kernel throttle every writer of
+    // this process, the server's database commits included. The sync runs off the JS thread.
+    if ((this.unsynced += buf.byteLength) >= SYNC_EVERY) {
+      this.unsynced = 0;
+      await this.fh.datasync();
+    }
   }
 
   /** Adds the file at `path` under `name` (a relative, slash-separated path). */
@@ -89,7 +119,12 @@ export class ZipWriter {
       await this.addBytes(name, await readFile(path), o);
       return;
     }
-    await this.addStream(name, createReadStream(path, { highWaterMark: 1 << 20 }), o, info.size);
+    const fh = await open(path, "r");
+    try {
+      await this.addStream(name, readChunks(fh), o, info.size);
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Adds an entry from bytes in memory (for small content). */
@@ -123,7 +158,7 @@ export class ZipWriter {
       }
       csize = usize;
     } else {
-      const deflate = zlib.createDeflateRaw({ level, chunkSize: 256 << 10 });
+      const deflate = zlib.createDeflateRaw({ level, chunkSize: 64 << 10 });
       const drain = (async () => {
         for await (const out of deflate as AsyncIterable<Buffer>) {
           csize += out.byteLength;
@@ -134,12 +169,19 @@ export class ZipWriter {
       let failed: unknown = null;
       drain.catch((err) => (failed = err));
       try {
+        let sinceGC = 0;
         for await (const raw of source) {
           if (failed) throw failed;
           const chunk = typeof raw === "string" ? Buffer.from(raw) : raw;
           crc = zlib.crc32(chunk, crc);
           usize += chunk.byteLength;
           if (!deflate.write(chunk)) await once(deflate, "drain");
+          // the chunks are garbage as soon as they are deflated: collect them now and then, so a
+          // large entry does not grow the heap by tens of MB before the collector gets to it
+          if ((sinceGC += chunk.byteLength) >= GC_EVERY) {
+            sinceGC = 0;
+            Bun.gc(true);
+          }
         }
         deflate.end();
       } catch (err) {
@@ -300,6 +342,7 @@ export class ZipWriter {
       end.writeUInt32LE(Math.min(cdSize, UINT32_MAX), 12);
       end.writeUInt32LE(Math.min(cdStart, UINT32_MAX), 16);
       await this.write(end);
+      if (this.hash) this.md5 = this.hash.digest("base64");
       await this.fh.sync().catch(() => {});
     } finally {
       await this.fh.close();
