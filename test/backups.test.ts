@@ -3,7 +3,7 @@
  * round trip (records and files equal, same PID), the archive's content, upload, download with a
  * superuser file token, delete, auto backups with retention, and the same round trip on S3.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
@@ -16,6 +16,9 @@ import { createSuperuser } from "../src/core/superusers.ts";
 import { extractArchive, ZipReader, ZipWriter } from "../src/tools/archive/index.ts";
 import { startServer, tempDir, type TestServer } from "./harness.ts";
 import { startS3rver, type S3Server } from "./support/s3rver.ts";
+
+// restores start a second after their 204 and the runs are slower on a busy machine
+setDefaultTimeout(30_000);
 
 const PASSWORD = "1234567890";
 let srv: TestServer;

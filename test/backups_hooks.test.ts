@@ -3,7 +3,7 @@
  * one-at-a-time rule and canBackup, a failed restore leaving the data untouched, and the in-process
  * restart.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import PocketBase, { ClientResponseError } from "pocketbase";
@@ -17,6 +17,8 @@ import { appLogger } from "../src/core/logs.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { ZipWriter } from "../src/tools/archive/index.ts";
 import { tempDir } from "./harness.ts";
+
+setDefaultTimeout(20_000);
 
 let app: App;
 let server: RunningServer;

@@ -1,5 +1,5 @@
 /** The crons API and the app scheduler: system jobs, jobs added with cronAdd, run-now, the auto-backup job. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import PocketBase from "pocketbase";
@@ -8,6 +8,8 @@ import { App } from "../src/core/app.ts";
 import { appCron, cronAdd, cronRemove } from "../src/core/crons.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { tempDir } from "./harness.ts";
+
+setDefaultTimeout(20_000);
 
 let app: App;
 let server: RunningServer;

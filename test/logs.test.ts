@@ -3,7 +3,7 @@
  * on demand): upstream's entry fields, the skip rules, logIP/logAuthId/minLevel/maxDays, the
  * list, stats, view and truncate routes, and retention through the cleanup cron.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import PocketBase from "pocketbase";
@@ -16,6 +16,8 @@ import { TextField } from "../src/core/fields/index.ts";
 import { LOG_BATCH_SIZE, appLogger } from "../src/core/logs.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { tempDir } from "./harness.ts";
+
+setDefaultTimeout(20_000);
 
 let app: App;
 let server: RunningServer;

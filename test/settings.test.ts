@@ -3,7 +3,7 @@
  * with --encryptionEnv, the cross-process notice, and the S3, email and Apple-secret helpers against
  * real peers (s3rver, an SMTP server).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, watch } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +16,8 @@ import { createSuperuser } from "../src/core/superusers.ts";
 import { startServer, tempDir, type TestServer } from "./harness.ts";
 import { startS3rver, type S3Server } from "./support/s3rver.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
+
+setDefaultTimeout(20_000);
 
 const PASSWORD = "1234567890";
 const KEY = "0123456789abcdef0123456789abcdef";

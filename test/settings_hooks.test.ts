@@ -1,5 +1,5 @@
 /** Settings request and reload hooks, with the server in-process. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import PocketBase, { ClientResponseError } from "pocketbase";
@@ -7,6 +7,8 @@ import { startServer, type RunningServer } from "../src/api/server.ts";
 import { App } from "../src/core/app.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { tempDir } from "./harness.ts";
+
+setDefaultTimeout(20_000);
 
 let app: App;
 let server: RunningServer;

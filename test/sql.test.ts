@@ -1,5 +1,5 @@
 /** The SQL console (`POST /api/sql`): reads on a worker, writes in a transaction, upstream's limits and errors. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import PocketBase from "pocketbase";
@@ -8,6 +8,8 @@ import { splitStatements } from "../src/api/sql.ts";
 import { App } from "../src/core/app.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { tempDir } from "./harness.ts";
+
+setDefaultTimeout(20_000);
 
 let app: App;
 let server: RunningServer;
