@@ -53,6 +53,9 @@ const DB_COMPANIONS = DATABASES.flatMap((db) => [`${db}-wal`, `${db}-shm`, `${db
 export const AUTO_BACKUP_PREFIX = "@auto_pb_backup_";
 export const AUTO_BACKUP_JOB_ID = "__pbAutoBackup__";
 
+/** Part size of multipart uploads of backups to S3 (S3's minimum). */
+const S3_PART_SIZE = 5 << 20;
+
 const active = new WeakMap<App, string>();
 
 /** The name of the backup being created or restored, or null when none runs. */
@@ -182,8 +185,29 @@ export async function storeBackupFile(fsys: Filesystem, key: string, path: strin
     return;
   }
   if (driver instanceof S3Driver) {
-    // Bun's S3 client uploads a file from disk in parts, without reading it whole
-    await s3Client(driver.config).write(escapeS3Key(key), Bun.file(path), { type: "application/zip" });
+    // a multipart upload fed chunk by chunk: at most a few parts are in memory at a time
+    const writer = s3Client(driver.config)
+      .file(escapeS3Key(key))
+      .writer({ type: "application/zip", partSize: S3_PART_SIZE, queueSize: 2 });
+    const fh = await open(path, "r");
+    try {
+      let buffered = 0;
+      for await (const chunk of readChunks(fh)) {
+        const n = writer.write(chunk);
+        if (n instanceof Promise) await n;
+        // the sink buffers without limit: wait for it to upload each part's worth before reading on
+        if ((buffered += chunk.byteLength) >= S3_PART_SIZE) {
+          buffered = 0;
+          await writer.flush();
+        }
+      }
+      await writer.end();
+    } catch (err) {
+      await Promise.resolve(writer.end(err as Error)).catch(() => {});
+      throw err;
+    } finally {
+      await fh.close();
+    }
     return;
   }
   await fsys.upload(Bun.file(path), key, { contentType: "application/zip" });
