@@ -9,7 +9,7 @@ import { join } from "node:path";
 import PocketBase, { ClientResponseError } from "pocketbase";
 import { startServer, type RunningServer } from "../src/api/server.ts";
 import { App } from "../src/core/app.ts";
-import { activeBackup, createBackup, restartApp, restoreBackup } from "../src/core/backups.ts";
+import { activeBackup, createBackup, restartApp, restoreBackup, runAutoBackup } from "../src/core/backups.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { TextField } from "../src/core/fields/index.ts";
@@ -142,5 +142,22 @@ describe("backup hooks and the one-at-a-time rule", () => {
     await restartApp(app);
     expect((await pb.collection("notes").getFullList()).length).toBe(1);
     expect((await pb.health.check()).code).toBe(200);
+  });
+
+  test("a failed auto backup is logged (and alerted), never thrown", async () => {
+    const id = app.onBackupCreate.bindFunc(() => {
+      throw new Error("disk full");
+    });
+    try {
+      await runAutoBackup(app);
+      await appLogger(app).flush();
+      const row = app.auxDb.query("SELECT data FROM _logs WHERE message = '[Backup cron] Failed to create backup'").get() as { data: string } | null;
+      expect(row).not.toBeNull();
+      expect(JSON.parse(row!.data)).toMatchObject({ error: "disk full" });
+      expect(JSON.parse(row!.data).name).toMatch(/^@auto_pb_backup_acme_\d{14}\.zip$/);
+      expect(activeBackup(app)).toBeNull();
+    } finally {
+      app.onBackupCreate.unbind(id);
+    }
   });
 });
