@@ -167,7 +167,14 @@ describe("dist/pb (host build)", () => {
     const res = await fetch(`http://127.0.0.1:${(await server()).port}/_/`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type") ?? "").toContain("text/html");
-    expect(await res.text()).toContain("<title>pb dashboard</title>");
+    const html = await res.text();
+    expect(html).toContain('<div id="app">');
+    // the bundle the page loads is embedded too
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(`http://127.0.0.1:${(await server()).port}/_/${script}`);
+    expect(js.status).toBe(200);
+    expect((await js.text()).length).toBeGreaterThan(10_000);
   }, 30_000);
 });
 
