@@ -4,8 +4,8 @@
  * Successful requests here are not logged themselves.
  */
 import { badRequest, notFound } from "../core/errors.ts";
-import { LOGS_TABLE, findLogById, logFromRow, logsStats } from "../core/logs.ts";
-import { LOG_LIST_FIELDS, buildTableFilter, searchTable } from "../core/record_search.ts";
+import { LOGS_TABLE, findLogById, logsStats, searchLogs } from "../core/logs.ts";
+import { LOG_LIST_FIELDS, buildTableFilter } from "../core/record_search.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { SelectQuery } from "../tools/search/index.ts";
 import { requireSuperuserAuth } from "./collections.ts";
@@ -20,24 +20,19 @@ export function bindLogsApi(router: Router): void {
   router.get("/api/logs/{id}", logView, ...mws);
 }
 
-function logsList(e: RequestEvent): void {
+async function logsList(e: RequestEvent): Promise<void> {
   const q = e.url.searchParams;
-  const result = searchTable(
-    e.app.auxDb,
-    LOGS_TABLE,
-    {
-      filter: q.get("filter") ?? undefined,
-      sort: q.get("sort") ?? undefined,
-      page: q.get("page") ?? undefined,
-      perPage: q.get("perPage") ?? undefined,
-      skipTotal: q.get("skipTotal") ?? undefined,
-    },
-    LOG_LIST_FIELDS,
-  );
-  e.json(200, { ...result, items: result.items.map(logFromRow) });
+  const result = await searchLogs(e.app, {
+    filter: q.get("filter") ?? undefined,
+    sort: q.get("sort") ?? undefined,
+    page: q.get("page") ?? undefined,
+    perPage: q.get("perPage") ?? undefined,
+    skipTotal: q.get("skipTotal") ?? undefined,
+  });
+  e.json(200, result);
 }
 
-function logsStatsHandler(e: RequestEvent): void {
+async function logsStatsHandler(e: RequestEvent): Promise<void> {
   const filter = e.url.searchParams.get("filter") ?? "";
   let where: { sql: string; query: SelectQuery } | undefined;
   if (filter !== "") {
@@ -50,7 +45,7 @@ function logsStatsHandler(e: RequestEvent): void {
   }
   let stats;
   try {
-    stats = logsStats(e.app, where);
+    stats = await logsStats(e.app, where);
   } catch (err) {
     throw badRequest("Failed to generate logs stats.", {}, err);
   }

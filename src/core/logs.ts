@@ -9,11 +9,22 @@
  * appLogger(app).error("Failed to send email", { to: "a@b.c", error: err });
  */
 import type { App } from "./app.ts";
-import { ApiError, ValidationErrors } from "./errors.ts";
+import { ApiError, ValidationErrors, badRequest } from "./errors.ts";
 import { formatDateTime } from "./fields/index.ts";
 import { rawErrorsJSON } from "./validators/validation.ts";
 import { join } from "node:path";
-import { SelectQuery } from "../tools/search/index.ts";
+import {
+  FilterError,
+  SelectQuery,
+  SimpleFieldResolver,
+  parseGoBool,
+  parseGoInt,
+  parseSort,
+  runSearchAsync,
+  type SearchResult,
+} from "../tools/search/index.ts";
+import { ReadPool } from "./read_pool.ts";
+import { LOG_LIST_FIELDS } from "./record_search.ts";
 import { LogWriter, type LogRow } from "./logs_writer.ts";
 import { goMarshal, sortKeys } from "../tools/json.ts";
 
@@ -181,6 +192,69 @@ export function findLogById(app: App, id: string): Log | null {
   return row ? logFromRow(row) : null;
 }
 
+const readers = new WeakMap<App, ReadPool>();
+
+/**
+ * A read-only connection to auxiliary.db on a worker thread (created on first use, closed on
+ * terminate): `_logs` grows large, and counting or filtering it must not stall the server.
+ */
+export function logsReader(app: App): ReadPool {
+  let reader = readers.get(app);
+  if (!reader) {
+    reader = new ReadPool(join(app.dataDir, "auxiliary.db"), 1, app.queryTimeout);
+    readers.set(app, reader);
+    app.onTerminate.bind({
+      id: "__pbLogsReaderOnTerminate__",
+      func: (e) => {
+        readers.get(app)?.close();
+        readers.delete(app);
+        return e.next();
+      },
+    });
+  }
+  return reader;
+}
+
+/** The list parameters of `GET /api/logs`, as raw query strings. */
+export interface LogsListParams {
+  filter?: string;
+  sort?: string;
+  page?: string;
+  perPage?: string;
+  skipTotal?: string;
+}
+
+/**
+ * One page of logs with upstream's filter, sort and pagination (the fields of LOG_LIST_FIELDS),
+ * run on the logs reader. Invalid parameters or filters are upstream's generic 400.
+ */
+export async function searchLogs(app: App, p: LogsListParams): Promise<SearchResult<Log>> {
+  const opts: { page?: number; perPage?: number; skipTotal?: boolean } = {};
+  if (p.skipTotal) {
+    const v = parseGoBool(p.skipTotal);
+    if (v === null) throw badRequest("", {}, new FilterError(`invalid skipTotal value ${JSON.stringify(p.skipTotal)}`));
+    opts.skipTotal = v;
+  }
+  for (const key of ["page", "perPage"] as const) {
+    const raw = p[key];
+    if (!raw) continue;
+    const v = parseGoInt(raw);
+    if (v === null) throw badRequest("", {}, new FilterError(`invalid ${key} value ${JSON.stringify(raw)}`));
+    opts[key] = v;
+  }
+  try {
+    const result = await runSearchAsync<{ [key: string]: unknown }>(logsReader(app), new SelectQuery(LOGS_TABLE), new SimpleFieldResolver(LOG_LIST_FIELDS), {
+      ...opts,
+      filter: p.filter ? [p.filter] : [],
+      sort: p.sort ? parseSort(p.sort) : [],
+      countColUnique: true, // `id` is the primary key
+    });
+    return { ...result, items: result.items.map(logFromRow) };
+  } catch (err) {
+    throw err instanceof ApiError ? err : badRequest("", {}, err);
+  }
+}
+
 /** One hour of the logs stats. */
 export interface LogsStatsItem {
   date: string;
@@ -188,16 +262,16 @@ export interface LogsStatsItem {
 }
 
 /**
- * Logs counted per hour (upstream's LogsStats). `where` is an SQL condition built on `query`'s
- * params (see buildTableFilter); without it every log counts.
+ * Logs counted per hour (upstream's LogsStats), on the logs reader. `where` is an SQL condition
+ * built on `query`'s params (see buildTableFilter); without it every log counts.
  */
-export function logsStats(app: App, where?: { sql: string; query: SelectQuery }): LogsStatsItem[] {
+export async function logsStats(app: App, where?: { sql: string; query: SelectQuery }): Promise<LogsStatsItem[]> {
   const query = where?.query ?? new SelectQuery(LOGS_TABLE);
   let sql = "SELECT count(`id`) AS `total`, strftime('%Y-%m-%d %H:00:00', `created`) AS `date` FROM `_logs`";
   if (where?.sql) sql += " WHERE " + where.sql;
   sql += " GROUP BY `date` ORDER BY `date`";
   const { sql: finalSql, bindings } = query.params.finalize(sql);
-  const rows = app.auxDb.query(finalSql).all(bindings as never) as { total: number; date: string | null }[];
+  const rows = await logsReader(app).all<{ total: number; date: string | null }>(finalSql, [bindings]);
   return rows.map((r) => ({ date: r.date ? r.date + ".000Z" : "", total: Number(r.total) }));
 }
 
