@@ -4,7 +4,7 @@
  * Successful requests here are not logged themselves.
  */
 import { badRequest, notFound } from "../core/errors.ts";
-import { LOGS_TABLE, findLogById, logsStats, searchLogs } from "../core/logs.ts";
+import { LOGS_TABLE, findLogById, logsStats, searchLogs, truncateLogs } from "../core/logs.ts";
 import { LOG_LIST_FIELDS, buildTableFilter } from "../core/record_search.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { SelectQuery } from "../tools/search/index.ts";
@@ -61,9 +61,6 @@ function logView(e: RequestEvent): void {
 }
 
 async function logsTruncate(e: RequestEvent): Promise<void> {
-  const app = e.app;
-  await app.auxWriteLock.run(() => {
-    app.auxDb.run("DELETE FROM `_logs`");
-  });
+  await truncateLogs(e.app);
   e.noContent(204);
 }

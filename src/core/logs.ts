@@ -110,6 +110,19 @@ export class AppLogger {
     return this.last;
   }
 
+  /**
+   * Runs a write statement on `_logs` through the writer thread, after what is queued (see
+   * LogWriter.exec). Rejects with the SQLite error.
+   */
+  async exec(sql: string, params: unknown[] = []): Promise<void> {
+    if (!this.app.isBootstrapped) throw new Error("the app is not bootstrapped");
+    await this.flush();
+    this.writer ??= new LogWriter(join(this.app.dataDir, "auxiliary.db"));
+    const done = this.writer.exec(sql, params);
+    this.last = done.catch(() => {});
+    await done;
+  }
+
   /** Writes what is queued, then ends the writer thread (it restarts on the next entry). */
   async close(): Promise<void> {
     await this.flush();
@@ -275,11 +288,14 @@ export async function logsStats(app: App, where?: { sql: string; query: SelectQu
   return rows.map((r) => ({ date: r.date ? r.date + ".000Z" : "", total: Number(r.total) }));
 }
 
-/** Deletes the logs created at or before `before` (upstream's DeleteOldLogs). */
+/** Deletes the logs created at or before `before` (upstream's DeleteOldLogs), on the writer thread. */
 export async function deleteOldLogs(app: App, before: Date): Promise<void> {
-  await app.auxWriteLock.run(() => {
-    app.auxDb.query("DELETE FROM `_logs` WHERE `created` <= ?").run(formatDateTime(before));
-  });
+  await appLogger(app).exec("DELETE FROM `_logs` WHERE `created` <= ?", [formatDateTime(before)]);
+}
+
+/** Deletes every log (`DELETE /api/logs`), on the writer thread. */
+export async function truncateLogs(app: App): Promise<void> {
+  await appLogger(app).exec("DELETE FROM `_logs`");
 }
 
 /**
@@ -289,10 +305,9 @@ export async function deleteOldLogs(app: App, before: Date): Promise<void> {
 export async function pruneLogsForSettings(app: App): Promise<void> {
   const { maxDays, minLevel } = app.settings().logs;
   const before = new Date(Date.now() - maxDays * 86_400_000);
-  await app.auxWriteLock.run(() => {
-    app.auxDb.query("DELETE FROM `_logs` WHERE `created` <= ? OR `level` < ?").run(formatDateTime(before), minLevel);
-    if (maxDays === 0) app.auxDb.run("VACUUM");
-  });
+  const logger = appLogger(app);
+  await logger.exec("DELETE FROM `_logs` WHERE `created` <= ? OR `level` < ?", [formatDateTime(before), minLevel]);
+  if (maxDays === 0) await logger.exec("VACUUM");
 }
 
 // --- console output in --dev ----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
  * The `_logs` writer thread: batches of log entries are inserted into auxiliary.db by a worker with
  * its own connection, so neither the inserts nor the WAL checkpoints they trigger ever run on the
- * JS thread that serves requests. The main thread only hands over small arrays.
+ * JS thread that serves requests. The main thread only hands over small arrays. Deletes of old
+ * logs run there too, in order with the inserts.
  *
  * The worker's code is the self-contained `writerMain` below, started from a Blob URL (no extra
  * entrypoint in the compiled binary); it must not use imports or closures.
@@ -26,7 +27,7 @@ async function writerMain() {
   let db: InstanceType<typeof Database> | null = null;
   let insert: ReturnType<InstanceType<typeof Database>["query"]> | null = null;
   (globalThis as unknown as Worker).onmessage = (ev: MessageEvent) => {
-    const msg = ev.data as { open?: string; close?: boolean; seq?: number; rows?: LogRow[] };
+    const msg = ev.data as { open?: string; close?: boolean; seq?: number; rows?: LogRow[]; exec?: string; params?: unknown[] };
     if (msg.open) {
       db = new Database(msg.open, { create: true });
       db.run("PRAGMA busy_timeout = 10000");
@@ -45,6 +46,16 @@ async function writerMain() {
       return;
     }
     let error = "";
+    if (msg.exec !== undefined) {
+      try {
+        if (!db) throw new Error("the log writer is not open");
+        db.query(msg.exec).run(...((msg.params ?? []) as never[]));
+      } catch (err) {
+        error = String((err as Error)?.message ?? err);
+      }
+      postMessage({ seq: msg.seq, error });
+      return;
+    }
     try {
       if (!db || !insert) throw new Error("the log writer is not open");
       db.run("BEGIN IMMEDIATE");
@@ -74,6 +85,7 @@ export class LogWriter {
   private readonly ready: Promise<void>;
   private seq = 0;
   private readonly waiting = new Map<number, () => void>();
+  private readonly failures = new Map<number, (err: Error) => void>();
   private closing: (() => void) | null = null;
   private dropped = 0;
 
@@ -92,9 +104,15 @@ export class LogWriter {
       } else if (msg.closed) {
         this.closing?.();
       } else if (msg.seq !== undefined) {
-        if (msg.error) console.error("Failed to write logs:", msg.error);
-        this.waiting.get(msg.seq)?.();
+        const done = this.waiting.get(msg.seq);
         this.waiting.delete(msg.seq);
+        const failed = this.failures.get(msg.seq);
+        this.failures.delete(msg.seq);
+        if (msg.error) {
+          if (failed) failed(new Error(msg.error));
+          else console.error("Failed to write logs:", msg.error);
+        }
+        done?.();
       }
     };
     this.worker.onerror = (ev: ErrorEvent) => console.error("The log writer failed:", ev.message);
@@ -110,6 +128,20 @@ export class LogWriter {
     const done = new Promise<void>((resolve) => this.waiting.set(seq, resolve));
     void this.ready.then(() => this.worker.postMessage({ seq, rows }));
     return done;
+  }
+
+  /**
+   * Runs one statement on the writer's connection, in order with the batches (deleting old logs,
+   * VACUUM): a long delete never runs on the JS thread. Rejects with the SQLite error.
+   */
+  exec(sql: string, params: unknown[] = []): Promise<void> {
+    const seq = ++this.seq;
+    return new Promise<void>((resolve, reject) => {
+      let failedWith: Error | null = null;
+      this.failures.set(seq, (err) => (failedWith = err));
+      this.waiting.set(seq, () => (failedWith ? reject(failedWith) : resolve()));
+      void this.ready.then(() => this.worker.postMessage({ seq, exec: sql, params }));
+    });
   }
 
   /** Waits for the pending batches, closes the connection and ends the thread. */
