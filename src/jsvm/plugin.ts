@@ -21,6 +21,7 @@ import { JsPool, type JsWorker } from "./pool.ts";
 import { HostHandler, HostMiddleware } from "./bindings/root.ts";
 import { jsCron } from "./cron.ts";
 import { HOOK_NAMES } from "./hook_names.ts";
+import { refreshTypesFile } from "./types_file.ts";
 import "./bindings/index.ts";
 
 export interface JsvmConfig {
@@ -116,6 +117,14 @@ export class JsvmPlugin implements HostPlugin {
       hooks: HOOK_NAMES,
       plugin: this,
       log: (m) => this.log(m),
+    });
+    app.onBootstrap.bindFunc(async (e) => {
+      await e.next();
+      try {
+        refreshTypesFile(join(app.dataDir, "types.d.ts"));
+      } catch (err) {
+        this.log(yellow(`Unable to refresh app types file: ${(err as Error).message}`));
+      }
     });
     app.onTerminate.bindFunc(async (e) => {
       this.watcher?.close();
