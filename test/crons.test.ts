@@ -121,3 +121,22 @@ describe("__pbAutoBackup__", () => {
     expect(jobs.some((j) => j.id === "__pbAutoBackup__")).toBe(false);
   });
 });
+
+describe("system jobs", () => {
+  test("__pbDBOptimize__ checkpoints the WAL off the JS thread (then PRAGMA optimize may add a few frames)", async () => {
+    const { statSync } = await import("node:fs");
+    const wal = () => statSync(join(app.dataDir, "data.db-wal")).size;
+    app.db.run("PRAGMA wal_autocheckpoint = 0"); // let the WAL grow for the test
+    try {
+      for (let i = 0; i < 20; i++) expect((await req("PATCH", "/api/settings", { meta: { appName: `Acme ${i}` } })).status).toBe(200);
+      const before = wal();
+      expect(before).toBeGreaterThan(100_000);
+      expect((await req("POST", "/api/crons/__pbDBOptimize__")).status).toBe(204);
+      const deadline = Date.now() + 5000;
+      while (wal() >= before / 2 && Date.now() < deadline) await Bun.sleep(50);
+      expect(wal()).toBeLessThan(before / 2);
+    } finally {
+      app.db.run("PRAGMA wal_autocheckpoint = 1000");
+    }
+  });
+});

@@ -7,12 +7,14 @@
  * `__pbLogsCleanup__` (logs older than `logs.maxDays`, every 6 hours), `__pbMFACleanup__` and
  * `__pbOTPCleanup__` (hourly), `__pbAutoBackup__` (from the settings).
  */
+import { join } from "node:path";
 import type { App } from "./app.ts";
 import { syncAutoBackupJob } from "./backups.ts";
 import { appCron, cronAdd, onCronTick } from "./crons.ts";
 import { appLogger, deleteOldLogs, pruneLogsForSettings } from "./logs.ts";
 import { deleteExpiredMFAs } from "./mfa.ts";
 import { deleteExpiredOTPs } from "./otp.ts";
+import { runSqliteJob } from "./sqlite_worker.ts";
 
 const registered = new WeakSet<App>();
 
@@ -22,22 +24,16 @@ export function registerSystemCrons(app: App): void {
   const logger = appLogger(app); // binds the flush on terminate
 
   cronAdd(app, "__pbDBOptimize__", "0 0 * * *", async () => {
-    await app.writeLock.run(() => {
+    // the checkpoints run on their own connection, off the JS thread (TRUNCATE waits for readers)
+    for (const [db, what] of [["data.db", "main"], ["auxiliary.db", "auxiliary"]] as const) {
       try {
-        app.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+        await runSqliteJob({ kind: "exec", path: join(app.dataDir, db), statements: ["PRAGMA wal_checkpoint(TRUNCATE)"] });
       } catch (err) {
-        logger.warn("Failed to run periodic PRAGMA wal_checkpoint for the main DB", { error: err });
+        logger.warn(`Failed to run periodic PRAGMA wal_checkpoint for the ${what} DB`, { error: err });
       }
-    });
-    await app.auxWriteLock.run(() => {
-      try {
-        app.auxDb.run("PRAGMA wal_checkpoint(TRUNCATE)");
-      } catch (err) {
-        logger.warn("Failed to run periodic PRAGMA wal_checkpoint for the auxiliary DB", { error: err });
-      }
-    });
+    }
     try {
-      app.db.run("PRAGMA optimize");
+      app.db.run("PRAGMA optimize"); // uses what this connection's queries taught it
     } catch (err) {
       logger.warn("Failed to run periodic PRAGMA optimize", { error: err });
     }

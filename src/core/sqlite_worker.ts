@@ -5,6 +5,8 @@
  *
  * The worker's code is the self-contained `workerMain` below, started from a Blob URL: that way the
  * compiled binary needs no extra embedded entrypoint. It must not use imports or closures.
+ * Jobs: `VACUUM INTO` snapshots for backups, the SQL console's reads, and maintenance statements
+ * (WAL checkpoints) that would otherwise block the JS thread.
  */
 
 /** A console read: the statements run in turn, the last one's rows are returned. */
@@ -22,7 +24,14 @@ export interface VacuumIntoJob {
   dest: string;
 }
 
-export type SqliteJob = ReadJob | VacuumIntoJob;
+/** Statements run in turn on a read-write connection (maintenance such as checkpoints). */
+export interface ExecJob {
+  kind: "exec";
+  path: string;
+  statements: string[];
+}
+
+export type SqliteJob = ReadJob | VacuumIntoJob | ExecJob;
 
 /** A console read's result: column names and declared types, and up to `maxRows` rows. */
 export interface ReadResult {
@@ -63,6 +72,13 @@ async function workerMain() {
         return;
       }
       // integers as bigint, so INTEGER and REAL values stay apart (1 vs 1.0)
+      if (job.kind === "exec") {
+        db = new Database(job.path);
+        db.run("PRAGMA busy_timeout = 10000");
+        for (const sql of job.statements) db.run(sql);
+        postMessage({ ok: true });
+        return;
+      }
       db = new Database(job.path, { readonly: true, safeIntegers: true });
       db.run("PRAGMA busy_timeout = 10000");
       let result = { columns: [] as { name: string; type: string }[], rows: [] as unknown[][] };
@@ -97,7 +113,7 @@ let workerURL: string | null = null;
 
 /** Runs `job` on a new worker; rejects with SqliteJobError, or a timeout error after `timeoutMs` (0 = none). */
 export function runSqliteJob(job: ReadJob, timeoutMs?: number): Promise<ReadResult>;
-export function runSqliteJob(job: VacuumIntoJob, timeoutMs?: number): Promise<void>;
+export function runSqliteJob(job: VacuumIntoJob | ExecJob, timeoutMs?: number): Promise<void>;
 export function runSqliteJob(job: SqliteJob, timeoutMs = 0): Promise<ReadResult | void> {
   workerURL ??= URL.createObjectURL(new Blob([`(${workerMain.toString()})()`], { type: "application/javascript" }));
   const worker = new Worker(workerURL);
