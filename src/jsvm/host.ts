@@ -428,6 +428,31 @@ function enc(v: unknown, cx: Cx, depth: number): unknown {
   return out;
 }
 
+/** Marks the compact form of a run's arguments: one host object (an event), see encodeArgs. */
+export const SINGLE_HANDLE = "\u0002";
+
+/**
+ * A run's argument list as text. The common case, a single event whose class the worker knows,
+ * uses a compact `\u0002id\u0002class\u0002snapshot` form the prelude splits without parsing JSON.
+ */
+export function encodeArgs(args: unknown[], cx: Cx): string {
+  if (args.length === 1) {
+    const a = args[0];
+    if (a !== null && typeof a === "object" && Object.getPrototypeOf(a) !== Object.prototype && !Array.isArray(a)) {
+      const b = bindingOf(a);
+      if (b && !b.dynamic && cx.worker.knownClasses.has(b.name)) {
+        let known = true;
+        for (let cur: Binding | undefined = b; cur; cur = cur.parent ? bindings.get(cur.parent) : undefined) if (!cx.worker.knownClasses.has(cur.name)) known = false;
+        if (known) {
+          const id = cx.worker.handles.ref(a);
+          return SINGLE_HANDLE + id + SINGLE_HANDLE + b.name + SINGLE_HANDLE + (b.snapshot ? JSON.stringify(b.snapshot(cx, a)) : "");
+        }
+      }
+    }
+  }
+  return encodeValue(args, cx);
+}
+
 /** Decodes a script value (JSON text with tags) into host values. */
 export function decodeValue(text: string, cx: Cx): unknown {
   if (text === "") return undefined;

@@ -14,7 +14,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ERR_PREFIX, type ContextKind, type ErrPayload, type FromWorker, type RunMode, type ToWorker, type WorkerInit } from "./protocol.ts";
-import { HandleTable, decodeValue, dispatch, encodeValue, errorFromPayload, errorPayload, schema, type Cx, type HostPlugin } from "./host.ts";
+import { HandleTable, decodeValue, dispatch, encodeArgs, encodeValue, errorFromPayload, errorPayload, schema, type Cx, type HostPlugin } from "./host.ts";
 import { PRELUDE } from "./prelude.ts";
 import { quickjsWasmPath } from "./quickjs.ts";
 
@@ -319,7 +319,7 @@ export class JsPool {
     return this.inFrame(w, (cx) => {
       const known = w.sources.has(src);
       w.sources.add(src);
-      return { t: "run", src, text: known ? undefined : this.sources[src], args: encodeValue(args, cx), mode };
+      return { t: "run", src, text: known ? undefined : this.sources[src], args: encodeArgs(args, cx), mode };
     });
   }
 

@@ -23,6 +23,7 @@ import { executeSpec, querySpec, queryValues, whereOf, type QuerySpec } from "..
 import { JsError, NoRowsError, defineBinding, toPlain, type Cx } from "../host.ts";
 import { resolveCollection } from "./models.ts";
 import { HOOK_NAMES } from "../hook_names.ts";
+import { Cron } from "../../tools/cron/index.ts";
 import { findRecordByViewFile } from "../../core/record_files.ts";
 import { JsStore, appStore } from "../store.ts";
 import { JsLogger } from "../logger.ts";
@@ -277,6 +278,33 @@ defineBinding<App>({
         },
       ]),
     ),
+  },
+});
+
+/** `$app.cron()`: the scheduler cronAdd uses (jobs are listed; adding needs cronAdd's serialised handler). */
+defineBinding<Cron>({
+  name: "Cron",
+  cls: Cron,
+  methods: {
+    add: () => {
+      throw new Error("$app.cron().add() is not supported from JS (the callback cannot be kept): use cronAdd(id, expr, handler)");
+    },
+    mustAdd: () => {
+      throw new Error("$app.cron().mustAdd() is not supported from JS: use cronAdd(id, expr, handler)");
+    },
+    remove: (_cx, c, id: unknown) => c.remove(String(id)),
+    removeAll: (_cx, c) => c.removeAll(),
+    total: (_cx, c) => c.total,
+    jobs: (_cx, c) => c.jobs().map((j) => j.toJSON()),
+    hasStarted: (_cx, c) => c.hasStarted,
+    setInterval: () => {
+      throw new Error("$app.cron().setInterval() is not supported by this server");
+    },
+    setTimezone: () => {
+      throw new Error("$app.cron().setTimezone() is not supported by this server (jobs run in UTC)");
+    },
+    start: (_cx, c) => c.start(),
+    stop: (_cx, c) => c.stop(),
   },
 });
 

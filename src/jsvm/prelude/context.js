@@ -93,6 +93,13 @@ function installArrayProps(name) {
 }
 for (const name of Object.keys(INIT.schema)) installArrayProps(name);
 
+// Forms kept by upstream for backward compatibility: not provided here.
+for (const name of ["RecordUpsertForm", "AppleClientSecretCreateForm", "TestEmailSendForm", "TestS3FilesystemForm"]) {
+  G[name] = function () {
+    throw new Error(`${name} is not supported by this server: use $app.save / the API instead`);
+  };
+}
+
 // Constructors of host types.
 for (const name of Object.keys(INIT.schema)) {
   if (INIT.schema[name].n) G[name] = classes[name];

@@ -468,10 +468,20 @@ function materialize(model, item) {
 let asyncError = null;
 let asyncPending = false;
 
+/** A run's arguments: JSON, or the compact `\u0002id\u0002class\u0002snapshot` form of one event. */
+function runArgs(text) {
+  if (!text) return [];
+  if (text.charCodeAt(0) !== 2) return dec(text);
+  const a = text.indexOf("\u0002", 1);
+  const b = text.indexOf("\u0002", a + 1);
+  const snap = text.slice(b + 1);
+  return [wrap(Number(text.slice(1, a)), text.slice(a + 1, b), snap === "" ? undefined : snap)];
+}
+
 G.__pbInvoke = function (fn, argsJson, mode) {
   let r;
   try {
-    const args = argsJson ? dec(argsJson) : [];
+    const args = runArgs(argsJson);
     r = fn.apply(undefined, args);
   } catch (e) {
     return errText(e);

@@ -340,6 +340,14 @@ extend("RequestEvent", {
     return /^https:/i.test(snapOf(this).u);
   },
   flush() {},
+  stream(status, contentType, reader) {
+    const bytes = readAll(reader);
+    hpost(this[H], "blob", [status, contentType, bytes === null ? toBytes(reader) : toGoBytes(bytes)]);
+    this[WRITTEN] ??= Number(status) | 0;
+  },
+  fileFS() {
+    throw new Error("e.fileFS() is not supported by this server: use $apis.static(dir) for a route serving files");
+  },
   bindBody(dst) {
     const data = hcall(this[H], "bodyData", []);
     if (dst instanceof DynamicModel) loadDynamicModel(dst, data || {});
