@@ -121,6 +121,25 @@ export class HandleTable {
     return e.obj;
   }
 
+  /**
+   * Handles sent in one message share one script-side reference (a group): `member(id)` counts a
+   * member once per group, and releasing the group id releases every member.
+   */
+  newGroup(): HandleGroup {
+    const g = new HandleGroup();
+    g.id = this.ref(g);
+    return g;
+  }
+
+  /** Adds `obj` to `group` (counted once per group); returns its handle id. */
+  member(group: HandleGroup, obj: object): number {
+    let id = this.ids.get(obj);
+    if (id !== undefined && group.members.has(id)) return id;
+    id = this.ref(obj);
+    group.members.add(id);
+    return id;
+  }
+
   release(ids: readonly number[]): void {
     for (const id of ids) {
       const e = this.byId.get(id);
@@ -129,6 +148,7 @@ export class HandleTable {
         this.byId.delete(id);
         this.ids.delete(e.obj);
         this.free.push(id);
+        if (e.obj instanceof HandleGroup) this.release([...e.obj.members]);
       }
     }
   }
@@ -142,6 +162,12 @@ export class HandleTable {
     this.ids.clear();
     this.free = [];
   }
+}
+
+/** The handles of one message, kept alive on the script side by one shared reference. */
+export class HandleGroup {
+  id = 0;
+  readonly members = new Set<number>();
 }
 
 // ---- bindings ---------------------------------------------------------------------------------------
@@ -369,11 +395,26 @@ function isPlain(v: object): boolean {
 
 /** Encodes a host value for a script: host objects become handles, dates and bytes tagged values. */
 export function encodeValue(v: unknown, cx: Cx): string {
-  const e = enc(v, cx, 0);
+  const st: EncState = { cx, group: null };
+  const e = enc(v, st, 0);
   return e === undefined ? "null" : JSON.stringify(e);
 }
 
-function enc(v: unknown, cx: Cx, depth: number): unknown {
+interface EncState {
+  cx: Cx;
+  /** The message's handle group, made at its first handle. */
+  group: HandleGroup | null;
+}
+
+/** A handle marker for `o`: its id, in the message's group. */
+function handleId(st: EncState, o: object): { i: number; g: number } {
+  const h = st.cx.worker.handles;
+  st.group ??= h.newGroup();
+  return { i: h.member(st.group, o), g: st.group.id };
+}
+
+function enc(v: unknown, st: EncState, depth: number): unknown {
+  const cx = st.cx;
   switch (typeof v) {
     case "undefined":
       return null;
@@ -394,21 +435,21 @@ function enc(v: unknown, cx: Cx, depth: number): unknown {
   if (o instanceof JsDateTime) return { [TAG]: Tag.DateTime, v: o.value };
   if (o instanceof Uint8Array) return { [TAG]: Tag.Bytes, v: Buffer.from(o.buffer, o.byteOffset, o.byteLength).toString("base64") };
   if (o instanceof JSONRaw) return { [TAG]: Tag.Bytes, v: Buffer.from(o.raw, "utf8").toString("base64"), j: 1 };
-  if (o instanceof OutValue) return { [TAG]: Tag.Out, r: enc(o.result, cx, depth + 1), o: o.outs.map(([i, x]) => [i, enc(x, cx, depth + 1)]) };
-  if (o instanceof Live) return { [TAG]: Tag.Handle, i: cx.worker.handles.ref(o.target), c: bindingOf(o.target)?.name ?? "Object" };
+  if (o instanceof OutValue) return { [TAG]: Tag.Out, r: enc(o.result, st, depth + 1), o: o.outs.map(([i, x]) => [i, enc(x, st, depth + 1)]) };
+  if (o instanceof Live) return { [TAG]: Tag.Handle, ...handleId(st, o.target), c: bindingOf(o.target)?.name ?? "Object" };
   if (Array.isArray(o) && (Object.getPrototypeOf(o) === Array.prototype || !bindingOf(o))) {
     const out = new Array(o.length);
-    for (let i = 0; i < o.length; i++) out[i] = enc(o[i], cx, depth + 1);
+    for (let i = 0; i < o.length; i++) out[i] = enc(o[i], st, depth + 1);
     return out;
   }
   if (isPlain(o)) {
     const out: { [k: string]: unknown } = {};
-    for (const k of Object.keys(o)) out[k] = enc((o as { [k: string]: unknown })[k], cx, depth + 1);
+    for (const k of Object.keys(o)) out[k] = enc((o as { [k: string]: unknown })[k], st, depth + 1);
     return out;
   }
   const b = bindingOf(o);
   if (b) {
-    const m: { [k: string]: unknown } = { [TAG]: Tag.Handle, i: cx.worker.handles.ref(o), c: b.name };
+    const m: { [k: string]: unknown } = { [TAG]: Tag.Handle, ...handleId(st, o), c: b.name };
     if (b.snapshot) m.s = JSON.stringify(b.snapshot(cx, o));
     const sc = missingSchemas(b, cx.worker.knownClasses);
     if (sc) m.sc = sc;
@@ -416,15 +457,15 @@ function enc(v: unknown, cx: Cx, depth: number): unknown {
   }
   if (o instanceof Map) {
     const out: { [k: string]: unknown } = {};
-    for (const [k, x] of o) out[String(k)] = enc(x, cx, depth + 1);
+    for (const [k, x] of o) out[String(k)] = enc(x, st, depth + 1);
     return out;
   }
   if (o instanceof Date) return { [TAG]: Tag.DateTime, v: Number.isNaN(o.getTime()) ? "" : o.toISOString().replace("T", " ") };
-  if (o instanceof Error) return { [TAG]: Tag.Handle, i: cx.worker.handles.ref(o), c: "GoError" };
+  if (o instanceof Error) return { [TAG]: Tag.Handle, ...handleId(st, o), c: "GoError" };
   const toJSON = (o as { toJSON?: () => unknown }).toJSON;
-  if (typeof toJSON === "function") return enc(toJSON.call(o), cx, depth + 1);
+  if (typeof toJSON === "function") return enc(toJSON.call(o), st, depth + 1);
   const out: { [k: string]: unknown } = {};
-  for (const k of Object.keys(o)) out[k] = enc((o as { [k: string]: unknown })[k], cx, depth + 1);
+  for (const k of Object.keys(o)) out[k] = enc((o as { [k: string]: unknown })[k], st, depth + 1);
   return out;
 }
 

@@ -150,17 +150,30 @@ HostObject.prototype.toJSON = function () {
 const classes = Object.create(null);
 const localProto = Object.create(null); // prelude overrides, applied after the schema classes exist
 
-function wrap(id, cls, snap, sc) {
+// One message's handles share one reference (its group, see HandleGroup on the host side).
+let groupId = 0;
+let groupRef = null;
+
+function refFor(id, g) {
+  if (!g) return N.ref(id);
+  if (groupId !== g) {
+    groupId = g;
+    groupRef = N.ref(g);
+  }
+  return groupRef;
+}
+
+function wrap(id, cls, snap, sc, g) {
   if (sc) {
     for (const k of Object.keys(sc)) INIT.schema[k] = sc[k];
     for (const k of Object.keys(sc)) makeClass(k);
     for (const k of Object.keys(sc)) if (sc[k].arr) installArrayProps(k);
   }
   const C = classes[cls];
-  if (!C || C.__dynamic) return wrapDynamic(id, cls, snap);
+  if (!C || C.__dynamic) return wrapDynamic(id, cls, snap, g);
   const o = Object.create(C.prototype);
   o[H] = id;
-  o[REF] = N.ref(id);
+  o[REF] = refFor(id, g);
   if (snap !== undefined) o[SNAPRAW] = snap;
   return o;
 }
@@ -176,10 +189,10 @@ function snapOf(o) {
 }
 
 /** A host object without a fixed shape (settings sections, plain maps): every property is a host call. */
-function wrapDynamic(id, cls, snap) {
+function wrapDynamic(id, cls, snap, g) {
   const target = Object.create(HostObject.prototype);
   target[H] = id;
-  target[REF] = N.ref(id);
+  target[REF] = refFor(id, g);
   if (snap !== undefined) target[SNAPRAW] = snap;
   return new Proxy(target, {
     get(t, k) {
@@ -339,7 +352,7 @@ function reviver(k, v) {
   if (v === null || typeof v !== "object" || v[T] === undefined) return v;
   switch (v[T]) {
     case "h":
-      return wrap(v.i, v.c, v.s, v.sc);
+      return wrap(v.i, v.c, v.s, v.sc, v.g);
     case "d":
       return DateTime.__fromString(v.v);
     case "b":
@@ -360,7 +373,13 @@ function reviver(k, v) {
 
 function dec(text) {
   if (text === "" || text === undefined) return undefined;
-  return text.indexOf(TJ) >= 0 ? JSON.parse(text, reviver) : JSON.parse(text);
+  if (text.indexOf(TJ) < 0) return JSON.parse(text);
+  try {
+    return JSON.parse(text, reviver);
+  } finally {
+    groupId = 0;
+    groupRef = null;
+  }
 }
 
 // ---- errors --------------------------------------------------------------------------------------
@@ -433,7 +452,7 @@ function hpost(h, m, args) {
 function local(name, args) {
   const res = N.local(name, JSON.stringify(args, (k, v) => (v instanceof GoBytes ? { [T]: "b", v: b64encode(v) } : v)));
   if (res.charCodeAt(0) === 1 && res.charCodeAt(1) === 69) throw toJsError(JSON.parse(res.slice(2)));
-  return res.indexOf(TJ) >= 0 ? JSON.parse(res, reviver) : JSON.parse(res);
+  return dec(res);
 }
 
 /** Writes a host result into a script-side out argument (arrayOf(...) slices, DynamicModels). */
