@@ -7,7 +7,7 @@ import { createPrivateKey } from "node:crypto";
 import { SignJWT } from "jose";
 import { findCollectionByNameOrId } from "../core/collection_query.ts";
 import { ApiError, ValidationErrors, badRequest } from "../core/errors.ts";
-import { SettingsListRequestEvent, SettingsReloadEvent, SettingsUpdateRequestEvent } from "../core/events.ts";
+import { SettingsListRequestEvent, SettingsUpdateRequestEvent } from "../core/events.ts";
 import { lookupKey } from "../core/fields/index.ts";
 import { Record } from "../core/record.ts";
 import type { RequestEvent } from "../core/request_event.ts";
@@ -84,7 +84,6 @@ async function settingsSet(e: RequestEvent): Promise<void> {
       const data = err instanceof ValidationErrors ? err.toJSON() : {};
       throw badRequest("An error occurred while saving the new settings.", data, err);
     }
-    await ev.app.onSettingsReload.trigger(new SettingsReloadEvent(ev.app));
     await ev.app.afterTransaction((err) => {
       if (!err) ev.json(200, ev.app.settings().clone());
     });

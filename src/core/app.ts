@@ -14,6 +14,7 @@ import { ReadPool } from "./read_pool.ts";
 /** Worker connections for reads; two keeps both cores of a small box busy without starving writes. */
 const READ_POOL_SIZE = 2;
 import { AppHooks } from "./app_hooks.ts";
+import { SettingsReloadEvent } from "./events.ts";
 import { registerRecordSystemHooks } from "./record_system_hooks.ts";
 import { registerRecordFilesHooks } from "./record_files.ts";
 import { runSystemMigrations } from "./migrations_runner.ts";
@@ -165,13 +166,18 @@ export class App extends AppHooks {
 
   async saveSettings(settings: Settings): Promise<void> {
     await saveSettings(this, settings);
-    this._settings = settings;
+    await this.onSettingsReload.trigger(new SettingsReloadEvent(this), () => {
+      this._settings = settings;
+    });
     this.notify.settingsChanged();
   }
 
   /** Re-reads settings from `_params` (another process may have changed them). */
   async reloadSettings(): Promise<void> {
-    this._settings = await loadSettings(this);
+    const settings = await loadSettings(this);
+    await this.onSettingsReload.trigger(new SettingsReloadEvent(this), () => {
+      this._settings = settings;
+    });
   }
 
   /** Call after any committed collection change: refreshes the cache and tells other processes. */
