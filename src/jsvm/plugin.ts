@@ -245,6 +245,11 @@ export class JsvmPlugin implements HostPlugin {
     }
   }
 
+  /** True when pb_hooks had at least one entry file. */
+  get hasHooks(): boolean {
+    return this.hasHookFiles;
+  }
+
   /** Starts executor workers ahead of the first request (the rest start on demand). */
   prewarm(n: number): Promise<void> {
     if (!this.hasHookFiles) return Promise.resolve();

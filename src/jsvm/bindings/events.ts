@@ -10,7 +10,6 @@ import { BodyBindError, RequestEvent } from "../../core/request_event.ts";
 import { RequestInfo } from "../../core/request_info.ts";
 import { newUploadFile } from "../../core/record_files.ts";
 import { HookEvent } from "../../tools/hook.ts";
-import { goEncode } from "../../tools/json.ts";
 import { defineBinding, Live, toPlain, type Binding, type Prop } from "../host.ts";
 import { goMap } from "../gojson.ts";
 
@@ -173,7 +172,11 @@ defineBinding<RequestEvent>({
     json: (_cx, e, status: number, data: unknown) => void e.json(Number(status) | 0, goMap(data)),
     string: (_cx, e, status: number, s: unknown) => void e.send(Number(status) | 0, String(s ?? ""), "text/plain; charset=utf-8"),
     html: (_cx, e, status: number, s: unknown) => void e.send(Number(status) | 0, String(s ?? ""), "text/html; charset=utf-8"),
-    xml: (_cx, e, status: number, v: unknown) => void e.send(Number(status) | 0, `<?xml version="1.0" encoding="UTF-8"?>\n${typeof v === "string" ? v : toXml(v)}`, "application/xml; charset=utf-8"),
+    xml: (_cx, e, status: number, v: unknown) => {
+      // Go's encoding/xml cannot marshal maps: only text (already XML) goes out
+      if (typeof v !== "string") throw new Error(`xml: unsupported type: ${Array.isArray(v) ? "[]interface {}" : "map[string]interface {}"}`);
+      e.send(Number(status) | 0, `<?xml version="1.0" encoding="UTF-8"?>\n${v}`, "application/xml; charset=utf-8");
+    },
     blob: (_cx, e, status: number, contentType: string, data: unknown) => void e.send(Number(status) | 0, toBytes(data), String(contentType ?? "")),
     noContent: (_cx, e, status: number) => void e.noContent(Number(status) | 0),
     redirect: (_cx, e, status: number, url: string) => {
@@ -199,10 +202,6 @@ defineBinding<RequestEvent>({
     },
   },
 });
-
-function toXml(v: unknown): string {
-  return goEncode(v);
-}
 
 defineBinding<RequestInfo>({
   name: "RequestInfo",
