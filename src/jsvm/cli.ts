@@ -48,7 +48,8 @@ export async function setupJsvm(app: App, cfg: JsvmCliConfig): Promise<JsvmPlugi
 /** Before `serve` listens: apply pending system and JS migrations, start a couple of executors. */
 export async function beforeServe(app: App, plugin: JsvmPlugin): Promise<void> {
   await runAllMigrations(app, plugin.appMigrations);
-  // without hook files the JS workers (started for the migration files) have nothing left to do
-  if (plugin.hasHooks) await plugin.prewarm(2);
+  // without hook files the JS workers (started for the migration files) have nothing left to do;
+  // with them, two executors warm up in the background while the server starts
+  if (plugin.hasHooks) void plugin.prewarm(2);
   else plugin.pool.close();
 }

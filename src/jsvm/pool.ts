@@ -214,14 +214,33 @@ export class JsPool {
 
   constructor(readonly opts: PoolOptions) {}
 
-  /** Starts `n` executor workers now so the first requests do not pay for it. */
+  /**
+   * Starts `n` executor workers and builds their executor contexts in the background, so the first
+   * requests do not pay for it (a call arriving meanwhile waits for the first free one).
+   */
   prewarm(n: number): Promise<void> {
-    const started: Promise<void>[] = [];
-    while (this.workers.length < Math.min(n, this.opts.size)) {
-      const w = this.spawn(false);
-      started.push(w.ready.catch(() => {}));
+    const warming: Promise<void>[] = [];
+    while (this.workers.length < Math.min(n, this.opts.size)) this.spawn(false);
+    const noop = this.source("() => {}");
+    for (const w of this.workers.slice(0, n)) {
+      if (w.dead) continue;
+      w.reserved++;
+      const build = (cx: Cx): ToWorker => {
+        const known = w.sources.has(noop);
+        w.sources.add(noop);
+        return { t: "run", src: noop, text: known ? undefined : this.sources[noop], args: encodeArgs([], cx), mode: 0 };
+      };
+      warming.push(
+        w.ready.then(
+          () => this.inFrame(w, build).then(
+            () => {},
+            () => {},
+          ),
+          () => void w.reserved--,
+        ),
+      );
     }
-    return Promise.all(started).then(() => {});
+    return Promise.all(warming).then(() => {});
   }
 
   /** The id of a handler source (sources are sent to each worker once). */

@@ -91,7 +91,6 @@ function installArrayProps(name) {
     });
   }
 }
-for (const name of Object.keys(INIT.schema)) installArrayProps(name);
 
 // Forms kept by upstream for backward compatibility: not provided here.
 for (const name of ["RecordUpsertForm", "AppleClientSecretCreateForm", "TestEmailSendForm", "TestS3FilesystemForm"]) {
@@ -100,9 +99,21 @@ for (const name of ["RecordUpsertForm", "AppleClientSecretCreateForm", "TestEmai
   };
 }
 
-// Constructors of host types.
+// Constructors of host types (built on first use).
 for (const name of Object.keys(INIT.schema)) {
-  if (INIT.schema[name].n) G[name] = classes[name];
+  if (!INIT.schema[name].n) continue;
+  Object.defineProperty(G, name, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const C = makeClass(name);
+      Object.defineProperty(G, name, { value: C, writable: true, configurable: true, enumerable: false });
+      return C;
+    },
+    set(v) {
+      Object.defineProperty(G, name, { value: v, writable: true, configurable: true, enumerable: false });
+    },
+  });
 }
 
 if (KIND === "loader" || KIND === "executor") {

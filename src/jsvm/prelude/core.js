@@ -164,12 +164,8 @@ function refFor(id, g) {
 }
 
 function wrap(id, cls, snap, sc, g) {
-  if (sc) {
-    for (const k of Object.keys(sc)) INIT.schema[k] = sc[k];
-    for (const k of Object.keys(sc)) makeClass(k);
-    for (const k of Object.keys(sc)) if (sc[k].arr) installArrayProps(k);
-  }
-  const C = classes[cls];
+  if (sc) for (const k of Object.keys(sc)) INIT.schema[k] = sc[k];
+  const C = classes[cls] || makeClass(cls);
   if (!C || C.__dynamic) return wrapDynamic(id, cls, snap, g);
   const o = Object.create(C.prototype);
   o[H] = id;
@@ -227,11 +223,12 @@ function wrapDynamic(id, cls, snap, g) {
   });
 }
 
+/** Builds a host class from its schema on first use (most contexts touch a handful of the ~60). */
 function makeClass(name) {
   if (classes[name]) return classes[name];
   const s = INIT.schema[name];
-  if (!s) return HostObject;
-  const Parent = s.x ? makeClass(s.x) : HostObject;
+  if (!s) return null;
+  const Parent = (s.x && makeClass(s.x)) || HostObject;
   const C = function () {
     if (!new.target) throw new TypeError(`Class constructor ${name} cannot be invoked without 'new'`);
     const o = hcall(0, "new:" + name, Array.prototype.slice.call(arguments));
@@ -262,15 +259,22 @@ function makeClass(name) {
   }
   if (s.d) C.__dynamic = true;
   classes[name] = C;
+  if (s.arr) installArrayProps(name);
+  for (const members of pendingExtensions[name] || []) applyExtension(C, members);
+  delete pendingExtensions[name];
   return C;
 }
 
-for (const name of Object.keys(INIT.schema)) makeClass(name);
+const pendingExtensions = Object.create(null);
 
 /** Adds local (prelude) members to a host class: plain functions become methods, {get,set} accessors. */
 function extend(name, members) {
   const C = classes[name];
-  if (!C) return;
+  if (C) applyExtension(C, members);
+  else (pendingExtensions[name] ??= []).push(members);
+}
+
+function applyExtension(C, members) {
   for (const k of Reflect.ownKeys(members)) {
     const m = members[k];
     if (m && typeof m === "object" && (m.get || m.set)) Object.defineProperty(C.prototype, k, { configurable: true, enumerable: true, get: m.get, set: m.set });
