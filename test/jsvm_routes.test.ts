@@ -65,7 +65,9 @@ routerAdd("GET", "/counter", (e) => {
 
 routerAdd("GET", "/util", (e) => {
   const util = require(\`\${__hooks}/lib/util.js\`)
-  return e.json(200, { shout: util.shout("hey"), cfg: require(\`\${__hooks}/lib/config.json\`).name })
+  // a relative path not found in the working directory is tried against the hooks dir
+  const again = require("./lib/util.js")
+  return e.json(200, { shout: util.shout("hey"), cfg: require(\`\${__hooks}/lib/config.json\`).name, same: again === util })
 })
 
 routerAdd("GET", "/closure", (e) => {
@@ -233,7 +235,7 @@ test("$app.store() is shared across calls and workers", async () => {
 
 test("require() loads CommonJS modules and JSON relative to __hooks", async () => {
   const r = await get("/util");
-  expect(await json(r)).toEqual({ shout: "HEY!", cfg: "cfg" });
+  expect(await json(r)).toEqual({ shout: "HEY!", cfg: "cfg", same: true });
 });
 
 test("handlers do not see the file's top-level names (upstream's serialisation)", async () => {

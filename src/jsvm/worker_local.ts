@@ -247,7 +247,16 @@ const LOCALS: { [name: string]: Local } = {
   "time.format": ([ms, layout]) => goFormat(new Date(Number(ms)), str(layout)),
 
   // --- require (goja_nodejs resolution)
-  "require.resolve": ([spec, base], env) => resolveModule(str(spec), str(base) || env.cwd),
+  "require.resolve": ([spec, base, fallback], env) => {
+    try {
+      return resolveModule(str(spec), str(base) || env.cwd);
+    } catch (err) {
+      // relative to the hooks dir too (upstream resolves only against the working directory)
+      const s = str(spec);
+      if (str(fallback) && (s.startsWith("./") || s.startsWith("../"))) return resolveModule(s, str(fallback));
+      throw err;
+    }
+  },
   "require.read": ([path]) => readFileSync(str(path), "utf8"),
 
   // --- console: written synchronously so output keeps its order

@@ -553,12 +553,12 @@ G.Buffer = Buffer;
 const moduleCache = Object.create(null);
 const CORE = { console: () => consoleObj, process: () => processObj, buffer: () => ({ Buffer }), util: () => ({ format: (...a) => format(a), inspect: (v) => inspect(v, 1) }) };
 
-function makeRequire(baseDir) {
+function makeRequire(baseDir, fallbackDir) {
   return function require(spec) {
     spec = String(spec);
     let r;
     try {
-      r = local("require.resolve", [spec, baseDir]);
+      r = local("require.resolve", [spec, baseDir, fallbackDir || ""]);
     } catch (e) {
       throw new Error(`Invalid module: "${spec}"`);
     }
@@ -583,7 +583,9 @@ function makeRequire(baseDir) {
     return module.exports;
   };
 }
-G.require = makeRequire(INIT.cwd);
+// the base is the working directory, as upstream (its scripts run as `<cwd>/pb.js`); relative
+// paths not found there are also tried against the hooks dir
+G.require = makeRequire(INIT.cwd, INIT.hooksDir);
 G.__hooks = INIT.hooksDir;
 
 // ---- small constructors -----------------------------------------------------------------------------------
