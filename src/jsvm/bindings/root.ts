@@ -8,6 +8,7 @@ import { newUploadFile } from "../../core/record_files.ts";
 import type { RequestEvent } from "../../core/request_event.ts";
 import { sendRecordAuthAlert, sendRecordChangeEmail, sendRecordOTP, sendRecordPasswordReset, sendRecordVerification } from "../../core/mails/index.ts";
 import { UploadFile } from "../../tools/filesystem/index.ts";
+import { Client } from "../../core/realtime/client.ts";
 import type { HandlerFunc } from "../../tools/hook.ts";
 import { enrichRecords } from "../../api/record_helpers.ts";
 import { authResponse } from "../../api/record_auth.ts";
@@ -49,6 +50,29 @@ defineBinding<UploadFile>({
     name: { get: (_cx, f) => f.name },
     originalName: { get: (_cx, f) => f.originalName },
     size: { get: (_cx, f) => f.size },
+  },
+});
+
+defineBinding<Client>({
+  name: "SubscriptionsClient",
+  cls: Client,
+  methods: {
+    id: (_cx, c) => c.id,
+    channel: (_cx, c) => c.id,
+    subscriptions: (_cx, c, ...prefixes: unknown[]) => Object.fromEntries(c.subscriptions(...prefixes.map(String))),
+    subscribe: (_cx, c, ...subs: unknown[]) => c.subscribe(...subs.map(String)),
+    unsubscribe: (_cx, c, ...subs: unknown[]) => c.unsubscribe(...subs.map(String)),
+    hasSubscription: (_cx, c, sub: unknown) => c.hasSubscription(String(sub)),
+    get: (_cx, c, k: unknown) => c.get(String(k)) ?? null,
+    set: (_cx, c, k: unknown, v: unknown) => c.set(String(k), v),
+    unset: (_cx, c, k: unknown) => c.unset(String(k)),
+    discard: (_cx, c) => c.discard(),
+    isDiscarded: (_cx, c) => c.isDiscarded,
+    send: (_cx, c, m: unknown) => {
+      const msg = (toPlain(m) ?? {}) as { name?: string; data?: unknown };
+      const data = msg.data;
+      c.send({ name: String(msg.name ?? ""), data: typeof data === "string" ? data : Array.isArray(data) && data.every((x) => typeof x === "number") ? Buffer.from(data).toString("utf8") : JSON.stringify(data ?? null) } as never);
+    },
   },
 });
 
