@@ -87,6 +87,16 @@ onRecordAfterCreateSuccess((e) => {
 }, "audit")
 
 routerAdd("GET", "/audit-hook", (e) => e.json(200, { last: $app.store().get("auditHookFor") }))
+
+routerAdd("POST", "/bulk/{n}", (e) => {
+  const n = parseInt(e.request.pathValue("n"))
+  $app.runInTransaction((tx) => {
+    for (let i = 0; i < n; i++) {
+      tx.db().insert("posts", { id: "bulk" + String(i).padStart(11, "0"), title: "BULK " + i, views: 1, created: "2024-01-01 00:00:00.000Z" }).execute()
+    }
+  })
+  return e.noContent(204)
+})
 `;
 
 let srv: TestServer;
@@ -161,3 +171,10 @@ test("enrich hides fields per requester and lists carry the hook's header", asyn
   const r = await fetch(`${srv.url}/api/collections/posts/records?perPage=1`);
   expect(Number(r.headers.get("x-total"))).toBeGreaterThan(1);
 });
+
+test("onRecordEnrich on a 400-record page: one nested JS call per record, spread over workers", async () => {
+  expect((await fetch(srv.url + "/bulk/400", { method: "POST" })).status).toBe(204);
+  const page = await guest.collection("posts").getList(1, 400, { filter: `title ~ "BULK"`, skipTotal: true });
+  expect(page.items).toHaveLength(400);
+  expect(page.items.every((r) => r.titleLength === r.title.length && r.secret === undefined)).toBe(true);
+}, 30_000);

@@ -127,6 +127,13 @@ export class JsvmPlugin implements HostPlugin {
       }
     });
     app.onTerminate.bindFunc(async (e) => {
+      if (e.isRestart) {
+        // an in-process restart (a backup restore) bootstraps the same app again: its hooks and
+        // routes stay bound, the JS workers start afresh
+        await e.next();
+        this.pool.recycleAll();
+        return;
+      }
       this.watcher?.close();
       this.watcher = null;
       jsCron(this.app).stop();

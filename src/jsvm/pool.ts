@@ -63,6 +63,13 @@ class Frame {
 
 const frameStore = new AsyncLocalStorage<Frame>();
 
+/**
+ * Nested calls a worker takes on its own stack (a hook fired by a host call of a running handler
+ * re-enters the worker). Each level costs thread stack, so past this depth a nested call goes to
+ * another worker (chains this deep come from onRecordEnrich on long lists: one level per record).
+ */
+const MAX_NESTING = 96;
+
 /** How long a call waits for a busy pool before it gets a throw-away worker. */
 const OVERFLOW_AFTER_MS = 200;
 
@@ -280,8 +287,12 @@ export class JsPool {
     if (this.closed) throw new Error("the JS runtime is shut down");
     const f = frameStore.getStore();
     let w: JsWorker | undefined;
-    if (f && !f.done && f.inHostCall && !f.worker.dead && f.worker.frames[f.worker.frames.length - 1] === f) w = f.worker;
+    const nested = !!f && !f.done && f.inHostCall && !f.worker.dead && f.worker.frames[f.worker.frames.length - 1] === f;
+    if (nested && f.worker.frames.length < MAX_NESTING) w = f.worker;
     w ??= this.workers.find((x) => x.idle) ?? this.spare.find((x) => x.idle);
+    // a nested call too deep for its worker must not wait: the workers it could wait for may all be
+    // blocked in this very chain
+    if (!w && nested) w = this.spawn(this.workers.length >= Math.max(1, this.opts.size));
     if (w) {
       w.reserved++;
       try {
@@ -484,6 +495,14 @@ export class JsPool {
       }, 5_000);
       (w.idleTimer as unknown as { unref?: () => void }).unref?.();
     }
+  }
+
+  /** Ends every worker but keeps the pool open (fresh JS state for an in-process app restart). */
+  recycleAll(): void {
+    for (const w of [...this.workers, ...this.spare]) w.terminate();
+    this.workers.length = 0;
+    this.spare.length = 0;
+    this.home = null;
   }
 
   /** Workers currently alive. */

@@ -201,6 +201,9 @@ function run(m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>): void {
   let out: string;
   try {
     out = invoke(ctx, m, frame);
+  } catch (err) {
+    // a failure of ours (e.g. this thread's stack): the main thread still gets its answer
+    out = errText({ m: `the JS worker failed: ${(err as Error)?.message ?? err}` });
   } finally {
     runs.pop();
     ctx.busy = wasBusy;
