@@ -108,7 +108,7 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
   let jsvm;
   try {
     // the JS plugin first (migration files, then hooks), as upstream registers it before bootstrap
-    jsvm = await setupJsvm(app, cfg);
+    jsvm = await setupJsvm(app, cfg, { env: cliEnv.env, args: [cliEnv.argv0, ...argv] });
   } catch (e) {
     err(color.red(`Error: ${(e as Error).message}`) + "\n");
     return 1;

@@ -30,10 +30,18 @@ export interface JsvmCliConfig {
   flags: { [name: string]: unknown };
 }
 
+/** What the process was started with (scripts read it through `$os` and `process`). */
+export interface JsvmProcess {
+  env: { [k: string]: string | undefined };
+  args: string[];
+}
+
 /** Registers the JS plugin (and automigrate) on `app`; call before bootstrap. */
-export async function setupJsvm(app: App, cfg: JsvmCliConfig): Promise<JsvmPlugin> {
+export async function setupJsvm(app: App, cfg: JsvmCliConfig, proc: JsvmProcess = { env: {}, args: [] }): Promise<JsvmPlugin> {
   const f = cfg.flags;
   const plugin = await registerJsvm(app, {
+    env: proc.env,
+    args: proc.args,
     hooksDir: cfg.hooksDir,
     migrationsDir: cfg.migrationsDir,
     hooksWatch: f.hooksWatch !== false,

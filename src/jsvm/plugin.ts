@@ -43,6 +43,10 @@ export interface JsvmConfig {
   restart?: () => Promise<void> | void;
   /** Output for messages (default: stderr). */
   log?: (line: string) => void;
+  /** Environment variables scripts see (`$os.getenv`, `process.env`); none by default. */
+  env?: { [k: string]: string | undefined };
+  /** The command line scripts see as `$os.args`. */
+  args?: string[];
 }
 
 /** Defaults no ordinary hook reaches. */
@@ -115,6 +119,8 @@ export class JsvmPlugin implements HostPlugin {
       hooksDir: this.hooksDir,
       cwd: config.cwd ?? process.cwd(),
       hooks: HOOK_NAMES,
+      env: Object.fromEntries(Object.entries(config.env ?? {}).filter((e): e is [string, string] => typeof e[1] === "string")),
+      args: config.args ?? [],
       plugin: this,
       log: (m) => this.log(m),
     });

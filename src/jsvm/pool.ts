@@ -32,6 +32,9 @@ export interface PoolOptions {
   cwd: string;
   /** The JS names of the hook registrars (`onRecordCreate`…). */
   hooks: string[];
+  /** Environment and command line scripts see. */
+  env: { [k: string]: string };
+  args: string[];
   plugin: HostPlugin;
   /** Called with an error line when a worker dies or a script is stopped by a limit. */
   log?: (msg: string) => void;
@@ -150,6 +153,8 @@ export class JsWorker {
       memoryBytes: opts.memoryBytes,
       index: this.index,
       hooks: opts.hooks,
+      env: opts.env,
+      args: opts.args,
       app: appMarker,
     };
     sharedWasmModule().then((wasmModule) => {

@@ -75,6 +75,9 @@ export interface WorkerInit {
   index: number;
   /** The JS names of the hook registrars. */
   hooks: string[];
+  /** Environment variables and command line scripts see (`$os.getenv`, `process.env`, `$os.args`). */
+  env: { [k: string]: string };
+  args: string[];
   /** `$app` as a handle marker (pinned for the worker's life). */
   app: string;
   /** The compiled QuickJS wasm, shared by all workers (falls back to compiling the embedded file). */

@@ -533,4 +533,10 @@ const localEnv = {
   get hooksDir() {
     return init.hooksDir;
   },
+  get vars() {
+    return init.env;
+  },
+  get args() {
+    return init.args;
+  },
 };

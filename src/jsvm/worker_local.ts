@@ -33,6 +33,10 @@ import { ERR_PREFIX, TAG, Tag, type ErrPayload } from "./protocol.ts";
 export interface LocalEnv {
   readonly cwd: string;
   readonly hooksDir: string;
+  /** The process environment as the CLI read it (`$os.getenv`, `process.env`). */
+  readonly vars: { readonly [k: string]: string };
+  /** The command line (`$os.args`). */
+  readonly args: readonly string[];
 }
 
 type Local = (args: unknown[], env: LocalEnv) => unknown;
@@ -184,15 +188,14 @@ const LOCALS: { [name: string]: Local } = {
   },
   "os.tempDir": () => tmpdir(),
   "os.getwd": (_a, env) => env.cwd,
-  "os.getenv": ([k]) => process.env[str(k)] ?? "",
-  "os.environ": () => ({ ...process.env }),
-  "os.args": () => process.argv.slice(Bun.isStandaloneExecutable ? 1 : 1),
-  "os.exit": ([code]) => process.exit(Number(code) | 0),
+  "os.getenv": ([k], env) => env.vars[str(k)] ?? "",
+  "os.environ": (_a, env) => ({ ...env.vars }),
+  "os.args": (_a, env) => [...env.args],
   "os.exec": ([spec], env) => {
     const s = (spec ?? {}) as { name: string; args: string[]; dir?: string; env?: string[]; stdin?: unknown; combined?: boolean };
     const r = spawnSync(s.name, s.args ?? [], {
       cwd: s.dir ? abs(s.dir, env) : env.cwd,
-      env: s.env && s.env.length ? Object.fromEntries(s.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) : process.env,
+      env: s.env && s.env.length ? Object.fromEntries(s.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) : { ...env.vars },
       input: s.stdin == null ? undefined : toBuf(s.stdin),
       maxBuffer: 1 << 30,
     });

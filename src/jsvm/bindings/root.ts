@@ -279,6 +279,8 @@ defineRoot({
     throw new Error("$filesystem.local is not supported by this server yet");
   },
 
+  // upstream's os.Exit: the whole process ends at once, no terminate hooks
+  "os.exit": (_cx, code: unknown) => process.exit(Number(code) | 0),
   unmarshal: (_cx, data: unknown, dst: unknown) => {
     const plain = toPlain(data);
     if (dst instanceof Collection) dst.mergeJSON((plain ?? {}) as { [k: string]: unknown });

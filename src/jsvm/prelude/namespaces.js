@@ -137,7 +137,7 @@ G.$os = {
   tempDir: osf("tempDir"),
   getwd: osf("getwd"),
   getenv: osf("getenv"),
-  exit: osf("exit"),
+  exit: (code) => hcall(0, "os.exit", [code]),
   get args() {
     return local("os.args", []);
   },
