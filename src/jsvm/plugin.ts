@@ -177,7 +177,7 @@ export class JsvmPlugin implements HostPlugin {
   async registerMigrations(): Promise<void> {
     const files = listFiles(this.migrationsDir, MIGRATION_FILE);
     if (files.length === 0) return;
-    const { worker, id } = await this.pool.createContext("migration", null);
+    const { worker, id } = await this.pool.createContext("migration");
     for (const file of files) {
       let code: string;
       try {
@@ -246,7 +246,7 @@ export class JsvmPlugin implements HostPlugin {
       },
     });
 
-    const { worker, id } = await this.pool.createContext("loader", this.app);
+    const { worker, id } = await this.pool.createContext("loader");
     for (const file of files) {
       try {
         await this.pool.evaluate(worker, id, scriptSource(join(this.hooksDir, file)), "pb.js");

@@ -380,12 +380,11 @@ export class JsPool {
     return this.home;
   }
 
-  /** Creates a loader or migration context on the home worker; returns its id. */
-  async createContext(kind: ContextKind, app: unknown, file?: string): Promise<{ worker: JsWorker; id: number }> {
+  /** Creates a loader or migration context on the home worker (`$app` is the worker's pinned app); returns its id. */
+  async createContext(kind: ContextKind, file?: string): Promise<{ worker: JsWorker; id: number }> {
     const w = await this.homeWorker();
     const id = this.nextCtx++;
     w.reserved++;
-    void app;
     await this.inFrame(w, () => ({ t: "ctx", id, kind, app: "", file }));
     return { worker: w, id };
   }
