@@ -1,21 +1,11 @@
 /**
  * `$app.logger()`: slog-style logging from scripts (`info(msg, key, value, …)`, `with`,
- * `withGroup`). Entries go to the app's log sink when one is registered (the logs store), and to
- * the console in dev mode, and for warnings and errors, always.
+ * `withGroup`), written to the app's logs (`_logs`, printed to the console in dev mode).
  */
 import type { App } from "../core/app.ts";
+import { appLogger, LOG_LEVEL } from "../core/logs.ts";
 
-export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
-
-/** Where script log entries go besides the console (set by the app's logs module). */
-export type LogSink = (app: App, level: LogLevel, message: string, data: { [k: string]: unknown }) => void;
-
-let sink: LogSink | null = null;
-
-/** Routes script log entries into the app's logs (e.g. the `_logs` table). */
-export function setScriptLogSink(s: LogSink | null): void {
-  sink = s;
-}
+export type LogLevel = keyof typeof LOG_LEVEL;
 
 export class JsLogger {
   constructor(
@@ -25,14 +15,7 @@ export class JsLogger {
   ) {}
 
   log(level: LogLevel, message: string, kv: unknown[]): void {
-    const data = { ...this.attrs, ...pairs(kv, this.group) };
-    try {
-      sink?.(this.app, level, message, data);
-    } catch {}
-    if (this.app.isDev || level === "WARN" || level === "ERROR") {
-      const extra = Object.keys(data).length ? " " + JSON.stringify(data) : "";
-      (level === "ERROR" || level === "WARN" ? console.error : console.log)(`${level} ${message}${extra}`);
-    }
+    appLogger(this.app).log(LOG_LEVEL[level], message, { ...this.attrs, ...pairs(kv, this.group) });
   }
 
   with(kv: unknown[]): JsLogger {

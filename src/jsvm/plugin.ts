@@ -20,6 +20,8 @@ import { defineRoot, isScriptHandlerSpec, JsError, normalizeScriptError, type Cx
 import { JsPool, type JsWorker } from "./pool.ts";
 import { HostHandler, HostMiddleware } from "./bindings/root.ts";
 import { jsCron } from "./cron.ts";
+import { cronAdd, cronRemove } from "../core/crons.ts";
+import { appLogger } from "../core/logs.ts";
 import { HOOK_NAMES } from "./hook_names.ts";
 import { refreshTypesFile } from "./types_file.ts";
 import "./bindings/index.ts";
@@ -142,7 +144,6 @@ export class JsvmPlugin implements HostPlugin {
       }
       this.watcher?.close();
       this.watcher = null;
-      jsCron(this.app).stop();
       await e.next();
       this.pool.close();
     });
@@ -237,14 +238,6 @@ export class JsvmPlugin implements HostPlugin {
       }
       return e.next();
     });
-    this.app.onServe.bind({
-      id: "__pbJsvmCron",
-      priority: 999,
-      func: async (e) => {
-        await e.next();
-        jsCron(this.app).start();
-      },
-    });
 
     const { worker, id } = await this.pool.createContext("loader");
     for (const file of files) {
@@ -301,9 +294,15 @@ export class JsvmPlugin implements HostPlugin {
 
   onCronAdd(id: string, expr: string, src: string): void {
     const srcId = this.pool.source(src);
+    const app = this.app;
     try {
-      jsCron(this.app).add(id, expr, async () => {
-        await this.pool.run(srcId, []);
+      cronAdd(app, id, expr, async () => {
+        try {
+          await this.pool.run(srcId, []);
+        } catch (err) {
+          // upstream logs a failed JS job and carries on
+          appLogger(app).error("[cronAdd] failed to execute cron job", { jobId: id, error: (err as Error)?.message ?? String(err) });
+        }
       });
     } catch (err) {
       throw new Error(`[cronAdd] failed to register cron job ${id}: ${(err as Error).message}`);
@@ -311,7 +310,7 @@ export class JsvmPlugin implements HostPlugin {
   }
 
   onCronRemove(id: string): void {
-    jsCron(this.app).remove(id);
+    cronRemove(this.app, id);
   }
 
   private action(h: unknown): HandlerFunc<RequestEvent> {
