@@ -101,6 +101,8 @@ test("08 cron: the nightly job prunes old audit entries", async () => {
   app.db.query("UPDATE audit SET created = '2000-01-01 00:00:00.000Z' WHERE id = ?").run(old.id);
   const fresh = await su.collection("audit").create({ action: "recent", collection: "articles", record: "y" });
   expect(jsCron(app).jobs().map((j) => j.id)).toContain("pruneAudit");
+  // the job is the app's: the crons API lists it
+  expect((await su.crons.getFullList()).map((j) => j.id)).toContain("pruneAudit");
   jsCron(app).runDue(new Date("2030-01-01T03:00:00Z"));
   for (let i = 0; i < 100 && (await su.collection("audit").getList(1, 1, { filter: `id = "${old.id}"` })).totalItems > 0; i++) await Bun.sleep(20);
   expect((await su.collection("audit").getList(1, 1, { filter: `id = "${old.id}"` })).totalItems).toBe(0);
