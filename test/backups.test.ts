@@ -18,7 +18,8 @@ import { startServer, tempDir, type TestServer } from "./harness.ts";
 import { startS3rver, type S3Server } from "./support/s3rver.ts";
 
 // restores start a second after their 204 and the runs are slower on a busy machine
-setDefaultTimeout(30_000);
+// Backups and restores run real archives against a real s3rver; on a loaded 2-core box they can take a while.
+setDefaultTimeout(120_000);
 
 const PASSWORD = "1234567890";
 let srv: TestServer;
