@@ -6,8 +6,9 @@
  *   bun bench/native_server.ts --http=127.0.0.1:8092 --dir=/path/to/pb_data [--queryTimeout=90]
  *
  * It runs from source (same App, router and middlewares as dist/pb) because a compiled binary has
- * no way to add a route without pb_hooks. The pb_hooks twin (`GET /js`, upstream's
- * pb_hooks/main.pb.js) belongs to the JS hooks work; bench/scenarios.ts has its slot.
+ * no way to add a route without pb_hooks. With `--hookCollection=<name>` it also binds upstream's
+ * native update hook: `onRecordUpdateRequest` on that collection rewrites a non-empty `title`.
+ * The pb_hooks twins are in bench/scenarios/custom.ts.
  */
 import { startServer } from "../src/api/server.ts";
 import type { Router } from "../src/api/router.ts";
@@ -38,6 +39,14 @@ app.onServe.bindFunc(async (e) => {
   );
   await e.next();
 });
+
+const hookCollection = arg("hookCollection", "");
+if (hookCollection) {
+  app.onRecordUpdateRequest(hookCollection).bindFunc(async (e) => {
+    if (e.record!.getString("title") !== "") e.record!.set("title", "native_update");
+    await e.next();
+  });
+}
 
 const server = await startServer(app, { http: arg("http", "127.0.0.1:8092") });
 process.stdout.write(`native route server at ${server.url}/native\n`);

@@ -183,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
     api.token = (await api.authWithPassword("_superusers", SU_EMAIL, SU_PASSWORD)).token;
     print((await disableRequestLogs(api)) ? "request logs off (logs.maxDays = 0), as upstream's harness" : "request logs: no settings API, left as they are");
     await createSchema(api);
-    bench = new Bench(o.profile, o.modes, pb, api, dataDir, work, print);
+    bench = new Bench(o.profile, o.modes, pb, api, dataDir, work, o.binary, print);
     const b = bench;
 
     const wantsData = o.scenarios.some((s) => NEEDS_DATA.includes(s));

@@ -72,3 +72,18 @@ test("npm run bench -- create, smoke counts, against dist/pb", async () => {
   expect(rows.length).toBeGreaterThanOrEqual(14);
   for (const r of rows) expect(r.split(" | ")[10]).toBe("0");
 }, 20_000);
+
+test("npm run bench -- custom: the pb_hooks route and hook against their native twins", async () => {
+  const out = join(work, "custom.md");
+  const proc = Bun.spawn([process.execPath, join(REPO, "bench/run.ts"), "custom", "--profile=smoke", "--no-build", "--mode=keepalive", `--out=${out}`], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) console.error(stdout + stderr);
+  // non-zero also when a hook did not rewrite every PATCHed row
+  expect(code).toBe(0);
+  const md = readFileSync(out, "utf8");
+  const section = md.slice(md.indexOf("### custom"), md.indexOf("###", md.indexOf("### custom") + 3));
+  const rows = section.split("\n").filter((l) => /^\| (JS route|native route|PATCH \+)/.test(l));
+  expect(rows.map((r) => r.split(" | ")[0])).toEqual(["| JS route GET /js (pb_hooks)", "| native route GET /native", "| PATCH + JS onRecordUpdateRequest hook", "| PATCH + native onRecordUpdateRequest hook"]);
+  for (const r of rows) expect(r.split(" | ")[10]).toBe("0");
+  expect(md).toContain("### JS hooks ÷ native");
+}, 60_000);

@@ -49,6 +49,8 @@ export class Bench {
     readonly api: Api,
     readonly dataDir: string,
     readonly workDir: string,
+    /** The pb binary under test (the custom scenario starts a second one with pb_hooks). */
+    readonly binary: string,
     readonly print: (line: string) => void,
   ) {}
 

@@ -32,6 +32,9 @@ export const UPSTREAM_FIGURES: Figure[] = [
   { what: "posts100k rule author = @request.auth.id, no index, 100 @10", upstream: { totalS: 4.43, reqs: 100 }, name: "posts100k rule author = @request.auth.id (no index)", conc: 10, dataSized: true },
   { what: "… with an index", upstream: { totalS: 0.35, reqs: 100 }, name: "posts100k rule author = @request.auth.id (index)", conc: 10, dataSized: true },
   { what: "… with an index and skipTotal", upstream: { totalS: 0.087, reqs: 100 }, name: "posts100k rule author = @request.auth.id (index, skipTotal)", conc: 10, dataSized: true },
+  { what: "JS route 500 @50", upstream: { totalS: 6.2, reqs: 500 }, name: "JS route GET /js (pb_hooks)", conc: 50 },
+  { what: "JS update hook, 100 PATCH @10", upstream: { totalS: 0.225, reqs: 100 }, name: "PATCH + JS onRecordUpdateRequest hook", conc: 10 },
+  { what: "native update hook, 100 PATCH @10", upstream: { totalS: 0.072, reqs: 100 }, name: "PATCH + native onRecordUpdateRequest hook", conc: 10 },
   { what: "native (Go) route 500 @50", upstream: { totalS: 6.5, reqs: 500 }, name: "native route GET /native", conc: 50 },
 ];
 
