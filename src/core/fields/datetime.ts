@@ -40,12 +40,22 @@ export function parseDateTime(raw: unknown): string {
   if (text === "") return "";
   // Fast path: stored values are already canonical (`YYYY-MM-DD HH:MM:SS.sssZ`); a valid one
   // round-trips through Date unchanged. Every list row parses several of these.
-  if (text.length === 24 && CANONICAL_SHAPE.test(text)) {
-    const d = new Date(text.slice(0, 10) + "T" + text.slice(11));
-    if (!Number.isNaN(d.getTime()) && d.toISOString().replace("T", " ") === text) return text;
-  }
+  if (text.length === 24 && CANONICAL_SHAPE.test(text) && isValidCanonical(text)) return text;
   const t = parseLayout(CANONICAL, text) ?? parseLenient(text);
   return t === null ? "" : formatDateTime(t);
+}
+
+const num2 = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
+/** Whether a text of CANONICAL_SHAPE names a real instant (month 1–12, day within its month, clock < 24:00:60). */
+function isValidCanonical(s: string): boolean {
+  const year = num2(s, 0) * 100 + num2(s, 2);
+  const month = num2(s, 5);
+  const day = num2(s, 8);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days && num2(s, 11) < 24 && num2(s, 14) < 60 && num2(s, 17) < 60;
 }
 
 // --- a small port of Go's time.Parse for the layouts below -------------------------------------
