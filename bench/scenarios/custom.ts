@@ -17,7 +17,7 @@ import { postsFields } from "../lib/schema.ts";
 const SECTION = "custom";
 const NATIVE_SERVER = join(import.meta.dir, "../native_server.ts");
 /** The hook twins' collections (upstream renames posts10k to these for the hook test). */
-export const HOOK_COLLECTIONS = { js: "js", native: "go" } as const;
+const HOOK_COLLECTIONS = { js: "js", native: "go" } as const;
 const HOOK_ROWS = 100;
 
 const HOOKS = `// upstream benchmark's pb_hooks/main.pb.js, same shape
