@@ -211,3 +211,52 @@ describe("hooks and the broker", () => {
     await second.pb.realtime.unsubscribe();
   });
 });
+
+describe("record events to many subscribers", () => {
+  test("subscribers with the same options get the same data; onRecordEnrich still runs for each", async () => {
+    const { newBaseCollection } = await import("../src/core/collection.ts");
+    const { TextField } = await import("../src/core/fields/index.ts");
+    const notes = newBaseCollection("fanout_notes");
+    notes.fields.add(new TextField({ name: "title" }));
+    notes.listRule = notes.viewRule = "";
+    await saveCollection(app, notes);
+
+    const clients = [new PocketBase(server.url), new PocketBase(server.url), new PocketBase(server.url), new PocketBase(server.url)];
+    const got: any[][] = clients.map(() => []);
+    await clients[0]!.collection("fanout_notes").subscribe("*", (e) => got[0]!.push(e));
+    await clients[1]!.collection("fanout_notes").subscribe("*", (e) => got[1]!.push(e));
+    await clients[2]!.collection("fanout_notes").subscribe("*", (e) => got[2]!.push(e), { filter: "title = 'other'" });
+    await clients[3]!.collection("fanout_notes").subscribe("*", (e) => got[3]!.push(e), { fields: "id,title" });
+
+    const create = async (title: string) => {
+      const r = new Record(app.findCollection("fanout_notes")!);
+      r.set("title", title);
+      await saveRecord(app, r);
+      return r;
+    };
+    const first = await create("first");
+    await waitFor(() => got[0]!.length === 1 && got[1]!.length === 1 && got[3]!.length === 1);
+    expect(got[0]![0]).toEqual(got[1]![0]);
+    expect(got[0]![0].record.id).toBe(first.id);
+    expect(Object.keys(got[3]![0].record).sort()).toEqual(["id", "title"]); // other options, other data
+    await Bun.sleep(100);
+    expect(got[2]).toEqual([]); // its filter hides the record
+
+    let calls = 0;
+    const hookId = app.onRecordEnrich("fanout_notes").bindFunc(async (e) => {
+      e.record!.exportCustomData = true;
+      e.record!.set("enrichCall", ++calls);
+      await e.next();
+    });
+    try {
+      await create("second");
+      await waitFor(() => got[0]!.length === 2 && got[1]!.length === 2 && got[3]!.length === 2);
+      // one hook call per subscriber that may see the record (the filtered-out one is checked first)
+      expect(calls).toBe(3);
+      expect(new Set([got[0]![1].record.enrichCall, got[1]![1].record.enrichCall]).size).toBe(2);
+    } finally {
+      app.onRecordEnrich.hook.unbind(hookId);
+      for (const c of clients) await c.realtime.unsubscribe();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import type { ModelEvent } from "../core/events.ts";
 import { Record } from "../core/record.ts";
 import { RequestInfo } from "../core/request_info.ts";
 import { canAccessRecord } from "../core/rules.ts";
-import { clientAuth, subscriptionsBroker, type Client, type Message } from "../core/realtime/index.ts";
+import { clientAuth, subscriptionsBroker, type Client, type Message, type SubscriptionOptions } from "../core/realtime/index.ts";
 import { goMarshal } from "../tools/json.ts";
 import { pick } from "../tools/picker/pick.ts";
 import { expandRecords } from "../core/record_expand.ts";
@@ -95,33 +95,34 @@ export async function broadcastRecord(app: App, action: string, record: Record, 
     [`${c.name}?`, c.listRule],
     [`${c.id}?`, c.listRule],
   ];
+  // Subscribers that share the auth record (object), the rule and the options get the same data:
+  // it is computed once for them (fan-out to thousands of guests), unless onRecordEnrich handlers
+  // are bound — those run once per subscriber, as upstream calls them.
+  const shared = app.onRecordEnrich.hook.length === 0 ? new Map<string, string | null>() : null;
+  const authKeys = new Map<object, number>();
   for (const client of clients.values()) {
     for (const [prefix, rule] of ruleByPrefix) {
       const subs = client.subscriptions(prefix);
       if (subs.size === 0) continue;
       const auth = clientAuth(client);
       for (const [sub, options] of subs) {
-        const info = new RequestInfo({ context: "realtime", method: "GET", query: options.query, headers: options.headers, auth });
-        if (!canSee(app, record, info, rule)) continue;
-        const clean = record.fresh();
-        if (info.hasSuperuserAuth()) clean.unhide(...c.fields.map((f) => f.name));
-        await app.onRecordEnrich.hook.trigger(new RecordEnrichEvent(app, clean, info), async () => {
-          const expand = options.query.expand;
-          if (expand) await expandRecords(app, [clean], expand.split(","), expandFetch(app, info));
-          if (c.type === "auth") {
-            const same = !!auth && auth.id === clean.id && auth.collection.id === c.id;
-            if (same || (c.manageRule && canSee(app, clean, info, c.manageRule))) clean.ignoreEmailVisibility = true;
+        let data: string | null | undefined;
+        let key = "";
+        if (shared) {
+          let authKey = 0;
+          if (auth) {
+            authKey = authKeys.get(auth) ?? authKeys.size + 1;
+            authKeys.set(auth, authKey);
           }
-        });
-        let recordData: unknown = clean;
-        if (options.query.fields) {
-          try {
-            recordData = pick(clean, options.query.fields);
-          } catch {
-            recordData = clean;
-          }
+          key = `${prefix}\u0000${authKey}\u0000${JSON.stringify(options)}`;
+          data = shared.get(key);
         }
-        const message: Message = { name: sub, data: goMarshal({ action, record: recordData }) };
+        if (data === undefined) {
+          data = await recordMessageData(app, action, record, rule, options, auth);
+          shared?.set(key, data);
+        }
+        if (data === null) continue;
+        const message: Message = { name: sub, data };
         if (dryCacheKey) {
           const list = (client.get(dryCacheKey) as Message[] | undefined) ?? [];
           list.push(message);
@@ -132,6 +133,39 @@ export async function broadcastRecord(app: App, action: string, record: Record, 
       }
     }
   }
+}
+
+/** The `{action, record}` JSON one subscriber gets, or null when its rule or filter hides the record. */
+async function recordMessageData(
+  app: App,
+  action: string,
+  record: Record,
+  rule: string | null,
+  options: SubscriptionOptions,
+  auth: Record | null,
+): Promise<string | null> {
+  const c = record.collection;
+  const info = new RequestInfo({ context: "realtime", method: "GET", query: options.query, headers: options.headers, auth });
+  if (!canSee(app, record, info, rule)) return null;
+  const clean = record.fresh();
+  if (info.hasSuperuserAuth()) clean.unhide(...c.fields.map((f) => f.name));
+  await app.onRecordEnrich.hook.trigger(new RecordEnrichEvent(app, clean, info), async () => {
+    const expand = options.query.expand;
+    if (expand) await expandRecords(app, [clean], expand.split(","), expandFetch(app, info));
+    if (c.type === "auth") {
+      const same = !!auth && auth.id === clean.id && auth.collection.id === c.id;
+      if (same || (c.manageRule && canSee(app, clean, info, c.manageRule))) clean.ignoreEmailVisibility = true;
+    }
+  });
+  let recordData: unknown = clean;
+  if (options.query.fields) {
+    try {
+      recordData = pick(clean, options.query.fields);
+    } catch {
+      recordData = clean;
+    }
+  }
+  return goMarshal({ action, record: recordData });
 }
 
 /** The subscriber's rule, then the filter of its subscription options (as a client filter). */
