@@ -25,6 +25,15 @@ test("reads committed rows on worker threads, params bound", async () => {
   expect(rows).toEqual([[{ v: "v0" }], [{ v: "v1" }], [{ v: "v2" }]]);
 });
 
+test("a batch runs its statements in order and answers them together", async () => {
+  const [page, count] = await pool.batch([
+    { sql: "SELECT v FROM t WHERE id > ? ORDER BY id LIMIT 2", params: [98], mode: "all" },
+    { sql: "SELECT COUNT(*) AS total FROM t WHERE id > :min", params: [{ min: 90 }], mode: "get" },
+  ]);
+  expect(page).toEqual([{ v: "v98" }, { v: "v99" }]);
+  expect(count).toEqual({ total: 10 });
+});
+
 test("a failing statement rejects with SQLite's message and the worker keeps serving", async () => {
   // Run in a plain `bun` process: under `bun test`, a worker that raises a SQLite error stalls
   // (a test-runner quirk; the server runs under plain bun, where this is what happens).

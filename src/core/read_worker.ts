@@ -6,11 +6,16 @@ import { Database } from "bun:sqlite";
 
 declare const self: Worker;
 
-interface Job {
-  id: number;
+interface Statement {
   sql: string;
   params: unknown[];
   mode: "all" | "get" | "values";
+}
+
+/** One statement, or several run in order (`batch`) answered in one message. */
+interface Job extends Partial<Statement> {
+  id: number;
+  batch?: Statement[];
 }
 
 let db: Database | null = null;
@@ -30,14 +35,18 @@ self.onmessage = (ev: MessageEvent) => {
   }
   const job = msg as Job;
   try {
-    const stmt = db!.query(job.sql);
-    const args = job.params as never[];
-    const rows = job.mode === "get" ? stmt.get(...args) : job.mode === "values" ? stmt.values(...args) : stmt.all(...args);
+    const rows = job.batch ? job.batch.map(run) : run(job as Statement);
     postMessage({ id: job.id, rows });
   } catch (err) {
     postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) });
   }
 };
+
+function run(job: Statement): unknown {
+  const stmt = db!.query(job.sql);
+  const args = job.params as never[];
+  return job.mode === "get" ? stmt.get(...args) : job.mode === "values" ? stmt.values(...args) : stmt.all(...args);
+}
 
 // Tell the pool we listen: messages posted to a worker that is still starting can be lost.
 postMessage({ ready: true });

@@ -174,11 +174,14 @@ export function runSearch<T = Record<string, unknown>>(
 export interface SqlReader {
   all<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
   get<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T | null>;
+  /** Statements run in order in one round trip (when the reader can). */
+  batch?(statements: { sql: string; params?: unknown[]; mode: "all" | "get" }[]): Promise<unknown[]>;
 }
 
 /**
- * runSearch through a SqlReader: the count and page statements run concurrently off the JS thread
- * (the named bindings are passed as the single parameter object). Errors of the reader propagate.
+ * runSearch through a SqlReader: the page and count statements run off the JS thread, in one
+ * round trip when the reader batches (else concurrently); the named bindings are passed as the
+ * single parameter object. Errors of the reader propagate.
  */
 export async function runSearchAsync<T = Record<string, unknown>>(
   reader: SqlReader,
@@ -187,6 +190,14 @@ export async function runSearchAsync<T = Record<string, unknown>>(
   opts: RunSearchOptions = {},
 ): Promise<SearchResult<T>> {
   const plan = planSearch(query, resolver, opts);
+  if (plan.count && reader.batch) {
+    // one round trip: the page, then its count, on the same worker
+    const [items, countRow] = await reader.batch([
+      { sql: plan.items.sql, params: [plan.items.bindings], mode: "all" },
+      { sql: plan.count.sql, params: [plan.count.bindings], mode: "get" },
+    ]);
+    return toResult(plan, items as T[], countRow as { total: number } | null);
+  }
   const [countRow, items] = await Promise.all([
     plan.count ? reader.get<{ total: number }>(plan.count.sql, [plan.count.bindings]) : Promise.resolve(null),
     reader.all<T>(plan.items.sql, [plan.items.bindings]),
