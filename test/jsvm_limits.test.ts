@@ -4,6 +4,7 @@
  * answering within 100 ms; `sleep` and `$http.send` block only their own handler.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
 import type { TestServer } from "./harness.ts";
 import { startJsServer } from "./support/jsvm.ts";
 
@@ -148,3 +149,26 @@ test("$http.send is synchronous to the script and reaches a local server", async
   expect(health.worst).toBeLessThan(100);
   expect(await (await fetch(srv.url + "/proxy-fail")).json()).toEqual({ failed: true });
 });
+
+test("a flood of slow calls waits for workers instead of starting a thread per call", async () => {
+  // one pooled worker and at most 4 throw-away ones: 24 concurrent calls must not start 24 threads
+  const small = await startJsServer({ hooks: { "sleep.pb.js": `routerAdd("GET", "/nap", (e) => { sleep(300); return e.json(200, { ok: true }) })` } }, { args: ["--hooksPool=1"] });
+  const threads = () => readdirSync(`/proc/${small.proc.pid}/task`).length;
+  try {
+    expect((await fetch(small.url + "/nap")).status).toBe(200); // the pooled worker is up
+    const idle = threads();
+    let most = idle;
+    const calls = Promise.all(Array.from({ length: 24 }, () => fetch(small.url + "/nap").then((r) => r.status)));
+    let done = false;
+    void calls.finally(() => (done = true));
+    while (!done) {
+      most = Math.max(most, threads());
+      await Bun.sleep(20);
+    }
+    expect((await calls).every((s) => s === 200)).toBe(true);
+    // a worker brings one or two threads: 4 more stay well below one per call (+47 without the cap)
+    expect(most - idle).toBeLessThan(23);
+  } finally {
+    await small.stop();
+  }
+}, 60_000);

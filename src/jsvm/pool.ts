@@ -8,9 +8,9 @@
  * of whoever started the run, so a save made by a hook that runs inside a transaction joins that
  * transaction, and a hook fired by it is routed back to the waiting worker.
  *
- * Idle workers are reused; when all are busy another is started (up to `size`), and past that a
- * throw-away overflow worker serves the call (upstream makes a throw-away runtime): there is no
- * queue, so a handler that calls back into this server over HTTP cannot deadlock it.
+ * Idle workers are reused; when all are busy another is started (up to `size`), and a call that
+ * still waits gets a throw-away overflow worker (upstream makes a throw-away runtime), a few at a
+ * time, so a handler that calls back into this server over HTTP does not deadlock it.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ERR_PREFIX, type ContextKind, type ErrPayload, type FromWorker, type RunMode, type ToWorker, type WorkerInit } from "./protocol.ts";
@@ -75,6 +75,14 @@ const MAX_NESTING = 96;
 
 /** How long a call waits for a busy pool before it gets a throw-away worker. */
 const OVERFLOW_AFTER_MS = 200;
+
+/**
+ * Throw-away workers alive at once for waiting calls. Each is a thread with its own QuickJS
+ * memory (tens of MB), so under a flood of slow calls they must not grow without bound (500
+ * concurrent DB-bound JS routes once took 2.7 GB); past this many, calls wait for a worker.
+ * A few are enough to keep progress for handlers that call this server over HTTP.
+ */
+const MAX_OVERFLOW_WORKERS = 4;
 
 interface Waiter {
   resolve(w: JsWorker): void;
@@ -322,8 +330,11 @@ export class JsPool {
     return new Promise<JsWorker>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: null };
       waiter.timer = setTimeout(() => {
+        waiter.timer = null;
         const i = this.waiters.indexOf(waiter);
         if (i < 0) return;
+        // enough throw-away workers already: wait in line for the next free one
+        if (this.spare.filter((x) => !x.dead).length >= MAX_OVERFLOW_WORKERS) return;
         this.waiters.splice(i, 1);
         const ow = this.spawn(true);
         ow.reserved++;
