@@ -80,7 +80,7 @@ migrate((app) => {
 async function nativeServer(): Promise<void> {
   const { App } = await import("../src/core/app.ts");
   const { startServer } = await import("../src/api/server.ts");
-  const { findRecordsByFilter } = await import("../src/core/record_search.ts");
+  const { findRecordsByFilterAsync } = await import("../src/core/record_search.ts");
   const app = new App({ dataDir: arg("dir", "./pb_data") });
   await app.bootstrap();
   app.onServe.bindFunc(async (e) => {
@@ -88,8 +88,8 @@ async function nativeServer(): Promise<void> {
     router.get("/native/hello/{name}", (re) => {
       re.json(200, { message: "Hello " + (re.params.name ?? "") });
     });
-    router.get("/native/posts", (re) => {
-      re.json(200, findRecordsByFilter(app, "benchposts", "title != ''", "-created", 20));
+    router.get("/native/posts", async (re) => {
+      re.json(200, await findRecordsByFilterAsync(app, "benchposts", "title != ''", "-created", 20));
     });
     await e.next();
   });

@@ -13,7 +13,7 @@
 import { startServer } from "../src/api/server.ts";
 import type { Router } from "../src/api/router.ts";
 import { App } from "../src/core/app.ts";
-import { findRecordsByFilter } from "../src/core/record_search.ts";
+import { findRecordsByFilterAsync } from "../src/core/record_search.ts";
 
 const arg = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 
@@ -24,9 +24,10 @@ app.onServe.bindFunc(async (e) => {
   const router = e.router as Router;
   router.get(
     "/native",
-    (re) => {
+    async (re) => {
       const total = Number(re.store.get("total") ?? 0);
-      const records = findRecordsByFilter(app, "posts10k", "title != ''", "-created", total);
+      // the read pool, as pb_hooks' $app.findRecordsByFilter (Go's handler gets a pooled connection too)
+      const records = await findRecordsByFilterAsync(app, "posts10k", "title != ''", "-created", total);
       re.json(200, records);
     },
     {

@@ -122,6 +122,23 @@ routerAdd("POST", "/tx", (e) => {
   $app.db().select("action", "COUNT(*) as n").from("audit").where($dbx.like("action", "tx")).groupBy("action").orderBy("action ASC").all(rows)
   return e.json(200, { rows: rows.map((r) => ({ action: r.action, n: r.n })) })
 })
+
+routerAdd("POST", "/tx-reads", (e) => {
+  // findRecordsByFilter in a transaction sees its uncommitted writes (outside, it reads on the pool)
+  const col = $app.findCollectionByNameOrId("audit")
+  let inside = -1
+  try {
+    $app.runInTransaction((txApp) => {
+      txApp.save(new Record(col, { action: "tx-reads" }))
+      inside = txApp.findRecordsByFilter("audit", "action = 'tx-reads'").length
+      throw new Error("rollback")
+    })
+  } catch (err) {}
+  const after = $app.findRecordsByFilter("audit", "action = 'tx-reads'").length
+  $app.save(new Record(col, { action: "tx-reads" }))
+  const committed = $app.findRecordsByFilter("audit", "action = 'tx-reads'").length
+  return e.json(200, { inside, after, committed })
+})
 `;
 
 const TS_FILE = `
@@ -279,4 +296,9 @@ test("records: save, find, typed getters and JSON quirks", async () => {
 test("runInTransaction rolls back on a throw; the query builder reads with $dbx", async () => {
   const r = await get("/tx", { method: "POST" });
   expect(await json(r)).toEqual({ rows: [{ action: "tx-ok", n: 1 }] });
+});
+
+test("findRecordsByFilter reads a transaction's own writes inside it and committed rows outside", async () => {
+  const r = await get("/tx-reads", { method: "POST" });
+  expect(await json(r)).toEqual({ inside: 1, after: 0, committed: 1 });
 });

@@ -5,6 +5,7 @@ import {
   COLLECTION_LIST_FIELDS,
   findFirstRecordByFilter,
   findRecordsByFilter,
+  findRecordsByFilterAsync,
   replaceFilterPlaceholders,
   searchRecords,
   searchRecordsAsync,
@@ -302,6 +303,21 @@ describe("findRecordsByFilter (hooks)", () => {
   test("invalid filters throw", () => {
     expect(() => findRecordsByFilter(td.app, "posts", "title =")).toThrow("invalid filter expression");
     expect(() => findRecordsByFilter(td.app, "posts", "", "nope")).toThrow(FilterError);
+  });
+
+  test("the async variant (read pool) finds the same records; bad filters reject", async () => {
+    const cases: [string, string, number, number, { [k: string]: unknown }][] = [
+      ["views >= {:min}", "-views", 0, 0, { min: 5 }],
+      ["", "views", 2, 1, {}],
+      ["author = {:a}", "", 0, 0, { a: null }],
+    ];
+    for (const [filter, sort, limit, offset, params] of cases) {
+      const sync = findRecordsByFilter(td.app, "posts", filter, sort, limit, offset, params).map((r) => r.publicExport());
+      const pooled = (await findRecordsByFilterAsync(td.app, "posts", filter, sort, limit, offset, params)).map((r) => r.publicExport());
+      expect(pooled.length).toBeGreaterThan(0);
+      expect(pooled).toEqual(sync);
+    }
+    await expect(findRecordsByFilterAsync(td.app, "posts", "title =")).rejects.toThrow("invalid filter expression");
   });
 });
 

@@ -267,6 +267,41 @@ export function findRecordsByFilter(
   offset = 0,
   params: { readonly [name: string]: unknown } = {},
 ): Record[] {
+  const { c, query } = recordsByFilterQuery(app, collection, filter, sort, limit, offset, params);
+  return queryAll(app.db, query).map((row) => Record.fromRow(c, row));
+}
+
+/**
+ * findRecordsByFilter with the query on the app's read pool (another core; `--queryTimeout`
+ * applies), so a slow filter or sort does not hold the JS thread. Inside a transaction it reads
+ * through the transaction's connection, as findRecordsByFilter does (the pool sees committed data
+ * only).
+ */
+export async function findRecordsByFilterAsync(
+  app: App,
+  collection: Collection | string,
+  filter: string,
+  sort = "",
+  limit = 0,
+  offset = 0,
+  params: { readonly [name: string]: unknown } = {},
+): Promise<Record[]> {
+  if (app.inTransaction) return findRecordsByFilter(app, collection, filter, sort, limit, offset, params);
+  const { c, query } = recordsByFilterQuery(app, collection, filter, sort, limit, offset, params);
+  const { sql, bindings } = query.params.finalize(query.sql());
+  const rows = await app.readPool.all(sql, [bindings]);
+  return rows.map((row) => Record.fromRow(c, row));
+}
+
+function recordsByFilterQuery(
+  app: App,
+  collection: Collection | string,
+  filter: string,
+  sort: string,
+  limit: number,
+  offset: number,
+  params: { readonly [name: string]: unknown },
+): { c: Collection; query: SelectQuery } {
   const c = typeof collection === "string" ? app.findCollection(collection) : collection;
   if (!c) throw new FilterError(`missing collection ${JSON.stringify(collection)}`);
   const query = new SelectQuery(c.name);
@@ -282,7 +317,7 @@ export function findRecordsByFilter(
   resolver.updateQuery(query);
   if (limit > 0) query.limit = limit;
   if (offset > 0) query.offset = offset;
-  return queryAll(app.db, query).map((row) => Record.fromRow(c, row));
+  return { c, query };
 }
 
 /** The first record matching `filter` (see findRecordsByFilter), or null. */

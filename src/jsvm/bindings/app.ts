@@ -11,7 +11,7 @@ import { Record } from "../../core/record.ts";
 import { expandRecords } from "../../core/record_expand.ts";
 import { findAuthRecordByEmail, findFirstRecordByField, findRecordById, quoteIdent } from "../../core/record_query.ts";
 import { deleteRecord, saveRecord, saveRecordNoValidate, validateRecord } from "../../core/record_save.ts";
-import { findFirstRecordByFilter, findRecordsByFilter } from "../../core/record_search.ts";
+import { findFirstRecordByFilter, findRecordsByFilter, findRecordsByFilterAsync } from "../../core/record_search.ts";
 import { RequestInfo } from "../../core/request_info.ts";
 import { canAccessRecord } from "../../core/rules.ts";
 import { Settings } from "../../core/settings.ts";
@@ -107,8 +107,9 @@ defineBinding<App>({
       return cx.plugin.app.db.query(q.sql).all(...(q.args as never[])).map((r) => Record.fromRow(q.c, r as { [k: string]: unknown }));
     },
     findFirstRecordByData: (cx, _a, col: unknown, field: unknown, value: unknown) => must(findFirstRecordByField(cx.plugin.app, resolveCollection(cx, col), String(field), value)),
+    // on the read pool (outside transactions): the handler's worker waits either way, the JS thread need not
     findRecordsByFilter: (cx, _a, col: unknown, filter: unknown, sort?: unknown, limit?: unknown, offset?: unknown, params?: unknown) =>
-      findRecordsByFilter(cx.plugin.app, resolveCollection(cx, col), String(filter ?? ""), String(sort ?? ""), Number(limit) || 0, Number(offset) || 0, (params ?? {}) as { [k: string]: unknown }),
+      findRecordsByFilterAsync(cx.plugin.app, resolveCollection(cx, col), String(filter ?? ""), String(sort ?? ""), Number(limit) || 0, Number(offset) || 0, (params ?? {}) as { [k: string]: unknown }),
     findFirstRecordByFilter: (cx, _a, col: unknown, filter: unknown, params?: unknown) => must(findFirstRecordByFilter(cx.plugin.app, resolveCollection(cx, col), String(filter ?? ""), (params ?? {}) as { [k: string]: unknown })),
     countRecords: (cx, _a, col: unknown, ...exprs: unknown[]) => {
       const q = recordsWhere(cx, col, exprs, "COUNT(*) AS n");
