@@ -183,6 +183,21 @@ describe("the logger", () => {
     expect(count.n).toBe(LOG_BATCH_SIZE);
   });
 
+  test("ids look like upstream's (15 of [a-z0-9]), unique and in time order", async () => {
+    const logger = appLogger(app);
+    logger.info("id entry", { n: 1 });
+    await logger.flush();
+    await Bun.sleep(5);
+    for (let i = 0; i < 50; i++) logger.info("id entry", { n: 2 });
+    await logger.flush();
+    const rows = app.auxDb.query("SELECT id, created FROM _logs WHERE message = 'id entry' ORDER BY created, rowid").all() as { id: string; created: string }[];
+    expect(rows).toHaveLength(51);
+    for (const r of rows) expect(r.id).toMatch(/^[a-z0-9]{15}$/);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(51);
+    // the later batch sorts after the first entry
+    for (const r of rows.slice(1)) expect(r.id > rows[0]!.id).toBe(true);
+  });
+
   test("errors in data are stored as their messages", async () => {
     appLogger(app).warn("custom warning", { error: new Error("boom"), nested: { at: new Date(0) } });
     const { items } = await logs("filter=" + encodeURIComponent("message='custom warning'"));

@@ -14,11 +14,13 @@ export type LogRow = [level: number, message: string, data: string, timeMs: numb
 async function writerMain() {
   const { Database } = await import("bun:sqlite");
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  // 15 unbiased random characters of [a-z0-9] (rejection sampling over random bytes)
-  const newId = () => {
-    let out = "";
+  // 15 characters of [a-z0-9], as upstream's ids, but time-ordered: 9 of milliseconds in base 36
+  // (then 6 unbiased random ones), so inserts append to the primary key's b-tree instead of
+  // splitting pages all over it (random ids made each insert 1.5–3× slower as the table grew)
+  const newId = (ms: number) => {
+    let out = Math.max(0, Math.floor(ms)).toString(36).padStart(9, "0").slice(-9);
     while (out.length < 15) {
-      for (const b of crypto.getRandomValues(new Uint8Array(24))) {
+      for (const b of crypto.getRandomValues(new Uint8Array(12))) {
         if (b < 252 && out.length < 15) out += alphabet[b % 36];
       }
     }
@@ -60,7 +62,7 @@ async function writerMain() {
       if (!db || !insert) throw new Error("the log writer is not open");
       db.run("BEGIN IMMEDIATE");
       try {
-        for (const r of msg.rows ?? []) insert.run(newId(), r[0], r[1], r[2], new Date(r[3]).toISOString().replace("T", " "));
+        for (const r of msg.rows ?? []) insert.run(newId(r[3]), r[0], r[1], r[2], new Date(r[3]).toISOString().replace("T", " "));
         db.run("COMMIT");
       } catch (err) {
         if (db.inTransaction) db.run("ROLLBACK");
