@@ -32,6 +32,8 @@ export async function enrichRecords(e: RequestEvent, records: Record[], ...defau
 /** Each record's enrich chain wraps the next record's, the last one wrapping `finalizer` (upstream's order). */
 async function triggerEnrichHooks(app: App, info: RequestInfo, records: Record[], finalizer: () => Promise<void>): Promise<void> {
   const hook = app.onRecordEnrich.hook;
+  // nothing bound: no chain per record to build (a list would nest one per record)
+  if (hook.length === 0) return finalizer();
   const iterate = async (i: number): Promise<void> => {
     const record = records[i];
     if (!record) return;

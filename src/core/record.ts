@@ -339,6 +339,32 @@ export class Record {
    * collectionName and expand. `password` and `tokenKey` never; `email` per emailVisibility.
    */
   publicExport(): { [k: string]: unknown } {
+    if (this.exportCustomData) return this.publicExportWithCustomData();
+    // the collection's keys in their sorted order, filtered: no per-record sort
+    const out: { [k: string]: unknown } = {};
+    const fields = this.collection.fields;
+    const isAuth = this.collection.type === "auth";
+    const vis = this.customVisibility;
+    for (const i of exportOrder(fields)) {
+      if (i === COLLECTION_ID) {
+        if (vis.get("collectionId") ?? true) out.collectionId = this.collection.id;
+      } else if (i === COLLECTION_NAME) {
+        if (vis.get("collectionName") ?? true) out.collectionName = this.collection.name;
+      } else if (i === EXPAND) {
+        if ((vis.get("expand") ?? true) && this.expandData) out.expand = this.expandObject();
+      } else {
+        const f = fields[i]!;
+        if (!(vis.get(f.name) ?? !f.hidden)) continue;
+        if (isAuth && (f.name === "password" || f.name === "tokenKey")) continue;
+        if (isAuth && f.name === "email" && !this.ignoreEmailVisibility && !this.getBool("emailVisibility")) continue;
+        out[f.name] = this.get(f.name);
+      }
+    }
+    return out;
+  }
+
+  /** publicExport with the non-field keys too (`exportCustomData`). */
+  private publicExportWithCustomData(): { [k: string]: unknown } {
     const out: { [k: string]: unknown } = {};
     for (const f of this.fields()) {
       const visible = this.customVisibility.get(f.name) ?? !f.hidden;
@@ -389,6 +415,36 @@ export class Record {
     }
     return out;
   }
+}
+
+const COLLECTION_ID = -1;
+const COLLECTION_NAME = -2;
+const EXPAND = -3;
+const exportOrders = new WeakMap<readonly Field[], { names: string[]; order: number[] }>();
+
+/**
+ * The exported keys of a record of these fields in byte-wise order: field indexes and the three
+ * extra keys (negative). Remembered per fields list, checked against its current names (a list
+ * may be edited in place).
+ */
+function exportOrder(fields: readonly Field[]): number[] {
+  const cached = exportOrders.get(fields);
+  if (cached && cached.names.length === fields.length && cached.names.every((n, i) => fields[i]!.name === n)) return cached.order;
+  const names = fields.map((f) => f.name);
+  const keys: [string, number][] = [
+    ["collectionId", COLLECTION_ID],
+    ["collectionName", COLLECTION_NAME],
+    ["expand", EXPAND],
+    ...names.map((n, i): [string, number] => [n, i]),
+  ];
+  // fields can't take these names; were one to, the collection's value wins (as when assigned last)
+  const seen = new Set<string>();
+  const order = keys
+    .filter(([k]) => (seen.has(k) ? false : (seen.add(k), true)))
+    .sort((a, b) => byteCompare(a[0], b[0]))
+    .map(([, i]) => i);
+  exportOrders.set(fields, { names, order });
+  return order;
 }
 
 /**

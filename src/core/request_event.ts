@@ -136,7 +136,8 @@ export class RequestEvent extends HookEvent {
   /** Writes a raw body with the given content type. */
   send(status: number, body: ConstructorParameters<typeof Response>[0], contentType?: string): Response {
     if (this.response) return this.response;
-    const headers = new Headers(this.responseHeaders);
+    // the pending headers themselves: Response copies them, and once written they are done with
+    const headers = this.responseHeaders;
     if (contentType && !headers.has("Content-Type")) headers.set("Content-Type", contentType);
     const isHead = this.request.method === "HEAD";
     this.response = new Response(isHead ? null : body, { status, headers });

@@ -36,7 +36,14 @@ export class RequestInfo {
   }
 }
 
-/** `X-Token` → `x_token`, as upstream's inflector.Snakecase on header names. */
+/** `X-Token` → `x_token`, as upstream's inflector.Snakecase on header names (the common ones remembered). */
 function snakeHeader(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  let out = snakeHeaders.get(name);
+  if (out === undefined) {
+    out = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+    if (snakeHeaders.size >= 512) snakeHeaders.clear();
+    snakeHeaders.set(name, out);
+  }
+  return out;
 }
+const snakeHeaders = new Map<string, string>();
