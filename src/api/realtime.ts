@@ -91,6 +91,12 @@ async function serveConnection(
   const client = ce.client;
   let lastWrite = Date.now();
   const write = async (message: Message) => {
+    if (hooks.onRealtimeMessageSend.length === 0) {
+      // nothing bound: no event and chain per message (a fan-out writes to every client at once)
+      controller.enqueue(encoder.encode(formatSSE(message, client.id)));
+      lastWrite = Date.now();
+      return;
+    }
     await hooks.onRealtimeMessageSend.trigger(new RealtimeMessageEvent(ce, client, message), (me) => {
       controller.enqueue(encoder.encode(formatSSE(me.message, me.client.id)));
       lastWrite = Date.now();
@@ -120,7 +126,15 @@ async function serveConnection(
   }
 
   const maxTimer = setTimeout(() => stop.abort(), ce.maxTimeout);
-  let idleTimer = setTimeout(() => stop.abort(), ce.idleTimeout);
+  // the idle timeout counts from the last delivered message: rather than a new timer per message,
+  // the timer re-arms itself for what is left when it fires early
+  let lastMessage = Date.now();
+  const checkIdle = () => {
+    const left = lastMessage + ce.idleTimeout - Date.now();
+    if (left <= 0) stop.abort();
+    else idleTimer = setTimeout(checkIdle, left);
+  };
+  let idleTimer = setTimeout(checkIdle, ce.idleTimeout);
   try {
     for (;;) {
       const message = await client.receive(stop.signal);
@@ -131,8 +145,7 @@ async function serveConnection(
         if (ce.app.isDev) console.debug("realtime connection closed (failed to deliver message)", client.id, err);
         return;
       }
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => stop.abort(), ce.idleTimeout);
+      lastMessage = Date.now();
     }
   } finally {
     clearTimeout(maxTimer);

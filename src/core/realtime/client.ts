@@ -40,11 +40,11 @@ export class Client {
    */
   subscriptions(...prefixes: string[]): Map<string, SubscriptionOptions> {
     if (prefixes.length === 0) return new Map(this.subs);
-    const out = new Map<string, SubscriptionOptions>();
+    let out: Map<string, SubscriptionOptions> | null = null;
     for (const prefix of prefixes) {
-      for (const [s, opts] of this.subs) if ((s + "?").startsWith(prefix)) out.set(s, opts);
+      for (const [s, opts] of this.subs) if (matchesPrefix(s, prefix)) (out ??= new Map()).set(s, opts);
     }
-    return out;
+    return out ?? new Map();
   }
 
   /** Adds subscriptions (empty strings are skipped); the full string, options included, is the key. */
@@ -102,27 +102,32 @@ export class Client {
    * aborts. Only the connection that owns the client should read.
    */
   async receive(signal?: AbortSignal): Promise<Message | null> {
+    // one abort listener per signal, not one per wait (a fan-out wakes every client at once)
+    if (signal && this.watched !== signal) {
+      this.watched = signal;
+      signal.addEventListener("abort", () => this.wake(), { once: true });
+    }
     for (;;) {
       if (this.discarded || signal?.aborted) return null;
       const m = this.queue.shift();
       if (m) return m;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal?.removeEventListener("abort", done);
-          if (this.waiter === done) this.waiter = null;
-          resolve();
-        };
-        this.waiter = done;
-        signal?.addEventListener("abort", done, { once: true });
-      });
+      await new Promise<void>((resolve) => (this.waiter = resolve));
     }
   }
+
+  private watched: AbortSignal | null = null;
 
   private wake(): void {
     const w = this.waiter;
     this.waiter = null;
     w?.();
   }
+}
+
+/** `(sub + "?").startsWith(prefix)`, without building the string. */
+function matchesPrefix(sub: string, prefix: string): boolean {
+  if (sub.startsWith(prefix)) return true;
+  return prefix.length === sub.length + 1 && prefix.charCodeAt(sub.length) === 63 /* ? */ && prefix.startsWith(sub);
 }
 
 /** The options of a subscription string (`topic?options=<urlencoded JSON>`); unparsable options are empty. */
