@@ -74,3 +74,24 @@ test("refused: a token signed with another type's secret, expired, or after the 
   expect(findAuthRecordByToken(app, token, "auth")).toBeNull();
   expect(findAuthRecordByToken(app, newAuthToken(user), "auth")?.id).toBe(user.id);
 });
+
+test("a token accepted once is still refused after its tokenKey, its secret or its time changes", async () => {
+  const token = newAuthToken(user);
+  expect(findAuthRecordByToken(app, token, "auth")?.id).toBe(user.id);
+  expect(findAuthRecordByToken(app, token, "auth")?.id).toBe(user.id); // the remembered path
+  expect(findAuthRecordByToken(app, token, "file")).toBeNull(); // still its own type only
+  user.refreshTokenKey();
+  await saveRecord(app, user);
+  expect(findAuthRecordByToken(app, token, "auth")).toBeNull();
+
+  const again = newAuthToken(user);
+  expect(findAuthRecordByToken(app, again, "auth")?.id).toBe(user.id);
+  const c = app.findCollection("users")!;
+  c.authToken.secret = "x".repeat(50); // the in-memory collection the lookup uses
+  expect(findAuthRecordByToken(app, again, "auth")).toBeNull();
+
+  const short = newJWT({ id: user.id, collectionId: c.id, type: "auth", refreshable: true }, user.tokenKey() + c.authToken.secret, 2);
+  expect(findAuthRecordByToken(app, short, "auth")?.id).toBe(user.id); // exp is at least 1 s ahead
+  await Bun.sleep(2100);
+  expect((findAuthRecordByTokenOrError(app, short, "auth") as TokenError).message).toBe("token is expired");
+});

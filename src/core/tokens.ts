@@ -10,7 +10,7 @@
  * | passwordReset | email                  | passwordResetToken   |
  * | emailChange   | email, newEmail        | emailChangeToken     |
  */
-import { newJWT, parseJWT, parseUnverifiedJWT } from "../tools/security/jwt.ts";
+import { newJWT, parseJWT, parseUnverifiedJWT, validateTimeClaims } from "../tools/security/jwt.ts";
 import type { App } from "./app.ts";
 import type { Collection, TokenConfig } from "./collection.ts";
 import type { Record } from "./record.ts";
@@ -91,10 +91,13 @@ export class TokenError extends Error {}
  */
 export function findAuthRecordByTokenOrError(app: App, token: string, ...validTypes: TokenType[]): Record | TokenError {
   if (!token) return new TokenError("missing token");
+  const hit = verifiedTokens.get(token);
   let claims;
   try {
-    claims = parseUnverifiedJWT(token);
+    if (hit) validateTimeClaims(hit.claims);
+    claims = hit ? hit.claims : parseUnverifiedJWT(token);
   } catch (err) {
+    verifiedTokens.delete(token);
     return new TokenError((err as Error).message);
   }
   const id = typeof claims.id === "string" ? claims.id : "";
@@ -109,13 +112,26 @@ export function findAuthRecordByTokenOrError(app: App, token: string, ...validTy
   if (!collection || !record) return new TokenError("no rows in result set");
   if (collection.type !== "auth") return new TokenError("the token is not associated to an auth collection record");
   if (!(type in CONFIG_KEY)) return new TokenError("unknown token type " + type);
+  const key = record.tokenKey() + tokenConfig(collection, type as TokenType).secret;
+  // the signature was checked with this very key before: a new secret or tokenKey misses
+  if (hit?.key === key) return record;
   try {
-    parseJWT(token, record.tokenKey() + tokenConfig(collection, type as TokenType).secret);
+    parseJWT(token, key);
   } catch (err) {
     return new TokenError((err as Error).message);
   }
+  if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) verifiedTokens.clear();
+  verifiedTokens.set(token, { claims, key });
   return record;
 }
+
+/**
+ * Tokens whose signature verified, with the key that verified them and their claims: the same
+ * token on the next request skips decoding and the HMAC (the record is still loaded, its key
+ * compared and the time claims checked every time).
+ */
+const verifiedTokens = new Map<string, { claims: ReturnType<typeof parseUnverifiedJWT>; key: string }>();
+const VERIFIED_TOKENS_MAX = 2048;
 
 /**
  * The auth record a token belongs to, or null for anything invalid, expired, of the wrong type or

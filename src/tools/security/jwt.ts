@@ -58,7 +58,8 @@ export function parseJWT(token: string, key: string): Claims {
   return claims;
 }
 
-function validateTimeClaims(claims: Claims): void {
+/** Throws when `exp`, `nbf` or `iat` say the token is not valid now. */
+export function validateTimeClaims(claims: Claims): void {
   const now = Date.now() / 1000;
   const num = (k: string) => {
     const v = claims[k];
