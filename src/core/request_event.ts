@@ -118,7 +118,7 @@ export class RequestEvent extends HookEvent {
    */
   json(status: number, data: unknown): Response {
     const rawFields = status >= 200 && status <= 299 ? this.url.searchParams.get("fields") : null;
-    if (!rawFields) return this.send(status, goEncode(data), "application/json");
+    if (!rawFields) return this.send(status, goEncode(withItemsExported(data)), "application/json");
     let body: string;
     try {
       body = goEncode(pick(data, rawFields, isSearchResult(data)));
@@ -326,6 +326,24 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
     off += c.byteLength;
   }
   return out;
+}
+
+/**
+ * `data` with the `toJSON()` of its top-level items (a list, a search result's items, one model)
+ * already taken: JavaScriptCore's stringify goes a slow way for every object with a toJSON, which
+ * made encoding a page of records three times slower than the records' own export.
+ */
+function withItemsExported(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(exported);
+  if (isSearchResult(data)) {
+    const r = data as { items: unknown[] };
+    return { ...r, items: r.items.map(exported) };
+  }
+  return exported(data);
+}
+
+function exported(v: unknown): unknown {
+  return v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function" ? (v as { toJSON(): unknown }).toJSON() : v;
 }
 
 /** A list result (`{page, perPage, totalItems, totalPages, items}`): the picker applies to its items. */
