@@ -90,17 +90,14 @@ async function serveConnection(
   const hooks = realtimeHooks(ce.app);
   const client = ce.client;
   let lastWrite = Date.now();
+  const deliver = (message: Message, clientId: string) => {
+    controller.enqueue(encoder.encode(formatSSE(message, clientId)));
+    lastWrite = Date.now();
+  };
   const write = async (message: Message) => {
-    if (hooks.onRealtimeMessageSend.length === 0) {
-      // nothing bound: no event and chain per message (a fan-out writes to every client at once)
-      controller.enqueue(encoder.encode(formatSSE(message, client.id)));
-      lastWrite = Date.now();
-      return;
-    }
-    await hooks.onRealtimeMessageSend.trigger(new RealtimeMessageEvent(ce, client, message), (me) => {
-      controller.enqueue(encoder.encode(formatSSE(me.message, me.client.id)));
-      lastWrite = Date.now();
-    });
+    // nothing bound: no event and chain per message (a fan-out writes to every client at once)
+    if (hooks.onRealtimeMessageSend.length === 0) return deliver(message, client.id);
+    await hooks.onRealtimeMessageSend.trigger(new RealtimeMessageEvent(ce, client, message), (me) => deliver(me.message, me.client.id));
   };
   // Upstream sends no keep-alives. Only when the server's socket idle timeout (30 s) could not be
   // lifted does a silent stream get a comment line, which EventSource clients ignore, so that a

@@ -3,7 +3,7 @@
  * fields, plus what the API needs around it (original values, expand, visibility, plain passwords).
  * Mirrors upstream's core/record_model.go.
  */
-import { byteCompare, goMarshal } from "../tools/json.ts";
+import { byteCompare, goMarshal, sortKeys } from "../tools/json.ts";
 import { randomString } from "../tools/security/random.ts";
 import type { Collection } from "./collection.ts";
 import { JSONRaw, PasswordField, isMultiValuer, type Field } from "./fields/index.ts";
@@ -383,9 +383,7 @@ export class Record {
     if (this.customVisibility.get("collectionId") ?? true) out.collectionId = this.collection.id;
     if (this.customVisibility.get("collectionName") ?? true) out.collectionName = this.collection.name;
     if ((this.customVisibility.get("expand") ?? true) && this.expandData) out.expand = this.expandObject();
-    const sorted: { [k: string]: unknown } = {};
-    for (const k of sortedKeys(out)) sorted[k] = out[k];
-    return sorted;
+    return sortKeys(out);
   }
 
   toJSON(): { [k: string]: unknown } {
@@ -445,24 +443,6 @@ function exportOrder(fields: readonly Field[]): number[] {
     .map(([, i]) => i);
   exportOrders.set(fields, { names, order });
   return order;
-}
-
-/**
- * The keys of `obj` sorted byte-wise. Every record of a collection exports the same key set, so
- * the last few orders are remembered by their unsorted key list (sorting was a tenth of a list
- * response's CPU time).
- */
-const sortedKeyCache = new Map<string, string[]>();
-function sortedKeys(obj: object): string[] {
-  const keys = Object.keys(obj);
-  const id = keys.join("\u0000");
-  let sorted = sortedKeyCache.get(id);
-  if (!sorted) {
-    sorted = keys.sort(byteCompare);
-    if (sortedKeyCache.size >= 256) sortedKeyCache.clear();
-    sortedKeyCache.set(id, sorted);
-  }
-  return sorted;
 }
 
 /** A prepared field value as its column stores it: json raw text (NULL when empty), lists as Go-encoded JSON. */

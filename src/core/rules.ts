@@ -94,22 +94,18 @@ export function findRecordByIdWithRule(
   if (id === "") return null;
   const isSuperuser = requestInfo?.hasSuperuserAuth() ?? false;
   if (rule === null && !isSuperuser) return null;
-  if (isSuperuser || !rule) {
-    // no rule to apply: the same statement for every id of this table
-    try {
-      const row = statementCache(app.db).get(byIdSql(collection.name)).get({ p0: id }) as { [k: string]: unknown } | null;
-      return row ? Record.fromRow(collection, row) : null;
-    } catch (err) {
-      if (isExpectedFailure(err)) return null;
-      throw err;
-    }
-  }
-  const query = new SelectQuery(collection.name);
-  query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(id)}`);
   try {
-    if (!isSuperuser && rule) applyRule(app, collection, query, requestInfo, rule);
-    query.limit = 1;
-    const row = queryGet(app.db, query);
+    let row: { [k: string]: unknown } | null;
+    if (isSuperuser || !rule) {
+      // no rule to apply: the same statement for every id of this table
+      row = statementCache(app.db).get(byIdSql(collection.name)).get({ p0: id }) as { [k: string]: unknown } | null;
+    } else {
+      const query = new SelectQuery(collection.name);
+      query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(id)}`);
+      applyRule(app, collection, query, requestInfo, rule);
+      query.limit = 1;
+      row = queryGet(app.db, query);
+    }
     return row ? Record.fromRow(collection, row) : null;
   } catch (err) {
     if (isExpectedFailure(err)) return null;
