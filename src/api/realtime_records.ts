@@ -9,7 +9,7 @@ import type { App } from "../core/app.ts";
 import type { ModelEvent } from "../core/events.ts";
 import { Record } from "../core/record.ts";
 import { RequestInfo } from "../core/request_info.ts";
-import { canAccessRecord } from "../core/rules.ts";
+import { canAccessRecord, matchesClientFilter } from "../core/rules.ts";
 import { clientAuth, subscriptionsBroker, type Client, type Message, type SubscriptionOptions } from "../core/realtime/index.ts";
 import { goMarshal } from "../tools/json.ts";
 import { pick } from "../tools/picker/pick.ts";
@@ -168,14 +168,14 @@ async function recordMessageData(
   return goMarshal({ action, record: recordData });
 }
 
-/** The subscriber's rule, then the filter of its subscription options (as a client filter). */
+/** The subscriber's rule, then the filter of its subscription options (as a client filter, for superusers too). */
 function canSee(app: App, record: Record, info: RequestInfo, rule: string | null): boolean {
   if (!canAccessRecord(app, record, info, rule)) return false;
   const filter = info.query.filter;
   if (!filter) return true;
   try {
     checkForSuperuserOnlyRuleFields(info);
-    return canAccessRecord(app, record, info, filter);
+    return matchesClientFilter(app, record, info, filter);
   } catch {
     return false;
   }

@@ -79,6 +79,28 @@ export function canAccessRecord(app: App, record: Record, requestInfo: RequestIn
 }
 
 /**
+ * Whether the stored `record` matches a subscriber's own `filter` (upstream's realtimeCanAccessRecord,
+ * after the access rule): resolved as a client filter for everyone, superusers included, so hidden
+ * fields are refused, emails match only under emailVisibility and every joined collection's list
+ * rule applies. Which events arrive must not tell more than the list API would. Invalid → false.
+ */
+export function matchesClientFilter(app: App, record: Record, requestInfo: RequestInfo | null, filter: string): boolean {
+  const collection = record.collection;
+  const query = new SelectQuery(collection.name, new SqlParams(), ["(1)"]);
+  query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(record.id)}`);
+  try {
+    const resolver = new RecordFieldResolver(app, collection, requestInfo, false);
+    query.andWhere(buildFilterExpr(filter, resolver, query.params));
+    resolver.updateQuery(query);
+    query.limit = 1;
+    return queryGet(app.db, query, { distinct: false }) !== null;
+  } catch (err) {
+    if (isExpectedFailure(err)) return false;
+    throw err;
+  }
+}
+
+/**
  * The record with `id` if `requestInfo` passes `rule` for it (view/update/delete), else null —
  * a failing rule looks exactly like a missing record (upstream answers 404 for both).
  * A null rule yields null for non-superusers: check `requireRuleAccess` first to answer 403.
