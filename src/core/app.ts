@@ -78,6 +78,8 @@ export class App extends AppHooks {
   private _settings: Settings | null = null;
   private collectionsById = new Map<string, Collection>();
   private collectionsByName = new Map<string, Collection>();
+  /** Each cached collection's position in table (rowid) order. */
+  private collectionOrder = new Map<Collection, number>();
 
   /** Serializes every write transaction on data.db (see Mutex). */
   readonly writeLock = new Mutex();
@@ -190,17 +192,27 @@ export class App extends AppHooks {
   reloadCollections(): void {
     this.collectionsById.clear();
     this.collectionsByName.clear();
+    this.collectionOrder.clear();
     const rows = this.db.query("SELECT * FROM `_collections` ORDER BY `rowid` ASC").all() as Record<string, unknown>[];
     for (const row of rows) {
       const c = Collection.fromRow(row);
+      this.collectionOrder.set(c, this.collectionOrder.size);
       this.collectionsById.set(c.id, c);
-      this.collectionsByName.set(c.name.toLowerCase(), c);
+      const lower = c.name.toLowerCase();
+      if (!this.collectionsByName.has(lower)) this.collectionsByName.set(lower, c);
     }
   }
 
-  /** A cached collection by id or (case-insensitive) name. */
+  /**
+   * A cached collection by id or (case-insensitive) name. When one collection's id is another's
+   * name (data saved before validation refused it), the older collection keeps the path, as
+   * upstream's lookup takes the first match in table order.
+   */
   findCollection(nameOrId: string): Collection | null {
-    return this.collectionsById.get(nameOrId) ?? this.collectionsByName.get(nameOrId.toLowerCase()) ?? null;
+    const byId = this.collectionsById.get(nameOrId);
+    const byName = this.collectionsByName.get(nameOrId.toLowerCase());
+    if (!byId || !byName || byId === byName) return byId ?? byName ?? null;
+    return this.collectionOrder.get(byId)! < this.collectionOrder.get(byName)! ? byId : byName;
   }
 
   /** All cached collections, in table (rowid) order. */

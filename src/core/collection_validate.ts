@@ -129,6 +129,7 @@ export class CollectionValidator {
           [length(1, 100), match(DEFAULT_ID_RE), (v) => this.uniqueId(v)],
           [(v) => (v === original.id ? null : newError("validation_values_mismatch", "Values don't match."))],
         ),
+        (v) => this.checkIdNotOtherName(v),
       ],
       ["system", next.system, (v) => this.ensureNoSystemFlagChange(v)],
       [
@@ -181,6 +182,17 @@ export class CollectionValidator {
       // an unreadable table counts as taken, as upstream
     }
     return newError("validation_invalid_or_existing_id", "The model id is invalid or already exists.");
+  }
+
+  /**
+   * An id equal to another collection's name would make `/api/collections/<that name>/...` ambiguous
+   * (lookups take ids and names alike). Upstream checks only the name side (below); we refuse both.
+   */
+  private checkIdNotOtherName(v: unknown): Error | null {
+    if (typeof v !== "string" || v === "") return null;
+    const hit = this.app.db.query("SELECT 1 FROM `_collections` WHERE `id` != ? AND LOWER(`name`) = LOWER(?) LIMIT 1").get(v, v);
+    if (hit == null) return null;
+    return newError("validation_collection_id_name_duplicate", "The id must not match an existing collection name.");
   }
 
   private checkUniqueName(v: unknown): Error | null {
