@@ -98,7 +98,12 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
     };
     const elysia = router.compile(app, () => { throw notFound(); }, ipOf);
     // Bun's longest idle timeout (upstream allows 5 min); slow list queries must not lose their socket.
-    elysia.listen({ hostname, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 255 });
+    // no SO_REUSEPORT (Elysia turns it on): a second server on a busy address must fail, not split the traffic
+    try {
+      elysia.listen({ hostname, port, reusePort: false, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 255 });
+    } catch (err) {
+      throw listenError(err, hostname, port);
+    }
     server = elysia.server as unknown as BunServer;
   });
   if (!server) throw new Error("the server did not start (an onServe hook did not call e.next())");
@@ -112,6 +117,14 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
       await s.stop(false);
     },
   };
+}
+
+/** Bun's listen failure in Go's words, as upstream prints it ("listen tcp 127.0.0.1:8090: bind: address already in use"). */
+function listenError(err: unknown, hostname: string, port: number): Error {
+  const code = (err as { code?: string })?.code;
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const reason = code === "EADDRINUSE" ? "address already in use" : code === "EACCES" ? "permission denied" : code === "EADDRNOTAVAIL" ? "cannot assign requested address" : (err as Error)?.message ?? String(err);
+  return new Error(`listen tcp ${host}:${port}: bind: ${reason}`, { cause: err });
 }
 
 /** `127.0.0.1:8090`, `:8090`, `[::1]:8090` → hostname and port (0 picks a free port). */

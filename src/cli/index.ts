@@ -133,6 +133,8 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
     return 1;
   } catch (e) {
     err(color.red(`Error: ${(e as Error).message}`) + "\n");
+    // a serve that failed to start (e.g. a busy address) closes the databases it opened
+    if (command === "serve") await app.terminate().catch(() => {});
     return 1;
   } finally {
     if (command !== "serve") await app.terminate();
