@@ -17,7 +17,7 @@ import { importCollections } from "../core/collection_import.ts";
 import { oauth2ProviderLogo, oauth2Providers } from "../core/collection_oauth2_providers.ts";
 import { findCollectionByNameOrId, findCollectionReferences } from "../core/collection_query.ts";
 import { deleteCollection, saveCollection, truncateCollection } from "../core/collection_save.ts";
-import { ApiError, ValidationErrors, badRequest, forbidden, notFound, unauthorized } from "../core/errors.ts";
+import { ApiError, ValidationErrors, badRequest, forbidden, noRows, notFound, unauthorized } from "../core/errors.ts";
 import { CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent, type SearchResult } from "../core/events.ts";
 import { lookupKey } from "../core/fields/index.ts";
 import type { RequestEvent } from "../core/request_event.ts";
@@ -154,7 +154,7 @@ async function collectionsList(e: RequestEvent) {
 
 async function collectionView(e: RequestEvent) {
   const collection = e.app.findCollection(e.params.collection ?? "");
-  if (!collection) throw notFound();
+  if (!collection) throw notFound("", {}, noRows());
   await e.app.onCollectionViewRequest.trigger(new CollectionRequestEvent(e, collection), (ev) =>
     respondAfterTx(ev.app, () => ev.json(200, ev.collection)),
   );
@@ -182,7 +182,7 @@ async function collectionCreate(e: RequestEvent) {
 
 async function collectionUpdate(e: RequestEvent) {
   const collection = findCollectionByNameOrId(e.app, e.params.collection ?? "");
-  if (!collection) throw notFound();
+  if (!collection) throw notFound("", {}, noRows());
   const body = await bodyOr400(e, "Failed to load the submitted data due to invalid formatting.");
   mergeOr400(collection, body);
   await e.app.onCollectionUpdateRequest.trigger(new CollectionRequestEvent(e, collection), async (ev) => {
@@ -197,7 +197,7 @@ async function collectionUpdate(e: RequestEvent) {
 
 async function collectionDelete(e: RequestEvent) {
   const cached = e.app.findCollection(e.params.collection ?? "");
-  if (!cached) throw notFound();
+  if (!cached) throw notFound("", {}, noRows());
   await e.app.onCollectionDeleteRequest.trigger(new CollectionRequestEvent(e, cached.clone()), async (ev) => {
     try {
       await deleteCollection(ev.app, ev.collection);
@@ -214,7 +214,7 @@ async function collectionDelete(e: RequestEvent) {
 
 async function collectionTruncate(e: RequestEvent) {
   const collection = e.app.findCollection(e.params.collection ?? "");
-  if (!collection) throw notFound();
+  if (!collection) throw notFound("", {}, noRows());
   if (collection.isView()) throw badRequest("View collections cannot be truncated since they don't store their own records.");
   try {
     await truncateCollection(e.app, collection);

@@ -6,7 +6,7 @@
  *   protected files. Every failure to find or to allow a file is a 404 with an empty message.
  */
 import { availableParallelism } from "node:os";
-import { notFound, unauthorized } from "../core/errors.ts";
+import { noRows, notFound, unauthorized } from "../core/errors.ts";
 import { FileDownloadRequestEvent, FileTokenRequestEvent } from "../core/events.ts";
 import { findFileFieldByFile, findRecordByViewFile, newFilesystem, recordBaseFilesPath } from "../core/record_files.ts";
 import { findRecordById } from "../core/record_query.ts";
@@ -60,7 +60,7 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
   const recordId = e.params.recordId ?? "";
   if (!recordId) throw notFound();
   const record = findRecordById(e.app, collection, recordId);
-  if (!record) throw notFound();
+  if (!record) throw notFound("", {}, noRows());
   const filename = e.params.filename ?? "";
   const field = findFileFieldByFile(record, filename);
   if (!field) throw notFound();
@@ -80,13 +80,15 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
     }
     info.auth = auth;
     info.context = "protectedFile";
-    if (!canAccessRecord(e.app, record, info, collection.viewRule)) throw notFound();
+    if (!canAccessRecord(e.app, record, info, collection.viewRule)) {
+      throw notFound("", {}, new Error("insufficient permissions to access the file resource"));
+    }
   }
 
   let base = recordBaseFilesPath(record);
   if (collection.isView()) {
     const source = findRecordByViewFile(e.app, collection, field.name, filename);
-    if (!source) throw notFound();
+    if (!source) throw notFound("", {}, new Error("failed to fetch view file field record: sql: no rows in result set"));
     base = recordBaseFilesPath(source);
   }
 
@@ -99,8 +101,8 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
     let contentType: string;
     try {
       contentType = (await fs.attributes(originalPath)).contentType;
-    } catch {
-      throw notFound();
+    } catch (err) {
+      throw notFound("", {}, err);
     }
     if (IMAGE_CONTENT_TYPES.has(contentType)) {
       event.servedName = thumb + "_" + filename;
@@ -129,8 +131,8 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
     let res: Response;
     try {
       res = await fs.serve(ev.request, ev.servedPath, ev.servedName, { headers: new Headers(ev.responseHeaders) });
-    } catch {
-      throw notFound();
+    } catch (err) {
+      throw notFound("", {}, err);
     }
     ev.write(res);
   });

@@ -3,7 +3,7 @@
  * one log, and truncate (`DELETE /api/logs`, upstream's next release, which js-sdk 0.28 calls).
  * Successful requests here are not logged themselves.
  */
-import { badRequest, notFound } from "../core/errors.ts";
+import { badRequest, noRows, notFound } from "../core/errors.ts";
 import { LOGS_TABLE, findLogById, logsStats, searchLogs, truncateLogs } from "../core/logs.ts";
 import { LOG_LIST_FIELDS, buildTableFilter } from "../core/record_search.ts";
 import type { RequestEvent } from "../core/request_event.ts";
@@ -56,7 +56,7 @@ function logView(e: RequestEvent): void {
   const id = e.params.id ?? "";
   if (id === "") throw notFound();
   const log = findLogById(e.app, id);
-  if (!log) throw notFound();
+  if (!log) throw notFound("", {}, noRows());
   e.json(200, log);
 }
 

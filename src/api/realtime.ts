@@ -182,12 +182,12 @@ async function realtimeSetSubscriptions(e: RequestEvent) {
   if (invalid) throw badRequest("", invalid.toJSON(), invalid);
 
   const client = subscriptionsBroker(e.app).clientById(form.clientId);
-  if (!client) throw notFound("Missing or invalid client id.");
+  if (!client) throw notFound("Missing or invalid client id.", {}, new Error(`no client associated with connection ID ${JSON.stringify(form.clientId)}`));
 
   // guards against another party reusing a leaked client id (clients registered by app code have no IP)
   const clientIP = client.get(REALTIME_CLIENT_IP_KEY);
   if (typeof clientIP === "string" && clientIP !== "" && clientIP !== e.realIP) {
-    throw badRequest("Invalid realtime client.");
+    throw badRequest("Invalid realtime client.", {}, new Error("the subscription request IP doesn't match with the realtime client IP"));
   }
 
   // only a guest→auth upgrade may change the stored auth

@@ -81,14 +81,17 @@ export async function recordAuthWithOTP(e: RequestEvent): Promise<void> {
   setRequestContext(e, "otp");
 
   // one generic answer for every failure, so OTP ids can't be probed
-  const invalid = () => badRequest("Invalid or expired OTP");
+  // (the reason only goes to the request log)
+  const invalid = (reason: string) => badRequest("Invalid or expired OTP", {}, new Error(reason));
   const otp = findOTPById(e.app, form.otpId);
-  if (!otp || otp.getString("collectionRef") !== collection.id || otpHasExpired(otp, collection.otp.duration)) throw invalid();
+  if (!otp) throw invalid("sql: no rows in result set");
+  if (otp.getString("collectionRef") !== collection.id) throw invalid("the OTP is for a different collection");
+  if (otpHasExpired(otp, collection.otp.duration)) throw invalid("the OTP is expired");
   const record = findRecordById(e.app, collection, otp.getString("recordRef"));
-  if (!record) throw invalid();
+  if (!record) throw invalid("missing auth record: sql: no rows in result set");
 
   checkRateLimit(e, "@pb_otp_" + record.id, OTP_ATTEMPTS_RULE, "Too many attempts, please try again later with a new OTP.");
-  if (!(await otp.validatePassword(form.password))) throw invalid();
+  if (!(await otp.validatePassword(form.password))) throw invalid("incorrect password");
 
   const event = new RecordAuthWithOTPRequestEvent(e, collection, record, otp);
   await e.app.onRecordAuthWithOTPRequest.hook.trigger(event, async (oe) => {

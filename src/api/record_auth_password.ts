@@ -49,7 +49,7 @@ export async function recordAuthWithPassword(e: RequestEvent): Promise<void> {
   await e.app.onRecordAuthWithPasswordRequest.hook.trigger(event, async (pe) => {
     if (!pe.record || !(await pe.record.validatePassword(pe.password))) {
       if (!pe.record) await dummyPasswordCheck(pe, pe.collection);
-      throw badRequest("Failed to authenticate.");
+      throw badRequest("Failed to authenticate.", {}, new Error("invalid login credentials"));
     }
     await authResponse(e, pe.record, undefined, undefined, MFA_METHOD_PASSWORD);
   });

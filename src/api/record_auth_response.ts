@@ -6,7 +6,7 @@
  */
 import type { App } from "../core/app.ts";
 import { findAllAuthOriginsByRecord, authOriginFingerprint, newAuthOrigin, truncateUserAgent } from "../core/auth_origin.ts";
-import { badRequest, forbidden } from "../core/errors.ts";
+import { badRequest, forbidden, noRows } from "../core/errors.ts";
 import { RecordAuthRequestEvent, RecordEnrichEvent } from "../core/events.ts";
 import { nowDateTime } from "../core/fields/index.ts";
 import { sendRecordAuthAlert } from "../core/mails/index.ts";
@@ -49,7 +49,7 @@ export async function authResponse(e: RequestEvent, record: Record, token?: stri
   const app = e.app;
   if (record.collection.name === "_superusers") {
     const ips = app.settings().superuserIPs ?? [];
-    if (ips.length && !ipInList(ips, e.realIP)) throw forbidden();
+    if (ips.length && !ipInList(ips, e.realIP)) throw forbidden("", {}, new Error("superuser IP is not whitelisted"));
   }
   const info = await e.requestInfo();
   if (!canAccessRecord(app, record, info, record.collection.authRule)) {
@@ -141,7 +141,7 @@ async function checkMFA(e: RequestEvent, record: Record, method: string): Promis
     const v = body.mfaId ?? Object.entries(body).find(([k]) => k.toLowerCase() === "mfaid")?.[1];
     if (typeof v === "string") mfaId = v;
     else if (v !== undefined && v !== null && (e.request.headers.get("content-type") ?? "").startsWith("application/json")) {
-      throw badRequest("Failed to read MFA Id.");
+      throw badRequest("Failed to read MFA Id.", {}, new Error("mfaId must be a string"));
     } else if (v !== undefined && v !== null) mfaId = String(v);
   }
 
@@ -150,7 +150,7 @@ async function checkMFA(e: RequestEvent, record: Record, method: string): Promis
   const mfa = findMFAById(e.app, mfaId);
   if (!mfa || mfaHasExpired(mfa, c.mfa.duration)) {
     if (mfa) await deleteRecord(e.app, mfa).catch((err) => console.warn("Failed to delete expired MFA record:", err));
-    throw badRequest("Invalid or expired MFA session.");
+    throw badRequest("Invalid or expired MFA session.", {}, mfa ? new Error("the MFA session is expired") : noRows());
   }
   if (mfa.getString("recordRef") !== record.id || mfa.getString("collectionRef") !== c.id) {
     throw badRequest("Invalid MFA session.");

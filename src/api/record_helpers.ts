@@ -5,7 +5,7 @@
  */
 import type { App } from "../core/app.ts";
 import type { Collection } from "../core/collection.ts";
-import { forbidden } from "../core/errors.ts";
+import { forbidden, noRows } from "../core/errors.ts";
 import { RecordEnrichEvent } from "../core/events.ts";
 import type { Record } from "../core/record.ts";
 import { expandRecords, type ExpandFetch } from "../core/record_expand.ts";
@@ -98,7 +98,7 @@ export function checkForSuperuserOnlyRuleFields(info: RequestInfo): void {
 /** The collection named by the `{collection}` path param, or upstream's 404. */
 export function collectionFromPath(e: RequestEvent): Collection {
   const c = e.app.findCollection(e.params.collection ?? "");
-  if (!c) throw e.notFoundError("Missing collection context.");
+  if (!c) throw e.notFoundError("Missing collection context.", {}, noRows());
   return c;
 }
 

@@ -4,7 +4,7 @@
  * multipart bodies (`@jsonPayload` included) with field modifiers.
  */
 import type { Collection } from "../core/collection.ts";
-import { ApiError, ValidationErrors, forbidden, notFound, type FieldError } from "../core/errors.ts";
+import { ApiError, ValidationErrors, forbidden, noRows, notFound, type FieldError } from "../core/errors.ts";
 import { RecordRequestEvent, RecordsListRequestEvent } from "../core/events.ts";
 import { FileField, type Field } from "../core/fields/index.ts";
 import type { Hook } from "../tools/hook.ts";
@@ -101,7 +101,7 @@ async function recordView(e: RequestEvent) {
   const isSuperuser = info.hasSuperuserAuth();
   if (collection.viewRule === null && !isSuperuser) throw forbidden("Only superusers can perform this action.");
   const record = await findRecordByIdWithRule(e.app, collection, id, info, isSuperuser ? "" : collection.viewRule);
-  if (!record) throw notFound();
+  if (!record) throw notFound("", {}, noRows());
 
   await e.app.onRecordViewRequest.hook.trigger(new RecordRequestEvent(e, collection, record), async (ev) => {
     await enrichRecords(ev, [ev.record!]);
@@ -318,7 +318,7 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
           allowed = false;
         }
       }
-      if (!allowed) throw new ApiError(400, "Failed to create record.");
+      if (!allowed) throw new ApiError(400, "Failed to create record.", {}, new Error("create rule failure: sql: no rows in result set"));
       if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
     }
 
@@ -331,7 +331,7 @@ export function recordUpdate(optFinalizer?: RecordFinalizer) {
     const { collection, id, info, isSuperuser } = await writeRequestContext(e, "updateRule");
 
     const existing = findRecordById(e.app, collection, id);
-    if (!existing) throw notFound();
+    if (!existing) throw notFound("", {}, noRows());
     let data: { [k: string]: unknown };
     try {
       data = await recordDataFromRequest(e, existing, info);
@@ -341,7 +341,7 @@ export function recordUpdate(optFinalizer?: RecordFinalizer) {
     info.body = data;
 
     const record = await findRecordByIdWithRule(e.app, collection, id, info, isSuperuser ? "" : collection.updateRule);
-    if (!record) throw notFound();
+    if (!record) throw notFound("", {}, noRows());
 
     const form = new RecordUpsertForm(record);
     if (isSuperuser) form.grantSuperuserAccess();
@@ -356,7 +356,7 @@ export function recordDelete(optFinalizer?: RecordFinalizer) {
   return async (e: RequestEvent) => {
     const { collection, id, info, isSuperuser } = await writeRequestContext(e, "deleteRule");
     const record = await findRecordByIdWithRule(e.app, collection, id, info, isSuperuser ? "" : collection.deleteRule);
-    if (!record) throw notFound();
+    if (!record) throw notFound("", {}, noRows());
 
     await runWriteHook(
       e.app.onRecordDeleteRequest.hook,

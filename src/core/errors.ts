@@ -48,9 +48,16 @@ function defaultMessage(status: number): string {
 }
 
 export const badRequest = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(400, message, data, cause);
-export const unauthorized = (message = "", data?: ErrorData) => new ApiError(401, message, data);
-export const forbidden = (message = "", data?: ErrorData) => new ApiError(403, message, data);
-export const notFound = (message = "", data?: ErrorData) => new ApiError(404, message, data);
+export const unauthorized = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(401, message, data, cause);
+export const forbidden = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(403, message, data, cause);
+export const notFound = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(404, message, data, cause);
+export const tooManyRequests = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(429, message, data, cause);
+
+/**
+ * The reason logged (as `details`) for a lookup that found nothing: Go's sql.ErrNoRows text, which
+ * is what upstream's request logs show for the same failures.
+ */
+export const noRows = () => new Error("sql: no rows in result set");
 export const tooLarge = () => new ApiError(413, "Request entity too large");
 
 /**

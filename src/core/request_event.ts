@@ -157,17 +157,18 @@ export class RequestEvent extends HookEvent {
     return this.json(err.status, err.toJSON());
   }
 
-  badRequestError(message = "", data?: ErrorData) {
-    return badRequest(message, data);
+  /** `cause` is the raw reason: logged as the request's `details`, never sent to the client. */
+  badRequestError(message = "", data?: ErrorData, cause?: unknown) {
+    return badRequest(message, data, cause);
   }
-  unauthorizedError(message = "", data?: ErrorData) {
-    return unauthorized(message, data);
+  unauthorizedError(message = "", data?: ErrorData, cause?: unknown) {
+    return unauthorized(message, data, cause);
   }
-  forbiddenError(message = "", data?: ErrorData) {
-    return forbidden(message, data);
+  forbiddenError(message = "", data?: ErrorData, cause?: unknown) {
+    return forbidden(message, data, cause);
   }
-  notFoundError(message = "", data?: ErrorData) {
-    return notFound(message, data);
+  notFoundError(message = "", data?: ErrorData, cause?: unknown) {
+    return notFound(message, data, cause);
   }
 
   /** The raw body, read once and bounded by `bodyLimit` (413 past it, even without Content-Length). */

@@ -15,7 +15,7 @@
  */
 import type { App } from "../../core/app.ts";
 import type { Collection } from "../../core/collection.ts";
-import { ApiError } from "../../core/errors.ts";
+import { ApiError, noRows } from "../../core/errors.ts";
 import { cronAdd } from "../../core/crons.ts";
 import type { RequestEvent } from "../../core/request_event.ts";
 import type { RateLimitRule, RateLimitsConfig, Settings } from "../../core/settings.ts";
@@ -92,7 +92,12 @@ export function checkRateLimit(e: RequestEvent, id: string, rule: Pick<RateLimit
     rl = new RateLimiter(rule.maxRequests, rule.duration);
     limiters.set(id, rl);
   }
-  if (!rl.isAllowed(key)) throw new ApiError(429, message);
+  if (!rl.isAllowed(key)) {
+    // the matched rule goes to the request log as upstream's RateLimitRule.String() (its JSON)
+    const label = (rule as Partial<RateLimitRule>).label ?? "";
+    const ruleJSON = JSON.stringify({ label, audience: rule.audience, duration: rule.duration, maxRequests: rule.maxRequests });
+    throw new ApiError(429, message, {}, message ? undefined : new Error("triggered rate limit rule: " + ruleJSON));
+  }
 }
 
 /** True when rate limits don't apply to this request: disabled, a superuser, or an excluded IP. */
@@ -154,7 +159,7 @@ export function collectionPathRateLimit(...tags: string[]): Middleware {
     priority: RATE_LIMIT,
     func: (e) => {
       const collection = e.app.findCollection(e.params.collection ?? "");
-      if (!collection) throw new ApiError(404, "Missing or invalid collection context.");
+      if (!collection) throw new ApiError(404, "Missing or invalid collection context.", {}, noRows());
       checkCollectionRateLimit(e, collection, ...tags);
       return e.next();
     },
