@@ -556,10 +556,8 @@ export class RecordFieldRunner {
     }
 
     // client filters may only match auth emails their owners made public
-    if (field.name === "email" && !r.allowHiddenFields && collection.isAuth()) {
-      const visibility = quoteColumn(this.activeTableAlias + ".emailVisibility");
-      result.afterBuild = (expr) => `((${expr}) AND (${visibility} = TRUE))`;
-    }
+    const emailVisibility = field.name === "email" && !r.allowHiddenFields && collection.isAuth() ? quoteColumn(this.activeTableAlias + ".emailVisibility") : "";
+    if (emailVisibility) result.afterBuild = (expr) => `((${expr}) AND (${emailVisibility} = TRUE))`;
 
     // json values compare through json_extract so top-level primitives behave like SQL values
     if (field.type === "json") {
@@ -572,6 +570,9 @@ export class RecordFieldRunner {
       result.identifier = `LOWER(${result.identifier})`;
       if (this.withMultiMatch) this.multiMatch.valueIdentifier = `LOWER(${this.multiMatch.valueIdentifier})`;
     }
+    // and sort only by those too: ordering by private emails would let a caller who can add
+    // records of its own locate another's email letter by letter (upstream sorts by the raw email)
+    if (emailVisibility) result.sortIdentifier = `(CASE WHEN ${emailVisibility} = TRUE THEN ${result.identifier} END)`;
     return result;
   }
 }

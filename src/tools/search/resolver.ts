@@ -26,6 +26,8 @@ export interface ResolverResult {
   multiMatch?: MultiMatchSubquery;
   /** Rewrites the whole comparison once built (e.g. adding an `emailVisibility` guard). */
   afterBuild?: (expr: string) => string;
+  /** What ORDER BY uses instead of `identifier` (e.g. NULL for emails the caller may not see). */
+  sortIdentifier?: string;
 }
 
 /** Resolves filter identifiers to SQL operands. Throws FilterError for unknown or forbidden ones. */

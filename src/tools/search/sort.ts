@@ -34,7 +34,7 @@ export function buildSortExpr(field: SortField, resolver: FieldResolver, params:
   let identifier = "";
   try {
     const r = resolver.resolve(field.name, params);
-    if (paramCount(r) === 0) identifier = r.identifier;
+    if (paramCount(r) === 0) identifier = r.sortIdentifier ?? r.identifier;
   } catch {
     // reported below
   }
