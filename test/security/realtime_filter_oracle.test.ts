@@ -169,3 +169,23 @@ test("the same probes on the list API reveal nothing either", async () => {
     expect({ filter: right, result: a }).toEqual({ filter: right, result: b });
   }
 });
+
+test("an event's expand and fields carry no hidden field, private email or forbidden record", async () => {
+  const bob = asUser(bobToken);
+  const got: any[] = [];
+  const unsub = await bob.collection("posts").subscribe("*", (e) => got.push(e.record), {
+    expand: "author,owned_via_post,secrets_via_post",
+    fields: "*,hiddenCode,expand.author.email,expand.author.secretNote,expand.author.tokenKey,expand.author.password,expand.owned_via_post,expand.secrets_via_post",
+  });
+  await su.collection("posts").update(postId, { title: "hello expand" });
+  await waitFor(() => got.length >= 1);
+  await unsub();
+  expect(got).toHaveLength(1);
+  const text = JSON.stringify(got[0]);
+  for (const secret of [HIDDEN_CODE, SECRET_VALUE, OWNED_NOTE, ANN_EMAIL, "ann-note", "$2a$10$"]) expect(text).not.toContain(secret);
+  expect(got[0].title).toBe("hello expand");
+  // the author itself is public, only its private parts are left out
+  expect(got[0].expand?.author).toEqual({});
+  expect(got[0].expand?.owned_via_post).toBeUndefined();
+  expect(got[0].expand?.secrets_via_post).toBeUndefined();
+});
