@@ -50,6 +50,9 @@ export function parseJWT(token: string, key: string): Claims {
   const parts = token.split(".");
   const header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8"));
   if (header.alg !== "HS256") throw new Error("signing method is invalid");
+  // Buffer's decoder skips padding and anything after it, so `sig=junk` would still verify; only
+  // plain unpadded base64url is a signature (as golang-jwt's RawURLEncoding)
+  if (!/^[A-Za-z0-9_-]*$/.test(parts[2]!)) throw new Error("signature is invalid");
   const expected = sign(`${parts[0]}.${parts[1]}`, key);
   const given = Buffer.from(parts[2]!, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
