@@ -544,7 +544,9 @@ function createCollectionIndexes(app: App, c: Collection): void {
       return;
     }
     try {
-      app.db.run(buildIndex(parsed));
+      // prepare() compiles only the first statement: text stacked after `;` (e.g. in the WHERE clause)
+      // never runs, where run() would execute every statement of the string
+      app.db.prepare(buildIndex(parsed)).run();
     } catch (err) {
       errors[i] = {
         code: "validation_invalid_index_expression",

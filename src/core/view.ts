@@ -135,7 +135,9 @@ export function tableInfo(app: App, name: string): TableInfoRow[] {
 export function saveView(app: App, name: string, selectQuery: string): void {
   deleteView(app, name);
   const query = normalizeViewSelectQuery(selectQuery);
-  app.db.run(`CREATE VIEW ${quote(name)} AS SELECT * FROM (${query})`);
+  // prepare() compiles only the first statement: a query that closes the wrapping parenthesis and
+  // hides a `;` from the splitter (e.g. behind a quote in a comment) can't run a second statement
+  app.db.prepare(`CREATE VIEW ${quote(name)} AS SELECT * FROM (${query})`).run();
   try {
     tableInfo(app, name);
   } catch (err) {
