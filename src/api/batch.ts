@@ -192,7 +192,7 @@ async function processInternalRequest(base: RequestEvent, ir: BatchRequest, next
   headers.delete("content-length");
   const request = new Request(url.toString(), { method: ir.method.toUpperCase(), headers, body: form });
 
-  const sub = new RequestEvent(base.app, request, base.realIP);
+  const sub = new RequestEvent(base.app, request, base.realIP, undefined, base.remoteIP);
   sub.auth = base.auth;
   for (const [k, v] of base.store) sub.store.set(k, v);
   sub.store.set(REQUEST_INFO_CONTEXT_KEY, "batch");

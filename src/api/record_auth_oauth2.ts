@@ -322,7 +322,7 @@ async function sendOAuth2RecordCreateRequest(e: RecordAuthWithOAuth2RequestEvent
   headers.delete("content-length");
   const request = new Request(url.toString(), { method: "POST", headers, body: form });
 
-  const sub = new RequestEvent(e.app, request, e.realIP);
+  const sub = new RequestEvent(e.app, request, e.realIP, undefined, e.remoteIP);
   sub.auth = e.auth;
   for (const [k, v] of e.store) sub.store.set(k, v);
   sub.store.set(REQUEST_INFO_CONTEXT_KEY, "oauth2");

@@ -82,9 +82,9 @@ export class Router {
 
   /**
    * Compiles the routes onto an Elysia instance. `fallback` answers whatever no route matches.
-   * `ipOf` resolves the client IP of a request (socket peer plus trusted proxy headers).
+   * `ipOf` resolves the client IP of a request (socket peer plus trusted proxy headers) and the peer's own.
    */
-  compile(app: App, fallback: HandlerFunc<RequestEvent>, ipOf: (req: Request, server: unknown) => string): Elysia {
+  compile(app: App, fallback: HandlerFunc<RequestEvent>, ipOf: (req: Request, server: unknown) => { realIP: string; remoteIP: string }): Elysia {
     const elysia = new Elysia({ aot: true, strictPath: true });
     const globals = sortByPriority(this.globals);
     const dispatcher = (route: Pick<Route, "action" | "middlewares" | "excluded">, paramNames: Map<string, string>) => {
@@ -149,10 +149,10 @@ async function dispatch(
   chain: HandlerFunc<RequestEvent>[],
   request: Request,
   params: Record<string, string>,
-  ip: string,
+  ip: { realIP: string; remoteIP: string },
   server: unknown,
 ): Promise<Response> {
-  const e = new RequestEvent(app, request, ip);
+  const e = new RequestEvent(app, request, ip.realIP, undefined, ip.remoteIP);
   e.params = params;
   e.state.server = server;
   try {

@@ -94,7 +94,7 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
     }
     const ipOf = (req: Request, srv: unknown) => {
       const peer = (srv as { requestIP?(r: Request): { address: string } | null } | undefined)?.requestIP?.(req)?.address ?? "";
-      return resolveRealIP(req, peer, app.settings().trustedProxy);
+      return { realIP: resolveRealIP(req, peer, app.settings().trustedProxy), remoteIP: peer };
     };
     const elysia = router.compile(app, () => { throw notFound(); }, ipOf);
     // Bun's longest idle timeout (upstream allows 5 min); slow list queries must not lose their socket.

@@ -29,6 +29,8 @@ export interface RequestState {
 }
 
 export class RequestEvent extends HookEvent {
+  /** The socket peer's IP (upstream's RemoteIP), kept apart from a proxy-supplied realIP. */
+  readonly remoteIP: string;
   /** Shared with wrapping events (RecordRequestEvent…), so a response written through either is one. */
   /** @internal shared with wrapping events (RecordRequestEvent…), so a response written through either is one. */
   readonly state: RequestState;
@@ -39,8 +41,11 @@ export class RequestEvent extends HookEvent {
     /** The client IP resolved from the socket and any trusted proxy headers. */
     readonly realIP: string,
     state?: RequestState,
+    /** The socket peer's IP, whatever the headers say ("" = same as realIP). */
+    remoteIP = "",
   ) {
     super();
+    this.remoteIP = remoteIP || realIP;
     this.state = state ?? {
       params: {},
       auth: null,

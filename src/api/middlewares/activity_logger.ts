@@ -95,7 +95,7 @@ function logRequest(e: RequestEvent, started: number, err: unknown): void {
     }
     if (settings.logIP) {
       data.userIP = e.realIP;
-      data.remoteIP = (e as { remoteIP?: string }).remoteIP ?? e.realIP;
+      data.remoteIP = e.remoteIP;
     }
 
     let shown = requestUri;

@@ -14,7 +14,7 @@ import { defineBinding, Live, toPlain, type Binding, type Prop } from "../host.t
 import { goMap } from "../gojson.ts";
 
 /** Instance fields that are internals, not event data. */
-const HIDDEN_FIELDS = new Set(["_next", "state", "request", "realIP"]);
+const HIDDEN_FIELDS = new Set(["_next", "state", "request", "realIP", "remoteIP"]);
 
 function eventFields(sample: object): Pick<Binding, "props" | "methods"> {
   const props: { [k: string]: Prop<{ [k: string]: unknown }> } = {};
@@ -56,7 +56,7 @@ function requestSnapshot(e: RequestEvent) {
     h: headers,
     p: { ...e.params },
     ip: e.realIP,
-    ra: e.realIP,
+    ra: e.remoteIP,
     cl: Number(e.request.headers.get("content-length") ?? 0) || 0,
     host: url.host,
   };
