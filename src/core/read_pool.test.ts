@@ -67,3 +67,29 @@ test("writes are refused", async () => {
   await expect(pool.all("DELETE FROM t")).rejects.toThrow();
   expect(db.query("SELECT COUNT(*) AS n FROM t").get()).toEqual({ n: 100 });
 });
+
+test("closing the pool fails the queries still running and every later one (none hangs)", async () => {
+  // plain `bun` process, as above: the missing-file case raises inside the worker
+  const script = `
+    const { ReadPool } = await import(${JSON.stringify(import.meta.dir + "/read_pool.ts")});
+    const pool = new ReadPool(${JSON.stringify(path)}, 1, 0);
+    await pool.get("SELECT 1");
+    const long = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) SELECT COUNT(*) FROM c";
+    const running = pool.all(long).then(() => "answered", (e) => e.message);
+    await Bun.sleep(50);
+    pool.close();
+    const whileClosing = await running;
+    const afterClose = await pool.get("SELECT 1").then(() => "answered", (e) => e.message);
+    const missing = new ReadPool(${JSON.stringify(join(dir, "no-such-dir", "data.db"))}, 1, 0);
+    const onMissing = await missing.get("SELECT 1").then(() => "answered", (e) => e.message);
+    missing.close();
+    console.log(JSON.stringify({ whileClosing, afterClose, onMissing }));`;
+  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+  const exited = await Promise.race([proc.exited, Bun.sleep(20_000).then(() => "hung")]);
+  if (exited === "hung") proc.kill();
+  expect(exited).toBe(0);
+  const out = JSON.parse(await new Response(proc.stdout).text());
+  expect(out.whileClosing).toBe("the database connection was closed");
+  expect(out.afterClose).toBe("the database connection is closed");
+  expect(out.onMissing).toContain("unable to open database");
+});

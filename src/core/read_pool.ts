@@ -56,6 +56,8 @@ class Slot {
       if (error !== undefined) p.reject(new Error(error));
       else p.resolve(rows);
     };
+    // a worker that died takes its jobs' answers with it: fail them and start a fresh one
+    this.worker.onerror = (ev: ErrorEvent) => this.restart(new Error(`read worker failed: ${ev.message}`));
     // a worker must not keep the process alive on shutdown
   }
 
@@ -66,6 +68,13 @@ class Slot {
 
   /** Ends a stuck worker: everything queued on it fails, and a fresh one takes its place. */
   restart(err: Error): void {
+    this.stop(err);
+    this.spawn();
+  }
+
+  /** Ends the worker; every job still waiting on it fails with `err` (none is left hanging). */
+  stop(err: Error): void {
+    this.worker.onerror = null;
     this.worker.terminate();
     for (const [, p] of this.pending) {
       if (p.timer) clearTimeout(p.timer);
@@ -73,13 +82,13 @@ class Slot {
     }
     this.pending.clear();
     this.busy = 0;
-    this.spawn();
   }
 }
 
 export class ReadPool {
   private readonly slots: Slot[];
   private nextId = 1;
+  private closed = false;
 
   constructor(
     dbPath: string,
@@ -114,6 +123,7 @@ export class ReadPool {
   }
 
   private post(job: object): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error("the database connection is closed"));
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -127,12 +137,14 @@ export class ReadPool {
     });
   }
 
-  /** Ends the workers (they keep the process alive until then: unref'd workers lose replies in Bun 1.4). */
+  /**
+   * Ends the workers (they keep the process alive until then: unref'd workers lose replies in Bun 1.4).
+   * Queries still running fail instead of never answering (a request in flight during a restore's
+   * restart would otherwise hang for good).
+   */
   close(): void {
-    for (const s of this.slots) {
-      for (const [, p] of s.pending) if (p.timer) clearTimeout(p.timer);
-      s.worker.terminate();
-    }
+    this.closed = true;
+    for (const s of this.slots) s.stop(new Error("the database connection was closed"));
   }
 }
 

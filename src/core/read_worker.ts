@@ -19,6 +19,8 @@ interface Job extends Partial<Statement> {
 }
 
 let db: Database | null = null;
+/** Why the database did not open (e.g. pb_data moved away during a restore): every job gets it. */
+let openError = "";
 
 // Errors here only carry a message back; skipping stack capture also avoids a stall seen under `bun test`.
 Error.stackTraceLimit = 0;
@@ -26,14 +28,22 @@ Error.stackTraceLimit = 0;
 self.onmessage = (ev: MessageEvent) => {
   const msg = ev.data as { open?: string } & Partial<Job>;
   if (msg.open) {
-    db = new Database(msg.open, { readonly: true, strict: true });
-    db.run("PRAGMA busy_timeout = 10000");
-    db.run("PRAGMA query_only = ON");
-    db.run("PRAGMA temp_store = MEMORY");
-    db.run("PRAGMA cache_size = -32000");
+    try {
+      db = new Database(msg.open, { readonly: true, strict: true });
+      db.run("PRAGMA busy_timeout = 10000");
+      db.run("PRAGMA query_only = ON");
+      db.run("PRAGMA temp_store = MEMORY");
+      db.run("PRAGMA cache_size = -32000");
+    } catch (err) {
+      openError = err instanceof Error ? err.message : String(err);
+    }
     return;
   }
   const job = msg as Job;
+  if (!db) {
+    postMessage({ id: job.id, error: openError || "the database is not open" });
+    return;
+  }
   try {
     const rows = job.batch ? job.batch.map(run) : run(job as Statement);
     postMessage({ id: job.id, rows });
