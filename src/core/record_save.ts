@@ -1,8 +1,13 @@
 /**
  * Saving and deleting records with upstream's hook chains (core/db.go + record_model.go):
  * onRecordCreate → onModelCreate → validation → onRecordCreateExecute → onModelCreateExecute → INSERT,
- * then, once the transaction commits, onRecordAfterCreateSuccess → onModelAfterCreateSuccess
- * (or the …AfterError pair). Updates and deletes alike; deletes cascade through relations.
+ * then onRecordAfterCreateSuccess → onModelAfterCreateSuccess (or the …AfterError pair). Updates and
+ * deletes alike; deletes cascade through relations.
+ *
+ * As upstream, no transaction wraps a create or update: the hooks run unlocked and the write lock
+ * is held only for the statement, so a slow hook delays its own request and no other write. A delete
+ * holds one transaction from its model execute step through its cascade. Inside a caller's
+ * `runInTransaction` everything joins that transaction and the after hooks wait for its end.
  */
 import type { App } from "./app.ts";
 import { ApiError, ValidationErrors, type FieldError } from "./errors.ts";
@@ -38,22 +43,25 @@ async function save(app: App, record: Record, withValidation: boolean): Promise<
       : { record: app.onRecordUpdate, model: app.onModelUpdate, recordExec: app.onRecordUpdateExecute, modelExec: app.onModelUpdateExecute };
 
   try {
-    await app.runInTransaction(async () => {
-      await hooks.record.hook.trigger(new RecordEvent(app, record, type), (re) =>
-        hooks.model.hook.trigger(new ModelEvent(app, re.record, type), async () => {
-          if (withValidation) await validateRecord(app, record);
-          await hooks.recordExec.hook.trigger(new RecordEvent(app, record, type), (rx) =>
-            hooks.modelExec.hook.trigger(new ModelEvent(app, rx.record, type), () => executeSave(app, rx.record, type)),
-          );
-        }),
-      );
-      await app.afterTransaction((txErr) => (txErr ? afterError(app, record, type, txErr) : afterSuccess(app, record, type)));
-    });
+    await hooks.record.hook.trigger(new RecordEvent(app, record, type), (re) =>
+      hooks.model.hook.trigger(new ModelEvent(app, re.record, type), async () => {
+        if (withValidation) await validateRecord(app, record);
+        await hooks.recordExec.hook.trigger(new RecordEvent(app, record, type), (rx) =>
+          hooks.modelExec.hook.trigger(new ModelEvent(app, rx.record, type), () => executeSave(app, rx.record, type)),
+        );
+      }),
+    );
   } catch (err) {
     if (type === "create") record.markAsNew();
     await afterError(app, record, type, err);
     throw err;
   }
+  // now, or when the caller's transaction ends (a rollback undoes the write: error hooks instead)
+  await app.afterTransaction(async (txErr) => {
+    if (!txErr) return afterSuccess(app, record, type);
+    if (type === "create") record.markAsNew();
+    await afterError(app, record, type, txErr);
+  });
 }
 
 /** New records: empty text fields with an autogenerate pattern (id, tokenKey…) get a generated value. */
@@ -72,37 +80,43 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
     const due = type === "create" ? f.onCreate : f.onUpdate;
     if (due && record.get(f.name) === record.originalValue(f.name)) record.setRaw(f.name, now);
   }
-  if (record.collection.type === "auth") {
-    if (type === "update") {
-      const passwordChanged = record.get("password") !== record.originalValue("password");
-      const emailChanged = record.get("email") !== record.originalValue("email");
-      if (record.tokenKey() === record.originalValue("tokenKey") && (passwordChanged || emailChanged)) record.refreshTokenKey();
-    }
-    // auth ids are unique across all auth collections (tokens carry only the id and collection)
-    for (const c of app.collections()) {
-      if (c.type !== "auth" || c.id === record.collection.id) continue;
-      const hit = app.db.query(`SELECT 1 FROM ${quoteIdent(c.name)} WHERE \`id\` = ? LIMIT 1`).get(record.id);
-      if (hit) throw new ValidationErrors({ id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." } });
-    }
+  if (record.collection.type === "auth" && type === "update") {
+    const passwordChanged = record.get("password") !== record.originalValue("password");
+    const emailChanged = record.get("email") !== record.originalValue("email");
+    if (record.tokenKey() === record.originalValue("tokenKey") && (passwordChanged || emailChanged)) record.refreshTokenKey();
   }
-  // new uploads are written just before the row (and taken back if it fails)
+  // new uploads are written just before the row (and taken back if it fails), without the lock
   const files = await uploadRecordFiles(app, record);
   const row = record.toRow();
   const cols = Object.keys(row);
   const table = quoteIdent(record.collection.name);
   try {
-    if (type === "create") {
-      app.db.query(`INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...cols.map((c) => row[c]!));
-    } else {
-      if (record.id !== record.originalId) throw new Error("primary key change is not allowed");
-      app.db.query(`UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`).run(...cols.map((c) => row[c]!), record.originalId);
-    }
+    // the write lock for this step only (a short transaction, or the caller's)
+    await app.runInTransaction(() => {
+      // auth ids are unique across all auth collections (tokens carry only the id and collection);
+      // checked under the lock so two concurrent creates cannot both pass
+      if (record.collection.type === "auth") assertUniqueAuthId(app, record);
+      if (type === "create") {
+        app.db.query(`INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...cols.map((c) => row[c]!));
+      } else {
+        if (record.id !== record.originalId) throw new Error("primary key change is not allowed");
+        app.db.query(`UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`).run(...cols.map((c) => row[c]!), record.originalId);
+      }
+    });
   } catch (err) {
     await files?.writeFailed();
     throw normalizeUniqueIndexError(err, record.collection.name, cols);
   }
   await files?.written();
   record.markAsSaved();
+}
+
+function assertUniqueAuthId(app: App, record: Record): void {
+  for (const c of app.collections()) {
+    if (c.type !== "auth" || c.id === record.collection.id) continue;
+    const hit = app.db.query(`SELECT 1 FROM ${quoteIdent(c.name)} WHERE \`id\` = ? LIMIT 1`).get(record.id);
+    if (hit) throw new ValidationErrors({ id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." } });
+  }
 }
 
 /** SQLite's "UNIQUE constraint failed: posts.title" as a field validation error, as upstream. */
@@ -152,25 +166,26 @@ async function afterError(app: App, record: Record, type: ModelEventType, error:
 /** Deletes `record` with its hooks, then cascades through the relations that point at it. */
 export async function deleteRecord(app: App, record: Record): Promise<void> {
   try {
-    await app.runInTransaction(async () => {
-      await app.onRecordDelete.hook.trigger(new RecordEvent(app, record, "delete"), async (re) => {
-        if (re.record.collection.type === "view") throw new Error("view records cannot be deleted");
-        await app.onModelDelete.hook.trigger(new ModelEvent(app, re.record, "delete"), async () => {
-          if (!record.originalId) throw new Error("the model can be deleted only if it is existing and has a non-empty primary key");
-          await app.onRecordDeleteExecute.hook.trigger(new RecordEvent(app, record, "delete"), async (rx) => {
+    await app.onRecordDelete.hook.trigger(new RecordEvent(app, record, "delete"), async (re) => {
+      if (re.record.collection.type === "view") throw new Error("view records cannot be deleted");
+      await app.onModelDelete.hook.trigger(new ModelEvent(app, re.record, "delete"), async () => {
+        if (!record.originalId) throw new Error("the model can be deleted only if it is existing and has a non-empty primary key");
+        await app.onRecordDeleteExecute.hook.trigger(new RecordEvent(app, record, "delete"), (rx) =>
+          // the row and its cascade go together or not at all (upstream's onRecordDeleteExecute)
+          app.runInTransaction(async () => {
             await app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, rx.record, "delete"), () => {
               app.db.query(`DELETE FROM ${quoteIdent(rx.record.collection.name)} WHERE \`id\` = ?`).run(rx.record.originalId);
             });
             await cascadeRecordDelete(app, rx.record);
-          });
-        });
+          }),
+        );
       });
-      await app.afterTransaction((txErr) => (txErr ? afterError(app, record, "delete", txErr) : afterSuccess(app, record, "delete")));
     });
   } catch (err) {
     await afterError(app, record, "delete", err);
     throw err;
   }
+  await app.afterTransaction((txErr) => (txErr ? afterError(app, record, "delete", txErr) : afterSuccess(app, record, "delete")));
 }
 
 /**

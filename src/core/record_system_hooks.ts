@@ -46,21 +46,31 @@ export function registerRecordSystemHooks(app: App): void {
       if (r.collection.type !== "auth") return e.next();
       const oldHash = r.originalValue("password");
       const oldTokenKey = r.originalValue("tokenKey");
-      if (!r.originalValue("verified") && r.verified() && deleteSideRows(app, r, ["_externalAuths"]) > 0) r.refreshTokenKey();
-      await e.next();
-      if (oldHash !== r.get("password")) deleteSideRows(app, r, ["_authOrigins", "_mfas"]);
-      if (oldTokenKey !== r.tokenKey()) deleteSideRows(app, r, ["_otps"]);
+      if (!r.originalValue("verified") && r.verified()) {
+        // the external auths go with the save or not at all (as upstream); the lock is held for
+        // this rare step only — other saves take it just for their own statement
+        await app.runInTransaction(async () => {
+          if (deleteSideRows(app, r, ["_externalAuths"]) > 0) r.refreshTokenKey();
+          await e.next();
+        });
+      } else {
+        await e.next();
+      }
+      const stale = [...(oldHash !== r.get("password") ? ["_authOrigins", "_mfas"] : []), ...(oldTokenKey !== r.tokenKey() ? ["_otps"] : [])];
+      if (stale.length) await app.runInTransaction(() => deleteSideRows(app, r, stale));
     },
   });
 
   app.onRecordDeleteExecute().bind({
     id: "pbAuthRecordDeleteSideTables",
     priority: 99,
-    func: async (e) => {
-      await e.next();
-      if (e.record.collection.type === "auth" && !AUTH_SIDE_TABLES.includes(e.record.collection.name)) {
+    func: (e) => {
+      if (e.record.collection.type !== "auth" || AUTH_SIDE_TABLES.includes(e.record.collection.name)) return e.next();
+      // in the delete's transaction (which the row's delete after it joins), as upstream
+      return app.runInTransaction(async () => {
+        await e.next();
         deleteSideRows(app, e.record, AUTH_SIDE_TABLES);
-      }
+      });
     },
   });
 }
