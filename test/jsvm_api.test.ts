@@ -163,7 +163,7 @@ routerAdd("GET", "/unsupported", (e) => {
   const msgs = []
   for (const fn of [
     () => $app.unsafeWithoutHooks(),
-    () => $filesystem.s3("b", "r", "e", "a", "s", false),
+    () => $app.auxDB(),
     () => $os.openRoot("/tmp"),
     () => $app.rootCmd.addCommand({}),
   ]) {

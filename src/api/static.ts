@@ -83,7 +83,7 @@ function redirect(e: RequestEvent, target: string): void {
 }
 
 /** Serves a file with http.ServeContent's essentials: Last-Modified/If-Modified-Since and single ranges. */
-function sendFile(e: RequestEvent, path: string, st: Stats): void {
+export function sendFile(e: RequestEvent, path: string, st: Stats): void {
   const file = Bun.file(path);
   const modified = new Date(Math.floor(st.mtimeMs / 1000) * 1000);
   // Embedded files have no mtime; like Go's ServeContent, send no Last-Modified for a zero time.

@@ -34,6 +34,8 @@ export interface QuerySpec {
   having?: DbxExp | null;
   limit?: number;
   offset?: number;
+  /** Runs on auxiliary.db (`$app.logQuery()`), read-only. */
+  aux?: boolean;
 }
 
 /** Named parameters collected while building (`{:name}` placeholders). */
@@ -222,6 +224,12 @@ function isRead(sql: string): boolean {
 export async function executeSpec(app: App, spec: QuerySpec): Promise<{ lastInsertId: number; rowsAffected: number }> {
   const { sql, params } = buildQuery(spec);
   const q = finalize(sql, params);
+  if (spec.aux) {
+    // the logs writer thread owns writes to auxiliary.db
+    if (!isRead(q.sql)) throw new Error("the logs query is read-only");
+    const r = app.auxDb.query(q.sql).run(...q.args);
+    return { lastInsertId: Number(r.lastInsertRowid), rowsAffected: r.changes };
+  }
   const run = () => {
     const r = app.db.query(q.sql).run(...q.args);
     return { lastInsertId: Number(r.lastInsertRowid), rowsAffected: r.changes };
@@ -234,6 +242,10 @@ export async function executeSpec(app: App, spec: QuerySpec): Promise<{ lastInse
 export async function querySpec(app: App, spec: QuerySpec): Promise<{ [k: string]: unknown }[]> {
   const { sql, params } = buildQuery(spec);
   const q = finalize(sql, params);
+  if (spec.aux) {
+    if (!isRead(q.sql)) throw new Error("the logs query is read-only");
+    return app.auxDb.query(q.sql).all(...q.args) as { [k: string]: unknown }[];
+  }
   const run = () => app.db.query(q.sql).all(...q.args) as { [k: string]: unknown }[];
   if (isRead(q.sql) || app.inTransaction) return run();
   return app.runInTransaction(run);
@@ -243,7 +255,7 @@ export async function querySpec(app: App, spec: QuerySpec): Promise<{ [k: string
 export function queryValues(app: App, spec: QuerySpec): unknown[][] {
   const { sql, params } = buildQuery(spec);
   const q = finalize(sql, params);
-  return app.db.query(q.sql).values(...q.args) as unknown[][];
+  return (spec.aux ? app.auxDb : app.db).query(q.sql).values(...q.args) as unknown[][];
 }
 
 /** A WHERE clause of `$dbx` expressions ANDed (for findAllRecords / countRecords). */

@@ -27,6 +27,11 @@ import { Cron } from "../../tools/cron/index.ts";
 import { findRecordByViewFile } from "../../core/record_files.ts";
 import { JsStore, appStore } from "../store.ts";
 import { JsLogger } from "../logger.ts";
+import { subscriptionsBroker } from "../../core/realtime/broker.ts";
+import { newFilesystem } from "../../core/record_files.ts";
+import { createBackup, newBackupsFilesystem } from "../../core/backups.ts";
+import { JsFilesystem } from "./root.ts";
+import { deleteOldLogs, findLogById } from "../../core/logs.ts";
 
 function must<T>(v: T | null | undefined): T {
   if (v === null || v === undefined) throw new NoRowsError();
@@ -61,13 +66,20 @@ function recordsWhere(cx: Cx, col: unknown, exprs: unknown[], select = "*"): { c
   return { c, sql: `SELECT ${select} FROM ${quoteIdent(c.name)}${w.sql ? ` WHERE ${w.sql}` : ""}`, args: w.args };
 }
 
-/** The collection a `recordQuery` / `.one(new Record)` scan targets. */
-function scanCollection(cx: Cx, spec: QuerySpec, records: unknown): Collection | null {
+/**
+ * What the rows of a `recordQuery` / `collectionQuery` / `.one(new Record)` scan become: records of
+ * a collection, or (for `_collections`) collection models. null: plain rows.
+ */
+function scanModel(cx: Cx, spec: QuerySpec, records: unknown): ((row: { [k: string]: unknown }) => unknown) | null {
   if (records === null || records === undefined) return null;
-  if (records !== "*") return resolveCollection(cx, records);
-  const from = spec.from?.[0] ?? spec.table ?? "";
-  const name = from.replace(/[`{}"\[\]]/g, "").split(/\s+/)[0] ?? "";
-  return cx.plugin.app.findCollection(name);
+  let name = String(records);
+  if (records === "*") {
+    const from = spec.from?.[0] ?? spec.table ?? "";
+    name = from.replace(/[`{}"\[\]]/g, "").split(/\s+/)[0] ?? "";
+  }
+  if (name === "_collections") return (row) => Collection.fromRow(row);
+  const c = records === "*" ? cx.plugin.app.findCollection(name) : resolveCollection(cx, records);
+  return c ? (row) => Record.fromRow(c, row) : null;
 }
 
 /** Records of an auth system collection (`_externalAuths`, `_mfas`, `_otps`, `_authOrigins`) for a record or collection. */
@@ -85,8 +97,8 @@ const deleteByRecord = (system: string) => async (cx: Cx, _a: App, r: Record) =>
 const APP_METHODS = [
   "auxConcurrentDB", "auxDB", "auxDelete", "auxDeleteWithContext", "auxHasTable", "auxModelQuery", "auxNonconcurrentDB", "auxRunInTransaction", "auxSave",
   "auxSaveNoValidate", "auxSaveNoValidateWithContext", "auxSaveWithContext", "auxVacuum", "bootstrap", "createViewFields", "deleteExpiredMFAs", "deleteExpiredOTPs",
-  "deleteOldLogs", "deleteTable", "deleteView", "dryRunView", "findCachedCollectionReferences", "findLogById", "logQuery", "logsStats", "modelQuery",
-  "resetBootstrapState", "restoreBackup", "runAllMigrations", "runAppMigrations", "runSystemMigrations", "saveView", "syncRecordTableSchema",
+  "deleteTable", "deleteView", "dryRunView", "findCachedCollectionReferences", "modelQuery",
+  "resetBootstrapState", "runAllMigrations", "runAppMigrations", "runSystemMigrations", "saveView", "syncRecordTableSchema",
 ];
 
 defineBinding<App>({
@@ -186,15 +198,15 @@ defineBinding<App>({
     "db.execute": async (cx, _a, spec: QuerySpec) => new SqlResult(await executeSpec(cx.plugin.app, spec)),
     "db.all": async (cx, _a, spec: QuerySpec, records: unknown) => {
       const rows = await querySpec(cx.plugin.app, spec);
-      const c = scanCollection(cx, spec, records);
-      return c ? rows.map((r) => Record.fromRow(c, r)) : rows;
+      const model = scanModel(cx, spec, records);
+      return model ? rows.map(model) : rows;
     },
     "db.one": async (cx, _a, spec: QuerySpec, records: unknown) => {
       const rows = await querySpec(cx.plugin.app, { ...spec, ...(spec.kind === "select" ? { limit: 1 } : {}) });
       const row = rows[0];
       if (!row) return null;
-      const c = scanCollection(cx, spec, records);
-      return c ? Record.fromRow(c, row) : row;
+      const model = scanModel(cx, spec, records);
+      return model ? model(row) : row;
     },
     "db.column": (cx, _a, spec: QuerySpec) => queryValues(cx.plugin.app, spec).map((r) => r[0]),
     "db.row": (cx, _a, spec: QuerySpec) => {
@@ -222,17 +234,29 @@ defineBinding<App>({
     auxDB: () => {
       throw new Error("$app.auxDB() is not supported by this server");
     },
-    newFilesystem: () => {
-      throw new Error("$app.newFilesystem() is not supported by this server yet");
+    newFilesystem: (_cx, app) => new JsFilesystem(newFilesystem(app), false),
+    newBackupsFilesystem: (_cx, app) => new JsFilesystem(newBackupsFilesystem(app), true),
+    subscriptionsBroker: (_cx, app) => subscriptionsBroker(app),
+    // upstream's (ctx, name); a lone name is taken as the name
+    createBackup: async (_cx, app, ...args: unknown[]) => {
+      const name = args.length === 1 && typeof args[0] === "string" ? args[0] : args[1];
+      await createBackup(app, String(name ?? ""));
     },
-    newBackupsFilesystem: () => {
-      throw new Error("$app.newBackupsFilesystem() is not supported by this server yet");
+    restoreBackup: () => {
+      throw new Error("$app.restoreBackup() is not supported from JS hooks: the restore restarts the server under the running handler (use POST /api/backups/{key}/restore)");
     },
-    subscriptionsBroker: () => {
-      throw new Error("$app.subscriptionsBroker() is not supported by this server yet");
+    // --- logs (auxiliary.db)
+    findLogById: (_cx, app, id: unknown) => must(findLogById(app, String(id ?? ""))),
+    logsStats: (_cx, app, expr: unknown) => {
+      const w = whereOf(expr === undefined || expr === null ? [] : [expr]);
+      const sql = `SELECT count(\`id\`) AS \`total\`, strftime('%Y-%m-%d %H:00:00', \`created\`) AS \`date\` FROM \`_logs\`${w.sql ? ` WHERE ${w.sql}` : ""} GROUP BY \`date\` ORDER BY \`date\``;
+      const rows = app.auxDb.query(sql).all(...(w.args as never[])) as { total: number; date: string | null }[];
+      return rows.map((r) => ({ date: r.date ? r.date + ".000Z" : "", total: Number(r.total) }));
     },
-    createBackup: () => {
-      throw new Error("$app.createBackup() is not supported from JS hooks yet");
+    deleteOldLogs: async (_cx, app, before: unknown) => {
+      const d = before instanceof Date ? before : new Date(String(before ?? "").replace(" ", "T"));
+      if (Number.isNaN(d.getTime())) throw new Error("deleteOldLogs expects a date");
+      await deleteOldLogs(app, d);
     },
     tableInfo: (_cx, app, name: unknown) => app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all(),
     tableIndexes: (_cx, app, name: unknown) => {

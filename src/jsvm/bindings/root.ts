@@ -2,17 +2,21 @@
  * The host namespace functions: `$http.send`, `$apis.*`, `$mails.*`, `$filesystem.*`, `unmarshal`.
  */
 import { Collection } from "../../core/collection.ts";
-import { ApiError, badRequest, forbidden, unauthorized } from "../../core/errors.ts";
+import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../../core/errors.ts";
 import { Record } from "../../core/record.ts";
 import { newUploadFile } from "../../core/record_files.ts";
 import type { RequestEvent } from "../../core/request_event.ts";
 import { sendRecordAuthAlert, sendRecordChangeEmail, sendRecordOTP, sendRecordPasswordReset, sendRecordVerification } from "../../core/mails/index.ts";
-import { UploadFile } from "../../tools/filesystem/index.ts";
+import { Filesystem, METADATA_ORIGINAL_NAME, UploadFile, type Attributes } from "../../tools/filesystem/index.ts";
+import { detectContentType } from "../../core/record_files.ts";
 import { Client } from "../../core/realtime/client.ts";
+import { Broker } from "../../core/realtime/broker.ts";
 import type { HandlerFunc } from "../../tools/hook.ts";
 import { enrichRecords } from "../../api/record_helpers.ts";
 import { authResponse } from "../../api/record_auth.ts";
-import { staticHandler } from "../../api/static.ts";
+import { sendFile, staticHandler } from "../../api/static.ts";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { bodyLimit } from "../../api/middlewares/body_limit.ts";
 import { defineBinding, defineRoot, isDirFSSpec, isFormDataSpec, toPlain, type Cx } from "../host.ts";
 import { goMap } from "../gojson.ts";
@@ -76,6 +80,125 @@ defineBinding<Client>({
   },
 });
 
+/**
+ * A filesystem.System as scripts hold it (`$app.newFilesystem()`, `$app.newBackupsFilesystem()`,
+ * `$filesystem.local/s3`). `close()` only ends instances the script created: the app's storage is
+ * shared with the server and stays open.
+ */
+export class JsFilesystem {
+  constructor(
+    readonly fs: Filesystem,
+    private readonly owned: boolean,
+  ) {}
+  close(): void {
+    if (this.owned) this.fs.close();
+  }
+}
+
+/** A blob.Reader: read whole with `toString(reader)` / `toBytes(reader)`. */
+export class JsBlobReader {
+  constructor(
+    readonly blob: Blob,
+    readonly attrs: Attributes,
+  ) {}
+}
+
+function attrsOf(a: Attributes): { [k: string]: unknown } {
+  return {
+    cacheControl: a.cacheControl,
+    contentDisposition: a.contentDisposition,
+    contentEncoding: a.contentEncoding,
+    contentLanguage: a.contentLanguage,
+    contentType: a.contentType,
+    metadata: a.metadata,
+    modTime: a.modTime.toISOString().replace("T", " "),
+    size: a.size,
+    md5: a.md5,
+    eTag: a.etag,
+  };
+}
+
+const fileBytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : new TextEncoder().encode(typeof v === "string" ? v : String(v ?? "")));
+
+defineBinding<JsFilesystem>({
+  name: "FilesystemSystem",
+  cls: JsFilesystem,
+  methods: {
+    setContext: () => undefined,
+    close: (_cx, f) => f.close(),
+    exists: (_cx, f, key: unknown) => f.fs.exists(String(key ?? "")),
+    attributes: async (_cx, f, key: unknown) => attrsOf(await f.fs.attributes(String(key ?? ""))),
+    getReader: async (_cx, f, key: unknown) => new JsBlobReader(f.fs.blob(String(key ?? "")), await f.fs.attributes(String(key ?? ""))),
+    getFile: async (_cx, f, key: unknown) => new JsBlobReader(f.fs.blob(String(key ?? "")), await f.fs.attributes(String(key ?? ""))),
+    getReuploadableFile: async (_cx, f, key: unknown, preserveName: unknown) => {
+      const k = String(key ?? "");
+      const attrs = await f.fs.attributes(k);
+      const base = k.slice(k.lastIndexOf("/") + 1);
+      const original = attrs.metadata[METADATA_ORIGINAL_NAME] || base;
+      const blob = new Blob([await f.fs.bytes(k)], { type: attrs.contentType });
+      return preserveName ? new UploadFile(blob, base, original) : newUploadFile(blob, original);
+    },
+    copy: (_cx, f, src: unknown, dst: unknown) => f.fs.copy(String(src ?? ""), String(dst ?? "")),
+    list: async (_cx, f, prefix: unknown) =>
+      (await f.fs.list(String(prefix ?? ""))).map((o) => ({ key: o.key, modTime: o.modTime.toISOString().replace("T", " "), size: o.size, md5: null, isDir: false })),
+    upload: (_cx, f, content: unknown, key: unknown) => f.fs.upload(fileBytes(content), String(key ?? "")),
+    uploadFile: async (_cx, f, file: unknown, key: unknown) => {
+      if (!(file instanceof File)) throw new Error("uploadFile expects a $filesystem.File");
+      await f.fs.uploadFile(file instanceof UploadFile ? file : await newUploadFile(file, file.name), String(key ?? ""));
+    },
+    uploadMultipart: async (_cx, f, file: unknown, key: unknown) => {
+      if (!(file instanceof File)) throw new Error("uploadMultipart expects a multipart file");
+      await f.fs.uploadFile(file instanceof UploadFile ? file : await newUploadFile(file, file.name), String(key ?? ""));
+    },
+    delete: (_cx, f, key: unknown) => f.fs.delete(String(key ?? "")),
+    deletePrefix: (_cx, f, prefix: unknown) => f.fs.deletePrefix(String(prefix ?? "")),
+    isEmptyDir: (_cx, f, dir: unknown) => f.fs.isEmptyDir(String(dir ?? "")),
+    createThumb: (_cx, f, original: unknown, thumb: unknown, size: unknown) => f.fs.createThumb(String(original ?? ""), String(thumb ?? ""), String(size ?? "")),
+    // the prelude passes the request event in place of Go's (res, req) pair
+    serve: async (_cx, f, e: RequestEvent, key: unknown, name: unknown) => {
+      const res = await f.fs.serve(e.request, String(key ?? ""), String(name ?? ""), { headers: e.responseHeaders });
+      e.response = res;
+      return res.status;
+    },
+  },
+});
+
+defineBinding<JsBlobReader>({
+  name: "BlobReader",
+  cls: JsBlobReader,
+  methods: {
+    readAll: async (_cx, r, max: unknown) => {
+      const limit = Number(max) > 0 ? Number(max) : Number.MAX_SAFE_INTEGER;
+      return new Uint8Array(await r.blob.slice(0, limit).arrayBuffer());
+    },
+    contentType: (_cx, r) => r.attrs.contentType,
+    modTime: (_cx, r) => r.attrs.modTime.toISOString().replace("T", " "),
+    size: (_cx, r) => r.attrs.size,
+    close: () => undefined,
+  },
+});
+
+/** `$app.subscriptionsBroker()` (upstream's subscriptions.Broker): the connected realtime clients. */
+defineBinding<Broker>({
+  name: "SubscriptionsBroker",
+  cls: Broker,
+  methods: {
+    clients: (_cx, b) => Object.fromEntries(b.clients()),
+    chunkedClients: (_cx, b, size: unknown) => b.chunkedClients(Number(size) || 0),
+    totalClients: (_cx, b) => b.totalClients(),
+    clientById: (_cx, b, id: unknown) => {
+      const c = b.clientById(String(id ?? ""));
+      if (!c) throw new Error(`no client associated with connection ID ${JSON.stringify(String(id ?? ""))}`);
+      return c;
+    },
+    register: (_cx, b, c: unknown) => {
+      if (!(c instanceof Client)) throw new Error("register expects a subscriptions client");
+      b.register(c);
+    },
+    unregister: (_cx, b, id: unknown) => b.unregister(String(id ?? "")),
+  },
+});
+
 function requireAuth(id: string, names: string[]): HostMiddleware {
   return new HostMiddleware(id, 0, (e) => {
     if (!e.auth) throw unauthorized("The request requires valid record authorization token.");
@@ -128,7 +251,8 @@ async function httpSend(_cx: Cx, config: unknown): Promise<unknown> {
   else if (isFormDataSpec(c.body)) {
     const fd = new FormData();
     for (const [k, v] of c.body.formData) {
-      if (v instanceof File) fd.append(k, v, v.name);
+      // upstream sends a file part under the name it was created with, not the normalized storage name
+      if (v instanceof File) fd.append(k, v, v instanceof UploadFile ? v.originalName : v.name);
       else fd.append(k, String(v ?? ""));
     }
     const res = new Response(fd);
@@ -174,6 +298,35 @@ async function httpSend(_cx: Cx, config: unknown): Promise<unknown> {
   return { statusCode: res.status, headers: outHeaders, cookies, raw: text, body: raw, json };
 }
 
+/** Go's fs.ValidPath: slash-separated, unrooted, no "." / ".." / empty elements (except "." itself). */
+function validFSPath(name: string): boolean {
+  if (name === ".") return true;
+  return name !== "" && name.split("/").every((p) => p !== "" && p !== "." && p !== "..") && !name.includes("\\");
+}
+
+/** `e.fileFS(fsys, name)` (upstream's router Event.FileFS): one file of an `$os.dirFS`, a directory's index.html. */
+function fileFS(e: RequestEvent, fsys: unknown, filename: unknown): number {
+  if (!isDirFSSpec(fsys)) throw new Error("fileFS expects an fs.FS value as its first argument (e.g. $os.dirFS(dir))");
+  const fileNotFound = () => notFound("File not found");
+  let name = String(filename ?? "");
+  if (!validFSPath(name)) throw fileNotFound();
+  const stat = (n: string) => {
+    try {
+      return statSync(join(fsys.dirFS, n));
+    } catch {
+      return null;
+    }
+  };
+  let st = stat(name);
+  if (st?.isDirectory()) {
+    name = name === "." ? "index.html" : name + "/index.html";
+    st = stat(name);
+  }
+  if (!st || !st.isFile()) throw fileNotFound();
+  sendFile(e, join(fsys.dirFS, name), st);
+  return e.response?.status ?? 200;
+}
+
 function fileNameFromURL(url: string): string {
   try {
     const p = new URL(url).pathname;
@@ -185,6 +338,7 @@ function fileNameFromURL(url: string): string {
 
 defineRoot({
   "http.send": httpSend,
+  "request.fileFS": (_cx, e: RequestEvent, fsys: unknown, filename: unknown) => fileFS(e, fsys, filename),
 
   "apis.requireAuth": (_cx, ...names: unknown[]) => requireAuth("pbRequireAuth", names.map(String)),
   "apis.requireSuperuserAuth": () => requireAuth("pbRequireSuperuserAuth", ["_superusers"]),
@@ -272,12 +426,15 @@ defineRoot({
     if (f instanceof File) return f;
     throw new Error("fileFromMultipart expects a multipart file header");
   },
-  "filesystem.s3": () => {
-    throw new Error("$filesystem.s3 is not supported by this server yet");
-  },
-  "filesystem.local": () => {
-    throw new Error("$filesystem.local is not supported by this server yet");
-  },
+  "filesystem.s3": (_cx, bucket: unknown, region: unknown, endpoint: unknown, accessKey: unknown, secret: unknown, forcePathStyle: unknown) =>
+    new JsFilesystem(
+      Filesystem.s3(
+        { bucket: String(bucket ?? ""), region: String(region ?? ""), endpoint: String(endpoint ?? ""), accessKey: String(accessKey ?? ""), secret: String(secret ?? ""), forcePathStyle: !!forcePathStyle },
+        { detectContentType },
+      ),
+      true,
+    ),
+  "filesystem.local": (_cx, dir: unknown) => new JsFilesystem(Filesystem.local(String(dir ?? ""), { detectContentType }), true),
 
   // upstream's os.Exit: the whole process ends at once, no terminate hooks
   "os.exit": (_cx, code: unknown) => process.exit(Number(code) | 0),

@@ -351,6 +351,23 @@ G.$filesystem = {
   local: hostFn("filesystem.local"),
 };
 
+// blob.Reader: whole-content reads through toString(reader) / toBytes(reader)
+extend("BlobReader", {
+  __read(max) {
+    return hcall(this[H], "readAll", [max]);
+  },
+});
+
+extend("FilesystemSystem", {
+  // Go's serve(res, req, key, name): the host answers the request event behind the response writer
+  serve(res, req, key, name) {
+    const ev = (res && res._ev) || (req && req._ev);
+    if (!ev) throw new Error("serve expects the request event's response and request (e.response, e.request)");
+    const status = hcall(this[H], "serve", [ev, String(key), String(name === undefined ? "" : name)]);
+    ev[WRITTEN] ??= status;
+  },
+});
+
 // ---- $dbx expressions and the query builder ------------------------------------------------------------
 
 class DbxExp {
@@ -415,8 +432,9 @@ class DbxQuery {
     return hcall(this._db.__app, "db.execute", [this.spec]);
   }
   one(dst) {
+    // host targets (new Record / new Collection) get models; DynamicModels and plain objects get the row
     const isHost = !!(dst && dst[H] !== undefined);
-    const row = hcall(this._db.__app, "db.one", [this.spec, this._db.__records || (isHost ? "*" : null)]);
+    const row = hcall(this._db.__app, "db.one", [this.spec, isHost ? this._db.__records || "*" : null]);
     if (row === null || row === undefined) throw new Error("sql: no rows in result set");
     if (isHost) {
       dst[H] = row[H];
@@ -425,7 +443,8 @@ class DbxQuery {
   }
   all(dst) {
     const model = dst && dst.__of;
-    const records = this._db.__records || (model && model[H] !== undefined ? "*" : null);
+    const plainModel = model !== undefined && model !== null && model[H] === undefined;
+    const records = plainModel ? null : this._db.__records || (model && model[H] !== undefined ? "*" : null);
     const rows = hcall(this._db.__app, "db.all", [this.spec, records]);
     if (Array.isArray(dst)) fillOut(dst, rows);
   }
@@ -654,5 +673,11 @@ extend("App", {
   collectionQuery() {
     const b = new DbxBuilder(this, "_collections");
     return new DbxSelect(b, ["{{_collections}}.*"]).from("_collections");
+  },
+  logQuery() {
+    // _logs lives in auxiliary.db: the spec says so and the host reads it there
+    const q = new DbxSelect(new DbxBuilder(this, null), ["{{_logs}}.*"]).from("_logs");
+    q.spec.aux = true;
+    return q;
   },
 });

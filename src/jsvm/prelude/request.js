@@ -345,8 +345,10 @@ extend("RequestEvent", {
     hpost(this[H], "blob", [status, contentType, bytes === null ? toBytes(reader) : toGoBytes(bytes)]);
     this[WRITTEN] ??= Number(status) | 0;
   },
-  fileFS() {
-    throw new Error("e.fileFS() is not supported by this server: use $apis.static(dir) for a route serving files");
+  fileFS(fsys, filename) {
+    // waits for the host: a missing file throws (404) like upstream's returned error
+    const status = hcall(0, "request.fileFS", [this, fsys, String(filename === undefined ? "" : filename)]);
+    this[WRITTEN] ??= status;
   },
   bindBody(dst) {
     const data = hcall(this[H], "bodyData", []);
