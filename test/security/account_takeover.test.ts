@@ -15,21 +15,18 @@
  * Real SMTP (tokens and codes are read from the mails) and a real OIDC provider drive every flow.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import PocketBase, { ClientResponseError } from "pocketbase";
 import { App } from "../../src/core/app.ts";
 import { newAuthCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { EmailField } from "../../src/core/fields/index.ts";
-import { Record } from "../../src/core/record.ts";
-import { saveRecord } from "../../src/core/record_save.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "../harness.ts";
+import type { TestServer } from "../harness.ts";
 import { loginHint, startOIDCProvider, type OIDCProvider } from "../support/oidc.ts";
 import { startSmtp, type CapturedMail, type SmtpServer } from "../support/smtp.ts";
+import { caller, mailTo, PASSWORD, recordAdder, startBuilt } from "./support.ts";
 
 const SLOW = 20_000;
-const PASSWORD = "1234567890";
 const CLIENT_ID = "pb-sec-client";
 const REDIRECT = "https://app.example.com/oauth2/callback";
 
@@ -72,28 +69,12 @@ async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
   throw new Error("expected the call to fail");
 }
 
-type Res = { status: number; text: string; json: any };
-
-async function call(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}): Promise<Res> {
-  const res = await fetch(srv.url + path, {
-    method,
-    headers: { "Content-Type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, text, json };
-}
-const post = (path: string, body: unknown, headers: { [k: string]: string } = {}) => call("POST", path, body, headers);
+const call = caller(() => srv);
+const post = (path: string, body: unknown, token = "") => call("POST", path, token, body);
 
 /** An auth token is still a live session iff auth-refresh accepts it. */
 async function tokenWorks(collection: string, token: string): Promise<boolean> {
-  const r = await post(`/api/collections/${collection}/auth-refresh`, {}, { Authorization: token });
+  const r = await post(`/api/collections/${collection}/auth-refresh`, {}, token);
   if (r.status !== 200 && r.status !== 401) throw new Error(`unexpected auth-refresh status ${r.status}: ${r.text}`);
   return r.status === 200;
 }
@@ -151,10 +132,7 @@ function expectNoSecrets(text: string) {
 async function buildSchema(dataDir: string) {
   const app = new App({ dataDir });
   await app.bootstrap();
-  const settings = app.settings();
-  settings.smtp = { ...settings.smtp, enabled: true, host: "127.0.0.1", port: smtp.port, username: "", password: "" };
-  settings.meta = { ...settings.meta, appName: "Sec Test", appURL: "https://app.example.com", senderName: "Sec", senderAddress: "noreply@example.com" };
-  await app.saveSettings(settings);
+  await mailTo(app, smtp.port);
 
   const provider = (name: string) => ({
     name,
@@ -189,12 +167,8 @@ async function buildSchema(dataDir: string) {
   staff.authAlert.enabled = false;
   await saveCollection(app, staff);
 
-  const add = async (collection: string, email: string, extra: { [k: string]: unknown } = {}, password = PASSWORD) => {
-    const r = new Record(app.findCollection(collection)!);
-    r.load({ email, ...extra });
-    await r.setPassword(password);
-    await saveRecord(app, r);
-  };
+  const addRecord = recordAdder(app);
+  const add = (collection: string, email: string, extra: { [k: string]: unknown } = {}, password = PASSWORD) => addRecord(collection, { email, ...extra }, password);
   await add("users", "carl@example.com", { verified: true });
   for (const name of ["otp1", "otp2", "ann", "bea", "dora", "fay", "gus", "hal", "jay", "kim", "lea"]) await add("users", `${name}@example.com`);
   await add("users", "ivy@example.com", {}, "ivy-own-password");
@@ -207,9 +181,7 @@ async function buildSchema(dataDir: string) {
 
 beforeAll(async () => {
   [smtp, idp] = await Promise.all([startSmtp(), startOIDCProvider()]);
-  const work = tempDir();
-  await buildSchema(join(work, "pb_data"));
-  srv = await startServer({ workDir: work });
+  srv = await startBuilt(buildSchema);
   su = srv.sdk();
   await su.collection("_superusers").authWithPassword("root@example.com", PASSWORD);
 }, 30_000);
@@ -328,7 +300,7 @@ describe("OAuth2 linking", () => {
   test("OAuth2 can never be turned on for _superusers, so no sign-in can create or reach a superuser", async () => {
     const before = (await su.collection("_superusers").getList(1, 1)).totalItems;
     const provider = { name: "oidc", clientId: CLIENT_ID, clientSecret: "s3cret", authURL: idp.authURL, tokenURL: idp.tokenURL, userInfoURL: idp.userInfoURL };
-    const upd = await call("PATCH", "/api/collections/_superusers", { oauth2: { enabled: true, providers: [provider] } }, { Authorization: su.authStore.token });
+    const upd = await call("PATCH", "/api/collections/_superusers", su.authStore.token, { oauth2: { enabled: true, providers: [provider] } });
     expect(upd.status).toBe(200);
     expect(upd.json.oauth2.enabled).toBe(false);
     expect((await su.collections.getOne("_superusers")).oauth2.enabled).toBe(false);
@@ -639,11 +611,10 @@ describe("a user's own record update", () => {
     const pb = srv.sdk();
     await pb.collection("users").authWithPassword("lea@example.com", PASSWORD);
     const carl = await byEmail("users", "carl@example.com");
-    const auth = { Authorization: pb.authStore.token };
-    const upd = await call("PATCH", `/api/collections/users/records/${carl.id}`, { password: "x-takeover-1", passwordConfirm: "x-takeover-1", name: "owned" }, auth);
+    const upd = await call("PATCH", `/api/collections/users/records/${carl.id}`, pb.authStore.token, { password: "x-takeover-1", passwordConfirm: "x-takeover-1", name: "owned" });
     expect(upd.status).toBe(404);
     expect(upd.json).toEqual({ status: 404, message: "The requested resource wasn't found.", data: {} });
-    const del = await call("DELETE", `/api/collections/users/records/${carl.id}`, undefined, auth);
+    const del = await call("DELETE", `/api/collections/users/records/${carl.id}`, pb.authStore.token);
     expect(del.status).toBe(404);
     const after = await su.collection("users").getOne(carl.id);
     expect([after.name, after.updated]).toEqual([carl.name, carl.updated]);

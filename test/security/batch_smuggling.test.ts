@@ -8,17 +8,14 @@
  * while disabled), limits the number of requests (400) and the body size (413).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { App } from "../../src/core/app.ts";
 import { newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { BoolField, RelationField, TextField } from "../../src/core/fields/index.ts";
-import { Record } from "../../src/core/record.ts";
-import { saveRecord } from "../../src/core/record_save.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "../harness.ts";
+import type { TestServer } from "../harness.ts";
+import { caller, login, PASSWORD, recordAdder, type Res, startBuilt } from "./support.ts";
 
-const PASSWORD = "1234567890";
 const LOCKED_VALUE = "locked-value-never-shown";
 let srv: TestServer;
 const ids: { [k: string]: string } = {};
@@ -55,13 +52,7 @@ async function buildSchema(dataDir: string) {
   members.createRule = "@request.auth.id != '' && @request.body.role != 'admin' && role != 'admin'";
   await saveCollection(app, members);
 
-  const add = async (collection: string, data: { [k: string]: unknown }, password?: string) => {
-    const r = new Record(app.findCollection(collection)!);
-    r.load(data);
-    if (password) await r.setPassword(password);
-    await saveRecord(app, r);
-    return r;
-  };
+  const add = recordAdder(app);
   ids.alice = (await add("users", { email: "alice@example.com", name: "Alice" }, PASSWORD)).id;
   ids.bob = (await add("users", { email: "bob@example.com", name: "Bob" }, PASSWORD)).id;
   ids.locked = (await add("locked", { value: LOCKED_VALUE })).id;
@@ -71,31 +62,7 @@ async function buildSchema(dataDir: string) {
   await app.terminate();
 }
 
-interface Res {
-  status: number;
-  text: string;
-  json: any;
-}
-
-async function call(method: string, path: string, token = "", body?: unknown, headers: { [k: string]: string } = {}): Promise<Res> {
-  const h: { [k: string]: string } = { ...headers };
-  if (token) h.Authorization = token;
-  let payload: RequestInit["body"];
-  if (body instanceof FormData || typeof body === "string" || body instanceof ReadableStream) payload = body as RequestInit["body"];
-  else if (body !== undefined) {
-    h["Content-Type"] ??= "application/json";
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(srv.url + path, { method, headers: h, body: payload });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, text, json };
-}
+const call = caller(() => srv);
 
 type Sub = { method: string; url: string; body?: unknown; headers?: { [k: string]: string } };
 const batch = (token: string, requests: Sub[] | unknown) => call("POST", "/api/batch", token, { requests });
@@ -139,24 +106,16 @@ async function snapshot() {
   };
 }
 
-async function login(collection: string, identity: string): Promise<string> {
-  const r = await call("POST", `/api/collections/${collection}/auth-with-password`, "", { identity, password: PASSWORD });
-  expect(r.status).toBe(200);
-  return r.json.token;
-}
-
 const setBatch = async (cfg: { [k: string]: unknown }) => {
   const r = await call("PATCH", "/api/settings", tokens.su, { batch: { enabled: true, maxRequests: 5, timeout: 3, maxBodySize: 0, ...cfg } });
   expect(r.status).toBe(200);
 };
 
 beforeAll(async () => {
-  const work = tempDir();
-  await buildSchema(join(work, "pb_data"));
-  srv = await startServer({ workDir: work });
-  tokens.alice = await login("users", "alice@example.com");
-  tokens.bob = await login("users", "bob@example.com");
-  tokens.su = await login("_superusers", "root@example.com");
+  srv = await startBuilt(buildSchema);
+  tokens.alice = await login(srv.url, "users", "alice@example.com");
+  tokens.bob = await login(srv.url, "users", "bob@example.com");
+  tokens.su = await login(srv.url, "_superusers", "root@example.com");
 }, 30_000);
 afterAll(() => srv?.stop());
 
@@ -208,7 +167,7 @@ test("a user cannot touch another user's records through batch, upsert ids inclu
   ];
   for (const [sub, inner] of subs) expectBatchFailed(await batch(tokens.bob!, [sub]), 0, inner);
   expect(await snapshot()).toEqual(before);
-  await login("users", "alice@example.com");
+  await login(srv.url, "users", "alice@example.com");
 });
 
 test("one forbidden sub-request rolls the whole batch back", async () => {

@@ -10,18 +10,16 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import PocketBase from "pocketbase";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import { startServer, type TestServer } from "../harness.ts";
+import { startWithSuperuser } from "./support.ts";
 
 let srv: TestServer;
 let su: PocketBase;
 let work = "";
 
 beforeAll(async () => {
-  work = tempDir();
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(work, "pb_data")}`])).code).toBe(0);
-  srv = await startServer({ workDir: work });
-  su = srv.sdk();
-  await su.collection("_superusers").authWithPassword("root@example.com", "1234567890");
+  ({ srv, su } = await startWithSuperuser());
+  work = srv.workDir;
 });
 afterAll(() => srv?.stop());
 

@@ -18,8 +18,9 @@ import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField, RelationField, TextField } from "../../src/core/fields/index.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import { tempDir, type TestServer } from "../harness.ts";
 import { samplePng } from "../support/images.ts";
+import { rawRequest, startWithSuperuser } from "./support.ts";
 
 const NAME_RE = /^[a-z0-9_]+_[a-z0-9]{10}(\.[\w.*\-+=#]+)?$/;
 const CANARIES = ["PBDATA-CANARY-5d1c", "OUTSIDE-CANARY-91ab", "STORAGE-CANARY-07ee"];
@@ -75,10 +76,9 @@ beforeAll(async () => {
   keys.fileSecret = users.fileToken.secret;
   keys.authSecret = users.authToken.secret;
   await app.terminate();
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
-  srv = await startServer({ workDir: work });
-  const su = srv.sdk();
-  suToken = (await su.collection("_superusers").authWithPassword("root@example.com", "1234567890")).token;
+  const { srv: server, su } = await startWithSuperuser(work);
+  srv = server;
+  suToken = su.authStore.token;
   aliceAuth = (await srv.sdk().collection("users").authWithPassword("alice@example.com", "1234567890")).token;
   bobAuth = (await srv.sdk().collection("users").authWithPassword("bob@example.com", "1234567890")).token;
   secretRec = (await su.collection("private").create({ owner: ids.alice, doc: new File(["alice's secret"], "secret.txt") })) as any;
@@ -125,28 +125,7 @@ async function expect404(res: Response, label: string) {
 
 /** Sends the request line exactly as written (fetch would resolve `..` and re-encode). */
 async function rawGet(path: string): Promise<{ status: number; text: string }> {
-  const port = srv.port;
-  const out = await new Promise<string>((resolve) => {
-    let buf = "";
-    Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        open(s) {
-          s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-        },
-        data(_s, d) {
-          buf += d.toString("latin1");
-        },
-        close() {
-          resolve(buf);
-        },
-        error() {
-          resolve(buf);
-        },
-      },
-    });
-  });
+  const out = await rawRequest(srv.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1] ?? 0);
   return { status, text: out };
 }

@@ -13,17 +13,14 @@
  * The assertion that matters for every probe: a right guess and a wrong guess get the same answer.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { App } from "../../src/core/app.ts";
 import { newAuthCollection, newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { RelationField, TextField } from "../../src/core/fields/index.ts";
-import { Record } from "../../src/core/record.ts";
-import { saveRecord } from "../../src/core/record_save.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "../harness.ts";
+import type { TestServer } from "../harness.ts";
+import { caller, login, PASSWORD, recordAdder, type Res, startBuilt } from "./support.ts";
 
-const PASSWORD = "1234567890";
 const ALICE_EMAIL = "alice.private@example.com";
 const BOB_EMAIL = "bob.private@example.com";
 const CAROL_EMAIL = "carol.public@example.com";
@@ -75,13 +72,7 @@ async function buildSchema(dataDir: string) {
   posts.listRule = posts.viewRule = "";
   await saveCollection(app, posts);
 
-  const add = async (collection: string, data: { [k: string]: unknown }, password?: string) => {
-    const r = new Record(app.findCollection(collection)!);
-    r.load(data);
-    if (password) await r.setPassword(password);
-    await saveRecord(app, r);
-    return r;
-  };
+  const add = recordAdder(app);
   const alice = await add("users", { email: ALICE_EMAIL, nickname: "alice", secretNote: USER_SECRET }, PASSWORD);
   const bob = await add("users", { email: BOB_EMAIL, nickname: "bob", secretNote: "bob-note" }, PASSWORD);
   const carol = await add("users", { email: CAROL_EMAIL, emailVisibility: true, nickname: "carol" }, PASSWORD);
@@ -103,43 +94,24 @@ async function buildSchema(dataDir: string) {
   await app.terminate();
 }
 
-async function login(collection: string, identity: string): Promise<string> {
-  const res = await fetch(`${srv.url}/api/collections/${collection}/auth-with-password`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ identity, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
-
 beforeAll(async () => {
-  const work = tempDir();
-  await buildSchema(join(work, "pb_data"));
-  srv = await startServer({ workDir: work });
-  tokens.alice = await login("users", ALICE_EMAIL);
-  tokens.bob = await login("users", BOB_EMAIL);
-  tokens.sam = await login("staff", "sam@example.com");
-  tokens.su = await login("_superusers", "root@example.com");
+  srv = await startBuilt(buildSchema);
+  tokens.alice = await login(srv.url, "users", ALICE_EMAIL);
+  tokens.bob = await login(srv.url, "users", BOB_EMAIL);
+  tokens.sam = await login(srv.url, "staff", "sam@example.com");
+  tokens.su = await login(srv.url, "_superusers", "root@example.com");
 }, 30_000);
 afterAll(() => srv?.stop());
 
 type Who = "guest" | "bob" | "alice" | "sam" | "su";
-interface Res {
-  status: number;
-  text: string;
-  json: any;
-}
+const call = caller(() => srv);
 
 /** GET `path` with `query` as `who`; bodies seen by guests and bob are kept for the final sweep. */
 async function get(who: Who, path: string, query: { [k: string]: string } = {}, headers: { [k: string]: string } = {}): Promise<Res> {
   const qs = new URLSearchParams(query).toString();
-  const h: { [k: string]: string } = { ...headers };
-  if (who !== "guest") h.Authorization = tokens[who]!;
-  const res = await fetch(`${srv.url}${path}${qs ? "?" + qs : ""}`, { headers: h });
-  const text = await res.text();
-  if (who === "guest" || who === "bob") unprivilegedBodies.push({ who, text });
-  return { status: res.status, text, json: text ? JSON.parse(text) : null };
+  const r = await call("GET", `${path}${qs ? "?" + qs : ""}`, who === "guest" ? "" : tokens[who], undefined, headers);
+  if (who === "guest" || who === "bob") unprivilegedBodies.push({ who, text: r.text });
+  return r;
 }
 
 const list = (who: Who, collection: string, query: { [k: string]: string } = {}, headers: { [k: string]: string } = {}) =>

@@ -15,7 +15,8 @@ import { App } from "../../src/core/app.ts";
 import { newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField, JSONField, NumberField, TextField } from "../../src/core/fields/index.ts";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import { tempDir, type TestServer } from "../harness.ts";
+import { startWithSuperuser } from "./support.ts";
 
 const TOO_LARGE = { data: {}, message: "Request entity too large.", status: 413 };
 
@@ -40,9 +41,9 @@ beforeAll(async () => {
   ids.items = items.id;
   ids.uploads = uploads.id;
   await app.terminate();
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
-  srv = await startServer({ workDir: work });
-  suToken = (await srv.sdk().collection("_superusers").authWithPassword("root@example.com", "1234567890")).token;
+  const { srv: server, su } = await startWithSuperuser(work);
+  srv = server;
+  suToken = su.authStore.token;
 });
 afterAll(async () => {
   await srv?.stop();

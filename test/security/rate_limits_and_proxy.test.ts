@@ -19,7 +19,8 @@ import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField, TextField } from "../../src/core/fields/index.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import { tempDir, type TestServer } from "../harness.ts";
+import { rawRequest, startWithSuperuser } from "./support.ts";
 
 const SPOOF_HEADERS = ["X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP", "X-Client-IP", "Fastly-Client-IP", "Forwarded"];
 const UPSTREAM_DEFAULT_RULES = [
@@ -52,10 +53,9 @@ beforeAll(async () => {
   await alice.setPassword("1234567890");
   await saveRecord(app, alice);
   await app.terminate();
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
-  srv = await startServer({ workDir: work });
-  const su = srv.sdk();
-  suToken = (await su.collection("_superusers").authWithPassword("root@example.com", "1234567890")).token;
+  const { srv: server, su } = await startWithSuperuser(work);
+  srv = server;
+  suToken = su.authStore.token;
   vault = (await su.collection("vault").create({ doc: new File(["vault content"], "vault.txt") })) as any;
 });
 afterAll(async () => {
@@ -78,27 +78,7 @@ async function realIP(headers: { [k: string]: string } = {}): Promise<string> {
 
 /** The same, for header lines written exactly as given (repeated lines included). */
 async function rawRealIP(headerLines: string[]): Promise<string> {
-  const out = await new Promise<string>((resolve) => {
-    let buf = "";
-    Bun.connect({
-      hostname: "127.0.0.1",
-      port: srv.port,
-      socket: {
-        open(s) {
-          s.write(`GET /api/health HTTP/1.1\r\nHost: x\r\nAuthorization: ${suToken}\r\nConnection: close\r\n${headerLines.join("\r\n")}\r\n\r\n`);
-        },
-        data(_s, d) {
-          buf += d.toString();
-        },
-        close() {
-          resolve(buf);
-        },
-        error() {
-          resolve(buf);
-        },
-      },
-    });
-  });
+  const out = await rawRequest(srv.port, `GET /api/health HTTP/1.1\r\nHost: x\r\nAuthorization: ${suToken}\r\nConnection: close\r\n${headerLines.join("\r\n")}\r\n\r\n`);
   expect(out).toStartWith("HTTP/1.1 200");
   return JSON.parse(out.slice(out.indexOf("\r\n\r\n") + 4)).data.realIP;
 }

@@ -11,8 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import PocketBase from "pocketbase";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
-import { join } from "node:path";
+import type { TestServer } from "../harness.ts";
+import { startWithSuperuser } from "./support.ts";
 
 let srv: TestServer;
 let su: PocketBase;
@@ -25,11 +25,7 @@ const OWNED_NOTE = "n9-right-owned";
 const ANN_EMAIL = "ann@example.com";
 
 beforeAll(async () => {
-  const work = tempDir();
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(work, "pb_data")}`])).code).toBe(0);
-  srv = await startServer({ workDir: work });
-  su = srv.sdk();
-  await su.collection("_superusers").authWithPassword("root@example.com", "1234567890");
+  ({ srv, su } = await startWithSuperuser());
 
   const users = await su.collections.getOne("users");
   await su.collections.update("users", {

@@ -6,20 +6,16 @@
  * every private email at the same place (as if empty); superusers still sort by the real value.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import PocketBase from "pocketbase";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import type { TestServer } from "../harness.ts";
+import { startWithSuperuser } from "./support.ts";
 
 let srv: TestServer;
 let su: PocketBase;
 const ids: { [email: string]: string } = {};
 
 beforeAll(async () => {
-  const work = tempDir();
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(work, "pb_data")}`])).code).toBe(0);
-  srv = await startServer({ workDir: work });
-  su = srv.sdk();
-  await su.collection("_superusers").authWithPassword("root@example.com", "1234567890");
+  ({ srv, su } = await startWithSuperuser());
   const users = await su.collections.update("users", { listRule: "", viewRule: "" });
   await su.collections.create({
     name: "posts",

@@ -20,7 +20,8 @@ import { saveCollection } from "../../src/core/collection_save.ts";
 import { NumberField, RelationField, SelectField, TextField } from "../../src/core/fields/index.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import { tempDir, type TestServer } from "../harness.ts";
+import { startWithSuperuser } from "./support.ts";
 
 const SECRET = "TOPSECRET-7f3a91";
 const HOSTILE_SELECT = "a'); DROP TABLE canary; --";
@@ -69,9 +70,9 @@ beforeAll(async () => {
     noteIds[title] = r.id;
   }
   await app.terminate();
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
-  srv = await startServer({ workDir: work });
-  suToken = (await srv.sdk().collection("_superusers").authWithPassword("root@example.com", "1234567890")).token;
+  const { srv: server, su } = await startWithSuperuser(work);
+  srv = server;
+  suToken = su.authStore.token;
   baseline = await counts();
 });
 afterAll(async () => {

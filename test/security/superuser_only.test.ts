@@ -9,17 +9,14 @@
  * an auth collection merely *named* like the system one.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { App } from "../../src/core/app.ts";
 import { newAuthCollection, newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { TextField } from "../../src/core/fields/index.ts";
-import { Record } from "../../src/core/record.ts";
-import { saveRecord } from "../../src/core/record_save.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "../harness.ts";
+import type { TestServer } from "../harness.ts";
+import { caller, login, PASSWORD, recordAdder, startBuilt } from "./support.ts";
 
-const PASSWORD = "1234567890";
 let srv: TestServer;
 const ids: { [k: string]: string } = {};
 const tokens: { [k: string]: string } = {};
@@ -34,13 +31,7 @@ async function buildSchema(dataDir: string) {
   notes.listRule = notes.viewRule = "";
   await saveCollection(app, notes);
 
-  const add = async (collection: string, data: { [k: string]: unknown }, password?: string) => {
-    const r = new Record(app.findCollection(collection)!);
-    r.load(data);
-    if (password) await r.setPassword(password);
-    await saveRecord(app, r);
-    return r;
-  };
+  const add = recordAdder(app);
   ids.alice = (await add("users", { email: "alice@example.com", name: "Alice" }, PASSWORD)).id;
   ids.bob = (await add("users", { email: "bob@example.com", name: "Bob" }, PASSWORD)).id;
   ids.fake = (await add("superusers", { email: "fake@example.com" }, PASSWORD)).id;
@@ -49,41 +40,7 @@ async function buildSchema(dataDir: string) {
   await app.terminate();
 }
 
-async function login(collection: string, identity: string): Promise<string> {
-  const res = await fetch(`${srv.url}/api/collections/${collection}/auth-with-password`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ identity, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { token: string }).token;
-}
-
-interface Res {
-  status: number;
-  text: string;
-  json: any;
-}
-
-async function call(method: string, path: string, token = "", body?: unknown, headers: { [k: string]: string } = {}): Promise<Res> {
-  const h: { [k: string]: string } = { ...headers };
-  if (token) h.Authorization = token;
-  let payload: RequestInit["body"];
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    h["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(srv.url + path, { method, headers: h, body: payload });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, text, json };
-}
+const call = caller(() => srv);
 
 const GUEST_401 = { status: 401, message: "The request requires valid record authorization token.", data: {} };
 const USER_403 = { status: 403, message: "The authorized record is not allowed to perform this action.", data: {} };
@@ -111,13 +68,11 @@ async function expectGuarded(routes: [string, string, unknown?][]) {
 }
 
 beforeAll(async () => {
-  const work = tempDir();
-  await buildSchema(join(work, "pb_data"));
-  srv = await startServer({ workDir: work });
-  tokens.alice = await login("users", "alice@example.com");
-  tokens.bob = await login("users", "bob@example.com");
-  tokens.fake = await login("superusers", "fake@example.com");
-  tokens.su = await login("_superusers", "root@example.com");
+  srv = await startBuilt(buildSchema);
+  tokens.alice = await login(srv.url, "users", "alice@example.com");
+  tokens.bob = await login(srv.url, "users", "bob@example.com");
+  tokens.fake = await login(srv.url, "superusers", "fake@example.com");
+  tokens.su = await login(srv.url, "_superusers", "root@example.com");
 }, 30_000);
 afterAll(() => srv?.stop());
 
@@ -273,7 +228,7 @@ test("_superusers records cannot be listed, viewed, created, updated or deleted 
   }
   const list = await call("GET", "/api/collections/_superusers/records", tokens.su);
   expect(list.json.items.map((u: any) => u.email)).toEqual(["root@example.com"]);
-  await login("_superusers", "root@example.com"); // password unchanged
+  await login(srv.url, "_superusers", "root@example.com"); // password unchanged
 });
 
 test("a user token cannot be refreshed or exchanged into a superuser token", async () => {
@@ -334,7 +289,7 @@ test("a guest cannot sign up pre-verified and a user cannot verify itself or edi
     expect(r.json).toEqual(notFound);
   }
   expect((await call("GET", `/api/collections/users/records/${ids.bob}`, tokens.su)).json).toEqual(bobBefore);
-  await login("users", "bob@example.com"); // password unchanged
+  await login(srv.url, "users", "bob@example.com"); // password unchanged
   const aliceNow = (await call("GET", `/api/collections/users/records/${ids.alice}`, tokens.su)).json;
   expect([aliceNow.verified, aliceNow.email]).toEqual([false, "alice@example.com"]);
   expect((await call("GET", "/api/health")).status).toBe(200);

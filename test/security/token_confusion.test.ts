@@ -12,20 +12,17 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { join } from "node:path";
 import PocketBase from "pocketbase";
 import { App } from "../../src/core/app.ts";
 import { newAuthCollection, newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField } from "../../src/core/fields/index.ts";
-import { Record } from "../../src/core/record.ts";
-import { saveRecord } from "../../src/core/record_save.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "../harness.ts";
+import type { TestServer } from "../harness.ts";
 import { startSmtp, type CapturedMail, type SmtpServer } from "../support/smtp.ts";
+import { caller, mailTo, PASSWORD, recordAdder, startBuilt } from "./support.ts";
 
 const SLOW = 20_000;
-const PASSWORD = "1234567890";
 
 let smtp: SmtpServer;
 let srv: TestServer;
@@ -57,24 +54,8 @@ function linkToken(mail: CapturedMail, route: string): string {
 
 const to = (address: string) => (m: CapturedMail) => m.to.includes(address);
 
-type Res = { status: number; text: string; json: any };
-
-async function call(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}): Promise<Res> {
-  const res = await fetch(srv.url + path, {
-    method,
-    headers: body === undefined ? headers : { "Content-Type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, text, json };
-}
-const post = (path: string, body: unknown, headers: { [k: string]: string } = {}) => call("POST", path, body, headers);
+const call = caller(() => srv);
+const post = (path: string, body: unknown, token = "") => call("POST", path, token, body);
 const auth = (token: string) => ({ Authorization: token });
 
 const UNAUTHORIZED = { status: 401, message: "The request requires valid record authorization token.", data: {} };
@@ -83,14 +64,14 @@ const NOT_FOUND = { status: 404, message: "The requested resource wasn't found."
 
 /** auth-refresh as a probe: 200 for a live session, 401 (the request was a guest) otherwise. */
 async function refreshStatus(collection: string, token: string): Promise<number> {
-  const r = await post(`/api/collections/${collection}/auth-refresh`, {}, auth(token));
+  const r = await post(`/api/collections/${collection}/auth-refresh`, {}, token);
   if (r.status === 401) expect(r.json).toEqual(UNAUTHORIZED);
   return r.status;
 }
 
 /** A superuser-only endpoint as a probe: 200 with superuser access, 401 for a guest. */
 async function settingsStatus(token: string): Promise<number> {
-  const r = await call("GET", "/api/settings", undefined, auth(token));
+  const r = await call("GET", "/api/settings", token);
   if (r.status === 401) expect(r.json).toEqual(UNAUTHORIZED);
   return r.status;
 }
@@ -111,7 +92,7 @@ async function login(collection: string, email: string, password = PASSWORD) {
 }
 
 async function fileTokenOf(token: string): Promise<string> {
-  const r = await post("/api/files/token", {}, auth(token));
+  const r = await post("/api/files/token", {}, token);
   expect(r.status).toBe(200);
   return r.json.token as string;
 }
@@ -123,10 +104,7 @@ const byEmail = (collection: string, email: string) => su.collection(collection)
 async function buildSchema(dataDir: string) {
   const app = new App({ dataDir });
   await app.bootstrap();
-  const settings = app.settings();
-  settings.smtp = { ...settings.smtp, enabled: true, host: "127.0.0.1", port: smtp.port, username: "", password: "" };
-  settings.meta = { ...settings.meta, appName: "Sec Test", appURL: "https://app.example.com", senderName: "Sec", senderAddress: "noreply@example.com" };
-  await app.saveSettings(settings);
+  await mailTo(app, smtp.port);
 
   const users = app.findCollection("users")!;
   users.listRule = "id = @request.auth.id";
@@ -152,24 +130,17 @@ async function buildSchema(dataDir: string) {
   docs.viewRule = "@request.auth.collectionName = 'users'";
   await saveCollection(app, docs);
 
-  const add = async (collection: string, email: string) => {
-    const r = new Record(app.findCollection(collection)!);
-    r.load({ email });
-    await r.setPassword(PASSWORD);
-    await saveRecord(app, r);
-  };
-  for (const name of ["ann", "bob", "cat", "dan", "eli", "fio", "gil"]) await add("users", `${name}@example.com`);
-  await add("staff", "sam@example.com");
-  await add("rotators", "rae@example.com");
+  const add = recordAdder(app);
+  for (const name of ["ann", "bob", "cat", "dan", "eli", "fio", "gil"]) await add("users", { email: `${name}@example.com` }, PASSWORD);
+  await add("staff", { email: "sam@example.com" }, PASSWORD);
+  await add("rotators", { email: "rae@example.com" }, PASSWORD);
   await createSuperuser(app, "root@example.com", PASSWORD);
   await app.terminate();
 }
 
 beforeAll(async () => {
   smtp = await startSmtp();
-  const work = tempDir();
-  await buildSchema(join(work, "pb_data"));
-  srv = await startServer({ workDir: work });
+  srv = await startBuilt(buildSchema);
   su = srv.sdk();
   await su.collection("_superusers").authWithPassword("root@example.com", PASSWORD);
   const fd = new FormData();
@@ -198,7 +169,7 @@ describe("tokens of the wrong type", () => {
     ann.verification = linkToken(await smtp.waitFor((m) => to("ann@example.com")(m) && m.html.includes("confirm-verification")), "confirm-verification");
     expect((await post("/api/collections/users/request-password-reset", { email: "ann@example.com" })).status).toBe(204);
     ann.passwordReset = linkToken(await smtp.waitFor((m) => to("ann@example.com")(m) && m.html.includes("confirm-password-reset")), "confirm-password-reset");
-    expect((await post("/api/collections/users/request-email-change", { newEmail: "ann.new@example.com" }, auth(a.token))).status).toBe(204);
+    expect((await post("/api/collections/users/request-email-change", { newEmail: "ann.new@example.com" }, a.token)).status).toBe(204);
     ann.emailChange = linkToken(await smtp.waitFor(to("ann.new@example.com")), "confirm-email-change");
   }, SLOW);
 
@@ -209,14 +180,14 @@ describe("tokens of the wrong type", () => {
       expect(claimsOf(token)).toMatchObject({ id: ann.id, type });
       for (const header of [token, `Bearer ${token}`]) {
         expect(await refreshStatus("users", header)).toBe(401);
-        expect((await call("GET", `/api/collections/users/records/${ann.id}`, undefined, auth(header))).json).toEqual(NOT_FOUND);
-        expect((await post("/api/collections/users/request-email-change", { newEmail: "x-" + kind + "@example.com" }, auth(header))).json).toEqual(UNAUTHORIZED);
-        expect((await post("/api/files/token", {}, auth(header))).status).toBe(401);
+        expect((await call("GET", `/api/collections/users/records/${ann.id}`, header)).json).toEqual(NOT_FOUND);
+        expect((await post("/api/collections/users/request-email-change", { newEmail: "x-" + kind + "@example.com" }, header)).json).toEqual(UNAUTHORIZED);
+        expect((await post("/api/files/token", {}, header)).status).toBe(401);
       }
     }
     // the genuine auth token is accepted by the same requests
     expect(await refreshStatus("users", ann.auth)).toBe(200);
-    expect((await call("GET", `/api/collections/users/records/${ann.id}`, undefined, auth(ann.auth))).status).toBe(200);
+    expect((await call("GET", `/api/collections/users/records/${ann.id}`, ann.auth)).status).toBe(200);
   }, SLOW);
 
   test("auth and file tokens are refused by confirm-verification, confirm-password-reset and confirm-email-change", async () => {
@@ -293,11 +264,11 @@ describe("tokens across auth collections", () => {
       ["GET", "/api/backups"],
       ["POST", `/api/collections/users/impersonate/${bob.record.id}`],
     ] as const) {
-      const r = await call(method, path, method === "GET" ? undefined : {}, auth(bob.token));
+      const r = await call(method, path, bob.token, method === "GET" ? undefined : {});
       expect([method, path, r.status]).toEqual([method, path, 403]);
       expect(r.json).toEqual(NOT_ALLOWED);
     }
-    const list = await call("GET", "/api/collections/_superusers/records", undefined, auth(bob.token));
+    const list = await call("GET", "/api/collections/_superusers/records", bob.token);
     expect(list.status).toBe(403);
     expect(list.text).not.toContain("root@example.com");
   }, SLOW);
@@ -312,11 +283,11 @@ describe("tokens across auth collections", () => {
       ["users", sam.token, "staff"],
     ];
     for (const [route, token, owner] of cases) {
-      const r = await post(`/api/collections/${route}/auth-refresh`, {}, auth(token));
+      const r = await post(`/api/collections/${route}/auth-refresh`, {}, token);
       expect(r.status).toBe(403);
       expect(r.json).toEqual({ status: 403, message: `The request requires auth record from ${owner} collection.`, data: {} });
     }
-    const change = await post("/api/collections/users/request-email-change", { newEmail: "sam.new@example.com" }, auth(sam.token));
+    const change = await post("/api/collections/users/request-email-change", { newEmail: "sam.new@example.com" }, sam.token);
     expect(change.status).toBe(403);
   }, SLOW);
 
@@ -335,7 +306,7 @@ describe("tokens across auth collections", () => {
 
   test("an auth record id cannot be reused in another auth collection", async () => {
     const bob = await byEmail("users", "bob@example.com");
-    const r = await post("/api/collections/staff/records", { id: bob.id, email: "twin@example.com", password: PASSWORD, passwordConfirm: PASSWORD }, auth(su.authStore.token));
+    const r = await post("/api/collections/staff/records", { id: bob.id, email: "twin@example.com", password: PASSWORD, passwordConfirm: PASSWORD }, su.authStore.token);
     expect(r.status).toBe(400);
     expect(r.json.data.id.code).toBe("validation_invalid_auth_id");
     expect((await su.collection("staff").getList(1, 1, { filter: 'email = "twin@example.com"' })).totalItems).toBe(0);
@@ -398,7 +369,7 @@ describe("forged tokens", () => {
   test("malformed Authorization values never cause an error", async () => {
     const junk = ["Bearer", "Bearer ", "Bearer  x", "x.y.z", "a.b.c.d", `${b64("[]")}.${b64("[]")}.x`, `${b64("null")}.${b64("null")}.x`, `${b64({})}.${b64({ id: 1, type: [], collectionId: {} })}.x`, "%00", "é".repeat(300)];
     for (const token of junk) {
-      const r = await post("/api/collections/users/auth-refresh", {}, auth(token));
+      const r = await post("/api/collections/users/auth-refresh", {}, token);
       expect([token, r.status]).toEqual([token, 401]);
     }
   }, SLOW);
@@ -411,7 +382,7 @@ describe("forged tokens", () => {
     expect(await refreshStatus("users", token)).toBe(200); // alive until it expires
     await Bun.sleep(2100);
     expect(await refreshStatus("users", token)).toBe(401);
-    expect((await call("GET", `/api/collections/users/records/${eli.id}`, undefined, auth(token))).json).toEqual(NOT_FOUND);
+    expect((await call("GET", `/api/collections/users/records/${eli.id}`, token)).json).toEqual(NOT_FOUND);
   }, SLOW);
 });
 
@@ -424,7 +395,7 @@ describe("token lifetime", () => {
     const file = await fileTokenOf(gil.token);
     expect(await fileStatus(`?token=${file}`)).toBe(200);
 
-    const upd = await call("PATCH", `/api/collections/users/records/${gil.record.id}`, { oldPassword: PASSWORD, password: "gil-new-pass-1", passwordConfirm: "gil-new-pass-1" }, auth(gil.token));
+    const upd = await call("PATCH", `/api/collections/users/records/${gil.record.id}`, gil.token, { oldPassword: PASSWORD, password: "gil-new-pass-1", passwordConfirm: "gil-new-pass-1" });
     expect(upd.status).toBe(200);
     for (const token of [gil.token, other.token]) expect(await refreshStatus("users", token)).toBe(401);
     expect(await fileStatus(`?token=${file}`)).toBe(404);
@@ -435,7 +406,7 @@ describe("token lifetime", () => {
     const cat = await login("users", "cat@example.com");
     const file = await fileTokenOf(cat.token);
     expect(await refreshStatus("users", cat.token)).toBe(200);
-    const rotate = await call("PATCH", `/api/collections/users/records/${cat.record.id}`, { tokenKey: "rotated" + "k".repeat(40) }, auth(su.authStore.token));
+    const rotate = await call("PATCH", `/api/collections/users/records/${cat.record.id}`, su.authStore.token, { tokenKey: "rotated" + "k".repeat(40) });
     expect(rotate.status).toBe(200);
     expect(rotate.text).not.toContain("rotatedk");
     expect(await refreshStatus("users", cat.token)).toBe(401);
@@ -447,7 +418,7 @@ describe("token lifetime", () => {
     const rae = await login("rotators", "rae@example.com");
     const bob = await login("users", "bob@example.com");
     expect(await refreshStatus("rotators", rae.token)).toBe(200);
-    const upd = await call("PATCH", "/api/collections/rotators", { authToken: { secret: "n".repeat(50), duration: 1209600 } }, auth(su.authStore.token));
+    const upd = await call("PATCH", "/api/collections/rotators", su.authStore.token, { authToken: { secret: "n".repeat(50), duration: 1209600 } });
     expect(upd.status).toBe(200);
     expect(await refreshStatus("rotators", rae.token)).toBe(401);
     expect(await refreshStatus("users", bob.token)).toBe(200);
@@ -459,14 +430,14 @@ describe("token lifetime", () => {
     const client = await su.collection("users").impersonate(eli.id, 100);
     const token = client.authStore.token;
     expect(claimsOf(token)).toMatchObject({ type: "auth", refreshable: false });
-    const r = await post("/api/collections/users/auth-refresh", {}, auth(token));
+    const r = await post("/api/collections/users/auth-refresh", {}, token);
     expect(r.status).toBe(200);
     expect(r.json.token).toBe(token);
     expect(r.json.record.id).toBe(eli.id);
     // a regular token is renewed (the control)
     const normal = await login("users", "eli@example.com");
     await Bun.sleep(1100);
-    const renewed = await post("/api/collections/users/auth-refresh", {}, auth(normal.token));
+    const renewed = await post("/api/collections/users/auth-refresh", {}, normal.token);
     expect(claimsOf(renewed.json.token)).toMatchObject({ refreshable: true });
     expect(claimsOf(renewed.json.token).exp).toBeGreaterThan(claimsOf(normal.token).exp);
   }, SLOW);
