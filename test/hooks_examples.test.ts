@@ -150,3 +150,16 @@ test("14 typescript: a .pb.ts route", async () => {
   const a = await su.collection("articles").create({ title: "Typed", body: "a b c d" });
   expect(await call(guest, `/api/myapp/articles/${a.id}/summary`)).toEqual({ id: a.id, title: "Typed", words: 4 });
 });
+
+test("exact routes: {$} for the root only, a trailing-slash subtree, a literal beating it", async () => {
+  const home = await fetch(server.url + "/");
+  expect(await home.text()).toContain("<h1>Welcome</h1>");
+  // without pb_public here, other paths fall to upstream's not-found route
+  expect((await fetch(server.url + "/welcome")).status).toBe(404);
+  expect(await call(guest, "/guide/")).toEqual({ page: "index" });
+  expect(await call(guest, "/guide/install/linux")).toEqual({ page: "install/linux" });
+  expect(await call(guest, "/guide/changelog")).toEqual({ page: "changelog", version: "1.0.0" });
+  const moved = await fetch(server.url + "/guide", { redirect: "manual" });
+  expect(moved.status).toBe(301);
+  expect(moved.headers.get("location")).toBe("/guide/");
+});

@@ -1,14 +1,16 @@
 /**
- * Routes and middlewares as upstream's router: every request runs a priority-ordered chain of
- * middlewares (global ones first by priority, then the route's) ending in the route's action,
- * each step continuing with `e.next()`. Elysia only matches paths; the chain is ours so that JS hooks
- * (`routerAdd`, `routerUse`) see upstream's model.
+ * Routes and middlewares as upstream's router (tools/router): every request runs a priority-ordered
+ * chain of middlewares (global ones first by priority, then the route's) ending in the route's
+ * action, each step continuing with `e.next()`. Route paths are Go `http.ServeMux` patterns, matched
+ * by tools/router/mux.ts with ServeMux's precedence; Elysia only listens and hands every request to
+ * one catch-all. The chain is ours so that JS hooks (`routerAdd`, `routerUse`) see upstream's model.
  */
 import { Elysia } from "elysia";
 import type { App } from "../core/app.ts";
 import { toApiError } from "../core/errors.ts";
 import { RequestEvent } from "../core/request_event.ts";
 import { runChain, type HandlerFunc } from "../tools/hook.ts";
+import { Mux } from "../tools/router/mux.ts";
 
 export interface Middleware {
   id?: string;
@@ -25,6 +27,8 @@ export interface Route {
   middlewares: Middleware[];
   /** Ids of global middlewares this route opts out of (upstream's route.Unbind). */
   excluded: Set<string>;
+  /** Where it was added (`file:line`), named by conflict errors as Go names the registering call. */
+  loc?: string;
 }
 
 /** A bound route; `unbind` removes global middlewares from it by id. */
@@ -54,7 +58,7 @@ export class Router {
 
   /** Adds a route; `method` "*" matches any method. GET routes also answer HEAD, as upstream. */
   add(method: string, path: string, action: HandlerFunc<RequestEvent>, ...middlewares: Middleware[]): RouteHandle {
-    const route: Route = { method: method.toUpperCase(), path, action, middlewares, excluded: new Set() };
+    const route: Route = { method: method.toUpperCase(), path, action, middlewares, excluded: new Set(), loc: callerLocation() };
     this.routes.push(route);
     return new RouteHandle(route);
   }
@@ -75,39 +79,75 @@ export class Router {
     return this.add("DELETE", path, action, ...mws);
   }
 
-  /** True when a GET route already takes the whole path space (the user's own `/{path...}`). */
+  /**
+   * True when a GET route already takes the whole path space: `/{path...}` as upstream's
+   * `HasRoute`, but also any `/{name...}` or a bare `/` — ServeMux patterns equivalent to the
+   * pb_public route, which upstream would refuse as a conflict; here the user's route wins.
+   */
   hasCatchAllGet(): boolean {
-    return this.routes.some((r) => (r.method === "GET" || r.method === "*") && /^\/\{[^}]+\.\.\.\}$/.test(r.path));
+    return this.routes.some((r) => r.method === "GET" && /^\/(\{[^}]+\.\.\.\})?$/.test(r.path));
   }
 
   /**
-   * Compiles the routes onto an Elysia instance. `fallback` answers whatever no route matches.
+   * Compiles the routes onto an Elysia instance. `fallback` answers whatever no route matches (upstream's
+   * method-less `/` route). Throws, as Go's ServeMux panics, on an invalid pattern or two conflicting ones.
    * `ipOf` resolves the client IP of a request (socket peer plus trusted proxy headers) and the peer's own.
    */
   compile(app: App, fallback: HandlerFunc<RequestEvent>, ipOf: (req: Request, server: unknown) => { realIP: string; remoteIP: string }): Elysia {
     const elysia = new Elysia({ aot: true, strictPath: true });
     const globals = sortByPriority(this.globals);
-    const dispatcher = (route: Pick<Route, "action" | "middlewares" | "excluded">, paramNames: Map<string, string>) => {
+    const chainOf = (route: Pick<Route, "action" | "middlewares" | "excluded">): HandlerFunc<RequestEvent>[] => {
       const own = globals.filter((m) => !m.id || !route.excluded.has(m.id));
-      const chain = [...sortByPriority([...own, ...route.middlewares]).map((m) => m.func), route.action];
-      return (ctx: { request: Request; params?: Record<string, string>; server?: unknown }) =>
-        dispatch(app, chain, ctx.request, mapParams(ctx.params, paramNames), ipOf(ctx.request, ctx.server), ctx.server);
+      return [...sortByPriority([...own, ...route.middlewares]).map((m) => m.func), route.action];
     };
-    for (const route of this.routes) {
-      const { path, names } = toElysiaPath(route.path);
-      const handler = dispatcher(route, names);
-      const methods = route.method === "*" ? METHODS : route.method === "GET" ? ["GET", "HEAD"] : [route.method];
-      for (const m of methods) elysia.route(m, path, handler as never);
-    }
-    const notFound = dispatcher({ action: fallback, middlewares: [], excluded: new Set() }, new Map());
-    for (const m of METHODS) {
-      if (!this.routes.some((r) => r.path === "/{path...}" && (r.method === m || r.method === "*"))) {
-        elysia.route(m, "/*", notFound as never);
-      }
-    }
-    elysia.onError(({ request, server }) => notFound({ request, server }) as never);
+    const mux = new Mux<HandlerFunc<RequestEvent>[]>();
+    for (const route of this.routes) mux.handle(route.method === "*" ? route.path : `${route.method} ${route.path}`, chainOf(route), route.loc);
+    const notFoundChain = chainOf({ action: fallback, middlewares: [], excluded: new Set() });
+    // upstream's not-found route, unless the user registered that very pattern (as its HasRoute("", "/"))
+    if (!this.routes.some((r) => r.method === "*" && r.path === "/")) mux.handle("/", notFoundChain, "router.ts (not found)");
+    const handler = ({ request, server }: { request: Request; server?: unknown }) => {
+      const url = request.url;
+      const start = url.indexOf("/", url.indexOf("//") + 2);
+      const q = start < 0 ? -1 : url.indexOf("?", start);
+      const path = start < 0 ? "/" : q < 0 ? url.slice(start) : url.slice(start, q);
+      const m = mux.match(request.method, mux.hasHosts ? hostOf(request) : "", path, q < 0 ? "" : url.slice(q));
+      if (!m) return dispatch(app, notFoundChain, request, {}, ipOf(request, server), server);
+      if ("redirect" in m) return redirect(request.method, m.redirect);
+      return dispatch(app, m.value, request, m.params, ipOf(request, server), server);
+    };
+    // `all`, not one route per method: Elysia answers HEAD on a wildcard GET route itself (empty length)
+    elysia.all("/*", handler as never);
+    elysia.onError(({ request, server }) => dispatch(app, notFoundChain, request, {}, ipOf(request, server), server) as never);
     return elysia;
   }
+}
+
+/** The `file:line` that called into the router (skipping the router's own frames). */
+function callerLocation(): string {
+  const lines = new Error().stack?.split("\n") ?? [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.includes("router.ts")) continue;
+    const m = /\(?([^\s()]+:\d+):\d+\)?\s*$/.exec(line);
+    if (m) return m[1]!;
+  }
+  return "unknown location";
+}
+
+/** The request's host without its port (for host-bound patterns). */
+function hostOf(request: Request): string {
+  const host = request.headers.get("host") ?? "";
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.indexOf(":");
+  return colon < 0 ? host : host.slice(0, colon);
+}
+
+/** ServeMux's 301 to the trailing-slash form, as Go's `http.Redirect` writes it (outside any middleware, as there). */
+function redirect(method: string, to: string): Response {
+  const headers: Record<string, string> = { location: to };
+  if (method === "GET" || method === "HEAD") headers["content-type"] = "text/html; charset=utf-8";
+  const body = method === "GET" ? `<a href="${to.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;")}">Moved Permanently</a>.\n\n` : null;
+  return new Response(body, { status: 301, headers });
 }
 
 function sortByPriority(mws: Middleware[]): Middleware[] {
@@ -115,33 +155,6 @@ function sortByPriority(mws: Middleware[]): Middleware[] {
     .map((m, i) => ({ m, i }))
     .sort((a, b) => (a.m.priority ?? 0) - (b.m.priority ?? 0) || a.i - b.i)
     .map((x) => x.m);
-}
-
-/** `{name}` → `:name`, `{name...}` → `*` (remembering that `*` means `name`). */
-function toElysiaPath(path: string): { path: string; names: Map<string, string> } {
-  const names = new Map<string, string>();
-  const out = path.replace(/\{([^}.]+)(\.\.\.)?\}/g, (_, name: string, rest?: string) => {
-    if (rest) {
-      names.set("*", name);
-      return "*";
-    }
-    return ":" + name;
-  });
-  return { path: out, names };
-}
-
-function mapParams(params: Record<string, string> | undefined, names: Map<string, string>): Record<string, string> {
-  if (!params) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) {
-    const key = names.get(k) ?? k;
-    try {
-      out[key] = decodeURIComponent(v);
-    } catch {
-      out[key] = v;
-    }
-  }
-  return out;
 }
 
 async function dispatch(
