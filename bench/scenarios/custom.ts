@@ -6,12 +6,15 @@
  * source). Then the hook test: 100 PATCHes @10 through an `onRecordUpdateRequest` hook that
  * rewrites `title`, in JS (collection `js`, on the JS server) and in TypeScript (collection `go`,
  * on the native server). Each JS row is followed by its native twin; the ratios are printed last.
+ * Last, "writes while a slow hook runs elsewhere": creates in `fast` on the JS server, alone and
+ * while creates in `slow` keep an `onRecordCreate` hook asleep for 800 ms (a hook's wait must not
+ * hold other writes: they should show the same latency).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { auth, JSON_HEADERS, type Bench } from "../lib/bench.ts";
 import { freePort, spawnServer, type ServerProc } from "../lib/proc.ts";
-import { fmtRps, type Row } from "../lib/report.ts";
+import { fmtMs, fmtRps, type Row } from "../lib/report.ts";
 import { postsFields } from "../lib/schema.ts";
 
 const SECTION = "custom";
@@ -19,6 +22,9 @@ const NATIVE_SERVER = join(import.meta.dir, "../native_server.ts");
 /** The hook twins' collections (upstream renames posts10k to these for the hook test). */
 const HOOK_COLLECTIONS = { js: "js", native: "go" } as const;
 const HOOK_ROWS = 100;
+/** The slow hook's wait and how many slow creates keep it busy at once. */
+const SLOW_HOOK_MS = 800;
+const SLOW_CONC = 2;
 
 const HOOKS = `// upstream benchmark's pb_hooks/main.pb.js, same shape
 function customMiddleware(e) {
@@ -37,6 +43,12 @@ onRecordUpdateRequest((e) => {
   }
   return e.next()
 }, "${HOOK_COLLECTIONS.js}")
+
+// a hook that waits (on a peer, a mail server…) while other requests write elsewhere
+onRecordCreate((e) => {
+  sleep(${SLOW_HOOK_MS})
+  return e.next()
+}, "slow")
 `;
 
 export async function custom(b: Bench): Promise<void> {
@@ -51,6 +63,9 @@ export async function custom(b: Bench): Promise<void> {
       const r = await b.api.call("POST", `/api/collections/${name}/records`, { title: `row ${i}`, description: "hook test", public: i % 2 === 0, type: ["a"], author: b.userIds[i % Math.max(1, b.userIds.length)] ?? "" });
       ids[name]!.push(r.id);
     }
+  }
+  for (const name of ["slow", "fast"]) {
+    await b.api.createCollection({ name, type: "base", createRule: "", fields: [{ type: "text", name: "title" }] });
   }
 
   const hooksDir = join(b.workDir, "custom_pb_hooks");
@@ -96,6 +111,7 @@ export async function custom(b: Bench): Promise<void> {
       const hn = await b.load({ section: SECTION, name: "PATCH + native onRecordUpdateRequest hook", requests: patch(HOOK_COLLECTIONS.native), total: n, conc: c, mode: m, server: native, note: "title rewritten in TypeScript" });
       pairs.push([`update hook ${n} @${c}, ${m === "close" ? "new conn" : "keep-alive"}`, hj, hn]);
     }
+    await slowHookElsewhere(b, js);
   } finally {
     await js.stop();
     if (native) await native.stop();
@@ -123,4 +139,42 @@ export async function custom(b: Bench): Promise<void> {
       "",
     ].join("\n"),
   );
+}
+
+/**
+ * Creates in `fast` @10, alone and then while SLOW_CONC clients keep creating in `slow` (each
+ * create waits SLOW_HOOK_MS in its hook); prints both latencies and how many slow creates ran.
+ */
+async function slowHookElsewhere(b: Bench, js: ServerProc): Promise<void> {
+  const m = b.modesFor("primary")[0]!;
+  // enough writes to span several slow creates
+  const [n, c] = [4 * HOOK_ROWS, 10];
+  const creates = [{ method: "POST", path: "/api/collections/fast/records", headers: JSON_HEADERS, body: JSON.stringify({ title: "fast" }) }];
+  await b.cooldown();
+  const alone = await b.load({ section: SECTION, name: "writes, no slow hook running", requests: creates, total: n, conc: c, mode: m, server: js, note: "POST fast (JS server)" });
+  await b.cooldown();
+  let stop = false;
+  const slowMs: number[] = [];
+  const slowLoops = Array.from({ length: SLOW_CONC }, async () => {
+    while (!stop) {
+      const t = performance.now();
+      const res = await fetch(`http://127.0.0.1:${js.port}/api/collections/slow/records`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ title: "slow" }) });
+      await res.text();
+      if (res.status !== 200) throw new Error(`a create in slow answered ${res.status}`);
+      slowMs.push(performance.now() - t);
+    }
+  });
+  await Bun.sleep(100); // the slow hooks are asleep now
+  let busy: Row;
+  try {
+    busy = await b.load({ section: SECTION, name: "writes while a slow hook runs elsewhere", requests: creates, total: n, conc: c, mode: m, server: js, measureCpu: false, note: `POST fast while ${SLOW_CONC} creates in slow wait ${SLOW_HOOK_MS} ms in onRecordCreate` });
+  } finally {
+    stop = true;
+    await Promise.all(slowLoops);
+  }
+  // the slow hook must really have waited, or the row measures nothing
+  if (!slowMs.length || Math.min(...slowMs) < SLOW_HOOK_MS) throw new Error(`slow creates took ${slowMs.map((x) => x.toFixed(0)).join(", ")} ms: the slow hook did not run`);
+  const line = `writes while a slow hook runs elsewhere: p50 ${fmtMs(busy.p50)}, p99 ${fmtMs(busy.p99)}, max ${fmtMs(busy.max)} (alone: p50 ${fmtMs(alone.p50)}, p99 ${fmtMs(alone.p99)}); ${slowMs.length} slow creates of ${fmtMs(Math.min(...slowMs))}–${fmtMs(Math.max(...slowMs))} alongside`;
+  b.print(line);
+  b.extra.markdown.push(`### A slow hook elsewhere\n\n${line}\n`);
 }
