@@ -16,8 +16,8 @@ import type { RequestEvent } from "../core/request_event.ts";
 import type { Middleware, Router } from "../api/router.ts";
 import type { HandlerFunc, HookEvent } from "../tools/hook.ts";
 import { byteCompare } from "../tools/json.ts";
-import { defineRoot, isScriptHandlerSpec, JsError, normalizeScriptError, type Cx, type HostPlugin, type ScriptHandlerSpec } from "./host.ts";
-import { JsPool, type JsWorker } from "./pool.ts";
+import { defineRoot, isScriptHandlerSpec, JsError, JsLimitError, normalizeScriptError, type Cx, type HostPlugin, type ScriptHandlerSpec } from "./host.ts";
+import { JsPool, scriptLocation, type JsWorker } from "./pool.ts";
 import { HostHandler, HostMiddleware } from "./bindings/root.ts";
 import { jsCron } from "./cron.ts";
 import { cronAdd, cronRemove } from "../core/crons.ts";
@@ -242,11 +242,16 @@ export class JsvmPlugin implements HostPlugin {
     const { worker, id } = await this.pool.createContext("loader");
     for (const file of files) {
       try {
-        await this.pool.evaluate(worker, id, scriptSource(join(this.hooksDir, file)), "pb.js");
+        // the file's own name, so syntax errors and handler errors say file:line:column
+        const code = scriptSource(join(this.hooksDir, file));
+        this.pool.loading = { file, code };
+        await this.pool.evaluate(worker, id, code, file);
       } catch (err) {
-        const msg = `failed to execute ${file}:\n - ${(err as Error).message}`;
+        const msg = `failed to execute ${file}:\n - ${describeScriptError(err)}`;
         if (this.config.hooksWatch) this.log(red(msg));
         else throw new Error(msg);
+      } finally {
+        this.pool.loading = null;
       }
     }
   }
@@ -298,7 +303,7 @@ export class JsvmPlugin implements HostPlugin {
     try {
       cronAdd(app, id, expr, async () => {
         try {
-          await this.pool.run(srcId, []);
+          await this.pool.runDetached(srcId, []);
         } catch (err) {
           // upstream logs a failed JS job and carries on
           appLogger(app).error("[cronAdd] failed to execute cron job", { jobId: id, error: (err as Error)?.message ?? String(err) });
@@ -383,8 +388,20 @@ async function normalizeExceptions(e: RequestEvent): Promise<void> {
     await e.next();
   } catch (err) {
     if (e.written) throw err;
+    // a script error names where it was raised in the request log's details (as goja's exceptions)
+    if (err instanceof JsError && !(err instanceof JsLimitError) && scriptLocation(err)) {
+      throw normalizeScriptError(new JsError(describeScriptError(err), err.jsName, err.jsStack));
+    }
     throw normalizeScriptError(err);
   }
+}
+
+/** A script error as upstream prints goja's: `TypeError: message at file:line:column`. */
+function describeScriptError(err: unknown): string {
+  const msg = (err as Error)?.message ?? String(err);
+  const at = scriptLocation(err);
+  const text = err instanceof JsError && !(err instanceof JsLimitError) ? `${err.jsName}: ${msg}` : msg;
+  return at ? `${text} at ${at}` : text;
 }
 
 const useColor = () => process.stderr.isTTY === true;

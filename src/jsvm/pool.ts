@@ -66,6 +66,36 @@ class Frame {
 
 const frameStore = new AsyncLocalStorage<Frame>();
 
+/** `file:line:column` of the script code that raised an error (see `scriptLocation`). */
+const locations = new WeakMap<object, string>();
+
+/** Where in a hook file the script error `err` was raised (`main.pb.js:3:11`), if known. */
+export function scriptLocation(err: unknown): string | undefined {
+  return err && typeof err === "object" ? locations.get(err) : undefined;
+}
+
+/** The first `file:line:column` of a QuickJS stack that is user code (not the prelude's). */
+export function stackLocation(stack: string): string {
+  for (const line of stack.split("\n")) {
+    const m = /at (?:.*\()?([^()]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (m && m[1] !== "prelude.js" && m[1] !== "<native>") return `${m[1]}:${m[2]}:${m[3]}`;
+  }
+  return "";
+}
+
+/** The line and column (1-based) where `text` first appears in a hook file's `code`. */
+function originIn(file: string, code: string, text: string): [string, number, number] | undefined {
+  const i = code.indexOf(text);
+  if (i < 0) return undefined;
+  let line = 1;
+  let start = 0;
+  for (let j = code.indexOf("\n"); j >= 0 && j < i; j = code.indexOf("\n", j + 1)) {
+    line++;
+    start = j + 1;
+  }
+  return [file, line, i - start + 1];
+}
+
 /**
  * Nested calls a worker takes on its own stack (a hook fired by a host call of a running handler
  * re-enters the worker). Each level costs thread stack, so past this depth a nested call goes to
@@ -227,6 +257,10 @@ export class JsPool {
   private home: JsWorker | null = null;
   private readonly sources: string[] = [""];
   private readonly sourceIds = new Map<string, number>();
+  /** Where each source was found in its hook file (so errors in handlers name file:line:column). */
+  private readonly origins: ([string, number, number] | undefined)[] = [];
+  /** The hook file the loader is evaluating (set by the plugin around each file). */
+  loading: { file: string; code: string } | null = null;
   private nextCtx = 1;
   private closed = false;
   private spawning = 0;
@@ -269,6 +303,7 @@ export class JsPool {
     if (id === undefined) {
       id = this.sources.length;
       this.sources.push(text);
+      this.origins[id] = this.loading ? originIn(this.loading.file, this.loading.code, text) : undefined;
       this.sourceIds.set(text, id);
     }
     return id;
@@ -365,8 +400,17 @@ export class JsPool {
     return this.inFrame(w, (cx) => {
       const known = w.sources.has(src);
       w.sources.add(src);
-      return { t: "run", src, text: known ? undefined : this.sources[src], args: encodeArgs(args, cx), mode };
+      return known ? { t: "run", src, args: encodeArgs(args, cx), mode } : { t: "run", src, text: this.sources[src], at: this.origins[src], args: encodeArgs(args, cx), mode };
     });
+  }
+
+  /**
+   * `run` outside any running handler's chain: for work that is started by a host call but not part
+   * of it (a cron job fired by `/api/crons/{id}` under a JS middleware). Taken as a nested call, it
+   * would be sent to a worker whose host call may be answered while the job still runs there.
+   */
+  runDetached(src: number, args: unknown[], mode: RunMode = 0): Promise<unknown> {
+    return frameStore.exit(() => this.run(src, args, mode));
   }
 
   /**
@@ -428,6 +472,9 @@ export class JsPool {
       if (text.startsWith(ERR_PREFIX)) {
         const p = JSON.parse(text.slice(ERR_PREFIX.length)) as ErrPayload;
         const err = errorFromPayload(p, cx);
+        const at = p.stack ? stackLocation(p.stack) : "";
+        // the innermost script frame wins (an error may cross several nested runs)
+        if (at && err && typeof err === "object" && !locations.has(err)) locations.set(err, at);
         if (p.limit) this.opts.log?.(`[jsvm] ${p.m}; the request failed and the JS runtime was recycled`);
         throw err;
       }

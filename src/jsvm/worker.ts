@@ -32,6 +32,8 @@ interface Ctx {
   invoke: QuickJSHandle;
   /** The prelude's `__pbCallback(id, args)`. */
   callback: QuickJSHandle;
+  /** The prelude's `__pbSettle(id)`: the outcome of an async handler once the job queue ran. */
+  settle: QuickJSHandle;
   /** Compiled handlers by source id. */
   fns: Map<number, QuickJSHandle>;
   busy: boolean;
@@ -51,6 +53,8 @@ const contexts = new Map<number, Ctx>();
 const executors: Ctx[] = [];
 let nextExecutorId = -1;
 const sources = new Map<number, string>();
+/** Where a source sits in its hook file, to compile it so that errors name file:line:column. */
+const origins = new Map<number, [string, number, number]>();
 const runs: RunFrame[] = [];
 /** Handles whose QuickJS objects died since the last message (piggybacked on the next one). */
 let released: number[] = [];
@@ -175,6 +179,7 @@ function run(m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>): void {
   let ctx: Ctx | undefined;
   if (m.t === "run") {
     if (m.text !== undefined) sources.set(m.src, m.text);
+    if (m.at) origins.set(m.src, m.at);
     // One executor per worker: a nested run (a hook fired by a host call of the running handler)
     // re-enters it synchronously, which QuickJS allows; only a stopped executor is replaced.
     ctx = executors.find((c) => !c.poisoned);
@@ -220,7 +225,7 @@ function run(m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>): void {
 
 function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, frame: RunFrame): string {
   const vm = ctx.vm;
-  let res: { error?: QuickJSHandle; value?: QuickJSHandle } | undefined;
+  let res: { error?: QuickJSHandle; value?: QuickJSHandle } | string | undefined;
   if (m.t === "eval") {
     const r = vm.evalCode(m.code, m.file);
     if (!r.error) {
@@ -234,7 +239,8 @@ function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, fr
     if (!fn) {
       const text = sources.get(m.src);
       if (text === undefined) return errText({ m: `unknown handler source ${m.src}` });
-      const compiled = vm.evalCode(`(${text}\n)`, "pb.js");
+      const at = origins.get(m.src);
+      const compiled = at ? vm.evalCode(placed(text, at[1], at[2]), at[0]) : vm.evalCode(`(${text}\n)`, "pb.js");
       if (compiled.error) {
         res = compiled;
       } else {
@@ -242,16 +248,11 @@ function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, fr
         ctx.fns.set(m.src, fn);
       }
     }
-    if (fn) {
-      const r = rawCall(vm, ctx.invoke, [fn], [m.args], m.mode);
-      if (typeof r === "string") return checkOutOfMemory(r);
-      res = r;
-    }
+    if (fn) res = settled(ctx, rawCall(vm, ctx.invoke, [fn], [m.args], m.mode));
   } else {
-    const r = rawCall(vm, ctx.callback, [], [m.args], m.fn, true);
-    if (typeof r === "string") return checkOutOfMemory(r);
-    res = r;
+    res = settled(ctx, rawCall(vm, ctx.callback, [], [m.args], m.fn, true));
   }
+  if (typeof res === "string") return checkOutOfMemory(res);
   if (!res) return errText({ m: "nothing to run" });
   if (!res.error) {
     const v = res.value && vm.typeof(res.value) === "string" ? vm.getString(res.value) : "";
@@ -276,6 +277,32 @@ function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, fr
     return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
   }
   return errText({ m: message, n: name, stack: typeof dumped === "object" ? dumped?.stack : undefined });
+}
+
+/** `(text)` padded so that `text` starts at `line`:`col` of the compiled code, as in its file. */
+function placed(text: string, line: number, col: number): string {
+  if (line > 1) return "\n".repeat(line - 2) + "(\n" + " ".repeat(col - 1) + text + "\n)";
+  return " ".repeat(Math.max(0, col - 2)) + "(" + text + "\n)";
+}
+
+/**
+ * A handler that returned a promise (`\u0001A<id>` from the prelude) finishes here, as upstream's
+ * goja does before a handler returns: QuickJS's job queue is run until empty, then the prelude
+ * reports how the promise settled. Host calls block, so awaited host results are already there;
+ * the time limit covers the jobs (they run inside this run's frame).
+ */
+function settled(ctx: Ctx, r: ReturnType<typeof rawCall>): ReturnType<typeof rawCall> {
+  if (typeof r !== "string" || r.charCodeAt(0) !== 1 || r.charCodeAt(1) !== 65) return r;
+  const id = Number(r.slice(2));
+  const jobs = rt.executePendingJobs(-1);
+  if (jobs.error) {
+    // only an uncatchable stop (the time or memory limit) escapes a promise job
+    const error = jobs.error as unknown as QuickJSHandle;
+    if ((jobs.error as unknown as { context: QuickJSContext }).context === ctx.vm) return { error, value: undefined as unknown as QuickJSHandle };
+    error.dispose();
+    return { error: ctx.vm.newError("interrupted"), value: undefined as unknown as QuickJSHandle };
+  }
+  return rawCall(ctx.vm, ctx.settle, [], [], id);
 }
 
 /** The prelude caught QuickJS's allocation failure as an ordinary error: report it as the limit. */
@@ -505,7 +532,8 @@ function newContext(id: number, kind: ContextKind, app: string, file?: string): 
     }
     const invoke = vm.getProp(vm.global, "__pbInvoke");
     const callback = vm.getProp(vm.global, "__pbCallback");
-    return { id, kind, vm, invoke, callback, fns: new Map(), busy: false };
+    const settle = vm.getProp(vm.global, "__pbSettle");
+    return { id, kind, vm, invoke, callback, settle, fns: new Map(), busy: false };
   } catch (err) {
     try {
       vm.dispose();
@@ -519,6 +547,7 @@ function disposeContext(c: Ctx): void {
     for (const f of c.fns.values()) f.dispose();
     c.invoke.dispose();
     c.callback.dispose();
+    c.settle.dispose();
     c.vm.dispose();
   } catch {
     // a context that hit the memory limit may fail to free cleanly; the worker is replaced anyway

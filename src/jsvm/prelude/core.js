@@ -414,7 +414,7 @@ function errPayload(e) {
   if (e && typeof e === "object") {
     const v = e.value;
     if (v instanceof ApiError) return errPayload(v);
-    if (v && typeof v === "object" && v[H] !== undefined) return { m: String(e.message), h: v[H] };
+    if (v && typeof v === "object" && v[H] !== undefined) return { m: String(e.message), h: v[H], stack: e.stack };
     if (e instanceof Error) return { m: String(e.message), n: e.name, stack: e.stack };
     if (e[H] !== undefined) return { m: "", h: e[H] };
   }
@@ -488,9 +488,6 @@ function materialize(model, item) {
 
 // ---- handler entry points (called by the worker) -----------------------------------------------------
 
-let asyncError = null;
-let asyncPending = false;
-
 /** A run's arguments: JSON, or the compact `\u0002id\u0002class\u0002snapshot` form of one event. */
 function runArgs(text) {
   if (!text) return [];
@@ -524,22 +521,50 @@ G.__pbCallback = function (id, argsJson) {
   return result(r, 1);
 };
 
+/**
+ * An async handler (or one returning a promise) as upstream runs it: the promise is recorded and
+ * the worker is told with `\u0001A<id>`; it then runs QuickJS's pending jobs (host calls block, so
+ * every `await` of a host result is settled once they have run) and asks `__pbSettle(id)` for the
+ * outcome: a resolved value counts as a returned one, a rejection as a thrown error.
+ */
+const asyncRuns = new Map();
+let nextAsyncRun = 1;
+
 function result(r, mode) {
   if (r instanceof Promise) {
-    console.warn("the handler must a non-async function and not return a Promise");
-    let failed = null;
+    const id = nextAsyncRun++;
+    const st = { state: 0, v: undefined, mode };
+    asyncRuns.set(id, st);
     r.then(
-      () => {},
+      (v) => {
+        st.state = 1;
+        st.v = v;
+      },
       (e) => {
-        failed = e;
+        st.state = 2;
+        st.v = e;
       },
     );
-    return mode === 0 ? "" : "null";
+    return "\u0001A" + id;
   }
   if (mode === 0) return r instanceof Error || r instanceof ApiError ? errText(r) : "";
   if (r instanceof Error) return errText(r);
   return JSON.stringify(enc(r));
 }
+
+G.__pbSettle = function (id) {
+  const st = asyncRuns.get(id);
+  asyncRuns.delete(id);
+  if (!st) return errText(new Error("the async handler's state was lost"));
+  try {
+    if (st.state === 1) return result(st.v, st.mode);
+    if (st.state === 2) return errText(st.v);
+  } catch (e) {
+    return errText(e);
+  }
+  // nothing left to run can settle it (there are no timers or I/O events in this runtime)
+  return errText(new Error("the async handler did not finish: it waits on a promise that nothing resolves"));
+};
 
 // ---- go-style naming (the field mapper) ----------------------------------------------------------------
 
