@@ -37,6 +37,11 @@ export class Mux<T> {
   private readonly trees = new Map<string, Map<string, Node<T>>>();
   /** Whether any pattern names a host (the request's Host is only looked at then). */
   hasHosts = false;
+  /**
+   * method → path → leaf for host-less patterns made of literals only: the walk always finds such a
+   * pattern first in its method's tree, so an exact hit on an unescaped path needs no walk.
+   */
+  private readonly literal = new Map<string, Map<string, Leaf<T>>>();
 
   /** Registers a pattern; throws the parse error or the conflict with an earlier pattern, as Go panics. */
   handle(pattern: string, value: T, loc?: string): Pattern {
@@ -59,6 +64,12 @@ export class Mux<T> {
       }
     }
     node.leaf = { pattern: p, value, names: p.segments.filter((s) => s.wild).map((s) => s.s) };
+    if (!p.host && p.method !== "" && p.segments.every((s) => !s.wild && (s.s === "/" || !s.s.includes("/")))) {
+      const key = "/" + p.segments.map((s) => (s.s === "/" ? "" : s.s)).join("/");
+      let byPath = this.literal.get(p.method);
+      if (!byPath) this.literal.set(p.method, (byPath = new Map()));
+      byPath.set(key, node.leaf);
+    }
     return p;
   }
 
@@ -73,6 +84,11 @@ export class Mux<T> {
    * answer 301 to the trailing-slash form, null when nothing matches.
    */
   match(method: string, host: string, path: string, query = ""): MuxResult<T> {
+    if (!this.hasHosts && !path.includes("%")) {
+      const own = this.literal.get(method);
+      const hit = own?.get(path) ?? (method === "HEAD" && !this.trees.get("")?.has("HEAD") ? this.literal.get("GET")?.get(path) : undefined);
+      if (hit) return { value: hit.value, pattern: hit.pattern, params: EMPTY };
+    }
     const values: string[] = [];
     const leaf = this.find(host, method, path, values);
     if (!isExact(leaf, path) && path[path.length - 1] !== "/") {
