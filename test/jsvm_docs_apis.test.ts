@@ -185,6 +185,32 @@ routerAdd("POST", "/backup", (e) => {
   }
 })
 
+routerAdd("POST", "/schema-helpers", (e) => {
+  $app.saveView("v_posts", "select id, title from posts")
+  const viewFields = $app.createViewFields("select id, title, views from posts").map((f) => f.name + ":" + f.type())
+  const viewRows = arrayOf(new DynamicModel({ title: "" }))
+  $app.db().newQuery("SELECT title FROM v_posts ORDER BY title").all(viewRows)
+  const hadView = $app.hasTable("v_posts")
+  $app.deleteView("v_posts")
+  $app.db().newQuery("CREATE TABLE tmp_js (id TEXT)").execute()
+  const hadTable = $app.hasTable("tmp_js")
+  $app.deleteTable("tmp_js")
+  $app.deleteExpiredMFAs()
+  $app.deleteExpiredOTPs()
+  $app.auxVacuum()
+  const users = $app.findCollectionByNameOrId("users")
+  return e.json(200, {
+    viewFields,
+    viewRows: viewRows.map((r) => r.title),
+    hadView,
+    viewGone: !$app.hasTable("v_posts"),
+    hadTable,
+    tableGone: !$app.hasTable("tmp_js"),
+    auxLogs: $app.auxHasTable("_logs"),
+    refs: Object.keys($app.findCachedCollectionReferences(users)).length,
+  })
+})
+
 routerAdd("POST", "/fs-local", (e) => {
   const dir = $os.tempDir() + "/pbjs-local-" + $security.randomString(6)
   const fsys = $filesystem.local(dir)
@@ -280,6 +306,14 @@ describe("model queries", () => {
     expect(body.r).toBe("b");
     expect(body.d).toEqual({ title: "a", views: 1 });
   });
+});
+
+test("schema and cleanup helpers: saveView, createViewFields, deleteView, deleteTable, deleteExpired*, aux*", async () => {
+  await su.collection("posts").create({ title: "for view", views: 3 });
+  const res = await get("/schema-helpers", { method: "POST" });
+  expect(res.status).toBe(200);
+  expect(res.json).toMatchObject({ viewFields: ["id:text", "title:text", "views:number"], hadView: true, viewGone: true, hadTable: true, tableGone: true, auxLogs: true, refs: 0 });
+  expect(res.json.viewRows).toContain("for view");
 });
 
 describe("$http.send with FormData", () => {

@@ -20,7 +20,7 @@ import { newMailClient } from "../../core/mails/index.ts";
 import type { Mailer, Message } from "../../tools/mailer/index.ts";
 import { hasTable } from "../../core/db.ts";
 import { executeSpec, querySpec, queryValues, whereOf, type QuerySpec } from "../dbx.ts";
-import { JsError, NoRowsError, defineBinding, toPlain, type Cx } from "../host.ts";
+import { JsError, NoRowsError, bindingNamed, defineBinding, toPlain, type Cx } from "../host.ts";
 import { resolveCollection } from "./models.ts";
 import { HOOK_NAMES } from "../hook_names.ts";
 import { Cron } from "../../tools/cron/index.ts";
@@ -31,7 +31,10 @@ import { subscriptionsBroker } from "../../core/realtime/broker.ts";
 import { newFilesystem } from "../../core/record_files.ts";
 import { createBackup, newBackupsFilesystem } from "../../core/backups.ts";
 import { JsFilesystem } from "./root.ts";
-import { deleteOldLogs, findLogById } from "../../core/logs.ts";
+import { appLogger, deleteOldLogs, findLogById } from "../../core/logs.ts";
+import { createViewFields, deleteView, saveView } from "../../core/view.ts";
+import { deleteExpiredMFAs } from "../../core/mfa.ts";
+import { deleteExpiredOTPs } from "../../core/otp.ts";
 
 function must<T>(v: T | null | undefined): T {
   if (v === null || v === undefined) throw new NoRowsError();
@@ -93,12 +96,22 @@ const deleteByRecord = (system: string) => async (cx: Cx, _a: App, r: Record) =>
   for (const rec of systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", { c: r.collection.id, r: r.id })) await deleteRecord(cx.plugin.app, rec);
 };
 
+/** Runs a schema write under the app's write lock unless a transaction already holds it. */
+async function write(app: App, fn: () => void): Promise<void> {
+  if (app.inTransaction) return fn();
+  await app.runInTransaction(fn);
+}
+
+/** Another method of this binding (aliases). */
+function appMethod(_cx: Cx, name: string): (cx: Cx, a: App, ...args: unknown[]) => unknown {
+  return bindingNamed("App")!.methods![name] as never;
+}
+
 /** upstream core.App methods: the ones without an implementation here say so when called. */
 const APP_METHODS = [
-  "auxConcurrentDB", "auxDB", "auxDelete", "auxDeleteWithContext", "auxHasTable", "auxModelQuery", "auxNonconcurrentDB", "auxRunInTransaction", "auxSave",
-  "auxSaveNoValidate", "auxSaveNoValidateWithContext", "auxSaveWithContext", "auxVacuum", "bootstrap", "createViewFields", "deleteExpiredMFAs", "deleteExpiredOTPs",
-  "deleteTable", "deleteView", "dryRunView", "findCachedCollectionReferences", "modelQuery",
-  "resetBootstrapState", "runAllMigrations", "runAppMigrations", "runSystemMigrations", "saveView", "syncRecordTableSchema",
+  "auxConcurrentDB", "auxDB", "auxDelete", "auxDeleteWithContext", "auxModelQuery", "auxNonconcurrentDB", "auxRunInTransaction", "auxSave",
+  "auxSaveNoValidate", "auxSaveNoValidateWithContext", "auxSaveWithContext", "bootstrap", "dryRunView", "modelQuery",
+  "resetBootstrapState", "runAllMigrations", "runAppMigrations", "runSystemMigrations", "syncRecordTableSchema",
 ];
 
 defineBinding<App>({
@@ -180,6 +193,7 @@ defineBinding<App>({
       }
       return out;
     },
+    findCachedCollectionReferences: (cx, a, col: unknown, ...exclude: unknown[]) => appMethod(cx, "findCollectionReferences")(cx, a, col, ...exclude),
     isCollectionNameUnique: (cx, _a, name: unknown, ...exclude: unknown[]) => {
       const c = cx.plugin.app.findCollection(String(name ?? ""));
       return !c || exclude.map(String).includes(c.id);
@@ -245,7 +259,16 @@ defineBinding<App>({
     restoreBackup: () => {
       throw new Error("$app.restoreBackup() is not supported from JS hooks: the restore restarts the server under the running handler (use POST /api/backups/{key}/restore)");
     },
+    // --- schema helpers (writes take the write lock outside a transaction)
+    saveView: (_cx, app, name: unknown, query: unknown) => write(app, () => saveView(app, String(name ?? ""), String(query ?? ""))),
+    deleteView: (_cx, app, name: unknown) => write(app, () => deleteView(app, String(name ?? ""))),
+    deleteTable: (_cx, app, name: unknown) => write(app, () => void app.db.run(`DROP TABLE IF EXISTS ${quoteIdent(String(name ?? ""))}`)),
+    createViewFields: (_cx, app, query: unknown) => createViewFields(app, String(query ?? "")),
+    deleteExpiredMFAs: async (_cx, app) => void (await deleteExpiredMFAs(app)),
+    deleteExpiredOTPs: async (_cx, app) => void (await deleteExpiredOTPs(app)),
     // --- logs (auxiliary.db)
+    auxHasTable: (_cx, app, name: unknown) => hasTable(app.auxDb, String(name ?? "")),
+    auxVacuum: (_cx, app) => appLogger(app).exec("VACUUM"),
     findLogById: (_cx, app, id: unknown) => must(findLogById(app, String(id ?? ""))),
     logsStats: (_cx, app, expr: unknown) => {
       const w = whereOf(expr === undefined || expr === null ? [] : [expr]);
