@@ -163,3 +163,11 @@ test("exact routes: {$} for the root only, a trailing-slash subtree, a literal b
   expect(moved.status).toBe(301);
   expect(moved.headers.get("location")).toBe("/guide/");
 });
+
+test("async route: awaits $http.send and answers with its result; a failed call answers 400", async () => {
+  const r = await call(su, "/api/myapp/async-forward", { method: "POST", body: { url: `http://127.0.0.1:${remote.port}/`, text: "pong" } });
+  expect(r).toEqual({ status: 200, reply: { echoed: "pong" }, async: true });
+  // nothing listens on port 1: the awaited call rejects
+  const err = await call(su, "/api/myapp/async-forward", { method: "POST", body: { url: "http://127.0.0.1:1/", text: "x" } }).catch((e) => e);
+  expect(err.status).toBe(400);
+});
