@@ -84,8 +84,10 @@ describe("saving records with files", () => {
     });
     const failing = findRecordById(app, c, r.id)!;
     failing.set("files", [keep, await newUploadFile(new File(["new"], "new.txt"))]);
-    await expect(saveRecord(app, failing)).rejects.toThrow("boom");
+    // saves run outside any transaction (as upstream); inside one, the failure rolls the write back
+    await expect(app.runInTransaction(() => saveRecord(app, failing))).rejects.toThrow("boom");
     app.onRecordUpdateExecute.hook.unbind(id);
+    expect(findRecordById(app, c, r.id)!.getStringSlice("files")).toEqual([keep, drop]);
     expect(listDir(storage(c.id, r.id)).filter((n) => !n.endsWith(".attrs")).sort()).toEqual([drop, keep, `thumbs_${drop}`].sort());
 
     const ok = findRecordById(app, c, r.id)!;
