@@ -85,5 +85,5 @@ routerAdd("GET", "/async-boom", async (e) => {
     return "";
   };
   expect(await details("/boom")).toMatch(/^TypeError: .*'deeper'.* at lib\.pb\.js:5:\d+$/);
-  expect(await details("/async-boom")).toMatch(/^Error: late failure at lib\.pb\.js:10:\d+$/);
+  expect(await details("/async-boom")).toMatch(/^late failure at lib\.pb\.js:10:\d+$/);
 });

@@ -396,11 +396,12 @@ async function normalizeExceptions(e: RequestEvent): Promise<void> {
   }
 }
 
-/** A script error as upstream prints goja's: `TypeError: message at file:line:column`. */
+/** A script error with where it was raised, as goja prints one: `TypeError: message at file:line:column`. */
 function describeScriptError(err: unknown): string {
   const msg = (err as Error)?.message ?? String(err);
   const at = scriptLocation(err);
-  const text = err instanceof JsError && !(err instanceof JsLimitError) ? `${err.jsName}: ${msg}` : msg;
+  // a plain Error (or a host error passing through) reads as its message; TypeError etc. keep their name
+  const text = err instanceof JsError && !(err instanceof JsLimitError) && err.jsName !== "Error" ? `${err.jsName}: ${msg}` : msg;
   return at ? `${text} at ${at}` : text;
 }
 

@@ -74,11 +74,12 @@ export function scriptLocation(err: unknown): string | undefined {
   return err && typeof err === "object" ? locations.get(err) : undefined;
 }
 
-/** The first `file:line:column` of a QuickJS stack that is user code (not the prelude's). */
+/** The first `file:line:column` of a QuickJS stack that is a hook file's code. */
 export function stackLocation(stack: string): string {
   for (const line of stack.split("\n")) {
     const m = /at (?:.*\()?([^()]+):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (m && m[1] !== "prelude.js" && m[1] !== "<native>") return `${m[1]}:${m[2]}:${m[3]}`;
+    // eval'd code (a require()d module) is `<input>`: the hook file's frame that called it is more use
+    if (m && m[1] !== "prelude.js" && !m[1]!.startsWith("<")) return `${m[1]}:${m[2]}:${m[3]}`;
   }
   return "";
 }
