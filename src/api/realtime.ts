@@ -7,6 +7,7 @@
  * - `POST /api/realtime {clientId, subscriptions}` replaces the client's subscriptions and stores
  *   the request's auth on it (only a guest→auth upgrade may change it).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ApiError, badRequest, forbidden, notFound } from "../core/errors.ts";
 import type { Record as PbRecord } from "../core/record.ts";
 import { Client, formatSSE, type Message } from "../core/realtime/client.ts";
@@ -14,7 +15,6 @@ import {
   REALTIME_CLIENT_AUTH_KEY,
   REALTIME_CLIENT_IP_KEY,
   clientAuth,
-  realtimeHooks,
   subscriptionsBroker,
 } from "../core/realtime/broker.ts";
 import { RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent } from "../core/realtime/events.ts";
@@ -35,6 +35,14 @@ export function bindRealtimeApi(router: Router) {
 
 const encoder = new TextEncoder();
 
+/**
+ * Runs a function in the context this module was loaded in. The connection outlives the connect
+ * hook chain, so it must not inherit that chain's async context: a JS onRealtimeMessageSend would
+ * otherwise be taken as nested in the JS connect hook that started the stream and run on its
+ * worker after that hook has already returned.
+ */
+const detachedContext = AsyncLocalStorage.snapshot();
+
 async function realtimeConnect(e: RequestEvent) {
   const socketTimeoutOff = keepConnectionOpen(e);
   e.responseHeaders.set("Content-Type", "text/event-stream");
@@ -43,10 +51,9 @@ async function realtimeConnect(e: RequestEvent) {
 
   const client = new Client();
   client.set(REALTIME_CLIENT_IP_KEY, e.realIP);
-  const hooks = realtimeHooks(e.app);
   const event = new RealtimeConnectRequestEvent(e, client, REALTIME_IDLE_TIMEOUT_MS, REALTIME_MAX_TIMEOUT_MS);
 
-  await hooks.onRealtimeConnectRequest.trigger(event, (ce) => {
+  await e.app.onRealtimeConnectRequest.trigger(event, (ce) => {
     if (ce.method === "HEAD") {
       ce.send(200, null);
       return;
@@ -65,7 +72,7 @@ async function realtimeConnect(e: RequestEvent) {
 
     broker.register(ce.client);
     ce.write(new Response(stream, { status: 200 }));
-    void serveConnection(ce, controller, stop, socketTimeoutOff).finally(() => {
+    void detachedContext(() => serveConnection(ce, controller, stop, socketTimeoutOff)).finally(() => {
       broker.unregister(ce.client.id);
       try {
         controller.close();
@@ -87,7 +94,7 @@ async function serveConnection(
   stop: AbortController,
   socketTimeoutOff: boolean,
 ) {
-  const hooks = realtimeHooks(ce.app);
+  const hooks = ce.app;
   const client = ce.client;
   let lastWrite = Date.now();
   const deliver = (message: Message, clientId: string) => {
@@ -197,7 +204,7 @@ async function realtimeSetSubscriptions(e: RequestEvent) {
   }
 
   const event = new RealtimeSubscribeRequestEvent(e, client, form.subscriptions);
-  await realtimeHooks(e.app).onRealtimeSubscribeRequest.trigger(event, (se) => {
+  await e.app.onRealtimeSubscribeRequest.trigger(event, (se) => {
     se.client.set(REALTIME_CLIENT_AUTH_KEY, se.auth);
     se.client.unsubscribe();
     se.client.subscribe(...se.subscriptions);

@@ -6,7 +6,7 @@ import type { Database } from "bun:sqlite";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Hook, HookEvent } from "../tools/hook.ts";
+import { HookEvent } from "../tools/hook.ts";
 import { Mutex, openDatabase } from "./db.ts";
 import { NotifyWatcher } from "./notify.ts";
 import { ReadPool } from "./read_pool.ts";
@@ -86,9 +86,7 @@ export class App extends AppHooks {
   /** Serializes writes on auxiliary.db. */
   readonly auxWriteLock = new Mutex();
 
-  readonly onBootstrap = new Hook<BootstrapEvent>();
-  readonly onTerminate = new Hook<TerminateEvent>();
-  readonly onServe = new Hook<ServeEvent>();
+  // every hook (onBootstrap, onServe, onTerminate, the record/realtime/… hooks) is declared in AppHooks
 
   /** Cross-process reload notices through pb_data/.notify. */
   readonly notify = new NotifyWatcher(this);

@@ -1,61 +1,15 @@
-/** Upstream's 82 `on*` hook registrars (core.App's On* methods without OnServe), as JS names. */
-export const HOOK_NAMES: string[] = [
-  "onBootstrap",
-  "onTerminate",
-  "onBackupCreate",
-  "onBackupRestore",
-  ...["Model", "Record", "Collection"].flatMap((m) => [
-    `on${m}Validate`,
-    `on${m}Create`,
-    `on${m}CreateExecute`,
-    `on${m}AfterCreateSuccess`,
-    `on${m}AfterCreateError`,
-    `on${m}Update`,
-    `on${m}UpdateExecute`,
-    `on${m}AfterUpdateSuccess`,
-    `on${m}AfterUpdateError`,
-    `on${m}Delete`,
-    `on${m}DeleteExecute`,
-    `on${m}AfterDeleteSuccess`,
-    `on${m}AfterDeleteError`,
-  ]),
-  "onRecordEnrich",
-  "onMailerSend",
-  "onMailerRecordPasswordResetSend",
-  "onMailerRecordVerificationSend",
-  "onMailerRecordEmailChangeSend",
-  "onMailerRecordOTPSend",
-  "onMailerRecordAuthAlertSend",
-  "onRealtimeConnectRequest",
-  "onRealtimeSubscribeRequest",
-  "onRealtimeMessageSend",
-  "onSettingsListRequest",
-  "onSettingsUpdateRequest",
-  "onSettingsReload",
-  "onFileDownloadRequest",
-  "onFileTokenRequest",
-  "onRecordAuthRequest",
-  "onRecordAuthWithPasswordRequest",
-  "onRecordAuthWithOAuth2Request",
-  "onRecordAuthRefreshRequest",
-  "onRecordAuthWithOTPRequest",
-  "onRecordRequestOTPRequest",
-  "onRecordRequestPasswordResetRequest",
-  "onRecordConfirmPasswordResetRequest",
-  "onRecordRequestVerificationRequest",
-  "onRecordConfirmVerificationRequest",
-  "onRecordRequestEmailChangeRequest",
-  "onRecordConfirmEmailChangeRequest",
-  "onRecordsListRequest",
-  "onRecordViewRequest",
-  "onRecordCreateRequest",
-  "onRecordUpdateRequest",
-  "onRecordDeleteRequest",
-  "onCollectionsListRequest",
-  "onCollectionViewRequest",
-  "onCollectionCreateRequest",
-  "onCollectionUpdateRequest",
-  "onCollectionDeleteRequest",
-  "onCollectionsImportRequest",
-  "onBatchRequest",
-];
+/**
+ * The `on*` hook registrars scripts get (upstream's plugins/jsvm hooksBinds: every On* method of
+ * core.App except OnServe, which scripts reach through routerAdd/routerUse), derived from the
+ * App's hook registry (src/core/app_hooks.ts) rather than listed here.
+ */
+import { appHookList, type HookInfo } from "../core/app_hooks.ts";
+
+/** Hooks of the App that scripts cannot bind directly. */
+const EXCLUDED = new Set(["onServe"]);
+
+/** The hooks scripts can bind, with their event types, in the App's declaration order. */
+export const JS_HOOKS: readonly HookInfo[] = appHookList().filter((h) => !EXCLUDED.has(h.name));
+
+/** Their JS names: `onRecordCreate`, `onRealtimeMessageSend`… */
+export const HOOK_NAMES: string[] = JS_HOOKS.map((h) => h.name);

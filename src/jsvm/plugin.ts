@@ -22,7 +22,7 @@ import { HostHandler, HostMiddleware } from "./bindings/root.ts";
 import { jsCron } from "./cron.ts";
 import { cronAdd, cronRemove } from "../core/crons.ts";
 import { appLogger } from "../core/logs.ts";
-import { HOOK_NAMES } from "./hook_names.ts";
+import { HOOK_NAMES, JS_HOOKS } from "./hook_names.ts";
 import { refreshTypesFile } from "./types_file.ts";
 import "./bindings/index.ts";
 
@@ -273,17 +273,19 @@ export class JsvmPlugin implements HostPlugin {
 
   /** `on*(handler, ...tags)` from the loader. */
   onHook(name: string, src: string, tags: string[]): void {
+    // only the App's registered hooks that scripts may bind (the same list the loader got)
+    const info = JS_HOOKS.find((h) => h.name === name);
     const hook = (this.app as unknown as { [k: string]: unknown })[name] as
       | ((...tags: string[]) => { bindFunc(fn: HandlerFunc<HookEvent>): string })
       | { bindFunc(fn: HandlerFunc<HookEvent>): string }
       | undefined;
-    if (!hook || name === "onServe") throw new Error(`${name} is not supported by this server`);
+    if (!info || !hook) throw new Error(`${name} is not supported by this server`);
     const srcId = this.pool.source(src);
     const fn: HandlerFunc<HookEvent> = async (e) => {
       await this.pool.run(srcId, [e]);
     };
-    if (typeof hook === "function") hook.call(this.app, ...tags).bindFunc(fn);
-    else hook.bindFunc(fn);
+    if (info.tagged) (hook as (...tags: string[]) => { bindFunc(fn: HandlerFunc<HookEvent>): string }).call(this.app, ...tags).bindFunc(fn);
+    else (hook as { bindFunc(fn: HandlerFunc<HookEvent>): string }).bindFunc(fn);
   }
 
   onRouterAdd(method: string, path: string, handler: unknown, middlewares: unknown[]): void {

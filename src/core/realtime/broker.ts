@@ -9,9 +9,8 @@
  */
 import type { App } from "../app.ts";
 import type { Record } from "../record.ts";
-import { Hook } from "../../tools/hook.ts";
+import type { AppHooks } from "../app_hooks.ts";
 import { Client, type Message, type SubscriptionOptions } from "./client.ts";
-import type { RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent } from "./events.ts";
 
 /** Client store key of the auth record set by the last subscription request. */
 export const REALTIME_CLIENT_AUTH_KEY = "auth";
@@ -92,31 +91,23 @@ export class Broker {
   }
 }
 
-/** The realtime hooks (upstream's OnRealtimeConnectRequest, OnRealtimeSubscribeRequest, OnRealtimeMessageSend). */
-export interface RealtimeHooks {
-  onRealtimeConnectRequest: Hook<RealtimeConnectRequestEvent>;
-  onRealtimeSubscribeRequest: Hook<RealtimeSubscribeRequestEvent>;
-  onRealtimeMessageSend: Hook<RealtimeMessageEvent>;
-}
+/** The realtime hooks (upstream's OnRealtimeConnectRequest, OnRealtimeSubscribeRequest, OnRealtimeMessageSend), declared on the App. */
+export type RealtimeHooks = Pick<AppHooks, "onRealtimeConnectRequest" | "onRealtimeSubscribeRequest" | "onRealtimeMessageSend">;
 
 interface RealtimeState {
   broker: Broker;
-  hooks: RealtimeHooks;
 }
 
 const states = new WeakMap<App, RealtimeState>();
 
 /**
  * The app's realtime state, created on first use. Kept beside the App (rather than on it) until
- * the App grows `subscriptionsBroker()` and the realtime hooks; then this becomes a forwarder.
+ * the App grows `subscriptionsBroker()`; the realtime hooks are the App's own.
  */
 function stateOf(app: App): RealtimeState {
   let s = states.get(app);
   if (!s) {
-    s = {
-      broker: new Broker(),
-      hooks: { onRealtimeConnectRequest: new Hook(), onRealtimeSubscribeRequest: new Hook(), onRealtimeMessageSend: new Hook() },
-    };
+    s = { broker: new Broker() };
     states.set(app, s);
     bindAuthTracking(app, s.broker);
     const broker = s.broker;
@@ -137,9 +128,9 @@ export function subscriptionsBroker(app: App): Broker {
   return stateOf(app).broker;
 }
 
-/** The app's realtime hooks. */
+/** The app's realtime hooks: the App itself (kept for callers written before the App declared them). */
 export function realtimeHooks(app: App): RealtimeHooks {
-  return stateOf(app).hooks;
+  return app;
 }
 
 /** The auth record a client subscribed with, if any. */

@@ -10,6 +10,7 @@ import { BodyBindError, RequestEvent } from "../../core/request_event.ts";
 import { RequestInfo } from "../../core/request_info.ts";
 import { newUploadFile } from "../../core/record_files.ts";
 import { HookEvent } from "../../tools/hook.ts";
+import { RealtimeConnectRequestEvent, RealtimeMessageEvent } from "../../core/realtime/events.ts";
 import { defineBinding, Live, toPlain, type Binding, type Prop } from "../host.ts";
 import { goMap } from "../gojson.ts";
 
@@ -219,5 +220,64 @@ defineBinding<RequestInfo>({
   methods: {
     hasSuperuserAuth: (_cx, i) => i.hasSuperuserAuth(),
     clone: (_cx, i) => i.clone(),
+  },
+});
+
+// --- realtime events
+
+/** A realtime message's data as Go's []byte would hold it: text as is, bytes as UTF-8, anything else as JSON. */
+function messageData(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v === null || v === undefined) return "";
+  if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
+  if (Array.isArray(v) && v.every((x) => typeof x === "number")) return Buffer.from(v.map((n) => n & 255)).toString("utf8");
+  return JSON.stringify(v);
+}
+
+/** `e.message` of onRealtimeMessageSend: reads and writes the event's message (data reads as bytes, as upstream's []byte). */
+class RealtimeMessageRef {
+  constructor(readonly event: RealtimeMessageEvent) {}
+}
+
+defineBinding<RealtimeMessageRef>({
+  name: "RealtimeMessage",
+  cls: RealtimeMessageRef,
+  props: {
+    name: { get: (_cx, m) => m.event.message.name, set: (_cx, m, v) => void (m.event.message = { ...m.event.message, name: String(v ?? "") }) },
+    data: {
+      get: (_cx, m) => new Uint8Array(Buffer.from(m.event.message.data, "utf8")),
+      set: (_cx, m, v) => void (m.event.message = { ...m.event.message, data: messageData(v) }),
+    },
+  },
+  methods: {
+    toJSON: (_cx, m) => ({ name: m.event.message.name, data: [...Buffer.from(m.event.message.data, "utf8")] }),
+  },
+});
+
+defineBinding<RealtimeMessageEvent>({
+  name: "RealtimeMessageEvent",
+  cls: RealtimeMessageEvent,
+  parent: "RequestEvent",
+  props: {
+    client: { get: (_cx, e) => e.client },
+    message: {
+      get: (_cx, e) => new RealtimeMessageRef(e),
+      set: (_cx, e, v) => {
+        const m = (v instanceof RealtimeMessageRef ? v.event.message : (toPlain(v) ?? {})) as { name?: unknown; data?: unknown };
+        e.message = { name: String(m.name ?? ""), data: messageData(m.data) };
+      },
+    },
+  },
+});
+
+/** Upstream's IdleTimeout is a time.Duration: scripts read and write nanoseconds (the host keeps ms). */
+defineBinding<RealtimeConnectRequestEvent>({
+  name: "RealtimeConnectRequestEvent",
+  cls: RealtimeConnectRequestEvent,
+  parent: "RequestEvent",
+  props: {
+    client: { get: (_cx, e) => e.client, set: (_cx, e, v) => void (e.client = v as never) },
+    idleTimeout: { get: (_cx, e) => e.idleTimeout * 1e6, set: (_cx, e, v) => void (e.idleTimeout = Math.max(0, Number(v) || 0) / 1e6) },
+    maxTimeout: { get: (_cx, e) => e.maxTimeout, set: (_cx, e, v) => void (e.maxTimeout = Math.max(0, Number(v) || 0)) },
   },
 });
