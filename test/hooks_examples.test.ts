@@ -171,3 +171,27 @@ test("async route: awaits $http.send and answers with its result; a failed call 
   const err = await call(su, "/api/myapp/async-forward", { method: "POST", body: { url: "http://127.0.0.1:1/", text: "x" } }).catch((e) => e);
   expect(err.status).toBe(400);
 });
+
+test("realtime: the connect, subscribe and message hooks shape what an SDK client gets", async () => {
+  const rt = new PocketBase(server.url);
+  // the SDK hands over the whole decoded message
+  const events: { action: string; record: { id: string; title: string }; connectedAt?: string }[] = [];
+  const before = Date.now();
+  await rt.collection("articles").subscribe("*", (e) => events.push(e));
+  try {
+    const a = await su.collection("articles").create({ title: "Live", body: "x" });
+    for (let i = 0; i < 250 && !events.some((e) => e.record.id === a.id); i++) await Bun.sleep(20);
+    const ev = events.find((e) => e.record.id === a.id)!;
+    expect(ev.record.title).toBe("Live");
+    // stamped by the connect hook, added by the message hook
+    expect(Date.parse(ev.connectedAt!)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(ev.connectedAt!)).toBeLessThanOrEqual(Date.now());
+
+    for (let i = 0; i < 4; i++) await rt.collection("articles").subscribe(`topic${i}`, () => {});
+    const err = await rt.collection("articles").subscribe("sixth", () => {}).catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(err.response.message).toBe("Too many subscriptions (at most 5).");
+  } finally {
+    await rt.realtime.unsubscribe();
+  }
+});
