@@ -74,6 +74,13 @@ onRecordCreate(async (e) => {
   return e.next()
 }, "audit")
 
+// a sync handler's unawaited .then runs before the handler returns (as goja), not in a later one
+routerAdd("GET", "/sync/then", (e) => {
+  Promise.resolve().then(() => { $app.store().set("thenRan", "yes") })
+  return e.json(200, {})
+})
+routerAdd("GET", "/sync/then-check", (e) => e.json(200, { v: $app.store().get("thenRan") || "no" }))
+
 cronAdd("asyncjob", "0 0 1 1 *", async () => {
   await null
   const col = $app.findCollectionByNameOrId("audit")
@@ -172,3 +179,40 @@ test("an async cron job's awaited code runs", async () => {
   }
   expect(found).toBe(1);
 });
+
+test("a sync handler's unawaited promise jobs run before it returns", async () => {
+  expect(await (await get("/sync/then-check")).json()).toEqual({ v: "no" });
+  expect((await get("/sync/then")).status).toBe(200);
+  expect(await (await get("/sync/then-check")).json()).toEqual({ v: "yes" });
+});
+
+test("code after an await is held to --hooksTimeout like any script", async () => {
+  const limited = await startJsServer(
+    {
+      hooks: {
+        "spin.pb.js": `
+routerAdd("GET", "/async/spin", async (e) => {
+  await null
+  while (true) {}
+})
+routerAdd("GET", "/async/ok", async (e) => {
+  const v = await Promise.resolve("fine")
+  return e.json(200, { v })
+})
+`,
+      },
+    },
+    { args: ["--hooksTimeout=1000"] },
+  );
+  try {
+    const r = await fetch(limited.url + "/async/spin");
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({ status: 400, message: "Something went wrong while processing your request.", data: {} });
+    expect(limited.output()).toContain("time limit");
+    // the stopped script's state is dropped; the next async handler runs normally
+    const ok = await fetch(limited.url + "/async/ok");
+    expect(await ok.json()).toEqual({ v: "fine" });
+  } finally {
+    await limited.stop();
+  }
+}, 30_000);

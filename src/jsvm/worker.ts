@@ -61,6 +61,8 @@ let released: number[] = [];
 /** Fire-and-forget host calls (response writes) waiting for the next message. */
 let posted: string[] = [];
 let outOfMemory = false;
+/** A run was stopped inside the job queue: replace this worker once it is idle (see `settled`). */
+let recycleAfterRun = false;
 
 self.onmessage = (ev: MessageEvent) => {
   self.onmessage = null;
@@ -171,7 +173,7 @@ function done(v: string): void {
     msg.rel = released;
     released = [];
   }
-  if (outOfMemory || memory.buffer.byteLength > init.memoryBytes * 0.75) msg.recycle = true;
+  if (outOfMemory || recycleAfterRun || memory.buffer.byteLength > init.memoryBytes * 0.75) msg.recycle = true;
   send(msg);
 }
 
@@ -292,17 +294,27 @@ function placed(text: string, line: number, col: number): string {
  * the time limit covers the jobs (they run inside this run's frame).
  */
 function settled(ctx: Ctx, r: ReturnType<typeof rawCall>): ReturnType<typeof rawCall> {
-  if (typeof r !== "string" || r.charCodeAt(0) !== 1 || r.charCodeAt(1) !== 65) return r;
-  const id = Number(r.slice(2));
+  const async = typeof r === "string" && r.charCodeAt(0) === 1 && r.charCodeAt(1) === 65;
+  // a sync handler may have queued jobs too (a `.then` it did not wait for): goja runs them before
+  // returning as well, rather than leaving them to run inside some later handler
+  if (!async) {
+    if (typeof r !== "string" && r.error) return r;
+    if (!rt.hasPendingJob()) return r;
+  }
   const jobs = rt.executePendingJobs(-1);
-  if (jobs.error) {
-    // only an uncatchable stop (the time or memory limit) escapes a promise job
-    const error = jobs.error as unknown as QuickJSHandle;
-    if ((jobs.error as unknown as { context: QuickJSContext }).context === ctx.vm) return { error, value: undefined as unknown as QuickJSHandle };
-    error.dispose();
+  // Stopped by the time limit inside a job: an async function turns even that into a rejection, so
+  // the frame says it. Jobs still queued behind it belong to the stopped script: this worker is
+  // replaced rather than run them later.
+  if (jobs.error || runs[runs.length - 1]?.stopped) {
+    recycleAfterRun = true;
+    if (typeof r !== "string") r.value?.dispose();
+    const error = jobs.error as unknown as QuickJSHandle | undefined;
+    if (error && (jobs.error as unknown as { context: QuickJSContext }).context === ctx.vm) return { error, value: undefined as unknown as QuickJSHandle };
+    error?.dispose();
     return { error: ctx.vm.newError("interrupted"), value: undefined as unknown as QuickJSHandle };
   }
-  return rawCall(ctx.vm, ctx.settle, [], [], id);
+  if (!async) return r;
+  return rawCall(ctx.vm, ctx.settle, [], [], Number((r as string).slice(2)));
 }
 
 /** The prelude caught QuickJS's allocation failure as an ordinary error: report it as the limit. */
