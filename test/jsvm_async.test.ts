@@ -60,6 +60,26 @@ routerAdd("POST", "/async/save", async (e) => {
   return e.json(200, { id: r.id, ref: r.getString("ref") })
 })
 
+// an async callback handed to a host call (runInTransaction) finishes inside the transaction
+routerAdd("POST", "/async/tx", async (e) => {
+  const col = $app.findCollectionByNameOrId("audit")
+  try {
+    await $app.runInTransaction(async (txApp) => {
+      await null
+      txApp.save(new Record(col, { action: "tx-async-rolled-back" }))
+      throw new Error("roll it back")
+    })
+  } catch (err) {}
+  $app.runInTransaction(async (txApp) => {
+    await null
+    txApp.save(new Record(col, { action: "tx-async-kept" }))
+  })
+  return e.json(200, {
+    kept: $app.countRecords("audit", $dbx.hashExp({ action: "tx-async-kept" })),
+    rolledBack: $app.countRecords("audit", $dbx.hashExp({ action: "tx-async-rolled-back" })),
+  })
+})
+
 // awaited code runs before the record is saved
 onRecordCreateRequest(async (e) => {
   const n = await $app.countRecords("audit")
@@ -216,3 +236,9 @@ routerAdd("GET", "/async/ok", async (e) => {
     await limited.stop();
   }
 }, 30_000);
+
+test("an async callback given to runInTransaction finishes inside it; its rejection rolls it back", async () => {
+  const r = await get("/async/tx", { method: "POST" });
+  expect(r.status).toBe(200);
+  expect(await r.json()).toEqual({ kept: 1, rolledBack: 0 });
+});
