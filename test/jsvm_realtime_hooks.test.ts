@@ -13,6 +13,8 @@ const HOOKS = `
 onRealtimeConnectRequest((e) => {
   // a switch the test flips through the settings API
   if (e.app.settings().meta.appName === "realtime-closed") throw new ForbiddenError("Realtime is closed.")
+  // a time.Duration upstream: nanoseconds
+  e.client.set("idleTimeout", e.idleTimeout)
   e.next()
 })
 
@@ -27,6 +29,7 @@ onRealtimeMessageSend((e) => {
     const payload = JSON.parse(toString(e.message.data))
     payload.record.title = payload.record.title + " (via hook)"
     payload.clientId = e.client.id()
+    payload.idleTimeout = e.client.get("idleTimeout")
     e.message.data = toBytes(JSON.stringify(payload))
   }
   e.next()
@@ -61,7 +64,7 @@ function nextEvent<T>(collect: T[], pred: (e: T) => boolean): Promise<T> {
 test("onRealtimeMessageSend rewrites the data a client receives", async () => {
   const guest = srv.sdk();
   // the SDK hands over the whole decoded message
-  const events: { action: string; record: RecordModel; clientId?: string }[] = [];
+  const events: { action: string; record: RecordModel; clientId?: string; idleTimeout?: number }[] = [];
   await guest.collection("posts").subscribe("*", (e) => events.push(e));
   try {
     await su.collection("posts").create({ title: "hello" });
@@ -69,6 +72,8 @@ test("onRealtimeMessageSend rewrites the data a client receives", async () => {
     expect(ev.record.title).toBe("hello (via hook)");
     // the hook saw the receiving client
     expect(ev.clientId).toBe(guest.realtime.clientId);
+    // what the connect hook saw: the default 5 minutes, in nanoseconds
+    expect(ev.idleTimeout).toBe(5 * 60 * 1e9);
     // the stored record is unchanged: only the message was
     const stored = await su.collection("posts").getOne(ev.record.id);
     expect(stored.title).toBe("hello");
