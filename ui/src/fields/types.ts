@@ -8,7 +8,7 @@ import { collections, pb } from "../lib/app.ts";
 import { h, type Child } from "../lib/dom.ts";
 import { fmtBytes, fmtDate, isImageName, truncate } from "../lib/format.ts";
 import { icon } from "../lib/icons.ts";
-import { field, input, listInput, toggle } from "../lib/ui.ts";
+import { field, input, listInput, mimeTypesInput, toggle } from "../lib/ui.ts";
 
 export interface Field {
   id: string;
@@ -234,7 +234,7 @@ export const FIELD_TYPES: Record<string, FieldType> = {
       grid(
         field("Max files", numberInput(f, "maxSelect", { min: 1 }), { err: `${e}.maxSelect` }),
         field("Max file size (bytes)", numberInput(f, "maxSize", { min: 0, placeholder: "Default to max ~5MB" }), { err: `${e}.maxSize` }),
-        field("Allowed MIME types", listInput(f, "mimeTypes", { placeholder: "ex. image/png, application/pdf (empty = any)" }), { err: `${e}.mimeTypes` }),
+        field("Allowed MIME types", mimeTypesInput(f, "mimeTypes", { placeholder: "ex. image/png, application/pdf (empty = any)" }), { err: `${e}.mimeTypes` }),
         field("Thumb sizes", listInput(f, "thumbs", { placeholder: "ex. 100x100, 0x300, 600x0f" }), { err: `${e}.thumbs`, help: "WxH (crop center), WxHt (top), WxHb (bottom), WxHf (fit), 0xH, Wx0." }),
         h("div.field.pt", null, toggle(f, "protected", "Protected", undefined, { title: "Protected files need a file token to download" }), h("div.help", null, "Protected files are served only with a short-lived file token.")),
       ),

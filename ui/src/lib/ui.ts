@@ -26,7 +26,8 @@ export interface DialogHandle {
   el: HTMLDialogElement;
   body: HTMLElement;
   footer: HTMLElement;
-  close(): void;
+  /** `fromHistory`: closed by the browser's Back (its history entry is already gone). */
+  close(fromHistory?: boolean): void;
   setTitle(t: Child): void;
 }
 export interface DialogOptions {
@@ -40,7 +41,35 @@ export interface DialogOptions {
   beforeClose?: () => boolean | Promise<boolean>;
   onClose?: () => void;
   class?: string;
+  /** The address while it is open (e.g. a record's deep link); default: the current one. */
+  url?: string;
 }
+
+// Each open dialog owns one history entry (state `pbDialog` = its depth), so the browser's Back
+// closes the top one instead of leaving the page under it; closing it otherwise drops its entry.
+const historyStack: DialogHandle[] = [];
+const depthOf = (state: any): number => (typeof state?.pbDialog === "number" ? state.pbDialog : 0);
+/** The depth of the entry history is at, or is already going back to (history.go is async). */
+let historyDepth = depthOf(history.state);
+let unwindQueued = false;
+function unwindHistory() {
+  // coalesced: a confirm and its drawer closing together go back once, by both entries
+  if (unwindQueued) return;
+  unwindQueued = true;
+  queueMicrotask(() => {
+    unwindQueued = false;
+    const extra = historyDepth - historyStack.length;
+    if (extra <= 0) return;
+    historyDepth -= extra;
+    history.go(-extra);
+  });
+}
+window.addEventListener("popstate", (ev) => {
+  const depth = (historyDepth = depthOf(ev.state));
+  // Back forces the close, as upstream's modals do (unsaved-changes prompts are not asked)
+  while (historyStack.length > depth) historyStack.pop()!.close(true);
+});
+
 /** Opens a native <dialog> (focus trap, Escape and backdrop handled); removed from the DOM on close. */
 export function openDialog(opts: DialogOptions): DialogHandle {
   const titleEl = h("h2.dialog-title", { id: nextId("dlg") }, opts.title);
@@ -77,9 +106,12 @@ export function openDialog(opts: DialogOptions): DialogHandle {
     el,
     body,
     footer,
-    close() {
+    close(fromHistory = false) {
       if (closing) return;
       closing = true;
+      const i = historyStack.indexOf(handle);
+      if (i >= 0) historyStack.splice(i, 1);
+      if (!fromHistory) unwindHistory();
       el.classList.add("closing");
       setTimeout(() => {
         el.close();
@@ -94,6 +126,13 @@ export function openDialog(opts: DialogOptions): DialogHandle {
   };
   document.body.appendChild(el);
   el.showModal();
+  // a dialog that just closed may still own the current entry (its Back is queued): reuse it
+  const stale = historyDepth > historyStack.length;
+  historyStack.push(handle);
+  historyDepth = historyStack.length;
+  const entry = [{ pbDialog: historyStack.length }, "", opts.url ?? location.href] as const;
+  if (stale) history.replaceState(...entry);
+  else history.pushState(...entry);
   return handle;
 }
 
@@ -320,6 +359,34 @@ export function listInput(obj: any, key: string, props: Props = {}): HTMLInputEl
     obj[key] = el.value.split(",").map((s) => s.trim()).filter(Boolean);
   });
   return el;
+}
+
+/** The presets of a file field's allowed MIME types (upstream's "Choose presets" lists). */
+export const MIME_PRESETS: [string, string[]][] = [
+  ["Images (jpg, png, svg, gif, webp)", ["image/jpeg", "image/png", "image/svg+xml", "image/gif", "image/webp"]],
+  ["Documents (pdf, doc/docx, xls/xlsx)", [
+    "application/pdf", "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  ]],
+  ["Videos (mp4, mpeg, avi, mov, 3gp)", ["video/mp4", "video/mpeg", "video/x-msvideo", "video/quicktime", "video/3gpp"]],
+  ["Archives (zip, 7zip, rar)", ["application/zip", "application/x-7z-compressed", "application/x-rar-compressed"]],
+];
+/** A file field's MIME types: a comma-separated list with a "Choose presets" menu that fills it. */
+export function mimeTypesInput(obj: any, key = "mimeTypes", props: Props = {}): HTMLElement {
+  const el = listInput(obj, key, props);
+  const presets = menuButton(
+    h("button.btn.sm.ghost", { type: "button", "data-testid": "mime-presets" }, "Choose presets", icon("down")),
+    () => MIME_PRESETS.map(([label, types]): MenuItem => ({
+      label,
+      onSelect: () => {
+        obj[key] = [...types];
+        el.value = types.join(", ");
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+    })),
+  );
+  return h("div.mime-types", null, el, presets);
 }
 
 /** Flattens `{a: {b: {code, message}}}` into `[["a.b", message]]`. */

@@ -491,15 +491,24 @@ export function ruleField(draft: Draft, key: string, label: string, help: string
       const ta = h("textarea.mono.rule-input", { rows: 1, "aria-label": label, placeholder: "Empty = everyone (public). Example: @request.auth.id != \"\"", "data-testid": `${key}-input` }) as HTMLTextAreaElement;
       ta.value = draft[key] ?? "";
       ta.addEventListener("input", () => {
+        const wasPublic = draft[key] === "";
         draft[key] = ta.value;
         autoGrow(ta);
+        // the "Public" tag follows the text as it is typed, not only after a save and reopen
+        if (wasPublic !== (ta.value === "")) publicTag();
       });
       queueMicrotask(() => autoGrow(ta));
       box = h("div.rule-box", null, ta);
       attachAutocomplete(ta, () => ruleSuggestions(draft));
     }
+    const labelEl = h("label.label", null, label);
+    const publicTag = () => {
+      labelEl.querySelector(".tag")?.remove();
+      if (draft[key] === "") labelEl.append(h("span.tag.warn", { "data-testid": `${key}-public` }, "Public"));
+    };
+    publicTag();
     wrap.replaceChildren(
-      h("div.rule-head", null, h("label.label", null, label, draft[key] === "" ? h("span.tag.warn", null, "Public") : null), lockBtn),
+      h("div.rule-head", null, labelEl, lockBtn),
       box,
       h("div.help", null, help),
     );

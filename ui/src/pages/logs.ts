@@ -6,7 +6,7 @@ import { fmtDate, parseDate, truncate } from "../lib/format.ts";
 import { icon } from "../lib/icons.ts";
 import { codeBlock } from "./api_preview.ts";
 import { confirmDialog, field, input, menuButton, notAvailable, openDialog, pageHeader, showErrors, toast, toggle } from "../lib/ui.ts";
-import type { Page } from "../router.ts";
+import { href, type Page, type Route } from "../router.ts";
 
 const LEVELS: [number, string][] = [[-4, "DEBUG"], [0, "INFO"], [4, "WARN"], [8, "ERROR"]];
 export function levelName(l: number): string {
@@ -14,7 +14,7 @@ export function levelName(l: number): string {
 }
 const LOG_KEYS = ["id", "created", "level", "message", "data.type", "data.method", "data.url", "data.status", "data.execTime", "data.auth", "data.authId", "data.userIP", "data.remoteIP", "data.referer", "data.userAgent", "data.error", "data.details"];
 
-export function logsPage(): Page {
+export function logsPage(r?: Route): Page {
   const state = {
     filter: "",
     level: store.get<number | null>("logsLevel", null),
@@ -139,7 +139,22 @@ export function logsPage(): Page {
     body,
   ));
   load();
-  return { el, title: "Logs" };
+  // upstream's deep link to one log: `#/logs?logId=<id>`
+  let openId = "";
+  const openLinked = async (q: URLSearchParams) => {
+    const id = q.get("logId");
+    if (!id || id === openId) return;
+    history.replaceState(history.state, "", href("/logs"));
+    openId = id;
+    try {
+      openLog(await pb.logs.getOne(id, { requestKey: null }), () => (openId = ""));
+    } catch (err) {
+      openId = "";
+      toast(`Log ${id}: ${errorMessage(err)}`, "error");
+    }
+  };
+  if (r) openLinked(r.query);
+  return { el, title: "Logs", update: (route) => openLinked(route.query) };
 }
 
 function logChips(log: any): HTMLElement {
@@ -153,12 +168,14 @@ function logChips(log: any): HTMLElement {
   );
 }
 
-function openLog(log: any) {
+function openLog(log: any, onClose?: () => void) {
   const rows: [string, unknown][] = [["id", log.id], ["level", levelName(log.level)], ["created", fmtDate(log.created)], ["message", log.message], ...Object.entries(log.data ?? {}).map(([k, v]) => [`data.${k}`, v] as [string, unknown])];
   openDialog({
     title: "Log details",
     kind: "drawer",
     size: "md",
+    url: href("/logs", { logId: log.id }),
+    onClose,
     body: h("div.stack", null,
       h("table.table.kv", null, h("tbody", null, rows.map(([k, v]) => h("tr", null, h("th", null, k), h("td", null, typeof v === "object" && v !== null ? h("code", null, JSON.stringify(v)) : String(v ?? "")))))),
       h("h4", null, "Raw JSON"),

@@ -10,8 +10,13 @@ import { icon } from "../lib/icons.ts";
 import { clearErrors, confirmDialog, copyText, field, menuButton, openDialog, showErrors, toast, type DialogHandle } from "../lib/ui.ts";
 import { FIELD_TYPES, fileThumb, recordLabel, toArr, type Field, type InputCtx } from "../fields/types.ts";
 
-/** Resolves with the saved record, `{deleted}` after a delete, or null when closed unchanged. */
-export async function openRecordEditor(c: CollectionModel, record?: RecordModel, duplicateOf?: RecordModel): Promise<RecordModel | null> {
+/**
+ * Resolves with the saved record, `{deleted}` after a delete, or null when closed unchanged.
+ * `url`: the address while it is open (the record's deep link); Back closes it.
+ */
+export async function openRecordEditor(
+  c: CollectionModel, record?: RecordModel, duplicateOf?: RecordModel, url?: string,
+): Promise<RecordModel | null> {
   const fields = c.fields as Field[];
   const isNew = !record;
   const readOnly = c.type === "view";
@@ -109,6 +114,7 @@ export async function openRecordEditor(c: CollectionModel, record?: RecordModel,
       title: h("span", null, isNew ? "New " : readOnly ? "View " : "Edit ", h("strong", null, c.name), " record"),
       kind: "drawer",
       size: "md",
+      url,
       body: form,
       footer: [more, h("div.spacer"), h("button.btn.ghost", { type: "button", onclick: () => dialog.close() }, readOnly ? "Close" : "Cancel"), readOnly ? null : saveBtn],
       beforeClose: async () => result !== null || readOnly || (same(data, initial) && !filesDirty) || (await confirmDialog("You have unsaved changes. Close without saving?", { yes: "Discard changes" })),

@@ -3,13 +3,13 @@
  * picker, paging, bulk select/delete, JSON export, and the record editor.
  */
 import type { CollectionModel, RecordModel } from "pocketbase";
-import { errorMessage, pb, store } from "../lib/app.ts";
+import { errorData, errorMessage, pb, store } from "../lib/app.ts";
 import { attachAutocomplete, filterSuggestions } from "../lib/autocomplete.ts";
 import { h, live, onUnmount } from "../lib/dom.ts";
 import { plural } from "../lib/format.ts";
 import { icon } from "../lib/icons.ts";
-import { confirmDialog, copyText, downloadBlob, menuButton, toast, type MenuItem } from "../lib/ui.ts";
-import { replaceQuery } from "../router.ts";
+import { confirmDialog, copyText, downloadBlob, flattenErrors, menuButton, toast, type MenuItem } from "../lib/ui.ts";
+import { href, replaceQuery } from "../router.ts";
 import { FIELD_TYPES, type Field } from "../fields/types.ts";
 import { openApiPreview } from "./api_preview.ts";
 import { openRecordEditor } from "./record_editor.ts";
@@ -46,6 +46,10 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     totalPages: 0,
     loading: true,
     error: "",
+    /** The API's field details of a rejected filter (`data`), shown under the search bar. */
+    errorDetails: [] as string[],
+    /** The filter the API rejected with a 400 (its message is generic, as upstream's). */
+    badFilter: "",
     selected: new Set<string>(),
   };
   const hiddenKey = `hiddenCols_${c.id}`;
@@ -58,6 +62,8 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     const seq = ++loadSeq;
     state.loading = true;
     state.error = "";
+    state.errorDetails = [];
+    state.badFilter = "";
     table.refresh();
     try {
       const res = await pb.collection(c.id).getList(page, PER_PAGE, {
@@ -76,8 +82,12 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
       state.items = [];
       state.total = 0;
       state.error = errorMessage(err);
+      state.errorDetails = flattenErrors(errorData(err)).map(([p, m]) => (p ? `${p}: ${m}` : m));
+      // the API's 400 for a bad filter is generic (as upstream's): say what to check
+      state.badFilter = (err as { status?: number }).status === 400 && state.filter ? normalizeFilter(state.filter, c) : "";
     }
     state.loading = false;
+    filterError.refresh();
     table.refresh();
     footer.refresh();
     bulk.refresh();
@@ -113,6 +123,13 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   const searchForm = h("form.searchbar", { role: "search", onsubmit: (e: Event) => (e.preventDefault(), applyFilter()) },
     icon("search"), filterInput);
   attachAutocomplete(filterInput, () => filterSuggestions(c));
+  // why the list failed (a bad filter answers 400 with its reason), right under the search bar
+  const filterError = live(() => state.error
+    ? h("div.filter-error", { role: "alert", "data-testid": "records-filter-error" }, icon("info"),
+      h("div", null, h("strong", null, state.error), state.errorDetails.map((d) => h("div.sm", null, d)),
+        state.badFilter ? h("div.sm", null, "The filter ", h("code", null, state.badFilter), " was rejected: check the field ",
+          "names, the operators (= != > >= < <= ~ !~ ?= …) and the quotes around text.") : null))
+    : null);
   const historyBtn = menuButton(h("button.icon-btn", { type: "button", "aria-label": "Search history", title: "Search history" }, icon("history")), () => {
     const hist = store.get<string[]>(historyKey, []);
     if (!hist.length) return [h("div.menu-note", null, "No recent searches.")];
@@ -179,7 +196,7 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
       h("th.col-actions", null, h("span.sr-only", null, "Actions")),
     );
     let body: HTMLElement[];
-    if (state.error) body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 }, h("span.error-text", null, state.error)))];
+    if (state.error) body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 }, h("div.empty.sm", null, icon("search"), h("p", null, "No records loaded (see above)."))))];
     else if (!state.items.length && !state.loading)
       body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 },
         h("div.empty.sm", null, icon(state.filter ? "search" : typeIcon(c.type)), h("p", null, state.filter ? "No records match the filter." : "No records yet."),
@@ -262,12 +279,35 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     }
   }
 
+  /** The id of the record whose editor is open (its deep link is in the address). */
+  let openId = "";
   async function editRecord(r?: RecordModel) {
-    const res = await openRecordEditor(c, r);
+    // upstream's deep link: `record=<id>` next to the collection, filter and sort
+    const url = r ? href("/collections", { ...queryOf(), record: r.id }) : undefined;
+    openId = r?.id ?? "";
+    const res = await openRecordEditor(c, r, undefined, url);
+    if (r && openId === r.id) openId = "";
     if (res) load();
   }
+  /** Opens the record a link names (`record`, or `recordId` from upstream's older dashboard). */
+  async function openLinked(q: URLSearchParams) {
+    const id = q.get("record") || q.get("recordId");
+    if (!id || id === openId) return;
+    // the entry without the record stays below the editor's, so Back lands on the list
+    syncQuery();
+    openId = id;
+    try {
+      const r = await pb.collection(c.id).getOne(id, { requestKey: null });
+      if (openId !== id || !el.isConnected) return;
+      await editRecord(r);
+    } catch (err) {
+      if (openId === id) openId = "";
+      toast(`Record ${id}: ${errorMessage(err)}`, "error");
+    }
+  }
 
-  const syncQuery = () => replaceQuery({ collection: c.name, filter: state.filter, sort: state.sort !== defaultSort ? state.sort : "" });
+  const queryOf = () => ({ collection: c.name, filter: state.filter, sort: state.sort !== defaultSort ? state.sort : "" });
+  const syncQuery = () => replaceQuery(queryOf());
 
   const header = h("header.page-header", null,
     h("div.crumbs", null, h("span.muted", null, "Collections"), icon("right"), h("h1", null, c.name), c.type !== "base" ? h("span.badge", null, c.type) : null),
@@ -292,6 +332,7 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   const el = h("div.records-view", null,
     header,
     h("div.toolbar", null, searchForm, historyBtn, colsBtn),
+    filterError,
     table,
     footer,
     bulk,
@@ -307,9 +348,11 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   onUnmount(el, () => document.removeEventListener("keydown", slash));
 
   load();
+  openLinked(query);
   return {
     el,
     update(q) {
+      openLinked(q);
       const f = q.get("filter") ?? "";
       const s = q.get("sort") ?? defaultSort;
       if (f !== state.filter || s !== state.sort) {
@@ -321,3 +364,4 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     },
   };
 }
+

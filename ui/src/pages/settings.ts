@@ -287,7 +287,10 @@ export function backupsPage(): Page {
     }
   }
   async function restore(key: string) {
-    const ok = await confirmDialog(h("div", null, h("p", null, "Restore ", h("strong.mono", null, key), "?"), h("p", null, "The current data is replaced by the backup and the server restarts. Unsaved work is lost.")), { yes: "Restore" });
+    const ok = await confirmDialog(h("div", null,
+      h("p", null, "Restore ", h("strong.mono", null, key), "?"),
+      h("p", null, "The current data is replaced by the backup and the app restarts in place (the server keeps ",
+        "listening; this page reloads). Changes made since the backup are lost.")), { yes: "Restore" });
     if (!ok) return;
     try {
       await pb.backups.restore(key, { requestKey: null });
@@ -311,7 +314,8 @@ export function backupsPage(): Page {
     const data = { name: "" };
     const form = h("form.stack", { onsubmit: (e: Event) => e.preventDefault() },
       field("Backup name", input(data, "name", { placeholder: "Leave empty to autogenerate", pattern: "[a-z0-9_-]+\\.zip", "data-testid": "backup-name" }), { err: "name", help: "Lowercase letters, digits, _ and -, ending in .zip." }),
-      h("p.help", null, "The server may be briefly read-only while the backup is made."),
+      h("p.help", { "data-testid": "backup-writes-note" }, "Writes keep working while the backup is made: each database is copied as a consistent snapshot ",
+        "(", h("code", null, "VACUUM INTO"), "), and changes made meanwhile are not in this backup."),
     );
     const d = openDialog({
       title: "Create backup",
@@ -330,7 +334,9 @@ export function backupsPage(): Page {
       }, { class: "primary", "data-testid": "backup-start" })],
     });
   }
-  const uploadInput = h("input", { type: "file", accept: ".zip,application/zip", hidden: true }) as HTMLInputElement;
+  const uploadInput = h("input", {
+    type: "file", accept: ".zip,application/zip", hidden: true, "data-testid": "backup-upload-input",
+  }) as HTMLInputElement;
   uploadInput.addEventListener("change", async () => {
     const file = uploadInput.files?.[0];
     uploadInput.value = "";
