@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App } from "../src/core/app.ts";
 
-// the upstream-made fixture shared beside the repo (read-only: always copied before opening)
-const FIXTURE = resolve(import.meta.dir, "../../shared/conformance/pb-fixture");
+import { FIXTURE, SHARED_MISSING } from "./harness.ts";
+
+// FIXTURE: the upstream-made pb_data shared beside the repo (read-only: always copied before opening)
 const dirs: string[] = [];
 
 function tempDir(prefix: string): string {
@@ -687,7 +688,9 @@ function snapshotFiles(dir: string): Snapshot {
   }
 }
 
-describe("upstream fixture pb_data", () => {
+describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
+  // a clone without ../shared says why these did not run
+  if (SHARED_MISSING) test.skip(SHARED_MISSING, () => {});
   test("fixture is present", () => {
     expect(existsSync(join(FIXTURE, "data.db"))).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App } from "./app.ts";
@@ -13,6 +13,7 @@ import { BoolField, FileField, NumberField, RelationField, SelectField, TextFiel
 
 // the upstream-made fixture shared beside the repo (read-only: copied before it is opened)
 const FIXTURE_DB = resolve(import.meta.dir, "../../../shared/conformance/pb-fixture/data.db");
+const SHARED_MISSING = existsSync(FIXTURE_DB) ? "" : "skipped: ../shared not present";
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -151,14 +152,21 @@ describe("API JSON", () => {
   });
 });
 
-describe("_collections row encoding", () => {
+/** The fixture's _collections rows, read from a copy ([] without ../shared: those tests skip). */
+function fixtureRows(): Record<string, unknown>[] {
+  if (SHARED_MISSING) return [];
   const copyDir = mkdtempSync(join(tmpdir(), "pb-col-fixture-"));
   dirs.push(copyDir);
   copyFileSync(FIXTURE_DB, join(copyDir, "data.db"));
   const fixture = new Database(join(copyDir, "data.db"), { readonly: true });
-  const rows = fixture.query("SELECT * FROM _collections").all() as Record<string, unknown>[];
+  return fixture.query("SELECT * FROM _collections").all() as Record<string, unknown>[];
+}
 
-  test("every fixture row round-trips; only keys newer than the row get added", () => {
+describe("_collections row encoding", () => {
+  const rows = fixtureRows();
+  if (SHARED_MISSING) test.skip(`fixture rows: ${SHARED_MISSING}`, () => {});
+
+  test.skipIf(!!SHARED_MISSING)("every fixture row round-trips; only keys newer than the row get added", () => {
     for (const row of rows) {
       const c = Collection.fromRow(row);
       expect(c.isNew()).toBe(false);
@@ -179,7 +187,7 @@ describe("_collections row encoding", () => {
     }
   });
 
-  test("auth options of the fixture decode into the typed model", () => {
+  test.skipIf(!!SHARED_MISSING)("auth options of the fixture decode into the typed model", () => {
     const users = Collection.fromRow(rows.find((r) => r.name === "users")!);
     expect(users.authToken.duration).toBe(1209600);
     expect(users.oauth2.providers?.map((p) => p.name)).toEqual(["gitlab", "google"]);

@@ -28,6 +28,8 @@ const types = (query: string) =>
   app.runInTransaction(() => Object.fromEntries(createViewFields(app, query).map((f) => [f.name, f.type])));
 
 describe.skipIf(missing)("createViewFields", () => {
+  // a clone without ../shared says why these did not run
+  if (missing) test.skip("skipped: ../shared not present", () => {});
   test("invalid queries (an unparenthesized expression with spaces is not understood, as upstream)", async () => {
     for (const q of ["", "not sql at all", "select id from nowhere", "select d.*, d.id from demo1 d", "select * from (select 'x' as id)", "select text from demo1", "select id, 1 + 1 as two from demo1"]) {
       await expect(types(q)).rejects.toThrow();
