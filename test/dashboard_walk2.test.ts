@@ -62,7 +62,8 @@ describe.skipIf(!!BROWSER_MISSING)("dashboard walk 2 in Chromium (dist/pb)", () 
   beforeAll(async () => {
     const bin = await ensureBuilt("host");
     const workDir = tempDir();
-    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, `--dir=${join(workDir, "pb_data")}`], { binary: bin });
+    const dir = `--dir=${join(workDir, "pb_data")}`;
+    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, dir], { binary: bin });
     expect(up.code).toBe(0);
     srv = await startServer({ binary: bin, workDir });
     sdk = new PocketBase(srv.url);
@@ -156,7 +157,8 @@ async function walk() {
   step("browser Back closed the collection editor and stayed on the page");
 
   // ---------- a record: its address, Back, Forward, upstream's deep links ----------
-  await page.locator("[data-testid=records-table] tr.trow", { hasText: "First post" }).locator("td.col-id button").click();
+  const row = (text: string) => page.locator("[data-testid=records-table] tr.trow", { hasText: text });
+  await row("First post").locator("td.col-id button").click();
   await dialog().locator("[data-testid=record-id]").waitFor();
   expect(hashQuery().get("record")).toBe(first.id);
   expect(hashQuery().get("collection")).toBe("posts");
@@ -170,17 +172,28 @@ async function walk() {
   await back();
   await noDialog();
   // closing with Cancel takes the record out of the address too
-  await page.locator("[data-testid=records-table] tr.trow", { hasText: "Second post" }).click();
+  await row("Second post").click();
   await dialog().locator("[data-testid=record-id]").waitFor();
   expect(hashQuery().get("record")).not.toBeNull();
   await dialog().getByRole("button", { name: "Cancel" }).click();
   await noDialog();
   await poll(async () => hashQuery().get("record"), (v) => expect(v).toBeNull());
+  // unsaved changes: Escape asks first; "Discard" closes both, and history is back on the list's entry
+  const depth = () => page.evaluate(`history.state?.pbDialog ?? 0`);
+  await row("Second post").click();
+  await dialog().locator("[data-field=title] input, [data-field=title] textarea").first().fill("Changed, not saved");
+  await page.keyboard.press("Escape");
+  await dialog().getByRole("button", { name: "Discard changes" }).click();
+  await noDialog();
+  await poll(depth, (v) => expect(v).toBe(0));
+  await poll(async () => hashQuery().get("record"), (v) => expect(v).toBeNull());
+  expect((await sdk.collection("posts").getFirstListItem('views = 9')).title).toBe("Second post");
   // links from upstream's dashboard: `record=` (v0.23+) and `recordId=` (older)
   for (const key of ["record", "recordId"]) {
     await load(`/collections?collection=posts&${key}=${first.id}`);
     await dialog().locator("[data-testid=record-id]", { hasText: first.id }).waitFor();
-    expect(await dialog().locator("[data-field=title] input, [data-field=title] textarea").first().inputValue()).toBe("First post");
+    const titleIn = dialog().locator("[data-field=title] input, [data-field=title] textarea").first();
+    expect(await titleIn.inputValue()).toBe("First post");
     expect(hashQuery().get("record")).toBe(first.id);
     await back();
     await noDialog();
@@ -245,13 +258,14 @@ async function walk() {
   await page.click("[data-testid=settings-save]");
   const toastEl = page.locator(".toast", { hasText: "Settings saved." });
   await toastEl.waitFor();
-  expect(overlaps((await toastEl.boundingBox())!, (await page.locator("[data-testid=settings-save]").boundingBox())!)).toBe(false);
+  const saveBox = async () => (await page.locator("[data-testid=settings-save]").boundingBox())!;
+  expect(overlaps((await toastEl.boundingBox())!, await saveBox())).toBe(false);
   await shot("07-settings-saved-toast", true);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.click("[data-testid=settings-save]");
   await page.locator(".toast", { hasText: "Settings saved." }).first().waitFor();
   for (const t of await page.locator(".toast").all()) {
-    expect(overlaps((await t.boundingBox())!, (await page.locator("[data-testid=settings-save]").boundingBox())!)).toBe(false);
+    expect(overlaps((await t.boundingBox())!, await saveBox())).toBe(false);
   }
   await shot("08-settings-saved-toast-phone", true);
   await page.setViewportSize({ width: 1366, height: 860 });
@@ -292,7 +306,8 @@ async function walk() {
   const token = await sdk.files.getToken();
   const zip = new Uint8Array(await (await fetch(sdk.backups.getDownloadURL(token, "walk2.zip"))).arrayBuffer());
   expect(zip.length).toBeGreaterThan(100);
-  await page.locator("[data-testid=backup-upload-input]").setInputFiles({ name: "uploaded_copy.zip", mimeType: "application/zip", buffer: Buffer.from(zip) });
+  await page.locator("[data-testid=backup-upload-input]")
+    .setInputFiles({ name: "uploaded_copy.zip", mimeType: "application/zip", buffer: Buffer.from(zip) });
   await page.locator("[data-testid=backup-list] [data-key='uploaded_copy.zip']").waitFor();
   expect((await sdk.backups.getFullList()).map((x) => x.key).sort()).toEqual(["uploaded_copy.zip", "walk2.zip"]);
   step("the backup dialog says writes go on (VACUUM INTO); created one and uploaded a copy");

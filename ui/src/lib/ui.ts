@@ -369,7 +369,9 @@ export const MIME_PRESETS: [string, string[]][] = [
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   ]],
-  ["Videos (mp4, mpeg, avi, mov, 3gp)", ["video/mp4", "video/mpeg", "video/x-msvideo", "video/quicktime", "video/3gpp"]],
+  ["Videos (mp4, mpeg, avi, mov, 3gp)", [
+    "video/mp4", "video/mpeg", "video/x-msvideo", "video/quicktime", "video/3gpp",
+  ]],
   ["Archives (zip, 7zip, rar)", ["application/zip", "application/x-7z-compressed", "application/x-rar-compressed"]],
 ];
 /** A file field's MIME types: a comma-separated list with a "Choose presets" menu that fills it. */

@@ -84,7 +84,8 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
       state.error = errorMessage(err);
       state.errorDetails = flattenErrors(errorData(err)).map(([p, m]) => (p ? `${p}: ${m}` : m));
       // the API's 400 for a bad filter is generic (as upstream's): say what to check
-      state.badFilter = (err as { status?: number }).status === 400 && state.filter ? normalizeFilter(state.filter, c) : "";
+      const status = (err as { status?: number }).status;
+      state.badFilter = status === 400 && state.filter ? normalizeFilter(state.filter, c) : "";
     }
     state.loading = false;
     filterError.refresh();
@@ -127,8 +128,9 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   const filterError = live(() => state.error
     ? h("div.filter-error", { role: "alert", "data-testid": "records-filter-error" }, icon("info"),
       h("div", null, h("strong", null, state.error), state.errorDetails.map((d) => h("div.sm", null, d)),
-        state.badFilter ? h("div.sm", null, "The filter ", h("code", null, state.badFilter), " was rejected: check the field ",
-          "names, the operators (= != > >= < <= ~ !~ ?= …) and the quotes around text.") : null))
+        state.badFilter ? h("div.sm", null, "The filter ", h("code", null, state.badFilter),
+          " was rejected: check the field names, the operators (= != > >= < <= ~ !~ ?= …) and the quotes around text.")
+          : null))
     : null);
   const historyBtn = menuButton(h("button.icon-btn", { type: "button", "aria-label": "Search history", title: "Search history" }, icon("history")), () => {
     const hist = store.get<string[]>(historyKey, []);
@@ -196,8 +198,10 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
       h("th.col-actions", null, h("span.sr-only", null, "Actions")),
     );
     let body: HTMLElement[];
-    if (state.error) body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 }, h("div.empty.sm", null, icon("search"), h("p", null, "No records loaded (see above)."))))];
-    else if (!state.items.length && !state.loading)
+    if (state.error) {
+      body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 },
+        h("div.empty.sm", null, icon("search"), h("p", null, "No records loaded (see above)."))))];
+    } else if (!state.items.length && !state.loading)
       body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 },
         h("div.empty.sm", null, icon(state.filter ? "search" : typeIcon(c.type)), h("p", null, state.filter ? "No records match the filter." : "No records yet."),
           state.filter ? h("button.btn.sm.ghost", { type: "button", onclick: () => ((filterInput.value = ""), applyFilter()) }, "Clear filter")
@@ -306,7 +310,8 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     }
   }
 
-  const queryOf = () => ({ collection: c.name, filter: state.filter, sort: state.sort !== defaultSort ? state.sort : "" });
+  const queryOf = () =>
+    ({ collection: c.name, filter: state.filter, sort: state.sort !== defaultSort ? state.sort : "" });
   const syncQuery = () => replaceQuery(queryOf());
 
   const header = h("header.page-header", null,

@@ -314,8 +314,9 @@ export function backupsPage(): Page {
     const data = { name: "" };
     const form = h("form.stack", { onsubmit: (e: Event) => e.preventDefault() },
       field("Backup name", input(data, "name", { placeholder: "Leave empty to autogenerate", pattern: "[a-z0-9_-]+\\.zip", "data-testid": "backup-name" }), { err: "name", help: "Lowercase letters, digits, _ and -, ending in .zip." }),
-      h("p.help", { "data-testid": "backup-writes-note" }, "Writes keep working while the backup is made: each database is copied as a consistent snapshot ",
-        "(", h("code", null, "VACUUM INTO"), "), and changes made meanwhile are not in this backup."),
+      h("p.help", { "data-testid": "backup-writes-note" },
+        "Writes keep working while the backup is made: each database is copied as a consistent snapshot (",
+        h("code", null, "VACUUM INTO"), "), and changes made meanwhile are not in this backup."),
     );
     const d = openDialog({
       title: "Create backup",
