@@ -68,6 +68,8 @@ export async function buildDashboard(opts: { outdir?: string; quiet?: boolean } 
       outdir: tmp,
       target: "browser",
       minify: true,
+      // dynamic import()s (the rich-text editor, the map) become chunks loaded on first use
+      splitting: true,
       sourcemap: "none",
       naming: { entry: "[dir]/[name].[ext]", chunk: "assets/[name]-[hash].[ext]", asset: "assets/[name]-[hash].[ext]" },
       throw: false,

@@ -9,6 +9,8 @@ import { h, type Child } from "../lib/dom.ts";
 import { fmtBytes, fmtDate, isImageName, truncate } from "../lib/format.ts";
 import { icon } from "../lib/icons.ts";
 import { field, input, listInput, mimeTypesInput, toggle } from "../lib/ui.ts";
+import { editorInput } from "./editor.ts";
+import { geoPointInput } from "./geo_point.ts";
 
 export interface Field {
   id: string;
@@ -105,23 +107,7 @@ export const FIELD_TYPES: Record<string, FieldType> = {
         h("div.field.pt", null, toggle(f, "convertURLs", "Convert URLs to relative paths")),
       ),
     cell: (v) => (v ? h("span.cell-text", null, truncate(stripHtml(String(v)), 120)) : empty()),
-    input: (f, ctx) => {
-      const ta = h("textarea.mono", { rows: 6, placeholder: "<p>HTML content</p>" }) as HTMLTextAreaElement;
-      ta.value = ctx.data[f.name] ?? "";
-      const preview = h("div.editor-preview", { hidden: true });
-      ta.addEventListener("input", () => (ctx.data[f.name] = ta.value));
-      const toggleBtn = h("button.link.sm", {
-        type: "button",
-        onclick: () => {
-          preview.hidden = !preview.hidden;
-          ta.hidden = !preview.hidden;
-          // preview shows text only: the dashboard never renders user HTML
-          preview.textContent = stripHtml(ta.value);
-          toggleBtn.textContent = preview.hidden ? "Text preview" : "Edit HTML";
-        },
-      }, "Text preview");
-      return h("div.editor-input", null, ta, preview, h("div.form-row.end", null, toggleBtn));
-    },
+    input: editorInput,
   },
   number: {
     label: "Number",
@@ -312,15 +298,7 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     requirable: true,
     defaults: () => ({}),
     cell: (v) => (v && (v.lon || v.lat) ? h("span.mono", null, `${v.lat}, ${v.lon}`) : empty()),
-    input: (f, ctx) => {
-      const val = (ctx.data[f.name] ??= { lon: 0, lat: 0 });
-      const num = (k: "lon" | "lat", label: string, min: number, max: number) => {
-        const el = h("input", { type: "number", step: "any", min, max, value: val[k] ?? 0, "aria-label": label }) as HTMLInputElement;
-        el.addEventListener("input", () => (val[k] = el.value === "" ? 0 : Number(el.value)));
-        return h("label.inline-field", null, h("span", null, label), el);
-      };
-      return h("div.row.gap", null, num("lat", "Latitude", -90, 90), num("lon", "Longitude", -180, 180));
-    },
+    input: geoPointInput,
   },
 };
 
