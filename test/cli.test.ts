@@ -1,9 +1,11 @@
 /** The CLI through the real process: flags, help, exit codes, superuser commands, the installer. */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { runPb, startServer, tempDir } from "./harness.ts";
+import { readdirSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { ensureBuilt } from "../build.ts";
+import { findSendmailPath } from "../src/tools/mailer/index.ts";
+import { REPO, runPb, startServer, tempDir, type TestServer } from "./harness.ts";
 
 const dirs: string[] = [];
 const freshDir = () => {
@@ -12,6 +14,12 @@ const freshDir = () => {
   return join(d, "pb_data");
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** The server's output once it matches `re` (the installer lines follow the banner a moment later). */
+async function outputMatching(srv: TestServer, re: RegExp): Promise<string> {
+  for (let i = 0; i < 500 && !re.test(srv.output()) && srv.proc.exitCode === null; i++) await Bun.sleep(20);
+  return srv.output();
+}
 
 describe("root command", () => {
   test("--version and -v print the version and exit 0", async () => {
@@ -205,4 +213,189 @@ describe("installer", () => {
       await srv.stop();
     }
   });
+});
+
+describe("subcommand help, help and completion", () => {
+  const superuserSubs = ["upsert", "create", "update", "delete", "otp", "ips"];
+  const migrateSubs = ["up", "down", "create", "collections", "history-sync"];
+
+  test("each superuser and migrate subcommand's --help prints its own usage line and an example", async () => {
+    const up = await runPb(["superuser", "upsert", "--help"]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toStartWith("Creates, or updates if email exists, a single superuser\n\nUsage:\n");
+    expect(up.stdout).toContain("Usage:\n  pb superuser upsert EMAIL PASS [flags]\n\nExamples:\n");
+    expect(up.stdout).toContain("  pb superuser upsert test@example.com 1234567890\n");
+    const create = await runPb(["migrate", "create", "--help"]);
+    expect(create.code).toBe(0);
+    expect(create.stdout).toContain("Usage:\n  pb migrate create name [flags]\n\nExamples:\n  pb migrate create ");
+    // nothing ran: --help on `migrate create` must not ask to write a file
+    expect(create.stderr).toBe("");
+    for (const [cmd, subs] of [["superuser", superuserSubs], ["migrate", migrateSubs]] as const) {
+      for (const sub of subs) {
+        const r = await runPb([cmd, sub, "--help"]);
+        expect([cmd, sub, r.code]).toEqual([cmd, sub, 0]);
+        const usage = `Usage:\\n  pb ${cmd} ${sub}( [^\\n]+)? \\[flags\\]\\n\\nExamples:\\n  pb ${cmd} ${sub}\\b`;
+        expect(r.stdout).toMatch(new RegExp(usage));
+      }
+    }
+  });
+
+  test("`pb help [command [sub]]` prints what --help prints; the root help lists help and completion", async () => {
+    const root = await runPb(["help"]);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toBe((await runPb(["--help"])).stdout);
+    expect(root.stdout).toMatch(/\n  completion +Generate the autocompletion script/);
+    expect(root.stdout).toMatch(/\n  help +Help about any command/);
+    const otp = await runPb(["superuser", "otp", "--help"]);
+    expect((await runPb(["help", "superuser", "otp"])).stdout).toBe(otp.stdout);
+    expect((await runPb(["help", "serve"])).stdout).toContain("pb serve [domain(s)] [flags]");
+  });
+
+  test("`pb completion bash` is a script bash completes commands, subcommands and flags with", async () => {
+    const r = await runPb(["completion", "bash"]);
+    expect(r.code).toBe(0);
+    // the script's own function, driven the way bash's programmable completion calls it
+    const complete = async (...words: string[]) => {
+      const script = `${r.stdout}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}
+_pb_completions; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const p = Bun.spawn(["bash", "-c", script], { stdout: "pipe", stderr: "pipe" });
+      const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+      expect(code).toBe(0);
+      return out.trim().split("\n").sort();
+    };
+    expect(await complete("pb", "su")).toEqual(["superuser"]);
+    expect(await complete("pb", "superuser", "")).toEqual(["create", "delete", "ips", "otp", "update", "upsert"]);
+    expect(await complete("pb", "migrate", "h")).toEqual(["history-sync"]);
+    expect(await complete("pb", "serve", "--ht")).toEqual(["--http", "--https"]);
+    expect(await complete("pb", "completion", "")).toEqual(["bash", "fish", "powershell", "zsh"]);
+  });
+
+  test("zsh, fish and powershell scripts name every command; an unknown shell exits 1", async () => {
+    for (const shell of ["zsh", "fish", "powershell"]) {
+      const r = await runPb(["completion", shell]);
+      expect([shell, r.code]).toEqual([shell, 0]);
+      for (const w of ["serve", "superuser", "migrate", "upsert", "history-sync", "http"]) {
+        expect([shell, r.stdout.includes(w)]).toEqual([shell, true]);
+      }
+    }
+    const bad = await runPb(["completion", "tcsh"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown shell "tcsh"');
+    expect((await runPb(["completion"])).stdout).toContain("pb completion [bash|zsh|fish|powershell]");
+  });
+});
+
+describe("serve addresses, hints and a clean stop", () => {
+  test("--http without a usable host:port exits 1 with 'invalid address'", async () => {
+    for (const addr of ["notanaddress", "30103", "::1:8090", "127.0.0.1:99999"]) {
+      const r = await runPb(["serve", `--http=${addr}`, `--dir=${freshDir()}`]);
+      expect([addr, r.code]).toEqual([addr, 1]);
+      expect(r.stderr).toContain(`invalid address "${addr}"`);
+      expect(r.stderr).not.toContain("ENOENT");
+    }
+    expect((await runPb(["serve", "--http=30103", `--dir=${freshDir()}`])).stderr).toContain('did you mean ":30103"');
+  });
+
+  // an IPv6 loopback is absent in some containers
+  const ipv6 = (() => {
+    try {
+      const s = Bun.listen({ hostname: "::1", port: 0, socket: { data() {} } });
+      s.stop(true);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!ipv6) test.skip("the IPv6 banner: skipped: this machine has no IPv6 loopback (::1)", () => {});
+  test.skipIf(!ipv6)("an IPv6 address prints bracketed in the banner and the installer link", async () => {
+    const srv = await startServer({ args: ["--http=[::1]:0"] });
+    try {
+      expect(srv.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      const out = await outputMatching(srv, /pbinstall/);
+      expect(out).toContain(`REST API:  ${srv.url}/api/`);
+      expect(out).toMatch(/http:\/\/\[::1\]:\d+\/_\/#\/pbinstall\//);
+      expect((await fetch(`${srv.url}/api/health`)).status).toBe(200);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test("the first-start superuser hint names the command as it was run", async () => {
+    const srv = await startServer();
+    try {
+      // harness runs `<bun> --max-http-header-size=… <repo>/src/main.ts serve`
+      const cmd = `${process.execPath} ${join(REPO, "src/main.ts")}`;
+      expect(await outputMatching(srv, /running: /)).toContain(`running: ${cmd} superuser upsert EMAIL PASS)`);
+    } finally {
+      await srv.stop();
+    }
+    const work = tempDir();
+    dirs.push(work);
+    symlinkSync(await ensureBuilt("host"), join(work, "pb"));
+    const bin = await startServer({ binary: "./pb", workDir: join(work), cwd: work });
+    try {
+      expect(await outputMatching(bin, /running: /)).toContain("running: ./pb superuser upsert EMAIL PASS)");
+    } finally {
+      await bin.stop();
+    }
+  });
+
+  // the server looks in /usr/sbin and /usr/bin first, which the test cannot hide
+  const systemSendmail = findSendmailPath().startsWith("/usr/") ? "skipped: this machine has a system sendmail" : "";
+  if (systemSendmail) test.skip(`the missing-sendmail warning: ${systemSendmail}`, () => {});
+  test.skipIf(!!systemSendmail)("without SMTP nor sendmail, the warning is said once at start, not per login alert", async () => {
+    const work = tempDir();
+    dirs.push(work);
+    const dataDir = join(work, "pb_data");
+    expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
+    // a PATH with bun only, so no sendmail can be found there either
+    const env = { PATH: dirname(process.execPath) };
+    const srv = await startServer({ workDir: work, env });
+    try {
+      const login = async (ua: string) => {
+        const res = await fetch(`${srv.url}/api/collections/_superusers/auth-with-password`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "user-agent": ua },
+          body: JSON.stringify({ identity: "root@example.com", password: "1234567890" }),
+        });
+        expect(res.status).toBe(200);
+      };
+      // the first login records its origin; each new origin after it sends a login alert
+      for (const ua of ["first-browser", "second-browser", "third-browser"]) await login(ua);
+    } finally {
+      await srv.stop({ keep: true });
+    }
+    const out = srv.output();
+    expect(out.split("no sendmail executable was found").length - 1).toBe(1);
+    expect(out).toContain("Enable SMTP in the dashboard (Settings → Mail settings)");
+    expect(out).not.toContain("Failed to send login alert");
+  });
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    test(`a ${signal} stop leaves data.db and auxiliary.db without -wal or -shm files`, async () => {
+      const srv = await startServer();
+      try {
+        const su = await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${srv.dataDir}`]);
+        expect(su.code).toBe(0);
+        const pb = srv.sdk();
+        await pb.collection("_superusers").authWithPassword("root@example.com", "1234567890");
+        await pb.collections.create({ name: "notes", type: "base", fields: [{ name: "title", type: "text" }] });
+        await pb.collection("notes").create({ title: "kept" });
+        // WAL mode while running: the files exist, so their absence afterwards means something
+        expect(readdirSync(srv.dataDir)).toEqual(expect.arrayContaining(["data.db-wal", "auxiliary.db-wal"]));
+      } catch (e) {
+        await srv.stop();
+        throw e;
+      }
+      expect(await srv.stop({ keep: true, signal })).toBe(0);
+      try {
+        expect(readdirSync(srv.dataDir).filter((f) => /-(wal|shm)$/.test(f))).toEqual([]);
+        const db = new Database(join(srv.dataDir, "data.db"), { readonly: true });
+        expect(db.query("SELECT title FROM notes").all()).toEqual([{ title: "kept" }]);
+        db.close();
+      } finally {
+        rmSync(srv.workDir, { recursive: true, force: true });
+      }
+    });
+  }
 });

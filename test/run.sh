@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# `npm test`: builds dist/pb (the binary and conformance tests run it), then runs every test file
-# under test/ and src/ with `bun test`, prints bun's output and ends with one plain summary line:
+# `npm test`: type-checks (tsc, the dashboard too), builds dist/pb (the binary and conformance tests
+# run it), then runs every test file under test/ and src/ with `bun test`, prints bun's output and
+# ends with one plain summary line:
 #   N passed, N failed, N skipped
-# Exits non-zero if the build or any test fails. Extra arguments go to `bun test`.
+# Exits non-zero if the type check, the build or any test fails. Extra arguments go to `bun test`.
 set -o pipefail
 cd "$(dirname "$0")/.."
 BUN="${BUN:-$(command -v bun || echo node_modules/.bin/bun)}"
+
+# The type check comes first: a type error fails the run like a broken build.
+echo "== typecheck: tsc --noEmit, tsc --noEmit -p ui"
+if ! { npx --no-install tsc --noEmit && npx --no-install tsc --noEmit -p ui; }; then
+  echo "type check failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
 
 echo "== build: npm run build"
 if ! npm run --silent build; then

@@ -9,7 +9,8 @@ import { findAllAuthOriginsByRecord, authOriginFingerprint, newAuthOrigin, trunc
 import { badRequest, forbidden, noRows } from "../core/errors.ts";
 import { RecordAuthRequestEvent, RecordEnrichEvent } from "../core/events.ts";
 import { nowDateTime } from "../core/fields/index.ts";
-import { sendRecordAuthAlert } from "../core/mails/index.ts";
+import { logMailError, sendRecordAuthAlert } from "../core/mails/index.ts";
+import { SendmailNotFoundError } from "../tools/mailer/index.ts";
 import { createMFA, findMFAById, mfaHasExpired } from "../core/mfa.ts";
 import type { Record } from "../core/record.ts";
 import { RecordFieldResolver } from "../core/record_field_resolver.ts";
@@ -83,7 +84,9 @@ export async function authResponse(e: RequestEvent, record: Record, token?: stri
       try {
         await authAlert(ae, authRecord);
       } catch (err) {
-        console.warn("[authResponse] Failed to send login alert:", err instanceof Error ? err.message : err);
+        // a missing sendmail was said at start: logMailError keeps it to one line per process
+        if (err instanceof SendmailNotFoundError) logMailError("login alert", err);
+        else console.warn("[authResponse] Failed to send login alert:", err instanceof Error ? err.message : err);
       }
     }
 

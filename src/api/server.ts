@@ -110,7 +110,8 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
   const s: BunServer = server;
   const shownHost = hostname === "" || hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   return {
-    url: `http://${shownHost}:${s.port}`,
+    // an IPv6 host goes in brackets, as in any URL
+    url: `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${s.port}`,
     port: s.port,
     hostname,
     stop: async () => {
@@ -129,10 +130,14 @@ function listenError(err: unknown, hostname: string, port: number): Error {
 
 /** `127.0.0.1:8090`, `:8090`, `[::1]:8090` → hostname and port (0 picks a free port). */
 export function parseAddress(addr: string): { hostname: string; port: number } {
-  const m = /^(?:\[([^\]]*)\]|([^:]*))(?::(\d+))?$/.exec(addr.trim());
-  if (!m) throw new Error(`invalid listen address "${addr}"`);
+  // Go's net.Listen needs host:port (the host may be empty or a [bracketed] IPv6 address); its reasons are kept
+  const bad = (reason: string, hint = "") => new Error(`invalid address "${addr}": ${reason}${hint}`);
+  const m = /^(?:\[([^\]]*)\]|([^:\[\]]*)):([^:]*)$/.exec(addr.trim());
+  if (!m) {
+    if (/^\d+$/.test(addr.trim())) throw bad("missing port in address", ` (did you mean ":${addr.trim()}"?)`);
+    throw bad(addr.includes(":") && !addr.includes("[") ? "too many colons in address" : "missing port in address");
+  }
   const hostname = m[1] ?? m[2] ?? "";
-  const port = m[3] === undefined ? 80 : Number(m[3]);
-  if (port > 65535) throw new Error(`invalid port in "${addr}"`);
-  return { hostname: hostname || "0.0.0.0", port };
+  if (!/^\d+$/.test(m[3]!) || Number(m[3]) > 65535) throw bad("invalid port");
+  return { hostname: hostname || "0.0.0.0", port: Number(m[3]) };
 }

@@ -8,8 +8,9 @@ import { App } from "../core/app.ts";
 import { FlagError, flagUsages, parseFlags, type FlagSpec, type FlagValues } from "./flags.ts";
 import { color } from "./output.ts";
 import { serveCommand, SERVE_FLAGS } from "./serve.ts";
-import { superuserCommand, SUPERUSER_HELP } from "./superuser.ts";
-import { migrateCommand, migrateHelp, MIGRATE_SHORT } from "./migrate.ts";
+import { superuserCommand, SUPERUSER_HELP, SUPERUSER_SUBCOMMANDS, type SubcommandHelp } from "./superuser.ts";
+import { migrateCommand, migrateHelp, MIGRATE_SHORT, MIGRATE_SUBCOMMANDS } from "./migrate.ts";
+import { COMPLETION_SHELLS, completionHelp, completionScript, type Shell } from "./completion.ts";
 import { beforeServe, JSVM_FLAGS, setupJsvm } from "../jsvm/cli.ts";
 
 export const VERSION = "0.1.0";
@@ -37,6 +38,8 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
 export interface CliEnv {
   /** The executable's name as invoked (argv[0]); its folder holds pb_data and pb_public by default. */
   argv0: string;
+  /** How the user ran pb, for hints that name a command ("./pb", "npx bun src/main.ts"); defaults to the name. */
+  invokedAs?: string;
   /** Environment variables (read only here and passed inward as values). */
   env: { [k: string]: string | undefined };
   stdout?: (s: string) => void;
@@ -56,6 +59,13 @@ const COMMANDS: { [name: string]: string } = {
   serve: "Starts the web server (default to 127.0.0.1:8090 if no domain is specified)",
   superuser: "Manage superusers",
   migrate: MIGRATE_SHORT,
+  completion: "Generate the autocompletion script for the specified shell",
+  help: "Help about any command",
+};
+
+const SUBCOMMANDS: { [command: string]: { [name: string]: SubcommandHelp } } = {
+  superuser: SUPERUSER_SUBCOMMANDS,
+  migrate: MIGRATE_SUBCOMMANDS,
 };
 
 /** Runs the CLI and returns the process exit code. */
@@ -83,7 +93,31 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
     return 0;
   }
   if (flags.help || command === "" || command === "help") {
-    out(helpText(name, command === "help" ? (args[0] ?? "") : command));
+    out(command === "help" ? helpText(name, args[0] ?? "", args[1]) : helpText(name, command, args[0]));
+    return 0;
+  }
+  if (command === "completion") {
+    const shell = args[0] ?? "";
+    if (!shell) {
+      out(completionHelp(name));
+      return 0;
+    }
+    if (!(COMPLETION_SHELLS as readonly string[]).includes(shell)) {
+      err(color.red(`Error: unknown shell "${shell}" (expected one of ${COMPLETION_SHELLS.join(", ")})`) + "\n");
+      return 1;
+    }
+    out(completionScript(shell as Shell, {
+      name,
+      commands: COMMANDS,
+      subcommands: Object.fromEntries(
+        Object.entries(SUBCOMMANDS).map(([c, subs]) => [
+          c,
+          Object.fromEntries(Object.entries(subs).map(([k, v]) => [k, v.short])),
+        ]),
+      ),
+      globalFlags: GLOBAL_FLAGS,
+      commandFlags: { serve: SERVE_FLAGS },
+    }));
     return 0;
   }
   if (!(command in COMMANDS)) {
@@ -124,7 +158,7 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
     switch (command) {
       case "serve":
         await beforeServe(app, jsvm);
-        return await serveCommand(app, cfg, args, { out, err });
+        return await serveCommand(app, cfg, args, { out, err, invokedAs: cliEnv.invokedAs || name });
       case "migrate":
         return await migrateCommand(app, jsvm.appMigrations, cfg.migrationsDir, args, { out, err });
       case "superuser":
@@ -154,15 +188,30 @@ function globalConfig(flags: FlagValues, cliEnv: CliEnv): GlobalConfig {
   };
 }
 
-function helpText(name: string, command: string): string {
+function helpText(name: string, command: string, sub?: string): string {
+  const global = `Global Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+  const subHelp = sub ? SUBCOMMANDS[command]?.[sub] : undefined;
+  if (subHelp) {
+    // cobra's layout for a leaf command
+    const usage = `${name} ${command} ${sub}${subHelp.args ? " " + subHelp.args : ""} [flags]`;
+    return `${subHelp.short}\n\nUsage:\n  ${usage}\n\nExamples:\n  ${name} ${subHelp.example}\n\n${global}`;
+  }
   if (command === "serve") {
-    return `Starts the web server (default to 127.0.0.1:8090 if no domain is specified)\n\nUsage:\n  ${name} serve [domain(s)] [flags]\n\nFlags:\n${flagUsages(SERVE_FLAGS)}\n\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+    return (
+      `Starts the web server (default to 127.0.0.1:8090 if no domain is specified)\n\n` +
+      `Usage:\n  ${name} serve [domain(s)] [flags]\n\nFlags:\n${flagUsages(SERVE_FLAGS)}\n\n${global}`
+    );
   }
   if (command === "migrate") {
-    return `${MIGRATE_SHORT}\n\n${migrateHelp(name)}\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+    return `${MIGRATE_SHORT}\n\n${migrateHelp(name)}\n${global}`;
   }
   if (command === "superuser") {
-    return `${SUPERUSER_HELP(name)}\nGlobal Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+    const more = `Use "${name} superuser [command] --help" for more information about a command.\n`;
+    return `${SUPERUSER_HELP(name)}\n${global}\n${more}`;
+  }
+  if (command === "completion") return `${completionHelp(name)}\n${global}`;
+  if (command === "help") {
+    return `Help provides help for any command in the application.\n\nUsage:\n  ${name} help [command]\n\n${global}`;
   }
   const cmds = Object.entries(COMMANDS).map(([c, d]) => `  ${c.padEnd(12)}${d}`).join("\n");
   return `${name} CLI\n\nUsage:\n  ${name} [command]\n\nAvailable Commands:\n${cmds}\n\nFlags:\n${flagUsages(GLOBAL_FLAGS)}\n\nUse "${name} [command] --help" for more information about a command.\n`;

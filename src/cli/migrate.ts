@@ -9,6 +9,7 @@ import type { App } from "../core/app.ts";
 import { MIGRATIONS_TABLE, newMigrationsRunner, type Migration } from "../core/migrations_runner.ts";
 import { blankTemplate, snapshotTemplate } from "../jsvm/migrate_templates.ts";
 import { color } from "./output.ts";
+import type { SubcommandHelp } from "./superuser.ts";
 
 export const MIGRATE_SHORT = "Executes app DB migration scripts";
 
@@ -21,9 +22,36 @@ export function migrateHelp(name: string): string {
 - history-sync  - ensures that the _migrations history table doesn't have references to deleted migration files
 
 Usage:
-  ${name} migrate [flags]
+  ${name} migrate [command] [flags]
+
+Use "${name} migrate [command] --help" for more information about a command.
 `;
 }
+
+/** `migrate`'s arguments as subcommands, for their own --help (upstream's wording from its description). */
+export const MIGRATE_SUBCOMMANDS: { [name: string]: SubcommandHelp } = {
+  up: { short: "Runs all available migrations", args: "", example: "migrate up" },
+  down: {
+    short: "Reverts the last [number] applied migrations (default 1)",
+    args: "[number]",
+    example: "migrate down 2",
+  },
+  create: {
+    short: "Creates new blank migration template file",
+    args: "name",
+    example: "migrate create add_posts_slug",
+  },
+  collections: {
+    short: "Creates new migration file with snapshot of the local collections configuration",
+    args: "",
+    example: "migrate collections",
+  },
+  "history-sync": {
+    short: "Ensures that the _migrations history table doesn't have references to deleted migration files",
+    args: "",
+    example: "migrate history-sync",
+  },
+};
 
 export interface MigrateIo {
   out(s: string): void;

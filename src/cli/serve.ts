@@ -7,6 +7,7 @@ import { subscriptionsBroker } from "../core/realtime/index.ts";
 import type { FlagSpec } from "./flags.ts";
 import type { GlobalConfig } from "./index.ts";
 import { color, logTime } from "./output.ts";
+import { missingMailerWarning } from "../core/mails/client.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: "http", type: "string", default: "", usage: "TCP address to listen for the HTTP server\n(if domain args are specified - default to 0.0.0.0:80, otherwise - default to 127.0.0.1:8090)" },
@@ -17,6 +18,8 @@ export const SERVE_FLAGS: FlagSpec[] = [
 interface Io {
   out(s: string): void;
   err(s: string): void;
+  /** How pb was run, so the superuser hint can be pasted as is. */
+  invokedAs?: string;
 }
 
 export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[], io: Io): Promise<number> {
@@ -41,8 +44,13 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[
     const token = newStaticAuthToken(installer, 30 * 60);
     io.out(color.magenta("\n(!) Launch the URL below in the browser to create your first superuser account:") + "\n");
     io.out(color.boldCyan(`${baseURL}/_/#/pbinstall/${token}`) + "\n");
-    io.out(color.gray("(you can also create your first superuser by running: pb superuser upsert EMAIL PASS)") + "\n\n");
+    const cmd = io.invokedAs || "pb";
+    const hint = `(you can also create your first superuser by running: ${cmd} superuser upsert EMAIL PASS)`;
+    io.out(color.gray(hint) + "\n\n");
   }
+  // said once here rather than on every login alert or verification mail that cannot go out
+  const mailWarning = missingMailerWarning(app);
+  if (mailWarning) io.err(color.yellow(mailWarning) + "\n");
 
   await new Promise<void>((resolve) => {
     let stopping = false;

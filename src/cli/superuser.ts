@@ -10,18 +10,52 @@ interface Io {
   name: string;
 }
 
+/** A subcommand's help: what it does, its arguments and an example (upstream's wording). */
+export interface SubcommandHelp {
+  short: string;
+  args: string;
+  example: string;
+}
+
+export const SUPERUSER_SUBCOMMANDS: { [name: string]: SubcommandHelp } = {
+  create: {
+    short: "Creates a new superuser",
+    args: "EMAIL PASS",
+    example: "superuser create test@example.com 1234567890",
+  },
+  delete: { short: "Deletes an existing superuser", args: "EMAIL", example: "superuser delete test@example.com" },
+  ips: {
+    short: "Updates the superuser IPs whitelist setting (the IPs/subnets arguments must be space separated; " +
+      "leave empty to clear the whitelist restriction)",
+    args: "[IP or SUBNET...]",
+    example: "superuser ips 127.0.0.1 10.0.0.0/24",
+  },
+  otp: {
+    short: "Creates a new OTP for the specified superuser",
+    args: "EMAIL",
+    example: "superuser otp test@example.com",
+  },
+  update: {
+    short: "Changes the password of a single superuser",
+    args: "EMAIL PASS",
+    example: "superuser update test@example.com 1234567890",
+  },
+  upsert: {
+    short: "Creates, or updates if email exists, a single superuser",
+    args: "EMAIL PASS",
+    example: "superuser upsert test@example.com 1234567890",
+  },
+};
+
 export const SUPERUSER_HELP = (name: string) => `Manage superusers
 
 Usage:
   ${name} superuser [command]
 
 Available Commands:
-  create      Creates a new superuser
-  delete      Deletes an existing superuser
-  ips         Replaces the superuserIPs setting (no args clears it)
-  otp         Creates a new OTP for the specified superuser
-  update      Changes the password of a single superuser
-  upsert      Creates, or updates if email exists, a single superuser
+${Object.entries(SUPERUSER_SUBCOMMANDS)
+  .map(([c, h]) => `  ${c.padEnd(12)}${h.short}`)
+  .join("\n")}
 `;
 
 export async function superuserCommand(app: App, args: string[], io: Io): Promise<number> {

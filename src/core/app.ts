@@ -144,6 +144,15 @@ export class App extends AppHooks {
   async terminate(isRestart = false): Promise<void> {
     await this.onTerminate.trigger(new TerminateEvent(this, isRestart), () => {
       this.notify.stop();
+      // fold the WALs back into the files (the last close deletes them), so a stopped pb_data is
+      // just data.db and auxiliary.db even if some other handle is still open
+      for (const db of [this._db, this._auxDb]) {
+        try {
+          db?.run("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch {
+          // busy (another process writing): the close below still checkpoints what it can
+        }
+      }
       this.close();
     });
   }

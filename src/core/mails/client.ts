@@ -3,7 +3,15 @@
  * local sendmail. Every send runs `onMailerSend` first (handlers may edit the message or swap the
  * mailer); with `--dev` the message is printed to the console as it goes out.
  */
-import { SMTPClient, SendmailClient, SendmailNotFoundError, formatAddress, type Mailer, type Message } from "../../tools/mailer/index.ts";
+import {
+  SMTPClient,
+  SendmailClient,
+  SendmailNotFoundError,
+  findSendmailPath,
+  formatAddress,
+  type Mailer,
+  type Message,
+} from "../../tools/mailer/index.ts";
 import type { App } from "../app.ts";
 import { MailerEvent, type MailerMessage } from "../events.ts";
 
@@ -66,6 +74,8 @@ function logDate(d = new Date()): string {
  */
 export function logMailError(what: string, err: unknown): void {
   if (err instanceof SendmailNotFoundError) {
+    if (sendmailMissingSaid) return;
+    sendmailMissingSaid = true;
     console.error(
       `Failed to send the ${what} email: SMTP is disabled in the settings and no sendmail executable was found ` +
         `(/usr/sbin/sendmail, /usr/bin/sendmail or $PATH). Enable SMTP in the dashboard (Settings → Mail settings) to send emails.`,
@@ -73,4 +83,20 @@ export function logMailError(what: string, err: unknown): void {
     return;
   }
   console.error(`Failed to send the ${what} email:`, err instanceof Error ? err.message : err);
+}
+
+/** Whether this process already said that there is neither SMTP nor sendmail (it is said once). */
+let sendmailMissingSaid = false;
+
+/**
+ * The start-up warning when mail cannot go out (SMTP off, no sendmail), or "" when it can. Later
+ * failed sends then stay quiet about it instead of repeating it for every login alert.
+ */
+export function missingMailerWarning(app: App): string {
+  if (app.settings().smtp.enabled || findSendmailPath()) return "";
+  sendmailMissingSaid = true;
+  return (
+    "Emails will not be sent: SMTP is disabled in the settings and no sendmail executable was found " +
+    "(/usr/sbin/sendmail, /usr/bin/sendmail or $PATH). Enable SMTP in the dashboard (Settings → Mail settings)."
+  );
 }
