@@ -73,8 +73,10 @@ export async function buildDashboard(opts: { outdir?: string; quiet?: boolean } 
       sourcemap: "none",
       naming: { entry: "[dir]/[name].[ext]", chunk: "assets/[name]-[hash].[ext]", asset: "assets/[name]-[hash].[ext]" },
       throw: false,
+      metafile: true,
     });
     if (!result.success) throw new Error("dashboard bundle failed:\n" + result.logs.map((l) => String(l)).join("\n"));
+    writeFileSync(join(tmp, "THIRD_PARTY_LICENSES.txt"), thirdPartyLicenses(Object.keys(result.metafile?.inputs ?? {})));
     const built = listFiles(tmp);
     mkdirSync(outdir, { recursive: true });
     for (const name of built) {
@@ -96,6 +98,27 @@ export async function buildDashboard(opts: { outdir?: string; quiet?: boolean } 
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The licence texts of the npm packages bundled into the dashboard (from the bundler's list of
+ * inputs), shipped with it: the MIT and BSD licences ask that copies carry their notice.
+ */
+function thirdPartyLicenses(inputs: string[]): string {
+  const names = new Set<string>();
+  for (const p of inputs) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p);
+    if (m) names.add(m[1]!);
+  }
+  const parts = ["Third-party software bundled into the pb dashboard, with its licence texts.\n"];
+  for (const name of [...names].sort()) {
+    const dir = join(ROOT, "node_modules", name);
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    const file = readdirSync(dir).sort().find((f) => /^licen[cs]e/i.test(f));
+    const text = file ? readFileSync(join(dir, file), "utf8").trim() : `(no licence file; package.json says ${pkg.license})`;
+    parts.push(`${"=".repeat(72)}\n${name} ${pkg.version} (${pkg.license})\n${"=".repeat(72)}\n${text}\n`);
+  }
+  return parts.join("\n");
 }
 
 let dashboardDone = false;

@@ -92,6 +92,14 @@ describe.skipIf(!!BROWSER_MISSING)("dashboard editor and geo point fields in Chr
 });
 
 async function walk() {
+  // the bundled libraries' licence texts ship with the dashboard
+  const lic = await fetch(`${srv.url}/_/THIRD_PARTY_LICENSES.txt`);
+  expect(lic.status).toBe(200);
+  const licText = await lic.text();
+  expect(licText).toContain("quill 2.0.3 (BSD-3-Clause)");
+  expect(licText).toContain("leaflet 1.9.4 (BSD-2-Clause)");
+  expect(licText).toContain("Copyright (c) 2017-2024, Slab");
+
   await page.goto(`${srv.url}/_/#/login`);
   await ready();
   await page.getByLabel("Email").fill(EMAIL);
