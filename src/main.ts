@@ -12,7 +12,9 @@ function invokedAs(): string {
   const entry = process.argv[1] ?? "src/main.ts";
   const inCwd = relative(process.cwd(), entry);
   const script = inCwd && !inCwd.startsWith("..") ? inCwd : entry;
-  const runner = basename(process.env._ ?? "") === "npx" ? "npx bun" : process.argv0;
+  // under npx or an npm script, a bare `bun` is not on the user's own PATH
+  const viaNpm = basename(process.env._ ?? "") === "npx" || !!process.env.npm_lifecycle_event;
+  const runner = viaNpm && process.argv0 === "bun" ? "npx bun" : process.argv0;
   return `${runner} ${script}`;
 }
 
