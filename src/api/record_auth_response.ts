@@ -84,8 +84,8 @@ export async function authResponse(e: RequestEvent, record: Record, token?: stri
       try {
         await authAlert(ae, authRecord);
       } catch (err) {
-        // a missing sendmail was said at start: logMailError keeps it to one line per process
-        if (err instanceof SendmailNotFoundError) logMailError("login alert", err);
+        // a missing sendmail is said once (at start): not again for every login alert
+        if (err instanceof SendmailNotFoundError) logMailError("login alert", err, true);
         else console.warn("[authResponse] Failed to send login alert:", err instanceof Error ? err.message : err);
       }
     }

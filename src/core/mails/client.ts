@@ -70,15 +70,19 @@ function logDate(d = new Date()): string {
 
 /**
  * Logs a failed send of `what` (an email upstream sends in the background, so the request still
- * succeeds). A machine without SMTP settings and without sendmail gets a hint on what to configure.
+ * succeeds). Without SMTP settings and sendmail, the hint on what to configure is given the first
+ * time only (serve gives it at start); with `quietOnceSaid` (login alerts) later failures stay silent.
  */
-export function logMailError(what: string, err: unknown): void {
+export function logMailError(what: string, err: unknown, quietOnceSaid = false): void {
   if (err instanceof SendmailNotFoundError) {
-    if (sendmailMissingSaid) return;
+    if (quietOnceSaid && sendmailMissingSaid) return;
+    const hint = sendmailMissingSaid
+      ? ""
+      : " (/usr/sbin/sendmail, /usr/bin/sendmail or $PATH). " +
+        "Enable SMTP in the dashboard (Settings → Mail settings) to send emails.";
     sendmailMissingSaid = true;
     console.error(
-      `Failed to send the ${what} email: SMTP is disabled in the settings and no sendmail executable was found ` +
-        `(/usr/sbin/sendmail, /usr/bin/sendmail or $PATH). Enable SMTP in the dashboard (Settings → Mail settings) to send emails.`,
+      `Failed to send the ${what} email: SMTP is disabled in the settings and no sendmail executable was found${hint}`,
     );
     return;
   }
