@@ -296,6 +296,12 @@ describe("serve addresses, hints and a clean stop", () => {
     expect((await runPb(["serve", "--http=30103", `--dir=${freshDir()}`])).stderr).toContain('did you mean ":30103"');
   });
 
+  test("--http with a host name that does not resolve exits 1 with Go's 'no such host'", async () => {
+    const r = await runPb(["serve", "--http=notanaddress.invalid:8090", `--dir=${freshDir()}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("listen tcp: lookup notanaddress.invalid: no such host");
+  });
+
   // an IPv6 loopback is absent in some containers
   const ipv6 = (() => {
     try {

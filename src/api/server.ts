@@ -1,6 +1,7 @@
 /**
  * Builds the HTTP server: upstream's default middlewares, the API routes, pb_public, and a graceful stop.
  */
+import { isIP } from "node:net";
 import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/app.ts";
 import { notFound } from "../core/errors.ts";
@@ -123,10 +124,20 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
 /** Bun's listen failure in Go's words, as upstream prints it ("listen tcp 127.0.0.1:8090: bind: address already in use"). */
 function listenError(err: unknown, hostname: string, port: number): Error {
   const code = (err as { code?: string })?.code;
+  // a name that does not resolve fails in Bun with unrelated codes (EEXIST, ENOTCONN…)
+  if (isIP(hostname) === 0 && hostname !== "localhost" && !KNOWN_BIND_ERRORS[code ?? ""]) {
+    return new Error(`listen tcp: lookup ${hostname}: no such host`, { cause: err });
+  }
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  const reason = code === "EADDRINUSE" ? "address already in use" : code === "EACCES" ? "permission denied" : code === "EADDRNOTAVAIL" ? "cannot assign requested address" : (err as Error)?.message ?? String(err);
+  const reason = KNOWN_BIND_ERRORS[code ?? ""] ?? (err as Error)?.message ?? String(err);
   return new Error(`listen tcp ${host}:${port}: bind: ${reason}`, { cause: err });
 }
+
+const KNOWN_BIND_ERRORS: { [code: string]: string } = {
+  EADDRINUSE: "address already in use",
+  EACCES: "permission denied",
+  EADDRNOTAVAIL: "cannot assign requested address",
+};
 
 /** `127.0.0.1:8090`, `:8090`, `[::1]:8090` → hostname and port (0 picks a free port). */
 export function parseAddress(addr: string): { hostname: string; port: number } {

@@ -67,7 +67,7 @@ export async function startSmtp(): Promise<SmtpServer> {
   return {
     port: ports.smtpPort,
     messages,
-    async waitFor(pred, { timeoutMs = 5000, since = Date.now() - 50 } = {}) {
+    async waitFor(pred, { timeoutMs = 15_000, since = Date.now() - 50 } = {}) {
       const end = Date.now() + timeoutMs;
       for (;;) {
         const hit = (await messages()).find((m) => m.receivedAt >= since && pred(m));
