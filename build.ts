@@ -23,7 +23,16 @@
  * registry) once into ~/.bun/install/cache; set PB_BUN_RUNTIME_<TARGET> (e.g.
  * PB_BUN_RUNTIME_LINUX_ARM64=/path/to/bun) to use a local runtime binary instead.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 
@@ -58,7 +67,9 @@ function listFiles(dir: string, base = dir): string[] {
  * `outdir` (default public/). Only changed files are written and stale ones removed, so an unchanged
  * UI leaves public/ untouched. Returns the files with their sizes.
  */
-export async function buildDashboard(opts: { outdir?: string; quiet?: boolean } = {}): Promise<{ files: { name: string; bytes: number }[]; ms: number }> {
+export async function buildDashboard(
+  opts: { outdir?: string; quiet?: boolean } = {},
+): Promise<{ files: { name: string; bytes: number }[]; ms: number }> {
   const outdir = opts.outdir ?? PUBLIC_DIR;
   const started = performance.now();
   const tmp = mkdtempSync(join(tmpdir(), "pb-ui-"));
@@ -76,7 +87,10 @@ export async function buildDashboard(opts: { outdir?: string; quiet?: boolean } 
       metafile: true,
     });
     if (!result.success) throw new Error("dashboard bundle failed:\n" + result.logs.map((l) => String(l)).join("\n"));
-    writeFileSync(join(tmp, "THIRD_PARTY_LICENSES.txt"), thirdPartyLicenses(Object.keys(result.metafile?.inputs ?? {})));
+    writeFileSync(
+      join(tmp, "THIRD_PARTY_LICENSES.txt"),
+      thirdPartyLicenses(Object.keys(result.metafile?.inputs ?? {})),
+    );
     const built = listFiles(tmp);
     mkdirSync(outdir, { recursive: true });
     for (const name of built) {
@@ -92,7 +106,9 @@ export async function buildDashboard(opts: { outdir?: string; quiet?: boolean } 
     if (!opts.quiet) {
       const kb = (n: number) => (n / 1024).toFixed(1) + " KB";
       const gz = files.reduce((a, f) => a + Bun.gzipSync(readFileSync(join(outdir, f.name))).length, 0);
-      console.log(`built ${relative(process.cwd(), outdir) || outdir}/  ${files.length} files  ${kb(files.reduce((a, f) => a + f.bytes, 0))} (${kb(gz)} gzipped)  ${(ms / 1000).toFixed(2)} s`);
+      console.log(
+        `built ${relative(process.cwd(), outdir) || outdir}/  ${files.length} files  ${kb(files.reduce((a, f) => a + f.bytes, 0))} (${kb(gz)} gzipped)  ${(ms / 1000).toFixed(2)} s`,
+      );
     }
     return { files, ms };
   } finally {
@@ -114,8 +130,12 @@ function thirdPartyLicenses(inputs: string[]): string {
   for (const name of [...names].sort()) {
     const dir = join(ROOT, "node_modules", name);
     const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-    const file = readdirSync(dir).sort().find((f) => /^licen[cs]e/i.test(f));
-    const text = file ? readFileSync(join(dir, file), "utf8").trim() : `(no licence file; package.json says ${pkg.license})`;
+    const file = readdirSync(dir)
+      .sort()
+      .find((f) => /^licen[cs]e/i.test(f));
+    const text = file
+      ? readFileSync(join(dir, file), "utf8").trim()
+      : `(no licence file; package.json says ${pkg.license})`;
     parts.push(`${"=".repeat(72)}\n${name} ${pkg.version} (${pkg.license})\n${"=".repeat(72)}\n${text}\n`);
   }
   return parts.join("\n");
@@ -198,7 +218,9 @@ export async function buildTarget(t: Target, opts: BuildOptions = {}): Promise<{
   const bytes = statSync(t.outfile).size;
   if (!opts.quiet) {
     const mb = (bytes / 1e6).toFixed(1);
-    console.log(`built ${relative(process.cwd(), t.outfile) || t.outfile}  ${mb} MB  ${(ms / 1000).toFixed(1)} s${bytecode ? "" : "  (no bytecode)"}`);
+    console.log(
+      `built ${relative(process.cwd(), t.outfile) || t.outfile}  ${mb} MB  ${(ms / 1000).toFixed(1)} s${bytecode ? "" : "  (no bytecode)"}`,
+    );
   }
   return { bytes, ms };
 }
@@ -241,7 +263,10 @@ async function main(argv: string[]): Promise<number> {
     else if (a === "--target") names.push(argv[++i] ?? "");
     else if (a.startsWith("--target=")) names.push(a.slice("--target=".length));
     else if (a === "-h" || a === "--help") {
-      console.log("usage: bun build.ts [--all] [--target <name>]... [--no-bytecode]\ntargets: " + TARGETS.map((t) => t.name).join(", "));
+      console.log(
+        "usage: bun build.ts [--all] [--target <name>]... [--no-bytecode]\ntargets: " +
+          TARGETS.map((t) => t.name).join(", "),
+      );
       return 0;
     } else {
       console.error(`unknown argument "${a}" (see --help)`);
@@ -263,4 +288,3 @@ if (import.meta.main) {
     process.exitCode = 1;
   }
 }
-

@@ -62,11 +62,20 @@ await app.runInTransaction(() => {
 });
 await app.terminate();
 const seedSize = dirSize(dataDir);
-console.log(`seeded ${rows} rows, pb_data ${(seedSize / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+console.log(
+  `seeded ${rows} rows, pb_data ${(seedSize / 1e6).toFixed(0)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+);
 
 // --- serve, write, back up -------------------------------------------------------------------------
 const port = await freePort();
-const pb = await spawnServer({ name: "pb", cmd: [BINARY, "serve", `--http=${HOST}:${port}`, `--dir=${dataDir}`], port, cwd: work, logFile: join(work, "pb.log"), timeoutMs: 60_000 });
+const pb = await spawnServer({
+  name: "pb",
+  cmd: [BINARY, "serve", `--http=${HOST}:${port}`, `--dir=${dataDir}`],
+  port,
+  cwd: work,
+  logFile: join(work, "pb.log"),
+  timeoutMs: 60_000,
+});
 const base = `http://${HOST}:${port}`;
 const api = new Api(base);
 api.token = (await api.authWithPassword("_superusers", "bench@example.com", "1234567890")).token;

@@ -13,7 +13,8 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-const arg = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+const arg = (name: string, def: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 const port = Number(arg("port", "8091"));
 const dir = arg("dir", "./floor_data");
 mkdirSync(dir, { recursive: true });
@@ -37,7 +38,9 @@ function table(name: string): Table | null {
     public BOOLEAN NOT NULL DEFAULT FALSE, type JSON NOT NULL DEFAULT '[]', author TEXT NOT NULL DEFAULT '',
     created TEXT NOT NULL DEFAULT '', updated TEXT NOT NULL DEFAULT '')`);
   t = {
-    insert: db.query(`INSERT INTO "${name}" (id, title, description, public, type, author, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    insert: db.query(
+      `INSERT INTO "${name}" (id, title, description, public, type, author, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     byId: db.query(`SELECT * FROM "${name}" WHERE id = ? LIMIT 1`),
     count: db.query(`SELECT COUNT(*) AS n FROM "${name}"`),
     page: db.query(`SELECT * FROM "${name}" LIMIT ? OFFSET ?`),
@@ -54,7 +57,16 @@ function newId(): string {
   return s;
 }
 
-type Row = { id: string; title: string; description: string; public: number; type: string; author: string; created: string; updated: string };
+type Row = {
+  id: string;
+  title: string;
+  description: string;
+  public: number;
+  type: string;
+  author: string;
+  created: string;
+  updated: string;
+};
 const out = (c: string, r: Row) => ({
   collectionId: c,
   collectionName: c,
@@ -78,7 +90,13 @@ const server = Bun.serve({
       async POST(req) {
         const t = table(req.params.c);
         if (!t) return notFound();
-        const b = (await req.json()) as { title?: string; description?: string; public?: boolean; type?: string[]; author?: string };
+        const b = (await req.json()) as {
+          title?: string;
+          description?: string;
+          public?: boolean;
+          type?: string[];
+          author?: string;
+        };
         const now = new Date().toISOString().replace("T", " ");
         const row: Row = {
           id: newId(),
@@ -102,7 +120,13 @@ const server = Bun.serve({
         const skipTotal = q.get("skipTotal") === "1" || q.get("skipTotal") === "true";
         const totalItems = skipTotal ? -1 : (t.count.get() as { n: number }).n;
         const items = (t.page.all(perPage, (page - 1) * perPage) as Row[]).map((r) => out(req.params.c, r));
-        return Response.json({ page, perPage, totalItems, totalPages: skipTotal ? -1 : Math.ceil(totalItems / perPage), items });
+        return Response.json({
+          page,
+          perPage,
+          totalItems,
+          totalPages: skipTotal ? -1 : Math.ceil(totalItems / perPage),
+          items,
+        });
       },
     },
     "/api/collections/:c/records/:id": {

@@ -19,7 +19,6 @@ import { canAccessRecord, checkCreateRule, checkRule } from "../src/core/rules.t
 const total = Number(process.argv[2] ?? 10000);
 const seed = Number(process.argv[3] ?? 1);
 
-
 const td = await setupTestData();
 const db = td.app.db;
 db.run("CREATE TABLE canary (x TEXT)");
@@ -39,7 +38,9 @@ cache.get = (sql: string) => {
 };
 
 const rng = seededRandom(seed);
-const collections = ["posts", "members", "orgs", "tags", "comments", "likes", "post_stats", "locked"].map((n) => td.app.findCollection(n)!);
+const collections = ["posts", "members", "orgs", "tags", "comments", "likes", "post_stats", "locked"].map((n) =>
+  td.app.findCollection(n)!,
+);
 const who = [null, td.ann, td.bob, td.superuser];
 const counts: { [k: string]: number } = {};
 const bump = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
@@ -60,7 +61,14 @@ for (let i = 0; i < total; i++) {
   });
   const where = `case ${i} (seed ${seed}) ${collection.name}: filter=${JSON.stringify(filter.slice(0, 200))} sort=${JSON.stringify(sort)}`;
   try {
-    const r = searchRecords(td.app, collection, { filter, sort, rule, requestInfo: ri, isClientQuery: rng() < 0.7, perPage: 50 });
+    const r = searchRecords(td.app, collection, {
+      filter,
+      sort,
+      rule,
+      requestInfo: ri,
+      isClientQuery: rng() < 0.7,
+      perPage: 50,
+    });
     bump(r.items.length > 0 ? "list: rows" : "list: empty");
   } catch (err) {
     if (err instanceof ApiError && (err.status === 400 || err.status === 403)) bump(`list: ${err.status}`);
@@ -76,7 +84,11 @@ for (let i = 0; i < total; i++) {
   const any = db.query(`SELECT id FROM \`${collection.name}\` LIMIT 1`).get() as { id: string } | null;
   if (any) {
     try {
-      bump(canAccessRecord(td.app, findRecordById(td.app, collection, any.id)!, ri, filter) ? "access: granted" : "access: denied");
+      bump(
+        canAccessRecord(td.app, findRecordById(td.app, collection, any.id)!, ri, filter)
+          ? "access: granted"
+          : "access: denied",
+      );
       if (!collection.isView()) {
         const fresh = new Record(collection);
         fresh.set("title", MARKER + "'");
@@ -91,7 +103,9 @@ for (let i = 0; i < total; i++) {
 
 const canary = db.query("SELECT x FROM canary").get() as { x: string } | null;
 const ms = performance.now() - started;
-console.log(`fuzz-filters: ${total} cases, seed ${seed}, ${statements} statements prepared/reused, ${(ms / 1000).toFixed(1)} s`);
+console.log(
+  `fuzz-filters: ${total} cases, seed ${seed}, ${statements} statements prepared/reused, ${(ms / 1000).toFixed(1)} s`,
+);
 for (const k of Object.keys(counts).sort()) console.log(`  ${k.padEnd(20)} ${counts[k]}`);
 console.log(`  unexpected errors    ${unexpected.length}`);
 console.log(`  literals in SQL      ${leaked}`);

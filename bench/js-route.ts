@@ -25,7 +25,8 @@ import { encodeRequest, runLoad } from "./lib/http_client.ts";
 import { cpuSeconds, freePort, HOST, spawnServer, type ServerProc } from "./lib/proc.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const arg = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+const arg = (name: string, def: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 
 const HOOKS = `
 routerAdd("GET", "/js/hello/{name}", (e) => {
@@ -112,11 +113,27 @@ async function measure(server: ServerProc, path: string, total: number, conc: nu
   const reqs =
     method === "PATCH"
       ? Array.from({ length: 100 }, (_, i) =>
-          encodeRequest(`${HOST}:${server.port}`, { method, path: path.replace("{id}", "row" + String(i).padStart(12, "0")), headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "row " + i }) }, true),
+          encodeRequest(
+            `${HOST}:${server.port}`,
+            {
+              method,
+              path: path.replace("{id}", "row" + String(i).padStart(12, "0")),
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ title: "row " + i }),
+            },
+            true,
+          ),
         )
       : [encodeRequest(`${HOST}:${server.port}`, { method, path }, true)];
   const cpu0 = cpuSeconds(server.pid);
-  const r = await runLoad({ hostname: HOST, port: server.port, requests: reqs, total, concurrency: conc, keepAlive: true });
+  const r = await runLoad({
+    hostname: HOST,
+    port: server.port,
+    requests: reqs,
+    total,
+    concurrency: conc,
+    keepAlive: true,
+  });
   const cpu = cpuSeconds(server.pid) - cpu0;
   const lat = Float64Array.from(r.latencies.filter((x) => !Number.isNaN(x))).sort();
   let failed = 0;
@@ -135,7 +152,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const total = Number(arg("requests", quick ? "2000" : "10000"));
-  const concs = arg("conc", quick ? "1,32" : "1,16,64").split(",").map(Number);
+  const concs = arg("conc", quick ? "1,32" : "1,16,64")
+    .split(",")
+    .map(Number);
   const rounds = quick ? 3 : 5;
   const pool = arg("pool", "4");
 
@@ -149,7 +168,16 @@ async function main(): Promise<void> {
   const jsPort = await freePort();
   const js = await spawnServer({
     name: "pb with pb_hooks",
-    cmd: [process.execPath, "--max-http-header-size=1052672", join(ROOT, "src/main.ts"), "serve", `--http=${HOST}:${jsPort}`, `--dir=${dataDir}`, "--hooksWatch=false", `--hooksPool=${pool}`],
+    cmd: [
+      process.execPath,
+      "--max-http-header-size=1052672",
+      join(ROOT, "src/main.ts"),
+      "serve",
+      `--http=${HOST}:${jsPort}`,
+      `--dir=${dataDir}`,
+      "--hooksWatch=false",
+      `--hooksPool=${pool}`,
+    ],
     port: jsPort,
     cwd: work,
     logFile: join(work, "pb.log"),
@@ -158,7 +186,14 @@ async function main(): Promise<void> {
   const nativePort = await freePort();
   const native = await spawnServer({
     name: "native routes",
-    cmd: [process.execPath, "--max-http-header-size=1052672", import.meta.path, "--native-server", `--http=${HOST}:${nativePort}`, `--dir=${dataDir}`],
+    cmd: [
+      process.execPath,
+      "--max-http-header-size=1052672",
+      import.meta.path,
+      "--native-server",
+      `--http=${HOST}:${nativePort}`,
+      `--dir=${dataDir}`,
+    ],
     port: nativePort,
     cwd: work,
     logFile: join(work, "native.log"),
@@ -169,9 +204,13 @@ async function main(): Promise<void> {
     lines.push(s);
     console.log(s);
   };
-  out(`JS route vs native route — ${total} keep-alive requests per run, ${rounds} rounds (median), --hooksPool=${pool}`);
+  out(
+    `JS route vs native route — ${total} keep-alive requests per run, ${rounds} rounds (median), --hooksPool=${pool}`,
+  );
   out("");
-  out("| route | conc | native req/s | JS req/s | native p50 / p99 ms | JS p50 / p99 ms | native CPU µs/req | JS CPU µs/req | time ratio | CPU ratio |");
+  out(
+    "| route | conc | native req/s | JS req/s | native p50 / p99 ms | JS p50 / p99 ms | native CPU µs/req | JS CPU µs/req | time ratio | CPU ratio |",
+  );
   out("|---|---|---|---|---|---|---|---|---|---|");
   try {
     for (const [name, jsPath, nativePath] of [
@@ -188,8 +227,20 @@ async function main(): Promise<void> {
           rj.push(await measure(js, jsPath, total, conc));
           rn.push(await measure(native, nativePath, total, conc));
         }
-        const j = { rps: median(rj.map((r) => r.rps)), p50: median(rj.map((r) => r.p50)), p99: median(rj.map((r) => r.p99)), cpu: median(rj.map((r) => r.cpuUs)), failed: rj.reduce((a, r) => a + r.failed, 0) };
-        const n = { rps: median(rn.map((r) => r.rps)), p50: median(rn.map((r) => r.p50)), p99: median(rn.map((r) => r.p99)), cpu: median(rn.map((r) => r.cpuUs)), failed: rn.reduce((a, r) => a + r.failed, 0) };
+        const j = {
+          rps: median(rj.map((r) => r.rps)),
+          p50: median(rj.map((r) => r.p50)),
+          p99: median(rj.map((r) => r.p99)),
+          cpu: median(rj.map((r) => r.cpuUs)),
+          failed: rj.reduce((a, r) => a + r.failed, 0),
+        };
+        const n = {
+          rps: median(rn.map((r) => r.rps)),
+          p50: median(rn.map((r) => r.p50)),
+          p99: median(rn.map((r) => r.p99)),
+          cpu: median(rn.map((r) => r.cpuUs)),
+          failed: rn.reduce((a, r) => a + r.failed, 0),
+        };
         out(
           `| ${name} | ${conc} | ${n.rps.toFixed(0)} | ${j.rps.toFixed(0)} | ${n.p50.toFixed(2)} / ${n.p99.toFixed(2)} | ${j.p50.toFixed(2)} / ${j.p99.toFixed(2)} | ${n.cpu.toFixed(0)} | ${j.cpu.toFixed(0)} | **${(n.rps / j.rps).toFixed(2)}×** | ${(j.cpu / n.cpu).toFixed(2)}× |` +
             (j.failed || n.failed ? ` failed: js ${j.failed}, native ${n.failed}` : ""),
@@ -217,7 +268,9 @@ async function main(): Promise<void> {
       );
     }
     out("");
-    out("time ratio = native req/s ÷ JS req/s (time per request, JS over native); CPU ratio = JS CPU per request ÷ native CPU per request.");
+    out(
+      "time ratio = native req/s ÷ JS req/s (time per request, JS over native); CPU ratio = JS CPU per request ÷ native CPU per request.",
+    );
   } finally {
     await js.stop();
     await native.stop();

@@ -49,11 +49,21 @@ await createSuperuser(app, "bench@example.com", "1234567890");
 await app.terminate();
 
 const port = await freePort();
-const pb = await spawnServer({ name: "pb", cmd: [BINARY, "serve", `--http=${HOST}:${port}`, `--dir=${dataDir}`], port, cwd: work, logFile: join(work, "pb.log") });
+const pb = await spawnServer({
+  name: "pb",
+  cmd: [BINARY, "serve", `--http=${HOST}:${port}`, `--dir=${dataDir}`],
+  port,
+  cwd: work,
+  logFile: join(work, "pb.log"),
+});
 const api = new Api(`http://${HOST}:${port}`);
 api.token = (await api.authWithPassword("_superusers", "bench@example.com", "1234567890")).token;
 
-const request = encodeRequest(`${HOST}:${port}`, { method: "GET", path: `/api/collections/posts/records/${rec.id}` }, true);
+const request = encodeRequest(
+  `${HOST}:${port}`,
+  { method: "GET", path: `/api/collections/posts/records/${rec.id}` },
+  true,
+);
 const pct = (xs: Float64Array, p: number) => {
   const s = [...xs].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
@@ -77,22 +87,35 @@ for (let round = 1; round <= ROUNDS; round++) {
     await api.call("PATCH", "/api/settings", { logs: { maxDays: side === "on" ? 5 : 0 } });
     await Bun.sleep(3500); // let the previous run's batch land
     const before = logRows();
-    const r = await runLoad({ hostname: HOST, port, requests: [request], total: REQUESTS, concurrency: CONC, keepAlive: true });
+    const r = await runLoad({
+      hostname: HOST,
+      port,
+      requests: [request],
+      total: REQUESTS,
+      concurrency: CONC,
+      keepAlive: true,
+    });
     const ok = [...r.statuses].filter((s) => s === 200).length;
     const rps = (ok / r.wallMs) * 1000;
     results[side].push(rps);
     await Bun.sleep(3500);
     const added = logRows() - before;
     if (side === "on") written += added;
-    console.log(`round ${round} logging ${side.padEnd(3)}: ${rps.toFixed(0).padStart(7)} req/s  p50 ${pct(r.latencies, 50).toFixed(2)} ms  p99 ${pct(r.latencies, 99).toFixed(2)} ms  ok ${ok}/${REQUESTS}  _logs +${added}`);
+    console.log(
+      `round ${round} logging ${side.padEnd(3)}: ${rps.toFixed(0).padStart(7)} req/s  p50 ${pct(r.latencies, 50).toFixed(2)} ms  p99 ${pct(r.latencies, 99).toFixed(2)} ms  ok ${ok}/${REQUESTS}  _logs +${added}`,
+    );
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const on = median(results.on);
 const off = median(results.off);
 const paired = results.on.map((x, i) => (1 - x / results.off[i]!) * 100);
-console.log(`\nmedian: on ${on.toFixed(0)} req/s, off ${off.toFixed(0)} req/s → logging costs ${(((off - on) / off) * 100).toFixed(1)}% of getOne throughput`);
-console.log(`per round (on vs off of the same round): ${paired.map((p) => p.toFixed(1) + "%").join(", ")}; median ${median(paired).toFixed(1)}%`);
+console.log(
+  `\nmedian: on ${on.toFixed(0)} req/s, off ${off.toFixed(0)} req/s → logging costs ${(((off - on) / off) * 100).toFixed(1)}% of getOne throughput`,
+);
+console.log(
+  `per round (on vs off of the same round): ${paired.map((p) => p.toFixed(1) + "%").join(", ")}; median ${median(paired).toFixed(1)}%`,
+);
 console.log(`rows written while on: ${written} (expected ${REQUESTS * ROUNDS})`);
 
 await pb.stop();

@@ -15,7 +15,8 @@ import type { Router } from "../src/api/router.ts";
 import { App } from "../src/core/app.ts";
 import { findRecordsByFilterAsync } from "../src/core/record_search.ts";
 
-const arg = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+const arg = (name: string, def: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 
 const app = new App({ dataDir: arg("dir", "./pb_data"), queryTimeout: Number(arg("queryTimeout", "30")) });
 await app.bootstrap();

@@ -34,7 +34,14 @@ const work = mkdtempSync(join(tmpdir(), "pb-profile-"));
 const dataDir = join(work, "pb_data");
 const profDir = join(work, "prof");
 const src = [process.execPath, "--max-http-header-size=1052672"];
-spawnSync(process.execPath, [join(ROOT, "src/main.ts"), "superuser", "upsert", "p@example.com", "1234567890", `--dir=${dataDir}`]);
+spawnSync(process.execPath, [
+  join(ROOT, "src/main.ts"),
+  "superuser",
+  "upsert",
+  "p@example.com",
+  "1234567890",
+  `--dir=${dataDir}`,
+]);
 // Seed with an unprofiled server, then restart it under the profiler: the profile holds only the load.
 const start = async (profile: boolean) => {
   const port = await freePort();
@@ -55,13 +62,31 @@ const usersId = (await api.collection("users")).id;
 await createPosts(api, "posts", usersId);
 const path = "/api/collections/posts/records";
 const inserts: HttpRequest[] = [];
-for (let i = 0; i < Math.max(rows, what === "insert" ? total : 0); i++) inserts.push({ method: "POST", path, headers: { "Content-Type": "application/json" }, body: postBody(`p${i}`, i, []) });
+for (let i = 0; i < Math.max(rows, what === "insert" ? total : 0); i++)
+  inserts.push({
+    method: "POST",
+    path,
+    headers: { "Content-Type": "application/json" },
+    body: postBody(`p${i}`, i, []),
+  });
 const enc = (rs: HttpRequest[]) => rs.map((r) => encodeRequest(`${HOST}:${pb.port}`, r, true));
-if (what !== "insert") await runLoad({ hostname: HOST, port: pb.port, requests: enc(inserts.slice(0, rows)), total: rows, concurrency: 100, keepAlive: true });
+if (what !== "insert")
+  await runLoad({
+    hostname: HOST,
+    port: pb.port,
+    requests: enc(inserts.slice(0, rows)),
+    total: rows,
+    concurrency: 100,
+    keepAlive: true,
+  });
 let refreshToken = "";
 if (what === "auth-refresh") {
   const email = "u@example.com";
-  await api.call("POST", "/api/collections/users/records", { email, password: "1234567890", passwordConfirm: "1234567890" });
+  await api.call("POST", "/api/collections/users/records", {
+    email,
+    password: "1234567890",
+    passwordConfirm: "1234567890",
+  });
   refreshToken = (await api.authWithPassword("users", email, "1234567890")).token;
 }
 const ids = what === "getOne" ? await api.randomIds("posts", 1000) : [];
@@ -74,12 +99,17 @@ let requests: HttpRequest[];
 if (what === "insert") requests = inserts;
 else if (what === "getOne") requests = ids.map((id) => ({ method: "GET", path: `${path}/${id}` }));
 else if (what === "list") requests = [{ method: "GET", path: `${path}?perPage=20` }];
-else if (what === "auth-refresh") requests = [{ method: "POST", path: "/api/collections/users/auth-refresh", headers: { Authorization: refreshToken } }];
+else if (what === "auth-refresh")
+  requests = [
+    { method: "POST", path: "/api/collections/users/auth-refresh", headers: { Authorization: refreshToken } },
+  ];
 else throw new Error(`unknown load "${what}" (insert, getOne, list, auth-refresh)`);
 
 const r = await runLoad({ hostname: HOST, port, requests: enc(requests), total, concurrency: conc, keepAlive: true });
 const row = toRow(r, { section: "profile", name: what, mode: "keepalive", conc });
-console.log(`${what}: ${row.reqs} requests @${conc}, ${row.rps.toFixed(0)} req/s, p50 ${row.p50.toFixed(2)} ms, errors ${row.errors} ${row.errorDetail}`);
+console.log(
+  `${what}: ${row.reqs} requests @${conc}, ${row.rps.toFixed(0)} req/s, p50 ${row.p50.toFixed(2)} ms, errors ${row.errors} ${row.errorDetail}`,
+);
 await pb.stop();
 
 const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
@@ -113,7 +143,8 @@ for (const [id, t] of selfT) {
 }
 const show = (title: string, m: Map<string, number>) => {
   console.log(`\n${title} (of ${(all / 1e6).toFixed(1)} s sampled in the server):`);
-  for (const [k, t] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(t / 1000).toFixed(0).padStart(7)} ms ${((100 * t) / all).toFixed(1).padStart(5)}%  ${k}`);
+  for (const [k, t] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${(t / 1000).toFixed(0).padStart(7)} ms ${((100 * t) / all).toFixed(1).padStart(5)}%  ${k}`);
 };
 // Time by the nearest pb source file on the stack (native work such as a SQLite step or
 // JSON.stringify counts for the file that called it).

@@ -21,7 +21,16 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { Api } from "./lib/api.ts";
 import { Bench } from "./lib/bench.ts";
-import { childCpuSeconds, freePort, HOST, machineBusySeconds, otherLoad, readMem, spawnServer, type ServerProc } from "./lib/proc.ts";
+import {
+  childCpuSeconds,
+  freePort,
+  HOST,
+  machineBusySeconds,
+  otherLoad,
+  readMem,
+  spawnServer,
+  type ServerProc,
+} from "./lib/proc.ts";
 import { PROFILES, type Profile } from "./lib/profiles.ts";
 import { fmtMB, markdownTables, noteRow, type Mode } from "./lib/report.ts";
 import { createSchema, disableRequestLogs } from "./lib/schema.ts";
@@ -83,14 +92,23 @@ export function parseArgs(argv: string[]): Options {
     else if (k === "-h" || k === "--help") throw new HelpRequested();
     else {
       for (const s of a.split(",")) {
-        if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario or option "${s}" (scenarios: ${SCENARIOS.join(", ")})`);
+        if (!(SCENARIOS as readonly string[]).includes(s))
+          throw new Error(`unknown scenario or option "${s}" (scenarios: ${SCENARIOS.join(", ")})`);
         scenarios.push(s as Scenario);
       }
     }
   }
   if (cooldown !== null && Number.isFinite(cooldown)) profile = { ...profile, cooldownMs: cooldown };
   if (realtimeClients !== null && realtimeClients > 0) profile = { ...profile, realtimeClients };
-  return { scenarios: scenarios.length ? SCENARIOS.filter((s) => scenarios.includes(s)) : [...SCENARIOS], profile, modes, binary, build, out, keep };
+  return {
+    scenarios: scenarios.length ? SCENARIOS.filter((s) => scenarios.includes(s)) : [...SCENARIOS],
+    profile,
+    modes,
+    binary,
+    build,
+    out,
+    keep,
+  };
 }
 
 class HelpRequested extends Error {}
@@ -132,7 +150,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     o = parseArgs(argv);
   } catch (e) {
-    const doc = "usage: npm run bench -- [scenario...] [--quick|--full] [--mode=both|close|keepalive] [--no-build] [--binary=path] [--out=file|none] [--keep] [--cooldown=ms] [--realtime-clients=n]\nscenarios: " + SCENARIOS.join(" ");
+    const doc =
+      "usage: npm run bench -- [scenario...] [--quick|--full] [--mode=both|close|keepalive] [--no-build] [--binary=path] [--out=file|none] [--keep] [--cooldown=ms] [--realtime-clients=n]\nscenarios: " +
+      SCENARIOS.join(" ");
     if (e instanceof HelpRequested) {
       console.log(doc);
       return 0;
@@ -149,7 +169,9 @@ export async function main(argv: string[]): Promise<number> {
       await ensureBuilt("host");
     } catch (e) {
       if (!existsSync(o.binary)) throw e;
-      print(`warning: the build failed, benchmarking the existing ${relative(ROOT, o.binary)}: ${(e as Error).message.split("\n")[0]}`);
+      print(
+        `warning: the build failed, benchmarking the existing ${relative(ROOT, o.binary)}: ${(e as Error).message.split("\n")[0]}`,
+      );
     }
   }
   if (!existsSync(o.binary)) {
@@ -158,11 +180,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const m = machine(o.binary);
   print(`pb benchmark — profile ${o.profile.name}, modes ${o.modes.join(" + ")}, scenarios ${o.scenarios.join(" ")}`);
-  print(`machine: ${m.cores} cores (${m.cpu}), ${m.memory}, Bun ${m.bun}, ${m.kernel}; ${m.pb}, commit ${m.commit}${m.dirty ? " + uncommitted changes" : ""}`);
+  print(
+    `machine: ${m.cores} cores (${m.cpu}), ${m.memory}, Bun ${m.bun}, ${m.kernel}; ${m.pb}, commit ${m.commit}${m.dirty ? " + uncommitted changes" : ""}`,
+  );
   print("load generator: raw HTTP/1.1 over Bun.connect in this process, on the same machine; all traffic on loopback");
   // The box may be shared: say how much CPU other processes take, before and during the run.
   const loadBefore = await otherLoad(1000);
-  print(`other processes before the run: ${(loadBefore * 100).toFixed(0)}% of the machine's CPU${loadBefore > 0.05 ? " — figures will be disturbed" : ""}`);
+  print(
+    `other processes before the run: ${(loadBefore * 100).toFixed(0)}% of the machine's CPU${loadBefore > 0.05 ? " — figures will be disturbed" : ""}`,
+  );
   const busy0 = machineBusySeconds();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
@@ -174,14 +200,26 @@ export async function main(argv: string[]): Promise<number> {
   let bench: Bench | null = null;
   let pbFinalRss = 0;
   try {
-    const up = spawnSync(o.binary, ["superuser", "upsert", SU_EMAIL, SU_PASSWORD, `--dir=${dataDir}`], { encoding: "utf8" });
+    const up = spawnSync(o.binary, ["superuser", "upsert", SU_EMAIL, SU_PASSWORD, `--dir=${dataDir}`], {
+      encoding: "utf8",
+    });
     if (up.status !== 0) throw new Error(`superuser upsert failed: ${up.stderr || up.stdout}`);
     const port = await freePort();
     // --queryTimeout=90: upstream's harness raised its query timeout to 90 s for the slow rule variants.
-    pb = await spawnServer({ name: "pb", cmd: [o.binary, "serve", `--http=${HOST}:${port}`, `--dir=${dataDir}`, "--queryTimeout=90"], port, cwd: work, logFile: join(work, "pb.log") });
+    pb = await spawnServer({
+      name: "pb",
+      cmd: [o.binary, "serve", `--http=${HOST}:${port}`, `--dir=${dataDir}`, "--queryTimeout=90"],
+      port,
+      cwd: work,
+      logFile: join(work, "pb.log"),
+    });
     const api = new Api(`http://${HOST}:${port}`);
     api.token = (await api.authWithPassword("_superusers", SU_EMAIL, SU_PASSWORD)).token;
-    print((await disableRequestLogs(api)) ? "request logs off (logs.maxDays = 0), as upstream's harness" : "request logs: no settings API, left as they are");
+    print(
+      (await disableRequestLogs(api))
+        ? "request logs off (logs.maxDays = 0), as upstream's harness"
+        : "request logs: no settings API, left as they are",
+    );
     await createSchema(api);
     bench = new Bench(o.profile, o.modes, pb, api, dataDir, work, o.binary, print);
     const b = bench;
@@ -236,18 +274,27 @@ export async function main(argv: string[]): Promise<number> {
   const totalS = (performance.now() - t0) / 1000;
   const ownCpu = process.cpuUsage(cpu0);
   const ours = (ownCpu.user + ownCpu.system) / 1e6 + childCpuSeconds;
-  const otherDuring = Math.min(1, Math.max(0, (machineBusySeconds() - busy0 - ours) / (((performance.now() - wall0) / 1000) * m.cores)));
+  const otherDuring = Math.min(
+    1,
+    Math.max(0, (machineBusySeconds() - busy0 - ours) / (((performance.now() - wall0) / 1000) * m.cores)),
+  );
   const loadLine = `other processes on the machine used ${(loadBefore * 100).toFixed(0)}% of its CPU in the second before the run and ${(otherDuring * 100).toFixed(0)}% during it${otherDuring > 0.05 ? " (figures disturbed: rerun on a quiet machine)" : ""}`;
   print(`\n${loadLine}`);
   if (bench) {
-    const peak = Math.max(0, ...bench.rows.filter((r) => r.section !== "floor" && r.section !== "custom").map((r) => r.peakRss));
+    const peak = Math.max(
+      0,
+      ...bench.rows.filter((r) => r.section !== "floor" && r.section !== "custom").map((r) => r.peakRss),
+    );
     const memLine = `pb peak RSS under load ${fmtMB(peak) || "n/a (no pb load scenario ran)"}; RSS at the end of the run (idle, data loaded) ${fmtMB(pbFinalRss)}`;
     print(`\n${upstreamTable(bench.rows, o.profile.name === "full")}`);
     print(`${memLine}${startupNote ? `\n${startupNote}` : ""}\ntotal ${totalS.toFixed(0)} s`);
     const file = o.out === "" ? defaultOut(o, m) : o.out;
     if (file) {
       mkdirSync(join(file, ".."), { recursive: true });
-      writeFileSync(file, renderMarkdown(o, m, bench, [memLine, ...(startupNote ? [startupNote] : []), loadLine], totalS));
+      writeFileSync(
+        file,
+        renderMarkdown(o, m, bench, [memLine, ...(startupNote ? [startupNote] : []), loadLine], totalS),
+      );
       print(`results: ${relative(process.cwd(), file) || file}`);
     }
   }

@@ -53,7 +53,8 @@ const COLLECTIONS_SQL = [
 ].join("\n");
 
 /** Records may only be read by their owner (the auth record they belong to). */
-const OWNER_RULE = "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
+const OWNER_RULE =
+  "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
 
 /** The `collectionRef`/`recordRef` pair every auth-helper collection starts with. */
 function addRefFields(col: Collection): void {
@@ -179,7 +180,16 @@ export const migration: Migration = {
   },
   down(app) {
     // upstream's list leaves `_externalAuths` behind, which breaks a later re-run; drop it as well
-    const tables = ["users", "_superusers", "_mfas", "_otps", "_externalAuths", "_authOrigins", "_params", "_collections"];
+    const tables = [
+      "users",
+      "_superusers",
+      "_mfas",
+      "_otps",
+      "_externalAuths",
+      "_authOrigins",
+      "_params",
+      "_collections",
+    ];
     for (const name of tables) app.db.run(`DROP TABLE \`${name}\``);
   },
 };

@@ -7,7 +7,9 @@ import { COLLECTION_NAME_MFAS, COLLECTION_NAME_OTPS } from "../src/core/collecti
 export const migration: Migration = {
   file: "1717233557_v0.23_migrate2.go",
   async up(app) {
-    app.db.run(expandDbxPlaceholders("CREATE INDEX IF NOT EXISTS idx__collections_type on {{_collections}} ([[type]]);"));
+    app.db.run(
+      expandDbxPlaceholders("CREATE INDEX IF NOT EXISTS idx__collections_type on {{_collections}} ([[type]]);"),
+    );
     for (const name of [COLLECTION_NAME_MFAS, COLLECTION_NAME_OTPS]) {
       const col = findCollectionByNameOrId(app, name);
       if (!col) throw new Error(`missing collection ${name}`);

@@ -42,7 +42,10 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
   let srv: TestServer;
 
   const refresh = (collection: string, token: string) =>
-    fetch(`${srv.url}/api/collections/${collection}/auth-refresh`, { method: "POST", headers: { Authorization: token } });
+    fetch(`${srv.url}/api/collections/${collection}/auth-refresh`, {
+      method: "POST",
+      headers: { Authorization: token },
+    });
 
   beforeAll(async () => {
     smtp = await startSmtp();
@@ -62,74 +65,111 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
     await smtp?.stop();
   });
 
-  test("corpus tokens: valid ones authenticate; expired, wrong-type and foreign ones do not", async () => {
-    expect((await refresh("users", TOKENS.usersAuth)).status).toBe(200);
-    // a non-refreshable token comes back unchanged
-    const same = (await (await refresh("users", TOKENS.usersAuthStatic)).json()) as { token: string };
-    expect(same.token).toBe(TOKENS.usersAuthStatic);
-    for (const token of [TOKENS.usersAuthExpired, TOKENS.usersVerification, TOKENS.usersPasswordReset, TOKENS.superuserFile]) {
-      const r = await refresh("users", token);
-      expect(r.status).toBe(401);
-    }
-    // another collection's route
-    const foreign = await refresh("clients", TOKENS.usersAuth);
-    expect(foreign.status).toBe(403);
-    // a users password reset token at clients
-    const mismatch = await fetch(`${srv.url}/api/collections/clients/confirm-password-reset`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: TOKENS.usersPasswordReset, password: "1234567890", passwordConfirm: "1234567890" }),
-    });
-    expect(((await mismatch.json()) as { data: { token: { code: string } } }).data.token.code).toBe("validation_token_collection_mismatch");
-  }, SLOW);
+  test(
+    "corpus tokens: valid ones authenticate; expired, wrong-type and foreign ones do not",
+    async () => {
+      expect((await refresh("users", TOKENS.usersAuth)).status).toBe(200);
+      // a non-refreshable token comes back unchanged
+      const same = (await (await refresh("users", TOKENS.usersAuthStatic)).json()) as { token: string };
+      expect(same.token).toBe(TOKENS.usersAuthStatic);
+      for (const token of [
+        TOKENS.usersAuthExpired,
+        TOKENS.usersVerification,
+        TOKENS.usersPasswordReset,
+        TOKENS.superuserFile,
+      ]) {
+        const r = await refresh("users", token);
+        expect(r.status).toBe(401);
+      }
+      // another collection's route
+      const foreign = await refresh("clients", TOKENS.usersAuth);
+      expect(foreign.status).toBe(403);
+      // a users password reset token at clients
+      const mismatch = await fetch(`${srv.url}/api/collections/clients/confirm-password-reset`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          token: TOKENS.usersPasswordReset,
+          password: "1234567890",
+          passwordConfirm: "1234567890",
+        }),
+      });
+      expect(((await mismatch.json()) as { data: { token: { code: string } } }).data.token.code).toBe(
+        "validation_token_collection_mismatch",
+      );
+    },
+    SLOW,
+  );
 
-  test("users (MFA on): the password answers 401 {mfaId}; an emailed OTP with that mfaId logs in", async () => {
-    const pb = srv.sdk();
-    let mfaId = "";
-    try {
-      await pb.collection("users").authWithPassword("test@example.com", "1234567890");
-    } catch (err) {
-      expect(err).toBeInstanceOf(ClientResponseError);
-      expect((err as ClientResponseError).status).toBe(401);
-      mfaId = (err as ClientResponseError).response.mfaId;
-    }
-    expect(mfaId).toMatch(/^[a-z0-9]{15}$/);
-    const { otpId } = await pb.collection("users").requestOTP("test@example.com");
-    const mail = await smtp.waitFor((m) => m.to.includes("test@example.com") && m.subject === "OTP for acme_test");
-    const code = /<strong>(\d+)<\/strong>/.exec(mail.html)![1]!;
-    expect(code).toHaveLength(8);
-    const auth = await pb.collection("users").authWithOTP(otpId, code, { mfaId });
-    expect(auth.record).toMatchObject({ id: "4q1xlclmfloku33", email: "test@example.com", username: "users75657" });
-    // the username works as identity too (identityFields: email, username)
-    const byUsername = await fetch(`${srv.url}/api/collections/users/auth-with-password`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ identity: "users75657", password: "1234567890" }),
-    });
-    expect(byUsername.status).toBe(401);
-    // becoming verified dropped the record's external auths and rotated its tokenKey: old tokens are void
-    expect((await refresh("users", TOKENS.usersAuth)).status).toBe(401);
-  }, SLOW);
+  test(
+    "users (MFA on): the password answers 401 {mfaId}; an emailed OTP with that mfaId logs in",
+    async () => {
+      const pb = srv.sdk();
+      let mfaId = "";
+      try {
+        await pb.collection("users").authWithPassword("test@example.com", "1234567890");
+      } catch (err) {
+        expect(err).toBeInstanceOf(ClientResponseError);
+        expect((err as ClientResponseError).status).toBe(401);
+        mfaId = (err as ClientResponseError).response.mfaId;
+      }
+      expect(mfaId).toMatch(/^[a-z0-9]{15}$/);
+      const { otpId } = await pb.collection("users").requestOTP("test@example.com");
+      const mail = await smtp.waitFor((m) => m.to.includes("test@example.com") && m.subject === "OTP for acme_test");
+      const code = /<strong>(\d+)<\/strong>/.exec(mail.html)![1]!;
+      expect(code).toHaveLength(8);
+      const auth = await pb.collection("users").authWithOTP(otpId, code, { mfaId });
+      expect(auth.record).toMatchObject({ id: "4q1xlclmfloku33", email: "test@example.com", username: "users75657" });
+      // the username works as identity too (identityFields: email, username)
+      const byUsername = await fetch(`${srv.url}/api/collections/users/auth-with-password`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ identity: "users75657", password: "1234567890" }),
+      });
+      expect(byUsername.status).toBe(401);
+      // becoming verified dropped the record's external auths and rotated its tokenKey: old tokens are void
+      expect((await refresh("users", TOKENS.usersAuth)).status).toBe(401);
+    },
+    SLOW,
+  );
 
-  test("clients: the authRule (verified=true) applies; a login from a new place alerts the owner", async () => {
-    const pb = srv.sdk();
-    const since = Date.now();
-    const auth = await pb.collection("clients").authWithPassword("test@example.com", "1234567890");
-    expect(auth.record.id).toBe("gk390qegs4y47wn");
-    const alert = await smtp.waitFor((m) => m.to.includes("test@example.com") && m.subject === "Login from a new location", { since });
-    expect(alert.html).toContain("We noticed a login to your acme_test account from a new location:");
+  test(
+    "clients: the authRule (verified=true) applies; a login from a new place alerts the owner",
+    async () => {
+      const pb = srv.sdk();
+      const since = Date.now();
+      const auth = await pb.collection("clients").authWithPassword("test@example.com", "1234567890");
+      expect(auth.record.id).toBe("gk390qegs4y47wn");
+      const alert = await smtp.waitFor(
+        (m) => m.to.includes("test@example.com") && m.subject === "Login from a new location",
+        { since },
+      );
+      expect(alert.html).toContain("We noticed a login to your acme_test account from a new location:");
 
-    const unverified = await srv.sdk().collection("clients").authWithPassword("test2@example.com", "1234567890").catch((e) => e);
-    expect(unverified.status).toBe(403);
-    expect(unverified.message).toBe("The request doesn't satisfy the collection requirements to authenticate.");
-  }, SLOW);
+      const unverified = await srv
+        .sdk()
+        .collection("clients")
+        .authWithPassword("test2@example.com", "1234567890")
+        .catch((e) => e);
+      expect(unverified.status).toBe(403);
+      expect(unverified.message).toBe("The request doesn't satisfy the collection requirements to authenticate.");
+    },
+    SLOW,
+  );
 
-  test("the fixture superuser logs in; nologin refuses password auth", async () => {
-    const auth = await srv.sdk().collection("_superusers").authWithPassword("test@example.com", "1234567890");
-    expect(auth.record.id).toBe("sywbhecnh46rhm0");
-    const nologin = await srv.sdk().collection("nologin").authWithPassword("test@example.com", "1234567890").catch((e) => e);
-    expect(nologin.status).toBe(403);
-    expect(nologin.message).toBe("The collection is not configured to allow password authentication.");
-  }, SLOW);
-
+  test(
+    "the fixture superuser logs in; nologin refuses password auth",
+    async () => {
+      const auth = await srv.sdk().collection("_superusers").authWithPassword("test@example.com", "1234567890");
+      expect(auth.record.id).toBe("sywbhecnh46rhm0");
+      const nologin = await srv
+        .sdk()
+        .collection("nologin")
+        .authWithPassword("test@example.com", "1234567890")
+        .catch((e) => e);
+      expect(nologin.status).toBe(403);
+      expect(nologin.message).toBe("The collection is not configured to allow password authentication.");
+    },
+    SLOW,
+  );
 });

@@ -48,7 +48,8 @@ beforeAll(async () => {
   // a custom lookup: "alias:<name>" logs in as <name>@example.com
   app.onRecordAuthWithPasswordRequest("users").bindFunc(async (e) => {
     seen.push(`password:${e.identity}:${e.identityField}:${e.record ? "found" : "none"}`);
-    if (e.identity.startsWith("alias:")) e.record = findAuthRecordByEmail(e.app, e.collection, e.identity.slice(6) + "@example.com");
+    if (e.identity.startsWith("alias:"))
+      e.record = findAuthRecordByEmail(e.app, e.collection, e.identity.slice(6) + "@example.com");
     await e.next();
   });
   app.onRecordAuthRequest("users").bindFunc(async (e) => {
@@ -91,44 +92,60 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("auth-with-password and auth hooks: custom record lookup, method, meta; refresh has no method", async () => {
-  const auth = await pb.collection("users").authWithPassword("alias:bob", "1234567890");
-  expect(auth.record.email).toBe("bob@example.com");
-  expect(auth.meta).toEqual({ via: "password" });
-  expect(seen).toContain("password:alias:bob::none");
-  expect(seen).toContain("auth:password:bob@example.com");
-  const refreshed = await pb.collection("users").authRefresh();
-  expect(refreshed.meta).toEqual({ via: "none" });
-  expect(seen).toContain("refresh:bob@example.com");
-  expect(seen).toContain("auth:-:bob@example.com");
-}, SLOW);
+test(
+  "auth-with-password and auth hooks: custom record lookup, method, meta; refresh has no method",
+  async () => {
+    const auth = await pb.collection("users").authWithPassword("alias:bob", "1234567890");
+    expect(auth.record.email).toBe("bob@example.com");
+    expect(auth.meta).toEqual({ via: "password" });
+    expect(seen).toContain("password:alias:bob::none");
+    expect(seen).toContain("auth:password:bob@example.com");
+    const refreshed = await pb.collection("users").authRefresh();
+    expect(refreshed.meta).toEqual({ via: "none" });
+    expect(seen).toContain("refresh:bob@example.com");
+    expect(seen).toContain("auth:-:bob@example.com");
+  },
+  SLOW,
+);
 
-test("request-otp: a hook chooses the code; onMailerSend rewrites the subject", async () => {
-  const { otpId } = await pb.collection("users").requestOTP("ann@example.com");
-  const mail = await smtp.waitFor((m) => m.to.includes("ann@example.com"));
-  expect(mail.subject).toBe("[hooked] OTP for Acme");
-  expect(mail.html).toContain("<strong>424242</strong>");
-  const auth = await pb.collection("users").authWithOTP(otpId, "424242");
-  expect(auth.meta).toEqual({ via: "otp" });
-}, SLOW);
+test(
+  "request-otp: a hook chooses the code; onMailerSend rewrites the subject",
+  async () => {
+    const { otpId } = await pb.collection("users").requestOTP("ann@example.com");
+    const mail = await smtp.waitFor((m) => m.to.includes("ann@example.com"));
+    expect(mail.subject).toBe("[hooked] OTP for Acme");
+    expect(mail.html).toContain("<strong>424242</strong>");
+    const auth = await pb.collection("users").authWithOTP(otpId, "424242");
+    expect(auth.meta).toEqual({ via: "otp" });
+  },
+  SLOW,
+);
 
-test("a mailer record hook sees the token and can cancel the email", async () => {
-  const since = Date.now();
-  await pb.collection("users").requestPasswordReset("cy@example.com");
-  await pb.collection("users").requestPasswordReset("ann@example.com");
-  await smtp.waitFor((m) => m.to.includes("ann@example.com") && m.subject.includes("Reset"), { since });
-  expect(seen).toContain("resetMail:cy@example.com:string");
-  expect((await smtp.messages()).some((m) => m.receivedAt >= since && m.to.includes("cy@example.com"))).toBe(false);
-}, SLOW);
+test(
+  "a mailer record hook sees the token and can cancel the email",
+  async () => {
+    const since = Date.now();
+    await pb.collection("users").requestPasswordReset("cy@example.com");
+    await pb.collection("users").requestPasswordReset("ann@example.com");
+    await smtp.waitFor((m) => m.to.includes("ann@example.com") && m.subject.includes("Reset"), { since });
+    expect(seen).toContain("resetMail:cy@example.com:string");
+    expect((await smtp.messages()).some((m) => m.receivedAt >= since && m.to.includes("cy@example.com"))).toBe(false);
+  },
+  SLOW,
+);
 
-test("a transaction failing around the handler answers its error, not the handler's 204", async () => {
-  const res = await fetch(`${server.url}/api/collections/users/request-verification`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: "bob@example.com" }),
-  });
-  expect(res.status).toBe(400);
-  expect(((await res.json()) as { message: string }).message).toBe("TX_ERROR.");
-  // as upstream, the email had already been handed to the background
-  await smtp.waitFor((m) => m.to.includes("bob@example.com") && m.subject.includes("Verify"), { since: 0 });
-}, SLOW);
+test(
+  "a transaction failing around the handler answers its error, not the handler's 204",
+  async () => {
+    const res = await fetch(`${server.url}/api/collections/users/request-verification`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "bob@example.com" }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe("TX_ERROR.");
+    // as upstream, the email had already been handed to the background
+    await smtp.waitFor((m) => m.to.includes("bob@example.com") && m.subject.includes("Verify"), { since: 0 });
+  },
+  SLOW,
+);

@@ -14,12 +14,24 @@ beforeAll(async () => {
 afterAll(() => smtp?.stop());
 
 const msg = (to: string, extra: Partial<Parameters<typeof newMessage>[0]> = {}) =>
-  newMessage({ from: { name: "Acme Support", address: "support@acme.example.com" }, to: [{ name: "", address: to }], subject: "Hello", html: "<p>Hi</p>", ...extra });
+  newMessage({
+    from: { name: "Acme Support", address: "support@acme.example.com" },
+    to: [{ name: "", address: to }],
+    subject: "Hello",
+    html: "<p>Hi</p>",
+    ...extra,
+  });
 
 test("PLAIN by default, LOGIN when asked, none without credentials; the HELO name is localName", async () => {
-  await new SMTPClient({ host: "127.0.0.1", port: smtp.port, username: "u1", password: "p" }).send(msg("plain@example.com"));
-  await new SMTPClient({ host: "127.0.0.1", port: smtp.port, username: "u2", password: "p", authMethod: "LOGIN" }).send(msg("login@example.com"));
-  await new SMTPClient({ host: "127.0.0.1", port: smtp.port, localName: "mail.acme.example.com" }).send(msg("anon@example.com"));
+  await new SMTPClient({ host: "127.0.0.1", port: smtp.port, username: "u1", password: "p" }).send(
+    msg("plain@example.com"),
+  );
+  await new SMTPClient({ host: "127.0.0.1", port: smtp.port, username: "u2", password: "p", authMethod: "LOGIN" }).send(
+    msg("login@example.com"),
+  );
+  await new SMTPClient({ host: "127.0.0.1", port: smtp.port, localName: "mail.acme.example.com" }).send(
+    msg("anon@example.com"),
+  );
   const plain = await smtp.waitFor((m) => m.to.includes("plain@example.com"), { since: 0 });
   const login = await smtp.waitFor((m) => m.to.includes("login@example.com"), { since: 0 });
   const anon = await smtp.waitFor((m) => m.to.includes("anon@example.com"), { since: 0 });
@@ -47,7 +59,10 @@ test("recipients, custom headers (Message-ID kept), text derived from HTML, atta
   expect(m.headers["message-id"]).toBe("<fixed@acme.example.com>");
   expect(m.headers["x-custom"]).toBe("yes");
   expect(m.text).toBe("Hello [there](https://x.example.com)");
-  expect(m.attachments.map((a) => [a.filename, a.size]).sort()).toEqual([["logo.png", 4], ["notes.txt", 10]]);
+  expect(m.attachments.map((a) => [a.filename, a.size]).sort()).toEqual([
+    ["logo.png", 4],
+    ["notes.txt", 10],
+  ]);
   expect(m.attachments.find((a) => a.filename === "logo.png")!.cid).toBe("logo.png");
 });
 

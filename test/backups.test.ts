@@ -181,8 +181,11 @@ describe("create, list, delete", () => {
 
 describe("download", () => {
   test("only with a superuser file token", async () => {
-    const url = (token: string, key = "round_trip.zip") => `${srv.url}/api/backups/${encodeURIComponent(key)}?token=${encodeURIComponent(token)}`;
-    expect((await fetch(`${srv.url}/api/backups/round_trip.zip`, { headers: { Authorization: pb.authStore.token } })).status).toBe(403);
+    const url = (token: string, key = "round_trip.zip") =>
+      `${srv.url}/api/backups/${encodeURIComponent(key)}?token=${encodeURIComponent(token)}`;
+    expect(
+      (await fetch(`${srv.url}/api/backups/round_trip.zip`, { headers: { Authorization: pb.authStore.token } })).status,
+    ).toBe(403);
     expect((await fetch(url(pb.authStore.token))).status).toBe(403); // an auth token is not a file token
     expect((await fetch(url(""))).status).toBe(403);
     const fileToken = await pb.files.getToken();
@@ -190,7 +193,9 @@ describe("download", () => {
     const res = await fetch(url(fileToken));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/zip");
-    expect((await res.arrayBuffer()).byteLength).toBe((await pb.backups.getFullList()).find((b) => b.key === "round_trip.zip")!.size);
+    expect((await res.arrayBuffer()).byteLength).toBe(
+      (await pb.backups.getFullList()).find((b) => b.key === "round_trip.zip")!.size,
+    );
   });
 });
 
@@ -238,7 +243,12 @@ describe("auto backups", () => {
     await pb.settings.update({ backups: { cron: "0 3 * * *", cronMaxKeep: 2 } });
     for (let i = 0; i < 3; i++) {
       await pb.crons.run("__pbAutoBackup__");
-      await waitFor(async () => (await pb.health.check()).data.canBackup === true && (await pb.backups.getFullList()).filter((b) => b.key.startsWith("@auto_pb_backup_")).length >= Math.min(i + 1, 2));
+      await waitFor(
+        async () =>
+          (await pb.health.check()).data.canBackup === true &&
+          (await pb.backups.getFullList()).filter((b) => b.key.startsWith("@auto_pb_backup_")).length >=
+            Math.min(i + 1, 2),
+      );
       await Bun.sleep(1100); // names carry the second
     }
     const autos = (await pb.backups.getFullList()).filter((b) => b.key.startsWith("@auto_pb_backup_acme_"));

@@ -68,7 +68,9 @@ async function startAndWaitHealthy(cmd: string[], cwd: string, port: number, tim
   const deadline = t0 + timeoutMs;
   while (true) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`${cmd.join(" ")} exited (${proc.exitCode ?? proc.signalCode}) before answering /api/health:\n${out}`);
+      throw new Error(
+        `${cmd.join(" ")} exited (${proc.exitCode ?? proc.signalCode}) before answering /api/health:\n${out}`,
+      );
     }
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(2000) });
@@ -205,7 +207,11 @@ test("src/jsvm/quickjs.ts loads QuickJS inside a compiled binary run from an emp
     expect(built.logs.map(String).join("\n")).toBe("");
     expect(built.success).toBe(true);
     const proc = Bun.spawn([out], { cwd: run, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const got = JSON.parse(stdout);

@@ -33,7 +33,16 @@ describe("root command", () => {
   test("--help lists commands and global flags, noting flags whose feature lands later", async () => {
     const r = await runPb(["--help"]);
     expect(r.code).toBe(0);
-    for (const s of ["serve", "superuser", "--dir", "--encryptionEnv", "--queryTimeout", "--hooksDir", "--automigrate", "--indexFallback"]) {
+    for (const s of [
+      "serve",
+      "superuser",
+      "--dir",
+      "--encryptionEnv",
+      "--queryTimeout",
+      "--hooksDir",
+      "--automigrate",
+      "--indexFallback",
+    ]) {
       expect(r.stdout).toContain(s);
     }
     expect(r.stdout).toMatch(/--hooksPool int/);
@@ -55,7 +64,10 @@ describe("root command", () => {
 
   test("a bad --encryptionEnv key is refused before anything is written", async () => {
     const dir = freshDir();
-    const r = await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], { env: { PB_KEY: "short" } });
+    const r = await runPb(
+      ["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"],
+      { env: { PB_KEY: "short" } },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("32 characters");
   });
@@ -137,7 +149,9 @@ describe("superuser otp and ips", () => {
     const pass = /Pass:\s+(\d+)/.exec(r.stdout)![1]!;
     expect(pass).toHaveLength(8);
     expect(r.stdout).toContain("Valid: 180s");
-    const otp = new Database(join(dir, "data.db"), { readonly: true }).query("SELECT * FROM _otps WHERE id = ?").get(id) as Record<string, string>;
+    const otp = new Database(join(dir, "data.db"), { readonly: true })
+      .query("SELECT * FROM _otps WHERE id = ?")
+      .get(id) as Record<string, string>;
     expect(otp.collectionRef).toBe("pbc_3142635823");
     expect(otp.password).toMatch(/^\$2a\$08\$/);
     expect(await Bun.password.verify(pass, otp.password)).toBe(true);
@@ -149,7 +163,8 @@ describe("superuser otp and ips", () => {
       const dir = srv.dataDir;
       expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dir}`])).code).toBe(0);
       const auth = await srv.sdk().collection("_superusers").authWithPassword("root@example.com", "1234567890");
-      const health = async () => (await fetch(`${srv.url}/api/health`, { headers: { Authorization: auth.token } })).status;
+      const health = async () =>
+        (await fetch(`${srv.url}/api/health`, { headers: { Authorization: auth.token } })).status;
       expect(await health()).toBe(200);
       const r = await runPb(["superuser", "ips", "10.1.2.3", "192.168.0.0/16", `--dir=${dir}`]);
       expect(r.code).toBe(0);
@@ -175,14 +190,28 @@ describe("--encryptionEnv", () => {
   test("the settings row is stored AES-encrypted and only opens with the same key", async () => {
     const dir = freshDir();
     const key = "abcdefghijklmnopqrstuvwxyz012345";
-    const r = await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], { env: { PB_KEY: key } });
+    const r = await runPb(
+      ["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"],
+      { env: { PB_KEY: key } },
+    );
     expect(r.code).toBe(0);
-    const row = new Database(join(dir, "data.db"), { readonly: true }).query("SELECT value, typeof(value) AS t FROM _params WHERE id = 'settings'").get() as { value: string; t: string };
+    const row = new Database(join(dir, "data.db"), { readonly: true })
+      .query("SELECT value, typeof(value) AS t FROM _params WHERE id = 'settings'")
+      .get() as { value: string; t: string };
     expect(row.t).toBe("text");
     expect(() => JSON.parse(row.value)).toThrow();
     expect(Buffer.from(row.value, "base64").length).toBeGreaterThan(100);
-    expect((await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], { env: { PB_KEY: key } })).code).toBe(0);
-    const wrong = await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], { env: { PB_KEY: "X".repeat(32) } });
+    expect(
+      (
+        await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"], {
+          env: { PB_KEY: key },
+        })
+      ).code,
+    ).toBe(0);
+    const wrong = await runPb(
+      ["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`, "--encryptionEnv=PB_KEY"],
+      { env: { PB_KEY: "X".repeat(32) } },
+    );
     expect(wrong.code).toBe(1);
     const none = await runPb(["superuser", "upsert", "a@example.com", "1234567890", `--dir=${dir}`]);
     expect(none.code).toBe(1);
@@ -193,7 +222,9 @@ describe("installer", () => {
   test("a first serve prints the pbinstall link whose token authenticates as the installer superuser", async () => {
     const srv = await startServer();
     try {
-      const m = /\/_\/#\/pbinstall\/([\w.-]+)/.exec(srv.output()) ?? (await Bun.sleep(300), /\/_\/#\/pbinstall\/([\w.-]+)/.exec(srv.output()));
+      const m =
+        /\/_\/#\/pbinstall\/([\w.-]+)/.exec(srv.output()) ??
+        (await Bun.sleep(300), /\/_\/#\/pbinstall\/([\w.-]+)/.exec(srv.output()));
       expect(m).not.toBeNull();
       const token = m![1]!;
       const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
@@ -230,7 +261,10 @@ describe("subcommand help, help and completion", () => {
     expect(create.stdout).toContain("Usage:\n  pb migrate create name [flags]\n\nExamples:\n  pb migrate create ");
     // nothing ran: --help on `migrate create` must not ask to write a file
     expect(create.stderr).toBe("");
-    for (const [cmd, subs] of [["superuser", superuserSubs], ["migrate", migrateSubs]] as const) {
+    for (const [cmd, subs] of [
+      ["superuser", superuserSubs],
+      ["migrate", migrateSubs],
+    ] as const) {
       for (const sub of subs) {
         const r = await runPb([cmd, sub, "--help"]);
         expect([cmd, sub, r.code]).toEqual([cmd, sub, 0]);
@@ -349,33 +383,36 @@ describe("serve addresses, hints and a clean stop", () => {
   // the server looks in /usr/sbin and /usr/bin first, which the test cannot hide
   const systemSendmail = findSendmailPath().startsWith("/usr/") ? "skipped: this machine has a system sendmail" : "";
   if (systemSendmail) test.skip(`the missing-sendmail warning: ${systemSendmail}`, () => {});
-  test.skipIf(!!systemSendmail)("without SMTP nor sendmail, the warning is said once at start, not per login alert", async () => {
-    const work = tempDir();
-    dirs.push(work);
-    const dataDir = join(work, "pb_data");
-    expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
-    // a PATH with bun only, so no sendmail can be found there either
-    const env = { PATH: dirname(process.execPath) };
-    const srv = await startServer({ workDir: work, env });
-    try {
-      const login = async (ua: string) => {
-        const res = await fetch(`${srv.url}/api/collections/_superusers/auth-with-password`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "user-agent": ua },
-          body: JSON.stringify({ identity: "root@example.com", password: "1234567890" }),
-        });
-        expect(res.status).toBe(200);
-      };
-      // the first login records its origin; each new origin after it sends a login alert
-      for (const ua of ["first-browser", "second-browser", "third-browser"]) await login(ua);
-    } finally {
-      await srv.stop({ keep: true });
-    }
-    const out = srv.output();
-    expect(out.split("no sendmail executable was found").length - 1).toBe(1);
-    expect(out).toContain("Enable SMTP in the dashboard (Settings → Mail settings)");
-    expect(out).not.toContain("Failed to send login alert");
-  });
+  test.skipIf(!!systemSendmail)(
+    "without SMTP nor sendmail, the warning is said once at start, not per login alert",
+    async () => {
+      const work = tempDir();
+      dirs.push(work);
+      const dataDir = join(work, "pb_data");
+      expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
+      // a PATH with bun only, so no sendmail can be found there either
+      const env = { PATH: dirname(process.execPath) };
+      const srv = await startServer({ workDir: work, env });
+      try {
+        const login = async (ua: string) => {
+          const res = await fetch(`${srv.url}/api/collections/_superusers/auth-with-password`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "user-agent": ua },
+            body: JSON.stringify({ identity: "root@example.com", password: "1234567890" }),
+          });
+          expect(res.status).toBe(200);
+        };
+        // the first login records its origin; each new origin after it sends a login alert
+        for (const ua of ["first-browser", "second-browser", "third-browser"]) await login(ua);
+      } finally {
+        await srv.stop({ keep: true });
+      }
+      const out = srv.output();
+      expect(out.split("no sendmail executable was found").length - 1).toBe(1);
+      expect(out).toContain("Enable SMTP in the dashboard (Settings → Mail settings)");
+      expect(out).not.toContain("Failed to send login alert");
+    },
+  );
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     test(`a ${signal} stop leaves data.db and auxiliary.db without -wal or -shm files`, async () => {

@@ -86,7 +86,11 @@ describe("access", () => {
   test("superusers only: 401 without auth, 403 for other auth records", async () => {
     const anon = await fetch(`${srv.url}/api/collections`);
     expect(anon.status).toBe(401);
-    expect(await anon.json()).toEqual({ data: {}, message: "The request requires valid record authorization token.", status: 401 });
+    expect(await anon.json()).toEqual({
+      data: {},
+      message: "The request requires valid record authorization token.",
+      status: 401,
+    });
     const user = await fetch(`${srv.url}/api/collections/posts`, { headers: { Authorization: userToken } });
     expect(user.status).toBe(403);
     expect(((await user.json()) as any).message).toBe("The authorized record is not allowed to perform this action.");
@@ -105,7 +109,9 @@ describe("list and view", () => {
     expect(filtered.items.map((c) => c.name)).toEqual(["posts"]);
     expect((await failure(su.collections.getList(1, 30, { filter: "nope = 1" }))).status).toBe(400);
 
-    const raw = await (await fetch(`${srv.url}/api/collections?perPage=1`, { headers: { Authorization: su.authStore.token } })).text();
+    const raw = await (
+      await fetch(`${srv.url}/api/collections?perPage=1`, { headers: { Authorization: su.authStore.token } })
+    ).text();
     expect(raw.startsWith('{"items":[{"id":')).toBe(true);
     expect(raw).toContain('"page":1,"perPage":1,');
   });
@@ -117,7 +123,19 @@ describe("list and view", () => {
     const res = await fetch(`${srv.url}/api/collections/users`, { headers: { Authorization: su.authStore.token } });
     const text = await res.text();
     expect(Object.keys(JSON.parse(text)).slice(0, 13)).toEqual([
-      "id", "listRule", "viewRule", "createRule", "updateRule", "deleteRule", "name", "type", "fields", "indexes", "created", "updated", "system",
+      "id",
+      "listRule",
+      "viewRule",
+      "createRule",
+      "updateRule",
+      "deleteRule",
+      "name",
+      "type",
+      "fields",
+      "indexes",
+      "created",
+      "updated",
+      "system",
     ]);
     expect(text).not.toContain('"secret"');
     expect(text).toContain('"authToken":{"duration":');
@@ -154,7 +172,11 @@ describe("create and update", () => {
     expect(dup.data.fields["1"].name).toEqual({ code: "validation_required", message: "Cannot be blank." });
 
     const badIndex = await failure(
-      su.collections.create({ name: "x1", fields: [{ name: "a", type: "text" }], indexes: ["create index i on x1 (missing)"] }),
+      su.collections.create({
+        name: "x1",
+        fields: [{ name: "a", type: "text" }],
+        indexes: ["create index i on x1 (missing)"],
+      }),
     );
     expect(badIndex.data.indexes["0"].code).toBe("validation_invalid_index_expression");
     expect(rows("SELECT name FROM sqlite_master WHERE name = 'x1'")).toEqual([]);
@@ -162,12 +184,18 @@ describe("create and update", () => {
     const badType = await failure(su.collections.create({ name: "x2", fields: [{ name: "a", type: "nope" }] }));
     expect(badType.message).toBe("Failed to load the submitted data due to invalid formatting.");
     const badShape = await failure(su.collections.update("articles", { listRule: 123 }));
-    expect(badShape).toEqual({ status: 400, message: "Failed to load the submitted data due to invalid formatting.", data: {} });
+    expect(badShape).toEqual({
+      status: 400,
+      message: "Failed to load the submitted data due to invalid formatting.",
+      data: {},
+    });
   });
 
   test("update: rename a field keeping its data, add and drop fields, rename the collection", async () => {
     const posts = await su.collections.getOne("posts");
-    const fields = posts.fields.map((f: any) => (f.name === "title" ? { ...f, name: "headline" } : f)).filter((f: any) => f.name !== "views");
+    const fields = posts.fields
+      .map((f: any) => (f.name === "title" ? { ...f, name: "headline" } : f))
+      .filter((f: any) => f.name !== "views");
     fields.push({ name: "published", type: "bool" });
     const updated = await su.collections.update("posts", { fields });
     expect(updated.fields.map((f: any) => f.name)).toEqual(["id", "headline", "published"]);
@@ -175,7 +203,11 @@ describe("create and update", () => {
       { headline: "first", published: 0 },
       { headline: "second", published: 0 },
     ]);
-    expect(rows("SELECT name FROM pragma_table_info('posts') ORDER BY name")).toEqual([{ name: "headline" }, { name: "id" }, { name: "published" }]);
+    expect(rows("SELECT name FROM pragma_table_info('posts') ORDER BY name")).toEqual([
+      { name: "headline" },
+      { name: "id" },
+      { name: "published" },
+    ]);
 
     const renamed = await su.collections.update(posts.id, { name: "entries" });
     expect(renamed.name).toBe("entries");
@@ -216,18 +248,27 @@ describe("create and update", () => {
 
 describe("views", () => {
   test("create, dry run, read-only, delete protection of the source", async () => {
-    const v = await su.collections.create({ name: "post_views", type: "view", viewQuery: "select id, headline from posts" });
+    const v = await su.collections.create({
+      name: "post_views",
+      type: "view",
+      viewQuery: "select id, headline from posts",
+    });
     expect(v.fields.map((f: any) => [f.name, f.type])).toEqual([
       ["id", "text"],
       ["headline", "text"],
     ]);
     expect(rows("SELECT count(*) AS n FROM post_views")).toEqual([{ n: 2 }]);
 
-    const dry = await su.send("/api/collections/meta/dry-run-view", { method: "POST", body: { query: "select id, headline as h from posts" } });
+    const dry = await su.send("/api/collections/meta/dry-run-view", {
+      method: "POST",
+      body: { query: "select id, headline as h from posts" },
+    });
     expect(dry.fields.map((f: any) => f.name)).toEqual(["id", "h"]);
     expect(dry.sample.length).toBe(2);
     expect(dry.sample[0].collectionName).toMatch(/^temp_view_/);
-    const bad = await failure(su.send("/api/collections/meta/dry-run-view", { method: "POST", body: { query: "select 1" } }));
+    const bad = await failure(
+      su.send("/api/collections/meta/dry-run-view", { method: "POST", body: { query: "select 1" } }),
+    );
     expect(bad.message).toStartWith("Invalid view query. Raw error:");
 
     const invalid = await failure(su.collections.update("post_views", { viewQuery: "select nope from posts" }));
@@ -253,7 +294,9 @@ describe("delete and truncate", () => {
 
     // a required relation blocks deleting the referenced records
     const blocked = await failure(su.collections.truncate("posts"));
-    expect(blocked.message).toBe("Failed to truncate collection (most likely due to required cascade delete record references).");
+    expect(blocked.message).toBe(
+      "Failed to truncate collection (most likely due to required cascade delete record references).",
+    );
     expect(rows("SELECT count(*) AS n FROM posts")).toEqual([{ n: 2 }]);
 
     await su.collections.truncate("comments");
@@ -304,7 +347,14 @@ describe("meta", () => {
     expect(Object.keys(scaffolds)).toEqual(["auth", "base", "view"]);
     expect(scaffolds.auth!.id).toBe("");
     expect(scaffolds.auth!.name).toBe("");
-    expect(scaffolds.auth!.fields.map((f: any) => f.name)).toEqual(["id", "password", "tokenKey", "email", "emailVisibility", "verified"]);
+    expect(scaffolds.auth!.fields.map((f: any) => f.name)).toEqual([
+      "id",
+      "password",
+      "tokenKey",
+      "email",
+      "emailVisibility",
+      "verified",
+    ]);
     expect(JSON.stringify(scaffolds.auth)).not.toContain('"secret"');
     expect(scaffolds.view!.fields).toEqual([]);
 

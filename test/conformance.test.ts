@@ -70,7 +70,8 @@ if (!existsSync(RUNNER)) {
       ]);
       const wallS = ((performance.now() - started) / 1000).toFixed(1);
       writeFileSync(logFile, stdout + (stderr ? `\n--- stderr ---\n${stderr}` : ""));
-      if (code !== 0) throw new Error(`the conformance runner failed (exit ${code}); see ${logFile}\n${stderr.slice(-2000)}`);
+      if (code !== 0)
+        throw new Error(`the conformance runner failed (exit ${code}); see ${logFile}\n${stderr.slice(-2000)}`);
 
       const report = JSON.parse(readFileSync(reportFile, "utf8")) as Report;
       const passing = report.results.filter((r) => r.status === "pass").map((r) => r.id);
@@ -96,13 +97,19 @@ if (!existsSync(RUNNER)) {
       }
 
       if (lost.length) {
-        const why = (id: string) => report.results.find((r) => r.id === id)?.reasons.join("; ").slice(0, 300) ?? "";
+        const why = (id: string) =>
+          report.results
+            .find((r) => r.id === id)
+            ?.reasons.join("; ")
+            .slice(0, 300) ?? "";
         console.log(`no longer passing (${lost.length}):\n` + lost.map((id) => `  ${id}: ${why(id)}`).join("\n"));
       }
       expect(lost).toEqual([]);
       expect(passing.length).toBeGreaterThanOrEqual(floor.count);
       if (passing.length > floor.count) {
-        console.log(`${passing.length - floor.count} more than the floor: raise it with UPDATE_CONFORMANCE_FLOOR=1 bun test test/conformance.test.ts`);
+        console.log(
+          `${passing.length - floor.count} more than the floor: raise it with UPDATE_CONFORMANCE_FLOOR=1 bun test test/conformance.test.ts`,
+        );
       }
     },
     15 * 60_000,

@@ -18,7 +18,11 @@ let token: string;
 let ran: string[] = [];
 
 const req = (method: string, path: string, body?: unknown) =>
-  fetch(server.url + path, { method, headers: { Authorization: token, "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(server.url + path, {
+    method,
+    headers: { Authorization: token, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   dir = tempDir();
@@ -93,7 +97,10 @@ describe("POST /api/crons/{id}", () => {
     await Bun.sleep(20);
     const { appLogger } = await import("../src/core/logs.ts");
     await appLogger(app).flush();
-    const row = app.auxDb.query("SELECT message, data FROM _logs WHERE message LIKE '%failing%'").get() as { message: string; data: string } | null;
+    const row = app.auxDb.query("SELECT message, data FROM _logs WHERE message LIKE '%failing%'").get() as {
+      message: string;
+      data: string;
+    } | null;
     expect(row?.message).toBe('[Cron] Job "failing" failed');
     expect(JSON.parse(row!.data)).toEqual({ error: "job exploded" });
     cronRemove(app, "failing");
@@ -114,7 +121,9 @@ describe("__pbAutoBackup__", () => {
     // an invalid expression is refused by the settings validation
     res = await req("PATCH", "/api/settings", { backups: { cron: "* * *" } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { data: { backups: { cron: { code: string } } } }).data.backups.cron.code).toBe("validation_invalid_cron");
+    expect(((await res.json()) as { data: { backups: { cron: { code: string } } } }).data.backups.cron.code).toBe(
+      "validation_invalid_cron",
+    );
 
     res = await req("PATCH", "/api/settings", { backups: { cron: "" } });
     jobs = (await (await req("GET", "/api/crons")).json()) as { id: string; expression: string }[];
@@ -128,7 +137,8 @@ describe("system jobs", () => {
     const wal = () => statSync(join(app.dataDir, "data.db-wal")).size;
     app.db.run("PRAGMA wal_autocheckpoint = 0"); // let the WAL grow for the test
     try {
-      for (let i = 0; i < 20; i++) expect((await req("PATCH", "/api/settings", { meta: { appName: `Acme ${i}` } })).status).toBe(200);
+      for (let i = 0; i < 20; i++)
+        expect((await req("PATCH", "/api/settings", { meta: { appName: `Acme ${i}` } })).status).toBe(200);
       const before = wal();
       expect(before).toBeGreaterThan(100_000);
       expect((await req("POST", "/api/crons/__pbDBOptimize__")).status).toBe(204);

@@ -24,7 +24,11 @@ let sdk: PocketBase;
 const missing: string[] = [];
 
 async function exists(path: string, method = "GET"): Promise<boolean> {
-  const res = await fetch(srv.url + path, { method, headers: { Authorization: sdk.authStore.token, "Content-Type": "application/json" }, body: method === "GET" ? undefined : "{}" });
+  const res = await fetch(srv.url + path, {
+    method,
+    headers: { Authorization: sdk.authStore.token, "Content-Type": "application/json" },
+    body: method === "GET" ? undefined : "{}",
+  });
   await res.text();
   if (res.status !== 404) return true;
   missing.push(path);
@@ -88,7 +92,13 @@ describe.skipIf(!!BROWSER_MISSING)("dashboard in Chromium (dist/pb)", () => {
     } catch (err) {
       await b.shot(page, "zz-failure").catch(() => {});
       console.log("console errors so far:", b.errors());
-      console.log(await page.locator("thead").first().innerHTML().catch(() => ""));
+      console.log(
+        await page
+          .locator("thead")
+          .first()
+          .innerHTML()
+          .catch(() => ""),
+      );
       throw err;
     }
   }, 120_000);
@@ -107,7 +117,9 @@ async function walk() {
     await ready();
     const tti = Date.now() - t0;
     const mark = await page.evaluate(`Math.round(performance.getEntriesByName("pb-ready")[0].startTime)`);
-    console.log(`  time to interactive (installer, first load, fresh browser profile): ${mark} ms after navigation start (${tti} ms wall)`);
+    console.log(
+      `  time to interactive (installer, first load, fresh browser profile): ${mark} ms after navigation start (${tti} ms wall)`,
+    );
     await page.getByLabel("Email").fill(EMAIL);
     await page.locator("input[autocomplete=new-password]").nth(0).fill(PASSWORD);
     await page.locator("input[autocomplete=new-password]").nth(1).fill(PASSWORD);
@@ -127,7 +139,9 @@ async function walk() {
     await page.goto(srv.url + "/_/#/login");
     await page.reload();
     await ready();
-    const warm = await page.evaluate(`(() => { const n = performance.getEntriesByType("navigation")[0]; return { domContentLoaded: Math.round(n.domContentLoadedEventEnd), interactive: Math.round(performance.getEntriesByName("pb-ready")[0].startTime) }; })()`);
+    const warm = await page.evaluate(
+      `(() => { const n = performance.getEntriesByType("navigation")[0]; return { domContentLoaded: Math.round(n.domContentLoadedEventEnd), interactive: Math.round(performance.getEntriesByName("pb-ready")[0].startTime) }; })()`,
+    );
     console.log(`  time to interactive (login screen, reload): ${JSON.stringify(warm)} ms after navigation start`);
     await page.getByLabel("Email").fill(EMAIL);
     await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
@@ -156,7 +170,9 @@ async function walk() {
       await dialog().locator("[data-testid=add-field]").click();
       await page.getByRole("menuitem", { name: typeLabel, exact: true }).click();
       // the new field's name input has the focus
-      const index = await dialog().locator(".field-card").evaluateAll((cards: any[]) => cards.findIndex((c) => c.contains((globalThis as any).document.activeElement)));
+      const index = await dialog()
+        .locator(".field-card")
+        .evaluateAll((cards: any[]) => cards.findIndex((c) => c.contains((globalThis as any).document.activeElement)));
       expect(index).toBeGreaterThan(-1);
       await dialog().locator(".field-name:focus").fill(name);
       return dialog().locator(".field-card").nth(index);
@@ -201,7 +217,9 @@ async function walk() {
     expect(byName.tags.maxSelect).toBe(3);
     expect(byName.cover.mimeTypes).toEqual(["image/png", "image/jpeg"]);
     expect(byName.author.type).toBe("relation");
-    expect(Object.keys(byName)).toEqual(expect.arrayContaining(["views", "published", "meta", "publishedAt", "created", "updated"]));
+    expect(Object.keys(byName)).toEqual(
+      expect.arrayContaining(["views", "published", "meta", "publishedAt", "created", "updated"]),
+    );
     expect(posts.listRule).toBe('@request.auth.id != "" || published = true');
     expect(posts.viewRule).toBe("");
     expect(posts.indexes.some((ix: string) => /`title`/.test(ix))).toBe(true);
@@ -215,7 +233,10 @@ async function walk() {
       await d.locator("[data-field=views] input").fill(o.views);
       await d.locator("[data-field=published] input.switch").check();
       for (const t of o.tags ?? []) await d.locator("[data-field=tags]").getByRole("button", { name: t }).click();
-      if (o.file) await d.locator("[data-testid=file-input-cover]").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: Buffer.from(samplePng(240, 160)) });
+      if (o.file)
+        await d
+          .locator("[data-testid=file-input-cover]")
+          .setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: Buffer.from(samplePng(240, 160)) });
       await d.locator("[data-testid=relation-pick-author]").click();
       const picker = dialog();
       await picker.getByRole("option", { name: /Jane Doe/ }).click();
@@ -228,7 +249,13 @@ async function walk() {
       await page.waitForSelector("dialog[open]", { state: "detached" });
       await page.locator("[data-testid=records-table] tr.trow").filter({ hasText: o.title }).waitFor();
     };
-    await newPost({ title: "Hello world", views: "42", file: true, tags: ["news", "tech"], meta: '{"featured": true}' });
+    await newPost({
+      title: "Hello world",
+      views: "42",
+      file: true,
+      tags: ["news", "tech"],
+      meta: '{"featured": true}',
+    });
     await newPost({ title: "Second post", views: "7" });
     const list = await sdk.collection("posts").getFullList({ sort: "created" });
     expect(list.length).toBe(2);
@@ -240,7 +267,9 @@ async function walk() {
     const thumb = page.locator("[data-testid=records-table] img").first();
     await thumb.waitFor();
     expect(await thumb.getAttribute("src")).toContain("thumb=100x100");
-    await page.waitForFunction(`[...document.querySelectorAll("[data-testid=records-table] img")].every((i) => i.complete && i.naturalWidth > 0)`);
+    await page.waitForFunction(
+      `[...document.querySelectorAll("[data-testid=records-table] img")].every((i) => i.complete && i.naturalWidth > 0)`,
+    );
     await shot("07-records");
     step("created records with a file upload (thumbnail shown) and a relation");
 
@@ -249,16 +278,31 @@ async function walk() {
     const filter = page.locator("[data-testid=records-filter]");
     await filter.fill("views > 10");
     await filter.press("Enter");
-    await poll(() => rows().count(), (v) => expect(v).toBe(1));
-    await poll(() => rows().first().textContent(), (v) => expect(v).toContain("Hello world"));
+    await poll(
+      () => rows().count(),
+      (v) => expect(v).toBe(1),
+    );
+    await poll(
+      () => rows().first().textContent(),
+      (v) => expect(v).toContain("Hello world"),
+    );
     await shot("08-records-filtered");
     await filter.fill("");
     await filter.press("Enter");
-    await poll(() => rows().count(), (v) => expect(v).toBe(2));
+    await poll(
+      () => rows().count(),
+      (v) => expect(v).toBe(2),
+    );
     await page.locator("button.th-btn[data-sort=views]").click(); // DESC
-    await poll(() => rows().first().textContent(), (v) => expect(v).toContain("Hello world"));
+    await poll(
+      () => rows().first().textContent(),
+      (v) => expect(v).toContain("Hello world"),
+    );
     await page.locator("button.th-btn[data-sort=views]").click(); // ASC
-    await poll(() => rows().first().textContent(), (v) => expect(v).toContain("Second post"));
+    await poll(
+      () => rows().first().textContent(),
+      (v) => expect(v).toContain("Second post"),
+    );
     expect(page.url()).toContain("sort=%2Bviews");
     step("filtered (views > 10) and sorted by views both ways");
 
@@ -291,7 +335,10 @@ async function walk() {
     await rows().filter({ hasText: "Second post (edited)" }).locator("td.col-check input").check();
     await page.click("[data-testid=bulk-delete]");
     await dialog().getByRole("button", { name: "Delete" }).click();
-    await poll(() => rows().count(), (v) => expect(v).toBe(1));
+    await poll(
+      () => rows().count(),
+      (v) => expect(v).toBe(1),
+    );
     expect((await sdk.collection("posts").getFullList()).map((r) => r.title)).toEqual(["Hello world"]);
     step("deleted a record (bulk select)");
 
@@ -315,7 +362,10 @@ async function walk() {
       await page.locator("[data-testid=app-name]").fill("Walk Test");
       await shot("14-settings");
       await page.click("[data-testid=settings-save]");
-      await poll(async () => (await sdk.settings.getAll()).meta.appName, (v) => expect(v).toBe("Walk Test"));
+      await poll(
+        async () => (await sdk.settings.getAll()).meta.appName,
+        (v) => expect(v).toBe("Walk Test"),
+      );
       step("changed a setting (application name)");
     } else skipNote("change a setting", "/api/settings");
 

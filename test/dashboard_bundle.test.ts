@@ -11,7 +11,10 @@ import { startServer, tempDir, type TestServer } from "./harness.ts";
 
 describe("dashboard bundle", () => {
   test("ui/ typechecks (DOM lib, strict)", async () => {
-    const proc = Bun.spawn([join(ROOT, "node_modules/.bin/tsc"), "--noEmit", "-p", join(ROOT, "ui")], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([join(ROOT, "node_modules/.bin/tsc"), "--noEmit", "-p", join(ROOT, "ui")], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const out = await new Response(proc.stdout).text();
     expect(out).toBe("");
     expect(await proc.exited).toBe(0);
@@ -30,11 +33,16 @@ describe("dashboard bundle", () => {
         } catch {
           /* missing */
         }
-        expect({ file: f.name, same: committed !== null && Buffer.compare(committed, fresh) === 0 }).toEqual({ file: f.name, same: true });
+        expect({ file: f.name, same: committed !== null && Buffer.compare(committed, fresh) === 0 }).toEqual({
+          file: f.name,
+          same: true,
+        });
       }
       const total = files.reduce((a, f) => a + f.bytes, 0);
       const gz = files.reduce((a, f) => a + Bun.gzipSync(readFileSync(join(dir, f.name))).length, 0);
-      console.log(`  dashboard bundle: ${files.length} files, ${(total / 1024).toFixed(1)} KB (${(gz / 1024).toFixed(1)} KB gzipped)`);
+      console.log(
+        `  dashboard bundle: ${files.length} files, ${(total / 1024).toFixed(1)} KB (${(gz / 1024).toFixed(1)} KB gzipped)`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

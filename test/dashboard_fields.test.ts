@@ -49,7 +49,9 @@ describe.skipIf(!!BROWSER_MISSING)("dashboard editor and geo point fields in Chr
   beforeAll(async () => {
     const bin = await ensureBuilt("host");
     const workDir = tempDir();
-    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, `--dir=${join(workDir, "pb_data")}`], { binary: bin });
+    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, `--dir=${join(workDir, "pb_data")}`], {
+      binary: bin,
+    });
     expect(up.code).toBe(0);
     srv = await startServer({ binary: bin, workDir });
     sdk = new PocketBase(srv.url);
@@ -115,7 +117,8 @@ async function walk() {
   await d.locator("[data-field=title] textarea, [data-field=title] input").first().fill("Lighthouse");
   const ed = d.locator("[data-field=body] .ql-editor");
   await ed.waitFor();
-  const tool = (cls: string, value?: string) => d.locator(`[data-field=body] .ql-toolbar button.ql-${cls}${value ? `[value=${value}]` : ""}`);
+  const tool = (cls: string, value?: string) =>
+    d.locator(`[data-field=body] .ql-toolbar button.ql-${cls}${value ? `[value=${value}]` : ""}`);
   await ed.click();
   await page.keyboard.type("The old ");
   await page.keyboard.press("Control+b");
@@ -175,7 +178,10 @@ async function walk() {
   await spot.locator("[data-testid=map-note-spot]").waitFor();
   // the bundled marker image loaded from the server
   // (evaluated through the locator: the dashboard's CSP forbids the eval a string predicate needs)
-  await poll(() => marker.evaluate((i: any) => i.complete && i.naturalWidth), (w) => expect(w).toBeGreaterThan(0));
+  await poll(
+    () => marker.evaluate((i: any) => i.complete && i.naturalWidth),
+    (w) => expect(w).toBeGreaterThan(0),
+  );
   const lon = spot.getByLabel("Longitude");
   const lat = spot.getByLabel("Latitude");
   expect(await lon.inputValue()).toBe("0");
@@ -183,7 +189,10 @@ async function walk() {
   await map.scrollIntoViewIfNeeded();
   const box = (await map.boundingBox())!;
   await page.mouse.click(box.x + box.width * 0.75, box.y + box.height * 0.3);
-  await poll(() => lon.inputValue(), (v) => expect(Number(v)).toBeGreaterThan(0));
+  await poll(
+    () => lon.inputValue(),
+    (v) => expect(Number(v)).toBeGreaterThan(0),
+  );
   const clicked = { lon: Number(await lon.inputValue()), lat: Number(await lat.inputValue()) };
   expect(clicked.lat).toBeGreaterThan(0);
   // the marker went where the map was clicked
@@ -196,16 +205,25 @@ async function walk() {
   await page.mouse.down();
   for (let i = 1; i <= 10; i++) await page.mouse.move(from.x - i * 12, from.y + i * 6);
   await page.mouse.up();
-  await poll(() => lon.inputValue(), (v) => expect(Number(v)).toBeLessThan(clicked.lon));
+  await poll(
+    () => lon.inputValue(),
+    (v) => expect(Number(v)).toBeLessThan(clicked.lon),
+  );
   const dragged = { lon: Number(await lon.inputValue()), lat: Number(await lat.inputValue()) };
   expect(dragged.lat).toBeLessThan(clicked.lat);
 
   // typing a coordinate moves the marker
   const before = (await marker.boundingBox())!;
   await lat.fill(String(dragged.lat + 5));
-  await poll(() => marker.boundingBox(), (m) => expect(m!.y).toBeLessThan(before.y - 5));
+  await poll(
+    () => marker.boundingBox(),
+    (m) => expect(m!.y).toBeLessThan(before.y - 5),
+  );
   await lat.fill(String(dragged.lat));
-  await poll(() => marker.boundingBox(), (m) => expect(Math.abs(m!.y - before.y)).toBeLessThan(2));
+  await poll(
+    () => marker.boundingBox(),
+    (m) => expect(Math.abs(m!.y - before.y)).toBeLessThan(2),
+  );
   await shot("32-geo-point-map");
   await dialog().locator("[data-testid=record-save]").click();
   await page.waitForSelector("dialog[open]", { state: "detached" });
@@ -238,8 +256,13 @@ async function walk() {
   await spot2.getByRole("button", { name: "Map tiles…" }).click();
   await spot2.getByLabel("Map tile URL").fill(`${srv.url}/tiles/{z}/{x}/{y}.png`);
   await spot2.getByRole("button", { name: "Save", exact: true }).click();
-  expect(await page.evaluate(`localStorage.getItem("pb_ui_mapTileUrl")`)).toBe(JSON.stringify(`${srv.url}/tiles/{z}/{x}/{y}.png`));
-  await poll(() => map2.locator("img.leaflet-tile").first().getAttribute("src"), (v) => expect(v).toStartWith(`${srv.url}/tiles/`));
+  expect(await page.evaluate(`localStorage.getItem("pb_ui_mapTileUrl")`)).toBe(
+    JSON.stringify(`${srv.url}/tiles/{z}/{x}/{y}.png`),
+  );
+  await poll(
+    () => map2.locator("img.leaflet-tile").first().getAttribute("src"),
+    (v) => expect(v).toStartWith(`${srv.url}/tiles/`),
+  );
   await page.keyboard.press("Escape");
 
   // tiles were asked of OpenStreetMap (and refused here); nothing else left the server

@@ -25,7 +25,11 @@ let smtp: SmtpServer | null = null;
 const expected404: RegExp[] = [];
 
 async function has(path: string, method = "GET"): Promise<boolean> {
-  const res = await fetch(srv.url + path, { method, headers: { Authorization: sdk.authStore.token, "Content-Type": "application/json" }, body: method === "GET" ? undefined : "{}" });
+  const res = await fetch(srv.url + path, {
+    method,
+    headers: { Authorization: sdk.authStore.token, "Content-Type": "application/json" },
+    body: method === "GET" ? undefined : "{}",
+  });
   await res.text();
   if (res.status === 404) {
     expected404.push(new RegExp(`status of 404.*${path.replace(/[/.]/g, "\\$&")}`));
@@ -57,13 +61,16 @@ async function login() {
   await page.getByRole("button", { name: "Log in", exact: true }).click();
   await page.waitForURL(/#\/collections/);
 }
-const linkToken = (m: CapturedMail, route: string) => new RegExp(`/_/#/auth/${route}/([\\w.-]+)`).exec(m.html)?.[1] ?? "";
+const linkToken = (m: CapturedMail, route: string) =>
+  new RegExp(`/_/#/auth/${route}/([\\w.-]+)`).exec(m.html)?.[1] ?? "";
 
 describe.skipIf(!!BROWSER_MISSING)("dashboard screens in Chromium (dist/pb)", () => {
   beforeAll(async () => {
     const bin = await ensureBuilt("host");
     const workDir = tempDir();
-    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, `--dir=${join(workDir, "pb_data")}`], { binary: bin });
+    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, `--dir=${join(workDir, "pb_data")}`], {
+      binary: bin,
+    });
     expect(up.code).toBe(0);
     srv = await startServer({ binary: bin, workDir });
     sdk = new PocketBase(srv.url);
@@ -85,7 +92,14 @@ describe.skipIf(!!BROWSER_MISSING)("dashboard screens in Chromium (dist/pb)", ()
     } catch (err) {
       await b.shot(page, "zz-screens-failure").catch(() => {});
       console.log("console errors so far:", b.errors());
-      console.log("localStorage:", await page.evaluate(`JSON.stringify(Object.fromEntries(Object.entries(localStorage).filter(([k]) => k.startsWith("pb_ui_"))))`).catch(() => ""));
+      console.log(
+        "localStorage:",
+        await page
+          .evaluate(
+            `JSON.stringify(Object.fromEntries(Object.entries(localStorage).filter(([k]) => k.startsWith("pb_ui_"))))`,
+          )
+          .catch(() => ""),
+      );
       throw err;
     }
   }, 120_000);
@@ -98,13 +112,19 @@ async function screens() {
   // ---------- email: SMTP to a capturing server (needs the settings API) ----------
   if (await has("/api/settings")) {
     smtp = await startSmtp();
-    await sdk.settings.update({ smtp: { enabled: true, host: "127.0.0.1", port: smtp.port, username: "", password: "", tls: false }, meta: { appURL: srv.url } });
+    await sdk.settings.update({
+      smtp: { enabled: true, host: "127.0.0.1", port: smtp.port, username: "", password: "", tls: false },
+      meta: { appURL: srv.url },
+    });
   } else skip("email flows", "the server has no /api/settings yet (404)");
 
   // ---------- MFA: password, then an emailed OTP ----------
   const otpReady = smtp && (await has("/api/collections/_superusers/request-otp", "POST"));
   if (otpReady) {
-    await sdk.collections.update("_superusers", { otp: { enabled: true, length: 6 }, mfa: { enabled: true, rule: "" } });
+    await sdk.collections.update("_superusers", {
+      otp: { enabled: true, length: 6 },
+      mfa: { enabled: true, rule: "" },
+    });
     const since = Date.now();
     await go("/login");
     await page.getByLabel("Email").fill(EMAIL);
@@ -128,7 +148,14 @@ async function screens() {
 
   // ---------- email link pages ----------
   if (smtp) {
-    const user = await sdk.collection("users").create({ email: "link@example.com", password: "link-password-1", passwordConfirm: "link-password-1", name: "Link User" });
+    const user = await sdk
+      .collection("users")
+      .create({
+        email: "link@example.com",
+        password: "link-password-1",
+        passwordConfirm: "link-password-1",
+        name: "Link User",
+      });
     let since = Date.now();
     await sdk.collection("users").requestVerification(user.email);
     const verify = linkToken(await smtp.waitFor((m) => m.to.includes(user.email), { since }), "confirm-verification");
@@ -184,7 +211,10 @@ async function screens() {
   await page.click("[data-testid=edit-collection]");
   const cardOf = async (name: string) => {
     const cards = dialog().locator(".field-card");
-    const i = await cards.evaluateAll((els: any[], n) => els.findIndex((c) => c.querySelector("input.field-name")?.value === n), name);
+    const i = await cards.evaluateAll(
+      (els: any[], n) => els.findIndex((c) => c.querySelector("input.field-name")?.value === n),
+      name,
+    );
     expect(i).toBeGreaterThan(-1);
     return cards.nth(i);
   };
@@ -223,7 +253,9 @@ async function screens() {
   await page.locator(".code-block pre").waitFor();
   await shot("27-export");
   await go("/settings/import-collections");
-  await page.getByLabel("Collections JSON").fill(JSON.stringify([{ name: "imported", type: "base", fields: [{ name: "label", type: "text" }] }]));
+  await page
+    .getByLabel("Collections JSON")
+    .fill(JSON.stringify([{ name: "imported", type: "base", fields: [{ name: "label", type: "text" }] }]));
   await page.getByText("+1").waitFor();
   await shot("28-import-review");
   await page.getByRole("button", { name: "Confirm and import" }).click();
@@ -282,7 +314,10 @@ async function screens() {
   expect(headers).toContain("content");
   await shot("34-columns");
   await page.locator("[data-testid=records-table] tr.trow td.col-check input").first().check();
-  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export JSON" }).click(),
+  ]);
   const exported = JSON.parse(await Bun.file(await download.path()).text());
   expect(exported.map((r: any) => r.content)).toEqual(["keep me"]);
   step("column picker hides a column; selected records exported as JSON");
@@ -301,10 +336,18 @@ async function screens() {
   step("duplicated a collection, then deleted the copy");
 
   // ---------- "not available yet" states (404s simulated) ----------
-  const notFound = { status: 404, contentType: "application/json", body: JSON.stringify({ status: 404, message: "The requested resource wasn't found.", data: {} }) };
+  const notFound = {
+    status: 404,
+    contentType: "application/json",
+    body: JSON.stringify({ status: 404, message: "The requested resource wasn't found.", data: {} }),
+  };
   await page.route(/\/api\/(backups|crons|sql|logs)(\/|\?|$)/, (route) => route.fulfill(notFound));
   expected404.push(/status of 404/);
-  for (const [hash, name] of [["/settings/backups", "31-na-backups"], ["/settings/crons", "32-na-crons"], ["/logs", "33-na-logs"]] as const) {
+  for (const [hash, name] of [
+    ["/settings/backups", "31-na-backups"],
+    ["/settings/crons", "32-na-crons"],
+    ["/logs", "33-na-logs"],
+  ] as const) {
     await go(hash);
     await page.locator("[data-testid=not-available]").waitFor();
     if (name === "31-na-backups") await shot(name);

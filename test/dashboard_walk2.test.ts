@@ -97,14 +97,20 @@ async function walk() {
   await sdk.collections.create({
     name: "posts",
     type: "base",
-    fields: [{ name: "title", type: "text" }, { name: "views", type: "number" }],
+    fields: [
+      { name: "title", type: "text" },
+      { name: "views", type: "number" },
+    ],
     listRule: null,
     viewRule: null,
   });
   const first = await sdk.collection("posts").create({ title: "First post", views: 3 });
   await sdk.collection("posts").create({ title: "Second post", views: 9 });
   const jane = await sdk.collection("users").create({
-    email: "jane@example.com", password: "jane-password-1", passwordConfirm: "jane-password-1", name: "Jane Doe",
+    email: "jane@example.com",
+    password: "jane-password-1",
+    passwordConfirm: "jane-password-1",
+    name: "Jane Doe",
   });
 
   await load("/login");
@@ -137,8 +143,11 @@ async function walk() {
   step('the "Public" tag comes and goes as the rule is typed');
 
   // ---------- tab strips: no scrollbar, nothing overflowing ----------
-  const tabStrips = await dialog().locator(".tabs").evaluateAll((els: any[]) =>
-    els.map((e) => ({ scrollH: e.scrollHeight, clientH: e.clientHeight, offsetH: e.offsetHeight })));
+  const tabStrips = await dialog()
+    .locator(".tabs")
+    .evaluateAll((els: any[]) =>
+      els.map((e) => ({ scrollH: e.scrollHeight, clientH: e.clientHeight, offsetH: e.offsetHeight })),
+    );
   expect(tabStrips.length).toBeGreaterThan(0);
   for (const t of tabStrips) {
     expect(t.scrollH).toBeLessThanOrEqual(t.clientH); // nothing to scroll vertically
@@ -177,7 +186,10 @@ async function walk() {
   expect(hashQuery().get("record")).not.toBeNull();
   await dialog().getByRole("button", { name: "Cancel" }).click();
   await noDialog();
-  await poll(async () => hashQuery().get("record"), (v) => expect(v).toBeNull());
+  await poll(
+    async () => hashQuery().get("record"),
+    (v) => expect(v).toBeNull(),
+  );
   // unsaved changes: Escape asks first; "Discard" closes both, and history is back on the list's entry
   const depth = () => page.evaluate(`history.state?.pbDialog ?? 0`);
   await row("Second post").click();
@@ -186,8 +198,11 @@ async function walk() {
   await dialog().getByRole("button", { name: "Discard changes" }).click();
   await noDialog();
   await poll(depth, (v) => expect(v).toBe(0));
-  await poll(async () => hashQuery().get("record"), (v) => expect(v).toBeNull());
-  expect((await sdk.collection("posts").getFirstListItem('views = 9')).title).toBe("Second post");
+  await poll(
+    async () => hashQuery().get("record"),
+    (v) => expect(v).toBeNull(),
+  );
+  expect((await sdk.collection("posts").getFirstListItem("views = 9")).title).toBe("Second post");
   // links from upstream's dashboard: `record=` (v0.23+) and `recordId=` (older)
   for (const key of ["record", "recordId"]) {
     await load(`/collections?collection=posts&${key}=${first.id}`);
@@ -221,7 +236,10 @@ async function walk() {
   await filter.fill("views > 5");
   await filter.press("Enter");
   await why.waitFor({ state: "detached" });
-  await poll(() => page.locator("[data-testid=records-table] tr.trow").count(), (v) => expect(v).toBe(1));
+  await poll(
+    () => page.locator("[data-testid=records-table] tr.trow").count(),
+    (v) => expect(v).toBe(1),
+  );
   await filter.fill("");
   await filter.press("Enter");
   step("a rejected filter shows the API's reason under the search bar, and goes away when fixed");
@@ -231,19 +249,26 @@ async function walk() {
   await dialog().locator("[data-testid=add-field]").click();
   await page.getByRole("menuitem", { name: "File", exact: true }).click();
   await dialog().locator(".field-name:focus").fill("attachment");
-  const card = dialog().locator(".field-card").filter({ has: page.locator("[data-testid=mime-presets]") }).last();
+  const card = dialog()
+    .locator(".field-card")
+    .filter({ has: page.locator("[data-testid=mime-presets]") })
+    .last();
   await card.locator("[data-testid=mime-presets]").click();
   const presetNames = await page.locator(".menu [role=menuitem]").allTextContents();
   expect(presetNames).toEqual([
-    "Images (jpg, png, svg, gif, webp)", "Documents (pdf, doc/docx, xls/xlsx)",
-    "Videos (mp4, mpeg, avi, mov, 3gp)", "Archives (zip, 7zip, rar)",
+    "Images (jpg, png, svg, gif, webp)",
+    "Documents (pdf, doc/docx, xls/xlsx)",
+    "Videos (mp4, mpeg, avi, mov, 3gp)",
+    "Archives (zip, 7zip, rar)",
   ]);
   await shot("06-mime-presets");
   await page.getByRole("menuitem", { name: /^Documents/ }).click();
   const docs = [
-    "application/pdf", "application/msword",
+    "application/pdf",
+    "application/msword",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
   ];
   expect(await card.getByLabel("Allowed MIME types").inputValue()).toBe(docs.join(", "));
   await dialog().locator("[data-testid=collection-save]").click();
@@ -306,7 +331,8 @@ async function walk() {
   const token = await sdk.files.getToken();
   const zip = new Uint8Array(await (await fetch(sdk.backups.getDownloadURL(token, "walk2.zip"))).arrayBuffer());
   expect(zip.length).toBeGreaterThan(100);
-  await page.locator("[data-testid=backup-upload-input]")
+  await page
+    .locator("[data-testid=backup-upload-input]")
     .setInputFiles({ name: "uploaded_copy.zip", mimeType: "application/zip", buffer: Buffer.from(zip) });
   await page.locator("[data-testid=backup-list] [data-key='uploaded_copy.zip']").waitFor();
   expect((await sdk.backups.getFullList()).map((x) => x.key).sort()).toEqual(["uploaded_copy.zip", "walk2.zip"]);
@@ -318,13 +344,17 @@ async function walk() {
   await shot("11-restore-confirm");
   const reloaded = page.waitForEvent("load", { timeout: 30_000 });
   await dialog().getByRole("button", { name: "Restore", exact: true }).click();
-  await poll(async () => {
-    try {
-      return (await sdk.collection("posts").getFullList()).map((r) => r.title).sort();
-    } catch {
-      return ["(restarting)"];
-    }
-  }, (v) => expect(v).toEqual(["First post", "Second post"]), 30_000);
+  await poll(
+    async () => {
+      try {
+        return (await sdk.collection("posts").getFullList()).map((r) => r.title).sort();
+      } catch {
+        return ["(restarting)"];
+      }
+    },
+    (v) => expect(v).toEqual(["First post", "Second post"]),
+    30_000,
+  );
   await reloaded;
   await ready();
   expect(page.url()).toContain("#/settings/backups");
@@ -374,7 +404,10 @@ async function walk() {
   expect((await asJane.collection("users").getOne(jane.id)).email).toBe("jane@example.com");
   // Back closes the impersonation modal, then the record drawer under it
   await back();
-  await poll(() => page.locator("dialog[open]").count(), (v) => expect(v).toBe(1));
+  await poll(
+    () => page.locator("dialog[open]").count(),
+    (v) => expect(v).toBe(1),
+  );
   await back();
   await noDialog();
   expect(hashQuery().get("collection")).toBe("users");

@@ -30,15 +30,23 @@ function referencedFiles(dbPath: string): StoredFile[] {
   const db = new Database(dbPath, { readonly: true });
   const out: StoredFile[] = [];
   try {
-    const cols = db.query("SELECT id, name, type, fields FROM _collections").all() as { id: string; name: string; type: string; fields: string }[];
+    const cols = db.query("SELECT id, name, type, fields FROM _collections").all() as {
+      id: string;
+      name: string;
+      type: string;
+      fields: string;
+    }[];
     for (const c of cols) {
       if (c.type === "view") continue;
-      const fields = (JSON.parse(c.fields) as { type: string; name: string; thumbs?: string[] | null }[]).filter((f) => f.type === "file");
+      const fields = (JSON.parse(c.fields) as { type: string; name: string; thumbs?: string[] | null }[]).filter(
+        (f) => f.type === "file",
+      );
       for (const f of fields) {
         const rows = db.query(`SELECT id, "${f.name}" AS v FROM "${c.name}"`).all() as { id: string; v: string }[];
         for (const r of rows) {
           const names = r.v?.startsWith("[") ? (JSON.parse(r.v) as string[]) : r.v ? [r.v] : [];
-          for (const n of names) out.push({ collection: c.name, collectionId: c.id, recordId: r.id, name: n, thumbs: f.thumbs ?? [] });
+          for (const n of names)
+            out.push({ collection: c.name, collectionId: c.id, recordId: r.id, name: n, thumbs: f.thumbs ?? [] });
         }
       }
     }
@@ -55,7 +63,14 @@ describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", (
     const work = tempDir();
     const dataDir = join(work, "pb_data");
     cpSync(FIXTURE, dataDir, { recursive: true });
-    expect((await runPb(["superuser", "upsert", "files@example.com", "1234567890", `--dir=${dataDir}`], { binary: bin, cwd: work })).code).toBe(0);
+    expect(
+      (
+        await runPb(["superuser", "upsert", "files@example.com", "1234567890", `--dir=${dataDir}`], {
+          binary: bin,
+          cwd: work,
+        })
+      ).code,
+    ).toBe(0);
     srv = await startServer({ binary: bin, workDir: work });
     su = srv.sdk();
     await su.collection("_superusers").authWithPassword("files@example.com", "1234567890");
@@ -69,7 +84,9 @@ describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", (
     for (const f of files) {
       const path = join(FIXTURE, "storage", f.collectionId, f.recordId, f.name);
       if (!existsSync(path)) continue; // the fixture names a few files it doesn't ship
-      const res = await fetch(`${srv.url}/api/files/${f.collection}/${f.recordId}/${encodeURIComponent(f.name)}?token=${fileToken}`);
+      const res = await fetch(
+        `${srv.url}/api/files/${f.collection}/${f.recordId}/${encodeURIComponent(f.name)}?token=${fileToken}`,
+      );
       expect([f.name, res.status]).toEqual([f.name, 200]);
       expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(path))).toBe(true);
       served++;
@@ -86,7 +103,9 @@ describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", (
         if (entry.endsWith(".attrs")) continue;
         const size = entry.slice(0, entry.length - f.name.length - 1);
         if (size !== "100x100" && !f.thumbs.includes(size)) continue;
-        const res = await fetch(`${srv.url}/api/files/${f.collection}/${f.recordId}/${encodeURIComponent(f.name)}?thumb=${size}&token=${fileToken}`);
+        const res = await fetch(
+          `${srv.url}/api/files/${f.collection}/${f.recordId}/${encodeURIComponent(f.name)}?thumb=${size}&token=${fileToken}`,
+        );
         expect(res.status).toBe(200);
         expect(res.headers.get("content-disposition")).toBe(`inline; filename=${entry}`);
         expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(join(dir, entry)))).toBe(true);
@@ -99,7 +118,10 @@ describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", (
   test("the binary makes new thumbs (PNG and JPEG) and stores them as upstream does", async () => {
     const rec = await su.collection("demo5").create({ file: new File([samplePng(240, 160)], "new.png") });
     const jpg = await su.collection("demo5").create({ file: new File([await sampleJpeg(240, 160)], "new.jpg") });
-    for (const [r, format] of [[rec, "png"], [jpg, "jpeg"]] as const) {
+    for (const [r, format] of [
+      [rec, "png"],
+      [jpg, "jpeg"],
+    ] as const) {
       const res = await fetch(su.files.getURL(r, r.file, { thumb: "100x100" }));
       expect(res.status).toBe(200);
       const meta = await imageMeta(await res.arrayBuffer());

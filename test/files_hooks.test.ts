@@ -27,7 +27,11 @@ beforeAll(async () => {
   app = new App({ dataDir: dir });
   await app.bootstrap();
   const docs = newBaseCollection("docs");
-  docs.fields.add(new TextField({ name: "title" }), new FileField({ name: "file", maxSelect: 1 }), new FileField({ name: "files", maxSelect: 4 }));
+  docs.fields.add(
+    new TextField({ name: "title" }),
+    new FileField({ name: "file", maxSelect: 1 }),
+    new FileField({ name: "files", maxSelect: 4 }),
+  );
   docs.listRule = docs.viewRule = docs.createRule = docs.updateRule = docs.deleteRule = "";
   await saveCollection(app, docs);
   const limited = newBaseCollection("limited");
@@ -46,7 +50,9 @@ beforeAll(async () => {
     await e.next();
   });
   app.onFileDownloadRequest("docs").bindFunc(async (e) => {
-    seen.push(`download:${e.collection.name}:${e.record.id}:${e.fileField.name}:${e.servedName}:${e.thumbError ? "thumbError" : "ok"}`);
+    seen.push(
+      `download:${e.collection.name}:${e.record.id}:${e.fileField.name}:${e.servedName}:${e.thumbError ? "thumbError" : "ok"}`,
+    );
     if (e.record.getString("title") === "renamed") e.servedName = "renamed.png";
     if (e.record.getString("title") === "blocked") throw e.forbiddenError("Not today.");
     e.responseHeaders.set("X-Frame-Options", "DENY");
@@ -103,7 +109,9 @@ test("onFileDownloadRequest sees the served file and can rename, block or set he
 test("concurrent requests for a new thumb share one generation", async () => {
   const r = await create("concurrent");
   const url = `${server.url}/api/files/docs/${r.id}/${r.getString("file")}?thumb=100x100`;
-  const bodies = await Promise.all(Array.from({ length: 8 }, async () => new Uint8Array(await (await fetch(url)).arrayBuffer())));
+  const bodies = await Promise.all(
+    Array.from({ length: 8 }, async () => new Uint8Array(await (await fetch(url)).arrayBuffer())),
+  );
   for (const b of bodies) expect(b).toEqual(bodies[0]!);
   expect(await imageMeta(bodies[0]!)).toEqual({ width: 100, height: 100, format: "png" });
 });

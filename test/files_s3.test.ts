@@ -17,7 +17,10 @@ filesSuite("s3", { s3: () => s3.config });
 
 test("s3: uploads carry their content type and original name as object metadata", async () => {
   const drv = new S3Driver(s3.config);
-  await drv.write("probe/a.txt", new TextEncoder().encode("hi"), { contentType: "text/plain; charset=utf-8", metadata: { "original-filename": "Ünï code/name?.txt" } });
+  await drv.write("probe/a.txt", new TextEncoder().encode("hi"), {
+    contentType: "text/plain; charset=utf-8",
+    metadata: { "original-filename": "Ünï code/name?.txt" },
+  });
   const a = await drv.attributes("probe/a.txt");
   expect(a.contentType).toBe("text/plain; charset=utf-8");
   expect(a.metadata["original-filename"]).toBe("Ünï code/name?.txt");

@@ -14,7 +14,13 @@ test("hostile filters, sorts, fields, ids and bodies never yield a 5xx or a brok
   const srv = await startServer({ workDir: work });
   try {
     const su = await srv.sdk().collection("_superusers").authWithPassword("root@example.com", "1234567890");
-    const stats = await runHttpFuzz(srv.url, Number(process.env.FUZZ_CASES ?? 400), Number(process.env.FUZZ_SEED ?? 7), ids, [su.token, "garbage", ""]);
+    const stats = await runHttpFuzz(
+      srv.url,
+      Number(process.env.FUZZ_CASES ?? 400),
+      Number(process.env.FUZZ_SEED ?? 7),
+      ids,
+      [su.token, "garbage", ""],
+    );
     expect(stats.failures).toEqual([]);
     expect(stats.cases).toBeGreaterThanOrEqual(400);
     // both outcomes are exercised: accepted writes/reads and refused ones

@@ -58,7 +58,10 @@ export function pbCommand(binary?: string): string[] {
 }
 
 /** Runs a one-shot pb command (superuser, migrate, --help…) and collects its output. */
-export async function runPb(args: string[], opts: { binary?: string; cwd?: string; env?: Record<string, string> } = {}) {
+export async function runPb(
+  args: string[],
+  opts: { binary?: string; cwd?: string; env?: Record<string, string> } = {},
+) {
   const proc = Bun.spawn([...pbCommand(opts.binary), ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, ...opts.env, NO_COLOR: "1" },
@@ -66,7 +69,11 @@ export async function runPb(args: string[], opts: { binary?: string; cwd?: strin
     stderr: "pipe",
     stdin: "ignore",
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { stdout, stderr, code };
 }
 

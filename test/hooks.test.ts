@@ -82,7 +82,10 @@ test("request and enrich hooks change what is saved and returned", async () => {
   const secret = await pb.collection("notes").create({ title: "secret" });
   expect(await pb.collection("notes").getOne(secret.id)).toEqual({ replaced: true } as any);
 
-  await expect(pb.collection("notes").update(rec.id, { title: "forbidden" })).rejects.toMatchObject({ status: 403, message: "No way." });
+  await expect(pb.collection("notes").update(rec.id, { title: "forbidden" })).rejects.toMatchObject({
+    status: 403,
+    message: "No way.",
+  });
   // the hook aborted before the save: the stored title is unchanged
   expect((await pb.collection("notes").getOne(rec.id)).title).toBe("HELLO");
 

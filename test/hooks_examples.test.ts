@@ -29,16 +29,27 @@ let guest: PocketBase;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pb-hooks-examples-"));
   app = new App({ dataDir: join(dir, "pb_data") });
-  plugin = await registerJsvm(app, { hooksDir: join(EXAMPLES, "pb_hooks"), migrationsDir: join(EXAMPLES, "pb_migrations"), hooksWatch: false, hooksPool: 2 });
+  plugin = await registerJsvm(app, {
+    hooksDir: join(EXAMPLES, "pb_hooks"),
+    migrationsDir: join(EXAMPLES, "pb_migrations"),
+    hooksWatch: false,
+    hooksPool: 2,
+  });
   await app.bootstrap();
   await runAllMigrations(app, plugin.appMigrations);
   await createSuperuser(app, "su@example.com", "1234567890");
   server = await startServer(app, { http: "127.0.0.1:0" });
-  remote = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (req) => Response.json({ echoed: ((await req.json()) as { text: string }).text }) });
+  remote = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: async (req) => Response.json({ echoed: ((await req.json()) as { text: string }).text }),
+  });
   su = new PocketBase(server.url);
   await su.collection("_superusers").authWithPassword("su@example.com", "1234567890");
   guest = new PocketBase(server.url);
-  await guest.collection("users").create({ email: "ann@example.com", password: "1234567890", passwordConfirm: "1234567890" });
+  await guest
+    .collection("users")
+    .create({ email: "ann@example.com", password: "1234567890", passwordConfirm: "1234567890" });
   user = new PocketBase(server.url);
   await user.collection("users").authWithPassword("ann@example.com", "1234567890");
 }, 30_000);
@@ -69,7 +80,10 @@ test("03 slug and owner filled on create; 04 spam titles refused; 05 audit trail
   expect(a.slug).toBe("hello-world-again");
   expect(a.owner).toBe(user.authStore.record!.id);
 
-  const err = await user.collection("articles").create({ title: "Cheap SPAM here" }).catch((e) => e);
+  const err = await user
+    .collection("articles")
+    .create({ title: "Cheap SPAM here" })
+    .catch((e) => e);
   expect(err.status).toBe(400);
   expect(err.response.data).toEqual({ title: { code: "validation_spam", message: "The title looks like spam." } });
 
@@ -82,7 +96,9 @@ test("03 slug and owner filled on create; 04 spam titles refused; 05 audit trail
 });
 
 test("06 enrich: internal fields hidden from users, computed fields added", async () => {
-  const a = await su.collection("articles").create({ title: "Long read", body: "word ".repeat(450), internalNote: "editorial only" });
+  const a = await su
+    .collection("articles")
+    .create({ title: "Long read", body: "word ".repeat(450), internalNote: "editorial only" });
   const asUser = await user.collection("articles").getOne(a.id);
   expect(asUser.internalNote).toBeUndefined();
   expect(asUser.readingMinutes).toBe(3);
@@ -100,17 +116,29 @@ test("08 cron: the nightly job prunes old audit entries", async () => {
   const old = await su.collection("audit").create({ action: "ancient", collection: "articles", record: "x" });
   app.db.query("UPDATE audit SET created = '2000-01-01 00:00:00.000Z' WHERE id = ?").run(old.id);
   const fresh = await su.collection("audit").create({ action: "recent", collection: "articles", record: "y" });
-  expect(jsCron(app).jobs().map((j) => j.id)).toContain("pruneAudit");
+  expect(
+    jsCron(app)
+      .jobs()
+      .map((j) => j.id),
+  ).toContain("pruneAudit");
   // the job is the app's: the crons API lists it
   expect((await su.crons.getFullList()).map((j) => j.id)).toContain("pruneAudit");
   jsCron(app).runDue(new Date("2030-01-01T03:00:00Z"));
-  for (let i = 0; i < 100 && (await su.collection("audit").getList(1, 1, { filter: `id = "${old.id}"` })).totalItems > 0; i++) await Bun.sleep(20);
+  for (
+    let i = 0;
+    i < 100 && (await su.collection("audit").getList(1, 1, { filter: `id = "${old.id}"` })).totalItems > 0;
+    i++
+  )
+    await Bun.sleep(20);
   expect((await su.collection("audit").getList(1, 1, { filter: `id = "${old.id}"` })).totalItems).toBe(0);
   expect((await su.collection("audit").getOne(fresh.id)).id).toBe(fresh.id);
 });
 
 test("09 $http.send forwards to another service", async () => {
-  const r = await call(su, "/api/myapp/forward", { method: "POST", body: { url: `http://127.0.0.1:${remote.port}/`, text: "ping" } });
+  const r = await call(su, "/api/myapp/forward", {
+    method: "POST",
+    body: { url: `http://127.0.0.1:${remote.port}/`, text: "ping" },
+  });
   expect(r).toEqual({ status: 200, reply: { echoed: "ping" } });
 });
 
@@ -165,10 +193,16 @@ test("exact routes: {$} for the root only, a trailing-slash subtree, a literal b
 });
 
 test("async route: awaits $http.send and answers with its result; a failed call answers 400", async () => {
-  const r = await call(su, "/api/myapp/async-forward", { method: "POST", body: { url: `http://127.0.0.1:${remote.port}/`, text: "pong" } });
+  const r = await call(su, "/api/myapp/async-forward", {
+    method: "POST",
+    body: { url: `http://127.0.0.1:${remote.port}/`, text: "pong" },
+  });
   expect(r).toEqual({ status: 200, reply: { echoed: "pong" }, async: true });
   // nothing listens on port 1: the awaited call rejects
-  const err = await call(su, "/api/myapp/async-forward", { method: "POST", body: { url: "http://127.0.0.1:1/", text: "x" } }).catch((e) => e);
+  const err = await call(su, "/api/myapp/async-forward", {
+    method: "POST",
+    body: { url: "http://127.0.0.1:1/", text: "x" },
+  }).catch((e) => e);
   expect(err.status).toBe(400);
 });
 
@@ -189,7 +223,10 @@ test("realtime: the connect, subscribe and message hooks shape what an SDK clien
     expect(Date.parse(ev.connectedAt!)).toBeLessThanOrEqual(Date.now());
 
     for (let i = 0; i < 4; i++) await rt.collection("articles").subscribe(`topic${i}`, () => {});
-    const err = await rt.collection("articles").subscribe("sixth", () => {}).catch((e) => e);
+    const err = await rt
+      .collection("articles")
+      .subscribe("sixth", () => {})
+      .catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.response.message).toBe("Too many subscriptions (at most 5).");
   } finally {

@@ -15,7 +15,9 @@ beforeAll(async () => {
   writeFileSync(join(pub, "app.js"), "console.log(1)");
   writeFileSync(join(pub, "docs", "index.html"), "<h1>docs</h1>");
   writeFileSync(join(work, "secret.txt"), "outside");
-  expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(work, "pb_data")}`])).code).toBe(0);
+  expect(
+    (await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(work, "pb_data")}`])).code,
+  ).toBe(0);
   srv = await startServer({ workDir: work, args: [`--publicDir=${pub}`] });
   const res = await fetch(`${srv.url}/api/collections/_superusers/auth-with-password`, {
     method: "POST",
@@ -47,7 +49,9 @@ describe("health", () => {
   });
 
   test("superuser: diagnostics with sorted keys; a proxy header is noticed", async () => {
-    const res = await get("/api/health", { headers: { Authorization: `Bearer ${suToken}`, "CF-Connecting-IP": "1.2.3.4" } });
+    const res = await get("/api/health", {
+      headers: { Authorization: `Bearer ${suToken}`, "CF-Connecting-IP": "1.2.3.4" },
+    });
     expect(await res.text()).toBe(
       '{"message":"API is healthy.","code":200,"data":{"canBackup":true,"possibleProxyHeader":"CF-Connecting-IP","realIP":"127.0.0.1"}}\n',
     );
@@ -56,7 +60,11 @@ describe("health", () => {
   test("garbage, tampered and expired tokens make the request a guest, never an error", async () => {
     const [h, p] = suToken.split(".");
     const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
-    const expired = [h, Buffer.from(JSON.stringify({ ...claims, exp: 1 })).toString("base64url"), suToken.split(".")[2]].join(".");
+    const expired = [
+      h,
+      Buffer.from(JSON.stringify({ ...claims, exp: 1 })).toString("base64url"),
+      suToken.split(".")[2],
+    ].join(".");
     for (const t of ["garbage", "a.b.c", `${suToken}x`, expired, "Bearer ", "x".repeat(9000)]) {
       const res = await get("/api/health", { headers: { Authorization: t } });
       expect(res.status).toBe(200);
@@ -76,10 +84,18 @@ describe("errors", () => {
 
   test("malformed JSON, wrong content type and validation failures are 400 envelopes", async () => {
     const post = (body: string, type = "application/json") =>
-      get("/api/collections/_superusers/auth-with-password", { method: "POST", headers: { "Content-Type": type }, body });
+      get("/api/collections/_superusers/auth-with-password", {
+        method: "POST",
+        headers: { "Content-Type": type },
+        body,
+      });
     let res = await post('{"identity":');
     expect(res.status).toBe(400);
-    expect((await res.json()) as any).toEqual({ data: {}, message: "An error occurred while loading the submitted data.", status: 400 });
+    expect((await res.json()) as any).toEqual({
+      data: {},
+      message: "An error occurred while loading the submitted data.",
+      status: 400,
+    });
     res = await post("identity=x", "text/plain");
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).message).toBe("An error occurred while loading the submitted data.");
@@ -91,7 +107,7 @@ describe("errors", () => {
     res = await post('{"identity":"root@example.com","password":"wrong-password"}');
     expect(res.status).toBe(400);
     expect((await res.json()) as any).toEqual({ data: {}, message: "Failed to authenticate.", status: 400 });
-    res = await post('[1,2]');
+    res = await post("[1,2]");
     expect(res.status).toBe(400);
   });
 
@@ -103,7 +119,11 @@ describe("errors", () => {
 
   test("bodies over 32 MiB are refused with 413, declared or streamed", async () => {
     const big = new Uint8Array((32 << 20) + 10);
-    let res = await get("/api/collections/_superusers/auth-with-password", { method: "POST", headers: { "Content-Type": "application/json" }, body: big });
+    let res = await get("/api/collections/_superusers/auth-with-password", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect((await res.json()) as any).toEqual({ data: {}, message: "Request entity too large.", status: 413 });
     const chunk = new Uint8Array(1 << 20);
@@ -114,7 +134,11 @@ describe("errors", () => {
         c.enqueue(chunk);
       },
     });
-    res = await get("/api/collections/_superusers/auth-with-password", { method: "POST", headers: { "Content-Type": "application/json" }, body: stream });
+    res = await get("/api/collections/_superusers/auth-with-password", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: stream,
+    });
     expect(res.status).toBe(413);
   });
 });
@@ -123,7 +147,11 @@ describe("CORS", () => {
   test("preflight from any origin answers 204 with the allowed methods and echoed headers", async () => {
     const res = await get("/api/collections/users/records", {
       method: "OPTIONS",
-      headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type" },
+      headers: {
+        Origin: "https://app.example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
@@ -136,8 +164,12 @@ describe("CORS", () => {
     const s = await startServer({ args: ["--origins=https://good.example.com,https://*.trusted.com"] });
     try {
       const ask = (origin: string) => fetch(`${s.url}/api/health`, { headers: { Origin: origin } });
-      expect((await ask("https://good.example.com")).headers.get("access-control-allow-origin")).toBe("https://good.example.com");
-      expect((await ask("https://a.trusted.com")).headers.get("access-control-allow-origin")).toBe("https://a.trusted.com");
+      expect((await ask("https://good.example.com")).headers.get("access-control-allow-origin")).toBe(
+        "https://good.example.com",
+      );
+      expect((await ask("https://a.trusted.com")).headers.get("access-control-allow-origin")).toBe(
+        "https://a.trusted.com",
+      );
       const bad = await ask("https://evil.com");
       expect(bad.status).toBe(200);
       expect(bad.headers.get("access-control-allow-origin")).toBeNull();
@@ -190,7 +222,9 @@ describe("pb_public", () => {
 describe("shutdown", () => {
   test("SIGTERM lets an in-flight request finish, exits 0 and closes the database cleanly", async () => {
     const work = tempDir();
-    expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(work, "pb_data")}`])).code).toBe(0);
+    expect(
+      (await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(work, "pb_data")}`])).code,
+    ).toBe(0);
     const s = await startServer({ workDir: work });
     const inflight = fetch(`${s.url}/api/collections/_superusers/auth-with-password`, {
       method: "POST",
@@ -217,7 +251,9 @@ describe("real IP", () => {
     expect((await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${dataDir}`])).code).toBe(0);
     const ask = async (s: TestServer) => {
       const auth = await s.sdk().collection("_superusers").authWithPassword("root@example.com", "1234567890");
-      const res = await fetch(`${s.url}/api/health`, { headers: { Authorization: auth.token, "X-Real-IP": "203.0.113.7", "X-Forwarded-For": "10.0.0.1, 198.51.100.2" } });
+      const res = await fetch(`${s.url}/api/health`, {
+        headers: { Authorization: auth.token, "X-Real-IP": "203.0.113.7", "X-Forwarded-For": "10.0.0.1, 198.51.100.2" },
+      });
       return ((await res.json()) as any).data.realIP;
     };
     let s = await startServer({ workDir: work });

@@ -195,7 +195,12 @@ beforeAll(async () => {
     { env: { PB_JS_TEST_ENV: "from-env" } },
   );
   pb = await superuserClient(srv);
-  for (const [title, views] of [["q1", 7], ["q2", 7], ["q3", 1]] as const) await pb.collection("posts").create({ title, views });
+  for (const [title, views] of [
+    ["q1", 7],
+    ["q2", 7],
+    ["q3", 1],
+  ] as const)
+    await pb.collection("posts").create({ title, views });
 }, 30_000);
 
 afterAll(async () => {
@@ -283,7 +288,9 @@ test("DateTime", async () => {
 test("$template: pipelines, range, define/template, escaping, raw, funcs, files", async () => {
   const r = await fetch(srv.url + "/template");
   expect(r.headers.get("content-type")).toBe("text/html; charset=utf-8");
-  expect(await r.text()).toBe("<h1>&lt;b&gt;Hi&lt;/b&gt;</h1><ul><li>a</li><li>b&amp;c</li></ul><p>ANN</p><p>2 003.1 <i>ok</i></p>");
+  expect(await r.text()).toBe(
+    "<h1>&lt;b&gt;Hi&lt;/b&gt;</h1><ul><li>a</li><li>b&amp;c</li></ul><p>ANN</p><p>2 003.1 <i>ok</i></p>",
+  );
   const r2 = await fetch(srv.url + "/template-funcs");
   expect(await r2.text()).toBe("<main>Hello BO</main>");
 });
@@ -317,7 +324,9 @@ test("collections: fields iteration, unmarshal on a copy, field classes", async 
 });
 
 test("cookies and request helpers", async () => {
-  const r = await fetch(srv.url + "/cookies?x=1", { headers: { Cookie: "color=blue; other=1", "User-Agent": "tester" } });
+  const r = await fetch(srv.url + "/cookies?x=1", {
+    headers: { Cookie: "color=blue; other=1", "User-Agent": "tester" },
+  });
   expect(await r.json()).toEqual({ incoming: "blue", ua: "tester", q: "1" });
   expect(r.headers.get("set-cookie")).toBe("session=xyz; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
 });

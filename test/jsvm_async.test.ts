@@ -149,10 +149,18 @@ test("async middlewares run their awaited code and e.next() continues the chain"
 test("a rejected promise gives the same error envelope as a thrown error", async () => {
   let r = await get("/async/reject");
   expect(r.status).toBe(400);
-  expect(await r.json()).toEqual({ status: 400, message: "Async nope.", data: { field: { code: "bad_field", message: "Bad field." } } });
+  expect(await r.json()).toEqual({
+    status: 400,
+    message: "Async nope.",
+    data: { field: { code: "bad_field", message: "Bad field." } },
+  });
   r = await get("/async/reject-plain");
   expect(r.status).toBe(400);
-  expect(await r.json()).toEqual({ status: 400, message: "Something went wrong while processing your request.", data: {} });
+  expect(await r.json()).toEqual({
+    status: 400,
+    message: "Something went wrong while processing your request.",
+    data: {},
+  });
   // resolving to an error counts like returning it
   r = await get("/async/resolve-error");
   expect(r.status).toBe(404);
@@ -189,7 +197,10 @@ test("an async hook fired inside an async route (a nested run) finishes before t
 });
 
 test("an async cron job's awaited code runs", async () => {
-  const r = await fetch(srv.url + "/api/crons/asyncjob", { method: "POST", headers: { Authorization: pb.authStore.token } });
+  const r = await fetch(srv.url + "/api/crons/asyncjob", {
+    method: "POST",
+    headers: { Authorization: pb.authStore.token },
+  });
   expect(r.status).toBe(204);
   // the run endpoint does not wait for the job: poll for its record
   let found = 0;
@@ -227,7 +238,11 @@ routerAdd("GET", "/async/ok", async (e) => {
   try {
     const r = await fetch(limited.url + "/async/spin");
     expect(r.status).toBe(400);
-    expect(await r.json()).toEqual({ status: 400, message: "Something went wrong while processing your request.", data: {} });
+    expect(await r.json()).toEqual({
+      status: 400,
+      message: "Something went wrong while processing your request.",
+      data: {},
+    });
     expect(limited.output()).toContain("time limit");
     // the stopped script's state is dropped; the next async handler runs normally
     const ok = await fetch(limited.url + "/async/ok");

@@ -83,7 +83,9 @@ let pb: PocketBase;
 beforeAll(async () => {
   srv = await startJsServer({ hooks: { "auth.pb.js": HOOKS }, migrations: { "1700000000_docs.js": MIGRATION } });
   pb = await superuserClient(srv);
-  await pb.collection("users").create({ email: "bob@example.com", password: "1234567890", passwordConfirm: "1234567890" });
+  await pb
+    .collection("users")
+    .create({ email: "bob@example.com", password: "1234567890", passwordConfirm: "1234567890" });
 }, 30_000);
 
 afterAll(async () => {
@@ -91,7 +93,11 @@ afterAll(async () => {
 });
 
 test("a custom login route answers with recordAuthResponse; onRecordAuthRequest edits the meta", async () => {
-  const r = await fetch(srv.url + "/api/myapp/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bob@example.com", password: "1234567890" }) });
+  const r = await fetch(srv.url + "/api/myapp/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "bob@example.com", password: "1234567890" }),
+  });
   expect(r.status).toBe(200);
   const body = (await r.json()) as { token: string; record: { email: string }; meta: unknown };
   expect(body.record.email).toBe("bob@example.com");
@@ -103,7 +109,11 @@ test("a custom login route answers with recordAuthResponse; onRecordAuthRequest 
   expect(refreshed.record.email).toBe("bob@example.com");
   expect(refreshed.meta).toEqual({ custom: true, via: "refresh" });
 
-  const bad = await fetch(srv.url + "/api/myapp/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "bob@example.com", password: "nope" }) });
+  const bad = await fetch(srv.url + "/api/myapp/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "bob@example.com", password: "nope" }),
+  });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { message: string }).message).toBe("Invalid credentials.");
 });

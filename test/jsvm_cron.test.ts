@@ -36,7 +36,13 @@ routerAdd("POST", "/schedule", (e) => {
 `,
   });
   app = new App({ dataDir: join(dir, "pb_data") });
-  plugin = await registerJsvm(app, { hooksDir: join(dir, "pb_hooks"), migrationsDir: join(dir, "pb_migrations"), hooksWatch: false, hooksPool: 1, log: (l) => logs.push(l) });
+  plugin = await registerJsvm(app, {
+    hooksDir: join(dir, "pb_hooks"),
+    migrationsDir: join(dir, "pb_migrations"),
+    hooksWatch: false,
+    hooksPool: 1,
+    log: (l) => logs.push(l),
+  });
   await app.bootstrap();
 }, 30_000);
 
@@ -55,7 +61,12 @@ async function until(fn: () => boolean, ms = 5000): Promise<void> {
 
 test("jobs registered at load time run when due, and only then", async () => {
   const cron = jsCron(app);
-  expect(cron.jobs().map((j) => j.id).sort()).toEqual(["failing", "tick"]);
+  expect(
+    cron
+      .jobs()
+      .map((j) => j.id)
+      .sort(),
+  ).toEqual(["failing", "tick"]);
   cron.runDue(new Date("2026-01-01T00:03:00Z"));
   await Bun.sleep(100);
   expect(appStore(app).get("ticks")).toBeNull();
@@ -68,7 +79,10 @@ test("jobs registered at load time run when due, and only then", async () => {
 test("a failing job is logged and changes nothing else", async () => {
   jsCron(app).runDue(new Date("2026-01-01T12:00:00Z"));
   const find = () =>
-    app.auxDb.query("SELECT message, data FROM _logs WHERE message LIKE '[cronAdd]%'").all() as { message: string; data: string }[];
+    app.auxDb.query("SELECT message, data FROM _logs WHERE message LIKE '[cronAdd]%'").all() as {
+      message: string;
+      data: string;
+    }[];
   for (let i = 0; i < 200 && find().length === 0; i++) {
     await appLogger(app).flush();
     await Bun.sleep(10);
@@ -80,7 +94,9 @@ test("a failing job is logged and changes nothing else", async () => {
 
 test("an executor can add jobs (cronAdd exists outside the loader too)", async () => {
   // no server here: run the route's source as the router would
-  const src = plugin.pool.source(`(e) => { cronAdd("fromRoute", "30 * * * *", () => { $app.store().set("fromRoute", "ran") }) }`);
+  const src = plugin.pool.source(
+    `(e) => { cronAdd("fromRoute", "30 * * * *", () => { $app.store().set("fromRoute", "ran") }) }`,
+  );
   await plugin.pool.run(src, [null]);
   jsCron(app).runDue(new Date("2026-01-01T01:30:00Z"));
   await until(() => appStore(app).get("fromRoute") === "ran");
@@ -91,9 +107,9 @@ test("an invalid expression fails the hook file at load", async () => {
   writeFiles(join(d, "pb_hooks"), { "bad.pb.js": `cronAdd("bad", "not a cron", () => {})` });
   const a = new App({ dataDir: join(d, "pb_data") });
   try {
-    await expect(registerJsvm(a, { hooksDir: join(d, "pb_hooks"), migrationsDir: join(d, "m"), hooksWatch: false, hooksPool: 1 })).rejects.toThrow(
-      /failed to execute bad\.pb\.js:\n - \[cronAdd\] failed to register cron job bad: /,
-    );
+    await expect(
+      registerJsvm(a, { hooksDir: join(d, "pb_hooks"), migrationsDir: join(d, "m"), hooksWatch: false, hooksPool: 1 }),
+    ).rejects.toThrow(/failed to execute bad\.pb\.js:\n - \[cronAdd\] failed to register cron job bad: /);
   } finally {
     await a.terminate().catch(() => {});
     rmSync(d, { recursive: true, force: true });

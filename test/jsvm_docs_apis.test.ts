@@ -230,7 +230,11 @@ let su: PocketBase;
 
 beforeAll(async () => {
   srv = await startJsServer({
-    hooks: { "main.pb.js": HOOKS, "assets/hello.txt": "hello from assets", "assets/sub/index.html": "<p>sub index</p>" },
+    hooks: {
+      "main.pb.js": HOOKS,
+      "assets/hello.txt": "hello from assets",
+      "assets/sub/index.html": "<p>sub index</p>",
+    },
     migrations: { "1700000000_posts.js": POSTS_MIGRATION, "1700000001_docs.js": DOCS_MIGRATION },
   });
   su = await superuserClient(srv);
@@ -265,7 +269,9 @@ describe("$app.logger() and the logs", () => {
   test("withGroup nests attributes; logQuery, findLogById, logsStats and deleteOldLogs read and prune them", async () => {
     expect((await get("/log", { method: "POST" })).status).toBe(200);
     const stored = await eventually(async () => {
-      const list = await su.logs.getList(1, 50, { filter: "message = 'grouped' || message = 'mixed' || message = 'bare'" });
+      const list = await su.logs.getList(1, 50, {
+        filter: "message = 'grouped' || message = 'mixed' || message = 'bare'",
+      });
       return list.items.length === 3 ? list.items : null;
     });
     const byMessage = Object.fromEntries(stored.map((l) => [l.message, l.data]));
@@ -280,7 +286,12 @@ describe("$app.logger() and the logs", () => {
 
     const misc = await get(`/logs-misc/${q.json[0].id}`);
     expect(misc.status).toBe(200);
-    expect(misc.json).toEqual({ message: "grouped", data: { sub: { total: 1 } }, total: 1, missing: "sql: no rows in result set" });
+    expect(misc.json).toEqual({
+      message: "grouped",
+      data: { sub: { total: 1 } },
+      total: 1,
+      missing: "sql: no rows in result set",
+    });
 
     expect((await get("/logs-old", { method: "DELETE" })).status).toBe(200);
     const after = await su.logs.getList(1, 50, { filter: "message = 'grouped'" });
@@ -290,7 +301,11 @@ describe("$app.logger() and the logs", () => {
 
 describe("model queries", () => {
   test("collectionQuery and recordQuery fill arrayOf(new Collection / new Record / new DynamicModel)", async () => {
-    for (const [title, views] of [["b", 2], ["a", 1]] as const) await su.collection("posts").create({ title, views });
+    for (const [title, views] of [
+      ["b", 2],
+      ["a", 1],
+    ] as const)
+      await su.collection("posts").create({ title, views });
     const res = await get("/collections-query");
     expect(res.status).toBe(200);
     const body = res.json;
@@ -299,10 +314,18 @@ describe("model queries", () => {
     expect(body.names).not.toContain("posts");
     expect(body.names).not.toContain("users");
     expect(body.allCollections).toBe(true);
-    expect(body.one).toEqual({ name: "posts", type: "base", fields: ["id", "title", "secret", "views", "data", "tags", "created"], listRule: "" });
+    expect(body.one).toEqual({
+      name: "posts",
+      type: "base",
+      fields: ["id", "title", "secret", "views", "data", "tags", "created"],
+      listRule: "",
+    });
     expect(body.recs).toEqual(["a", "b"]);
     expect(body.recsAreRecords).toBe(true);
-    expect(body.dyn).toEqual([{ title: "a", views: 1 }, { title: "b", views: 2 }]);
+    expect(body.dyn).toEqual([
+      { title: "a", views: 1 },
+      { title: "b", views: 2 },
+    ]);
     expect(body.r).toBe("b");
     expect(body.d).toEqual({ title: "a", views: 1 });
   });
@@ -312,7 +335,15 @@ test("schema and cleanup helpers: saveView, createViewFields, deleteView, delete
   await su.collection("posts").create({ title: "for view", views: 3 });
   const res = await get("/schema-helpers", { method: "POST" });
   expect(res.status).toBe(200);
-  expect(res.json).toMatchObject({ viewFields: ["id:text", "title:text", "views:number"], hadView: true, viewGone: true, hadTable: true, tableGone: true, auxLogs: true, refs: 0 });
+  expect(res.json).toMatchObject({
+    viewFields: ["id:text", "title:text", "views:number"],
+    hadView: true,
+    viewGone: true,
+    hadTable: true,
+    tableGone: true,
+    auxLogs: true,
+    refs: 0,
+  });
   expect(res.json.viewRows).toContain("for view");
 });
 
@@ -333,7 +364,11 @@ describe("$http.send with FormData", () => {
       },
     });
     try {
-      const res = await get("/send-form", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: `http://127.0.0.1:${server.port}/upload` }) });
+      const res = await get("/send-form", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: `http://127.0.0.1:${server.port}/upload` }),
+      });
       expect(res.status).toBe(200);
       expect(res.json).toEqual({ status: 200, parts: { ok: true, count: 4 } });
       expect(contentType).toStartWith("multipart/form-data; boundary=");
@@ -392,7 +427,11 @@ describe("$app.subscriptionsBroker()", () => {
     try {
       await readUntil(() => /^id:\w+\n/.test(text));
       const clientId = /^id:(\w+)\n/.exec(text)![1]!;
-      const sub = await fetch(`${srv.url}/api/realtime`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clientId, subscriptions: ["example"] }) });
+      const sub = await fetch(`${srv.url}/api/realtime`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ clientId, subscriptions: ["example"] }),
+      });
       expect(sub.status).toBe(204);
 
       const sent = await get("/broker/send", { method: "POST" });

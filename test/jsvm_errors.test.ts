@@ -23,8 +23,12 @@ afterAll(async () => {
 });
 
 test("a syntax error in a hook file: serve exits 1 naming file:line:column", async () => {
-  const dir = jsWorkDir({ hooks: { "a_ok.pb.js": `routerAdd("GET", "/ok", (e) => e.string(200, "ok"))\n`, "broken.pb.js": BROKEN } });
-  const r = await runPb(["serve", "--http=127.0.0.1:0", `--dir=${join(dir, "pb_data")}`, "--hooksWatch=false"], { cwd: dir });
+  const dir = jsWorkDir({
+    hooks: { "a_ok.pb.js": `routerAdd("GET", "/ok", (e) => e.string(200, "ok"))\n`, "broken.pb.js": BROKEN },
+  });
+  const r = await runPb(["serve", "--http=127.0.0.1:0", `--dir=${join(dir, "pb_data")}`, "--hooksWatch=false"], {
+    cwd: dir,
+  });
   expect(r.code).toBe(1);
   expect(r.stderr + r.stdout).toContain("failed to execute broken.pb.js");
   expect(r.stderr + r.stdout).toMatch(/SyntaxError: [^\n]* at broken\.pb\.js:5:11/);
@@ -32,13 +36,19 @@ test("a syntax error in a hook file: serve exits 1 naming file:line:column", asy
 
 test("an exception at a hook file's top level names its line too", async () => {
   const dir = jsWorkDir({ hooks: { "top.pb.js": `\n\n  undefinedThing.call()\n` } });
-  const r = await runPb(["serve", "--http=127.0.0.1:0", `--dir=${join(dir, "pb_data")}`, "--hooksWatch=false"], { cwd: dir });
+  const r = await runPb(["serve", "--http=127.0.0.1:0", `--dir=${join(dir, "pb_data")}`, "--hooksWatch=false"], {
+    cwd: dir,
+  });
   expect(r.code).toBe(1);
-  expect(r.stderr + r.stdout).toMatch(/failed to execute top\.pb\.js:\n - ReferenceError: [^\n]*undefinedThing[^\n]* at top\.pb\.js:3:3/);
+  expect(r.stderr + r.stdout).toMatch(
+    /failed to execute top\.pb\.js:\n - ReferenceError: [^\n]*undefinedThing[^\n]* at top\.pb\.js:3:3/,
+  );
 });
 
 test("with --hooksWatch a broken file is reported and the server keeps serving", async () => {
-  const workDir = jsWorkDir({ hooks: { "a_ok.pb.js": `routerAdd("GET", "/ok", (e) => e.string(200, "still serving"))\n`, "broken.pb.js": BROKEN } });
+  const workDir = jsWorkDir({
+    hooks: { "a_ok.pb.js": `routerAdd("GET", "/ok", (e) => e.string(200, "still serving"))\n`, "broken.pb.js": BROKEN },
+  });
   const srv = await startServer({ workDir, args: ["--hooksWatch=true"] });
   servers.push(srv);
   expect(srv.output()).toContain("failed to execute broken.pb.js");
@@ -72,7 +82,11 @@ routerAdd("GET", "/async-boom", async (e) => {
   for (const path of ["/boom", "/async-boom"]) {
     const r = await fetch(srv.url + path);
     expect(r.status).toBe(400);
-    expect(await r.json()).toEqual({ status: 400, message: "Something went wrong while processing your request.", data: {} });
+    expect(await r.json()).toEqual({
+      status: 400,
+      message: "Something went wrong while processing your request.",
+      data: {},
+    });
   }
   // log writes are queued: poll for both entries
   const details = async (url: string): Promise<string> => {

@@ -104,7 +104,10 @@ let pb: PocketBase;
 let guest: PocketBase;
 
 beforeAll(async () => {
-  srv = await startJsServer({ hooks: { "hooks.pb.js": HOOKS }, migrations: { "1700000000_posts.js": POSTS_MIGRATION } });
+  srv = await startJsServer({
+    hooks: { "hooks.pb.js": HOOKS },
+    migrations: { "1700000000_posts.js": POSTS_MIGRATION },
+  });
   pb = await superuserClient(srv);
   guest = srv.sdk();
 }, 30_000);
@@ -131,10 +134,16 @@ test("a create request hook changes the data; a model hook fills a default; an a
 });
 
 test("request and validation hooks refuse writes with their errors", async () => {
-  const err1 = await guest.collection("posts").create({ title: "forbidden" }).catch((e) => e);
+  const err1 = await guest
+    .collection("posts")
+    .create({ title: "forbidden" })
+    .catch((e) => e);
   expect(err1.status).toBe(400);
   expect(err1.response.message).toBe("This title is not allowed.");
-  const err2 = await guest.collection("posts").create({ title: "ok", secret: "invalid" }).catch((e) => e);
+  const err2 = await guest
+    .collection("posts")
+    .create({ title: "ok", secret: "invalid" })
+    .catch((e) => e);
   expect(err2.status).toBe(400);
   expect(err2.response.data).toEqual({ secret: { code: "bad_secret", message: "Nope." } });
   const list = await pb.collection("posts").getFullList({ filter: `title = "FORBIDDEN" || title = "OK"` });
@@ -150,7 +159,10 @@ test("an update hook audits the change after e.next()", async () => {
 
 test("a delete hook refuses with 403", async () => {
   const rec = await guest.collection("posts").create({ title: "locked one" });
-  const err = await guest.collection("posts").delete(rec.id).catch((e) => e);
+  const err = await guest
+    .collection("posts")
+    .delete(rec.id)
+    .catch((e) => e);
   expect(err.status).toBe(403);
   expect(err.response.message).toBe("Locked posts cannot be deleted.");
   expect((await pb.collection("posts").getOne(rec.id)).id).toBe(rec.id);

@@ -60,13 +60,19 @@ beforeAll(async () => {
     async fetch(req) {
       const body = await req.text();
       await Bun.sleep(200); // a slow peer: the hook waits, the server does not
-      return new Response(JSON.stringify({ got: JSON.parse(body || "null"), token: req.headers.get("x-token"), method: req.method }), {
-        status: 201,
-        headers: { "content-type": "application/json", "x-upstream": "yes", "set-cookie": "sid=42; Path=/" },
-      });
+      return new Response(
+        JSON.stringify({ got: JSON.parse(body || "null"), token: req.headers.get("x-token"), method: req.method }),
+        {
+          status: 201,
+          headers: { "content-type": "application/json", "x-upstream": "yes", "set-cookie": "sid=42; Path=/" },
+        },
+      );
     },
   });
-  srv = await startJsServer({ hooks: { "limits.pb.js": HOOKS } }, { args: ["--hooksTimeout=1500", "--hooksMemory=64"] });
+  srv = await startJsServer(
+    { hooks: { "limits.pb.js": HOOKS } },
+    { args: ["--hooksTimeout=1500", "--hooksMemory=64"] },
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -95,7 +101,11 @@ async function healthWhile(pending: Promise<unknown>): Promise<{ worst: number; 
 
 test("a spinning hook is stopped at --hooksTimeout with an error envelope; health answers meanwhile", async () => {
   const t0 = performance.now();
-  const spin = fetch(srv.url + "/spin").then(async (r) => ({ status: r.status, body: await r.json(), ms: performance.now() - t0 }));
+  const spin = fetch(srv.url + "/spin").then(async (r) => ({
+    status: r.status,
+    body: await r.json(),
+    ms: performance.now() - t0,
+  }));
   const health = await healthWhile(spin);
   const res = await spin;
   expect(res.status).toBe(400);
@@ -114,7 +124,11 @@ test("a spinning hook is stopped at --hooksTimeout with an error envelope; healt
 
 test("a memory-hungry hook is stopped at --hooksMemory; health answers meanwhile", async () => {
   const t0 = performance.now();
-  const hog = fetch(srv.url + "/hog").then(async (r) => ({ status: r.status, body: (await r.json()) as { message: string }, ms: performance.now() - t0 }));
+  const hog = fetch(srv.url + "/hog").then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as { message: string },
+    ms: performance.now() - t0,
+  }));
   const health = await healthWhile(hog);
   const res = await hog;
   expect(res.status).toBe(400);
@@ -152,7 +166,10 @@ test("$http.send is synchronous to the script and reaches a local server", async
 
 test("a flood of slow calls waits for workers instead of starting a thread per call", async () => {
   // one pooled worker and at most 4 throw-away ones: 24 concurrent calls must not start 24 threads
-  const small = await startJsServer({ hooks: { "sleep.pb.js": `routerAdd("GET", "/nap", (e) => { sleep(300); return e.json(200, { ok: true }) })` } }, { args: ["--hooksPool=1"] });
+  const small = await startJsServer(
+    { hooks: { "sleep.pb.js": `routerAdd("GET", "/nap", (e) => { sleep(300); return e.json(200, { ok: true }) })` } },
+    { args: ["--hooksPool=1"] },
+  );
   const threads = () => readdirSync(`/proc/${small.proc.pid}/task`).length;
   try {
     expect((await fetch(small.url + "/nap")).status).toBe(200); // the pooled worker is up

@@ -51,7 +51,10 @@ test("editing a hook file restarts the process with the new routes", async () =>
     expect(srv.proc.exitCode).toBeNull();
 
     // a new file adds a route; a file in a subfolder (a required module) also restarts
-    save(join(srv.workDir, "pb_hooks", "extra.pb.js"), `routerAdd("GET", "/extra", (e) => e.string(200, require(__hooks + "/lib/msg.js")))`);
+    save(
+      join(srv.workDir, "pb_hooks", "extra.pb.js"),
+      `routerAdd("GET", "/extra", (e) => e.string(200, require(__hooks + "/lib/msg.js")))`,
+    );
     mkdirSync(join(srv.workDir, "pb_hooks", "lib"), { recursive: true });
     save(join(srv.workDir, "pb_hooks", "lib", "msg.js"), `module.exports = "from lib"`);
     expect(await poll(base + "/extra", (b) => b === "from lib", srv.output)).toBe("from lib");

@@ -161,7 +161,12 @@ let pb: PocketBase;
 
 beforeAll(async () => {
   srv = await startJsServer({
-    hooks: { "main.pb.js": MAIN, "typed.pb.ts": TS_FILE, "lib/util.js": UTIL, "lib/config.json": JSON.stringify({ name: "cfg" }) },
+    hooks: {
+      "main.pb.js": MAIN,
+      "typed.pb.ts": TS_FILE,
+      "lib/util.js": UTIL,
+      "lib/config.json": JSON.stringify({ name: "cfg" }),
+    },
     migrations: { "1700000000_posts.js": POSTS_MIGRATION },
   });
   pb = await superuserClient(srv);
@@ -213,10 +218,18 @@ test("string, html, noContent and redirect responses", async () => {
 test("errors: plain throws hide the message, ApiErrors keep theirs, a missing record is 404", async () => {
   let r = await get("/throw-plain");
   expect(r.status).toBe(400);
-  expect(await json(r)).toEqual({ data: {}, message: "Something went wrong while processing your request.", status: 400 });
+  expect(await json(r)).toEqual({
+    data: {},
+    message: "Something went wrong while processing your request.",
+    status: 400,
+  });
   r = await get("/throw-api");
   expect(r.status).toBe(400);
-  expect(await json(r)).toEqual({ data: { code: { code: "invalid_code", message: "Bad code." } }, message: "Invalid code.", status: 400 });
+  expect(await json(r)).toEqual({
+    data: { code: { code: "invalid_code", message: "Bad code." } },
+    message: "Invalid code.",
+    status: 400,
+  });
   r = await get("/return-error");
   expect(r.status).toBe(404);
   expect((await json(r)).message).toBe("Gone.");

@@ -29,13 +29,19 @@ type LogItem = { id: string; created: string; level: number; message: string; da
 
 async function logs(query = ""): Promise<{ items: LogItem[]; totalItems: number }> {
   await appLogger(app).flush();
-  const res = await fetch(`${server.url}/api/logs?perPage=500${query ? "&" + query : ""}`, { headers: { Authorization: token } });
+  const res = await fetch(`${server.url}/api/logs?perPage=500${query ? "&" + query : ""}`, {
+    headers: { Authorization: token },
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { items: LogItem[]; totalItems: number };
 }
 
 async function patchSettings(body: unknown) {
-  const res = await fetch(`${server.url}/api/settings`, { method: "PATCH", headers: { Authorization: token, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/api/settings`, {
+    method: "PATCH",
+    headers: { Authorization: token, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
 }
 
@@ -77,7 +83,9 @@ beforeEach(async () => {
 
 describe("request logging", () => {
   test("a success: INFO, upstream's fields, keys sorted", async () => {
-    const res = await fetch(`${server.url}/api/health?x=%20y`, { headers: { Referer: "http://ref.example/", "User-Agent": "pb-test/1.0" } });
+    const res = await fetch(`${server.url}/api/health?x=%20y`, {
+      headers: { Referer: "http://ref.example/", "User-Agent": "pb-test/1.0" },
+    });
     expect(res.status).toBe(200);
     const { items } = await logs();
     const log = items.find((l) => l.message === "GET /api/health?x= y")!;
@@ -85,7 +93,18 @@ describe("request logging", () => {
     expect(log.level).toBe(0);
     expect(log.id).toMatch(/^[a-z0-9]{15}$/);
     expect(log.created).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(Object.keys(log.data)).toEqual(["auth", "execTime", "method", "referer", "remoteIP", "status", "type", "url", "userAgent", "userIP"]);
+    expect(Object.keys(log.data)).toEqual([
+      "auth",
+      "execTime",
+      "method",
+      "referer",
+      "remoteIP",
+      "status",
+      "type",
+      "url",
+      "userAgent",
+      "userIP",
+    ]);
     expect(log.data).toMatchObject({
       type: "request",
       url: "/api/health?x=%20y",
@@ -101,7 +120,11 @@ describe("request logging", () => {
   });
 
   test("an error: ERROR with the message and its details; auth is the collection name", async () => {
-    const bad = await fetch(`${server.url}/api/collections/notes/records`, { method: "POST", headers: { Authorization: token, "Content-Type": "application/json" }, body: JSON.stringify({ title: "" }) });
+    const bad = await fetch(`${server.url}/api/collections/notes/records`, {
+      method: "POST",
+      headers: { Authorization: token, "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "" }),
+    });
     expect(bad.status).toBe(400);
     await fetch(`${server.url}/api/collections/missing/records`);
     const { items } = await logs();
@@ -138,7 +161,10 @@ describe("request logging", () => {
   });
 
   test("CORS preflights are not logged", async () => {
-    const res = await fetch(`${server.url}/api/health`, { method: "OPTIONS", headers: { Origin: "http://x.example", "Access-Control-Request-Method": "GET" } });
+    const res = await fetch(`${server.url}/api/health`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://x.example", "Access-Control-Request-Method": "GET" },
+    });
     expect(res.status).toBe(204);
     const { items } = await logs();
     expect(items.some((l) => l.message.startsWith("OPTIONS"))).toBe(false);
@@ -179,7 +205,9 @@ describe("the logger", () => {
     for (let i = 0; i < LOG_BATCH_SIZE; i++) logger.info("batch entry", { i });
     expect(logger.pending).toBe(0); // handed to the writer
     await Bun.sleep(50);
-    const count = app.auxDb.query("SELECT count(*) AS n FROM _logs WHERE message = 'batch entry'").get() as { n: number };
+    const count = app.auxDb.query("SELECT count(*) AS n FROM _logs WHERE message = 'batch entry'").get() as {
+      n: number;
+    };
     expect(count.n).toBe(LOG_BATCH_SIZE);
   });
 
@@ -190,7 +218,9 @@ describe("the logger", () => {
     await Bun.sleep(5);
     for (let i = 0; i < 50; i++) logger.info("id entry", { n: 2 });
     await logger.flush();
-    const rows = app.auxDb.query("SELECT id, created FROM _logs WHERE message = 'id entry' ORDER BY created, rowid").all() as { id: string; created: string }[];
+    const rows = app.auxDb
+      .query("SELECT id, created FROM _logs WHERE message = 'id entry' ORDER BY created, rowid")
+      .all() as { id: string; created: string }[];
     expect(rows).toHaveLength(51);
     for (const r of rows) expect(r.id).toMatch(/^[a-z0-9]{15}$/);
     expect(new Set(rows.map((r) => r.id)).size).toBe(51);
@@ -208,7 +238,9 @@ describe("the logger", () => {
 
 describe("logs API", () => {
   const insert = (id: string, level: number, message: string, data: unknown, created: string) =>
-    app.auxDb.query("INSERT INTO _logs (id, level, message, data, created) VALUES (?, ?, ?, ?, ?)").run(id, level, message, JSON.stringify(data), created);
+    app.auxDb
+      .query("INSERT INTO _logs (id, level, message, data, created) VALUES (?, ?, ?, ?, ?)")
+      .run(id, level, message, JSON.stringify(data), created);
 
   test("list with filter (data paths), sort and pagination; view; stats; truncate", async () => {
     insert("873f2133-9f38-44fb-bf82-c8f53b310d91", 0, "test_message1", { status: 200 }, "2022-05-01 10:00:00.123Z");
@@ -217,10 +249,19 @@ describe("logs API", () => {
     let res = await fetch(`${server.url}/api/logs?filter=${encodeURIComponent("data.status>200")}`, h);
     let body = (await res.json()) as { items: LogItem[]; totalItems: number };
     expect(body).toMatchObject({ page: 1, perPage: 30, totalItems: 1, totalPages: 1 });
-    expect(body.items[0]).toEqual({ id: "f2133873-44fb-9f38-bf82-c918f53b310d", created: "2022-05-02 10:00:00.123Z", data: { status: 400 }, message: "test_message2", level: 8 });
+    expect(body.items[0]).toEqual({
+      id: "f2133873-44fb-9f38-bf82-c918f53b310d",
+      created: "2022-05-02 10:00:00.123Z",
+      data: { status: 400 },
+      message: "test_message2",
+      level: 8,
+    });
     expect(Object.keys(body.items[0])).toEqual(["id", "created", "data", "message", "level"]);
 
-    res = await fetch(`${server.url}/api/logs?sort=created&perPage=1&page=2&filter=${encodeURIComponent("message~'test_message'")}`, h);
+    res = await fetch(
+      `${server.url}/api/logs?sort=created&perPage=1&page=2&filter=${encodeURIComponent("message~'test_message'")}`,
+      h,
+    );
     body = (await res.json()) as { items: LogItem[]; totalItems: number };
     expect(body.items.map((l: LogItem) => l.message)).toEqual(["test_message2"]);
     expect(body.totalItems).toBe(2);
@@ -233,7 +274,9 @@ describe("logs API", () => {
     expect((await fetch(`${server.url}/api/logs/missing`, h)).status).toBe(404);
 
     res = await fetch(`${server.url}/api/logs/stats?filter=${encodeURIComponent("created<'2023-01-01'")}`, h);
-    expect(await res.text()).toBe('[{"date":"2022-05-01 10:00:00.000Z","total":1},{"date":"2022-05-02 10:00:00.000Z","total":1}]\n');
+    expect(await res.text()).toBe(
+      '[{"date":"2022-05-01 10:00:00.000Z","total":1},{"date":"2022-05-02 10:00:00.000Z","total":1}]\n',
+    );
     res = await fetch(`${server.url}/api/logs/stats?filter=${encodeURIComponent("data.status>200")}`, h);
     expect(await res.json()).toEqual([{ date: "2022-05-02 10:00:00.000Z", total: 1 }]);
     res = await fetch(`${server.url}/api/logs/stats?filter=${encodeURIComponent("invalid(")}`, h);
@@ -254,7 +297,10 @@ describe("logs API", () => {
     const old = new Date(Date.now() - 6 * 86_400_000).toISOString().replace("T", " ");
     insert("oldlog000000001", 0, "too old", {}, old);
     insert("newlog000000001", 0, "recent", {}, new Date().toISOString().replace("T", " "));
-    const res = await fetch(`${server.url}/api/crons/__pbLogsCleanup__`, { method: "POST", headers: { Authorization: token } });
+    const res = await fetch(`${server.url}/api/crons/__pbLogsCleanup__`, {
+      method: "POST",
+      headers: { Authorization: token },
+    });
     expect(res.status).toBe(204);
     await Bun.sleep(100);
     const { items } = await logs();

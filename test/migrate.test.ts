@@ -24,7 +24,11 @@ async function pb(workDir: string, args: string[], input = "") {
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1" },
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
@@ -35,7 +39,9 @@ function db(workDir: string): Database {
 function tables(workDir: string): string[] {
   const d = db(workDir);
   try {
-    return (d.query("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    return (d.query("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]).map(
+      (r) => r.name,
+    );
   } finally {
     d.close();
   }
@@ -44,7 +50,9 @@ function tables(workDir: string): string[] {
 function applied(workDir: string): string[] {
   const d = db(workDir);
   try {
-    return (d.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[]).map((r) => r.file).filter((f) => !f.endsWith(".go"));
+    return (d.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[])
+      .map((r) => r.file)
+      .filter((f) => !f.endsWith(".go"));
   } finally {
     d.close();
   }
@@ -74,7 +82,12 @@ const ADD_FIELD = `migrate((app) => {
 `;
 
 test("migrate up applies JS migrations in file order; a second run has nothing to do", async () => {
-  const dir = jsWorkDir({ migrations: { "1700000001_notes.js": CREATE_NOTES, "1700000002_score.ts": ADD_FIELD.replace("(app) =>", "(app: any) =>") } });
+  const dir = jsWorkDir({
+    migrations: {
+      "1700000001_notes.js": CREATE_NOTES,
+      "1700000002_score.ts": ADD_FIELD.replace("(app) =>", "(app: any) =>"),
+    },
+  });
   dirs.push(dir);
   let r = await pb(dir, ["migrate", "up"]);
   expect(r.code).toBe(0);
@@ -84,14 +97,18 @@ test("migrate up applies JS migrations in file order; a second run has nothing t
   expect(applied(dir)).toEqual(["1700000001_notes.js", "1700000002_score.ts"]);
   const d = db(dir);
   expect(d.query("SELECT body, score FROM notes").all()).toEqual([{ body: "seeded", score: 7 }]);
-  expect((d.query("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_score'").get() as { sql: string }).sql).toContain("score");
+  expect(
+    (d.query("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_score'").get() as { sql: string }).sql,
+  ).toContain("score");
   d.close();
   r = await pb(dir, ["migrate"]);
   expect(r.stdout).toContain("No new migrations to apply.");
 
   // down: an empty answer cancels; "y" reverts the last one (running its down)
   r = await pb(dir, ["migrate", "down"], "\n");
-  expect(r.stderr).toContain("1700000002_score.ts\nDo you really want to revert the last 1 applied migration(s)? (y/N) ");
+  expect(r.stderr).toContain(
+    "1700000002_score.ts\nDo you really want to revert the last 1 applied migration(s)? (y/N) ",
+  );
   expect(r.stdout).toContain("The command has been cancelled");
   expect(applied(dir)).toHaveLength(2);
   r = await pb(dir, ["migrate", "down", "1"], "y\n");
@@ -142,7 +159,9 @@ test("migrate create and collections write upstream's templates after a y/N prom
   expect(r.code).toBe(0);
   const created = readdirSync(join(dir, "pb_migrations")).find((f) => f.endsWith("_add_posts_table.js"))!;
   expect(created).toMatch(/^\d{10}_add_posts_table\.js$/);
-  expect(readFileSync(join(dir, "pb_migrations", created), "utf8")).toBe(`/// <reference path="../pb_data/types.d.ts" />\nmigrate((app) => {\n}, (app) => {\n})\n`);
+  expect(readFileSync(join(dir, "pb_migrations", created), "utf8")).toBe(
+    `/// <reference path="../pb_data/types.d.ts" />\nmigrate((app) => {\n}, (app) => {\n})\n`,
+  );
   expect(r.stderr).toContain("Do you really want to create migration");
 
   r = await pb(dir, ["migrate", "create"], "y\n");
@@ -153,7 +172,9 @@ test("migrate create and collections write upstream's templates after a y/N prom
   expect(r.code).toBe(0);
   const snapshotFile = readdirSync(join(dir, "pb_migrations")).find((f) => f.endsWith("_collections_snapshot.js"))!;
   const snapshot = readFileSync(join(dir, "pb_migrations", snapshotFile), "utf8");
-  expect(snapshot).toStartWith(`/// <reference path="../pb_data/types.d.ts" />\nmigrate((app) => {\n  const snapshot = [\n    {\n`);
+  expect(snapshot).toStartWith(
+    `/// <reference path="../pb_data/types.d.ts" />\nmigrate((app) => {\n  const snapshot = [\n    {\n`,
+  );
   expect(snapshot).toContain(`return app.importCollections(snapshot, false);`);
   expect(snapshot).toContain(`"name": "notes"`);
   expect(snapshot).not.toMatch(/"created": "\d{4}-/);
@@ -171,7 +192,9 @@ test("migrate create and collections write upstream's templates after a y/N prom
 }, 30_000);
 
 test("history-sync drops rows of migration files that are gone", async () => {
-  const dir = jsWorkDir({ migrations: { "1700000001_notes.js": CREATE_NOTES, "1700000003_noop.js": "migrate(() => {})" } });
+  const dir = jsWorkDir({
+    migrations: { "1700000001_notes.js": CREATE_NOTES, "1700000003_noop.js": "migrate(() => {})" },
+  });
   dirs.push(dir);
   await pb(dir, ["migrate", "up"]);
   expect(applied(dir)).toEqual(["1700000001_notes.js", "1700000003_noop.js"]);
@@ -180,4 +203,3 @@ test("history-sync drops rows of migration files that are gone", async () => {
   expect(r.stdout).toContain("The _migrations table was synced with the available migrations.");
   expect(applied(dir)).toEqual(["1700000001_notes.js"]);
 }, 30_000);
-

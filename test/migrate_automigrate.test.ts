@@ -17,7 +17,9 @@ afterAll(() => {
 function applied(workDir: string): string[] {
   const d = new Database(join(workDir, "pb_data", "data.db"), { readonly: true });
   try {
-    return (d.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[]).map((r) => r.file).filter((f) => !f.endsWith(".go"));
+    return (d.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[])
+      .map((r) => r.file)
+      .filter((f) => !f.endsWith(".go"));
   } finally {
     d.close();
   }
@@ -40,7 +42,9 @@ test("automigrate writes create/update/delete files that replay on another serve
     expect(files[0]).toMatch(/^\d+_created_mytest_\.js$/);
     const createdText = readFileSync(join(mdir, files[0]!), "utf8");
     expect(createdText).toContain(`const collection = new Collection({\n    "createRule": null,`);
-    expect(createdText).toContain(`const collection = app.findCollectionByNameOrId("${col.id}");\n\n  return app.delete(collection);`);
+    expect(createdText).toContain(
+      `const collection = app.findCollectionByNameOrId("${col.id}");\n\n  return app.delete(collection);`,
+    );
 
     await pbc.collections.update(col.id, {
       viewRule: "",
@@ -48,7 +52,13 @@ test("automigrate writes create/update/delete files that replay on another serve
     });
     files = readdirSync(mdir).sort();
     expect(files).toHaveLength(2);
-    const updated = readFileSync(join(mdir, files.find((f) => f.includes("_updated_mytest_"))!), "utf8");
+    const updated = readFileSync(
+      join(
+        mdir,
+        files.find((f) => f.includes("_updated_mytest_"))!,
+      ),
+      "utf8",
+    );
     expect(updated).toContain(`// update collection data\n  unmarshal({\n    "viewRule": ""\n  }, collection)`);
     expect(updated).toContain(`// add field\n  collection.fields.addAt(`);
     expect(updated).toContain(`"name": "score"`);
@@ -63,7 +73,11 @@ test("automigrate writes create/update/delete files that replay on another serve
     cpSync(mdir, join(other, "pb_migrations"), { recursive: true });
     const srv2 = await startServer({ workDir: other, args: ["--hooksWatch=false"] });
     try {
-      const rec = await srv2.sdk().collection("mytest").create({ title: "x", score: 3 }).catch((e) => e);
+      const rec = await srv2
+        .sdk()
+        .collection("mytest")
+        .create({ title: "x", score: 3 })
+        .catch((e) => e);
       // createRule is null (superusers only); the collection exists with both fields
       expect(rec.status).toBe(403);
       const d = new Database(join(other, "pb_data", "data.db"), { readonly: true });

@@ -34,11 +34,41 @@ async function buildSchema(dir: string) {
   users.oauth2.mappedFields.username = "username";
   users.oauth2.providers = [
     // user from the userinfo endpoint
-    { name: "oidc", clientId: CLIENT_ID, clientSecret: "s3cret", authURL: idp.authURL, tokenURL: idp.tokenURL, userInfoURL: idp.userInfoURL, displayName: "Test IdP", pkce: null, extra: null },
+    {
+      name: "oidc",
+      clientId: CLIENT_ID,
+      clientSecret: "s3cret",
+      authURL: idp.authURL,
+      tokenURL: idp.tokenURL,
+      userInfoURL: idp.userInfoURL,
+      displayName: "Test IdP",
+      pkce: null,
+      extra: null,
+    },
     // user from the id_token, signature checked against the JWKS, issuer pinned
-    { name: "oidc2", clientId: CLIENT_ID, clientSecret: "s3cret", authURL: idp.authURL, tokenURL: idp.tokenURL, userInfoURL: "", displayName: "", pkce: null, extra: { jwksURL: idp.jwksURL, issuers: [idp.issuer] } },
+    {
+      name: "oidc2",
+      clientId: CLIENT_ID,
+      clientSecret: "s3cret",
+      authURL: idp.authURL,
+      tokenURL: idp.tokenURL,
+      userInfoURL: "",
+      displayName: "",
+      pkce: null,
+      extra: { jwksURL: idp.jwksURL, issuers: [idp.issuer] },
+    },
     // id_token from an issuer that is not trusted
-    { name: "oidc3", clientId: CLIENT_ID, clientSecret: "s3cret", authURL: idp.authURL, tokenURL: idp.tokenURL, userInfoURL: "", displayName: "", pkce: false, extra: { issuers: ["https://other.example.com"] } },
+    {
+      name: "oidc3",
+      clientId: CLIENT_ID,
+      clientSecret: "s3cret",
+      authURL: idp.authURL,
+      tokenURL: idp.tokenURL,
+      userInfoURL: "",
+      displayName: "",
+      pkce: false,
+      extra: { issuers: ["https://other.example.com"] },
+    },
   ];
   await saveCollection(app, users);
 
@@ -50,12 +80,15 @@ async function buildSchema(dir: string) {
 
 /** The OAuth2 providers of auth-methods. */
 async function providersOf(collection: string): Promise<AuthMethodsProviderInfo[]> {
-  return (await srv.sdk().collection(collection).listAuthMethods()).oauth2.providers as unknown as AuthMethodsProviderInfo[];
+  return (await srv.sdk().collection(collection).listAuthMethods()).oauth2
+    .providers as unknown as AuthMethodsProviderInfo[];
 }
 
 /** The browser visiting the consent page: the provider auto-approves and redirects with `code`. */
 async function authorize(authURL: string, redirectURL: string, claims: { [k: string]: unknown }): Promise<URL> {
-  const res = await fetch(authURL + encodeURIComponent(redirectURL) + "&login_hint=" + loginHint(claims), { redirect: "manual" });
+  const res = await fetch(authURL + encodeURIComponent(redirectURL) + "&login_hint=" + loginHint(claims), {
+    redirect: "manual",
+  });
   expect(res.status).toBe(302);
   return new URL(res.headers.get("location")!);
 }
@@ -95,7 +128,11 @@ describe("auth-methods providers", () => {
   test("lists the configured providers with state, PKCE and an authURL ending in redirect_uri=", async () => {
     const providers = await providersOf("users");
     expect(providers.map((p) => p.name)).toEqual(["oidc", "oidc2", "oidc3"]);
-    const [oidc, oidc2, oidc3] = providers as [AuthMethodsProviderInfo, AuthMethodsProviderInfo, AuthMethodsProviderInfo];
+    const [oidc, oidc2, oidc3] = providers as [
+      AuthMethodsProviderInfo,
+      AuthMethodsProviderInfo,
+      AuthMethodsProviderInfo,
+    ];
     expect(oidc.displayName).toBe("Test IdP");
     expect(oidc2.displayName).toBe("OIDC");
     expect(oidc.logo.startsWith("<svg")).toBe(true);
@@ -128,26 +165,50 @@ describe("auth-with-oauth2 (code flow)", () => {
       picture: "http://127.0.0.1:9/avatar.png", // loopback: never downloaded
     });
     const pb = srv.sdk();
-    const auth = await pb.collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT, { emailVisibility: true });
+    const auth = await pb
+      .collection("users")
+      .authWithOAuth2Code("oidc", code, verifier, REDIRECT, { emailVisibility: true });
     aliceId = auth.record.id;
     expect(auth.token).toBeTruthy();
     expect(pb.authStore.isValid).toBe(true);
-    expect(auth.record).toMatchObject({ email: "alice@example.com", verified: true, name: "Alice Doe", username: "alice", emailVisibility: true, avatar: "" });
+    expect(auth.record).toMatchObject({
+      email: "alice@example.com",
+      verified: true,
+      name: "Alice Doe",
+      username: "alice",
+      emailVisibility: true,
+      avatar: "",
+    });
     expect(auth.record.password).toBeUndefined();
     expect(auth.record.tokenKey).toBeUndefined();
     const meta = auth.meta!;
-    expect(meta).toMatchObject({ id: "alice-1", name: "Alice Doe", username: "alice", email: "alice@example.com", isNew: true });
+    expect(meta).toMatchObject({
+      id: "alice-1",
+      name: "Alice Doe",
+      username: "alice",
+      email: "alice@example.com",
+      isNew: true,
+    });
     expect(meta.avatarURL).toBe("http://127.0.0.1:9/avatar.png");
     expect(meta.avatarUrl).toBe(meta.avatarURL);
     expect(typeof meta.accessToken).toBe("string");
     expect(meta.refreshToken).toBeTruthy();
     expect(meta.expiry).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(meta.rawUser).toEqual({ sub: "alice-1", email: "alice@example.com", email_verified: true, name: "Alice Doe", preferred_username: "alice", picture: "http://127.0.0.1:9/avatar.png" });
+    expect(meta.rawUser).toEqual({
+      sub: "alice-1",
+      email: "alice@example.com",
+      email_verified: true,
+      name: "Alice Doe",
+      preferred_username: "alice",
+      picture: "http://127.0.0.1:9/avatar.png",
+    });
     // meta keys are sorted, as Go writes a map
     expect(Object.keys(meta)).toEqual([...Object.keys(meta)].sort());
 
     const links = await externalAuthsOf(aliceId);
-    expect(links.map((l) => [l.provider, l.providerId, l.collectionRef])).toEqual([["oidc", "alice-1", "_pb_users_auth_"]]);
+    expect(links.map((l) => [l.provider, l.providerId, l.collectionRef])).toEqual([
+      ["oidc", "alice-1", "_pb_users_auth_"],
+    ]);
 
     // the token is a normal auth token
     await pb.collection("users").authRefresh();
@@ -155,7 +216,12 @@ describe("auth-with-oauth2 (code flow)", () => {
   });
 
   test("signing in again reuses the linked record", async () => {
-    const { code, verifier } = await codeFor("oidc", { sub: "alice-1", email: "alice@example.com", email_verified: true, name: "Renamed" });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "alice-1",
+      email: "alice@example.com",
+      email_verified: true,
+      name: "Renamed",
+    });
     const auth = await srv.sdk().collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
     expect(auth.record.id).toBe(aliceId);
     expect(auth.meta?.isNew).toBe(false);
@@ -183,64 +249,129 @@ describe("auth-with-oauth2 (code flow)", () => {
       .catch((e: ClientResponseError) => e);
     expect(err).toBeInstanceOf(ClientResponseError);
     expect((err as ClientResponseError).status).toBe(400);
-    expect((err as ClientResponseError).response).toEqual({ data: {}, message: "Failed to fetch OAuth2 token.", status: 400 });
+    expect((err as ClientResponseError).response).toEqual({
+      data: {},
+      message: "Failed to fetch OAuth2 token.",
+      status: 400,
+    });
     const found = await su.collection("users").getList(1, 1, { filter: 'email = "mallory@example.com"' });
     expect(found.totalItems).toBe(0);
   });
 
   test("a verified provider email links an existing unverified user and resets its password", async () => {
-    const bob = await su.collection("users").create({ email: "bob@example.com", password: "bobpassword1", passwordConfirm: "bobpassword1" });
+    const bob = await su
+      .collection("users")
+      .create({ email: "bob@example.com", password: "bobpassword1", passwordConfirm: "bobpassword1" });
     expect(bob.verified).toBe(false);
-    const { code, verifier } = await codeFor("oidc", { sub: "bob-1", email: "bob@example.com", email_verified: true, name: "Bob" });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "bob-1",
+      email: "bob@example.com",
+      email_verified: true,
+      name: "Bob",
+    });
     const auth = await srv.sdk().collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
     expect(auth.record.id).toBe(bob.id);
     expect(auth.record.verified).toBe(true);
     expect(auth.meta?.isNew).toBe(false);
     expect((await externalAuthsOf(bob.id)).map((l) => l.providerId)).toEqual(["bob-1"]);
     // whoever pre-created the account with a password cannot use it any more
-    const err = await srv.sdk().collection("users").authWithPassword("bob@example.com", "bobpassword1").catch((e) => e);
+    const err = await srv
+      .sdk()
+      .collection("users")
+      .authWithPassword("bob@example.com", "bobpassword1")
+      .catch((e) => e);
     expect((err as ClientResponseError).status).toBe(400);
   });
 
   test("a verified provider email links an existing verified user and keeps its password", async () => {
-    const vera = await su.collection("users").create({ email: "vera@example.com", password: "verapassword", passwordConfirm: "verapassword", verified: true });
-    const { code, verifier } = await codeFor("oidc", { sub: "vera-1", email: "vera@example.com", email_verified: true });
+    const vera = await su
+      .collection("users")
+      .create({ email: "vera@example.com", password: "verapassword", passwordConfirm: "verapassword", verified: true });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "vera-1",
+      email: "vera@example.com",
+      email_verified: true,
+    });
     const auth = await srv.sdk().collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
     expect([auth.record.id, auth.record.verified, auth.meta?.isNew]).toEqual([vera.id, true, false]);
     await srv.sdk().collection("users").authWithPassword("vera@example.com", "verapassword");
   });
 
   test("an existing link to an unverified user: its password is reset, other links dropped, the link recreated", async () => {
-    const ursula = await su.collection("users").create({ email: "ursula@example.com", password: "ursulapassword", passwordConfirm: "ursulapassword" });
-    const old = await su.collection("_externalAuths").create({ collectionRef: ursula.collectionId, recordRef: ursula.id, provider: "oidc", providerId: "ursula-1" });
-    await su.collection("_externalAuths").create({ collectionRef: ursula.collectionId, recordRef: ursula.id, provider: "github", providerId: "gh-ursula" });
+    const ursula = await su
+      .collection("users")
+      .create({ email: "ursula@example.com", password: "ursulapassword", passwordConfirm: "ursulapassword" });
+    const old = await su
+      .collection("_externalAuths")
+      .create({ collectionRef: ursula.collectionId, recordRef: ursula.id, provider: "oidc", providerId: "ursula-1" });
+    await su
+      .collection("_externalAuths")
+      .create({
+        collectionRef: ursula.collectionId,
+        recordRef: ursula.id,
+        provider: "github",
+        providerId: "gh-ursula",
+      });
     // signed in as someone else of the same collection: the existing link wins
     const other = srv.sdk();
     await other.collection("users").authWithPassword("vera@example.com", "verapassword");
     const { code, verifier } = await codeFor("oidc", { sub: "ursula-1" }); // no email from the provider
-    const auth = await other.collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT, { name: "ignored" });
-    expect([auth.record.id, auth.record.email, auth.record.verified, auth.meta?.isNew]).toEqual([ursula.id, "ursula@example.com", false, false]);
+    const auth = await other
+      .collection("users")
+      .authWithOAuth2Code("oidc", code, verifier, REDIRECT, { name: "ignored" });
+    expect([auth.record.id, auth.record.email, auth.record.verified, auth.meta?.isNew]).toEqual([
+      ursula.id,
+      "ursula@example.com",
+      false,
+      false,
+    ]);
     const links = await externalAuthsOf(ursula.id);
     expect(links.map((l) => [l.provider, l.providerId])).toEqual([["oidc", "ursula-1"]]);
     expect(links[0]!.id).not.toBe(old.id);
-    const err = await srv.sdk().collection("users").authWithPassword("ursula@example.com", "ursulapassword").catch((e) => e);
+    const err = await srv
+      .sdk()
+      .collection("users")
+      .authWithPassword("ursula@example.com", "ursulapassword")
+      .catch((e) => e);
     expect((err as ClientResponseError).status).toBe(400);
   });
 
   test("a signed-in user without email gets the provider's verified email", async () => {
-    const noMail = await su.collection("users").create({ password: "nomailpassword", passwordConfirm: "nomailpassword" });
+    const noMail = await su
+      .collection("users")
+      .create({ password: "nomailpassword", passwordConfirm: "nomailpassword" });
     expect(noMail.email).toBe("");
     const pb = await su.collection("users").impersonate(noMail.id, 0);
-    const { code, verifier } = await codeFor("oidc", { sub: "nomail-1", email: "found@example.com", email_verified: true });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "nomail-1",
+      email: "found@example.com",
+      email_verified: true,
+    });
     const auth = await pb.collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
-    expect([auth.record.id, auth.record.email, auth.record.verified, auth.meta?.isNew]).toEqual([noMail.id, "found@example.com", true, false]);
+    expect([auth.record.id, auth.record.email, auth.record.verified, auth.meta?.isNew]).toEqual([
+      noMail.id,
+      "found@example.com",
+      true,
+      false,
+    ]);
   });
 
   test("a signed-in user links another provider account to itself", async () => {
-    await su.collection("users").create({ email: "carol@example.com", password: "carolpassword", passwordConfirm: "carolpassword", verified: true });
+    await su
+      .collection("users")
+      .create({
+        email: "carol@example.com",
+        password: "carolpassword",
+        passwordConfirm: "carolpassword",
+        verified: true,
+      });
     const pb = srv.sdk();
     const carol = (await pb.collection("users").authWithPassword("carol@example.com", "carolpassword")).record;
-    const { code, verifier } = await codeFor("oidc", { sub: "carol-elsewhere", email: "carol.other@example.com", email_verified: true });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "carol-elsewhere",
+      email: "carol.other@example.com",
+      email_verified: true,
+    });
     const auth = await pb.collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
     expect(auth.record.id).toBe(carol.id);
     expect(auth.record.email).toBe("carol@example.com");
@@ -251,7 +382,12 @@ describe("auth-with-oauth2 (code flow)", () => {
   });
 
   test("an unverified provider email is not trusted: a new user without email", async () => {
-    const { code, verifier } = await codeFor("oidc", { sub: "eve-1", email: "carol@example.com", email_verified: false, preferred_username: "carol" });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "eve-1",
+      email: "carol@example.com",
+      email_verified: false,
+      preferred_username: "carol",
+    });
     const auth = await srv.sdk().collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT);
     expect(auth.meta?.isNew).toBe(true);
     expect(auth.meta?.email).toBe("");
@@ -261,15 +397,28 @@ describe("auth-with-oauth2 (code flow)", () => {
   });
 
   test("a taken username is not mapped; createData wins over mapped fields", async () => {
-    const { code, verifier } = await codeFor("oidc", { sub: "alice-2", email: "alice2@example.com", email_verified: true, name: "Mapped", preferred_username: "ALICE" });
-    const auth = await srv.sdk().collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT, { name: "From createData" });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "alice-2",
+      email: "alice2@example.com",
+      email_verified: true,
+      name: "Mapped",
+      preferred_username: "ALICE",
+    });
+    const auth = await srv
+      .sdk()
+      .collection("users")
+      .authWithOAuth2Code("oidc", code, verifier, REDIRECT, { name: "From createData" });
     expect(auth.meta?.isNew).toBe(true);
     expect(auth.record.name).toBe("From createData");
     expect(auth.record.username).toBe(""); // "ALICE" clashes case-insensitively with "alice"
   });
 
   test("createData goes through the create form: a guest cannot set verified", async () => {
-    const { code, verifier } = await codeFor("oidc", { sub: "dave-1", email: "dave@example.com", email_verified: true });
+    const { code, verifier } = await codeFor("oidc", {
+      sub: "dave-1",
+      email: "dave@example.com",
+      email_verified: true,
+    });
     const err = (await srv
       .sdk()
       .collection("users")
@@ -280,7 +429,12 @@ describe("auth-with-oauth2 (code flow)", () => {
   });
 
   test("an id_token provider: claims checked, signature verified with the JWKS", async () => {
-    const { code, verifier } = await codeFor("oidc2", { sub: "frank-1", email: "frank@example.com", email_verified: "true", name: "Frank" });
+    const { code, verifier } = await codeFor("oidc2", {
+      sub: "frank-1",
+      email: "frank@example.com",
+      email_verified: "true",
+      name: "Frank",
+    });
     const auth = await srv.sdk().collection("users").authWithOAuth2Code("oidc2", code, verifier, REDIRECT);
     expect(auth.meta).toMatchObject({ id: "frank-1", email: "frank@example.com", name: "Frank", isNew: true });
     expect((auth.meta?.rawUser as { aud: string }).aud).toBe(CLIENT_ID);
@@ -291,7 +445,11 @@ describe("auth-with-oauth2 (code flow)", () => {
   test("an id_token from an untrusted issuer fails the user fetch", async () => {
     const { code, verifier } = await codeFor("oidc3", { sub: "grace-1" });
     expect(verifier).toBe("");
-    const err = (await srv.sdk().collection("users").authWithOAuth2Code("oidc3", code, verifier, REDIRECT).catch((e) => e)) as ClientResponseError;
+    const err = (await srv
+      .sdk()
+      .collection("users")
+      .authWithOAuth2Code("oidc3", code, verifier, REDIRECT)
+      .catch((e) => e)) as ClientResponseError;
     expect(err.response).toEqual({ data: {}, message: "Failed to fetch OAuth2 user.", status: 400 });
   });
 
@@ -301,24 +459,45 @@ describe("auth-with-oauth2 (code flow)", () => {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: raw ? (body as string) : JSON.stringify(body),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { message: string; data: { [k: string]: { code: string; message: string } } } }));
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { message: string; data: { [k: string]: { code: string; message: string } } },
+      }));
 
     expect(await post("staff", { provider: "oidc", code: "x" })).toEqual({
       status: 403,
-      body: { data: {}, message: "The collection is not configured to allow OAuth2 authentication.", status: 403 } as never,
+      body: {
+        data: {},
+        message: "The collection is not configured to allow OAuth2 authentication.",
+        status: 403,
+      } as never,
     });
     expect((await post("missing", { provider: "oidc", code: "x" })).status).toBe(404);
-    expect((await post("users", '{"provider"', true)).body.message).toBe("An error occurred while loading the submitted data.");
+    expect((await post("users", '{"provider"', true)).body.message).toBe(
+      "An error occurred while loading the submitted data.",
+    );
     expect((await post("users", { provider: 1, code: "x" })).status).toBe(400);
 
     const invalid = await post("users", { provider: "google" });
     expect(invalid.status).toBe(400);
     expect(invalid.body.message).toBe("An error occurred while loading the submitted data.");
-    expect(invalid.body.data.provider).toEqual({ code: "validation_invalid_provider", message: "Provider with name google is missing or is not enabled.", params: { name: "google" } } as never);
+    expect(invalid.body.data.provider).toEqual({
+      code: "validation_invalid_provider",
+      message: "Provider with name google is missing or is not enabled.",
+      params: { name: "google" },
+    } as never);
     expect(invalid.body.data.code?.code).toBe("validation_required");
 
-    const badCode = await post("users", { provider: "oidc", code: "not-a-code", codeVerifier: "x".repeat(43), redirectURL: REDIRECT });
-    expect(badCode).toEqual({ status: 400, body: { data: {}, message: "Failed to fetch OAuth2 token.", status: 400 } as never });
+    const badCode = await post("users", {
+      provider: "oidc",
+      code: "not-a-code",
+      codeVerifier: "x".repeat(43),
+      redirectURL: REDIRECT,
+    });
+    expect(badCode).toEqual({
+      status: 400,
+      body: { data: {}, message: "Failed to fetch OAuth2 token.", status: 400 } as never,
+    });
   });
 });
 
@@ -335,7 +514,10 @@ describe("popup flow (realtime + /api/oauth2-redirect)", () => {
         // the state is the id of the SDK's one-off realtime client
         expect(consent.searchParams.get("state")).toMatch(/^[A-Za-z0-9]{40}$/);
         expect(consent.searchParams.get("redirect_uri")).toBe(`${srv.url}/api/oauth2-redirect`);
-        let next = url + "&login_hint=" + loginHint({ sub: "popup-1", email: "popup@example.com", email_verified: true, name: "Pop" });
+        let next =
+          url +
+          "&login_hint=" +
+          loginHint({ sub: "popup-1", email: "popup@example.com", email_verified: true, name: "Pop" });
         for (let i = 0; i < 3; i++) {
           const res = await fetch(next, { redirect: "manual" });
           hops.push({ status: res.status, location: res.headers.get("location") ?? "" });
@@ -356,13 +538,20 @@ describe("popup flow (realtime + /api/oauth2-redirect)", () => {
 
 describe("/api/oauth2-redirect", () => {
   const redirect = (query: string, init: RequestInit = {}) =>
-    fetch(`${srv.url}/api/oauth2-redirect${query}`, { redirect: "manual", ...init }).then((r) => ({ status: r.status, location: r.headers.get("location") }));
+    fetch(`${srv.url}/api/oauth2-redirect${query}`, { redirect: "manual", ...init }).then((r) => ({
+      status: r.status,
+      location: r.headers.get("location"),
+    }));
 
   test("failures redirect to the dashboard's failure page", async () => {
     const failure = "../_/#/auth/oauth2-redirect-failure";
     expect(await redirect("")).toEqual({ status: 307, location: failure });
     expect(await redirect("?state=unknown&code=123")).toEqual({ status: 307, location: failure });
-    const form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "state=unknown&code=123" };
+    const form = {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "state=unknown&code=123",
+    };
     expect(await redirect("", form)).toEqual({ status: 303, location: failure });
   });
 
@@ -374,7 +563,11 @@ describe("/api/oauth2-redirect", () => {
       const res =
         method === "GET"
           ? await redirect(`?state=${state}&code=abc`)
-          : await redirect("", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `state=${state}&code=123&user=%7B%7D` });
+          : await redirect("", {
+              method: "POST",
+              headers: { "content-type": "application/x-www-form-urlencoded" },
+              body: `state=${state}&code=123&user=%7B%7D`,
+            });
       expect(res).toEqual({ status: method === "GET" ? 307 : 303, location: "../_/#/auth/oauth2-redirect-success" });
       expect(await got).toEqual({ state, code: method === "GET" ? "abc" : "123" });
       // the topic is dropped after one use
@@ -387,14 +580,18 @@ describe("/api/oauth2-redirect", () => {
     const pb = srv.sdk();
     const got = (await oauth2Message(pb)).next;
     const state = pb.realtime.clientId;
-    expect((await redirect(`?state=${state}&error=access_denied`)).location).toBe("../_/#/auth/oauth2-redirect-failure");
+    expect((await redirect(`?state=${state}&error=access_denied`)).location).toBe(
+      "../_/#/auth/oauth2-redirect-failure",
+    );
     expect(await got).toEqual({ state, code: "", error: "access_denied" });
     await pb.realtime.unsubscribe();
   });
 });
 
 /** Subscribes `pb` to `@oauth2` (resolved once the subscription is stored) and returns the next message. */
-async function oauth2Message(pb: PocketBase): Promise<{ next: Promise<{ state: string; code: string; error?: string }> }> {
+async function oauth2Message(
+  pb: PocketBase,
+): Promise<{ next: Promise<{ state: string; code: string; error?: string }> }> {
   let resolve!: (v: { state: string; code: string; error?: string }) => void;
   const next = new Promise<{ state: string; code: string; error?: string }>((r) => (resolve = r));
   await pb.realtime.subscribe("@oauth2", (e) => resolve(e as never));

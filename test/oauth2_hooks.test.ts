@@ -51,8 +51,28 @@ beforeAll(async () => {
   const users = app.findCollection("users")!;
   users.oauth2.enabled = true;
   users.oauth2.providers = [
-    { name: "oidc", clientId: "cid", clientSecret: "cs", authURL: idp.authURL, tokenURL: idp.tokenURL, userInfoURL: idp.userInfoURL, displayName: "", pkce: null, extra: null },
-    { name: "apple", clientId: "com.example.web", clientSecret: "jwt", authURL: "", tokenURL: `http://127.0.0.1:${appleStub.port}/token`, userInfoURL: "", displayName: "", pkce: null, extra: null },
+    {
+      name: "oidc",
+      clientId: "cid",
+      clientSecret: "cs",
+      authURL: idp.authURL,
+      tokenURL: idp.tokenURL,
+      userInfoURL: idp.userInfoURL,
+      displayName: "",
+      pkce: null,
+      extra: null,
+    },
+    {
+      name: "apple",
+      clientId: "com.example.web",
+      clientSecret: "jwt",
+      authURL: "",
+      tokenURL: `http://127.0.0.1:${appleStub.port}/token`,
+      userInfoURL: "",
+      displayName: "",
+      pkce: null,
+      extra: null,
+    },
   ];
   await saveCollection(app, users);
 
@@ -88,19 +108,31 @@ afterAll(async () => {
 /** The browser part of the code flow for the `oidc` provider. */
 async function oidcCode(claims: { [k: string]: unknown }) {
   const p = authMethodsOAuth2Providers(app.findCollection("users")!).find((x) => x.name === "oidc")!;
-  const res = await fetch(p.authURL + encodeURIComponent(REDIRECT) + "&login_hint=" + loginHint(claims), { redirect: "manual" });
+  const res = await fetch(p.authURL + encodeURIComponent(REDIRECT) + "&login_hint=" + loginHint(claims), {
+    redirect: "manual",
+  });
   return { code: new URL(res.headers.get("location")!).searchParams.get("code")!, verifier: p.codeVerifier };
 }
 
 describe("onRecordAuthWithOAuth2Request", () => {
   test("fires before the record is resolved and created, with upstream's fields", async () => {
     seen.length = 0;
-    const { code, verifier } = await oidcCode({ sub: "renamed", email: "hook@example.com", email_verified: true, name: "Original" });
+    const { code, verifier } = await oidcCode({
+      sub: "renamed",
+      email: "hook@example.com",
+      email_verified: true,
+      name: "Original",
+    });
     const pb = new PocketBase(server.url);
     const auth = await pb.collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT, { name: "" });
     expect(seen).toHaveLength(1);
     const e = seen[0]!;
-    expect([e.collection.name, e.providerName, e.isNewRecord, e.oAuth2User.email]).toEqual(["users", "oidc", true, "hook@example.com"]);
+    expect([e.collection.name, e.providerName, e.isNewRecord, e.oAuth2User.email]).toEqual([
+      "users",
+      "oidc",
+      true,
+      "hook@example.com",
+    ]);
     expect(e.providerClient).toBeDefined();
     expect(e.record?.id).toBe(auth.record.id); // set by the default action
     // the hook's changes reach the created record and the meta
@@ -115,17 +147,25 @@ describe("onRecordAuthWithOAuth2Request", () => {
 
   test("a hook error is the response; nothing is created", async () => {
     const { code, verifier } = await oidcCode({ sub: "blocked", email: "blocked@example.com", email_verified: true });
-    const err = (await new PocketBase(server.url).collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT).catch((e) => e)) as ClientResponseError;
+    const err = (await new PocketBase(server.url)
+      .collection("users")
+      .authWithOAuth2Code("oidc", code, verifier, REDIRECT)
+      .catch((e) => e)) as ClientResponseError;
     expect(err.response).toEqual({ data: {}, message: "Blocked by a hook.", status: 403 });
     expect(app.db.query("SELECT COUNT(*) AS n FROM users WHERE email = 'blocked@example.com'").get()).toEqual({ n: 0 });
   });
 
   test("a hook failing the transaction after the default action: its error is the response, nothing is kept", async () => {
     const { code, verifier } = await oidcCode({ sub: "tx-error", email: "tx@example.com", email_verified: true });
-    const err = (await new PocketBase(server.url).collection("users").authWithOAuth2Code("oidc", code, verifier, REDIRECT).catch((e) => e)) as ClientResponseError;
+    const err = (await new PocketBase(server.url)
+      .collection("users")
+      .authWithOAuth2Code("oidc", code, verifier, REDIRECT)
+      .catch((e) => e)) as ClientResponseError;
     expect(err.response).toEqual({ data: {}, message: "TX_ERROR.", status: 400 });
     expect(app.db.query("SELECT COUNT(*) AS n FROM users WHERE email = 'tx@example.com'").get()).toEqual({ n: 0 });
-    expect(app.db.query("SELECT COUNT(*) AS n FROM _externalAuths WHERE providerId = 'tx-error'").get()).toEqual({ n: 0 });
+    expect(app.db.query("SELECT COUNT(*) AS n FROM _externalAuths WHERE providerId = 'tx-error'").get()).toEqual({
+      n: 0,
+    });
   });
 
   test("superusers cannot use OAuth2", async () => {
@@ -146,17 +186,31 @@ describe("Apple", () => {
     await pb.realtime.subscribe("@oauth2", (e) => resolve(e as never));
 
     // Apple posts the redirect as a form, with the user's name as JSON
-    const form = new URLSearchParams({ state: pb.realtime.clientId, code: "apple-code-1", user: JSON.stringify({ name: { firstName: "Ada", lastName: "Lovelace" }, email: "ada@example.com" }) });
+    const form = new URLSearchParams({
+      state: pb.realtime.clientId,
+      code: "apple-code-1",
+      user: JSON.stringify({ name: { firstName: "Ada", lastName: "Lovelace" }, email: "ada@example.com" }),
+    });
     const res = await fetch(`${server.url}/api/oauth2-redirect`, { method: "POST", body: form, redirect: "manual" });
     expect([res.status, res.headers.get("location")]).toEqual([303, "../_/#/auth/oauth2-redirect-success"]);
     const { code } = await message;
     await pb.realtime.unsubscribe();
 
     const now = Math.floor(Date.now() / 1000);
-    nextAppleIdToken = await new SignJWT({ iss: "https://appleid.apple.com", aud: "com.example.web", sub: "000.ada", email: "ada@example.com", email_verified: "true", iat: now, exp: now + 300 })
+    nextAppleIdToken = await new SignJWT({
+      iss: "https://appleid.apple.com",
+      aud: "com.example.web",
+      sub: "000.ada",
+      email: "ada@example.com",
+      email_verified: "true",
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: "ES256", kid: "apple-k1" })
       .sign(appleKey);
-    const auth = await pb.collection("users").authWithOAuth2Code("apple", code, "v".repeat(43), `${server.url}/api/oauth2-redirect`);
+    const auth = await pb
+      .collection("users")
+      .authWithOAuth2Code("apple", code, "v".repeat(43), `${server.url}/api/oauth2-redirect`);
     expect(auth.meta).toMatchObject({ id: "000.ada", name: "Ada Lovelace", email: "ada@example.com", isNew: true });
     expect(auth.record).toMatchObject({ name: "Ada Lovelace", email: "ada@example.com", verified: true });
   });
@@ -170,7 +224,8 @@ describe("the SDK's popup flow", () => {
       provider: "oidc",
       createData: { name: "Popup Person" },
       urlCallback: async (url) => {
-        let next = url + "&login_hint=" + loginHint({ sub: "popup-2", email: "popup2@example.com", email_verified: true });
+        let next =
+          url + "&login_hint=" + loginHint({ sub: "popup-2", email: "popup2@example.com", email_verified: true });
         for (let hop = 0; hop < 3; hop++) {
           const res = await fetch(next, { redirect: "manual" });
           visited.push(`${res.status} ${res.headers.get("location")}`);

@@ -63,7 +63,10 @@ const subscribe = (body: unknown, headers: Record<string, string> = {}) =>
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
-  }).then(async (r) => ({ status: r.status, body: r.status === 204 ? null : ((await r.json()) as { message: string; data: Record<string, unknown> }) }));
+  }).then(async (r) => ({
+    status: r.status,
+    body: r.status === 204 ? null : ((await r.json()) as { message: string; data: Record<string, unknown> }),
+  }));
 
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
   const end = Date.now() + timeoutMs;
@@ -128,9 +131,16 @@ describe("POST /api/realtime", () => {
     expect(empty.body!.data).toEqual({ clientId: { code: "validation_required", message: "Cannot be blank." } });
 
     expect((await subscribe({ clientId: "x".repeat(256) })).body!.data).toEqual({
-      clientId: { code: "validation_length_out_of_range", message: "The length must be between 1 and 255.", params: { max: 255, min: 1 } },
+      clientId: {
+        code: "validation_length_out_of_range",
+        message: "The length must be between 1 and 255.",
+        params: { max: 255, min: 1 },
+      },
     });
-    expect(await subscribe("{bad json")).toEqual({ status: 400, body: { data: {}, message: "Something went wrong while processing your request.", status: 400 } as never });
+    expect(await subscribe("{bad json")).toEqual({
+      status: 400,
+      body: { data: {}, message: "Something went wrong while processing your request.", status: 400 } as never,
+    });
     expect((await subscribe({ clientId: 1 })).status).toBe(400);
     expect((await subscribe({ clientId: "x", subscriptions: "abc" })).status).toBe(400);
 
@@ -139,13 +149,25 @@ describe("POST /api/realtime", () => {
     const tooMany = await subscribe({ clientId: id, subscriptions: Array.from({ length: 1001 }, (_, i) => String(i)) });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body!.data).toEqual({
-      subscriptions: { code: "validation_length_too_long", message: "The length must be no more than 1000.", params: { max: 1000, min: 0 } },
+      subscriptions: {
+        code: "validation_length_too_long",
+        message: "The length must be no more than 1000.",
+        params: { max: 1000, min: 0 },
+      },
     });
     const tooLong = await subscribe({ clientId: id, subscriptions: ["abc", "a".repeat(2501)] });
     expect(tooLong.body!.data).toEqual({
-      subscriptions: { "1": { code: "validation_length_too_long", message: "The length must be no more than 2500.", params: { max: 2500, min: 0 } } },
+      subscriptions: {
+        "1": {
+          code: "validation_length_too_long",
+          message: "The length must be no more than 2500.",
+          params: { max: 2500, min: 0 },
+        },
+      },
     });
-    expect((await subscribe({ clientId: id, subscriptions: Array.from({ length: 1000 }, (_, i) => String(i)) })).status).toBe(204);
+    expect(
+      (await subscribe({ clientId: id, subscriptions: Array.from({ length: 1000 }, (_, i) => String(i)) })).status,
+    ).toBe(204);
     expect((await subscribe({ clientId: id, subscriptions: ["a".repeat(2500)] })).status).toBe(204);
     s.close();
   });
@@ -163,7 +185,9 @@ describe("POST /api/realtime", () => {
     const fromProxy = await openStream({ "x-test-ip": "127.0.0.2" });
     const id2 = await connectId(fromProxy);
     expect((await subscribe({ clientId: id2, subscriptions: ["test"] })).status).toBe(400);
-    expect((await subscribe({ clientId: id2, subscriptions: ["test"] }, { "x-test-ip": "127.0.0.2" })).status).toBe(204);
+    expect((await subscribe({ clientId: id2, subscriptions: ["test"] }, { "x-test-ip": "127.0.0.2" })).status).toBe(
+      204,
+    );
     fromProxy.close();
   });
 
@@ -173,10 +197,17 @@ describe("POST /api/realtime", () => {
     expect((await subscribe({ clientId: id, subscriptions: ["a"] })).status).toBe(204); // guest
     expect((await subscribe({ clientId: id, subscriptions: ["a"] }, { authorization: userToken })).status).toBe(204); // guest → u1
     expect((await subscribe({ clientId: id, subscriptions: ["b"] }, { authorization: userToken })).status).toBe(204); // same
-    const mismatch = { status: 403, body: { data: {}, message: "The current and the previous request authorization don't match.", status: 403 } };
-    expect(await subscribe({ clientId: id, subscriptions: ["b"] }, { authorization: otherUserToken })).toEqual(mismatch as never);
+    const mismatch = {
+      status: 403,
+      body: { data: {}, message: "The current and the previous request authorization don't match.", status: 403 },
+    };
+    expect(await subscribe({ clientId: id, subscriptions: ["b"] }, { authorization: otherUserToken })).toEqual(
+      mismatch as never,
+    );
     expect(await subscribe({ clientId: id, subscriptions: ["b"] })).toEqual(mismatch as never); // auth → guest
-    expect(await subscribe({ clientId: id, subscriptions: ["b"] }, { authorization: su.authStore.token })).toEqual(mismatch as never);
+    expect(await subscribe({ clientId: id, subscriptions: ["b"] }, { authorization: su.authStore.token })).toEqual(
+      mismatch as never,
+    );
     s.close();
   });
 });
@@ -187,7 +218,10 @@ describe("with the SDK", () => {
     let connects = 0;
     await pb.realtime.subscribe("PB_CONNECT", () => connects++);
     const unsub = await pb.realtime.subscribe("topic/one", () => {});
-    await pb.realtime.subscribe("topic/two?options=" + encodeURIComponent(JSON.stringify({ query: { a: 1 } })), () => {});
+    await pb.realtime.subscribe(
+      "topic/two?options=" + encodeURIComponent(JSON.stringify({ query: { a: 1 } })),
+      () => {},
+    );
     expect(pb.realtime.clientId).toMatch(/^[A-Za-z0-9]{40}$/);
     expect(pb.realtime.isConnected).toBe(true);
     expect(connects).toBe(1);

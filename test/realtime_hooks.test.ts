@@ -13,13 +13,24 @@ import { deleteRecord, saveRecord } from "../src/core/record_save.ts";
 import { newTokenSecret } from "../src/core/collection.ts";
 import { findCollectionByNameOrId } from "../src/core/collection_query.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
-import { REALTIME_CLIENT_AUTH_KEY, clientAuth, realtimeHooks, subscriptionsBroker } from "../src/core/realtime/index.ts";
+import {
+  REALTIME_CLIENT_AUTH_KEY,
+  clientAuth,
+  realtimeHooks,
+  subscriptionsBroker,
+} from "../src/core/realtime/index.ts";
 import { tempDir } from "./harness.ts";
 
 let app: App;
 let server: RunningServer;
 /** Per-test knobs read by the hooks bound once below. */
-const knobs = { idleTimeout: 0, maxTimeout: 0, failConnect: false, swallowAll: false, rewrite: null as string[] | null };
+const knobs = {
+  idleTimeout: 0,
+  maxTimeout: 0,
+  failConnect: false,
+  swallowAll: false,
+  rewrite: null as string[] | null,
+};
 
 beforeAll(async () => {
   app = new App({ dataDir: tempDir() });
@@ -147,7 +158,8 @@ describe("hooks and the broker", () => {
     const a = new PocketBase(server.url);
     const b = new PocketBase(server.url);
     const got: string[] = [];
-    const withOptions = "news?options=" + encodeURIComponent(JSON.stringify({ query: { n: 1 }, headers: { "X-Token": "t" } }));
+    const withOptions =
+      "news?options=" + encodeURIComponent(JSON.stringify({ query: { n: 1 }, headers: { "X-Token": "t" } }));
     await a.realtime.subscribe("news", (e) => got.push("a:" + JSON.stringify(e)));
     await b.realtime.subscribe(withOptions, (e) => got.push("b:" + JSON.stringify(e)));
     const broker = subscriptionsBroker(app);
@@ -221,7 +233,12 @@ describe("record events to many subscribers", () => {
     notes.listRule = notes.viewRule = "";
     await saveCollection(app, notes);
 
-    const clients = [new PocketBase(server.url), new PocketBase(server.url), new PocketBase(server.url), new PocketBase(server.url)];
+    const clients = [
+      new PocketBase(server.url),
+      new PocketBase(server.url),
+      new PocketBase(server.url),
+      new PocketBase(server.url),
+    ];
     const got: any[][] = clients.map(() => []);
     await clients[0]!.collection("fanout_notes").subscribe("*", (e) => got[0]!.push(e));
     await clients[1]!.collection("fanout_notes").subscribe("*", (e) => got[1]!.push(e));

@@ -21,7 +21,11 @@ beforeAll(async () => {
   authors.listRule = authors.viewRule = "";
   await saveCollection(app, authors);
   const posts = newBaseCollection("posts");
-  posts.fields.add(new TextField({ name: "title" }), new BoolField({ name: "published" }), new RelationField({ name: "author", collectionId: authors.id, maxSelect: 1 }));
+  posts.fields.add(
+    new TextField({ name: "title" }),
+    new BoolField({ name: "published" }),
+    new RelationField({ name: "author", collectionId: authors.id, maxSelect: 1 }),
+  );
   posts.listRule = posts.viewRule = "published = true";
   await saveCollection(app, posts);
   await app.terminate();

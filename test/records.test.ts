@@ -5,7 +5,16 @@ import PocketBase from "pocketbase";
 import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
-import { AutodateField, BoolField, EditorField, JSONField, NumberField, RelationField, SelectField, TextField } from "../src/core/fields/index.ts";
+import {
+  AutodateField,
+  BoolField,
+  EditorField,
+  JSONField,
+  NumberField,
+  RelationField,
+  SelectField,
+  TextField,
+} from "../src/core/fields/index.ts";
 import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
 
 let srv: TestServer;
@@ -17,7 +26,11 @@ async function buildSchema(dataDir: string) {
   const app = new App({ dataDir });
   await app.bootstrap();
   const authors = newBaseCollection("authors");
-  authors.fields.add(new TextField({ name: "name", required: true }), new EditorField({ name: "bio" }), new TextField({ name: "secret", hidden: true }));
+  authors.fields.add(
+    new TextField({ name: "name", required: true }),
+    new EditorField({ name: "bio" }),
+    new TextField({ name: "secret", hidden: true }),
+  );
   authors.listRule = authors.viewRule = "";
   await saveCollection(app, authors);
 
@@ -38,7 +51,10 @@ async function buildSchema(dataDir: string) {
   await saveCollection(app, posts);
 
   const notes = newBaseCollection("notes");
-  notes.fields.add(new TextField({ name: "text" }), new RelationField({ name: "author", collectionId: authors.id, maxSelect: 1, required: true }));
+  notes.fields.add(
+    new TextField({ name: "text" }),
+    new RelationField({ name: "author", collectionId: authors.id, maxSelect: 1, required: true }),
+  );
   notes.listRule = notes.viewRule = notes.createRule = "";
   await saveCollection(app, notes);
 
@@ -83,7 +99,10 @@ afterAll(() => srv?.stop());
 
 describe("create, view, update", () => {
   test("a JSON create returns the record with upstream's keys, defaults and order", async () => {
-    const a = await guest.collection("authors").getList(1, 1).catch(() => null);
+    const a = await guest
+      .collection("authors")
+      .getList(1, 1)
+      .catch(() => null);
     expect(a).not.toBeNull();
     const author = await su.collection("authors").create({ name: "Ann", secret: "s3" });
     const res = await fetch(`${srv.url}/api/collections/posts/records`, {
@@ -94,9 +113,32 @@ describe("create, view, update", () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     const rec = JSON.parse(text);
-    expect(Object.keys(rec)).toEqual(["author", "body", "coauthors", "collectionId", "collectionName", "created", "id", "meta", "published", "tags", "title", "updated", "views"]);
+    expect(Object.keys(rec)).toEqual([
+      "author",
+      "body",
+      "coauthors",
+      "collectionId",
+      "collectionName",
+      "created",
+      "id",
+      "meta",
+      "published",
+      "tags",
+      "title",
+      "updated",
+      "views",
+    ]);
     expect(text).toContain('"title":"\\u003cHello\\u003e"');
-    expect(rec).toMatchObject({ author: author.id, body: "", coauthors: [], meta: null, published: false, tags: ["b", "a"], views: 0, collectionName: "posts" });
+    expect(rec).toMatchObject({
+      author: author.id,
+      body: "",
+      coauthors: [],
+      meta: null,
+      published: false,
+      tags: ["b", "a"],
+      views: 0,
+      collectionName: "posts",
+    });
     expect(rec.id).toMatch(/^[a-z0-9]{15}$/);
     expect(rec.created).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(rec.updated).toBe(rec.created);
@@ -113,7 +155,10 @@ describe("create, view, update", () => {
     u = await guest.collection("posts").update(p.id, { "views-": 10, "tags-": ["a", "b"] });
     expect(u.views).toBe(-2);
     expect(u.tags).toEqual(["c"]);
-    const g = await guest.collection("posts").create({ "title:autogenerate": "x" }).catch((e) => e);
+    const g = await guest
+      .collection("posts")
+      .create({ "title:autogenerate": "x" })
+      .catch((e) => e);
     // title has no autogenerate pattern: the prefix alone is the value
     expect(g.title).toBe("x");
   });
@@ -125,11 +170,21 @@ describe("create, view, update", () => {
     form.append("published", "true");
     form.append("@jsonPayload", JSON.stringify({ meta: { a: [1, 2] }, tags: ["a", "b"] }));
     const rec = await guest.collection("posts").create(form);
-    expect(rec).toMatchObject({ title: "from form", views: 42, published: true, meta: { a: [1, 2] }, tags: ["a", "b"] });
+    expect(rec).toMatchObject({
+      title: "from form",
+      views: 42,
+      published: true,
+      meta: { a: [1, 2] },
+      tags: ["a", "b"],
+    });
   });
 
   test("validation errors come back in the envelope; unknown records are 404", async () => {
-    const res = await fetch(`${srv.url}/api/collections/posts/records`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const res = await fetch(`${srv.url}/api/collections/posts/records`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
     const body = (await res.json()) as any;
     expect(res.status).toBe(400);
     expect(body.message).toBe("Failed to create record.");
@@ -154,7 +209,9 @@ describe("rules and visibility", () => {
   });
 
   test("client filters may not use @request or @collection", async () => {
-    await expect(guest.collection("posts").getList(1, 5, { filter: "@request.auth.id = ''" })).rejects.toMatchObject({ status: 403 });
+    await expect(guest.collection("posts").getList(1, 5, { filter: "@request.auth.id = ''" })).rejects.toMatchObject({
+      status: 403,
+    });
   });
 });
 
@@ -165,7 +222,9 @@ describe("list, expand, fields", () => {
     expect(page.totalItems).toBe(5);
     expect(page.totalPages).toBe(3);
     expect(page.items.map((r) => r.title)).toEqual(["page-4", "page-3"]);
-    const fast = await guest.collection("posts").getList(2, 2, { filter: "title ~ 'page-'", sort: "views", skipTotal: true });
+    const fast = await guest
+      .collection("posts")
+      .getList(2, 2, { filter: "title ~ 'page-'", sort: "views", skipTotal: true });
     expect(fast.totalItems).toBe(-1);
     expect(fast.items.map((r) => r.title)).toEqual(["page-2", "page-3"]);
   });
@@ -196,7 +255,9 @@ describe("list, expand, fields", () => {
   });
 
   test("fields picks nested paths and excerpts", async () => {
-    const p = await guest.collection("posts").create({ title: "f", body: "<p>Hello <b>big</b> world, this is long</p>" });
+    const p = await guest
+      .collection("posts")
+      .create({ title: "f", body: "<p>Hello <b>big</b> world, this is long</p>" });
     const res = await fetch(`${srv.url}/api/collections/posts/records/${p.id}?fields=id,body:excerpt(9,true)`);
     expect(await res.json()).toEqual({ body: "Hello big...", id: p.id });
   });

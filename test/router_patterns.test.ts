@@ -87,7 +87,9 @@ describe("patterns on a server with pb_public", () => {
 });
 
 test("a hook's GET / takes every GET path instead of the pb_public route", async () => {
-  const workDir = withPublic({ "root.pb.js": `routerAdd("GET", "/", (e) => e.string(200, "hook root " + e.request.url.path))` });
+  const workDir = withPublic({
+    "root.pb.js": `routerAdd("GET", "/", (e) => e.string(200, "hook root " + e.request.url.path))`,
+  });
   const srv = await startJsServer({}, { workDir, args: [`--publicDir=${join(workDir, "pb_public")}`] });
   try {
     expect(await (await fetch(srv.url + "/")).text()).toBe("hook root /");
@@ -103,16 +105,23 @@ test("a hook's GET / takes every GET path instead of the pb_public route", async
 /** Runs `serve` on hook files that must stop it; returns the exit code and everything printed. */
 async function failedServe(hooks: Record<string, string>): Promise<{ code: number; out: string }> {
   const workDir = jsWorkDir({ hooks });
-  const proc = Bun.spawn([...pbCommand(), "serve", "--http=127.0.0.1:0", `--dir=${join(workDir, "pb_data")}`, "--hooksWatch=false"], {
-    cwd: workDir,
-    env: { ...process.env, NO_COLOR: "1" },
-    stdout: "pipe",
-    stderr: "pipe",
-    stdin: "ignore",
-  });
+  const proc = Bun.spawn(
+    [...pbCommand(), "serve", "--http=127.0.0.1:0", `--dir=${join(workDir, "pb_data")}`, "--hooksWatch=false"],
+    {
+      cwd: workDir,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdout: "pipe",
+      stderr: "pipe",
+      stdin: "ignore",
+    },
+  );
   // a server that starts anyway would never exit: stop it so the test fails instead of hanging
   const guard = setTimeout(() => proc.kill(), 30_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(guard);
   return { code, out: stdout + stderr };
 }
@@ -126,7 +135,9 @@ routerAdd("GET", "/dup/{b}", (e) => e.string(200, "b"))
 `,
     });
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/Error: pattern "GET \/dup\/\{b\}" \(registered at [^)]+\) conflicts with pattern "GET \/dup\/\{a\}" \(registered at [^)]+\):\nGET \/dup\/\{b\} matches the same requests as GET \/dup\/\{a\}/);
+    expect(r.out).toMatch(
+      /Error: pattern "GET \/dup\/\{b\}" \(registered at [^)]+\) conflicts with pattern "GET \/dup\/\{a\}" \(registered at [^)]+\):\nGET \/dup\/\{b\} matches the same requests as GET \/dup\/\{a\}/,
+    );
     expect(r.out).not.toContain("Server started");
   }, 60_000);
 

@@ -38,7 +38,10 @@ const ok = "export const n: number = 1;\n";
 const bad = 'export const n: number = "one";\n';
 
 test("a type error in the server or in the dashboard fails npm test before the build", async () => {
-  for (const [where, dir] of [["server", project(bad, ok)], ["dashboard", project(ok, bad)]] as const) {
+  for (const [where, dir] of [
+    ["server", project(bad, ok)],
+    ["dashboard", project(ok, bad)],
+  ] as const) {
     const r = await runTests(dir);
     expect([where, r.code]).toEqual([where, 1]);
     expect(r.out).toContain("error TS2322");

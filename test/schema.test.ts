@@ -30,7 +30,9 @@ type MasterRow = { type: string; name: string; tbl_name: string; sql: string | n
 /** sqlite_master minus the planner's statistics tables (their presence depends on the SQLite build). */
 function master(db: Database): MasterRow[] {
   return (
-    db.query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'").all() as MasterRow[]
+    db
+      .query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'")
+      .all() as MasterRow[]
   ).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -60,7 +62,12 @@ const EXPECTED_AUX: MasterRow[] = byName([
   },
   { type: "index", name: "sqlite_autoindex__logs_1", tbl_name: "_logs", sql: null },
   { type: "index", name: "idx_logs_level", tbl_name: "_logs", sql: "CREATE INDEX idx_logs_level on `_logs` (`level`)" },
-  { type: "index", name: "idx_logs_message", tbl_name: "_logs", sql: "CREATE INDEX idx_logs_message on `_logs` (`message`)" },
+  {
+    type: "index",
+    name: "idx_logs_message",
+    tbl_name: "_logs",
+    sql: "CREATE INDEX idx_logs_message on `_logs` (`message`)",
+  },
   {
     type: "index",
     name: "idx_logs_created_hour",
@@ -203,7 +210,11 @@ const EXPECTED_DATA: MasterRow[] = byName([
     ["updated", TXT],
     ["verified", BOOL],
   ]),
-  idx("idx_tokenKey_pbc_3142635823", "_superusers", "CREATE UNIQUE INDEX `idx_tokenKey_pbc_3142635823` ON `_superusers` (`tokenKey`)"),
+  idx(
+    "idx_tokenKey_pbc_3142635823",
+    "_superusers",
+    "CREATE UNIQUE INDEX `idx_tokenKey_pbc_3142635823` ON `_superusers` (`tokenKey`)",
+  ),
   idx(
     "idx_email_pbc_3142635823",
     "_superusers",
@@ -222,7 +233,11 @@ const EXPECTED_DATA: MasterRow[] = byName([
     ["updated", TXT],
     ["verified", BOOL],
   ]),
-  idx("idx_tokenKey__pb_users_auth_", "users", "CREATE UNIQUE INDEX `idx_tokenKey__pb_users_auth_` ON `users` (`tokenKey`)"),
+  idx(
+    "idx_tokenKey__pb_users_auth_",
+    "users",
+    "CREATE UNIQUE INDEX `idx_tokenKey__pb_users_auth_` ON `users` (`tokenKey`)",
+  ),
   idx(
     "idx_email__pb_users_auth_",
     "users",
@@ -259,7 +274,11 @@ const idField = {
   system: true,
   type: "text",
 };
-const text = (id: string, name: string, o: { hidden?: boolean; max?: number; required?: boolean; system?: boolean } = {}) => ({
+const text = (
+  id: string,
+  name: string,
+  o: { hidden?: boolean; max?: number; required?: boolean; system?: boolean } = {},
+) => ({
   autogeneratePattern: "",
   help: "",
   hidden: o.hidden ?? false,
@@ -287,7 +306,20 @@ const autodate = (name: "created" | "updated", system: boolean) => ({
 const refs = [text("text455797646", "collectionRef"), text("text127846527", "recordRef")];
 const authFields = [
   idField,
-  { cost: 0, help: "", hidden: true, id: "password901924565", max: 0, min: 8, name: "password", pattern: "", presentable: false, required: true, system: true, type: "password" },
+  {
+    cost: 0,
+    help: "",
+    hidden: true,
+    id: "password901924565",
+    max: 0,
+    min: 8,
+    name: "password",
+    pattern: "",
+    presentable: false,
+    required: true,
+    system: true,
+    type: "password",
+  },
   {
     autogeneratePattern: "[a-zA-Z0-9]{50}",
     help: "",
@@ -303,9 +335,38 @@ const authFields = [
     system: true,
     type: "text",
   },
-  { exceptDomains: null, help: "", hidden: false, id: "email3885137012", name: "email", onlyDomains: null, presentable: false, required: true, system: true, type: "email" },
-  { help: "", hidden: false, id: "bool1547992806", name: "emailVisibility", presentable: false, required: false, system: true, type: "bool" },
-  { help: "", hidden: false, id: "bool256245529", name: "verified", presentable: false, required: false, system: true, type: "bool" },
+  {
+    exceptDomains: null,
+    help: "",
+    hidden: false,
+    id: "email3885137012",
+    name: "email",
+    onlyDomains: null,
+    presentable: false,
+    required: true,
+    system: true,
+    type: "email",
+  },
+  {
+    help: "",
+    hidden: false,
+    id: "bool1547992806",
+    name: "emailVisibility",
+    presentable: false,
+    required: false,
+    system: true,
+    type: "bool",
+  },
+  {
+    help: "",
+    hidden: false,
+    id: "bool256245529",
+    name: "verified",
+    presentable: false,
+    required: false,
+    system: true,
+    type: "bool",
+  },
 ];
 
 const OWNER = "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
@@ -325,7 +386,11 @@ const authOptions = (tokenDuration: number, mapped: { name: string; avatarURL: s
         SIGNATURE,
     },
   },
-  oauth2: { providers: null, mappedFields: { id: "", name: mapped.name, username: "", avatarURL: mapped.avatarURL }, enabled: false },
+  oauth2: {
+    providers: null,
+    mappedFields: { id: "", name: mapped.name, username: "", avatarURL: mapped.avatarURL },
+    enabled: false,
+  },
   passwordAuth: { enabled: true, identityFields: ["email"] },
   mfa: { enabled: false, duration: 600, rule: "" },
   otp: {
@@ -418,7 +483,20 @@ const EXPECTED_COLLECTIONS: ExpectedRow[] = [
     fields: [
       idField,
       ...refs,
-      { cost: 8, help: "", hidden: true, id: "password901924565", max: 0, min: 0, name: "password", pattern: "", presentable: false, required: true, system: true, type: "password" },
+      {
+        cost: 8,
+        help: "",
+        hidden: true,
+        id: "password901924565",
+        max: 0,
+        min: 0,
+        name: "password",
+        pattern: "",
+        presentable: false,
+        required: true,
+        system: true,
+        type: "password",
+      },
       text("text3866985172", "sentTo", { hidden: true, required: false }),
       autodate("created", true),
       autodate("updated", true),
@@ -460,8 +538,16 @@ const EXPECTED_COLLECTIONS: ExpectedRow[] = [
     createRule: null,
     updateRule: null,
     deleteRule: OWNER,
-    fields: [idField, ...refs, text("text4228609354", "fingerprint"), autodate("created", true), autodate("updated", true)],
-    indexes: ["CREATE UNIQUE INDEX `idx_authOrigins_unique_pairs` ON `_authOrigins` (collectionRef, recordRef, fingerprint)"],
+    fields: [
+      idField,
+      ...refs,
+      text("text4228609354", "fingerprint"),
+      autodate("created", true),
+      autodate("updated", true),
+    ],
+    indexes: [
+      "CREATE UNIQUE INDEX `idx_authOrigins_unique_pairs` ON `_authOrigins` (collectionRef, recordRef, fingerprint)",
+    ],
     options: {},
   },
   {
@@ -613,7 +699,9 @@ describe("fresh pb_data", () => {
   });
 
   test("the default settings row is stored as a JSON blob", () => {
-    const row = db.query("SELECT typeof(value) AS t, value, created, updated FROM _params WHERE id = 'settings'").get() as {
+    const row = db
+      .query("SELECT typeof(value) AS t, value, created, updated FROM _params WHERE id = 'settings'")
+      .get() as {
       t: string;
       value: Uint8Array;
       created: string;
@@ -627,9 +715,12 @@ describe("fresh pb_data", () => {
   });
 
   test("the collection cache and settings are loaded", () => {
-    expect(app.collections().map((c) => c.name).sort()).toEqual(
-      ["_authOrigins", "_externalAuths", "_mfas", "_otps", "_superusers", "users"].sort(),
-    );
+    expect(
+      app
+        .collections()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["_authOrigins", "_externalAuths", "_mfas", "_otps", "_superusers", "users"].sort());
     expect(app.findCollection("USERS")?.id).toBe("_pb_users_auth_");
     expect(app.settings().meta.appName).toBe("Acme");
   });
@@ -728,7 +819,9 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
     // _otps already has sentTo, so the migration is a no-op that only gets recorded again
     expect(after.dataMaster).toEqual(before.dataMaster);
     expect(after.collections).toEqual(before.collections);
-    const changed = after.migrations.filter((m) => !before.migrations.some((b) => b.file === m.file && b.applied === m.applied));
+    const changed = after.migrations.filter(
+      (m) => !before.migrations.some((b) => b.file === m.file && b.applied === m.applied),
+    );
     expect(changed.map((m) => m.file)).toEqual(["1717233559_v0.23_migrate4.go"]);
   });
 

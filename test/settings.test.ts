@@ -63,14 +63,24 @@ describe("GET/PATCH /api/settings", () => {
     expect((await fetch(srv.url + "/api/settings")).status).toBe(401);
     const s = await api("GET", "/api/settings");
     expect(s.status).toBe(200);
-    expect(Object.keys(s.json)).toEqual(["superuserIPs", "smtp", "backups", "s3", "meta", "rateLimits", "trustedProxy", "batch", "logs"]);
+    expect(Object.keys(s.json)).toEqual([
+      "superuserIPs",
+      "smtp",
+      "backups",
+      "s3",
+      "meta",
+      "rateLimits",
+      "trustedProxy",
+      "batch",
+      "logs",
+    ]);
     expect(Object.keys(s.json.smtp)).toEqual(["enabled", "port", "host", "username", "authMethod", "tls", "localName"]);
     expect(s.json.s3).not.toHaveProperty("secret");
     expect(s.json.backups.s3).not.toHaveProperty("secret");
     expect(s.json.logs).toEqual({ maxDays: 5, minLevel: 0, logIP: true, logAuthId: false });
   });
 
-  test("PATCH merges into the current settings: omitted secrets survive, \"\" clears, arrays are replaced", async () => {
+  test('PATCH merges into the current settings: omitted secrets survive, "" clears, arrays are replaced', async () => {
     let r = await api("PATCH", "/api/settings", {
       meta: { appName: "Ops Test" },
       smtp: { password: "smtp-secret", username: "mailer" },
@@ -92,14 +102,18 @@ describe("GET/PATCH /api/settings", () => {
     expect((await api("PATCH", "/api/settings", "")).status).toBe(200);
   });
 
-  test("settings are stored AES-GCM encrypted with --encryptionEnv, secrets included; \"\" clears a secret", async () => {
+  test('settings are stored AES-GCM encrypted with --encryptionEnv, secrets included; "" clears a secret', async () => {
     const stored = () => {
       const db = new Database(join(srv.dataDir, "data.db"), { readonly: true });
       const row = db.query("SELECT value FROM _params WHERE id = 'settings'").get() as { value: unknown };
       db.close();
       const raw = typeof row.value === "string" ? row.value : new TextDecoder().decode(row.value as Uint8Array);
       expect(raw.startsWith("{")).toBe(false);
-      return decodeSettingsValue(raw, KEY) as { smtp: { password: string }; s3: { secret?: string }; meta: { appName: string } };
+      return decodeSettingsValue(raw, KEY) as {
+        smtp: { password: string };
+        s3: { secret?: string };
+        meta: { appName: string };
+      };
     };
     let decoded = stored();
     expect(decoded.smtp.password).toBe("smtp-secret");
@@ -131,7 +145,12 @@ describe("GET/PATCH /api/settings", () => {
       logs: { maxDays: -1 },
       batch: { maxBodySize: -5 },
       superuserIPs: ["10.0.0.1", "not-an-ip", "10.0.0.0/8"],
-      rateLimits: { rules: [{ label: "/api/", maxRequests: 1, duration: 1 }, { label: "/api/", maxRequests: 2, duration: 1 }] },
+      rateLimits: {
+        rules: [
+          { label: "/api/", maxRequests: 1, duration: 1 },
+          { label: "/api/", maxRequests: 2, duration: 1 },
+        ],
+      },
     });
     expect(r.status).toBe(400);
     expect(r.json.message).toBe("An error occurred while saving the new settings.");
@@ -144,17 +163,24 @@ describe("GET/PATCH /api/settings", () => {
     expect(d.smtp.authMethod.code).toBe("validation_in_invalid");
     expect(d.s3.endpoint.code).toBe("validation_required");
     expect(d.s3.bucket.code).toBe("validation_required");
-    expect(d.backups.cron).toEqual({ code: "validation_invalid_cron", message: "Invalid segment value - must be between the min and max of the segment." });
+    expect(d.backups.cron).toEqual({
+      code: "validation_invalid_cron",
+      message: "Invalid segment value - must be between the min and max of the segment.",
+    });
     expect(d.backups.cronMaxKeep.code).toBe("validation_required");
     expect(d.logs.maxDays.code).toBe("validation_min_greater_equal_than_required");
     expect(d.batch.maxBodySize.code).toBe("validation_min_greater_equal_than_required");
-    expect(d.superuserIPs).toEqual({ "1": { code: "validation_invlaid_ip_or_subnet", message: "Invalid IP or CIDR subnet." } });
+    expect(d.superuserIPs).toEqual({
+      "1": { code: "validation_invlaid_ip_or_subnet", message: "Invalid IP or CIDR subnet." },
+    });
     expect(d.rateLimits.rules["1"].label.code).toBe("validation_conflicting_rate_limit_rule");
     expect((await api("GET", "/api/settings")).json.meta.appName).toBe("Ops Test 3");
   });
 
   test("rate limit rules are checked one by one; a wrong JSON type is a loading error", async () => {
-    const r = await api("PATCH", "/api/settings", { rateLimits: { rules: [{ label: "bad label!", maxRequests: 0, duration: 1, audience: "@x" }] } });
+    const r = await api("PATCH", "/api/settings", {
+      rateLimits: { rules: [{ label: "bad label!", maxRequests: 0, duration: 1, audience: "@x" }] },
+    });
     expect(r.status).toBe(400);
     expect(Object.keys(r.json.data.rateLimits.rules["0"]).sort()).toEqual(["audience", "label", "maxRequests"]);
     const t = await api("PATCH", "/api/settings", { meta: "not an object" });
@@ -165,7 +191,10 @@ describe("GET/PATCH /api/settings", () => {
 
   test("?fields= applies to the settings", async () => {
     const r = await api("GET", "/api/settings?fields=meta.appName,logs");
-    expect(r.json).toEqual({ meta: { appName: "Ops Test 3" }, logs: { maxDays: 5, minLevel: 0, logIP: true, logAuthId: false } });
+    expect(r.json).toEqual({
+      meta: { appName: "Ops Test 3" },
+      logs: { maxDays: 5, minLevel: 0, logIP: true, logAuthId: false },
+    });
   });
 });
 
@@ -180,14 +209,22 @@ describe("POST /api/settings/test/s3", () => {
     expect(r.status).toBe(400);
     expect(r.json.message).toBe("Failed to test the S3 filesystem. Raw error: \nS3 storage filesystem is not enabled.");
 
-    expect((await api("PATCH", "/api/settings", { backups: { s3: { ...s3.config, enabled: true } } })).status).toBe(200);
+    expect((await api("PATCH", "/api/settings", { backups: { s3: { ...s3.config, enabled: true } } })).status).toBe(
+      200,
+    );
     r = await api("POST", "/api/settings/test/s3", { filesystem: "backups" });
     expect(r.status).toBe(204);
     // the test file is gone again
     const list = await fetch(`${s3.endpoint}/${s3.config.bucket}?list-type=2`).then((x) => x.text());
     expect(list).not.toContain("pb_settings_test_");
 
-    expect((await api("PATCH", "/api/settings", { backups: { s3: { ...s3.config, enabled: true, bucket: "missing-bucket" } } })).status).toBe(200);
+    expect(
+      (
+        await api("PATCH", "/api/settings", {
+          backups: { s3: { ...s3.config, enabled: true, bucket: "missing-bucket" } },
+        })
+      ).status,
+    ).toBe(200);
     r = await api("POST", "/api/settings/test/s3", { filesystem: "backups" });
     expect(r.status).toBe(400);
     expect(r.json.message).toStartWith("Failed to test the S3 filesystem. Raw error: \nfailed to upload a test file");
@@ -201,7 +238,11 @@ describe("POST /api/settings/test/email", () => {
     expect(r.status).toBe(400);
     expect(r.json.data.email.code).toBe("validation_required");
     expect(r.json.data.template.code).toBe("validation_required");
-    r = await api("POST", "/api/settings/test/email", { email: "a@example.com", template: "verification", collection: "missing" });
+    r = await api("POST", "/api/settings/test/email", {
+      email: "a@example.com",
+      template: "verification",
+      collection: "missing",
+    });
     expect(r.json.data.collection.code).toBe("validation_invalid_auth_collection");
     r = await api("POST", "/api/settings/test/email", "{");
     expect(r.status).toBe(400);
@@ -209,10 +250,20 @@ describe("POST /api/settings/test/email", () => {
   });
 
   test("each template is sent through the configured SMTP server", async () => {
-    expect((await api("PATCH", "/api/settings", { smtp: { enabled: true, host: "127.0.0.1", port: smtp.port, username: "", password: "" } })).status).toBe(200);
+    expect(
+      (
+        await api("PATCH", "/api/settings", {
+          smtp: { enabled: true, host: "127.0.0.1", port: smtp.port, username: "", password: "" },
+        })
+      ).status,
+    ).toBe(200);
     const since = Date.now();
     for (const template of ["verification", "password-reset", "email-change", "otp", "login-alert"]) {
-      const r = await api("POST", "/api/settings/test/email", { email: `${template}@example.com`, template, collection: "users" });
+      const r = await api("POST", "/api/settings/test/email", {
+        email: `${template}@example.com`,
+        template,
+        collection: "users",
+      });
       expect(r.status).toBe(204);
       const mail = await smtp.waitFor((m) => m.to.includes(`${template}@example.com`), { since });
       expect(mail.subject.length).toBeGreaterThan(0);
@@ -232,7 +283,13 @@ describe("POST /api/settings/test/email", () => {
 
 describe("POST /api/settings/apple/generate-client-secret", () => {
   test("validation as upstream", async () => {
-    const r = await api("POST", "/api/settings/apple/generate-client-secret", { clientId: "", teamId: "123456789", keyId: "123456789", privateKey: "invalid", duration: -1 });
+    const r = await api("POST", "/api/settings/apple/generate-client-secret", {
+      clientId: "",
+      teamId: "123456789",
+      keyId: "123456789",
+      privateKey: "invalid",
+      duration: -1,
+    });
     expect(r.status).toBe(400);
     expect(r.json.message).toBe("Invalid client secret data.");
     expect(Object.fromEntries(Object.entries(r.json.data).map(([k, v]) => [k, (v as { code: string }).code]))).toEqual({
@@ -242,18 +299,33 @@ describe("POST /api/settings/apple/generate-client-secret", () => {
       privateKey: "validation_match_invalid",
       teamId: "validation_length_invalid",
     });
-    const big = await api("POST", "/api/settings/apple/generate-client-secret", { clientId: "c", teamId: "1234567890", keyId: "1234567890", privateKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----", duration: 15777001 });
+    const big = await api("POST", "/api/settings/apple/generate-client-secret", {
+      clientId: "c",
+      teamId: "1234567890",
+      keyId: "1234567890",
+      privateKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----",
+      duration: 15777001,
+    });
     expect(big.json.data.duration.code).toBe("validation_max_less_equal_than_required");
   });
 
   test("an ES256 JWT with Apple's claims, verifiable with the public key", async () => {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const r = await api("POST", "/api/settings/apple/generate-client-secret", { clientId: "com.example.app", teamId: "TEAM123456", keyId: "KEY1234567", privateKey: pem, duration: 3600 });
+    const r = await api("POST", "/api/settings/apple/generate-client-secret", {
+      clientId: "com.example.app",
+      teamId: "TEAM123456",
+      keyId: "KEY1234567",
+      privateKey: pem,
+      duration: 3600,
+    });
     expect(r.status).toBe(200);
     const secret = r.json.secret as string;
     expect(decodeProtectedHeader(secret)).toEqual({ alg: "ES256", kid: "KEY1234567", typ: "JWT" });
-    const { payload } = await jwtVerify(secret, await importSPKI(publicKey.export({ type: "spki", format: "pem" }).toString(), "ES256"));
+    const { payload } = await jwtVerify(
+      secret,
+      await importSPKI(publicKey.export({ type: "spki", format: "pem" }).toString(), "ES256"),
+    );
     expect(payload.iss).toBe("TEAM123456");
     expect(payload.sub).toBe("com.example.app");
     expect(payload.aud).toEqual(["https://appleid.apple.com"]);
@@ -261,7 +333,10 @@ describe("POST /api/settings/apple/generate-client-secret", () => {
     expect(decodeJwt(secret).iat).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
 
     const bad = await api("POST", "/api/settings/apple/generate-client-secret", {
-      clientId: "c", teamId: "1234567890", keyId: "1234567890", duration: 10,
+      clientId: "c",
+      teamId: "1234567890",
+      keyId: "1234567890",
+      duration: 10,
       privateKey: "-----BEGIN PRIVATE KEY-----\nnot base64 at all\n-----END PRIVATE KEY-----",
     });
     expect(bad.status).toBe(400);

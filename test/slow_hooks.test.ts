@@ -121,14 +121,18 @@ async function writes(write: (collection: "slow" | "fast", i: number) => Promise
 /** Creates and updates in both collections of the server at `base`. */
 function scenarios(base: () => string) {
   test("creates: a slow onRecordCreate stalls only its own request", async () => {
-    await runScenario(base(), (c, i) => timed(`${base()}/api/collections/${c}/records`, "POST", { title: `${c}-${i}` }));
+    await runScenario(base(), (c, i) =>
+      timed(`${base()}/api/collections/${c}/records`, "POST", { title: `${c}-${i}` }),
+    );
   });
 
   test("updates: a slow onRecordUpdate stalls only its own request", async () => {
     // records to update: three fast ones, three slow ones (the slow creates nap in parallel)
     const ids: Record<string, string[]> = { slow: [], fast: [] };
     for (const c of ["slow", "fast"] as const) {
-      const made = await Promise.all([0, 1, 2].map((i) => timed(`${base()}/api/collections/${c}/records`, "POST", { title: `seed-${i}` })));
+      const made = await Promise.all(
+        [0, 1, 2].map((i) => timed(`${base()}/api/collections/${c}/records`, "POST", { title: `seed-${i}` })),
+      );
       ids[c] = made.map((m) => m.body.id!);
     }
     await runScenario(base(), async (c, i) => {

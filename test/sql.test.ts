@@ -52,8 +52,14 @@ describe("POST /api/sql", () => {
     const r = await sql("select 1");
     expect(r.status).toBe(200);
     expect(Object.keys(r.json)).toEqual(["execTime", "affectedRows", "columns", "rows"]);
-    expect(r.json).toMatchObject({ affectedRows: 0, columns: [{ name: "1", type: "", nullable: true }], rows: [["1"]] });
-    const t = await sql("select 1.5 as f, 1e21 as big, null as n, x'6869' as b, 'ü' as s, 7 as i, 1000000.0 as m, 2.0 as r, 9007199254740993 as huge");
+    expect(r.json).toMatchObject({
+      affectedRows: 0,
+      columns: [{ name: "1", type: "", nullable: true }],
+      rows: [["1"]],
+    });
+    const t = await sql(
+      "select 1.5 as f, 1e21 as big, null as n, x'6869' as b, 'ü' as s, 7 as i, 1000000.0 as m, 2.0 as r, 9007199254740993 as huge",
+    );
     expect(t.json.rows).toEqual([["1.5", "1e+21", null, "hi", "ü", "7", "1e+06", "2", "9007199254740993"]]);
   });
 
@@ -73,7 +79,14 @@ describe("POST /api/sql", () => {
     expect(r.json.rows).toHaveLength(1000);
     expect(r.json.rows[999]).toEqual(["1000"]);
     const p = await sql("pragma table_info(_superusers)");
-    expect(p.json.columns.map((c: { name: string }) => c.name)).toEqual(["cid", "name", "type", "notnull", "dflt_value", "pk"]);
+    expect(p.json.columns.map((c: { name: string }) => c.name)).toEqual([
+      "cid",
+      "name",
+      "type",
+      "notnull",
+      "dflt_value",
+      "pk",
+    ]);
   });
 
   test("writes run in one transaction and report affected rows", async () => {
@@ -88,7 +101,9 @@ describe("POST /api/sql", () => {
     expect(r.json.message).toContain("SQL logic error");
     expect((await sql("select count(*) from sqlite_master where name = 'test_sql_table2'")).json.rows).toEqual([["0"]]);
     r = await sql("insert into test_sql_table(id) values (1)");
-    expect(r.json.message).toBe("Failed to execute query. Raw error:\nconstraint failed: UNIQUE constraint failed: test_sql_table.id (1555).");
+    expect(r.json.message).toBe(
+      "Failed to execute query. Raw error:\nconstraint failed: UNIQUE constraint failed: test_sql_table.id (1555).",
+    );
     r = await sql("delete from test_sql_table");
     expect(r.json.affectedRows).toBe(2);
   });
@@ -104,11 +119,15 @@ describe("POST /api/sql", () => {
     r = await sql(123);
     expect(r.status).toBe(400);
     r = await sql("invalid");
-    expect(r.json.message).toBe('Failed to execute query. Raw error:\nSQL logic error: near "invalid": syntax error (1).');
+    expect(r.json.message).toBe(
+      'Failed to execute query. Raw error:\nSQL logic error: near "invalid": syntax error (1).',
+    );
   });
 
   test("a read does not hold up other requests", async () => {
-    const slow = sql("with recursive c(x) as (select 1 union all select x+1 from c where x < 1000000) select count(*) from c");
+    const slow = sql(
+      "with recursive c(x) as (select 1 union all select x+1 from c where x < 1000000) select count(*) from c",
+    );
     const started = performance.now();
     const health = await fetch(`${server.url}/api/health`);
     expect(health.status).toBe(200);

@@ -29,9 +29,13 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
     const c = claimsOf(auth.token);
     expect(Object.keys(c)).toEqual(["collectionId", "exp", "id", "refreshable", "type"]);
     expect(c).toMatchObject({ collectionId: "pbc_3142635823", id: "sywbhecnh46rhm0", refreshable: true, type: "auth" });
-    const fixtureDuration = (JSON.parse(
-      (new Database(join(srv.dataDir, "data.db"), { readonly: true }).query("SELECT options FROM _collections WHERE name='_superusers'").get() as { options: string }).options,
-    ).authToken.duration) as number;
+    const fixtureDuration = JSON.parse(
+      (
+        new Database(join(srv.dataDir, "data.db"), { readonly: true })
+          .query("SELECT options FROM _collections WHERE name='_superusers'")
+          .get() as { options: string }
+      ).options,
+    ).authToken.duration as number;
     expect(Math.abs(c.exp - (Date.now() / 1000 + fixtureDuration))).toBeLessThan(5);
     expect(pb.authStore.isSuperuser).toBe(true);
 
@@ -47,15 +51,22 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
     const res = await fetch(`${srv.url}/api/health`, { headers: { Authorization: token } });
     expect(((await res.json()) as any).data.canBackup).toBe(true);
     const pb = srv.sdk();
-    await expect(pb.collection("_superusers").authWithPassword("test@example.com", "wrong")).rejects.toMatchObject({ status: 400 });
-    await expect(pb.collection("_superusers").authWithPassword("nobody@example.com", "1234567890")).rejects.toMatchObject({ status: 400 });
+    await expect(pb.collection("_superusers").authWithPassword("test@example.com", "wrong")).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(
+      pb.collection("_superusers").authWithPassword("nobody@example.com", "1234567890"),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   test("auth-refresh without a token is 401; with another collection's token 403", async () => {
     const pb = srv.sdk();
     await expect(pb.collection("_superusers").authRefresh()).rejects.toMatchObject({ status: 401 });
     const su = await pb.collection("_superusers").authWithPassword("test@example.com", "1234567890");
-    const res = await fetch(`${srv.url}/api/collections/users/auth-refresh`, { method: "POST", headers: { Authorization: su.token } });
+    const res = await fetch(`${srv.url}/api/collections/users/auth-refresh`, {
+      method: "POST",
+      headers: { Authorization: su.token },
+    });
     expect(res.status).toBe(403);
     expect(((await res.json()) as any).message).toBe("The request requires auth record from _superusers collection.");
   });
@@ -69,19 +80,25 @@ describe("our own superusers", () => {
   afterAll(() => srv?.stop());
 
   test("a CLI-created superuser signs in through the SDK; its hash has upstream's format", async () => {
-    expect((await runPb(["superuser", "upsert", "admin@example.com", "s3cret-pass", `--dir=${srv.dataDir}`])).code).toBe(0);
+    expect(
+      (await runPb(["superuser", "upsert", "admin@example.com", "s3cret-pass", `--dir=${srv.dataDir}`])).code,
+    ).toBe(0);
     const pb = srv.sdk();
     const auth = await pb.collection("_superusers").authWithPassword("admin@example.com", "s3cret-pass");
     expect(auth.record.email).toBe("admin@example.com");
     const db = new Database(join(srv.dataDir, "data.db"), { readonly: true });
-    const hash = (db.query("SELECT password FROM _superusers WHERE email = 'admin@example.com'").get() as { password: string }).password;
+    const hash = (
+      db.query("SELECT password FROM _superusers WHERE email = 'admin@example.com'").get() as { password: string }
+    ).password;
     expect(hash).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
   });
 
   test("a hash made by Go's x/crypto/bcrypt verifies", async () => {
     // `1234567890` hashed by golang.org/x/crypto/bcrypt at cost 10 (see toolchain notes).
     const goHash = "$2a$10$1ZuBfM8kAcayultgb/OqIep78XSPI1uWFVMgFt5Bw4R0RCA7P8th6";
-    expect((await runPb(["superuser", "upsert", "go@example.com", "placeholder-1", `--dir=${srv.dataDir}`])).code).toBe(0);
+    expect((await runPb(["superuser", "upsert", "go@example.com", "placeholder-1", `--dir=${srv.dataDir}`])).code).toBe(
+      0,
+    );
     const db = new Database(join(srv.dataDir, "data.db"));
     db.query("UPDATE _superusers SET password = ? WHERE email = 'go@example.com'").run(goHash);
     db.close();

@@ -23,14 +23,22 @@ export class Api {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = token;
-    const res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     if (res.status >= 400) throw new ApiError(res.status, text, `${method} ${path}`);
     return (text ? JSON.parse(text) : null) as T;
   }
 
   /** auth-with-password; returns the token and the record. */
-  async authWithPassword(collection: string, identity: string, password: string): Promise<{ token: string; record: any }> {
+  async authWithPassword(
+    collection: string,
+    identity: string,
+    password: string,
+  ): Promise<{ token: string; record: any }> {
     return this.call("POST", `/api/collections/${collection}/auth-with-password`, { identity, password }, "");
   }
 
@@ -79,7 +87,10 @@ export class Api {
   }
 
   async count(collection: string): Promise<number> {
-    const r = await this.call<{ totalItems: number }>("GET", `/api/collections/${encodeURIComponent(collection)}/records?perPage=1&fields=id`);
+    const r = await this.call<{ totalItems: number }>(
+      "GET",
+      `/api/collections/${encodeURIComponent(collection)}/records?perPage=1&fields=id`,
+    );
     return r.totalItems;
   }
 }

@@ -81,10 +81,25 @@ export class Bench {
     const encoded = s.requests.map((r) => encodeRequest(host, r, keepAlive));
     const sampler = rssSampler(server.pid);
     const cpu0 = cpuSeconds(server.pid);
-    const res = await runLoad({ hostname: HOST, port: server.port, requests: encoded, total: s.total, concurrency: s.conc, keepAlive });
+    const res = await runLoad({
+      hostname: HOST,
+      port: server.port,
+      requests: encoded,
+      total: s.total,
+      concurrency: s.conc,
+      keepAlive,
+    });
     const cpu = cpuSeconds(server.pid) - cpu0;
     const peakRss = sampler.stop();
-    const row = toRow(res, { section: s.section, name: s.name, mode: s.mode, conc: s.conc, peakRss, cpuSeconds: s.measureCpu === false ? undefined : cpu, note: s.note });
+    const row = toRow(res, {
+      section: s.section,
+      name: s.name,
+      mode: s.mode,
+      conc: s.conc,
+      peakRss,
+      cpuSeconds: s.measureCpu === false ? undefined : cpu,
+      note: s.note,
+    });
     if (s.record !== false) this.add(row);
     return row;
   }

@@ -255,7 +255,8 @@ class Conn {
   onClose(sock: Socket<Att>): void {
     if (this.dead.has(sock)) return;
     this.dead.add(sock);
-    const current = this.sock === sock || (this.sock === null && this.phase === Phase.Connecting && sock.data.n === this.attempt);
+    const current =
+      this.sock === sock || (this.sock === null && this.phase === Phase.Connecting && sock.data.n === this.attempt);
     if (!current) return;
     this.sock = null;
     if (this.phase === Phase.UntilClose) this.complete(this.status);
@@ -330,7 +331,13 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
     const finishAll = () => {
       if (sweeper) clearInterval(sweeper);
       for (const c of conns) if (c.sock) c.sock.end();
-      resolve({ sent: next > total ? total : next, latencies, statuses, wallMs: lastDone - started, bytesIn: pool.bytesIn });
+      resolve({
+        sent: next > total ? total : next,
+        latencies,
+        statuses,
+        wallMs: lastDone - started,
+        bytesIn: pool.bytesIn,
+      });
     };
     const startNext = (c: Conn) => {
       if (next >= total || performance.now() > deadline) {
@@ -366,7 +373,12 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** One request on a fresh connection; resolves with the status and the body (for probes and setup). */
-export function requestOnce(hostname: string, port: number, r: HttpRequest, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export function requestOnce(
+  hostname: string,
+  port: number,
+  r: HttpRequest,
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
     let settled = false;

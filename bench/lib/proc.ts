@@ -51,7 +51,13 @@ export interface SpawnOptions {
 export async function spawnServer(o: SpawnOptions): Promise<ServerProc> {
   const fd = openSync(o.logFile, "a");
   const t0 = performance.now();
-  const proc = Bun.spawn(o.cmd, { cwd: o.cwd, stdout: fd, stderr: fd, stdin: "ignore", env: { ...process.env, ...o.env } });
+  const proc = Bun.spawn(o.cmd, {
+    cwd: o.cwd,
+    stdout: fd,
+    stderr: fd,
+    stdin: "ignore",
+    env: { ...process.env, ...o.env },
+  });
   closeSync(fd);
   const timeout = o.timeoutMs ?? 20_000;
   const poll = o.pollMs ?? 5;

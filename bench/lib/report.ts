@@ -42,7 +42,10 @@ export function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Turns a load result into a row. */
-export function toRow(r: LoadResult, o: { section: string; name: string; mode: Mode; conc: number; peakRss?: number; cpuSeconds?: number; note?: string }): Row {
+export function toRow(
+  r: LoadResult,
+  o: { section: string; name: string; mode: Mode; conc: number; peakRss?: number; cpuSeconds?: number; note?: string },
+): Row {
   const done: number[] = [];
   let errors = 0;
   const byStatus = new Map<string, number>();
@@ -83,11 +86,40 @@ export function toRow(r: LoadResult, o: { section: string; name: string; mode: M
 
 /** A row that only carries a note (a skipped or unavailable scenario, a single figure). */
 export function noteRow(section: string, name: string, note: string): Row {
-  return { section, name, mode: "", reqs: 0, conc: 0, rps: NaN, mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, best: NaN, wallMs: NaN, errors: 0, errorDetail: "", peakRss: 0, cpuPerReq: NaN, note };
+  return {
+    section,
+    name,
+    mode: "",
+    reqs: 0,
+    conc: 0,
+    rps: NaN,
+    mean: NaN,
+    p50: NaN,
+    p90: NaN,
+    p99: NaN,
+    max: NaN,
+    best: NaN,
+    wallMs: NaN,
+    errors: 0,
+    errorDetail: "",
+    peakRss: 0,
+    cpuPerReq: NaN,
+    note,
+  };
 }
 
-export const fmtMs = (ms: number) => (Number.isNaN(ms) ? "" : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`);
-export const fmtRps = (n: number) => (Number.isNaN(n) ? "" : n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
+export const fmtMs = (ms: number) =>
+  Number.isNaN(ms)
+    ? ""
+    : ms >= 1000
+      ? `${(ms / 1000).toFixed(2)} s`
+      : ms >= 100
+        ? `${ms.toFixed(0)} ms`
+        : ms >= 10
+          ? `${ms.toFixed(1)} ms`
+          : `${ms.toFixed(2)} ms`;
+export const fmtRps = (n: number) =>
+  Number.isNaN(n) ? "" : n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1);
 export const fmtMB = (b: number) => (b ? `${(b / 1048576).toFixed(0)} MB` : "");
 
 const COLS: [string, (r: Row) => string, "l" | "r"][] = [
@@ -101,8 +133,21 @@ const COLS: [string, (r: Row) => string, "l" | "r"][] = [
   ["p99", (r) => fmtMs(r.p99), "r"],
   ["max", (r) => fmtMs(r.max), "r"],
   ["total", (r) => fmtMs(r.wallMs), "r"],
-  ["errors", (r) => (r.mode === "" && !r.errors ? "" : String(r.errors) + (r.errorDetail ? ` (${r.errorDetail})` : "")), "l"],
-  ["srv CPU/req", (r) => (Number.isNaN(r.cpuPerReq) ? "" : r.cpuPerReq >= 10000 ? `${(r.cpuPerReq / 1000).toFixed(0)} ms` : `${r.cpuPerReq.toFixed(0)} µs`), "r"],
+  [
+    "errors",
+    (r) => (r.mode === "" && !r.errors ? "" : String(r.errors) + (r.errorDetail ? ` (${r.errorDetail})` : "")),
+    "l",
+  ],
+  [
+    "srv CPU/req",
+    (r) =>
+      Number.isNaN(r.cpuPerReq)
+        ? ""
+        : r.cpuPerReq >= 10000
+          ? `${(r.cpuPerReq / 1000).toFixed(0)} ms`
+          : `${r.cpuPerReq.toFixed(0)} µs`,
+    "r",
+  ],
   ["peak RSS", (r) => fmtMB(r.peakRss), "r"],
   ["note", (r) => r.note, "l"],
 ];

@@ -66,12 +66,30 @@ export async function createSchema(api: Api): Promise<SchemaIds> {
     ...RULES_OPEN,
     fields: [
       ...keep,
-      { name: "username", type: "text", required: true, min: 3, max: 150, pattern: "^[\\w][\\w\\.\\-]*$", autogeneratePattern: "users[0-9]{6}" },
-      { name: "organization", type: "relation", collectionId: orgs.id, maxSelect: 1, required: true, cascadeDelete: true },
+      {
+        name: "username",
+        type: "text",
+        required: true,
+        min: 3,
+        max: 150,
+        pattern: "^[\\w][\\w\\.\\-]*$",
+        autogeneratePattern: "users[0-9]{6}",
+      },
+      {
+        name: "organization",
+        type: "relation",
+        collectionId: orgs.id,
+        maxSelect: 1,
+        required: true,
+        cascadeDelete: true,
+      },
       { name: "permissions", type: "relation", collectionId: perms.id, maxSelect: 2147483647, cascadeDelete: true },
       ...autodates.filter((f) => !has(f.name)),
     ],
-    indexes: [...(users.indexes as string[]), "CREATE UNIQUE INDEX `idx_username_bench` ON `users` (username COLLATE NOCASE)"],
+    indexes: [
+      ...(users.indexes as string[]),
+      "CREATE UNIQUE INDEX `idx_username_bench` ON `users` (username COLLATE NOCASE)",
+    ],
     passwordAuth: { enabled: true, identityFields: ["email", "username"] },
   });
   for (const name of POSTS) await createPosts(api, name, users.id);

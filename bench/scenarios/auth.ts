@@ -13,7 +13,14 @@ export async function authScenario(b: Bench): Promise<void> {
       await b.load({
         section: SECTION,
         name: "auth-with-password (bcrypt)",
-        requests: [{ method: "POST", path: "/api/collections/users/auth-with-password", headers: JSON_HEADERS, body: JSON.stringify({ identity: b.userEmail, password: PASSWORD }) }],
+        requests: [
+          {
+            method: "POST",
+            path: "/api/collections/users/auth-with-password",
+            headers: JSON_HEADERS,
+            body: JSON.stringify({ identity: b.userEmail, password: PASSWORD }),
+          },
+        ],
         total: n,
         conc: c,
         mode: m,

@@ -22,7 +22,13 @@ export const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs
 
 /** The post body upstream sends: a title, the lorem description, alternating public, 2 random types, a random author. */
 export function postBody(title: string, i: number, users: string[]): string {
-  return JSON.stringify({ title, description: LOREM, public: i % 2 !== 0, type: [pick(TYPES), pick(TYPES)], author: users.length ? pick(users) : "" });
+  return JSON.stringify({
+    title,
+    description: LOREM,
+    public: i % 2 !== 0,
+    type: [pick(TYPES), pick(TYPES)],
+    author: users.length ? pick(users) : "",
+  });
 }
 
 export interface CreateOptions {
@@ -45,10 +51,23 @@ export async function create(b: Bench, o: CreateOptions = { record: true }): Pro
       const offset = await b.api.count(collection);
       const requests: HttpRequest[] = [];
       for (let i = 0; i < run[0]; i++) {
-        requests.push({ method: "POST", path: `/api/collections/${collection}/records`, headers: JSON_HEADERS, body: JSON.stringify({ name: collection + (i + offset), ...extra(i) }) });
+        requests.push({
+          method: "POST",
+          path: `/api/collections/${collection}/records`,
+          headers: JSON_HEADERS,
+          body: JSON.stringify({ name: collection + (i + offset), ...extra(i) }),
+        });
       }
       await b.cooldown();
-      await b.load({ section: SECTION, name: `${collection} rule=${JSON.stringify(rule)}`, requests, total: run[0], conc: conc(run[1]), mode, record: o.record });
+      await b.load({
+        section: SECTION,
+        name: `${collection} rule=${JSON.stringify(rule)}`,
+        requests,
+        total: run[0],
+        conc: conc(run[1]),
+        mode,
+        record: o.record,
+      });
     }
     await b.api.updateCollection(collection, { createRule: "" });
   }
@@ -78,7 +97,15 @@ export async function create(b: Bench, o: CreateOptions = { record: true }): Pro
       });
     }
     await b.cooldown();
-    await b.load({ section: SECTION, name: `users (bcrypt) rule=${JSON.stringify(rule)}`, requests, total: p.users[0], conc: conc(p.users[1]), mode, record: o.record });
+    await b.load({
+      section: SECTION,
+      name: `users (bcrypt) rule=${JSON.stringify(rule)}`,
+      requests,
+      total: p.users[0],
+      conc: conc(p.users[1]),
+      mode,
+      record: o.record,
+    });
   }
   await b.api.updateCollection("users", { createRule: "" });
   b.userIds = await b.api.randomIds("users", 999);

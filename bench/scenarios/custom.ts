@@ -57,10 +57,25 @@ export async function custom(b: Bench): Promise<void> {
   const users = await b.api.collection("users");
   const ids: { [name: string]: string[] } = {};
   for (const name of Object.values(HOOK_COLLECTIONS)) {
-    await b.api.createCollection({ name, type: "base", listRule: "", viewRule: "", createRule: "", updateRule: "", deleteRule: "", fields: postsFields(users.id) });
+    await b.api.createCollection({
+      name,
+      type: "base",
+      listRule: "",
+      viewRule: "",
+      createRule: "",
+      updateRule: "",
+      deleteRule: "",
+      fields: postsFields(users.id),
+    });
     ids[name] = [];
     for (let i = 0; i < HOOK_ROWS; i++) {
-      const r = await b.api.call("POST", `/api/collections/${name}/records`, { title: `row ${i}`, description: "hook test", public: i % 2 === 0, type: ["a"], author: b.userIds[i % Math.max(1, b.userIds.length)] ?? "" });
+      const r = await b.api.call("POST", `/api/collections/${name}/records`, {
+        title: `row ${i}`,
+        description: "hook test",
+        public: i % 2 === 0,
+        type: ["a"],
+        author: b.userIds[i % Math.max(1, b.userIds.length)] ?? "",
+      });
       ids[name]!.push(r.id);
     }
   }
@@ -74,7 +89,15 @@ export async function custom(b: Bench): Promise<void> {
   const jsPort = await freePort();
   const js = await spawnServer({
     name: "pb with pb_hooks",
-    cmd: [b.binary, "serve", `--http=127.0.0.1:${jsPort}`, `--dir=${b.dataDir}`, `--hooksDir=${hooksDir}`, "--hooksWatch=false", "--queryTimeout=90"],
+    cmd: [
+      b.binary,
+      "serve",
+      `--http=127.0.0.1:${jsPort}`,
+      `--dir=${b.dataDir}`,
+      `--hooksDir=${hooksDir}`,
+      "--hooksWatch=false",
+      "--queryTimeout=90",
+    ],
     port: jsPort,
     cwd: b.workDir,
     logFile: join(b.workDir, "pb_hooks_server.log"),
@@ -86,29 +109,91 @@ export async function custom(b: Bench): Promise<void> {
     const nativePort = await freePort();
     native = await spawnServer({
       name: "native-route server",
-      cmd: [process.execPath, "--max-http-header-size=1052672", NATIVE_SERVER, `--http=127.0.0.1:${nativePort}`, `--dir=${b.dataDir}`, "--queryTimeout=90", `--hookCollection=${HOOK_COLLECTIONS.native}`],
+      cmd: [
+        process.execPath,
+        "--max-http-header-size=1052672",
+        NATIVE_SERVER,
+        `--http=127.0.0.1:${nativePort}`,
+        `--dir=${b.dataDir}`,
+        "--queryTimeout=90",
+        `--hookCollection=${HOOK_COLLECTIONS.native}`,
+      ],
       port: nativePort,
       cwd: b.workDir,
       logFile: join(b.workDir, "native_server.log"),
     });
     // unmeasured warm-up: pb grows its QuickJS worker pool on demand and both JITs start cold
-    for (const [server, path] of [[js, "/js"], [native, "/native"]] as const) {
-      await b.load({ section: SECTION, name: "warm-up", requests: [{ method: "GET", path, headers: auth(su) }], total: 200, conc: 50, mode: "keepalive", server, record: false });
+    for (const [server, path] of [
+      [js, "/js"],
+      [native, "/native"],
+    ] as const) {
+      await b.load({
+        section: SECTION,
+        name: "warm-up",
+        requests: [{ method: "GET", path, headers: auth(su) }],
+        total: 200,
+        conc: 50,
+        mode: "keepalive",
+        server,
+        record: false,
+      });
     }
     for (const m of b.modesFor("all")) {
       for (const [n, c] of b.profile.custom) {
         await b.cooldown();
-        const rj = await b.load({ section: SECTION, name: "JS route GET /js (pb_hooks)", requests: [{ method: "GET", path: "/js", headers: auth(su) }], total: n, conc: c, mode: m, server: js, note: "dist/pb + pb_hooks/main.pb.js" });
+        const rj = await b.load({
+          section: SECTION,
+          name: "JS route GET /js (pb_hooks)",
+          requests: [{ method: "GET", path: "/js", headers: auth(su) }],
+          total: n,
+          conc: c,
+          mode: m,
+          server: js,
+          note: "dist/pb + pb_hooks/main.pb.js",
+        });
         await b.cooldown();
-        const rn = await b.load({ section: SECTION, name: "native route GET /native", requests: [{ method: "GET", path: "/native", headers: auth(su) }], total: n, conc: c, mode: m, server: native, note: "a TS route in pb's router, run from source" });
+        const rn = await b.load({
+          section: SECTION,
+          name: "native route GET /native",
+          requests: [{ method: "GET", path: "/native", headers: auth(su) }],
+          total: n,
+          conc: c,
+          mode: m,
+          server: native,
+          note: "a TS route in pb's router, run from source",
+        });
         pairs.push([`route ${n} @${c}, ${m === "close" ? "new conn" : "keep-alive"}`, rj, rn]);
       }
       const [n, c] = [HOOK_ROWS, 10];
-      const patch = (name: string) => ids[name]!.map((id) => ({ method: "PATCH", path: `/api/collections/${name}/records/${id}`, headers: { ...auth(su), ...JSON_HEADERS }, body: JSON.stringify({ title: "hook_update" }) }));
+      const patch = (name: string) =>
+        ids[name]!.map((id) => ({
+          method: "PATCH",
+          path: `/api/collections/${name}/records/${id}`,
+          headers: { ...auth(su), ...JSON_HEADERS },
+          body: JSON.stringify({ title: "hook_update" }),
+        }));
       await b.cooldown();
-      const hj = await b.load({ section: SECTION, name: "PATCH + JS onRecordUpdateRequest hook", requests: patch(HOOK_COLLECTIONS.js), total: n, conc: c, mode: m, server: js, note: "title rewritten in pb_hooks" });
+      const hj = await b.load({
+        section: SECTION,
+        name: "PATCH + JS onRecordUpdateRequest hook",
+        requests: patch(HOOK_COLLECTIONS.js),
+        total: n,
+        conc: c,
+        mode: m,
+        server: js,
+        note: "title rewritten in pb_hooks",
+      });
       await b.cooldown();
-      const hn = await b.load({ section: SECTION, name: "PATCH + native onRecordUpdateRequest hook", requests: patch(HOOK_COLLECTIONS.native), total: n, conc: c, mode: m, server: native, note: "title rewritten in TypeScript" });
+      const hn = await b.load({
+        section: SECTION,
+        name: "PATCH + native onRecordUpdateRequest hook",
+        requests: patch(HOOK_COLLECTIONS.native),
+        total: n,
+        conc: c,
+        mode: m,
+        server: native,
+        note: "title rewritten in TypeScript",
+      });
       pairs.push([`update hook ${n} @${c}, ${m === "close" ? "new conn" : "keep-alive"}`, hj, hn]);
     }
     await slowHookElsewhere(b, js);
@@ -117,14 +202,26 @@ export async function custom(b: Bench): Promise<void> {
     if (native) await native.stop();
   }
   // the hooks must really have run: every twin row carries its own hook's title
-  for (const [name, title] of [[HOOK_COLLECTIONS.js, "js_update"], [HOOK_COLLECTIONS.native, "native_update"]] as const) {
-    const r = await b.api.call<{ totalItems: number }>("GET", `/api/collections/${name}/records?perPage=1&filter=${encodeURIComponent(`title = '${title}'`)}`);
-    if (r.totalItems !== HOOK_ROWS) throw new Error(`${r.totalItems} of ${HOOK_ROWS} ${name} rows carry "${title}": the ${name} hook did not run on every PATCH`);
+  for (const [name, title] of [
+    [HOOK_COLLECTIONS.js, "js_update"],
+    [HOOK_COLLECTIONS.native, "native_update"],
+  ] as const) {
+    const r = await b.api.call<{ totalItems: number }>(
+      "GET",
+      `/api/collections/${name}/records?perPage=1&filter=${encodeURIComponent(`title = '${title}'`)}`,
+    );
+    if (r.totalItems !== HOOK_ROWS)
+      throw new Error(
+        `${r.totalItems} of ${HOOK_ROWS} ${name} rows carry "${title}": the ${name} hook did not run on every PATCH`,
+      );
   }
   const lines = [
     "",
     "JS ÷ native (time per request = native req/s ÷ JS req/s; server CPU per request):",
-    ...pairs.map(([what, j, n]) => `  ${what.padEnd(34)} JS ${fmtRps(j.rps).padStart(7)} req/s  native ${fmtRps(n.rps).padStart(7)} req/s  time ${(n.rps / j.rps).toFixed(2)}×  CPU ${(j.cpuPerReq / n.cpuPerReq).toFixed(2)}×`),
+    ...pairs.map(
+      ([what, j, n]) =>
+        `  ${what.padEnd(34)} JS ${fmtRps(j.rps).padStart(7)} req/s  native ${fmtRps(n.rps).padStart(7)} req/s  time ${(n.rps / j.rps).toFixed(2)}×  CPU ${(j.cpuPerReq / n.cpuPerReq).toFixed(2)}×`,
+    ),
   ];
   for (const l of lines) b.print(l);
   b.extra.markdown.push(
@@ -135,7 +232,10 @@ export async function custom(b: Bench): Promise<void> {
       "",
       "| run | JS req/s | native req/s | time ratio | CPU ratio |",
       "|---|---:|---:|---:|---:|",
-      ...pairs.map(([what, j, n]) => `| ${what} | ${fmtRps(j.rps)} | ${fmtRps(n.rps)} | **${(n.rps / j.rps).toFixed(2)}×** | ${(j.cpuPerReq / n.cpuPerReq).toFixed(2)}× |`),
+      ...pairs.map(
+        ([what, j, n]) =>
+          `| ${what} | ${fmtRps(j.rps)} | ${fmtRps(n.rps)} | **${(n.rps / j.rps).toFixed(2)}×** | ${(j.cpuPerReq / n.cpuPerReq).toFixed(2)}× |`,
+      ),
       "",
     ].join("\n"),
   );
@@ -149,16 +249,36 @@ async function slowHookElsewhere(b: Bench, js: ServerProc): Promise<void> {
   const m = b.modesFor("primary")[0]!;
   // enough writes to span several slow creates
   const [n, c] = [4 * HOOK_ROWS, 10];
-  const creates = [{ method: "POST", path: "/api/collections/fast/records", headers: JSON_HEADERS, body: JSON.stringify({ title: "fast" }) }];
+  const creates = [
+    {
+      method: "POST",
+      path: "/api/collections/fast/records",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ title: "fast" }),
+    },
+  ];
   await b.cooldown();
-  const alone = await b.load({ section: SECTION, name: "writes, no slow hook running", requests: creates, total: n, conc: c, mode: m, server: js, note: "POST fast (JS server)" });
+  const alone = await b.load({
+    section: SECTION,
+    name: "writes, no slow hook running",
+    requests: creates,
+    total: n,
+    conc: c,
+    mode: m,
+    server: js,
+    note: "POST fast (JS server)",
+  });
   await b.cooldown();
   let stop = false;
   const slowMs: number[] = [];
   const slowLoops = Array.from({ length: SLOW_CONC }, async () => {
     while (!stop) {
       const t = performance.now();
-      const res = await fetch(`http://127.0.0.1:${js.port}/api/collections/slow/records`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ title: "slow" }) });
+      const res = await fetch(`http://127.0.0.1:${js.port}/api/collections/slow/records`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ title: "slow" }),
+      });
       await res.text();
       if (res.status !== 200) throw new Error(`a create in slow answered ${res.status}`);
       slowMs.push(performance.now() - t);
@@ -167,13 +287,24 @@ async function slowHookElsewhere(b: Bench, js: ServerProc): Promise<void> {
   await Bun.sleep(100); // the slow hooks are asleep now
   let busy: Row;
   try {
-    busy = await b.load({ section: SECTION, name: "writes while a slow hook runs elsewhere", requests: creates, total: n, conc: c, mode: m, server: js, measureCpu: false, note: `POST fast while ${SLOW_CONC} creates in slow wait ${SLOW_HOOK_MS} ms in onRecordCreate` });
+    busy = await b.load({
+      section: SECTION,
+      name: "writes while a slow hook runs elsewhere",
+      requests: creates,
+      total: n,
+      conc: c,
+      mode: m,
+      server: js,
+      measureCpu: false,
+      note: `POST fast while ${SLOW_CONC} creates in slow wait ${SLOW_HOOK_MS} ms in onRecordCreate`,
+    });
   } finally {
     stop = true;
     await Promise.all(slowLoops);
   }
   // the slow hook must really have waited, or the row measures nothing
-  if (!slowMs.length || Math.min(...slowMs) < SLOW_HOOK_MS) throw new Error(`slow creates took ${slowMs.map((x) => x.toFixed(0)).join(", ")} ms: the slow hook did not run`);
+  if (!slowMs.length || Math.min(...slowMs) < SLOW_HOOK_MS)
+    throw new Error(`slow creates took ${slowMs.map((x) => x.toFixed(0)).join(", ")} ms: the slow hook did not run`);
   const line = `writes while a slow hook runs elsewhere: p50 ${fmtMs(busy.p50)}, p99 ${fmtMs(busy.p99)}, max ${fmtMs(busy.max)} (alone: p50 ${fmtMs(alone.p50)}, p99 ${fmtMs(alone.p99)}); ${slowMs.length} slow creates of ${fmtMs(Math.min(...slowMs))}–${fmtMs(Math.max(...slowMs))} alongside`;
   b.print(line);
   b.extra.markdown.push(`### A slow hook elsewhere\n\n${line}\n`);

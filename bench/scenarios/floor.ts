@@ -23,7 +23,15 @@ export const FLOOR_SOURCE = join(import.meta.dir, "../floor_server.ts");
 export async function floorCommand(dir: string): Promise<string[]> {
   const outfile = join(dir, "floor");
   try {
-    const r = await Bun.build({ entrypoints: [FLOOR_SOURCE], target: "bun", format: "esm", minify: true, bytecode: true, compile: { outfile }, throw: false });
+    const r = await Bun.build({
+      entrypoints: [FLOOR_SOURCE],
+      target: "bun",
+      format: "esm",
+      minify: true,
+      bytecode: true,
+      compile: { outfile },
+      throw: false,
+    });
     if (r.success) return [outfile];
   } catch {}
   return [process.execPath, FLOOR_SOURCE];
@@ -32,7 +40,13 @@ export async function floorCommand(dir: string): Promise<string[]> {
 export async function startFloor(b: Bench, name = "floor"): Promise<ServerProc> {
   const port = await freePort();
   const cmd = await floorCommand(b.workDir);
-  return spawnServer({ name, cmd: [...cmd, `--port=${port}`, `--dir=${join(b.workDir, name + "_data")}`], port, cwd: b.workDir, logFile: join(b.workDir, name + ".log") });
+  return spawnServer({
+    name,
+    cmd: [...cmd, `--port=${port}`, `--dir=${join(b.workDir, name + "_data")}`],
+    port,
+    cwd: b.workDir,
+    logFile: join(b.workDir, name + ".log"),
+  });
 }
 
 export interface FloorRatio {
@@ -63,7 +77,17 @@ export async function floor(b: Bench): Promise<FloorRatio[]> {
       for (let r = 0; r < p.rounds; r++) {
         for (const [who, server] of servers) {
           await b.cooldown();
-          got[who]!.push(await b.load({ section: SECTION, name: `${what} — ${who === "pb" ? "pb" : "floor"} (round ${r + 1})`, requests: requests(who), total: run[0], conc: run[1], mode, server }));
+          got[who]!.push(
+            await b.load({
+              section: SECTION,
+              name: `${what} — ${who === "pb" ? "pb" : "floor"} (round ${r + 1})`,
+              requests: requests(who),
+              total: run[0],
+              conc: run[1],
+              mode,
+              server,
+            }),
+          );
         }
       }
       const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -79,13 +103,20 @@ export async function floor(b: Bench): Promise<FloorRatio[]> {
     // insert: the same post bodies as the create scenario
     await rounds("insert", p.create, () => {
       const reqs: HttpRequest[] = [];
-      for (let i = 0; i < p.create[0]; i++) reqs.push({ method: "POST", path, headers: JSON_HEADERS, body: postBody(`${COL}${i}`, i, b.userIds) });
+      for (let i = 0; i < p.create[0]; i++)
+        reqs.push({ method: "POST", path, headers: JSON_HEADERS, body: postBody(`${COL}${i}`, i, b.userIds) });
       return reqs;
     });
     // getOne: random ids of each side's own rows
     const pbIds = await b.api.randomIds(COL, 1000);
-    const flIds = ((await (await fetch(`http://127.0.0.1:${fl.port}${path}?perPage=1000&skipTotal=1`)).json()) as { items: { id: string }[] }).items.map((x) => x.id);
-    await rounds("getOne", p.getOne, (who) => (who === "pb" ? pbIds : flIds).map((id) => ({ method: "GET", path: `${path}/${id}` })));
+    const flIds = (
+      (await (await fetch(`http://127.0.0.1:${fl.port}${path}?perPage=1000&skipTotal=1`)).json()) as {
+        items: { id: string }[];
+      }
+    ).items.map((x) => x.id);
+    await rounds("getOne", p.getOne, (who) =>
+      (who === "pb" ? pbIds : flIds).map((id) => ({ method: "GET", path: `${path}/${id}` })),
+    );
     // list, perPage=20 with the total count (the default)
     await rounds("list perPage=20", p.list, () => [{ method: "GET", path: `${path}?perPage=20` }]);
   } finally {
@@ -108,7 +139,10 @@ export async function floor(b: Bench): Promise<FloorRatio[]> {
       "",
       "| operation | pb req/s | floor req/s | pb ÷ floor | pb server CPU/req | floor server CPU/req |",
       "|---|---:|---:|---:|---:|---:|",
-      ...ratios.map((r) => `| ${r.what} | ${fmtRps(r.ours)} | ${fmtRps(r.floor)} | **${(r.ours / r.floor).toFixed(2)}** | ${r.oursCpu.toFixed(0)} µs | ${r.floorCpu.toFixed(0)} µs |`),
+      ...ratios.map(
+        (r) =>
+          `| ${r.what} | ${fmtRps(r.ours)} | ${fmtRps(r.floor)} | **${(r.ours / r.floor).toFixed(2)}** | ${r.oursCpu.toFixed(0)} µs | ${r.floorCpu.toFixed(0)} µs |`,
+      ),
       "",
     ].join("\n"),
   );

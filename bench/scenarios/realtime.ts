@@ -35,7 +35,10 @@ export async function realtimeAvailable(port: number): Promise<boolean> {
   const ctl = new AbortController();
   const t = setTimeout(() => ctl.abort(), 3000);
   try {
-    const res = await fetch(`http://${HOST}:${port}/api/realtime`, { signal: ctl.signal, headers: { Accept: "text/event-stream" } });
+    const res = await fetch(`http://${HOST}:${port}/api/realtime`, {
+      signal: ctl.signal,
+      headers: { Accept: "text/event-stream" },
+    });
     const ok = res.status === 200 && (res.headers.get("content-type") ?? "").includes("text/event-stream");
     ctl.abort();
     return ok;
@@ -152,13 +155,23 @@ export interface FanoutResult {
 }
 
 /** Connects `n` SSE clients, subscribes them, creates one record and times the deliveries. */
-export async function fanout(port: number, n: number, token: string, createBody: string, timeoutMs = 60_000): Promise<FanoutResult> {
+export async function fanout(
+  port: number,
+  n: number,
+  token: string,
+  createBody: string,
+  timeoutMs = 60_000,
+): Promise<FanoutResult> {
   const clients: SseClient[] = [];
   let connected = 0;
   let delivered = 0;
   let onAllConnected: () => void = () => {};
   let onAllDelivered: () => void = () => {};
-  const req = encodeRequest(`${HOST}:${port}`, { method: "GET", path: "/api/realtime", headers: { Accept: "text/event-stream", ...auth(token) } }, true);
+  const req = encodeRequest(
+    `${HOST}:${port}`,
+    { method: "GET", path: "/api/realtime", headers: { Accept: "text/event-stream", ...auth(token) } },
+    true,
+  );
   const handlers = {
     data(s: Socket<SseClient>, d: Uint8Array) {
       s.data.feed(d);
@@ -206,20 +219,36 @@ export async function fanout(port: number, n: number, token: string, createBody:
   // subscribe every connected client (keep-alive, 100 at a time)
   const subs: HttpRequest[] = clients
     .filter((c) => c.clientId)
-    .map((c) => ({ method: "POST", path: "/api/realtime", headers: { ...JSON_HEADERS, ...auth(token) }, body: JSON.stringify({ clientId: c.clientId, subscriptions: [TOPIC] }) }));
+    .map((c) => ({
+      method: "POST",
+      path: "/api/realtime",
+      headers: { ...JSON_HEADERS, ...auth(token) },
+      body: JSON.stringify({ clientId: c.clientId, subscriptions: [TOPIC] }),
+    }));
   let subscribed = 0;
   const s0 = performance.now();
   if (subs.length) {
-    const r = await runLoad({ hostname: HOST, port, requests: subs.map((x) => encodeRequest(`${HOST}:${port}`, x, true)), total: subs.length, concurrency: 100, keepAlive: true });
+    const r = await runLoad({
+      hostname: HOST,
+      port,
+      requests: subs.map((x) => encodeRequest(`${HOST}:${port}`, x, true)),
+      total: subs.length,
+      concurrency: 100,
+      keepAlive: true,
+    });
     for (const s of r.statuses) if (s >= 200 && s < 300) subscribed++;
   }
   const subscribeMs = performance.now() - s0;
   const allDelivered = new Promise<void>((r) => (onAllDelivered = r));
   const sent = performance.now();
-  const created = await fetch(`http://${HOST}:${port}/api/collections/posts10k/records`, { method: "POST", headers: { ...JSON_HEADERS, ...auth(token) }, body: createBody });
+  const created = await fetch(`http://${HOST}:${port}/api/collections/posts10k/records`, {
+    method: "POST",
+    headers: { ...JSON_HEADERS, ...auth(token) },
+    body: createBody,
+  });
   await created.arrayBuffer();
   // until every subscribed client has it, or nothing new arrived for a while (bounded)
-  for (let last = -1, quietSince = performance.now(); performance.now() - sent < timeoutMs; ) {
+  for (let last = -1, quietSince = performance.now(); performance.now() - sent < timeoutMs;) {
     const done = await Promise.race([allDelivered.then(() => true), Bun.sleep(250).then(() => false)]);
     if (done || delivered >= subscribed) break;
     if (delivered !== last) {
@@ -227,7 +256,10 @@ export async function fanout(port: number, n: number, token: string, createBody:
       quietSince = performance.now();
     } else if (performance.now() - quietSince > QUIET_MS) break;
   }
-  const times = clients.filter((c) => c.gotAt).map((c) => c.gotAt - sent).sort((a, b) => a - b);
+  const times = clients
+    .filter((c) => c.gotAt)
+    .map((c) => c.gotAt - sent)
+    .sort((a, b) => a - b);
   for (const c of clients) c.sock?.end();
   return {
     clients: n,
@@ -243,7 +275,13 @@ export async function fanout(port: number, n: number, token: string, createBody:
 
 export async function realtime(b: Bench): Promise<void> {
   if (!(await realtimeAvailable(b.pb.port))) {
-    b.add(noteRow(SECTION, "fan-out: 1 event to idle SSE clients", "not available yet: pb has no GET /api/realtime (the realtime work adds it)"));
+    b.add(
+      noteRow(
+        SECTION,
+        "fan-out: 1 event to idle SSE clients",
+        "not available yet: pb has no GET /api/realtime (the realtime work adds it)",
+      ),
+    );
     return;
   }
   const limit = openFilesLimit();
@@ -261,9 +299,21 @@ export async function realtime(b: Bench): Promise<void> {
   const setup = `connected ${r.connected} in ${(r.connectMs / 1000).toFixed(1)} s, subscribed ${r.subscribed} in ${(r.subscribeMs / 1000).toFixed(1)} s`;
   const name = `fan-out: 1 event to ${n.toLocaleString("en-US")} idle SSE clients${note}`;
   if (r.delivered === 0 && r.subscribed > 0) {
-    b.add(noteRow(SECTION, name, `no record event delivered yet (pb does not broadcast record changes to subscribers yet); ${setup}; ${rss}`));
+    b.add(
+      noteRow(
+        SECTION,
+        name,
+        `no record event delivered yet (pb does not broadcast record changes to subscribers yet); ${setup}; ${rss}`,
+      ),
+    );
     return;
   }
-  b.add(noteRow(SECTION, name, `last delivery ${r.lastMs.toFixed(0)} ms, median ${r.p50Ms.toFixed(0)} ms; delivered ${r.delivered}/${n}; ${setup}; ${rss}`));
+  b.add(
+    noteRow(
+      SECTION,
+      name,
+      `last delivery ${r.lastMs.toFixed(0)} ms, median ${r.p50Ms.toFixed(0)} ms; delivered ${r.delivered}/${n}; ${setup}; ${rss}`,
+    ),
+  );
   if (r.delivered < n) b.rows[b.rows.length - 1]!.errors = n - r.delivered;
 }

@@ -29,20 +29,38 @@ const median = (xs: number[]) => {
 };
 
 /** Starts from an empty folder, then restarts on the data it made; both timed to the first 200. */
-async function coldRuns(b: Bench, runs: number, cmdFor: (dir: string, port: number) => string[]): Promise<{ ms: number[]; rss: number[]; warmMs: number[] }> {
+async function coldRuns(
+  b: Bench,
+  runs: number,
+  cmdFor: (dir: string, port: number) => string[],
+): Promise<{ ms: number[]; rss: number[]; warmMs: number[] }> {
   const ms: number[] = [];
   const rss: number[] = [];
   const warmMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dir = mkdtempSync(join(b.workDir, "cold-"));
     let port = await freePort();
-    const srv = await spawnServer({ name: "cold start", cmd: cmdFor(dir, port), port, cwd: dir, logFile: join(dir, "log.txt"), pollMs: 1 });
+    const srv = await spawnServer({
+      name: "cold start",
+      cmd: cmdFor(dir, port),
+      port,
+      cwd: dir,
+      logFile: join(dir, "log.txt"),
+      pollMs: 1,
+    });
     ms.push(srv.startMs);
     await Bun.sleep(IDLE_WAIT_MS);
     rss.push(readMem(srv.pid).rss);
     await srv.stop();
     port = await freePort();
-    const again = await spawnServer({ name: "restart", cmd: cmdFor(dir, port), port, cwd: dir, logFile: join(dir, "log.txt"), pollMs: 1 });
+    const again = await spawnServer({
+      name: "restart",
+      cmd: cmdFor(dir, port),
+      port,
+      cwd: dir,
+      logFile: join(dir, "log.txt"),
+      pollMs: 1,
+    });
     warmMs.push(again.startMs);
     await again.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -52,16 +70,50 @@ async function coldRuns(b: Bench, runs: number, cmdFor: (dir: string, port: numb
 
 export async function startup(b: Bench, binary: string): Promise<StartupFigures> {
   const runs = b.profile.startupRuns;
-  const pb = await coldRuns(b, runs, (dir, port) => [binary, "serve", `--http=127.0.0.1:${port}`, `--dir=${join(dir, "pb_data")}`]);
+  const pb = await coldRuns(b, runs, (dir, port) => [
+    binary,
+    "serve",
+    `--http=127.0.0.1:${port}`,
+    `--dir=${join(dir, "pb_data")}`,
+  ]);
   const floorCmd = await floorCommand(b.workDir);
-  const fl = await coldRuns(b, runs, (dir, port) => [...floorCmd, `--port=${port}`, `--dir=${join(dir, "floor_data")}`]);
-  const f: StartupFigures = { coldMs: pb.ms, warmMs: pb.warmMs, idleRss: pb.rss, floorColdMs: fl.ms, floorIdleRss: fl.rss, binaryBytes: statSync(binary).size };
+  const fl = await coldRuns(b, runs, (dir, port) => [
+    ...floorCmd,
+    `--port=${port}`,
+    `--dir=${join(dir, "floor_data")}`,
+  ]);
+  const f: StartupFigures = {
+    coldMs: pb.ms,
+    warmMs: pb.warmMs,
+    idleRss: pb.rss,
+    floorColdMs: fl.ms,
+    floorIdleRss: fl.rss,
+    binaryBytes: statSync(binary).size,
+  };
   const list = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
-  b.add(noteRow(SECTION, `pb cold start to first 200 (empty folder, ${runs} runs)`, `median ${median(pb.ms).toFixed(0)} ms (${list(pb.ms)})`));
-  b.add(noteRow(SECTION, `pb restart on its existing pb_data (${runs} runs)`, `median ${median(pb.warmMs).toFixed(0)} ms (${list(pb.warmMs)})`));
+  b.add(
+    noteRow(
+      SECTION,
+      `pb cold start to first 200 (empty folder, ${runs} runs)`,
+      `median ${median(pb.ms).toFixed(0)} ms (${list(pb.ms)})`,
+    ),
+  );
+  b.add(
+    noteRow(
+      SECTION,
+      `pb restart on its existing pb_data (${runs} runs)`,
+      `median ${median(pb.warmMs).toFixed(0)} ms (${list(pb.warmMs)})`,
+    ),
+  );
   b.add(noteRow(SECTION, `pb idle RSS ${IDLE_WAIT_MS} ms after start`, `median ${fmtMB(median(pb.rss))}`));
   b.add(noteRow(SECTION, "pb binary size", `${(f.binaryBytes / 1e6).toFixed(1)} MB`));
-  b.add(noteRow(SECTION, `floor cold start to first 200 (${runs} runs)`, `median ${median(fl.ms).toFixed(0)} ms (${list(fl.ms)})`));
+  b.add(
+    noteRow(
+      SECTION,
+      `floor cold start to first 200 (${runs} runs)`,
+      `median ${median(fl.ms).toFixed(0)} ms (${list(fl.ms)})`,
+    ),
+  );
   b.add(noteRow(SECTION, "floor idle RSS", `median ${fmtMB(median(fl.rss))}`));
   return f;
 }

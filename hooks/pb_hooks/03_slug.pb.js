@@ -2,12 +2,12 @@
 // Fill a field before the record is saved: a slug from the title, and the owner from the auth.
 onRecordCreateRequest((e) => {
   // helpers must be required inside the handler: handlers cannot see this file's top-level names
-  const { slugify } = require(`${__hooks}/lib/text.js`)
+  const { slugify } = require(`${__hooks}/lib/text.js`);
 
-  e.record.set("slug", slugify(e.record.getString("title")))
+  e.record.set("slug", slugify(e.record.getString("title")));
   if (e.auth && !e.hasSuperuserAuth()) {
-    e.record.set("owner", e.auth.id)
+    e.record.set("owner", e.auth.id);
   }
 
-  e.next()
-}, "articles")
+  e.next();
+}, "articles");

@@ -3,11 +3,11 @@
 // computed one (onRecordEnrich runs for API responses, realtime messages and enrichRecord(s)).
 onRecordEnrich((e) => {
   if (!e.requestInfo.auth || !e.requestInfo.auth.isSuperuser()) {
-    e.record.hide("internalNote")
+    e.record.hide("internalNote");
   }
 
-  e.record.withCustomData(true)
-  e.record.set("readingMinutes", Math.max(1, Math.ceil(e.record.getString("body").split(/\s+/).length / 200)))
+  e.record.withCustomData(true);
+  e.record.set("readingMinutes", Math.max(1, Math.ceil(e.record.getString("body").split(/\s+/).length / 200)));
 
-  e.next()
-}, "articles")
+  e.next();
+}, "articles");

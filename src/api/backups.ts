@@ -58,7 +58,8 @@ async function backupsList(e: RequestEvent): Promise<void> {
 
 async function backupCreate(e: RequestEvent): Promise<void> {
   const app = e.app;
-  if (activeBackup(app) !== null) throw badRequest("Try again later - another backup/restore process has already been started");
+  if (activeBackup(app) !== null)
+    throw badRequest("Try again later - another backup/restore process has already been started");
   let body: { [key: string]: unknown };
   try {
     body = await e.bindBody();
@@ -67,15 +68,19 @@ async function backupCreate(e: RequestEvent): Promise<void> {
     throw badRequest("An error occurred while loading the submitted data.", {}, err);
   }
   const rawName = lookupKey(body, "name");
-  if (rawName !== undefined && rawName !== null && typeof rawName !== "string") throw badRequest("An error occurred while loading the submitted data.");
+  if (rawName !== undefined && rawName !== null && typeof rawName !== "string")
+    throw badRequest("An error occurred while loading the submitted data.");
   const name = typeof rawName === "string" ? rawName : "";
   const fsys = newBackupsFilesystem(app);
   const uniqueName = async (v: string) => {
     if (v === "") return null;
     const exists = await fsys.exists(v).catch(() => true);
-    return exists ? newError("validation_backup_name_exists", "The backup file name is invalid or already exists.") : null;
+    return exists
+      ? newError("validation_backup_name_exists", "The backup file name is invalid or already exists.")
+      : null;
   };
-  const errs = validateStruct([["name", name, length(1, 150), match(BACKUP_NAME_RE)]]) ??
+  const errs =
+    validateStruct([["name", name, length(1, 150), match(BACKUP_NAME_RE)]]) ??
     (await uniqueName(name).then((err) => (err ? new ValidationErrors({ name: err }) : null)));
   if (errs) throw badRequest("An error occurred while validating the submitted data.", errs.toJSON(), errs);
   try {
@@ -102,7 +107,10 @@ async function backupUpload(e: RequestEvent): Promise<void> {
     let fileErr = null;
     if (!file) fileErr = newError("validation_required", "cannot be blank");
     else if (!mimeIs(detectMimeType(file.head), "application/zip")) {
-      fileErr = newError("validation_invalid_mime_type", `${JSON.stringify(file.name)} mime type must be one of: application/zip.`);
+      fileErr = newError(
+        "validation_invalid_mime_type",
+        `${JSON.stringify(file.name)} mime type must be one of: application/zip.`,
+      );
     } else if (await fsys.exists(file.name).catch(() => true)) {
       fileErr = newError("validation_backup_name_exists", "Backup file with the specified name already exists.");
     }
@@ -125,9 +133,11 @@ async function backupDownload(e: RequestEvent): Promise<void> {
   const app = e.app;
   const token = e.url.searchParams.get("token") ?? "";
   const auth = token ? findAuthRecordByToken(app, token, "file") : null;
-  if (!auth || auth.collection.name !== "_superusers") throw forbidden("Insufficient permissions to access the resource.");
+  if (!auth || auth.collection.name !== "_superusers")
+    throw forbidden("Insufficient permissions to access the resource.");
   const allowed = app.settings().superuserIPs;
-  if (allowed.length > 0 && !ipInList(allowed, e.realIP)) throw forbidden("Insufficient permissions to access the resource.");
+  if (allowed.length > 0 && !ipInList(allowed, e.realIP))
+    throw forbidden("Insufficient permissions to access the resource.");
   const key = e.params.key ?? "";
   const fsys = newBackupsFilesystem(app);
   let res: Response;
@@ -142,7 +152,8 @@ async function backupDownload(e: RequestEvent): Promise<void> {
 
 async function backupDelete(e: RequestEvent): Promise<void> {
   const key = e.params.key ?? "";
-  if (key !== "" && activeBackup(e.app) === key) throw badRequest("The backup is currently being used and cannot be deleted.");
+  if (key !== "" && activeBackup(e.app) === key)
+    throw badRequest("The backup is currently being used and cannot be deleted.");
   try {
     await newBackupsFilesystem(e.app).delete(key);
   } catch (err) {
@@ -187,7 +198,11 @@ interface UploadedFile {
  * Streams the first file sent in the multipart field `field` to `dest`, reading the body chunk by
  * chunk (any size, constant memory). Null when the request carries no such file.
  */
-export async function receiveMultipartFile(request: Request, field: string, dest: string): Promise<UploadedFile | null> {
+export async function receiveMultipartFile(
+  request: Request,
+  field: string,
+  dest: string,
+): Promise<UploadedFile | null> {
   const type = request.headers.get("content-type") ?? "";
   const m = /^multipart\/form-data\s*;.*?boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(type);
   if (!m || !request.body) {

@@ -16,7 +16,12 @@ export function bindBatchApi(router: Router) {
 }
 
 type Handler = (e: RequestEvent) => Promise<void>;
-type ActionFactory = (e: RequestEvent, ir: BatchRequest, params: Record<string, string>, next: RecordFinalizer) => Handler;
+type ActionFactory = (
+  e: RequestEvent,
+  ir: BatchRequest,
+  params: Record<string, string>,
+  next: RecordFinalizer,
+) => Handler;
 
 const ACTIONS: [RegExp, ActionFactory][] = [
   [
@@ -35,8 +40,14 @@ const ACTIONS: [RegExp, ActionFactory][] = [
     },
   ],
   [/^POST \/api\/collections\/(?<collection>[^/?]+)\/records(\?.*)?$/, (_e, _ir, _p, next) => recordCreate(next)],
-  [/^PATCH \/api\/collections\/(?<collection>[^/?]+)\/records\/(?<id>[^/?]+)(\?.*)?$/, (_e, _ir, _p, next) => recordUpdate(next)],
-  [/^DELETE \/api\/collections\/(?<collection>[^/?]+)\/records\/(?<id>[^/?]+)(\?.*)?$/, (_e, _ir, _p, next) => recordDelete(next)],
+  [
+    /^PATCH \/api\/collections\/(?<collection>[^/?]+)\/records\/(?<id>[^/?]+)(\?.*)?$/,
+    (_e, _ir, _p, next) => recordUpdate(next),
+  ],
+  [
+    /^DELETE \/api\/collections\/(?<collection>[^/?]+)\/records\/(?<id>[^/?]+)(\?.*)?$/,
+    (_e, _ir, _p, next) => recordDelete(next),
+  ],
 ];
 
 /** A sub-response: its body kept as the raw JSON text it was written with (upstream embeds JSONRaw). */
@@ -50,7 +61,8 @@ async function batchTransaction(e: RequestEvent) {
   if (!cfg.enabled || cfg.maxRequests <= 0) throw forbidden("Batch requests are not allowed.");
   const timeoutMs = (cfg.timeout > 0 ? cfg.timeout : 3) * 1000;
   e.bodyLimit = cfg.maxBodySize > 0 ? cfg.maxBodySize : 128 << 20;
-  if (Number(e.request.headers.get("content-length") ?? "0") > e.bodyLimit) throw new ApiError(413, "Request entity too large");
+  if (Number(e.request.headers.get("content-length") ?? "0") > e.bodyLimit)
+    throw new ApiError(413, "Request entity too large");
 
   let requests: BatchRequest[];
   try {
@@ -72,9 +84,16 @@ async function batchTransaction(e: RequestEvent) {
   await e.app.onBatchRequest.trigger(new BatchRequestEvent(e, requests), async (be) => {
     const results = await processBatch(be, be.batch, timeoutMs);
     if (be.url.searchParams.get("fields")) {
-      be.json(200, results.map((r) => ({ body: r.raw ? JSON.parse(r.raw) : null, status: r.status })));
+      be.json(
+        200,
+        results.map((r) => ({ body: r.raw ? JSON.parse(r.raw) : null, status: r.status })),
+      );
     } else {
-      be.send(200, `[${results.map((r) => `{"body":${r.raw || "null"},"status":${r.status}}`).join(",")}]\n`, "application/json");
+      be.send(
+        200,
+        `[${results.map((r) => `{"body":${r.raw || "null"},"status":${r.status}}`).join(",")}]\n`,
+        "application/json",
+      );
     }
   });
 }
@@ -85,33 +104,55 @@ function parseRequests(raw: unknown): BatchRequest[] {
   return raw.map((r) => {
     const o = (r && typeof r === "object" ? r : {}) as { [k: string]: unknown };
     const headers: Record<string, string> = {};
-    if (o.headers && typeof o.headers === "object") for (const [k, v] of Object.entries(o.headers)) headers[k] = String(v);
+    if (o.headers && typeof o.headers === "object")
+      for (const [k, v] of Object.entries(o.headers)) headers[k] = String(v);
     const body = o.body && typeof o.body === "object" && !Array.isArray(o.body) ? { ...(o.body as object) } : {};
-    return { method: typeof o.method === "string" ? o.method : "", url: typeof o.url === "string" ? o.url : "", headers, body: body as Record<string, unknown> };
+    return {
+      method: typeof o.method === "string" ? o.method : "",
+      url: typeof o.url === "string" ? o.url : "",
+      headers,
+      body: body as Record<string, unknown>,
+    };
   });
 }
 
 /** Upstream's form validation: requests required, at most maxRequests, each with a known method and a url. */
 function validateRequests(requests: BatchRequest[], max: number): void {
   if (requests.length === 0) {
-    throw new ApiError(400, "Invalid batch request data.", { requests: { code: "validation_required", message: "Cannot be blank." } });
+    throw new ApiError(400, "Invalid batch request data.", {
+      requests: { code: "validation_required", message: "Cannot be blank." },
+    });
   }
   if (requests.length > max) {
     throw new ApiError(400, "Invalid batch request data.", {
-      requests: { code: "validation_length_too_long", message: `The length must be no more than ${max}.`, params: { max, min: 0 } },
+      requests: {
+        code: "validation_length_too_long",
+        message: `The length must be no more than ${max}.`,
+        params: { max, min: 0 },
+      },
     });
   }
   const itemErrors: Record<string, Record<string, FieldError>> = {};
   requests.forEach((r, i) => {
     const errs: Record<string, FieldError> = {};
     if (!r.method) errs.method = { code: "validation_required", message: "Cannot be blank." };
-    else if (!["GET", "POST", "PUT", "PATCH", "DELETE"].includes(r.method)) errs.method = { code: "validation_in_invalid", message: "Must be a valid value." };
+    else if (!["GET", "POST", "PUT", "PATCH", "DELETE"].includes(r.method))
+      errs.method = { code: "validation_in_invalid", message: "Must be a valid value." };
     if (!r.url) errs.url = { code: "validation_required", message: "Cannot be blank." };
-    else if (r.url.length > 2000) errs.url = { code: "validation_length_too_long", message: "The length must be no more than 2000.", params: { max: 2000, min: 0 } };
+    else if (r.url.length > 2000)
+      errs.url = {
+        code: "validation_length_too_long",
+        message: "The length must be no more than 2000.",
+        params: { max: 2000, min: 0 },
+      };
     if (Object.keys(errs).length) itemErrors[String(i)] = errs;
   });
   if (Object.keys(itemErrors).length) {
-    throw new ApiError(400, "Invalid batch request data.", { requests: new ValidationErrors(Object.fromEntries(Object.entries(itemErrors).map(([k, v]) => [k, new ValidationErrors(v)]))).toJSON() });
+    throw new ApiError(400, "Invalid batch request data.", {
+      requests: new ValidationErrors(
+        Object.fromEntries(Object.entries(itemErrors).map(([k, v]) => [k, new ValidationErrors(v)])),
+      ).toJSON(),
+    });
   }
 }
 
@@ -119,7 +160,8 @@ async function prefixedFiles(e: RequestEvent, prefix: string): Promise<Map<strin
   const out = new Map<string, File[]>();
   await e.bindBody();
   for (const [key, files] of e.state.files ?? []) {
-    if (key.startsWith(prefix)) out.set(key.slice(prefix.length), [...(out.get(key.slice(prefix.length)) ?? []), ...files]);
+    if (key.startsWith(prefix))
+      out.set(key.slice(prefix.length), [...(out.get(key.slice(prefix.length)) ?? []), ...files]);
   }
   return out;
 }
@@ -157,21 +199,39 @@ async function processBatch(base: RequestEvent, batch: BatchRequest[], timeoutMs
     });
   } catch (err) {
     const index = failedIndex === -1 ? 0 : failedIndex;
-    throw new ApiError(400, "Batch transaction failed.", {
-      requests: { [String(index)]: { code: "batch_request_failed", message: "Batch request failed.", response: toApiError(err).toJSON() } },
-    }, err);
+    throw new ApiError(
+      400,
+      "Batch transaction failed.",
+      {
+        requests: {
+          [String(index)]: {
+            code: "batch_request_failed",
+            message: "Batch request failed.",
+            response: toApiError(err).toJSON(),
+          },
+        },
+      },
+      err,
+    );
   }
   return results;
 }
 
-async function processInternalRequest(base: RequestEvent, ir: BatchRequest, next: () => Promise<void>): Promise<BatchResult> {
+async function processInternalRequest(
+  base: RequestEvent,
+  ir: BatchRequest,
+  next: () => Promise<void>,
+): Promise<BatchResult> {
   const full = `${ir.method.toUpperCase()} ${ir.url}`;
   let handler: Handler | null = null;
   let params: Record<string, string> = {};
   for (const [re, factory] of ACTIONS) {
     const m = re.exec(full);
     if (!m) continue;
-    params = Object.fromEntries(Object.entries(m.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    params = Object.fromEntries(Object.entries(m.groups ?? {}).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >;
     handler = factory(base, ir, params, () => next());
     break;
   }
@@ -184,7 +244,8 @@ async function processInternalRequest(base: RequestEvent, ir: BatchRequest, next
   const form = new FormData();
   for (const [k, v] of Object.entries(ir.body)) {
     const files = (Array.isArray(v) ? v : [v]).filter((x): x is File => x instanceof File);
-    if (files.length && files.length === (Array.isArray(v) ? v.length : 1)) for (const f of files) form.append(k, f, f.name);
+    if (files.length && files.length === (Array.isArray(v) ? v.length : 1))
+      for (const f of files) form.append(k, f, f.name);
     else regular[k] = v;
   }
   form.append("@jsonPayload", JSON.stringify(regular));

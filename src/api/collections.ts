@@ -18,7 +18,12 @@ import { oauth2ProviderLogo, oauth2Providers } from "../core/collection_oauth2_p
 import { findCollectionByNameOrId, findCollectionReferences } from "../core/collection_query.ts";
 import { deleteCollection, saveCollection, truncateCollection } from "../core/collection_save.ts";
 import { ApiError, ValidationErrors, badRequest, forbidden, noRows, notFound, unauthorized } from "../core/errors.ts";
-import { CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent, type SearchResult } from "../core/events.ts";
+import {
+  CollectionRequestEvent,
+  CollectionsImportRequestEvent,
+  CollectionsListRequestEvent,
+  type SearchResult,
+} from "../core/events.ts";
 import { lookupKey } from "../core/fields/index.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { COLLECTION_LIST_FIELDS, searchTable } from "../core/record_search.ts";
@@ -86,9 +91,19 @@ function hasDecodableShape(body: { [key: string]: unknown }): boolean {
   };
   const str = (v: unknown) => typeof v === "string";
   return (
-    ["id", "name", "type", "viewQuery", "listRule", "viewRule", "createRule", "updateRule", "deleteRule", "authRule", "manageRule"].every((k) =>
-      ok(k, str),
-    ) &&
+    [
+      "id",
+      "name",
+      "type",
+      "viewQuery",
+      "listRule",
+      "viewRule",
+      "createRule",
+      "updateRule",
+      "deleteRule",
+      "authRule",
+      "manageRule",
+    ].every((k) => ok(k, str)) &&
     ok("system", (v) => typeof v === "boolean") &&
     ok("indexes", (v) => Array.isArray(v) && v.every((x) => x === null || typeof x === "string")) &&
     ok("fields", (v) => Array.isArray(v) && v.every((f) => f === null || isObj(f))) &&
@@ -136,7 +151,13 @@ async function collectionsList(e: RequestEvent) {
   const page = searchTable(
     e.app,
     "_collections",
-    { filter: param("filter"), sort: param("sort"), page: param("page"), perPage: param("perPage"), skipTotal: param("skipTotal") },
+    {
+      filter: param("filter"),
+      sort: param("sort"),
+      page: param("page"),
+      perPage: param("perPage"),
+      skipTotal: param("skipTotal"),
+    },
     COLLECTION_LIST_FIELDS,
   );
   const collections = page.items.map((row) => Collection.fromRow(row));
@@ -145,7 +166,13 @@ async function collectionsList(e: RequestEvent) {
   await e.app.onCollectionsListRequest.trigger(event, (ev) =>
     respondAfterTx(ev.app, () => {
       const r = ev.result;
-      ev.json(200, { items: r.items, page: r.page, perPage: r.perPage, totalItems: r.totalItems, totalPages: r.totalPages });
+      ev.json(200, {
+        items: r.items,
+        page: r.page,
+        perPage: r.perPage,
+        totalItems: r.totalItems,
+        totalPages: r.totalPages,
+      });
     }),
   );
 }
@@ -205,7 +232,8 @@ async function collectionDelete(e: RequestEvent) {
       if (err instanceof ApiError) throw err;
       let message = "Failed to delete collection";
       const refs = findCollectionReferences(ev.app, ev.collection, ev.collection.id);
-      if (refs.size > 0) message += " probably due to existing reference in " + [...refs.keys()].map((c) => c.name).join(", ");
+      if (refs.size > 0)
+        message += " probably due to existing reference in " + [...refs.keys()].map((c) => c.name).join(", ");
       throw badRequest(message, err instanceof ValidationErrors ? err.toJSON() : {}, err);
     }
     await respondAfterTx(ev.app, () => ev.noContent(204));
@@ -215,7 +243,8 @@ async function collectionDelete(e: RequestEvent) {
 async function collectionTruncate(e: RequestEvent) {
   const collection = e.app.findCollection(e.params.collection ?? "");
   if (!collection) throw notFound("", {}, noRows());
-  if (collection.isView()) throw badRequest("View collections cannot be truncated since they don't store their own records.");
+  if (collection.isView())
+    throw badRequest("View collections cannot be truncated since they don't store their own records.");
   try {
     await truncateCollection(e.app, collection);
   } catch (err) {
@@ -237,7 +266,8 @@ async function collectionsImport(e: RequestEvent) {
   const rawDeleteMissing = lookupKey(body, "deleteMissing");
   const badShape =
     (rawCollections !== undefined && rawCollections !== null && !Array.isArray(rawCollections)) ||
-    (Array.isArray(rawCollections) && rawCollections.some((c) => c !== null && (typeof c !== "object" || Array.isArray(c)))) ||
+    (Array.isArray(rawCollections) &&
+      rawCollections.some((c) => c !== null && (typeof c !== "object" || Array.isArray(c)))) ||
     (rawDeleteMissing !== undefined && rawDeleteMissing !== null && typeof rawDeleteMissing !== "boolean");
   if (badShape) throw badRequest("An error occurred while loading the submitted data.");
   const collections = ((rawCollections as ({ [key: string]: unknown } | null)[] | null) ?? []).map((c) => c ?? {});
@@ -252,7 +282,12 @@ async function collectionsImport(e: RequestEvent) {
       // as upstream, the submitted flag (not the event's) decides
       await importCollections(ev.app, ev.collectionsData, deleteMissing);
     } catch (err) {
-      const validation = err instanceof ValidationErrors ? err : (err as Error)?.cause instanceof ValidationErrors ? ((err as Error).cause as ValidationErrors) : null;
+      const validation =
+        err instanceof ValidationErrors
+          ? err
+          : (err as Error)?.cause instanceof ValidationErrors
+            ? ((err as Error).cause as ValidationErrors)
+            : null;
       if (validation) throw badRequest("Failed to import collections.", validation.toJSON(), err);
       const raw = new ValidationErrors({
         collections: newError(

@@ -8,7 +8,9 @@ import type { Router } from "./router.ts";
 import { staticHandler } from "./static.ts";
 
 /** Inside the binary every module's import.meta.dir is /$bunfs/root, where `--asset public` lands. */
-export const DASHBOARD_DIR = Bun.isStandaloneExecutable ? join(import.meta.dir, "public") : join(import.meta.dir, "../../public");
+export const DASHBOARD_DIR = Bun.isStandaloneExecutable
+  ? join(import.meta.dir, "public")
+  : join(import.meta.dir, "../../public");
 
 const CSP =
   "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' http://127.0.0.1:* https://tile.openstreetmap.org data: blob:; " +

@@ -88,7 +88,12 @@ async function readPostedData(e: RequestEvent): Promise<RedirectData | null> {
         for (const [k, v] of new URLSearchParams(new TextDecoder().decode(await e.bodyBuffer()))) form.append(k, v);
       }
       for (const [k, v] of e.url.searchParams) form.append(k, v);
-      return { state: form.get("state") ?? "", code: form.get("code") ?? "", error: form.get("error") ?? "", appleUser: form.get("user") ?? "" };
+      return {
+        state: form.get("state") ?? "",
+        code: form.get("code") ?? "",
+        error: form.get("error") ?? "",
+        appleUser: form.get("user") ?? "",
+      };
     }
     if (type.startsWith("application/json")) {
       const body = await e.bindBody();
@@ -113,7 +118,11 @@ function redirectStatus(e: RequestEvent): number {
 
 function failureRedirect(e: RequestEvent, hasUI: boolean) {
   if (!hasUI) {
-    e.send(200, "Failed to authenticate. You can close this window and go back to the app to try again.", "text/plain; charset=utf-8");
+    e.send(
+      200,
+      "Failed to authenticate. You can close this window and go back to the app to try again.",
+      "text/plain; charset=utf-8",
+    );
     return;
   }
   e.responseHeaders.set("Location", FAILURE_PATH);

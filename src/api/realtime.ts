@@ -17,7 +17,11 @@ import {
   clientAuth,
   subscriptionsBroker,
 } from "../core/realtime/broker.ts";
-import { RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent } from "../core/realtime/events.ts";
+import {
+  RealtimeConnectRequestEvent,
+  RealtimeMessageEvent,
+  RealtimeSubscribeRequestEvent,
+} from "../core/realtime/events.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { each, length, required, validateStruct } from "../core/validators/validation.ts";
 import { skipSuccessActivityLog } from "./middlewares/activity_logger.ts";
@@ -104,7 +108,9 @@ async function serveConnection(
   const write = async (message: Message) => {
     // nothing bound: no event and chain per message (a fan-out writes to every client at once)
     if (hooks.onRealtimeMessageSend.length === 0) return deliver(message, client.id);
-    await hooks.onRealtimeMessageSend.trigger(new RealtimeMessageEvent(ce, client, message), (me) => deliver(me.message, me.client.id));
+    await hooks.onRealtimeMessageSend.trigger(new RealtimeMessageEvent(ce, client, message), (me) =>
+      deliver(me.message, me.client.id),
+    );
   };
   // Upstream sends no keep-alives. Only when the server's socket idle timeout (30 s) could not be
   // lifted does a silent stream get a comment line, which EventSource clients ignore, so that a
@@ -189,12 +195,21 @@ async function realtimeSetSubscriptions(e: RequestEvent) {
   if (invalid) throw badRequest("", invalid.toJSON(), invalid);
 
   const client = subscriptionsBroker(e.app).clientById(form.clientId);
-  if (!client) throw notFound("Missing or invalid client id.", {}, new Error(`no client associated with connection ID ${JSON.stringify(form.clientId)}`));
+  if (!client)
+    throw notFound(
+      "Missing or invalid client id.",
+      {},
+      new Error(`no client associated with connection ID ${JSON.stringify(form.clientId)}`),
+    );
 
   // guards against another party reusing a leaked client id (clients registered by app code have no IP)
   const clientIP = client.get(REALTIME_CLIENT_IP_KEY);
   if (typeof clientIP === "string" && clientIP !== "" && clientIP !== e.realIP) {
-    throw badRequest("Invalid realtime client.", {}, new Error("the subscription request IP doesn't match with the realtime client IP"));
+    throw badRequest(
+      "Invalid realtime client.",
+      {},
+      new Error("the subscription request IP doesn't match with the realtime client IP"),
+    );
   }
 
   // only a guest→auth upgrade may change the stored auth

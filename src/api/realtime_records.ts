@@ -10,7 +10,13 @@ import type { ModelEvent } from "../core/events.ts";
 import { Record } from "../core/record.ts";
 import { RequestInfo } from "../core/request_info.ts";
 import { canAccessRecord, matchesClientFilter } from "../core/rules.ts";
-import { clientAuth, subscriptionsBroker, type Client, type Message, type SubscriptionOptions } from "../core/realtime/index.ts";
+import {
+  clientAuth,
+  subscriptionsBroker,
+  type Client,
+  type Message,
+  type SubscriptionOptions,
+} from "../core/realtime/index.ts";
 import { goMarshal } from "../tools/json.ts";
 import { pick } from "../tools/picker/pick.ts";
 import { expandRecords } from "../core/record_expand.ts";
@@ -83,7 +89,12 @@ function flushDry(app: App, key: string, send: boolean): void {
 }
 
 /** Sends (or, with `dryCacheKey`, stores for later) the record's change to every client allowed to see it. */
-export async function broadcastRecord(app: App, action: string, record: Record, dryCacheKey: string | null): Promise<void> {
+export async function broadcastRecord(
+  app: App,
+  action: string,
+  record: Record,
+  dryCacheKey: string | null,
+): Promise<void> {
   const clients = subscriptionsBroker(app).clients();
   if (clients.size === 0) return;
   const c = record.collection;
@@ -145,7 +156,13 @@ async function recordMessageData(
   auth: Record | null,
 ): Promise<string | null> {
   const c = record.collection;
-  const info = new RequestInfo({ context: "realtime", method: "GET", query: options.query, headers: options.headers, auth });
+  const info = new RequestInfo({
+    context: "realtime",
+    method: "GET",
+    query: options.query,
+    headers: options.headers,
+    auth,
+  });
   if (!canSee(app, record, info, rule)) return null;
   const clean = record.fresh();
   if (info.hasSuperuserAuth()) clean.unhide(...c.fields.map((f) => f.name));

@@ -27,7 +27,13 @@ export const REQUIRE_SAME_COLLECTION_CONTEXT_AUTH_MIDDLEWARE_ID = "pbRequireSame
 /** Binds the record auth routes (expired OTPs and MFA sessions are purged by the system crons). */
 export function bindRecordAuthApi(router: Router): void {
   const base = "/api/collections/{collection}";
-  const route = (method: "get" | "post", path: string, action: HandlerFunc<RequestEvent>, tags: string[], ...mws: Middleware[]) =>
+  const route = (
+    method: "get" | "post",
+    path: string,
+    action: HandlerFunc<RequestEvent>,
+    tags: string[],
+    ...mws: Middleware[]
+  ) =>
     router[method](base + path, action, ...mws)
       .unbind(RATE_LIMIT_MIDDLEWARE_ID)
       .bind(collectionPathRateLimit(...tags));
@@ -41,7 +47,13 @@ export function bindRecordAuthApi(router: Router): void {
   route("post", "/confirm-password-reset", recordConfirmPasswordReset, ["confirmPasswordReset"]);
   route("post", "/request-verification", recordRequestVerification, ["requestVerification"]);
   route("post", "/confirm-verification", recordConfirmVerification, ["confirmVerification"]);
-  route("post", "/request-email-change", recordRequestEmailChange, ["requestEmailChange"], requireSameCollectionContextAuth());
+  route(
+    "post",
+    "/request-email-change",
+    recordRequestEmailChange,
+    ["requestEmailChange"],
+    requireSameCollectionContextAuth(),
+  );
   route("post", "/confirm-email-change", recordConfirmEmailChange, ["confirmEmailChange"]);
   router.post(base + "/impersonate/{id}", recordAuthImpersonate, requireSuperuserAuth());
 }

@@ -23,9 +23,13 @@ export async function recordRequestEmailChange(e: RequestEvent): Promise<void> {
   const unique: Rule = (v) => {
     if (!v) return null;
     const found = findAuthRecordByEmail(e.app, record.collection, v as string);
-    return found && found.id !== record.id ? newError("validation_invalid_new_email", "Invalid new email address.") : null;
+    return found && found.id !== record.id
+      ? newError("validation_invalid_new_email", "Invalid new email address.")
+      : null;
   };
-  throwIfInvalid(validateStruct([["newEmail", form.newEmail, required, length(1, 255), emailFormat, notIn(record.email()), unique]]));
+  throwIfInvalid(
+    validateStruct([["newEmail", form.newEmail, required, length(1, 255), emailFormat, notIn(record.email()), unique]]),
+  );
 
   const event = new RecordRequestEmailChangeRequestEvent(e, collection, record, form.newEmail);
   await e.app.onRecordRequestEmailChangeRequest.hook.trigger(event, async (ce) => {
@@ -40,7 +44,11 @@ export async function recordRequestEmailChange(e: RequestEvent): Promise<void> {
 }
 
 /** The record and new email an email change token is for, or the validation error explaining why not. */
-function parseEmailChangeToken(e: RequestEvent, collection: Collection, token: string): { record: Record; newEmail: string } | ReturnType<typeof newError> {
+function parseEmailChangeToken(
+  e: RequestEvent,
+  collection: Collection,
+  token: string,
+): { record: Record; newEmail: string } | ReturnType<typeof newError> {
   const newEmail = peekClaims(token).newEmail;
   if (typeof newEmail !== "string" || newEmail === "") {
     return newError("validation_invalid_token_payload", "Invalid token payload - newEmail must be set.");
@@ -50,7 +58,8 @@ function parseEmailChangeToken(e: RequestEvent, collection: Collection, token: s
   if (record.collection.id !== collection.id) {
     return newError("validation_token_collection_mismatch", "The provided token is for different auth collection.");
   }
-  if (findAuthRecordByEmail(e.app, collection, newEmail)) return newError("validation_invalid_token_email", "The new email address is invalid.");
+  if (findAuthRecordByEmail(e.app, collection, newEmail))
+    return newError("validation_invalid_token_email", "The new email address is invalid.");
   return { record, newEmail };
 }
 
@@ -70,7 +79,8 @@ export async function recordConfirmEmailChange(e: RequestEvent): Promise<void> {
     const p = parsed();
     passwordOk = "record" in p && (await p.record.validatePassword(form.password));
   }
-  const checkPassword: Rule = (v) => (!v || passwordOk ? null : newError("validation_invalid_password", "Missing or invalid auth record password."));
+  const checkPassword: Rule = (v) =>
+    !v || passwordOk ? null : newError("validation_invalid_password", "Missing or invalid auth record password.");
   throwIfInvalid(
     validateStruct([
       ["token", form.token, required, checkToken],

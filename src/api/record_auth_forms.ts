@@ -30,7 +30,11 @@ type FormOf<S extends { [k: string]: Kind }> = { [K in keyof S]: S[K] extends "i
  * fails the whole bind (400 "An error occurred while loading the submitted data.").
  * Form and multipart values arrive as text and are taken as such.
  */
-export async function bindForm<S extends { [k: string]: Kind }>(e: RequestEvent, spec: S, loadError = LOAD_ERROR): Promise<FormOf<S>> {
+export async function bindForm<S extends { [k: string]: Kind }>(
+  e: RequestEvent,
+  spec: S,
+  loadError = LOAD_ERROR,
+): Promise<FormOf<S>> {
   let body: { [k: string]: unknown };
   try {
     body = await e.bindBody();

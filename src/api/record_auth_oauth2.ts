@@ -148,7 +148,9 @@ function enabledProvider(collection: Collection): Rule {
   return (v) => {
     const name = typeof v === "string" ? v : "";
     if ((collection.oauth2.providers ?? []).some((p) => p.name === name)) return null;
-    return newError("validation_invalid_provider", "Provider with name {{.name}} is missing or is not enabled.", { name });
+    return newError("validation_invalid_provider", "Provider with name {{.name}} is missing or is not enabled.", {
+      name,
+    });
   };
 }
 
@@ -306,12 +308,16 @@ function canAssignUsername(e: RecordAuthWithOAuth2RequestEvent, username: string
  * Creates the record through the records API create action, as an internal multipart request
  * (files as parts, the rest as `@jsonPayload`) with the caller's auth and the "oauth2" context.
  */
-async function sendOAuth2RecordCreateRequest(e: RecordAuthWithOAuth2RequestEvent, payload: { [k: string]: unknown }): Promise<Record> {
+async function sendOAuth2RecordCreateRequest(
+  e: RecordAuthWithOAuth2RequestEvent,
+  payload: { [k: string]: unknown },
+): Promise<Record> {
   const form = new FormData();
   const regular: { [k: string]: unknown } = {};
   for (const [k, v] of Object.entries(payload)) {
     const files = (Array.isArray(v) ? v : [v]).filter((x): x is File => x instanceof File);
-    if (files.length > 0 && files.length === (Array.isArray(v) ? v.length : 1)) for (const f of files) form.append(k, f, f.name);
+    if (files.length > 0 && files.length === (Array.isArray(v) ? v.length : 1))
+      for (const f of files) form.append(k, f, f.name);
     else regular[k] = v;
   }
   form.append("@jsonPayload", JSON.stringify(regular));

@@ -26,7 +26,12 @@ export async function recordRequestOTP(e: RequestEvent): Promise<void> {
   throwIfInvalid(validateStruct([["email", form.email, required, length(1, 255), emailFormat]]));
 
   const record = findAuthRecordByEmail(e.app, collection, form.email);
-  const event = new RecordCreateOTPRequestEvent(e, collection, record, randomString(collection.otp.length, "1234567890"));
+  const event = new RecordCreateOTPRequestEvent(
+    e,
+    collection,
+    record,
+    randomString(collection.otp.length, "1234567890"),
+  );
   await e.app.onRecordRequestOTPRequest.hook.trigger(event, async (oe) => {
     const authRecord = oe.record;
     if (!authRecord) {
@@ -41,7 +46,9 @@ export async function recordRequestOTP(e: RequestEvent): Promise<void> {
       const recent = otps.filter((o) => !otpHasExpired(o, collection.otp.duration)).length;
       if (recent >= MAX_RECENT_OTPS) {
         otp = otps[0]!;
-        console.warn(`Too many OTP requests - reusing the last issued (email ${form.email}, recordId ${authRecord.id}, otpId ${otp.id})`);
+        console.warn(
+          `Too many OTP requests - reusing the last issued (email ${form.email}, recordId ${authRecord.id}, otpId ${otp.id})`,
+        );
       }
     }
 
@@ -90,7 +97,12 @@ export async function recordAuthWithOTP(e: RequestEvent): Promise<void> {
   const record = findRecordById(e.app, collection, otp.getString("recordRef"));
   if (!record) throw invalid("missing auth record: sql: no rows in result set");
 
-  checkRateLimit(e, "@pb_otp_" + record.id, OTP_ATTEMPTS_RULE, "Too many attempts, please try again later with a new OTP.");
+  checkRateLimit(
+    e,
+    "@pb_otp_" + record.id,
+    OTP_ATTEMPTS_RULE,
+    "Too many attempts, please try again later with a new OTP.",
+  );
   if (!(await otp.validatePassword(form.password))) throw invalid("incorrect password");
 
   const event = new RecordAuthWithOTPRequestEvent(e, collection, record, otp);
@@ -111,7 +123,10 @@ export async function recordAuthWithOTP(e: RequestEvent): Promise<void> {
       try {
         await saveRecord(oe.app, authRecord);
       } catch (err) {
-        console.error("Failed to update the record verified state after a successful OTP:", err instanceof Error ? err.message : err);
+        console.error(
+          "Failed to update the record verified state after a successful OTP:",
+          err instanceof Error ? err.message : err,
+        );
       }
     }
     await authResponse(e, authRecord, undefined, undefined, MFA_METHOD_OTP);

@@ -37,7 +37,10 @@ export async function recordAuthWithPassword(e: RequestEvent): Promise<void> {
     record = findRecordByIdentityField(e, collection, form.identityField, form.identity);
   } else {
     // email first, so that clients of versions before identity fields keep working
-    const fields = identityFields.length > 1 && identityFields[0] !== "email" ? [...identityFields].sort((a, b) => (a === "email" ? -1 : b === "email" ? 1 : 0)) : identityFields;
+    const fields =
+      identityFields.length > 1 && identityFields[0] !== "email"
+        ? [...identityFields].sort((a, b) => (a === "email" ? -1 : b === "email" ? 1 : 0))
+        : identityFields;
     for (const name of fields) {
       if (name === "email" && !isEmailFormat(form.identity)) continue;
       record = findRecordByIdentityField(e, collection, name, form.identity);
@@ -45,7 +48,14 @@ export async function recordAuthWithPassword(e: RequestEvent): Promise<void> {
     }
   }
 
-  const event = new RecordAuthWithPasswordRequestEvent(e, collection, record, form.identity, form.identityField, form.password);
+  const event = new RecordAuthWithPasswordRequestEvent(
+    e,
+    collection,
+    record,
+    form.identity,
+    form.identityField,
+    form.password,
+  );
   await e.app.onRecordAuthWithPasswordRequest.hook.trigger(event, async (pe) => {
     if (!pe.record || !(await pe.record.validatePassword(pe.password))) {
       if (!pe.record) await dummyPasswordCheck(pe, pe.collection);

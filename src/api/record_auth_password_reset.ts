@@ -26,7 +26,8 @@ import { writeError } from "./records.ts";
 
 export async function recordRequestPasswordReset(e: RequestEvent): Promise<void> {
   const collection = findAuthCollection(e);
-  if (!collection.passwordAuth.enabled) throw badRequest("The collection is not configured to allow password authentication.");
+  if (!collection.passwordAuth.enabled)
+    throw badRequest("The collection is not configured to allow password authentication.");
   const form = await bindForm(e, { email: "string" });
   throwIfInvalid(validateStruct([["email", form.email, required, length(1, 255), emailFormat]]));
 
@@ -73,7 +74,8 @@ export async function recordConfirmPasswordReset(e: RequestEvent): Promise<void>
     }
     return null;
   };
-  const equalsPassword: Rule = (v) => (v !== form.password ? newError("validation_values_mismatch", "Values don't match.") : null);
+  const equalsPassword: Rule = (v) =>
+    v !== form.password ? newError("validation_values_mismatch", "Values don't match.") : null;
   throwIfInvalid(
     validateStruct([
       ["token", form.token, required, checkToken],

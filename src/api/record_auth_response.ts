@@ -5,7 +5,12 @@
  * `{meta?, record, token}`.
  */
 import type { App } from "../core/app.ts";
-import { findAllAuthOriginsByRecord, authOriginFingerprint, newAuthOrigin, truncateUserAgent } from "../core/auth_origin.ts";
+import {
+  findAllAuthOriginsByRecord,
+  authOriginFingerprint,
+  newAuthOrigin,
+  truncateUserAgent,
+} from "../core/auth_origin.ts";
 import { badRequest, forbidden, noRows } from "../core/errors.ts";
 import { RecordAuthRequestEvent, RecordEnrichEvent } from "../core/events.ts";
 import { nowDateTime } from "../core/fields/index.ts";
@@ -46,7 +51,13 @@ export class MFARequiredError extends Error {
  * Throws 403 for a non-whitelisted superuser IP or an unsatisfied authRule, 400 for MFA session
  * errors, and MFARequiredError after writing 401 `{"mfaId"}` when a second factor is needed.
  */
-export async function authResponse(e: RequestEvent, record: Record, token?: string, meta?: unknown, authMethod = ""): Promise<void> {
+export async function authResponse(
+  e: RequestEvent,
+  record: Record,
+  token?: string,
+  meta?: unknown,
+  authMethod = "",
+): Promise<void> {
   const app = e.app;
   if (record.collection.name === "_superusers") {
     const ips = app.settings().superuserIPs ?? [];
@@ -57,7 +68,14 @@ export async function authResponse(e: RequestEvent, record: Record, token?: stri
     throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
   }
 
-  const event = new RecordAuthRequestEvent(e, record.collection, record, token || newAuthToken(record), meta, authMethod);
+  const event = new RecordAuthRequestEvent(
+    e,
+    record.collection,
+    record,
+    token || newAuthToken(record),
+    meta,
+    authMethod,
+  );
   await app.onRecordAuthRequest.hook.trigger(event, async (ae) => {
     if (ae.written) return;
     const authRecord = ae.record ?? record;
@@ -71,7 +89,8 @@ export async function authResponse(e: RequestEvent, record: Record, token?: stri
     const selfInfo = info.clone();
     selfInfo.auth = authRecord;
     await triggerEnrich(app, selfInfo, authRecord, async () => {
-      if (authRecord.collection.name === "_superusers") authRecord.unhide(...authRecord.collection.fields.map((f) => f.name));
+      if (authRecord.collection.name === "_superusers")
+        authRecord.unhide(...authRecord.collection.fields.map((f) => f.name));
       authRecord.ignoreEmailVisibility = true;
       const expands = (e.url.searchParams.get("expand") ?? "").split(",").filter(Boolean);
       if (expands.length) {
@@ -99,7 +118,12 @@ export async function authResponse(e: RequestEvent, record: Record, token?: stri
 }
 
 /** onRecordEnrich around the auth record, with `finalizer` as the innermost step. */
-async function triggerEnrich(app: App, info: RequestInfo, record: Record, finalizer: () => Promise<void>): Promise<void> {
+async function triggerEnrich(
+  app: App,
+  info: RequestInfo,
+  record: Record,
+  finalizer: () => Promise<void>,
+): Promise<void> {
   await app.onRecordEnrich.hook.trigger(new RecordEnrichEvent(app, record, info), finalizer);
 }
 
@@ -143,7 +167,11 @@ async function checkMFA(e: RequestEvent, record: Record, method: string): Promis
     const body = await e.bindBody();
     const v = body.mfaId ?? Object.entries(body).find(([k]) => k.toLowerCase() === "mfaid")?.[1];
     if (typeof v === "string") mfaId = v;
-    else if (v !== undefined && v !== null && (e.request.headers.get("content-type") ?? "").startsWith("application/json")) {
+    else if (
+      v !== undefined &&
+      v !== null &&
+      (e.request.headers.get("content-type") ?? "").startsWith("application/json")
+    ) {
       throw badRequest("Failed to read MFA Id.", {}, new Error("mfaId must be a string"));
     } else if (v !== undefined && v !== null) mfaId = String(v);
   }
@@ -183,7 +211,8 @@ async function authAlert(e: RequestEvent, record: Record): Promise<void> {
 
   const origins = findAllAuthOriginsByRecord(e.app, record);
   const isFirstLogin = origins.length === 0;
-  const current = origins.find((o) => o.getString("fingerprint") === fingerprint) ?? newAuthOrigin(e.app, record, fingerprint);
+  const current =
+    origins.find((o) => o.getString("fingerprint") === fingerprint) ?? newAuthOrigin(e.app, record, fingerprint);
 
   if (!isFirstLogin && current.isNew && record.email() !== "") {
     let timer: ReturnType<typeof setTimeout> | undefined;

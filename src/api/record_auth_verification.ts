@@ -80,7 +80,10 @@ export async function recordConfirmVerification(e: RequestEvent): Promise<void> 
       return newError("validation_token_collection_mismatch", "The provided token is for different auth collection.");
     }
     if (record.email() !== email) {
-      return newError("validation_token_email_mismatch", "The record email doesn't match with the requested token claims.");
+      return newError(
+        "validation_token_email_mismatch",
+        "The record email doesn't match with the requested token claims.",
+      );
     }
     return null;
   };

@@ -30,7 +30,12 @@ export async function enrichRecords(e: RequestEvent, records: Record[], ...defau
 }
 
 /** Each record's enrich chain wraps the next record's, the last one wrapping `finalizer` (upstream's order). */
-async function triggerEnrichHooks(app: App, info: RequestInfo, records: Record[], finalizer: () => Promise<void>): Promise<void> {
+async function triggerEnrichHooks(
+  app: App,
+  info: RequestInfo,
+  records: Record[],
+  finalizer: () => Promise<void>,
+): Promise<void> {
   const hook = app.onRecordEnrich.hook;
   // nothing bound: no chain per record to build (a list would nest one per record)
   if (hook.length === 0) return finalizer();
@@ -54,7 +59,13 @@ export function expandFetch(app: App, original: RequestInfo): ExpandFetch {
     if (!info.hasSuperuserAuth() && collection.viewRule === null) {
       throw new Error(`only superusers can view collection "${collection.name}" records`);
     }
-    const records = await findRecordsByIdsWithRule(app, collection, ids, info, info.hasSuperuserAuth() ? "" : collection.viewRule);
+    const records = await findRecordsByIdsWithRule(
+      app,
+      collection,
+      ids,
+      info,
+      info.hasSuperuserAuth() ? "" : collection.viewRule,
+    );
     await triggerEnrichHooks(app, info, records, () => autoResolveRecordsFlags(app, records, info));
     return records;
   };
@@ -72,10 +83,18 @@ export async function autoResolveRecordsFlags(app: App, records: Record[], info:
     }
   }
   if (collection.type !== "auth") return;
-  const own = info.auth ? records.find((r) => r.id === info.auth!.id && r.collection.id === info.auth!.collection.id) : undefined;
+  const own = info.auth
+    ? records.find((r) => r.id === info.auth!.id && r.collection.id === info.auth!.collection.id)
+    : undefined;
   if (own) own.ignoreEmailVisibility = true;
   if (!collection.manageRule || !info.auth) return;
-  const managed = await findRecordsByIdsWithRule(app, collection, records.map((r) => r.id), info, collection.manageRule);
+  const managed = await findRecordsByIdsWithRule(
+    app,
+    collection,
+    records.map((r) => r.id),
+    info,
+    collection.manageRule,
+  );
   const ids = new Set(managed.map((r: Record) => r.id));
   for (const r of records) if (ids.has(r.id)) r.ignoreEmailVisibility = true;
 }

@@ -113,7 +113,11 @@ async function recordView(e: RequestEvent) {
  * The submitted data as the record sees it: modifiers resolved against `record`, uploaded files
  * merged in, and (for non-superusers) hidden fields dropped — except an auth collection's password.
  */
-async function recordDataFromRequest(e: RequestEvent, record: Record, info: RequestInfo): Promise<{ [k: string]: unknown }> {
+async function recordDataFromRequest(
+  e: RequestEvent,
+  record: Record,
+  info: RequestInfo,
+): Promise<{ [k: string]: unknown }> {
   let data = record.replaceModifiers(info.body);
   const uploaded = await extractUploadedFiles(e, record.collection);
   if (uploaded.size) {
@@ -200,7 +204,8 @@ class RecordUpsertForm {
     const r = this.record;
     if (r.collection.type !== "auth") return;
     const plain = r.getPlainPassword();
-    const disablePassword = (plain !== "" && plain !== this.password) || (plain === "" && r.getString("password") !== "" && r.isNew);
+    const disablePassword =
+      (plain !== "" && plain !== this.password) || (plain === "" && r.getString("password") !== "" && r.isNew);
     const original = r.original();
     const isNew = r.isNew;
     const errors: { [k: string]: FieldError } = {};
@@ -209,8 +214,10 @@ class RecordUpsertForm {
     if (!isNew && !this.hasManageAccess() && r.email() !== original.email()) errors.email = mismatch;
     if (!this.hasManageAccess() && r.verified() !== (isNew ? false : original.verified())) errors.verified = mismatch;
     if (!disablePassword) {
-      if ((isNew || this.passwordConfirm !== "" || this.oldPassword !== "") && this.password === "") errors.password = required;
-      if ((isNew || this.password !== "" || this.oldPassword !== "") && this.passwordConfirm === "") errors.passwordConfirm = required;
+      if ((isNew || this.passwordConfirm !== "" || this.oldPassword !== "") && this.password === "")
+        errors.password = required;
+      if ((isNew || this.password !== "" || this.oldPassword !== "") && this.passwordConfirm === "")
+        errors.passwordConfirm = required;
       else if (this.passwordConfirm !== this.password) errors.passwordConfirm = mismatch;
       if (!isNew && !this.hasManageAccess() && (this.password !== "" || this.passwordConfirm !== "")) {
         if (this.oldPassword === "") errors.oldPassword = required;
@@ -297,7 +304,8 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
     }
     // An OAuth2 sign-up without a password gets a random one; being random, it skips the password
     // field's validators (its hash is set now and the plain text forgotten), as upstream.
-    const randomPassword = info.context === "oauth2" && collection.type === "auth" && !("password" in data) ? randomString(30) : "";
+    const randomPassword =
+      info.context === "oauth2" && collection.type === "auth" && !("password" in data) ? randomString(30) : "";
     if (randomPassword) data.password = data.passwordConfirm = randomPassword;
     info.body = data;
 
@@ -318,11 +326,22 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
           allowed = false;
         }
       }
-      if (!allowed) throw new ApiError(400, "Failed to create record.", {}, new Error("create rule failure: sql: no rows in result set"));
+      if (!allowed)
+        throw new ApiError(
+          400,
+          "Failed to create record.",
+          {},
+          new Error("create rule failure: sql: no rows in result set"),
+        );
       if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
     }
 
-    await runWriteHook(e.app.onRecordCreateRequest.hook, new RecordRequestEvent(e, collection, record), (ev) => submitAndRespond(ev, form, "Failed to create record."), optFinalizer);
+    await runWriteHook(
+      e.app.onRecordCreateRequest.hook,
+      new RecordRequestEvent(e, collection, record),
+      (ev) => submitAndRespond(ev, form, "Failed to create record."),
+      optFinalizer,
+    );
   };
 }
 
@@ -348,7 +367,12 @@ export function recordUpdate(optFinalizer?: RecordFinalizer) {
     form.load(data);
     if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
 
-    await runWriteHook(e.app.onRecordUpdateRequest.hook, new RecordRequestEvent(e, collection, record), (ev) => submitAndRespond(ev, form, "Failed to update record."), optFinalizer);
+    await runWriteHook(
+      e.app.onRecordUpdateRequest.hook,
+      new RecordRequestEvent(e, collection, record),
+      (ev) => submitAndRespond(ev, form, "Failed to update record."),
+      optFinalizer,
+    );
   };
 }
 
@@ -365,7 +389,10 @@ export function recordDelete(optFinalizer?: RecordFinalizer) {
         try {
           await deleteRecord(ev.app, ev.record!);
         } catch (err) {
-          throw writeError("Failed to delete record. Make sure that the record is not part of a required relation reference.", err);
+          throw writeError(
+            "Failed to delete record. Make sure that the record is not part of a required relation reference.",
+            err,
+          );
         }
         ev.noContent(204);
       },

@@ -58,7 +58,14 @@ export class Router {
 
   /** Adds a route; `method` "*" matches any method. GET routes also answer HEAD, as upstream. */
   add(method: string, path: string, action: HandlerFunc<RequestEvent>, ...middlewares: Middleware[]): RouteHandle {
-    const route: Route = { method: method.toUpperCase(), path, action, middlewares, excluded: new Set(), loc: callerLocation() };
+    const route: Route = {
+      method: method.toUpperCase(),
+      path,
+      action,
+      middlewares,
+      excluded: new Set(),
+      loc: callerLocation(),
+    };
     this.routes.push(route);
     return new RouteHandle(route);
   }
@@ -93,7 +100,11 @@ export class Router {
    * method-less `/` route). Throws, as Go's ServeMux panics, on an invalid pattern or two conflicting ones.
    * `ipOf` resolves the client IP of a request (socket peer plus trusted proxy headers) and the peer's own.
    */
-  compile(app: App, fallback: HandlerFunc<RequestEvent>, ipOf: (req: Request, server: unknown) => { realIP: string; remoteIP: string }): Elysia {
+  compile(
+    app: App,
+    fallback: HandlerFunc<RequestEvent>,
+    ipOf: (req: Request, server: unknown) => { realIP: string; remoteIP: string },
+  ): Elysia {
     const elysia = new Elysia({ aot: true, strictPath: true });
     const globals = sortByPriority(this.globals);
     const chainOf = (route: Pick<Route, "action" | "middlewares" | "excluded">): HandlerFunc<RequestEvent>[] => {
@@ -101,10 +112,12 @@ export class Router {
       return [...sortByPriority([...own, ...route.middlewares]).map((m) => m.func), route.action];
     };
     const mux = new Mux<HandlerFunc<RequestEvent>[]>();
-    for (const route of this.routes) mux.handle(route.method === "*" ? route.path : `${route.method} ${route.path}`, chainOf(route), route.loc);
+    for (const route of this.routes)
+      mux.handle(route.method === "*" ? route.path : `${route.method} ${route.path}`, chainOf(route), route.loc);
     const notFoundChain = chainOf({ action: fallback, middlewares: [], excluded: new Set() });
     // upstream's not-found route, unless the user registered that very pattern (as its HasRoute("", "/"))
-    if (!this.routes.some((r) => r.method === "*" && r.path === "/")) mux.handle("/", notFoundChain, "router.ts (not found)");
+    if (!this.routes.some((r) => r.method === "*" && r.path === "/"))
+      mux.handle("/", notFoundChain, "router.ts (not found)");
     const handler = ({ request, server }: { request: Request; server?: unknown }) => {
       const url = request.url;
       const start = url.indexOf("/", url.indexOf("//") + 2);
@@ -117,7 +130,9 @@ export class Router {
     };
     // `all`, not one route per method: Elysia answers HEAD on a wildcard GET route itself (empty length)
     elysia.all("/*", handler as never);
-    elysia.onError(({ request, server }) => dispatch(app, notFoundChain, request, {}, ipOf(request, server), server) as never);
+    elysia.onError(
+      ({ request, server }) => dispatch(app, notFoundChain, request, {}, ipOf(request, server), server) as never,
+    );
     return elysia;
   }
 }
@@ -146,7 +161,10 @@ function hostOf(request: Request): string {
 function redirect(method: string, to: string): Response {
   const headers: Record<string, string> = { location: to };
   if (method === "GET" || method === "HEAD") headers["content-type"] = "text/html; charset=utf-8";
-  const body = method === "GET" ? `<a href="${to.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;")}">Moved Permanently</a>.\n\n` : null;
+  const body =
+    method === "GET"
+      ? `<a href="${to.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;")}">Moved Permanently</a>.\n\n`
+      : null;
   return new Response(body, { status: 301, headers });
 }
 

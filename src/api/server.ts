@@ -94,14 +94,27 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
       router.get("/{path...}", staticHandler(opts.publicDir, opts.indexFallback ?? true));
     }
     const ipOf = (req: Request, srv: unknown) => {
-      const peer = (srv as { requestIP?(r: Request): { address: string } | null } | undefined)?.requestIP?.(req)?.address ?? "";
+      const peer =
+        (srv as { requestIP?(r: Request): { address: string } | null } | undefined)?.requestIP?.(req)?.address ?? "";
       return { realIP: resolveRealIP(req, peer, app.settings().trustedProxy), remoteIP: peer };
     };
-    const elysia = router.compile(app, () => { throw notFound(); }, ipOf);
+    const elysia = router.compile(
+      app,
+      () => {
+        throw notFound();
+      },
+      ipOf,
+    );
     // Bun's longest idle timeout (upstream allows 5 min); slow list queries must not lose their socket.
     // no SO_REUSEPORT (Elysia turns it on): a second server on a busy address must fail, not split the traffic
     try {
-      elysia.listen({ hostname, port, reusePort: false, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 255 });
+      elysia.listen({
+        hostname,
+        port,
+        reusePort: false,
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        idleTimeout: 255,
+      });
     } catch (err) {
       throw listenError(err, hostname, port);
     }

@@ -49,7 +49,10 @@ async function readBody(e: RequestEvent): Promise<{ [key: string]: unknown }> {
 }
 
 /** Reads string/number form fields the way Go decodes them into a struct (a wrong JSON type fails the decode). */
-function formFields<T extends { [key: string]: "string" | "int" }>(body: { [key: string]: unknown }, spec: T): { [K in keyof T]: T[K] extends "int" ? number : string } {
+function formFields<T extends { [key: string]: "string" | "int" }>(
+  body: { [key: string]: unknown },
+  spec: T,
+): { [K in keyof T]: T[K] extends "int" ? number : string } {
   const out: { [key: string]: unknown } = {};
   for (const [key, kind] of Object.entries(spec)) {
     const v = lookupKey(body, key);
@@ -94,13 +97,37 @@ async function settingsSet(e: RequestEvent): Promise<void> {
 
 type Shape = "string" | "int" | "bool" | "strings" | { [key: string]: Shape } | { list: Shape };
 
-const S3_SHAPE: Shape = { enabled: "bool", bucket: "string", region: "string", endpoint: "string", accessKey: "string", secret: "string", forcePathStyle: "bool" };
+const S3_SHAPE: Shape = {
+  enabled: "bool",
+  bucket: "string",
+  region: "string",
+  endpoint: "string",
+  accessKey: "string",
+  secret: "string",
+  forcePathStyle: "bool",
+};
 const SETTINGS_SHAPE: Shape = {
   superuserIPs: "strings",
-  smtp: { enabled: "bool", port: "int", host: "string", username: "string", password: "string", authMethod: "string", tls: "bool", localName: "string" },
+  smtp: {
+    enabled: "bool",
+    port: "int",
+    host: "string",
+    username: "string",
+    password: "string",
+    authMethod: "string",
+    tls: "bool",
+    localName: "string",
+  },
   backups: { cron: "string", cronMaxKeep: "int", s3: S3_SHAPE },
   s3: S3_SHAPE,
-  meta: { accentColor: "string", appName: "string", appURL: "string", senderName: "string", senderAddress: "string", hideControls: "bool" },
+  meta: {
+    accentColor: "string",
+    appName: "string",
+    appURL: "string",
+    senderName: "string",
+    senderAddress: "string",
+    hideControls: "bool",
+  },
   rateLimits: {
     rules: { list: { label: "string", audience: "string", duration: "int", maxRequests: "int" } },
     excludedIPs: "strings",
@@ -122,7 +149,9 @@ function matchesShape(v: unknown, shape: Shape): boolean {
     return Array.isArray(v) && v.every((x) => matchesShape(x, shape.list as Shape));
   }
   if (typeof v !== "object" || Array.isArray(v)) return false;
-  return Object.entries(shape as { [key: string]: Shape }).every(([k, s]) => matchesShape(lookupKey(v as { [key: string]: unknown }, k), s));
+  return Object.entries(shape as { [key: string]: Shape }).every(([k, s]) =>
+    matchesShape(lookupKey(v as { [key: string]: unknown }, k), s),
+  );
 }
 
 function hasSettingsShape(body: { [key: string]: unknown }): boolean {
@@ -178,7 +207,9 @@ async function settingsTestEmail(e: RequestEvent): Promise<void> {
       (v) => {
         if (v === "") return null;
         const c = findCollectionByNameOrId(app, String(v));
-        return c?.isAuth() ? null : newError("validation_invalid_auth_collection", "Must be a valid auth collection id or name.");
+        return c?.isAuth()
+          ? null
+          : newError("validation_invalid_auth_collection", "Must be a valid auth collection id or name.");
       },
     ],
     ["email", form.email, required, length(1, 255), emailFormat],
@@ -214,7 +245,11 @@ async function settingsTestEmail(e: RequestEvent): Promise<void> {
         break;
     }
   } catch (err) {
-    throw badRequest("Failed to send the test email. Raw error: \n" + (err instanceof Error ? err.message : String(err)), {}, err);
+    throw badRequest(
+      "Failed to send the test email. Raw error: \n" + (err instanceof Error ? err.message : String(err)),
+      {},
+      err,
+    );
   }
   e.noContent(204);
 }
@@ -224,7 +259,13 @@ async function settingsTestEmail(e: RequestEvent): Promise<void> {
 const PRIVATE_KEY_RE = /-----BEGIN PRIVATE KEY----[\s\S]+-----END PRIVATE KEY-----/m;
 
 async function generateAppleClientSecret(e: RequestEvent): Promise<void> {
-  const form = formFields(await readBody(e), { clientId: "string", teamId: "string", keyId: "string", privateKey: "string", duration: "int" });
+  const form = formFields(await readBody(e), {
+    clientId: "string",
+    teamId: "string",
+    keyId: "string",
+    privateKey: "string",
+    duration: "int",
+  });
   const errs = validateStruct([
     ["clientId", form.clientId, required],
     ["teamId", form.teamId, required, length(10, 10)],
@@ -237,18 +278,33 @@ async function generateAppleClientSecret(e: RequestEvent): Promise<void> {
   try {
     secret = await appleClientSecret(form);
   } catch (err) {
-    throw badRequest("Failed to generate client secret. Raw error: \n" + (err instanceof Error ? err.message : String(err)), {}, err);
+    throw badRequest(
+      "Failed to generate client secret. Raw error: \n" + (err instanceof Error ? err.message : String(err)),
+      {},
+      err,
+    );
   }
   e.json(200, { secret });
 }
 
 /** An ES256 JWT Apple accepts as the OAuth2 client secret (upstream's AppleClientSecretCreate). */
-export async function appleClientSecret(opts: { clientId: string; teamId: string; keyId: string; privateKey: string; duration: number }): Promise<string> {
+export async function appleClientSecret(opts: {
+  clientId: string;
+  teamId: string;
+  keyId: string;
+  privateKey: string;
+  duration: number;
+}): Promise<string> {
   const key = createPrivateKey(opts.privateKey.trim());
   if (key.asymmetricKeyType !== "ec") throw new Error("key is not a valid ECDSA private key");
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: opts.teamId, sub: opts.clientId, aud: ["https://appleid.apple.com"], exp: now + opts.duration, iat: now })
+  return new SignJWT({
+    iss: opts.teamId,
+    sub: opts.clientId,
+    aud: ["https://appleid.apple.com"],
+    exp: now + opts.duration,
+    iat: now,
+  })
     .setProtectedHeader({ alg: "ES256", kid: opts.keyId, typ: "JWT" })
     .sign(key);
 }
-

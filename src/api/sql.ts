@@ -71,7 +71,10 @@ export async function executeQuery(app: App, rawQuery: string, maxRows: number):
       result.affectedRows = Number(app.db.run(query).changes);
     });
   } else {
-    const read = await runSqliteJob({ kind: "read", path: join(app.dataDir, "data.db"), statements: splitStatements(query), maxRows }, SQL_TIMEOUT_MS);
+    const read = await runSqliteJob(
+      { kind: "read", path: join(app.dataDir, "data.db"), statements: splitStatements(query), maxRows },
+      SQL_TIMEOUT_MS,
+    );
     result.columns = read.columns.map((c) => ({ name: c.name, type: c.type, nullable: true }));
     result.rows = read.rows.map((row) => row.map(cellText));
   }
@@ -104,7 +107,8 @@ export function splitStatements(sql: string): string[] {
       i++;
       while (i < n) {
         if (sql[i] === close) {
-          if (close !== "]" && sql[i + 1] === close) i += 2; // doubled quote
+          if (close !== "]" && sql[i + 1] === close)
+            i += 2; // doubled quote
           else break;
         } else i++;
       }
@@ -155,7 +159,8 @@ const ERRSTR: { [code: number]: string } = {
 export function sqliteErrorText(err: unknown): string {
   const e = err as { message?: string; errno?: number; name?: string };
   const message = String(e?.message ?? err);
-  const errno = err instanceof SqliteJobError ? err.errno : e?.name === "SQLiteError" && typeof e.errno === "number" ? e.errno : 0;
+  const errno =
+    err instanceof SqliteJobError ? err.errno : e?.name === "SQLiteError" && typeof e.errno === "number" ? e.errno : 0;
   if (!errno) return message;
   const str = ERRSTR[errno & 0xff];
   if (!str) return `${message} (${errno})`;

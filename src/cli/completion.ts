@@ -61,8 +61,10 @@ function bashScript(m: CompletionModel): string {
     const flags = `${flagWords(m.commandFlags[c] ?? [])} ${global}`.trim();
     const subs = m.subcommands[c];
     if (subs) {
-      return `    ${c}) if [[ $COMP_CWORD -eq 2 ]]; then words="${Object.keys(subs).join(" ")}"; ` +
-        `else words="${flags}"; fi ;;`;
+      return (
+        `    ${c}) if [[ $COMP_CWORD -eq 2 ]]; then words="${Object.keys(subs).join(" ")}"; ` +
+        `else words="${flags}"; fi ;;`
+      );
     }
     if (c === "completion") return `    ${c}) words="bash zsh fish powershell" ;;`;
     if (c === "help") return `    ${c}) words="${Object.keys(m.commands).join(" ")}" ;;`;

@@ -11,7 +11,22 @@ const specs: FlagSpec[] = [
 ];
 
 test("parses pflag forms", () => {
-  const p = parseFlags(["--dir", "x", "--dev", "--hooksWatch=false", "--queryTimeout=5", "--origins=a,b", "--origins", "c", "arg", "--", "--dir"], specs);
+  const p = parseFlags(
+    [
+      "--dir",
+      "x",
+      "--dev",
+      "--hooksWatch=false",
+      "--queryTimeout=5",
+      "--origins=a,b",
+      "--origins",
+      "c",
+      "arg",
+      "--",
+      "--dir",
+    ],
+    specs,
+  );
   expect(p.flags).toMatchObject({ dir: "x", dev: true, hooksWatch: false, queryTimeout: 5, origins: ["a", "b", "c"] });
   expect(p.args).toEqual(["arg", "--dir"]);
   expect(parseFlags(["-h"], specs).flags.help).toBe(true);

@@ -77,11 +77,15 @@ function convert(spec: FlagSpec, raw: string, prev: unknown): string | boolean |
       const v = raw.toLowerCase();
       if (["1", "t", "true"].includes(v)) return true;
       if (["0", "f", "false"].includes(v)) return false;
-      throw new FlagError(`invalid argument "${raw}" for "--${spec.name}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
+      throw new FlagError(
+        `invalid argument "${raw}" for "--${spec.name}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`,
+      );
     }
     case "int": {
       if (!/^[+-]?\d+$/.test(raw)) {
-        throw new FlagError(`invalid argument "${raw}" for "--${spec.name}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+        throw new FlagError(
+          `invalid argument "${raw}" for "--${spec.name}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`,
+        );
       }
       return Number(raw);
     }
@@ -97,7 +101,10 @@ function convert(spec: FlagSpec, raw: string, prev: unknown): string | boolean |
 /** Help lines for a flag list, aligned like cobra's. */
 export function flagUsages(specs: FlagSpec[]): string {
   const rows = specs.map((s) => {
-    const head = (s.short ? `-${s.short}, ` : "    ") + `--${s.name}` + (s.type === "bool" ? "" : ` ${s.type === "strings" ? "strings" : s.type}`);
+    const head =
+      (s.short ? `-${s.short}, ` : "    ") +
+      `--${s.name}` +
+      (s.type === "bool" ? "" : ` ${s.type === "strings" ? "strings" : s.type}`);
     const def =
       s.type === "bool"
         ? s.default

@@ -19,18 +19,49 @@ export const UPSTREAM_VERSION = "0.39.11";
 
 /** Flags every command accepts (upstream's persistent flags). */
 export const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: "dir", type: "string", default: "", usage: "the PocketBase data directory (default \"<exe dir>/pb_data\")" },
-  { name: "encryptionEnv", type: "string", default: "", usage: "the env variable whose value of 32 characters will be used \nas encryption key for the app settings (default none)" },
-  { name: "dev", type: "bool", default: false, usage: "enable dev mode, aka. printing logs and sql statements to the console" },
+  { name: "dir", type: "string", default: "", usage: 'the PocketBase data directory (default "<exe dir>/pb_data")' },
+  {
+    name: "encryptionEnv",
+    type: "string",
+    default: "",
+    usage:
+      "the env variable whose value of 32 characters will be used \nas encryption key for the app settings (default none)",
+  },
+  {
+    name: "dev",
+    type: "bool",
+    default: false,
+    usage: "enable dev mode, aka. printing logs and sql statements to the console",
+  },
   { name: "queryTimeout", type: "int", default: 30, usage: "the default SELECT queries timeout in seconds" },
   { name: "hooksDir", type: "string", default: "", usage: "the directory with the JS app hooks" },
-  { name: "hooksWatch", type: "bool", default: true, usage: "auto restart the app on pb_hooks file change; it has no effect on Windows" },
-  { name: "hooksPool", type: "int", default: 15, usage: "the total JS worker threads (QuickJS executors) kept for the JS app hooks execution" },
+  {
+    name: "hooksWatch",
+    type: "bool",
+    default: true,
+    usage: "auto restart the app on pb_hooks file change; it has no effect on Windows",
+  },
+  {
+    name: "hooksPool",
+    type: "int",
+    default: 15,
+    usage: "the total JS worker threads (QuickJS executors) kept for the JS app hooks execution",
+  },
   ...JSVM_FLAGS,
   { name: "migrationsDir", type: "string", default: "", usage: "the directory with the user defined migrations" },
   { name: "automigrate", type: "bool", default: true, usage: "enable/disable auto migrations" },
-  { name: "publicDir", type: "string", default: "", usage: "the directory to serve static files (default \"<exe dir>/pb_public\")" },
-  { name: "indexFallback", type: "bool", default: true, usage: "fallback the request to index.html on missing static path, e.g. when pretty urls are used with SPA" },
+  {
+    name: "publicDir",
+    type: "string",
+    default: "",
+    usage: 'the directory to serve static files (default "<exe dir>/pb_public")',
+  },
+  {
+    name: "indexFallback",
+    type: "bool",
+    default: true,
+    usage: "fallback the request to index.html on missing static path, e.g. when pretty urls are used with SPA",
+  },
   { name: "help", short: "h", type: "bool", default: false, usage: "help for the command" },
   { name: "version", short: "v", type: "bool", default: false, usage: "version for the command" },
 ];
@@ -106,18 +137,20 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
       err(color.red(`Error: unknown shell "${shell}" (expected one of ${COMPLETION_SHELLS.join(", ")})`) + "\n");
       return 1;
     }
-    out(completionScript(shell as Shell, {
-      name,
-      commands: COMMANDS,
-      subcommands: Object.fromEntries(
-        Object.entries(SUBCOMMANDS).map(([c, subs]) => [
-          c,
-          Object.fromEntries(Object.entries(subs).map(([k, v]) => [k, v.short])),
-        ]),
-      ),
-      globalFlags: GLOBAL_FLAGS,
-      commandFlags: { serve: SERVE_FLAGS },
-    }));
+    out(
+      completionScript(shell as Shell, {
+        name,
+        commands: COMMANDS,
+        subcommands: Object.fromEntries(
+          Object.entries(SUBCOMMANDS).map(([c, subs]) => [
+            c,
+            Object.fromEntries(Object.entries(subs).map(([k, v]) => [k, v.short])),
+          ]),
+        ),
+        globalFlags: GLOBAL_FLAGS,
+        commandFlags: { serve: SERVE_FLAGS },
+      }),
+    );
     return 0;
   }
   if (!(command in COMMANDS)) {
@@ -129,7 +162,11 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
   let encryptionKey = "";
   if (flags.encryptionEnv) encryptionKey = cliEnv.env[String(flags.encryptionEnv)] ?? "";
   if (encryptionKey && encryptionKey.length !== 32) {
-    err(color.red(`Error: the ${flags.encryptionEnv} encryption key must be exactly 32 characters long (got ${encryptionKey.length})`) + "\n");
+    err(
+      color.red(
+        `Error: the ${flags.encryptionEnv} encryption key must be exactly 32 characters long (got ${encryptionKey.length})`,
+      ) + "\n",
+    );
     return 1;
   }
 
@@ -213,6 +250,8 @@ function helpText(name: string, command: string, sub?: string): string {
   if (command === "help") {
     return `Help provides help for any command in the application.\n\nUsage:\n  ${name} help [command]\n\n${global}`;
   }
-  const cmds = Object.entries(COMMANDS).map(([c, d]) => `  ${c.padEnd(12)}${d}`).join("\n");
+  const cmds = Object.entries(COMMANDS)
+    .map(([c, d]) => `  ${c.padEnd(12)}${d}`)
+    .join("\n");
   return `${name} CLI\n\nUsage:\n  ${name} [command]\n\nAvailable Commands:\n${cmds}\n\nFlags:\n${flagUsages(GLOBAL_FLAGS)}\n\nUse "${name} [command] --help" for more information about a command.\n`;
 }

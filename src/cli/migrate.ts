@@ -119,7 +119,13 @@ async function createFile(dir: string, name: string, template: string, io: Migra
 }
 
 /** Runs `migrate <args>`; throws on failure. */
-export async function migrateCommand(app: App, appMigrations: readonly Migration[], migrationsDir: string, args: string[], io: MigrateIo): Promise<number> {
+export async function migrateCommand(
+  app: App,
+  appMigrations: readonly Migration[],
+  migrationsDir: string,
+  args: string[],
+  io: MigrateIo,
+): Promise<number> {
   const cmd = args[0] ?? "up";
   switch (cmd) {
     case "create": {
@@ -128,7 +134,9 @@ export async function migrateCommand(app: App, appMigrations: readonly Migration
       return 0;
     }
     case "collections": {
-      const collections = app.collections().sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
+      const collections = app
+        .collections()
+        .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
       await createFile(migrationsDir, "collections_snapshot", snapshotTemplate(collections), io);
       return 0;
     }
@@ -149,7 +157,12 @@ export async function migrateCommand(app: App, appMigrations: readonly Migration
         if (count < 0) count = runner.migrations.length;
       }
       const names = runner.lastAppliedMigrations(count);
-      if (!(await confirm(io, `\n${names.join("\n")}\nDo you really want to revert the last ${count} applied migration(s)?`))) {
+      if (
+        !(await confirm(
+          io,
+          `\n${names.join("\n")}\nDo you really want to revert the last ${count} applied migration(s)?`,
+        ))
+      ) {
         io.out("The command has been cancelled\n");
         return 0;
       }

@@ -10,8 +10,19 @@ import { color, logTime } from "./output.ts";
 import { missingMailerWarning } from "../core/mails/client.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
-  { name: "http", type: "string", default: "", usage: "TCP address to listen for the HTTP server\n(if domain args are specified - default to 0.0.0.0:80, otherwise - default to 127.0.0.1:8090)" },
-  { name: "https", type: "string", default: "", usage: "TCP address to listen for the HTTPS server (not supported yet: terminate TLS in a reverse proxy)" },
+  {
+    name: "http",
+    type: "string",
+    default: "",
+    usage:
+      "TCP address to listen for the HTTP server\n(if domain args are specified - default to 0.0.0.0:80, otherwise - default to 127.0.0.1:8090)",
+  },
+  {
+    name: "https",
+    type: "string",
+    default: "",
+    usage: "TCP address to listen for the HTTPS server (not supported yet: terminate TLS in a reverse proxy)",
+  },
   { name: "origins", type: "strings", default: ["*"], usage: "CORS allowed domain origins list" },
 ];
 
@@ -24,7 +35,11 @@ interface Io {
 
 export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[], io: Io): Promise<number> {
   if (cfg.flags.https || domains.length) {
-    io.err(color.yellow("HTTPS and automatic certificates are not supported yet; serving plain HTTP (put a TLS proxy in front).") + "\n");
+    io.err(
+      color.yellow(
+        "HTTPS and automatic certificates are not supported yet; serving plain HTTP (put a TLS proxy in front).",
+      ) + "\n",
+    );
   }
   const http = String(cfg.flags.http) || (domains.length ? "0.0.0.0:80" : "127.0.0.1:8090");
   const server = await startServer(app, {

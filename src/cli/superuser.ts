@@ -1,7 +1,13 @@
 /** `superuser upsert|create|update|delete|otp|ips`, as upstream's cmd/superuser.go. */
 import type { App } from "../core/app.ts";
 import { ValidationErrors } from "../core/errors.ts";
-import { createSuperuser, createSuperuserOTP, deleteSuperuser, updateSuperuserPassword, upsertSuperuser } from "../core/superusers.ts";
+import {
+  createSuperuser,
+  createSuperuserOTP,
+  deleteSuperuser,
+  updateSuperuserPassword,
+  upsertSuperuser,
+} from "../core/superusers.ts";
 import { color } from "./output.ts";
 
 interface Io {
@@ -25,7 +31,8 @@ export const SUPERUSER_SUBCOMMANDS: { [name: string]: SubcommandHelp } = {
   },
   delete: { short: "Deletes an existing superuser", args: "EMAIL", example: "superuser delete test@example.com" },
   ips: {
-    short: "Updates the superuser IPs whitelist setting (the IPs/subnets arguments must be space separated; " +
+    short:
+      "Updates the superuser IPs whitelist setting (the IPs/subnets arguments must be space separated; " +
       "leave empty to clear the whitelist restriction)",
     args: "[IP or SUBNET...]",
     example: "superuser ips 127.0.0.1 10.0.0.0/24",
@@ -89,14 +96,25 @@ export async function superuserCommand(app: App, args: string[], io: Io): Promis
       case "otp": {
         const otp = await createSuperuserOTP(app, rest[0] ?? "");
         io.out(color.green(`Successfully created OTP for superuser "${rest[0]}":`) + "\n");
-        io.out(color.green(`├─ Id:    ${otp.id}`) + "\n" + color.green(`├─ Pass:  ${otp.password}`) + "\n" + color.green(`└─ Valid: ${otp.duration}s`) + "\n\n");
+        io.out(
+          color.green(`├─ Id:    ${otp.id}`) +
+            "\n" +
+            color.green(`├─ Pass:  ${otp.password}`) +
+            "\n" +
+            color.green(`└─ Valid: ${otp.duration}s`) +
+            "\n\n",
+        );
         return 0;
       }
       case "ips": {
         const settings = app.settings();
         settings.superuserIPs = rest;
         await app.saveSettings(settings);
-        io.out(color.green("Successfully updated SuperuserIPs setting:") + "\n" + (rest.length ? rest.map((ip) => `  - ${ip}\n`).join("") : "  (cleared: any IP is allowed)\n"));
+        io.out(
+          color.green("Successfully updated SuperuserIPs setting:") +
+            "\n" +
+            (rest.length ? rest.map((ip) => `  - ${ip}\n`).join("") : "  (cleared: any IP is allowed)\n"),
+        );
         return 0;
       }
       case undefined:

@@ -42,7 +42,11 @@ import type {
   SettingsReloadEvent,
   BackupEvent,
 } from "./events.ts";
-import type { RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent } from "./realtime/events.ts";
+import type {
+  RealtimeConnectRequestEvent,
+  RealtimeMessageEvent,
+  RealtimeSubscribeRequestEvent,
+} from "./realtime/events.ts";
 
 /**
  * Every hook event type by its (upstream) name. Hooks name their event with a key of this map, so
@@ -93,7 +97,9 @@ type EventName = keyof HookEvents;
 type TaggedEventName = { [K in EventName]: HookEvents[K] extends HookEvent & Tagged ? K : never }[EventName];
 
 /** A hook that can be viewed through a tag filter. */
-export type TaggedHookFactory<E extends HookEvent & Tagged> = ((...tags: string[]) => TaggedHook<E>) & { readonly hook: Hook<E> };
+export type TaggedHookFactory<E extends HookEvent & Tagged> = ((...tags: string[]) => TaggedHook<E>) & {
+  readonly hook: Hook<E>;
+};
 
 /** What the registry knows of one hook. */
 export interface HookInfo {

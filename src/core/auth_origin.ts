@@ -18,7 +18,9 @@ function originsCollection(app: App) {
 export function findAllAuthOriginsByRecord(app: App, authRecord: Record): Record[] {
   const c = originsCollection(app);
   const sql = `SELECT * FROM ${quoteIdent(c.name)} WHERE \`collectionRef\` = ? AND \`recordRef\` = ? ORDER BY \`created\` DESC, \`rowid\` DESC`;
-  return (app.db.query(sql).all(authRecord.collection.id, authRecord.id) as { [k: string]: unknown }[]).map((row) => Record.fromRow(c, row));
+  return (app.db.query(sql).all(authRecord.collection.id, authRecord.id) as { [k: string]: unknown }[]).map((row) =>
+    Record.fromRow(c, row),
+  );
 }
 
 /** A new (unsaved) origin row for `authRecord`. */
@@ -38,7 +40,9 @@ export function truncateUserAgent(userAgent: string): string {
 
 /** md5 hex of the client IP and (truncated) user agent. */
 export function authOriginFingerprint(ip: string, userAgent: string): string {
-  return createHash("md5").update(Buffer.concat([Buffer.from(ip, "utf8"), uaBytes(userAgent)])).digest("hex");
+  return createHash("md5")
+    .update(Buffer.concat([Buffer.from(ip, "utf8"), uaBytes(userAgent)]))
+    .digest("hex");
 }
 
 function uaBytes(userAgent: string): Buffer {

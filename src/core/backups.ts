@@ -91,7 +91,13 @@ export function generateBackupName(app: App, prefix: string): string {
 export async function createBackup(app: App, name = ""): Promise<string> {
   if (active.has(app)) throw new BackupBusyError();
   active.set(app, name || "pb_backup");
-  const event = new BackupEvent(app, name, [LOCAL_BACKUPS_DIR, LOCAL_TEMP_DIR, LOCAL_NOTIFY_DIR, LOCAL_AUTOCERT_CACHE_DIR, LOST_FOUND_DIR]);
+  const event = new BackupEvent(app, name, [
+    LOCAL_BACKUPS_DIR,
+    LOCAL_TEMP_DIR,
+    LOCAL_NOTIFY_DIR,
+    LOCAL_AUTOCERT_CACHE_DIR,
+    LOST_FOUND_DIR,
+  ]);
   try {
     await app.onBackupCreate.trigger(event, async (e) => {
       if (!e.name) e.name = generateBackupName(e.app, "pb_backup_");
@@ -108,7 +114,11 @@ export async function createBackup(app: App, name = ""): Promise<string> {
           replace[db] = snapshot;
         }
         const zipPath = join(work, "backup.zip");
-        const { md5 } = await createArchive(e.app.dataDir, zipPath, { skip: [...e.exclude, ...DB_COMPANIONS], replace, md5: true });
+        const { md5 } = await createArchive(e.app.dataDir, zipPath, {
+          skip: [...e.exclude, ...DB_COMPANIONS],
+          replace,
+          md5: true,
+        });
         await storeBackupFile(newBackupsFilesystem(e.app), e.name, zipPath, md5);
       } finally {
         await rm(work, { recursive: true, force: true });
@@ -252,7 +262,12 @@ async function fileMD5(path: string): Promise<string> {
 export async function restoreBackup(app: App, name: string): Promise<void> {
   if (active.has(app)) throw new BackupBusyError();
   active.set(app, name);
-  const event = new BackupEvent(app, name, [LOCAL_BACKUPS_DIR, LOCAL_TEMP_DIR, LOCAL_AUTOCERT_CACHE_DIR, LOST_FOUND_DIR]);
+  const event = new BackupEvent(app, name, [
+    LOCAL_BACKUPS_DIR,
+    LOCAL_TEMP_DIR,
+    LOCAL_AUTOCERT_CACHE_DIR,
+    LOST_FOUND_DIR,
+  ]);
   try {
     await app.onBackupRestore.trigger(event, async (e) => {
       if (process.platform === "win32") throw new Error("restore is not supported on Windows");
@@ -404,7 +419,11 @@ export async function runAutoBackup(app: App): Promise<void> {
   } catch (err) {
     logger.error("[Backup cron] Failed to create backup", { name, error: err });
     try {
-      await sendSystemAlertToAllSuperusers(app, "Autobackup failure", "Failed to create/upload automated backup. Raw error:\n" + (err instanceof Error ? err.message : String(err)));
+      await sendSystemAlertToAllSuperusers(
+        app,
+        "Autobackup failure",
+        "Failed to create/upload automated backup. Raw error:\n" + (err instanceof Error ? err.message : String(err)),
+      );
     } catch (alertErr) {
       logger.warn("[Backup cron] Failed to send backup error alerts", { name, error: alertErr });
     }

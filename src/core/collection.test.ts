@@ -6,7 +6,12 @@ import { join, resolve } from "node:path";
 import { App } from "./app.ts";
 import { Collection, newAuthCollection, newBaseCollection, newViewCollection } from "./collection.ts";
 import { buildIndex, findSingleColumnUniqueIndex, parseIndex, splitTokens } from "./collection_index.ts";
-import { deleteCollection, expandDbxPlaceholders, saveCollection, saveCollectionNoValidate } from "./collection_save.ts";
+import {
+  deleteCollection,
+  expandDbxPlaceholders,
+  saveCollection,
+  saveCollectionNoValidate,
+} from "./collection_save.ts";
 import { findAllCollections, findCollectionByNameOrId, findCollectionReferences } from "./collection_query.ts";
 import { ValidationErrors } from "./errors.ts";
 import { BoolField, FileField, NumberField, RelationField, SelectField, TextField } from "./fields/index.ts";
@@ -61,9 +66,9 @@ describe("new collections", () => {
     expect(a.passwordAuth).toEqual({ enabled: true, identityFields: ["email"] });
     expect(a.mfa).toEqual({ enabled: false, duration: 600, rule: "" });
     expect([a.otp.duration, a.otp.length]).toEqual([180, 8]);
-    expect([a.authToken, a.passwordResetToken, a.emailChangeToken, a.verificationToken, a.fileToken].map((t) => t.duration)).toEqual([
-      432000, 1800, 1800, 86400, 180,
-    ]);
+    expect(
+      [a.authToken, a.passwordResetToken, a.emailChangeToken, a.verificationToken, a.fileToken].map((t) => t.duration),
+    ).toEqual([432000, 1800, 1800, 86400, 180]);
     for (const t of [a.authToken, a.passwordResetToken, a.emailChangeToken, a.verificationToken, a.fileToken]) {
       expect(t.secret).toMatch(/^[A-Za-z0-9]{50}$/);
     }
@@ -106,7 +111,17 @@ describe("API JSON", () => {
   test("struct order, secrets left out, providers never null", () => {
     const c = newAuthCollection("members");
     c.oauth2.providers = [
-      { pkce: null, name: "google", clientId: "id", clientSecret: "shh", authURL: "", tokenURL: "", userInfoURL: "", displayName: "", extra: { b: 1, a: 2 } },
+      {
+        pkce: null,
+        name: "google",
+        clientId: "id",
+        clientSecret: "shh",
+        authURL: "",
+        tokenURL: "",
+        userInfoURL: "",
+        displayName: "",
+        extra: { b: 1, a: 2 },
+      },
     ];
     const json = c.toJSON() as any;
     expect(Object.keys(json).slice(0, 13)).toEqual([
@@ -171,7 +186,21 @@ describe("_collections row encoding", () => {
       const c = Collection.fromRow(row);
       expect(c.isNew()).toBe(false);
       const out = c.toRow() as unknown as Record<string, unknown>;
-      for (const key of ["id", "type", "name", "system", "indexes", "options", "listRule", "viewRule", "createRule", "updateRule", "deleteRule", "created", "updated"]) {
+      for (const key of [
+        "id",
+        "type",
+        "name",
+        "system",
+        "indexes",
+        "options",
+        "listRule",
+        "viewRule",
+        "createRule",
+        "updateRule",
+        "deleteRule",
+        "created",
+        "updated",
+      ]) {
         expect([row.name, key, out[key]]).toEqual([row.name, key, row[key]]);
       }
       const stored = JSON.parse(String(row.fields)) as Record<string, unknown>[];
@@ -199,14 +228,27 @@ describe("_collections row encoding", () => {
   });
 
   test("fromJSON builds defaults first, mergeJSON keeps what is not given", () => {
-    const c = Collection.fromJSON({ name: "members", type: "auth", authToken: { duration: 60 }, fields: [{ type: "text", name: "nick" }] });
+    const c = Collection.fromJSON({
+      name: "members",
+      type: "auth",
+      authToken: { duration: 60 },
+      fields: [{ type: "text", name: "nick" }],
+    });
     expect(c.isAuth()).toBe(true);
     expect(c.authToken.duration).toBe(60);
     expect(c.authToken.secret).toMatch(/^[A-Za-z0-9]{50}$/);
     // fields are replaced wholesale; the system ones come back on save (initDefaultFields)
     expect(c.fields.map((f) => f.name)).toEqual(["nick"]);
     c.initDefaultFields();
-    expect(c.fields.map((f) => f.name)).toEqual(["id", "nick", "password", "tokenKey", "email", "emailVisibility", "verified"]);
+    expect(c.fields.map((f) => f.name)).toEqual([
+      "id",
+      "nick",
+      "password",
+      "tokenKey",
+      "email",
+      "emailVisibility",
+      "verified",
+    ]);
 
     const secret = c.authToken.secret;
     c.mergeJSON({ authToken: { duration: 120 }, listRule: null, otp: { enabled: true } });
@@ -229,12 +271,18 @@ describe("_collections row encoding", () => {
 
 describe("CREATE INDEX parse/build", () => {
   test("normalizes names and column lists as upstream executes them", () => {
-    expect(buildIndex(parseIndex("create unique index IF NOT EXISTS \"idx\" on 'tbl' (a, `b` collate nocase desc)  where a > 1"))).toBe(
-      "CREATE UNIQUE INDEX IF NOT EXISTS `idx` ON `tbl` (\n  `a`,\n  `b` COLLATE nocase DESC\n) WHERE a > 1",
-    );
+    expect(
+      buildIndex(
+        parseIndex("create unique index IF NOT EXISTS \"idx\" on 'tbl' (a, `b` collate nocase desc)  where a > 1"),
+      ),
+    ).toBe("CREATE UNIQUE INDEX IF NOT EXISTS `idx` ON `tbl` (\n  `a`,\n  `b` COLLATE nocase DESC\n) WHERE a > 1");
     expect(buildIndex(parseIndex("CREATE INDEX `i` ON `t` (`c`)"))).toBe("CREATE INDEX `i` ON `t` (`c`)");
-    expect(buildIndex(parseIndex("CREATE INDEX s.i ON t (lower(x), y)"))).toBe("CREATE INDEX `s`.`i` ON `t` (\n  lower(x),\n  `y`\n)");
-    expect(buildIndex(parseIndex("CREATE INDEX i ON t (json_extract(data, '$.a,b'))"))).toBe("CREATE INDEX `i` ON `t` (json_extract(data, '$.a,b'))");
+    expect(buildIndex(parseIndex("CREATE INDEX s.i ON t (lower(x), y)"))).toBe(
+      "CREATE INDEX `s`.`i` ON `t` (\n  lower(x),\n  `y`\n)",
+    );
+    expect(buildIndex(parseIndex("CREATE INDEX i ON t (json_extract(data, '$.a,b'))"))).toBe(
+      "CREATE INDEX `i` ON `t` (json_extract(data, '$.a,b'))",
+    );
   });
 
   test("invalid statements build to ''", () => {
@@ -244,7 +292,11 @@ describe("CREATE INDEX parse/build", () => {
   });
 
   test("single-column unique lookup and tokenizer", () => {
-    const idx = ["CREATE INDEX a ON t (email)", "CREATE UNIQUE INDEX b ON t (email, x)", "CREATE UNIQUE INDEX c ON t (`Email`)"];
+    const idx = [
+      "CREATE INDEX a ON t (email)",
+      "CREATE UNIQUE INDEX b ON t (email, x)",
+      "CREATE UNIQUE INDEX c ON t (`Email`)",
+    ];
     expect(findSingleColumnUniqueIndex(idx, "email")?.indexName).toBe("c");
     expect(findSingleColumnUniqueIndex(idx, "x")).toBeNull();
     expect(splitTokens("a, (b, c), 'd,e'", ",")).toEqual(["a", "(b, c)", "'d,e'"]);
@@ -252,7 +304,9 @@ describe("CREATE INDEX parse/build", () => {
   });
 
   test("dbx placeholders", () => {
-    expect(expandDbxPlaceholders("SELECT [[a.b]], [[c]] FROM {{t}} JOIN {{s.u}}")).toBe("SELECT `a`.`b`, `c` FROM `t` JOIN `s`.`u`");
+    expect(expandDbxPlaceholders("SELECT [[a.b]], [[c]] FROM {{t}} JOIN {{s.u}}")).toBe(
+      "SELECT `a`.`b`, `c` FROM `t` JOIN `s`.`u`",
+    );
   });
 });
 
@@ -265,15 +319,27 @@ describe("saving collections", () => {
     await app.bootstrap();
   });
   const tableSQL = (name: string) =>
-    (app.db.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) as { sql: string } | null)?.sql;
+    (
+      app.db.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) as {
+        sql: string;
+      } | null
+    )?.sql;
   const indexNames = (table: string) =>
-    (app.db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name").all(table) as {
-      name: string;
-    }[]).map((r) => r.name);
+    (
+      app.db
+        .query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
+        .all(table) as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
 
   test("creates the row, the table (columns sorted) and normalized indexes", async () => {
     const c = newBaseCollection("posts");
-    c.fields.add(new TextField({ name: "title" }), new NumberField({ name: "Score" }), new SelectField({ name: "tags", maxSelect: 3, values: ["a", "b", "c"] }));
+    c.fields.add(
+      new TextField({ name: "title" }),
+      new NumberField({ name: "Score" }),
+      new SelectField({ name: "tags", maxSelect: 3, values: ["a", "b", "c"] }),
+    );
     c.addIndex("idx_posts_title", false, "title, Score");
     await saveCollection(app, c);
 
@@ -319,7 +385,7 @@ describe("saving collections", () => {
     expect(tableSQL("notes")).toBe(
       "CREATE TABLE `notes` (`done` BOOLEAN DEFAULT FALSE NOT NULL, " +
         "`id` TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, \"heading\" TEXT DEFAULT '' NOT NULL, " +
-        "\"rank\" NUMERIC DEFAULT 0 NOT NULL)",
+        '"rank" NUMERIC DEFAULT 0 NOT NULL)',
     );
     expect(app.db.query("SELECT * FROM notes").all()).toEqual([{ done: 1, id: "r1", heading: "hello", rank: 0 }]);
     expect(app.db.query("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_title'").get()).toEqual({
@@ -364,7 +430,12 @@ describe("saving collections", () => {
     const err = await saveCollection(app, c).catch((e) => e);
     expect(err).toBeInstanceOf(ValidationErrors);
     expect((err as ValidationErrors).toJSON()).toEqual({
-      indexes: { "0": { code: "validation_invalid_index_expression", message: expect.stringContaining("Failed to create index idx_bad") } },
+      indexes: {
+        "0": {
+          code: "validation_invalid_index_expression",
+          message: expect.stringContaining("Failed to create index idx_bad"),
+        },
+      },
     });
     expect(tableSQL("broken")).toBeUndefined();
     expect(app.findCollection("broken")).toBeNull();
@@ -411,7 +482,9 @@ describe("saving collections", () => {
     const refs = findCollectionReferences(app, authors);
     expect([...refs.keys()].map((c) => c.name)).toEqual(["books"]);
     await expect(deleteCollection(app, authors)).rejects.toThrow("existing relation references: books");
-    await expect(deleteCollection(app, app.findCollection("_superusers")!)).rejects.toThrow("system collections cannot be deleted");
+    await expect(deleteCollection(app, app.findCollection("_superusers")!)).rejects.toThrow(
+      "system collections cannot be deleted",
+    );
 
     await deleteCollection(app, books);
     expect(tableSQL("books")).toBeUndefined();
@@ -424,7 +497,12 @@ describe("saving collections", () => {
     su.otp.enabled = true;
     await saveCollection(app, su);
     const stored = findCollectionByNameOrId(app, "_superusers")!;
-    expect([stored.passwordAuth.enabled, stored.oauth2.enabled, stored.otp.enabled, stored.mfa.enabled]).toEqual([true, false, true, true]);
+    expect([stored.passwordAuth.enabled, stored.oauth2.enabled, stored.otp.enabled, stored.mfa.enabled]).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
   });
 
   test("renaming a collection carries its rate limit labels along", async () => {
@@ -444,7 +522,9 @@ describe("saving collections", () => {
     const members = newAuthCollection("members");
     await saveCollection(app, members);
     for (const t of ["_mfas", "_otps", "_authOrigins", "_externalAuths"]) {
-      app.db.query(`INSERT INTO ${t} (id, collectionRef, recordRef) VALUES (?, ?, 'r1')`).run("x" + t.length, members.id);
+      app.db
+        .query(`INSERT INTO ${t} (id, collectionRef, recordRef) VALUES (?, ?, 'r1')`)
+        .run("x" + t.length, members.id);
     }
     await deleteCollection(app, members);
     for (const t of ["_mfas", "_otps", "_authOrigins", "_externalAuths"]) {

@@ -242,7 +242,10 @@ function decTemplate(v: unknown, cur: EmailTemplate): EmailTemplate {
 }
 function decToken(v: unknown, cur: TokenConfig): TokenConfig {
   if (!isObject(v)) return cur;
-  return { secret: decStr(lookupKey(v, "secret"), cur.secret), duration: decInt(lookupKey(v, "duration"), cur.duration) };
+  return {
+    secret: decStr(lookupKey(v, "secret"), cur.secret),
+    duration: decInt(lookupKey(v, "duration"), cur.duration),
+  };
 }
 const zeroProvider = (): OAuth2ProviderConfig => ({
   pkce: null,
@@ -684,7 +687,8 @@ export class Collection implements AuthOptions {
   /** Adds (or replaces by name) an index written as upstream's AddIndex writes it. */
   addIndex(name: string, unique: boolean, columnsExpr: string, where = ""): void {
     this.removeIndex(name);
-    let sql = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX `" + name + "` ON `" + this.name + "` (" + columnsExpr + ")";
+    let sql =
+      "CREATE " + (unique ? "UNIQUE " : "") + "INDEX `" + name + "` ON `" + this.name + "` (" + columnsExpr + ")";
     if (where !== "") sql += " WHERE " + where;
     this.indexes.push(sql);
   }
@@ -764,7 +768,9 @@ export class Collection implements AuthOptions {
       field.required = true;
       return;
     }
-    this.fields.add(new PasswordField({ name: FIELD_NAME_PASSWORD, system: true, hidden: true, required: true, min: 8 }));
+    this.fields.add(
+      new PasswordField({ name: FIELD_NAME_PASSWORD, system: true, hidden: true, required: true, min: 8 }),
+    );
   }
 
   private initTokenKeyField(): void {
@@ -803,7 +809,11 @@ export class Collection implements AuthOptions {
     }
     if (!findSingleColumnUniqueIndex(this.indexes, FIELD_NAME_EMAIL)) {
       this.indexes.push(
-        "CREATE UNIQUE INDEX `" + this.fieldIndexName(FIELD_NAME_EMAIL) + "` ON `" + this.name + "` (`email`) WHERE `email` != ''",
+        "CREATE UNIQUE INDEX `" +
+          this.fieldIndexName(FIELD_NAME_EMAIL) +
+          "` ON `" +
+          this.name +
+          "` (`email`) WHERE `email` != ''",
       );
     }
   }

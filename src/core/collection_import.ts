@@ -37,7 +37,8 @@ export async function importCollections(app: App, toImport: JSONObject[], delete
       let c: Collection;
       if (existing) {
         c = existing.clone();
-        if ((lookupKey(data, "fields") === undefined || lookupKey(data, "fields") === null) && deleteMissing) data.fields = [];
+        if ((lookupKey(data, "fields") === undefined || lookupKey(data, "fields") === null) && deleteMissing)
+          data.fields = [];
         c.mergeJSON(data);
         // keep the fields the import does not mention (always the system ones)
         for (const f of existing.fields) {
@@ -57,7 +58,9 @@ export async function importCollections(app: App, toImport: JSONObject[], delete
     // views last (they read the others' tables), then by creation and update time
     const rank = (c: Collection) => (c.isView() ? 1 : -1);
     const order = imported.map((c, i) => ({ c, i }));
-    order.sort((a, b) => rank(a.c) - rank(b.c) || cmp(a.c.created, b.c.created) || cmp(a.c.updated, b.c.updated) || a.i - b.i);
+    order.sort(
+      (a, b) => rank(a.c) - rank(b.c) || cmp(a.c.created, b.c.created) || cmp(a.c.updated, b.c.updated) || a.i - b.i,
+    );
     const sorted = order.map((x) => x.c);
 
     const existingRows = app.db.query("SELECT * FROM `_collections` ORDER BY `updated` ASC").all() as JSONObject[];
@@ -80,7 +83,9 @@ export async function importCollections(app: App, toImport: JSONObject[], delete
       } catch (err) {
         // validation errors (e.g. an index that fails to build) are reported as they are
         if (err instanceof ValidationErrors) throw err;
-        throw new Error(`failed to save collection ${JSON.stringify(c.name)}: ${(err as Error).message}`, { cause: err });
+        throw new Error(`failed to save collection ${JSON.stringify(c.name)}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
 

@@ -31,7 +31,11 @@ export function findCollectionById(app: App, id: string): Collection | null {
  * The relation fields pointing at `collection`, grouped by the collection holding them
  * (collections whose id is in `excludeIds` are skipped; pass the collection's own id to skip self-references).
  */
-export function findCollectionReferences(app: App, collection: Collection, ...excludeIds: string[]): Map<Collection, Field[]> {
+export function findCollectionReferences(
+  app: App,
+  collection: Collection,
+  ...excludeIds: string[]
+): Map<Collection, Field[]> {
   const exclude = new Set(excludeIds.filter((id) => id !== ""));
   const result = new Map<Collection, Field[]>();
   for (const c of findAllCollections(app)) {
@@ -55,4 +59,3 @@ export function tableExists(db: App["db"], name: string): boolean {
       .get(name) != null
   );
 }
-

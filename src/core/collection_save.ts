@@ -79,14 +79,28 @@ type SaveType = "create" | "update";
  * re-saved when their inferred fields changed. Runs in one transaction (joining the caller's); the
  * collection is updated in place (timestamps, ids, normalized fields) and marked as stored.
  */
-export async function saveCollection(app: App, collection: Collection, opts: SaveCollectionOptions = {}): Promise<void> {
+export async function saveCollection(
+  app: App,
+  collection: Collection,
+  opts: SaveCollectionOptions = {},
+): Promise<void> {
   const c = collection;
   const validate = opts.validate !== false;
   const type: SaveType = c.isNew() ? "create" : "update";
   const hooks =
     type === "create"
-      ? { coll: app.onCollectionCreate, model: app.onModelCreate, collExec: app.onCollectionCreateExecute, modelExec: app.onModelCreateExecute }
-      : { coll: app.onCollectionUpdate, model: app.onModelUpdate, collExec: app.onCollectionUpdateExecute, modelExec: app.onModelUpdateExecute };
+      ? {
+          coll: app.onCollectionCreate,
+          model: app.onModelCreate,
+          collExec: app.onCollectionCreateExecute,
+          modelExec: app.onModelCreateExecute,
+        }
+      : {
+          coll: app.onCollectionUpdate,
+          model: app.onModelUpdate,
+          collExec: app.onCollectionUpdateExecute,
+          modelExec: app.onModelUpdateExecute,
+        };
 
   try {
     // everything that reads the DB runs under the write lock: on the one shared connection a read
@@ -98,7 +112,9 @@ export async function saveCollection(app: App, collection: Collection, opts: Sav
           const target = me.model as Collection;
           if (validate) await validateCollectionModel(app, target);
           await hooks.collExec.hook.trigger(new CollectionEvent(app, target, type), (cx) =>
-            hooks.modelExec.hook.trigger(new ModelEvent(app, cx.collection, type), (mx) => executeSave(app, mx.model as Collection, type)),
+            hooks.modelExec.hook.trigger(new ModelEvent(app, cx.collection, type), (mx) =>
+              executeSave(app, mx.model as Collection, type),
+            ),
           );
         }),
       );
@@ -163,7 +179,8 @@ async function executeSave(app: App, c: Collection, type: SaveType): Promise<voi
   try {
     // the previous state, read fresh from the DB so a mutated cached instance cannot mask changes
     const old = type === "create" ? null : findCollectionById(app, c.lastSavedId);
-    if (type === "update" && !old) throw new Error(`failed to find the stored collection ${JSON.stringify(c.lastSavedId)}`);
+    if (type === "update" && !old)
+      throw new Error(`failed to find the stored collection ${JSON.stringify(c.lastSavedId)}`);
 
     // changing authRule invalidates every auth token issued so far (null and "" count as equal)
     if (old && (old.authRule ?? "") !== (c.authRule ?? "")) c.authToken.secret = newTokenSecret();
@@ -196,8 +213,13 @@ async function executeSave(app: App, c: Collection, type: SaveType): Promise<voi
 
   // views built on this collection may need new fields; failures are only logged (they can be fixed
   // from the dashboard), and each re-save is undone alone when it fails halfway
-  const failures = await resaveViewsWithChangedFields(app, (view) => inSavepoint(app, () => saveCollection(app, view)), c.id);
-  if (failures && app.isDev) console.warn(`Dependent view collection(s) may need to be updated after ${c.name} collection change:\n${failures}`);
+  const failures = await resaveViewsWithChangedFields(
+    app,
+    (view) => inSavepoint(app, () => saveCollection(app, view)),
+    c.id,
+  );
+  if (failures && app.isDev)
+    console.warn(`Dependent view collection(s) may need to be updated after ${c.name} collection change:\n${failures}`);
 }
 
 /** Runs `fn` inside a SAVEPOINT of the current transaction, rolled back alone if it throws. */
@@ -223,7 +245,9 @@ async function afterSuccess(app: App, c: Collection, type: SaveType | "delete"):
       : type === "update"
         ? [app.onCollectionAfterUpdateSuccess, app.onModelAfterUpdateSuccess]
         : [app.onCollectionAfterDeleteSuccess, app.onModelAfterDeleteSuccess];
-  await collHook.hook.trigger(new CollectionEvent(app, c, type), (ce) => modelHook.hook.trigger(new ModelEvent(app, ce.collection, type)));
+  await collHook.hook.trigger(new CollectionEvent(app, c, type), (ce) =>
+    modelHook.hook.trigger(new ModelEvent(app, ce.collection, type)),
+  );
 }
 
 async function afterError(app: App, c: Collection, type: SaveType | "delete", error: unknown): Promise<void> {
@@ -291,7 +315,11 @@ export interface DeleteCollectionOptions {
  * from cannot be deleted. The auth helper rows (MFAs, OTPs, origins, OAuth2 links) of an auth
  * collection are deleted with it.
  */
-export async function deleteCollection(app: App, collection: Collection, opts: DeleteCollectionOptions = {}): Promise<void> {
+export async function deleteCollection(
+  app: App,
+  collection: Collection,
+  opts: DeleteCollectionOptions = {},
+): Promise<void> {
   const c = collection;
   const integrityChecks = opts.integrityChecks !== false;
   try {
@@ -312,7 +340,9 @@ export async function deleteCollection(app: App, collection: Collection, opts: D
           );
         }),
       );
-      await app.afterTransaction((txErr) => (txErr ? afterError(app, c, "delete", txErr) : afterSuccess(app, c, "delete")));
+      await app.afterTransaction((txErr) =>
+        txErr ? afterError(app, c, "delete", txErr) : afterSuccess(app, c, "delete"),
+      );
     });
   } catch (err) {
     await afterError(app, c, "delete", err);
@@ -360,7 +390,9 @@ async function deleteAuthHelperRecords(app: App, c: Collection): Promise<void> {
     if (c.name === name) continue;
     const helper = app.findCollection(name);
     if (!helper) continue;
-    const rows = app.db.query(`SELECT * FROM ${quoteName(helper.name)} WHERE \`collectionRef\` = ?`).all(c.id) as { [k: string]: unknown }[];
+    const rows = app.db.query(`SELECT * FROM ${quoteName(helper.name)} WHERE \`collectionRef\` = ?`).all(c.id) as {
+      [k: string]: unknown;
+    }[];
     for (const row of rows) await deleteRecord(app, PbRecord.fromRow(helper, row));
   }
 }
@@ -370,7 +402,8 @@ async function deleteAuthHelperRecords(app: App, c: Collection): Promise<void> {
  * cascades, files), in one transaction; any failure (e.g. a required reference) rolls it all back.
  */
 export async function truncateCollection(app: App, collection: Collection): Promise<void> {
-  if (collection.isView()) throw new Error("view collections cannot be truncated since they don't store their own records");
+  if (collection.isView())
+    throw new Error("view collections cannot be truncated since they don't store their own records");
   await app.runInTransaction(async () => {
     const table = quoteName(collection.name);
     for (;;) {
@@ -447,7 +480,9 @@ export function syncRecordTableSchema(app: App, next: Collection, prev: Collecti
   const needRename = oldName.toLowerCase() !== newName.toLowerCase();
   const fieldsText = (c: Collection) => JSON.stringify(c.fields.map((f) => f.toJSON()));
   const needIndexes =
-    needRename || fieldsText(prev) !== fieldsText(next) || JSON.stringify(prev.indexes) !== JSON.stringify(next.indexes);
+    needRename ||
+    fieldsText(prev) !== fieldsText(next) ||
+    JSON.stringify(prev.indexes) !== JSON.stringify(next.indexes);
 
   if (needIndexes) dropCollectionIndexes(app, prev);
 

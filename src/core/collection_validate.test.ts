@@ -88,7 +88,13 @@ describe("fields", () => {
     const c = newBaseCollection("things");
     c.fields.add(new TextField({ name: "a" }), new TextField({ id: "other", name: "A" }));
     expect((await errorsOf(c)).fields).toEqual({
-      "2": { name: { code: "validation_duplicated_field_name", message: "Duplicated or invalid field name A.", params: { fieldName: "A" } } },
+      "2": {
+        name: {
+          code: "validation_duplicated_field_name",
+          message: "Duplicated or invalid field name A.",
+          params: { fieldName: "A" },
+        },
+      },
     });
 
     const auth = newAuthCollection("members");
@@ -100,13 +106,18 @@ describe("fields", () => {
     expect((await errorsOf(p)).fields.code).toBe("validation_missing_primary_key");
     const users = findCollectionByNameOrId(app, "users")!;
     users.fields.getByName("email")!.name = "mail"; // a new "email" field is added by the save's defaults
-    expect((await errorsOf(users)).fields).toEqual({ code: "validation_system_field_change", message: "System fields cannot be deleted or renamed." });
+    expect((await errorsOf(users)).fields).toEqual({
+      code: "validation_system_field_change",
+      message: "System fields cannot be deleted or renamed.",
+    });
 
     const p2 = findCollectionByNameOrId(app, "posts")!;
     const title = p2.fields.getByName("title")!;
     p2.fields.removeByName("title");
     p2.fields.add(new NumberField({ id: title.id, name: "title" }));
-    expect((await errorsOf(p2)).fields).toEqual({ "2": { code: "validation_field_type_change", message: "Field type cannot be changed." } });
+    expect((await errorsOf(p2)).fields).toEqual({
+      "2": { code: "validation_field_type_change", message: "Field type cannot be changed." },
+    });
   });
 
   test("each field's settings are checked under its index", async () => {
@@ -124,7 +135,9 @@ describe("indexes", () => {
     const c = newBaseCollection("things");
     c.fields.add(new TextField({ name: "a" }));
     c.indexes = ["create index bad"];
-    expect((await errorsOf(c)).indexes).toEqual({ "0": { code: "validation_invalid_index_expression", message: "Invalid CREATE INDEX expression." } });
+    expect((await errorsOf(c)).indexes).toEqual({
+      "0": { code: "validation_invalid_index_expression", message: "Invalid CREATE INDEX expression." },
+    });
     c.indexes = ["create index i1 on things (a)", "create index I1 on things (id)"];
     expect((await errorsOf(c)).indexes["1"].code).toBe("validation_duplicated_index_name");
     c.indexes = ["create index i1 on things (a)", "create index i2 on x (a)"];
@@ -156,7 +169,11 @@ describe("auth options", () => {
     a.verificationTemplate.subject = "";
     const errs = await errorsOf(a);
     expect(errs.authToken).toEqual({
-      duration: { code: "validation_min_greater_equal_than_required", message: "Must be no less than 10.", params: { threshold: 10 } },
+      duration: {
+        code: "validation_min_greater_equal_than_required",
+        message: "Must be no less than 10.",
+        params: { threshold: 10 },
+      },
     });
     expect(errs.fileToken.secret.code).toBe("validation_length_out_of_range");
     expect(errs.otp.length.code).toBe("validation_min_greater_equal_than_required");
@@ -180,12 +197,26 @@ describe("auth options", () => {
 
     const d = newAuthCollection("members");
     d.oauth2.enabled = true;
-    const provider = { pkce: null, name: "google", clientId: "id", clientSecret: "s", authURL: "", tokenURL: "", userInfoURL: "", displayName: "", extra: null };
+    const provider = {
+      pkce: null,
+      name: "google",
+      clientId: "id",
+      clientSecret: "s",
+      authURL: "",
+      tokenURL: "",
+      userInfoURL: "",
+      displayName: "",
+      extra: null,
+    };
     d.oauth2.providers = [provider, { ...provider }];
     expect((await errorsOf(d)).oauth2.providers["1"].name.code).toBe("validation_duplicated_provider");
     d.oauth2.providers = [{ ...provider, name: "nope", clientSecret: "" }];
     expect((await errorsOf(d)).oauth2.providers["0"]).toEqual({
-      name: { code: "validation_missing_provider", message: "Invalid or missing provider with name nope.", params: { name: "nope" } },
+      name: {
+        code: "validation_missing_provider",
+        message: "Invalid or missing provider with name nope.",
+        params: { name: "nope" },
+      },
       clientSecret: { code: "validation_required", message: "Cannot be blank." },
     });
     d.manageRule = "";
@@ -227,7 +258,9 @@ describe("views", () => {
     v.viewQuery = "select 1 as id, 'a' as label;";
     await saveCollection(app, v);
     const sql = (app.db.query("SELECT sql FROM sqlite_master WHERE name = 'numbers'").get() as { sql: string }).sql;
-    expect(sql).toBe("CREATE VIEW `numbers` AS SELECT * FROM (SELECT CAST(`id` as TEXT) `id`,`label` FROM (select 1 as id, 'a' as label))");
+    expect(sql).toBe(
+      "CREATE VIEW `numbers` AS SELECT * FROM (SELECT CAST(`id` as TEXT) `id`,`label` FROM (select 1 as id, 'a' as label))",
+    );
     expect(v.fields.map((f) => f.name)).toEqual(["id", "label"]);
 
     const bad = newViewCollection("bad");
@@ -248,8 +281,12 @@ describe("views", () => {
     const r = dryRunView(app, "select id, title from posts order by id", 10);
     expect(r.fields.map((f) => f.name)).toEqual(["id", "title"]);
     expect(r.sample.map((s) => s.get("title"))).toEqual(["one", "two"]);
-    expect(() => dryRunView(app, "select id from (select 1 as id union all select 1 as id)", 10)).toThrow("non-unique ids");
-    expect(() => dryRunView(app, "select id from (select 1 as id union select '' as id)", 10)).toThrow("empty or invalid ids");
+    expect(() => dryRunView(app, "select id from (select 1 as id union all select 1 as id)", 10)).toThrow(
+      "non-unique ids",
+    );
+    expect(() => dryRunView(app, "select id from (select 1 as id union select '' as id)", 10)).toThrow(
+      "empty or invalid ids",
+    );
     expect(() => dryRunView(app, "CREATE TABLE t1(x INT)", 10)).toThrow();
   });
 
@@ -264,7 +301,9 @@ describe("views", () => {
     await saveCollection(app, p);
     expect((findCollectionByNameOrId(app, "titles")!.fields.getByName("title") as TextField).max).toBe(50);
 
-    await expect(deleteCollection(app, findCollectionByNameOrId(app, "posts")!)).rejects.toThrow("existing view dependency");
+    await expect(deleteCollection(app, findCollectionByNameOrId(app, "posts")!)).rejects.toThrow(
+      "existing view dependency",
+    );
     expect(findCollectionByNameOrId(app, "posts")).not.toBeNull();
     expect(app.db.query("SELECT 1 FROM sqlite_master WHERE name = 'posts'").get()).not.toBeNull();
   });
@@ -334,12 +373,16 @@ describe("hooks", () => {
 
 describe("delete, truncate, import", () => {
   test("system and referenced collections cannot be deleted", async () => {
-    await expect(deleteCollection(app, findCollectionByNameOrId(app, "_superusers")!)).rejects.toThrow("system collections cannot be deleted");
+    await expect(deleteCollection(app, findCollectionByNameOrId(app, "_superusers")!)).rejects.toThrow(
+      "system collections cannot be deleted",
+    );
     const p = await posts();
     const c = newBaseCollection("comments");
     c.fields.add(new RelationField({ name: "post", collectionId: p.id, maxSelect: 1 }));
     await saveCollection(app, c);
-    await expect(deleteCollection(app, findCollectionByNameOrId(app, "posts")!)).rejects.toThrow("existing relation references: comments");
+    await expect(deleteCollection(app, findCollectionByNameOrId(app, "posts")!)).rejects.toThrow(
+      "existing relation references: comments",
+    );
   });
 
   test("truncate deletes every record through the record pipeline", async () => {

@@ -74,7 +74,9 @@ export function isCollectionNameUnique(app: App, name: string, ...excludeIds: st
 
 function hasTable(app: App, name: string): boolean {
   return (
-    app.db.query("SELECT 1 FROM sqlite_master WHERE `type` IN ('table', 'view') AND LOWER(`name`) = LOWER(?) LIMIT 1").get(name) != null
+    app.db
+      .query("SELECT 1 FROM sqlite_master WHERE `type` IN ('table', 'view') AND LOWER(`name`) = LOWER(?) LIMIT 1")
+      .get(name) != null
   );
 }
 
@@ -154,7 +156,10 @@ export class CollectionValidator {
         next.fields,
         (v) => this.checkFieldDuplicates(v as FieldsList),
         (v) => this.checkMinFields(v as FieldsList),
-        when(!next.isView(), [(v) => this.ensureNoSystemFieldsChange(v as FieldsList), (v) => this.ensureNoFieldsTypeChange(v as FieldsList)]),
+        when(!next.isView(), [
+          (v) => this.ensureNoSystemFieldsChange(v as FieldsList),
+          (v) => this.ensureNoFieldsTypeChange(v as FieldsList),
+        ]),
         when(next.isAuth(), [(v) => this.checkReservedAuthKeys(v as FieldsList)]),
         (v) => this.checkFieldValidators(v as FieldsList),
       ],
@@ -168,7 +173,8 @@ export class CollectionValidator {
 
     let optionsErr: ValidationErrors | null = null;
     if (next.isAuth()) optionsErr = this.validateAuthOptions();
-    else if (next.isView()) optionsErr = validateStruct([["viewQuery", next.viewQuery, required, (v) => this.checkViewQuery(v)]]);
+    else if (next.isView())
+      optionsErr = validateStruct([["viewQuery", next.viewQuery, required, (v) => this.checkViewQuery(v)]]);
 
     return joinValidationErrors(baseErr, optionsErr);
   }
@@ -190,7 +196,9 @@ export class CollectionValidator {
    */
   private checkIdNotOtherName(v: unknown): Error | null {
     if (typeof v !== "string" || v === "") return null;
-    const hit = this.app.db.query("SELECT 1 FROM `_collections` WHERE `id` != ? AND LOWER(`name`) = LOWER(?) LIMIT 1").get(v, v);
+    const hit = this.app.db
+      .query("SELECT 1 FROM `_collections` WHERE `id` != ? AND LOWER(`name`) = LOWER(?) LIMIT 1")
+      .get(v, v);
     if (hit == null) return null;
     return newError("validation_collection_id_name_duplicate", "The id must not match an existing collection name.");
   }
@@ -204,7 +212,10 @@ export class CollectionValidator {
       return newError("validation_collection_name_id_duplicate", "The name must not match an existing collection id.");
     }
     if (this.original.name !== name && isCollectionNameUnique(this.app, name) && hasTable(this.app, name)) {
-      return newError("validation_collection_name_invalid", "The name shouldn't match with an existing internal table.");
+      return newError(
+        "validation_collection_name_invalid",
+        "The name shouldn't match with an existing internal table.",
+      );
     }
     return null;
   }
@@ -227,7 +238,8 @@ export class CollectionValidator {
 
   private ensureNoTypeChange(v: unknown): Error | null {
     const o = this.original;
-    if (!o.isNew() && v !== o.type) return newError("validation_collection_type_change", "Collection type cannot be changed.");
+    if (!o.isNew() && v !== o.type)
+      return newError("validation_collection_type_change", "Collection type cannot be changed.");
     return null;
   }
 
@@ -235,7 +247,8 @@ export class CollectionValidator {
     const errs: Record<string, FieldError> = {};
     fields.forEach((field, i) => {
       const old = this.original.fields.getById(field.id);
-      if (old && old.type !== field.type) errs[String(i)] = newError("validation_field_type_change", "Field type cannot be changed.");
+      if (old && old.type !== field.type)
+        errs[String(i)] = newError("validation_field_type_change", "Field type cannot be changed.");
     });
     return Object.keys(errs).length > 0 ? new ValidationErrors(errs) : null;
   }
@@ -248,7 +261,10 @@ export class CollectionValidator {
       if (ids.includes(field.id)) {
         return new ValidationErrors({
           [String(i)]: new ValidationErrors({
-            id: newError("validation_duplicated_field_id", `Duplicated or invalid field id ${JSON.stringify(field.id)}`),
+            id: newError(
+              "validation_duplicated_field_id",
+              `Duplicated or invalid field id ${JSON.stringify(field.id)}`,
+            ),
           }),
         });
       }
@@ -257,7 +273,9 @@ export class CollectionValidator {
       if (names.includes(lower)) {
         return new ValidationErrors({
           [String(i)]: new ValidationErrors({
-            name: newError("validation_duplicated_field_name", "Duplicated or invalid field name {{.fieldName}}", { fieldName: field.name }),
+            name: newError("validation_duplicated_field_name", "Duplicated or invalid field name {{.fieldName}}", {
+              fieldName: field.name,
+            }),
           }),
         });
       }
@@ -314,15 +332,20 @@ export class CollectionValidator {
     if (this.next.type !== COLLECTION_TYPE_AUTH) return null;
 
     const password = fields.getByName(FIELD_NAME_PASSWORD);
-    if (!(password instanceof PasswordField)) return newError("validation_missing_password_field", `System "password" field is required.`);
-    if (!password.hidden || !password.system) return new ValidationErrors({ [FIELD_NAME_PASSWORD]: errMustBeSystemAndHidden() });
+    if (!(password instanceof PasswordField))
+      return newError("validation_missing_password_field", `System "password" field is required.`);
+    if (!password.hidden || !password.system)
+      return new ValidationErrors({ [FIELD_NAME_PASSWORD]: errMustBeSystemAndHidden() });
 
     const tokenKey = fields.getByName(FIELD_NAME_TOKEN_KEY);
-    if (!(tokenKey instanceof TextField)) return newError("validation_missing_tokenKey_field", `System "tokenKey" field is required.`);
-    if (!tokenKey.hidden || !tokenKey.system) return new ValidationErrors({ [FIELD_NAME_TOKEN_KEY]: errMustBeSystemAndHidden() });
+    if (!(tokenKey instanceof TextField))
+      return newError("validation_missing_tokenKey_field", `System "tokenKey" field is required.`);
+    if (!tokenKey.hidden || !tokenKey.system)
+      return new ValidationErrors({ [FIELD_NAME_TOKEN_KEY]: errMustBeSystemAndHidden() });
 
     const email = fields.getByName(FIELD_NAME_EMAIL);
-    if (!(email instanceof EmailField)) return newError("validation_missing_email_field", `System "email" field is required.`);
+    if (!(email instanceof EmailField))
+      return newError("validation_missing_email_field", `System "email" field is required.`);
     if (!email.system) return new ValidationErrors({ [FIELD_NAME_EMAIL]: errMustBeSystem() });
 
     const visibility = fields.getByName(FIELD_NAME_EMAIL_VISIBILITY);
@@ -332,7 +355,8 @@ export class CollectionValidator {
     if (!visibility.system) return new ValidationErrors({ [FIELD_NAME_EMAIL_VISIBILITY]: errMustBeSystem() });
 
     const verified = fields.getByName(FIELD_NAME_VERIFIED);
-    if (!(verified instanceof BoolField)) return newError("validation_missing_verified_field", `System "verified" field is required.`);
+    if (!(verified instanceof BoolField))
+      return newError("validation_missing_verified_field", `System "verified" field is required.`);
     if (!verified.system) return new ValidationErrors({ [FIELD_NAME_VERIFIED]: errMustBeSystem() });
     return null;
   }
@@ -355,9 +379,13 @@ export class CollectionValidator {
         return newError("validation_missing_field", "Invalid or missing field {{.fieldName}}", { fieldName: name });
       }
       if (!findSingleColumnUniqueIndex(this.next.indexes, name)) {
-        return newError("validation_missing_unique_constraint", "The field {{.fieldName}} doesn't have a UNIQUE constraint.", {
-          fieldName: name,
-        });
+        return newError(
+          "validation_missing_unique_constraint",
+          "The field {{.fieldName}} doesn't have a UNIQUE constraint.",
+          {
+            fieldName: name,
+          },
+        );
       }
     }
     return null;
@@ -370,7 +398,10 @@ export class CollectionValidator {
       return null;
     } catch (err) {
       const message = (err as Error).message;
-      return newError("validation_invalid_rule", message.startsWith("Invalid rule.") ? message : "Invalid rule. Raw error: " + message);
+      return newError(
+        "validation_invalid_rule",
+        message.startsWith("Invalid rule.") ? message : "Invalid rule. Raw error: " + message,
+      );
     }
   }
 
@@ -394,11 +425,15 @@ export class CollectionValidator {
       // the table name is always rewritten to the collection's own
       parsed.tableName = "validator";
       if (!isValidIndex(parsed)) {
-        return new ValidationErrors({ [String(i)]: newError("validation_invalid_index_expression", "Invalid CREATE INDEX expression.") });
+        return new ValidationErrors({
+          [String(i)]: newError("validation_invalid_index_expression", "Invalid CREATE INDEX expression."),
+        });
       }
       const lowerName = parsed.indexName.toLowerCase();
       if (names.has(lowerName)) {
-        return new ValidationErrors({ [String(i)]: newError("validation_duplicated_index_name", "The index name already exists.") });
+        return new ValidationErrors({
+          [String(i)]: newError("validation_duplicated_index_name", "The index name already exists."),
+        });
       }
       names.add(lowerName);
 
@@ -410,9 +445,13 @@ export class CollectionValidator {
         .get(original.name, next.name, parsed.indexName) as { tbl_name: string } | null;
       if (used && used.tbl_name) {
         return new ValidationErrors({
-          [String(i)]: newError("validation_existing_index_name", "The index name is already used in {{.usedTableName}} collection.", {
-            usedTableName: used.tbl_name,
-          }),
+          [String(i)]: newError(
+            "validation_existing_index_name",
+            "The index name is already used in {{.usedTableName}} collection.",
+            {
+              usedTableName: used.tbl_name,
+            },
+          ),
         });
       }
 
@@ -469,9 +508,13 @@ export class CollectionValidator {
     if (next.isAuth()) {
       for (const name of [FIELD_NAME_TOKEN_KEY, FIELD_NAME_EMAIL]) {
         if (!findSingleColumnUniqueIndex(indexes, name)) {
-          return newError("validation_missing_required_unique_index", `Missing required unique index for field "{{.fieldName}}".`, {
-            fieldName: name,
-          });
+          return newError(
+            "validation_missing_required_unique_index",
+            `Missing required unique index for field "{{.fieldName}}".`,
+            {
+              fieldName: name,
+            },
+          );
         }
       }
     }
@@ -485,14 +528,22 @@ export class CollectionValidator {
     const o = this.original;
     const err = validateStruct([
       ["authRule", c.authRule, (v) => this.checkRule(v), (v) => this.ensureNoSystemRuleChange(v, o.authRule)],
-      ["manageRule", c.manageRule, nilOrNotEmpty, (v) => this.checkRule(v), (v) => this.ensureNoSystemRuleChange(v, o.manageRule)],
+      [
+        "manageRule",
+        c.manageRule,
+        nilOrNotEmpty,
+        (v) => this.checkRule(v),
+        (v) => this.ensureNoSystemRuleChange(v, o.manageRule),
+      ],
       ["authAlert", c.authAlert, () => nested({ emailTemplate: templateErrors(c.authAlert.emailTemplate) })],
       [
         "passwordAuth",
         c.passwordAuth,
         () =>
           c.passwordAuth.enabled
-            ? nested({ identityFields: firstError(toUniqueStringSlice(c.passwordAuth.identityFields ?? []), [required]) })
+            ? nested({
+                identityFields: firstError(toUniqueStringSlice(c.passwordAuth.identityFields ?? []), [required]),
+              })
             : null,
       ],
       ["oauth2", c.oauth2, () => this.oauth2Errors()],
@@ -506,7 +557,11 @@ export class CollectionValidator {
             ["emailTemplate", c.otp.emailTemplate, () => templateErrors(c.otp.emailTemplate)],
           ]),
       ],
-      ["mfa", c.mfa, () => validateStruct([["duration", c.mfa.duration, when(c.mfa.enabled, [required, min(10), max(86400)])]])],
+      [
+        "mfa",
+        c.mfa,
+        () => validateStruct([["duration", c.mfa.duration, when(c.mfa.enabled, [required, min(10), max(86400)])]]),
+      ],
       ["authToken", c.authToken, () => tokenErrors(c.authToken)],
       ["passwordResetToken", c.passwordResetToken, () => tokenErrors(c.passwordResetToken)],
       ["emailChangeToken", c.emailChangeToken, () => tokenErrors(c.emailChangeToken)],
@@ -553,7 +608,9 @@ export class CollectionValidator {
         return nested({
           providers: new ValidationErrors({
             [String(i)]: new ValidationErrors({
-              name: newError("validation_duplicated_provider", "The provider {{.name}} is already registered.", { name }),
+              name: newError("validation_duplicated_provider", "The provider {{.name}} is already registered.", {
+                name,
+              }),
             }),
           }),
         });

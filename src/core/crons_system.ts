@@ -25,9 +25,16 @@ export function registerSystemCrons(app: App): void {
 
   cronAdd(app, "__pbDBOptimize__", "0 0 * * *", async () => {
     // the checkpoints run on their own connection, off the JS thread (TRUNCATE waits for readers)
-    for (const [db, what] of [["data.db", "main"], ["auxiliary.db", "auxiliary"]] as const) {
+    for (const [db, what] of [
+      ["data.db", "main"],
+      ["auxiliary.db", "auxiliary"],
+    ] as const) {
       try {
-        await runSqliteJob({ kind: "exec", path: join(app.dataDir, db), statements: ["PRAGMA wal_checkpoint(TRUNCATE)"] });
+        await runSqliteJob({
+          kind: "exec",
+          path: join(app.dataDir, db),
+          statements: ["PRAGMA wal_checkpoint(TRUNCATE)"],
+        });
       } catch (err) {
         logger.warn(`Failed to run periodic PRAGMA wal_checkpoint for the ${what} DB`, { error: err });
       }

@@ -48,10 +48,12 @@ function defaultMessage(status: number): string {
 }
 
 export const badRequest = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(400, message, data, cause);
-export const unauthorized = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(401, message, data, cause);
+export const unauthorized = (message = "", data?: ErrorData, cause?: unknown) =>
+  new ApiError(401, message, data, cause);
 export const forbidden = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(403, message, data, cause);
 export const notFound = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(404, message, data, cause);
-export const tooManyRequests = (message = "", data?: ErrorData, cause?: unknown) => new ApiError(429, message, data, cause);
+export const tooManyRequests = (message = "", data?: ErrorData, cause?: unknown) =>
+  new ApiError(429, message, data, cause);
 
 /**
  * The reason logged (as `details`) for a lookup that found nothing: Go's sql.ErrNoRows text, which
@@ -77,13 +79,20 @@ export class FieldValidationError extends Error implements FieldError {
 /** A validation error map from field → {code, message}, the shape upstream's ozzo validation produces. */
 export class ValidationErrors extends Error {
   constructor(readonly errors: Record<string, FieldError | ValidationErrors>) {
-    super(Object.entries(errors).map(([k, v]) => `${k}: ${v.message}`).join("; "));
+    super(
+      Object.entries(errors)
+        .map(([k, v]) => `${k}: ${v.message}`)
+        .join("; "),
+    );
   }
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(this.errors).sort()) {
       const v = this.errors[k]!;
-      out[k] = v instanceof ValidationErrors ? v.toJSON() : { code: v.code, message: v.message, ...(v.params ? { params: v.params } : {}) };
+      out[k] =
+        v instanceof ValidationErrors
+          ? v.toJSON()
+          : { code: v.code, message: v.message, ...(v.params ? { params: v.params } : {}) };
     }
     return out;
   }

@@ -26,7 +26,13 @@ export class ModelEvent extends HookEvent implements Tagged {
     super();
   }
   tags(): string[] {
-    const m = this.model as { collection?: Collection; fields?: unknown; id: string; name?: string; tableName?: () => string };
+    const m = this.model as {
+      collection?: Collection;
+      fields?: unknown;
+      id: string;
+      name?: string;
+      tableName?: () => string;
+    };
     if (m.collection) return [m.collection.name, m.collection.id]; // a record
     if (m.fields !== undefined && m.name !== undefined) return ["_collections"]; // a collection row
     return m.tableName ? [m.tableName()] : [];
@@ -34,7 +40,12 @@ export class ModelEvent extends HookEvent implements Tagged {
 }
 
 export class ModelErrorEvent extends ModelEvent {
-  constructor(app: App, model: Model, type: ModelEventType, public error: unknown) {
+  constructor(
+    app: App,
+    model: Model,
+    type: ModelEventType,
+    public error: unknown,
+  ) {
     super(app, model, type);
   }
 }
@@ -53,7 +64,12 @@ export class RecordEvent extends HookEvent implements Tagged {
 }
 
 export class RecordErrorEvent extends RecordEvent {
-  constructor(app: App, record: PbRecord, type: ModelEventType, public error: unknown) {
+  constructor(
+    app: App,
+    record: PbRecord,
+    type: ModelEventType,
+    public error: unknown,
+  ) {
     super(app, record, type);
   }
 }
@@ -72,7 +88,12 @@ export class CollectionEvent extends HookEvent implements Tagged {
 }
 
 export class CollectionErrorEvent extends CollectionEvent {
-  constructor(app: App, collection: Collection, type: ModelEventType, public error: unknown) {
+  constructor(
+    app: App,
+    collection: Collection,
+    type: ModelEventType,
+    public error: unknown,
+  ) {
     super(app, collection, type);
   }
 }
@@ -93,14 +114,21 @@ export class RecordEnrichEvent extends HookEvent implements Tagged {
 
 /** A request event about one collection (tagged with it); shares the wrapped request's state. */
 export class CollectionRequestEvent extends RequestEvent {
-  constructor(parent: RequestEvent, public collection: Collection) {
+  constructor(
+    parent: RequestEvent,
+    public collection: Collection,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
 }
 
 /** View, create, update and delete of one record through the API. */
 export class RecordRequestEvent extends RequestEvent implements Tagged {
-  constructor(parent: RequestEvent, public collection: Collection, public record: PbRecord | null) {
+  constructor(
+    parent: RequestEvent,
+    public collection: Collection,
+    public record: PbRecord | null,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
   tags(): string[] {
@@ -118,7 +146,12 @@ export interface SearchResult<T = unknown> {
 }
 
 export class RecordsListRequestEvent extends RequestEvent implements Tagged {
-  constructor(parent: RequestEvent, public collection: Collection, public records: PbRecord[], public result: SearchResult<PbRecord>) {
+  constructor(
+    parent: RequestEvent,
+    public collection: Collection,
+    public records: PbRecord[],
+    public result: SearchResult<PbRecord>,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
   tags(): string[] {
@@ -127,13 +160,21 @@ export class RecordsListRequestEvent extends RequestEvent implements Tagged {
 }
 
 export class CollectionsListRequestEvent extends RequestEvent {
-  constructor(parent: RequestEvent, public collections: Collection[], public result: SearchResult<Collection>) {
+  constructor(
+    parent: RequestEvent,
+    public collections: Collection[],
+    public result: SearchResult<Collection>,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
 }
 
 export class CollectionsImportRequestEvent extends RequestEvent {
-  constructor(parent: RequestEvent, public collectionsData: Record<string, unknown>[], public deleteMissing: boolean) {
+  constructor(
+    parent: RequestEvent,
+    public collectionsData: Record<string, unknown>[],
+    public deleteMissing: boolean,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
 }
@@ -147,14 +188,21 @@ export interface BatchRequest {
 }
 
 export class BatchRequestEvent extends RequestEvent {
-  constructor(parent: RequestEvent, public batch: BatchRequest[]) {
+  constructor(
+    parent: RequestEvent,
+    public batch: BatchRequest[],
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
 }
 
 /** Base of the auth request events: the request plus the auth collection and (maybe) the record. */
 export class RecordAuthBaseRequestEvent extends RequestEvent implements Tagged {
-  constructor(parent: RequestEvent, public collection: Collection, public record: PbRecord | null) {
+  constructor(
+    parent: RequestEvent,
+    public collection: Collection,
+    public record: PbRecord | null,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
   tags(): string[] {
@@ -164,13 +212,27 @@ export class RecordAuthBaseRequestEvent extends RequestEvent implements Tagged {
 
 /** Every successful auth response (password, OAuth2, OTP, refresh, impersonate): token, meta and record can be replaced. */
 export class RecordAuthRequestEvent extends RecordAuthBaseRequestEvent {
-  constructor(parent: RequestEvent, collection: Collection, record: PbRecord, public token: string, public meta: unknown, public authMethod: string) {
+  constructor(
+    parent: RequestEvent,
+    collection: Collection,
+    record: PbRecord,
+    public token: string,
+    public meta: unknown,
+    public authMethod: string,
+  ) {
     super(parent, collection, record);
   }
 }
 
 export class RecordAuthWithPasswordRequestEvent extends RecordAuthBaseRequestEvent {
-  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public identity: string, public identityField: string, public password: string) {
+  constructor(
+    parent: RequestEvent,
+    collection: Collection,
+    record: PbRecord | null,
+    public identity: string,
+    public identityField: string,
+    public password: string,
+  ) {
     super(parent, collection, record);
   }
 }
@@ -210,20 +272,35 @@ export class RecordRequestVerificationRequestEvent extends RecordAuthBaseRequest
 export class RecordConfirmVerificationRequestEvent extends RecordAuthBaseRequestEvent {}
 
 export class RecordRequestEmailChangeRequestEvent extends RecordAuthBaseRequestEvent {
-  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public newEmail: string) {
+  constructor(
+    parent: RequestEvent,
+    collection: Collection,
+    record: PbRecord | null,
+    public newEmail: string,
+  ) {
     super(parent, collection, record);
   }
 }
 export class RecordConfirmEmailChangeRequestEvent extends RecordRequestEmailChangeRequestEvent {}
 
 export class RecordCreateOTPRequestEvent extends RecordAuthBaseRequestEvent {
-  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public password: string) {
+  constructor(
+    parent: RequestEvent,
+    collection: Collection,
+    record: PbRecord | null,
+    public password: string,
+  ) {
     super(parent, collection, record);
   }
 }
 
 export class RecordAuthWithOTPRequestEvent extends RecordAuthBaseRequestEvent {
-  constructor(parent: RequestEvent, collection: Collection, record: PbRecord | null, public otp: PbRecord) {
+  constructor(
+    parent: RequestEvent,
+    collection: Collection,
+    record: PbRecord | null,
+    public otp: PbRecord,
+  ) {
     super(parent, collection, record);
   }
 }
@@ -243,14 +320,24 @@ export interface MailerMessage {
 }
 
 export class MailerEvent extends HookEvent {
-  constructor(public app: App, public mailer: unknown, public message: MailerMessage) {
+  constructor(
+    public app: App,
+    public mailer: unknown,
+    public message: MailerMessage,
+  ) {
     super();
   }
 }
 
 /** A system email about a record (verification, reset, email change, OTP, login alert). */
 export class MailerRecordEvent extends MailerEvent implements Tagged {
-  constructor(app: App, mailer: unknown, message: MailerMessage, public record: PbRecord, public meta: Record<string, unknown>) {
+  constructor(
+    app: App,
+    mailer: unknown,
+    message: MailerMessage,
+    public record: PbRecord,
+    public meta: Record<string, unknown>,
+  ) {
     super(app, mailer, message);
   }
   tags(): string[] {
@@ -260,7 +347,11 @@ export class MailerRecordEvent extends MailerEvent implements Tagged {
 
 /** `POST /api/files/token`: the auth record and the file token it gets (replaceable). */
 export class FileTokenRequestEvent extends RequestEvent implements Tagged {
-  constructor(parent: RequestEvent, public record: PbRecord, public token: string) {
+  constructor(
+    parent: RequestEvent,
+    public record: PbRecord,
+    public token: string,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
   tags(): string[] {
@@ -291,14 +382,21 @@ export class FileDownloadRequestEvent extends RequestEvent implements Tagged {
 
 /** `GET /api/settings`: `settings` is a copy that handlers may change before it is sent (masked). */
 export class SettingsListRequestEvent extends RequestEvent {
-  constructor(parent: RequestEvent, public settings: Settings) {
+  constructor(
+    parent: RequestEvent,
+    public settings: Settings,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
 }
 
 /** `PATCH /api/settings`: `newSettings` (the submitted data over a copy of the current ones) is saved. */
 export class SettingsUpdateRequestEvent extends RequestEvent {
-  constructor(parent: RequestEvent, public oldSettings: Settings, public newSettings: Settings) {
+  constructor(
+    parent: RequestEvent,
+    public oldSettings: Settings,
+    public newSettings: Settings,
+  ) {
     super(parent.app, parent.request, parent.realIP, parent.state);
   }
 }

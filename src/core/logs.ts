@@ -201,7 +201,9 @@ export function logFromRow(row: { [key: string]: unknown }): Log {
 
 /** The log with `id`, or null. */
 export function findLogById(app: App, id: string): Log | null {
-  const row = app.auxDb.query("SELECT * FROM `_logs` WHERE `id` = ? LIMIT 1").get(id) as { [key: string]: unknown } | null;
+  const row = app.auxDb.query("SELECT * FROM `_logs` WHERE `id` = ? LIMIT 1").get(id) as {
+    [key: string]: unknown;
+  } | null;
   return row ? logFromRow(row) : null;
 }
 
@@ -256,12 +258,17 @@ export async function searchLogs(app: App, p: LogsListParams): Promise<SearchRes
     opts[key] = v;
   }
   try {
-    const result = await runSearchAsync<{ [key: string]: unknown }>(logsReader(app), new SelectQuery(LOGS_TABLE), new SimpleFieldResolver(LOG_LIST_FIELDS), {
-      ...opts,
-      filter: p.filter ? [p.filter] : [],
-      sort: p.sort ? parseSort(p.sort) : [],
-      countColUnique: true, // `id` is the primary key
-    });
+    const result = await runSearchAsync<{ [key: string]: unknown }>(
+      logsReader(app),
+      new SelectQuery(LOGS_TABLE),
+      new SimpleFieldResolver(LOG_LIST_FIELDS),
+      {
+        ...opts,
+        filter: p.filter ? [p.filter] : [],
+        sort: p.sort ? parseSort(p.sort) : [],
+        countColUnique: true, // `id` is the primary key
+      },
+    );
     return { ...result, items: result.items.map(logFromRow) };
   } catch (err) {
     throw err instanceof ApiError ? err : badRequest("", {}, err);
@@ -312,7 +319,18 @@ export async function pruneLogsForSettings(app: App): Promise<void> {
 
 // --- console output in --dev ----------------------------------------------------------------------
 
-const COLORS = !process.stdout.isTTY ? null : { reset: "\x1b[0m", bold: "\x1b[1m", gray: "\x1b[90m", white: "\x1b[37m", yellow: "\x1b[33m", red: "\x1b[31m", hiRed: "\x1b[91m", cyan: "\x1b[36m" };
+const COLORS = !process.stdout.isTTY
+  ? null
+  : {
+      reset: "\x1b[0m",
+      bold: "\x1b[1m",
+      gray: "\x1b[90m",
+      white: "\x1b[37m",
+      yellow: "\x1b[33m",
+      red: "\x1b[31m",
+      hiRed: "\x1b[91m",
+      cyan: "\x1b[36m",
+    };
 
 function paint(codes: string[], s: string): string {
   return COLORS ? codes.join("") + s + COLORS.reset : s;

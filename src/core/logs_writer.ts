@@ -29,7 +29,14 @@ async function writerMain() {
   let db: InstanceType<typeof Database> | null = null;
   let insert: ReturnType<InstanceType<typeof Database>["query"]> | null = null;
   (globalThis as unknown as Worker).onmessage = (ev: MessageEvent) => {
-    const msg = ev.data as { open?: string; close?: boolean; seq?: number; rows?: LogRow[]; exec?: string; params?: unknown[] };
+    const msg = ev.data as {
+      open?: string;
+      close?: boolean;
+      seq?: number;
+      rows?: LogRow[];
+      exec?: string;
+      params?: unknown[];
+    };
     if (msg.open) {
       db = new Database(msg.open, { create: true });
       db.run("PRAGMA busy_timeout = 10000");
@@ -62,7 +69,8 @@ async function writerMain() {
       if (!db || !insert) throw new Error("the log writer is not open");
       db.run("BEGIN IMMEDIATE");
       try {
-        for (const r of msg.rows ?? []) insert.run(newId(r[3]), r[0], r[1], r[2], new Date(r[3]).toISOString().replace("T", " "));
+        for (const r of msg.rows ?? [])
+          insert.run(newId(r[3]), r[0], r[1], r[2], new Date(r[3]).toISOString().replace("T", " "));
         db.run("COMMIT");
       } catch (err) {
         if (db.inTransaction) db.run("ROLLBACK");
@@ -149,13 +157,18 @@ export class LogWriter {
   /** Waits for the pending batches, closes the connection and ends the thread. */
   async close(): Promise<void> {
     await this.ready;
-    await Promise.all([...this.waiting.keys()].map((seq) => new Promise<void>((r) => {
-      const prev = this.waiting.get(seq);
-      this.waiting.set(seq, () => {
-        prev?.();
-        r();
-      });
-    })));
+    await Promise.all(
+      [...this.waiting.keys()].map(
+        (seq) =>
+          new Promise<void>((r) => {
+            const prev = this.waiting.get(seq);
+            this.waiting.set(seq, () => {
+              prev?.();
+              r();
+            });
+          }),
+      ),
+    );
     await Promise.race([
       new Promise<void>((r) => {
         this.closing = r;

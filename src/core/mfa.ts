@@ -23,9 +23,11 @@ function mfasCollection(app: App) {
 
 function rows(app: App, where: string, ...args: string[]): Record[] {
   const c = mfasCollection(app);
-  return (app.db.query(`SELECT * FROM ${quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`).all(...args) as { [k: string]: unknown }[]).map(
-    (row) => Record.fromRow(c, row),
-  );
+  return (
+    app.db
+      .query(`SELECT * FROM ${quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`)
+      .all(...args) as { [k: string]: unknown }[]
+  ).map((row) => Record.fromRow(c, row));
 }
 
 /** The MFA session with `id`, or null. */

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "./app.ts";
-import { MigrationsRunner, mergeMigrations, newMigrationsRunner, runAllMigrations, systemMigrations, type Migration } from "./migrations_runner.ts";
+import {
+  MigrationsRunner,
+  mergeMigrations,
+  newMigrationsRunner,
+  runAllMigrations,
+  systemMigrations,
+  type Migration,
+} from "./migrations_runner.ts";
 import { newBaseCollection } from "./collection.ts";
 import { saveCollection } from "./collection_save.ts";
 import { tableExists } from "./collection_query.ts";
@@ -19,7 +26,8 @@ beforeEach(async () => {
   await app.bootstrap();
 });
 
-const files = () => (app.db.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[]).map((r) => r.file);
+const files = () =>
+  (app.db.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[]).map((r) => r.file);
 
 describe("migrations runner", () => {
   test("the system list is sorted by file name with .go names", () => {
@@ -30,7 +38,11 @@ describe("migrations runner", () => {
 
   test("app migrations merge with the system ones by file name", () => {
     const merged = mergeMigrations(systemMigrations, [{ file: "1700000000_posts.js" }, { file: "1000_first.js" }]);
-    expect(merged.map((m) => m.file).slice(0, 3)).toEqual(["1000_first.js", "1640988000_aux_init.go", "1640988000_init.go"]);
+    expect(merged.map((m) => m.file).slice(0, 3)).toEqual([
+      "1000_first.js",
+      "1640988000_aux_init.go",
+      "1640988000_init.go",
+    ]);
     // plain byte order: "1700000000…" sorts before the v0.23 "1717233556…" files
     expect(merged.map((m) => m.file).indexOf("1700000000_posts.js")).toBe(3);
   });
@@ -52,7 +64,11 @@ describe("migrations runner", () => {
       },
       { file: "1700000002_noop.js" }, // no up: just recorded
     ];
-    expect(await runAllMigrations(app, appMigrations)).toEqual(["1700000000_a.js", "1700000001_b.js", "1700000002_noop.js"]);
+    expect(await runAllMigrations(app, appMigrations)).toEqual([
+      "1700000000_a.js",
+      "1700000001_b.js",
+      "1700000002_noop.js",
+    ]);
     expect(calls).toEqual(["a", "b"]);
     expect(files()).toContain("1700000002_noop.js");
     expect(app.findCollection("posts")).not.toBeNull();
@@ -75,7 +91,9 @@ describe("migrations runner", () => {
         },
       },
     ];
-    await expect(runAllMigrations(app, appMigrations)).rejects.toThrow("failed to apply migration 1700000001_boom.js: boom");
+    await expect(runAllMigrations(app, appMigrations)).rejects.toThrow(
+      "failed to apply migration 1700000001_boom.js: boom",
+    );
     expect(files()).not.toContain("1700000000_ok.js");
     expect(tableExists(app.db, "posts")).toBe(false);
     expect(app.findCollection("posts")).toBeNull(); // the cache forgot the rolled back save

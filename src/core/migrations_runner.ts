@@ -68,7 +68,9 @@ export class MigrationsRunner {
   /** Every `_migrations` row, in file order. */
   appliedMigrations(): AppliedMigration[] {
     this.initMigrationsTable();
-    const rows = this.app.db.query(`SELECT \`file\`, \`applied\` FROM \`${MIGRATIONS_TABLE}\``).all() as AppliedMigration[];
+    const rows = this.app.db
+      .query(`SELECT \`file\`, \`applied\` FROM \`${MIGRATIONS_TABLE}\``)
+      .all() as AppliedMigration[];
     return rows.sort((a, b) => byteCompare(a.file, b.file));
   }
 
@@ -120,7 +122,9 @@ export class MigrationsRunner {
             try {
               await m.down(this.app);
             } catch (err) {
-              throw new Error(`failed to revert migration ${m.file}: ${(err as Error)?.message ?? err}`, { cause: err });
+              throw new Error(`failed to revert migration ${m.file}: ${(err as Error)?.message ?? err}`, {
+                cause: err,
+              });
             }
           }
           this.deleteRecord(m.file);

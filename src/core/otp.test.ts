@@ -29,7 +29,9 @@ afterAll(async () => {
 
 /** Moves a row's `created` back by `seconds`. */
 function age(table: string, id: string, seconds: number) {
-  app.db.query(`UPDATE \`${table}\` SET created = ? WHERE id = ?`).run(formatDateTime(new Date(Date.now() - seconds * 1000)), id);
+  app.db
+    .query(`UPDATE \`${table}\` SET created = ? WHERE id = ?`)
+    .run(formatDateTime(new Date(Date.now() - seconds * 1000)), id);
 }
 
 test("OTPs: hashed with the field's cost, newest first, expired by the collection's otp.duration", async () => {

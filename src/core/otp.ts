@@ -17,9 +17,11 @@ function otpsCollection(app: App) {
 
 function rows(app: App, where: string, ...args: string[]): Record[] {
   const c = otpsCollection(app);
-  return (app.db.query(`SELECT * FROM ${quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`).all(...args) as { [k: string]: unknown }[]).map(
-    (row) => Record.fromRow(c, row),
-  );
+  return (
+    app.db
+      .query(`SELECT * FROM ${quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`)
+      .all(...args) as { [k: string]: unknown }[]
+  ).map((row) => Record.fromRow(c, row));
 }
 
 /** The OTP with `id`, or null. */

@@ -53,10 +53,19 @@ test("a failing statement rejects with SQLite's message and the worker keeps ser
 test("a query past the timeout is abandoned and the pool keeps working", async () => {
   // a short timeout, used only once its worker is warm (the timeout counts from the post)
   const shortPool = new ReadPool(path, 1, 0.3);
-  for (let i = 0; i < 20 && !(await shortPool.get("SELECT 1").then(() => true, () => false)); i++);
+  for (
+    let i = 0;
+    i < 20 &&
+    !(await shortPool.get("SELECT 1").then(
+      () => true,
+      () => false,
+    ));
+    i++
+  );
   const started = performance.now();
   // finite but long (seconds): a timed-out statement still finishes on its abandoned thread
-  const endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT COUNT(*) FROM c";
+  const endless =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT COUNT(*) FROM c";
   await expect(shortPool.all(endless)).rejects.toBeInstanceOf(QueryTimeoutError);
   expect(performance.now() - started).toBeLessThan(5000);
   expect(await pool.get("SELECT COUNT(*) AS n FROM t")).toEqual({ n: 100 });

@@ -18,7 +18,9 @@ export class QueryTimeoutError extends Error {
  * In the compiled binary a worker entrypoint is addressed by its path below the build's common root
  * (src/, see build.ts); from source it sits next to this file.
  */
-const WORKER_SPEC = Bun.isStandaloneExecutable ? "./core/read_worker.ts" : new URL("./read_worker.ts", import.meta.url).href;
+const WORKER_SPEC = Bun.isStandaloneExecutable
+  ? "./core/read_worker.ts"
+  : new URL("./read_worker.ts", import.meta.url).href;
 
 interface Pending {
   resolve(rows: unknown): void;
@@ -115,7 +117,9 @@ export class ReadPool {
    * covers the whole batch.
    */
   batch(statements: { sql: string; params?: unknown[]; mode: "all" | "get" }[]): Promise<unknown[]> {
-    return this.post({ batch: statements.map((s) => ({ sql: s.sql, params: (s.params ?? []).map(toTransferable), mode: s.mode })) }) as Promise<unknown[]>;
+    return this.post({
+      batch: statements.map((s) => ({ sql: s.sql, params: (s.params ?? []).map(toTransferable), mode: s.mode })),
+    }) as Promise<unknown[]>;
   }
 
   private run(sql: string, params: unknown[], mode: "all" | "get"): Promise<unknown> {

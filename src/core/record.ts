@@ -427,7 +427,8 @@ const exportOrders = new WeakMap<readonly Field[], { names: string[]; order: num
  */
 function exportOrder(fields: readonly Field[]): number[] {
   const cached = exportOrders.get(fields);
-  if (cached && cached.names.length === fields.length && cached.names.every((n, i) => fields[i]!.name === n)) return cached.order;
+  if (cached && cached.names.length === fields.length && cached.names.every((n, i) => fields[i]!.name === n))
+    return cached.order;
   const names = fields.map((f) => f.name);
   const keys: [string, number][] = [
     ["collectionId", COLLECTION_ID],
@@ -469,7 +470,8 @@ export function toUniqueStrings(v: unknown): string[] {
   } else list = [v];
   const out: string[] = [];
   for (const item of list) {
-    const s = item == null ? "" : typeof item === "string" ? item : typeof item === "object" ? goMarshal(item) : String(item);
+    const s =
+      item == null ? "" : typeof item === "string" ? item : typeof item === "object" ? goMarshal(item) : String(item);
     if (s !== "" && !out.includes(s)) out.push(s);
   }
   return out;

@@ -19,13 +19,20 @@ export type ExpandFetch = (collection: Collection, ids: string[]) => Promise<Rec
 export function plainExpandFetch(app: App): ExpandFetch {
   return async (collection, ids) => {
     if (ids.length === 0) return [];
-    const rows = app.db.query(`SELECT * FROM ${quoteIdent(collection.name)} WHERE \`id\` IN (${ids.map(() => "?").join(",")})`).all(...ids);
+    const rows = app.db
+      .query(`SELECT * FROM ${quoteIdent(collection.name)} WHERE \`id\` IN (${ids.map(() => "?").join(",")})`)
+      .all(...ids);
     return (rows as { [k: string]: unknown }[]).map((r) => Record.fromRow(collection, r));
   };
 }
 
 /** Expands `paths` on `records` (all of one collection); returns the failed paths with their errors. */
-export async function expandRecords(app: App, records: Record[], paths: string[], fetch: ExpandFetch = plainExpandFetch(app)): Promise<Map<string, Error>> {
+export async function expandRecords(
+  app: App,
+  records: Record[],
+  paths: string[],
+  fetch: ExpandFetch = plainExpandFetch(app),
+): Promise<Map<string, Error>> {
   const failed = new Map<string, Error>();
   for (const path of normalizeExpands(paths)) {
     try {
@@ -71,7 +78,8 @@ async function expandPath(app: App, records: Record[], path: string, fetch: Expa
     relCollection = back;
   } else {
     const f = main.fields.getByName(head);
-    if (!(f instanceof RelationField)) throw new Error(`couldn't find relation field "${head}" in collection "${main.name}"`);
+    if (!(f instanceof RelationField))
+      throw new Error(`couldn't find relation field "${head}" in collection "${main.name}"`);
     const c = app.findCollection(f.collectionId);
     if (!c) throw new Error(`couldn't find related collection "${f.collectionId}"`);
     relField = f;
@@ -94,7 +102,10 @@ async function expandPath(app: App, records: Record[], path: string, fetch: Expa
   const byId = new Map(rels.map((r) => [r.id, r]));
   for (const r of records) {
     const expand = r.expand();
-    const valid = r.getStringSlice(relField.name).map((id) => byId.get(id)).filter((x): x is Record => !!x);
+    const valid = r
+      .getStringSlice(relField.name)
+      .map((id) => byId.get(id))
+      .filter((x): x is Record => !!x);
     if (valid.length === 0) continue;
     const old = expand.get(relField.name);
     for (const o of old ? (Array.isArray(old) ? old : [old]) : []) {
@@ -116,6 +127,9 @@ export function normalizeExpands(paths: string[]): string[] {
 }
 
 function hasSingleColumnUniqueIndex(c: Collection, column: string): boolean {
-  const re = new RegExp(`^\\s*create\\s+unique\\s+index\\b[^(]*\\(\\s*[\`"'\\[]?${column}[\`"'\\]]?(\\s+collate\\s+\\w+)?(\\s+(asc|desc))?\\s*\\)`, "i");
+  const re = new RegExp(
+    `^\\s*create\\s+unique\\s+index\\b[^(]*\\(\\s*[\`"'\\[]?${column}[\`"'\\]]?(\\s+collate\\s+\\w+)?(\\s+(asc|desc))?\\s*\\)`,
+    "i",
+  );
   return c.indexes.some((idx) => re.test(idx));
 }

@@ -44,7 +44,11 @@ function insert(app: App, table: string, row: { [k: string]: unknown }): void {
     if (typeof v === "boolean") return v ? 1 : 0;
     return v as string | number | null;
   });
-  app.db.query(`INSERT INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...values);
+  app.db
+    .query(
+      `INSERT INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+    )
+    .run(...values);
 }
 
 /** Builds the schema and rows in a fresh pb_data directory. */
@@ -102,18 +106,27 @@ export async function setupTestData(): Promise<TestData> {
   const comments = newBaseCollection("comments");
   comments.listRule = "";
   comments.viewRule = "";
-  comments.fields.add(new RelationField({ name: "post", collectionId: posts.id, maxSelect: 1 }), new TextField({ name: "message" }));
+  comments.fields.add(
+    new RelationField({ name: "post", collectionId: posts.id, maxSelect: 1 }),
+    new TextField({ name: "message" }),
+  );
   await saveCollection(app, comments);
 
   const covers = newBaseCollection("covers");
   covers.listRule = "";
-  covers.fields.add(new RelationField({ name: "post", collectionId: posts.id, maxSelect: 1 }), new TextField({ name: "url" }));
+  covers.fields.add(
+    new RelationField({ name: "post", collectionId: posts.id, maxSelect: 1 }),
+    new TextField({ name: "url" }),
+  );
   covers.addIndex("idx_covers_post", true, "`post`");
   await saveCollection(app, covers);
 
   const likes = newBaseCollection("likes");
   likes.listRule = "";
-  likes.fields.add(new RelationField({ name: "posts", collectionId: posts.id, maxSelect: 10 }), new TextField({ name: "who" }));
+  likes.fields.add(
+    new RelationField({ name: "posts", collectionId: posts.id, maxSelect: 10 }),
+    new TextField({ name: "who" }),
+  );
   await saveCollection(app, likes);
 
   const postStats = newViewCollection("post_stats");
@@ -146,7 +159,16 @@ export async function setupTestData(): Promise<TestData> {
   insert(app, "tags", { id: "tagpaaaaaaaaaaa", name: "private" });
 
   const post = (row: { [k: string]: unknown }) =>
-    insert(app, "posts", { status: "", labels: [], tags: [], location: { lon: 0, lat: 0 }, author: "", locked: "", published: "", ...row });
+    insert(app, "posts", {
+      status: "",
+      labels: [],
+      tags: [],
+      location: { lon: 0, lat: 0 },
+      author: "",
+      locked: "",
+      published: "",
+      ...row,
+    });
   post({
     id: "p1aaaaaaaaaaaaa",
     title: "Hello world",
@@ -174,7 +196,14 @@ export async function setupTestData(): Promise<TestData> {
     published: "2023-07-15 00:00:00.000Z",
   });
   post({ id: "p3aaaaaaaaaaaaa", title: "third", views: 0, author: "", tags: [], data: null, labels: ["c"] });
-  post({ id: "p4aaaaaaaaaaaaa", title: "fourth 100%", views: 5, author: "cid000000000000", tags: ["tagpaaaaaaaaaaa"], data: 5 });
+  post({
+    id: "p4aaaaaaaaaaaaa",
+    title: "fourth 100%",
+    views: 5,
+    author: "cid000000000000",
+    tags: ["tagpaaaaaaaaaaa"],
+    data: 5,
+  });
 
   insert(app, "comments", { id: "c1aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hi there" });
   insert(app, "comments", { id: "c2aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hello" });
@@ -202,23 +231,106 @@ export async function setupTestData(): Promise<TestData> {
 
 /** Words the fuzzers combine into (mostly invalid) identifiers. */
 export const FUZZ_WORDS = [
-  "id", "title", "views", "author", "tags", "locked", "data", "status", "labels", "location", "published", "internal",
-  "name", "role", "note", "org", "email", "emailVisibility", "verified", "password", "tokenKey", "secret", "post", "message",
-  "comments_via_post", "likes_via_posts", "posts_via_author", "members_via_org", "meta", "score", "lat", "lon", "0", "1",
-  "created", "updated", "posts", "members", "missing",
+  "id",
+  "title",
+  "views",
+  "author",
+  "tags",
+  "locked",
+  "data",
+  "status",
+  "labels",
+  "location",
+  "published",
+  "internal",
+  "name",
+  "role",
+  "note",
+  "org",
+  "email",
+  "emailVisibility",
+  "verified",
+  "password",
+  "tokenKey",
+  "secret",
+  "post",
+  "message",
+  "comments_via_post",
+  "likes_via_posts",
+  "posts_via_author",
+  "members_via_org",
+  "meta",
+  "score",
+  "lat",
+  "lon",
+  "0",
+  "1",
+  "created",
+  "updated",
+  "posts",
+  "members",
+  "missing",
 ];
 
 /** Valid identifiers per test collection, so fuzzed filters also reach execution. */
 export const FUZZ_PATHS: { readonly [collection: string]: readonly string[] } = {
   posts: [
-    "id", "title", "views", "author", "tags", "data", "status", "labels", "published", "created", "internal",
-    "author.name", "author.email", "author.org.name", "author.org.secret", "tags.name", "tags.id", "tags:length", "labels:each",
-    "labels:length", "title:lower", "data.meta.score", "data.arr.0", "location.lat", "location.lon", "comments_via_post.message",
-    "likes_via_posts.who", "covers_via_post.url", "locked.name", "@request.auth.id", "@request.auth.org.name",
-    "@request.body.title", "@request.body.title:changed", "@request.body.tags:each", "@request.body.tags.name",
-    "@request.query.q", "@request.headers.x_h", "@collection.tags.name", "@collection.members:m.role", "@now", "@todayStart",
+    "id",
+    "title",
+    "views",
+    "author",
+    "tags",
+    "data",
+    "status",
+    "labels",
+    "published",
+    "created",
+    "internal",
+    "author.name",
+    "author.email",
+    "author.org.name",
+    "author.org.secret",
+    "tags.name",
+    "tags.id",
+    "tags:length",
+    "labels:each",
+    "labels:length",
+    "title:lower",
+    "data.meta.score",
+    "data.arr.0",
+    "location.lat",
+    "location.lon",
+    "comments_via_post.message",
+    "likes_via_posts.who",
+    "covers_via_post.url",
+    "locked.name",
+    "@request.auth.id",
+    "@request.auth.org.name",
+    "@request.body.title",
+    "@request.body.title:changed",
+    "@request.body.tags:each",
+    "@request.body.tags.name",
+    "@request.query.q",
+    "@request.headers.x_h",
+    "@collection.tags.name",
+    "@collection.members:m.role",
+    "@now",
+    "@todayStart",
   ],
-  members: ["id", "name", "role", "note", "email", "emailVisibility", "verified", "org", "org.name", "posts_via_author.title", "@request.auth.id", "email:lower"],
+  members: [
+    "id",
+    "name",
+    "role",
+    "note",
+    "email",
+    "emailVisibility",
+    "verified",
+    "org",
+    "org.name",
+    "posts_via_author.title",
+    "@request.auth.id",
+    "email:lower",
+  ],
   orgs: ["id", "name", "secret", "members_via_org.name", "members_via_org.posts_via_author.views"],
   tags: ["id", "name", "posts_via_tags.title", "name:lower"],
   comments: ["id", "message", "post", "post.title", "post.author.name", "post.tags.name"],

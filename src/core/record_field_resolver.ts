@@ -78,7 +78,9 @@ export class RecordFieldResolver implements FieldResolver {
       const c = table.includes("(") ? null : this.findCollection(table);
       if (c) {
         if (c.listRule === null) {
-          throw new FilterError(`${JSON.stringify(c.name)} fields can be accessed only when allowHiddenFields is enabled or by superusers`);
+          throw new FilterError(
+            `${JSON.stringify(c.name)} fields can be accessed only when allowHiddenFields is enabled or by superusers`,
+          );
         }
         const existing = this.listRuleJoins.find((j) => j.tableAlias === alias);
         if (existing) existing.collection = c;
@@ -114,7 +116,9 @@ export class RecordFieldResolver implements FieldResolver {
       // the newlines end any `//` comment of the rule
       expr = buildFilterExpr(`id='' || (\n${c.listRule}\n)`, sub, query.params);
     } catch (err) {
-      throw new FilterError(`failed to build ${JSON.stringify(c.name)} ListRule join subquery filter expression: ${(err as Error).message}`);
+      throw new FilterError(
+        `failed to build ${JSON.stringify(c.name)} ListRule join subquery filter expression: ${(err as Error).message}`,
+      );
     }
     query.andWhere(expr);
     if (sub.joins.length > 0) {

@@ -20,7 +20,15 @@ import {
 import { goMarshal } from "../tools/json.ts";
 import type { Collection } from "./collection.ts";
 import { findSingleColumnUniqueIndex } from "./collection_index.ts";
-import { isMultiValuer, JSONRaw, parseGoFloat, RelationField, toGoString, toUniqueStringSlice, type Field } from "./fields/index.ts";
+import {
+  isMultiValuer,
+  JSONRaw,
+  parseGoFloat,
+  RelationField,
+  toGoString,
+  toUniqueStringSlice,
+  type Field,
+} from "./fields/index.ts";
 import type { RecordFieldResolver } from "./record_field_resolver.ts";
 
 /** How many relation hops one identifier may take. */
@@ -145,7 +153,8 @@ export class RecordFieldRunner {
         const [name, modifier] = splitModifier(this.props[2]!);
         const bodyField = r.baseCollection.fields.getByName(name);
         if (!bodyField) return this.resolveStaticRequestField(this.props.slice(1));
-        if (bodyField instanceof RelationField && this.props.length > 3) return this.processRequestBodyRelationField(bodyField);
+        if (bodyField instanceof RelationField && this.props.length > 3)
+          return this.processRequestBodyRelationField(bodyField);
         if (this.props.length === 3) {
           switch (modifier) {
             case EACH:
@@ -171,7 +180,11 @@ export class RecordFieldRunner {
     this.activeCollectionName = r.baseCollection.name;
     this.activeTableAlias = r.baseCollectionAlias || columnify(this.activeCollectionName);
     this.nullifyMissingField = this.props[0] === "@request";
-    this.multiMatch = new MultiMatchSubquery(this.activeTableAlias, columnify(this.activeCollectionName), "__mm_" + this.activeTableAlias);
+    this.multiMatch = new MultiMatchSubquery(
+      this.activeTableAlias,
+      columnify(this.activeCollectionName),
+      "__mm_" + this.activeTableAlias,
+    );
     this.multiMatchActiveTableAlias = this.multiMatch.fromTableAlias;
     this.withMultiMatch = false;
   }
@@ -180,17 +193,22 @@ export class RecordFieldRunner {
 
   /** `@collection.<nameOrId>[:alias].<path>`: an unconditioned join, always multi-valued. */
   private processCollectionField(): ResolverResult {
-    if (this.props.length < 3) throw new FilterError(`invalid @collection field path in ${JSON.stringify(this.fieldName)}`);
+    if (this.props.length < 3)
+      throw new FilterError(`invalid @collection field path in ${JSON.stringify(this.fieldName)}`);
     const raw = this.props[1]!;
     const sep = raw.indexOf(":");
     const nameOrId = sep < 0 ? raw : raw.slice(0, sep);
     const alias = sep < 0 ? "" : raw.slice(sep + 1);
     const collection = this.resolver.findCollection(nameOrId);
-    if (!collection) throw new FilterError(`failed to load collection ${JSON.stringify(raw)} from field path ${JSON.stringify(this.fieldName)}`);
+    if (!collection)
+      throw new FilterError(
+        `failed to load collection ${JSON.stringify(raw)} from field path ${JSON.stringify(this.fieldName)}`,
+      );
 
     this.activeCollectionName = collection.name;
     this.activeTableAlias =
-      columnify(alias !== "" ? "__collection_alias_" + alias : "__collection_" + collection.name) + this.resolver.joinAliasSuffix;
+      columnify(alias !== "" ? "__collection_alias_" + alias : "__collection_" + collection.name) +
+      this.resolver.joinAliasSuffix;
     this.withMultiMatch = true;
 
     this.resolver.registerJoin(columnify(collection.name), this.activeTableAlias);
@@ -239,7 +257,11 @@ export class RecordFieldRunner {
   /** `:changed` ≡ `(@request.body.f:isset = true && @request.body.f != f)`, spliced in after the comparison is built. */
   private processRequestBodyChanged(field: Field): ResolverResult {
     const name = field.name;
-    const aliasExpr = buildFilterExpr(`@request.body.${name}:isset = true && @request.body.${name} != ${name}`, this.resolver, this.params);
+    const aliasExpr = buildFilterExpr(
+      `@request.body.${name}:isset = true && @request.body.${name} != ${name}`,
+      this.resolver,
+      this.params,
+    );
     const placeholder = `@changed@${name}${this.params.alias("@")}@`;
     return {
       identifier: placeholder,
@@ -255,12 +277,14 @@ export class RecordFieldRunner {
   }
 
   private processRequestBodyLength(field: Field): ResolverResult {
-    if (!isMultiValuer(field)) throw new FilterError(`field ${JSON.stringify(field.name)} doesn't support multivalue operations`);
+    if (!isMultiValuer(field))
+      throw new FilterError(`field ${JSON.stringify(field.name)} doesn't support multivalue operations`);
     return { identifier: String(toList(this.body()[field.name]).length) };
   }
 
   private processRequestBodyEach(field: Field): ResolverResult {
-    if (!isMultiValuer(field)) throw new FilterError(`field ${JSON.stringify(field.name)} doesn't support multivalue operations`);
+    if (!isMultiValuer(field))
+      throw new FilterError(`field ${JSON.stringify(field.name)} doesn't support multivalue operations`);
     const raw = goMarshal(toList(this.body()[field.name]));
     const ph = this.params.add(raw);
     const jeAlias = "__dataEach_je_" + columnify(field.name) + this.resolver.joinAliasSuffix;
@@ -281,7 +305,9 @@ export class RecordFieldRunner {
   private processRequestBodyRelationField(field: RelationField): ResolverResult {
     const relCollection = this.resolver.findCollection(field.collectionId);
     if (!relCollection) {
-      throw new FilterError(`failed to load collection ${JSON.stringify(field.collectionId)} from data field ${JSON.stringify(field.name)}`);
+      throw new FilterError(
+        `failed to load collection ${JSON.stringify(field.collectionId)} from data field ${JSON.stringify(field.name)}`,
+      );
     }
     const body = this.body();
     const ids = Object.keys(body).length > 0 ? toUniqueStringSlice(body[field.name]) : [];
@@ -289,7 +315,11 @@ export class RecordFieldRunner {
 
     this.activeCollectionName = relCollection.name;
     this.activeTableAlias = columnify(`__data_${relCollection.name}_${field.name}`) + this.resolver.joinAliasSuffix;
-    this.resolver.registerJoin(relCollection.name, this.activeTableAlias, inIds(this.activeTableAlias + ".id", ids, this.params));
+    this.resolver.registerJoin(
+      relCollection.name,
+      this.activeTableAlias,
+      inIds(this.activeTableAlias + ".id", ids, this.params),
+    );
 
     if (field.isMultiple()) this.withMultiMatch = true;
 
@@ -350,7 +380,8 @@ export class RecordFieldRunner {
       if (!Number.isFinite(value)) value = null; // SQLite has no NaN/Inf to compare with
     }
 
-    if (modifier !== "" && modifier !== LOWER) throw new FilterError(`invalid modifier sequence ${lastProp}:${modifier}`);
+    if (modifier !== "" && modifier !== LOWER)
+      throw new FilterError(`invalid modifier sequence ${lastProp}:${modifier}`);
     if (value === null || value === undefined) return NULL_RESULT();
 
     const ph = this.params.add(value, { real });
@@ -400,12 +431,14 @@ export class RecordFieldRunner {
         continue;
       }
 
-      if (!(field instanceof RelationField)) throw new FilterError(`field ${JSON.stringify(prop)} is not a valid relation`);
+      if (!(field instanceof RelationField))
+        throw new FilterError(`field ${JSON.stringify(prop)} is not a valid relation`);
       const relCollection = r.findCollection(field.collectionId);
       if (!relCollection) throw new FilterError(`failed to load field ${JSON.stringify(prop)} collection`);
 
       // `rel.id` of a single relation is the column itself: no join needed
-      if (!field.isMultiple() && i === total - 2 && this.props[i + 1] === "id") return this.finalize(collection, field.name);
+      if (!field.isMultiple() && i === total - 2 && this.props[i + 1] === "id")
+        return this.finalize(collection, field.name);
 
       const cleanField = columnify(field.name);
       const prefixed = this.activeTableAlias + "." + cleanField;
@@ -413,11 +446,19 @@ export class RecordFieldRunner {
       const newCollection = relCollection.name;
 
       if (!field.isMultiple()) {
-        r.registerJoin(columnify(newCollection), newAlias, `${quoteColumn(newAlias + ".id")} = ${quoteColumn(prefixed)}`);
+        r.registerJoin(
+          columnify(newCollection),
+          newAlias,
+          `${quoteColumn(newAlias + ".id")} = ${quoteColumn(prefixed)}`,
+        );
       } else {
         const je = "__je_" + newAlias;
         r.registerJoin(jsonEach(prefixed), je);
-        r.registerJoin(columnify(newCollection), newAlias, `${quoteColumn(newAlias + ".id")} = ${quoteColumn(je + ".value")}`);
+        r.registerJoin(
+          columnify(newCollection),
+          newAlias,
+          `${quoteColumn(newAlias + ".id")} = ${quoteColumn(je + ".value")}`,
+        );
       }
       this.activeCollectionName = newCollection;
       this.activeTableAlias = newAlias;
@@ -436,7 +477,11 @@ export class RecordFieldRunner {
         const je2 = this.multiMatchActiveTableAlias + "_" + cleanField + "_je";
         this.multiMatch.joins.push(
           { table: jsonEach(prefixed2), alias: je2 },
-          { table: columnify(newCollection), alias: newAlias2, on: `${quoteColumn(newAlias2 + ".id")} = ${quoteColumn(je2 + ".value")}` },
+          {
+            table: columnify(newCollection),
+            alias: newAlias2,
+            on: `${quoteColumn(newAlias2 + ".id")} = ${quoteColumn(je2 + ".value")}`,
+          },
         );
       }
       this.multiMatchActiveTableAlias = newAlias2;
@@ -464,7 +509,8 @@ export class RecordFieldRunner {
     const backField = backCollection.fields.getByName(m[2]!);
     if (!backField) return missing(`missing back relation field ${JSON.stringify(m[2])}`);
     if (!(backField instanceof RelationField)) return missing(`invalid back relation field ${JSON.stringify(m[2])}`);
-    if (backField.hidden && !r.allowHiddenFields) throw new FilterError(`non-filterable back relation field ${JSON.stringify(backField.name)}`);
+    if (backField.hidden && !r.allowHiddenFields)
+      throw new FilterError(`non-filterable back relation field ${JSON.stringify(backField.name)}`);
     if (backField.collectionId !== collection.id) {
       return missing(`invalid collection reference of a back relation field ${JSON.stringify(backField.name)}`);
     }
@@ -476,7 +522,11 @@ export class RecordFieldRunner {
     const multiple = backField.isMultiple();
 
     if (!multiple) {
-      r.registerJoin(newCollection, newAlias, `${quoteColumn(newAlias + "." + cleanBack)} = ${quoteColumn(this.activeTableAlias + ".id")}`);
+      r.registerJoin(
+        newCollection,
+        newAlias,
+        `${quoteColumn(newAlias + "." + cleanBack)} = ${quoteColumn(this.activeTableAlias + ".id")}`,
+      );
     } else {
       const je = "__je_" + newAlias;
       r.registerJoin(
@@ -490,7 +540,8 @@ export class RecordFieldRunner {
 
     // a single back-relation is multi-valued unless its field is unique
     if (multiple) this.withMultiMatch = true;
-    else if (!this.withMultiMatch) this.withMultiMatch = findSingleColumnUniqueIndex(backCollection.indexes, backField.name) === null;
+    else if (!this.withMultiMatch)
+      this.withMultiMatch = findSingleColumnUniqueIndex(backCollection.indexes, backField.name) === null;
 
     const newAlias2 = this.multiMatchActiveTableAlias + "_" + cleanProp + r.joinAliasSuffix;
     if (!multiple) {
@@ -556,7 +607,10 @@ export class RecordFieldRunner {
     }
 
     // client filters may only match auth emails their owners made public
-    const emailVisibility = field.name === "email" && !r.allowHiddenFields && collection.isAuth() ? quoteColumn(this.activeTableAlias + ".emailVisibility") : "";
+    const emailVisibility =
+      field.name === "email" && !r.allowHiddenFields && collection.isAuth()
+        ? quoteColumn(this.activeTableAlias + ".emailVisibility")
+        : "";
     if (emailVisibility) result.afterBuild = (expr) => `((${expr}) AND (${emailVisibility} = TRUE))`;
 
     // json values compare through json_extract so top-level primitives behave like SQL values

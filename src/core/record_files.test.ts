@@ -7,7 +7,14 @@ import { newBaseCollection, newViewCollection } from "./collection.ts";
 import { deleteCollection, saveCollection } from "./collection_save.ts";
 import { FileField, TextField } from "./fields/index.ts";
 import { Record } from "./record.ts";
-import { findFileFieldByFile, findRecordByViewFile, newFilesystem, newUploadFile, recordBaseFilesPath, settleFileDeletes } from "./record_files.ts";
+import {
+  findFileFieldByFile,
+  findRecordByViewFile,
+  newFilesystem,
+  newUploadFile,
+  recordBaseFilesPath,
+  settleFileDeletes,
+} from "./record_files.ts";
 import { findRecordById } from "./record_query.ts";
 import { deleteRecord, saveRecord } from "./record_save.ts";
 
@@ -22,7 +29,11 @@ beforeAll(async () => {
   app = new App({ dataDir: dir });
   await app.bootstrap();
   const docs = newBaseCollection("docs");
-  docs.fields.add(new TextField({ name: "title" }), new FileField({ name: "file", maxSelect: 1 }), new FileField({ name: "files", maxSelect: 3 }));
+  docs.fields.add(
+    new TextField({ name: "title" }),
+    new FileField({ name: "file", maxSelect: 1 }),
+    new FileField({ name: "files", maxSelect: 3 }),
+  );
   docs.indexes = ["CREATE UNIQUE INDEX idx_docs_title ON docs (title) WHERE title != ''"];
   await saveCollection(app, docs);
 });
@@ -41,7 +52,9 @@ describe("saving records with files", () => {
     const saved = findRecordById(app, "docs", r.id)!;
     expect(saved.get("file")).toBe(r.get("file"));
     expect(saved.getStringSlice("files")).toHaveLength(2);
-    expect(listDir(storage(r.collection.id, r.id)).filter((n) => !n.endsWith(".attrs"))).toEqual([r.getString("file"), ...saved.getStringSlice("files")].sort());
+    expect(listDir(storage(r.collection.id, r.id)).filter((n) => !n.endsWith(".attrs"))).toEqual(
+      [r.getString("file"), ...saved.getStringSlice("files")].sort(),
+    );
     expect(recordBaseFilesPath(r)).toBe(`${r.collection.id}/${r.id}`);
     expect(findFileFieldByFile(saved, r.getString("file"))?.name).toBe("file");
     expect(findFileFieldByFile(saved, "nope.txt")).toBeNull();
@@ -72,7 +85,10 @@ describe("saving records with files", () => {
   test("a rollback after a successful write deletes the uploads; a commit deletes dropped files", async () => {
     const c = app.findCollection("docs")!;
     const r = new Record(c);
-    r.set("files", [await newUploadFile(new File(["keep"], "keep.txt")), await newUploadFile(new File(["drop"], "drop.txt"))]);
+    r.set("files", [
+      await newUploadFile(new File(["keep"], "keep.txt")),
+      await newUploadFile(new File(["drop"], "drop.txt")),
+    ]);
     await saveRecord(app, r);
     const [keep, drop] = r.getStringSlice("files") as [string, string];
     // a thumb-like folder of the dropped file goes with it
@@ -88,7 +104,11 @@ describe("saving records with files", () => {
     await expect(app.runInTransaction(() => saveRecord(app, failing))).rejects.toThrow("boom");
     app.onRecordUpdateExecute.hook.unbind(id);
     expect(findRecordById(app, c, r.id)!.getStringSlice("files")).toEqual([keep, drop]);
-    expect(listDir(storage(c.id, r.id)).filter((n) => !n.endsWith(".attrs")).sort()).toEqual([drop, keep, `thumbs_${drop}`].sort());
+    expect(
+      listDir(storage(c.id, r.id))
+        .filter((n) => !n.endsWith(".attrs"))
+        .sort(),
+    ).toEqual([drop, keep, `thumbs_${drop}`].sort());
 
     const ok = findRecordById(app, c, r.id)!;
     ok.set("files-", drop);

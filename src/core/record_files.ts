@@ -20,13 +20,38 @@ export const LOCAL_STORAGE_DIR = "storage";
 
 /** The extension mimetype gives a detected type (used for uploads named without one). */
 const MIME_EXTENSIONS: { [mime: string]: string } = {
-  "image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp", "image/bmp": ".bmp",
-  "image/x-icon": ".ico", "image/tiff": ".tiff", "image/avif": ".avif", "image/heic": ".heic", "image/heif": ".heif",
-  "image/svg+xml": ".svg", "text/html": ".html", "text/xml": ".xml", "text/plain": ".txt", "application/json": ".json",
-  "application/pdf": ".pdf", "application/zip": ".zip", "application/gzip": ".gz", "application/x-7z-compressed": ".7z",
-  "application/x-rar-compressed": ".rar", "application/ogg": ".ogg", "video/webm": ".webm", "video/mp4": ".mp4",
-  "video/quicktime": ".mov", "video/3gpp": ".3gp", "video/x-msvideo": ".avi", "audio/mpeg": ".mp3", "audio/wav": ".wav",
-  "audio/flac": ".flac", "audio/x-m4a": ".m4a", "font/woff": ".woff", "font/woff2": ".woff2",
+  "image/png": ".png",
+  "image/jpeg": ".jpg",
+  "image/gif": ".gif",
+  "image/webp": ".webp",
+  "image/bmp": ".bmp",
+  "image/x-icon": ".ico",
+  "image/tiff": ".tiff",
+  "image/avif": ".avif",
+  "image/heic": ".heic",
+  "image/heif": ".heif",
+  "image/svg+xml": ".svg",
+  "text/html": ".html",
+  "text/xml": ".xml",
+  "text/plain": ".txt",
+  "application/json": ".json",
+  "application/pdf": ".pdf",
+  "application/zip": ".zip",
+  "application/gzip": ".gz",
+  "application/x-7z-compressed": ".7z",
+  "application/x-rar-compressed": ".rar",
+  "application/ogg": ".ogg",
+  "video/webm": ".webm",
+  "video/mp4": ".mp4",
+  "video/quicktime": ".mov",
+  "video/3gpp": ".3gp",
+  "video/x-msvideo": ".avi",
+  "audio/mpeg": ".mp3",
+  "audio/wav": ".wav",
+  "audio/flac": ".flac",
+  "audio/x-m4a": ".m4a",
+  "font/woff": ".woff",
+  "font/woff2": ".woff2",
 };
 
 /** The sniffed content type of leading bytes (parameters included, e.g. `text/plain; charset=utf-8`). */
@@ -52,7 +77,9 @@ export function newFilesystem(app: App): Filesystem {
   const key = s3?.enabled ? "s3:" + JSON.stringify(s3) : "local:" + app.dataDir;
   const cached = filesystems.get(app);
   if (cached?.key === key) return cached.fs;
-  const fs = s3?.enabled ? Filesystem.s3(s3, { detectContentType }) : Filesystem.local(join(app.dataDir, LOCAL_STORAGE_DIR), { detectContentType });
+  const fs = s3?.enabled
+    ? Filesystem.s3(s3, { detectContentType })
+    : Filesystem.local(join(app.dataDir, LOCAL_STORAGE_DIR), { detectContentType });
   filesystems.set(app, { key, fs });
   return fs;
 }
@@ -180,7 +207,8 @@ export async function uploadRecordFiles(app: App, record: Record): Promise<Recor
     for (const file of uploads) pending.push({ field: f, file });
   }
 
-  if (pending.length > 0 && !record.id) throw new Error("uploading files requires the record to have a valid nonempty id");
+  if (pending.length > 0 && !record.id)
+    throw new Error("uploading files requires the record to have a valid nonempty id");
   const base = recordBaseFilesPath(record);
   const fs = newFilesystem(app);
   const uploaded: string[] = [];
@@ -191,7 +219,9 @@ export async function uploadRecordFiles(app: App, record: Record): Promise<Recor
     } catch (err) {
       // no partial uploads: take back what went and fail the save
       await deleteFiles(fs, base, uploaded);
-      throw new Error(`failed to upload all files: ${JSON.stringify(file.name)}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`failed to upload all files: ${JSON.stringify(file.name)}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   for (const [name, v] of originals) {
@@ -276,7 +306,12 @@ export function registerRecordFilesHooks(app: App): void {
  * The source record of a view collection's file: follows the view's file column through up to
  * five nested views to the collection that stores it. Null when there is none.
  */
-export function findRecordByViewFile(app: App, view: Collection, fileFieldName: string, filename: string): Record | null {
+export function findRecordByViewFile(
+  app: App,
+  view: Collection,
+  fileFieldName: string,
+  filename: string,
+): Record | null {
   let current = view;
   let fieldName = fileFieldName;
   for (let level = 1; level <= 5; level++) {

@@ -23,7 +23,12 @@ export function findRecordById(app: App, collection: Collection | string, id: st
  * The first record whose `field` equals `value`. As upstream, the match is case-insensitive only when
  * the field's single-column unique index declares `COLLATE NOCASE`.
  */
-export function findFirstRecordByField(app: App, collection: Collection | string, field: string, value: unknown): Record | null {
+export function findFirstRecordByField(
+  app: App,
+  collection: Collection | string,
+  field: string,
+  value: unknown,
+): Record | null {
   const col = collectionOf(app, collection);
   if (!col) return null;
   if (!col.fields.getByName(field)) return null;
@@ -36,14 +41,24 @@ export function findAuthRecordByEmail(app: App, collection: Collection | string,
   return findFirstRecordByField(app, collection, "email", email);
 }
 
-export function countRecords(app: App, collection: Collection | string, where = "1=1", ...args: (string | number)[]): number {
+export function countRecords(
+  app: App,
+  collection: Collection | string,
+  where = "1=1",
+  ...args: (string | number)[]
+): number {
   const col = collectionOf(app, collection);
   if (!col) return 0;
-  const row = app.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(col.name)} WHERE ${where}`).get(...args) as { n: number };
+  const row = app.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(col.name)} WHERE ${where}`).get(...args) as {
+    n: number;
+  };
   return row.n;
 }
 
 function hasNocaseUniqueIndex(col: Collection, field: string): boolean {
-  const re = new RegExp(`^\\s*create\\s+unique\\s+index\\b[^(]*\\(\\s*[\`"'\\[]?${field}[\`"'\\]]?\\s+collate\\s+nocase\\s*\\)`, "i");
+  const re = new RegExp(
+    `^\\s*create\\s+unique\\s+index\\b[^(]*\\(\\s*[\`"'\\[]?${field}[\`"'\\]]?\\s+collate\\s+nocase\\s*\\)`,
+    "i",
+  );
   return col.indexes.some((idx) => re.test(idx));
 }

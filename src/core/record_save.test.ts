@@ -21,7 +21,11 @@ beforeAll(async () => {
   tags.fields.add(new TextField({ name: "name" }));
   await saveCollection(app, tags);
   const items = newBaseCollection("items");
-  items.fields.add(new TextField({ name: "title" }), new NumberField({ name: "n" }), new RelationField({ name: "tag", collectionId: tags.id, maxSelect: 1, cascadeDelete: true }));
+  items.fields.add(
+    new TextField({ name: "title" }),
+    new NumberField({ name: "n" }),
+    new RelationField({ name: "tag", collectionId: tags.id, maxSelect: 1, cascadeDelete: true }),
+  );
   await saveCollection(app, items);
 });
 afterAll(async () => {
@@ -33,11 +37,13 @@ test("a create fires record and model hooks in upstream's order, success after c
   const log: string[] = [];
   const ids: string[] = [];
   const bind = (name: string, hook: { bindFunc(fn: (e: any) => Promise<void>): string }) =>
-    ids.push(hook.bindFunc(async (e) => {
-      log.push(name + ">");
-      await e.next();
-      log.push("<" + name);
-    }));
+    ids.push(
+      hook.bindFunc(async (e) => {
+        log.push(name + ">");
+        await e.next();
+        log.push("<" + name);
+      }),
+    );
   bind("recordCreate", app.onRecordCreate("items"));
   bind("modelCreate", app.onModelCreate());
   bind("recordValidate", app.onRecordValidate("items"));
@@ -52,15 +58,36 @@ test("a create fires record and model hooks in upstream's order, success after c
   r.set("title", "first");
   await saveRecord(app, r);
   expect(log).toEqual([
-    "recordCreate>", "modelCreate>", "recordValidate>", "modelValidate>", "<modelValidate", "<recordValidate",
-    "recordExec>", "modelExec>", "<modelExec", "<recordExec", "<modelCreate", "<recordCreate",
-    "recordOk>", "modelOk>", "<modelOk", "<recordOk",
+    "recordCreate>",
+    "modelCreate>",
+    "recordValidate>",
+    "modelValidate>",
+    "<modelValidate",
+    "<recordValidate",
+    "recordExec>",
+    "modelExec>",
+    "<modelExec",
+    "<recordExec",
+    "<modelCreate",
+    "<recordCreate",
+    "recordOk>",
+    "modelOk>",
+    "<modelOk",
+    "<recordOk",
   ]);
   expect(r.isNew).toBe(false);
   expect(findRecordById(app, "items", r.id)?.getString("title")).toBe("first");
   app.onRecordCreate.hook.unbind(...ids);
   app.onModelCreate.hook.unbind(...ids);
-  for (const h of [app.onRecordValidate, app.onModelValidate, app.onRecordCreateExecute, app.onModelCreateExecute, app.onRecordAfterCreateSuccess, app.onModelAfterCreateSuccess]) h.hook.unbind(...ids);
+  for (const h of [
+    app.onRecordValidate,
+    app.onModelValidate,
+    app.onRecordCreateExecute,
+    app.onModelCreateExecute,
+    app.onRecordAfterCreateSuccess,
+    app.onModelAfterCreateSuccess,
+  ])
+    h.hook.unbind(...ids);
 });
 
 test("a handler that skips next() prevents the write; a throwing one fires the error hooks", async () => {

@@ -17,7 +17,6 @@ import { Record, hashPendingPasswords, isMultiple, nowDateTime } from "./record.
 import { quoteIdent } from "./record_query.ts";
 import { prepareRecordUploads, uploadRecordFiles } from "./record_files.ts";
 
-
 /** Validates and saves (inserts or updates) `record`, firing every hook on the way. */
 export function saveRecord(app: App, record: Record): Promise<void> {
   return save(app, record, true);
@@ -39,8 +38,18 @@ async function save(app: App, record: Record, withValidation: boolean): Promise<
 
   const hooks =
     type === "create"
-      ? { record: app.onRecordCreate, model: app.onModelCreate, recordExec: app.onRecordCreateExecute, modelExec: app.onModelCreateExecute }
-      : { record: app.onRecordUpdate, model: app.onModelUpdate, recordExec: app.onRecordUpdateExecute, modelExec: app.onModelUpdateExecute };
+      ? {
+          record: app.onRecordCreate,
+          model: app.onModelCreate,
+          recordExec: app.onRecordCreateExecute,
+          modelExec: app.onModelCreateExecute,
+        }
+      : {
+          record: app.onRecordUpdate,
+          model: app.onModelUpdate,
+          recordExec: app.onRecordUpdateExecute,
+          modelExec: app.onModelUpdateExecute,
+        };
 
   try {
     await hooks.record.hook.trigger(new RecordEvent(app, record, type), (re) =>
@@ -83,7 +92,8 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
   if (record.collection.type === "auth" && type === "update") {
     const passwordChanged = record.get("password") !== record.originalValue("password");
     const emailChanged = record.get("email") !== record.originalValue("email");
-    if (record.tokenKey() === record.originalValue("tokenKey") && (passwordChanged || emailChanged)) record.refreshTokenKey();
+    if (record.tokenKey() === record.originalValue("tokenKey") && (passwordChanged || emailChanged))
+      record.refreshTokenKey();
   }
   // new uploads are written just before the row (and taken back if it fails), without the lock
   const files = await uploadRecordFiles(app, record);
@@ -97,10 +107,14 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
       // checked under the lock so two concurrent creates cannot both pass
       if (record.collection.type === "auth") assertUniqueAuthId(app, record);
       if (type === "create") {
-        app.db.query(`INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...cols.map((c) => row[c]!));
+        app.db
+          .query(`INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`)
+          .run(...cols.map((c) => row[c]!));
       } else {
         if (record.id !== record.originalId) throw new Error("primary key change is not allowed");
-        app.db.query(`UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`).run(...cols.map((c) => row[c]!), record.originalId);
+        app.db
+          .query(`UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`)
+          .run(...cols.map((c) => row[c]!), record.originalId);
       }
     });
   } catch (err) {
@@ -115,7 +129,10 @@ function assertUniqueAuthId(app: App, record: Record): void {
   for (const c of app.collections()) {
     if (c.type !== "auth" || c.id === record.collection.id) continue;
     const hit = app.db.query(`SELECT 1 FROM ${quoteIdent(c.name)} WHERE \`id\` = ? LIMIT 1`).get(record.id);
-    if (hit) throw new ValidationErrors({ id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." } });
+    if (hit)
+      throw new ValidationErrors({
+        id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." },
+      });
   }
 }
 
@@ -127,7 +144,8 @@ export function normalizeUniqueIndexError(err: unknown, table: string, fieldName
   msg = msg.trim().replaceAll(",", " ") + " ";
   const errors: { [k: string]: FieldError } = {};
   for (const name of fieldNames) {
-    if (msg.includes(` ${table}.${name} `.toLowerCase())) errors[name] = { code: "validation_not_unique", message: "Value must be unique." };
+    if (msg.includes(` ${table}.${name} `.toLowerCase()))
+      errors[name] = { code: "validation_not_unique", message: "Value must be unique." };
   }
   return Object.keys(errors).length ? new ValidationErrors(errors) : err;
 }
@@ -151,13 +169,28 @@ async function afterSuccess(app: App, record: Record, type: ModelEventType): Pro
       : type === "update"
         ? [app.onRecordAfterUpdateSuccess, app.onModelAfterUpdateSuccess]
         : [app.onRecordAfterDeleteSuccess, app.onModelAfterDeleteSuccess];
-  const [recordHook, modelHook] = hooks as [typeof app.onRecordAfterCreateSuccess, typeof app.onModelAfterCreateSuccess];
-  await recordHook.hook.trigger(new RecordEvent(app, record, type), (re) => modelHook.hook.trigger(new ModelEvent(app, re.record, type)));
+  const [recordHook, modelHook] = hooks as [
+    typeof app.onRecordAfterCreateSuccess,
+    typeof app.onModelAfterCreateSuccess,
+  ];
+  await recordHook.hook.trigger(new RecordEvent(app, record, type), (re) =>
+    modelHook.hook.trigger(new ModelEvent(app, re.record, type)),
+  );
 }
 
 async function afterError(app: App, record: Record, type: ModelEventType, error: unknown): Promise<void> {
-  const recordHook = type === "create" ? app.onRecordAfterCreateError : type === "update" ? app.onRecordAfterUpdateError : app.onRecordAfterDeleteError;
-  const modelHook = type === "create" ? app.onModelAfterCreateError : type === "update" ? app.onModelAfterUpdateError : app.onModelAfterDeleteError;
+  const recordHook =
+    type === "create"
+      ? app.onRecordAfterCreateError
+      : type === "update"
+        ? app.onRecordAfterUpdateError
+        : app.onRecordAfterDeleteError;
+  const modelHook =
+    type === "create"
+      ? app.onModelAfterCreateError
+      : type === "update"
+        ? app.onModelAfterUpdateError
+        : app.onModelAfterDeleteError;
   await recordHook.hook.trigger(new RecordErrorEvent(app, record, type, error), (re) =>
     modelHook.hook.trigger(new ModelErrorEvent(app, re.record, type, error)),
   );
@@ -169,12 +202,15 @@ export async function deleteRecord(app: App, record: Record): Promise<void> {
     await app.onRecordDelete.hook.trigger(new RecordEvent(app, record, "delete"), async (re) => {
       if (re.record.collection.type === "view") throw new Error("view records cannot be deleted");
       await app.onModelDelete.hook.trigger(new ModelEvent(app, re.record, "delete"), async () => {
-        if (!record.originalId) throw new Error("the model can be deleted only if it is existing and has a non-empty primary key");
+        if (!record.originalId)
+          throw new Error("the model can be deleted only if it is existing and has a non-empty primary key");
         await app.onRecordDeleteExecute.hook.trigger(new RecordEvent(app, record, "delete"), (rx) =>
           // the row and its cascade go together or not at all (upstream's onRecordDeleteExecute)
           app.runInTransaction(async () => {
             await app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, rx.record, "delete"), () => {
-              app.db.query(`DELETE FROM ${quoteIdent(rx.record.collection.name)} WHERE \`id\` = ?`).run(rx.record.originalId);
+              app.db
+                .query(`DELETE FROM ${quoteIdent(rx.record.collection.name)} WHERE \`id\` = ?`)
+                .run(rx.record.originalId);
             });
             await cascadeRecordDelete(app, rx.record);
           }),
@@ -185,7 +221,9 @@ export async function deleteRecord(app: App, record: Record): Promise<void> {
     await afterError(app, record, "delete", err);
     throw err;
   }
-  await app.afterTransaction((txErr) => (txErr ? afterError(app, record, "delete", txErr) : afterSuccess(app, record, "delete")));
+  await app.afterTransaction((txErr) =>
+    txErr ? afterError(app, record, "delete", txErr) : afterSuccess(app, record, "delete"),
+  );
 }
 
 /**
@@ -196,7 +234,12 @@ async function cascadeRecordDelete(app: App, main: Record): Promise<void> {
   const refs = app
     .collections()
     .filter((c) => c.type !== "view")
-    .map((c) => ({ c, fields: c.fields.filter((f): f is RelationField => f instanceof RelationField && f.collectionId === main.collection.id) }))
+    .map((c) => ({
+      c,
+      fields: c.fields.filter(
+        (f): f is RelationField => f instanceof RelationField && f.collectionId === main.collection.id,
+      ),
+    }))
     .filter((x) => x.fields.length > 0)
     .sort((a, b) => (a.c.name < b.c.name ? -1 : a.c.name > b.c.name ? 1 : 0));
 
@@ -204,13 +247,17 @@ async function cascadeRecordDelete(app: App, main: Record): Promise<void> {
     const table = quoteIdent(c.name);
     for (const field of fields) {
       const col = `${table}.${quoteIdent(field.name)}`;
-      let where = isMultiple(field) ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE json_array(${col}) END) AS __je__ WHERE __je__.value = ?)` : `${col} = ?`;
+      let where = isMultiple(field)
+        ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE json_array(${col}) END) AS __je__ WHERE __je__.value = ?)`
+        : `${col} = ?`;
       const params: string[] = [main.id];
       if (c.id === main.collection.id) {
         where += ` AND ${table}.\`id\` != ?`;
         params.push(main.id);
       }
-      const rows = app.db.query(`SELECT ${table}.* FROM ${table} WHERE ${where}`).all(...params) as { [k: string]: unknown }[];
+      const rows = app.db.query(`SELECT ${table}.* FROM ${table} WHERE ${where}`).all(...params) as {
+        [k: string]: unknown;
+      }[];
       for (const row of rows) {
         const ref = Record.fromRow(c, row);
         const ids = ref.getStringSlice(field.name).filter((id) => id !== main.id);
@@ -219,7 +266,9 @@ async function cascadeRecordDelete(app: App, main: Record): Promise<void> {
           continue;
         }
         if (field.required && ids.length === 0) {
-          throw new Error(`the record cannot be deleted because it is part of a required reference in record ${ref.id} (${c.name} collection)`);
+          throw new Error(
+            `the record cannot be deleted because it is part of a required reference in record ${ref.id} (${c.name} collection)`,
+          );
         }
         ref.set(field.name, ids);
         await saveRecordNoValidate(app, ref);

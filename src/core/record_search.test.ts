@@ -82,8 +82,13 @@ describe("plain fields", () => {
     expect(ids("posts", "labels = 'a'")).toEqual([]); // the raw JSON text is '["a"]'
     expect(ids("posts", "location.lat > 45")).toEqual(["p2"]);
     // Sofia ↔ Paris ≈ 1750 km
-    expect(ids("posts", "location.lat != 0 && geoDistance(location.lon, location.lat, 2.35, 48.85) < 100")).toEqual(["p2"]);
-    expect(ids("posts", "location.lat != 0 && geoDistance(location.lon, location.lat, 2.35, 48.85) < 2000")).toEqual(["p1", "p2"]);
+    expect(ids("posts", "location.lat != 0 && geoDistance(location.lon, location.lat, 2.35, 48.85) < 100")).toEqual([
+      "p2",
+    ]);
+    expect(ids("posts", "location.lat != 0 && geoDistance(location.lon, location.lat, 2.35, 48.85) < 2000")).toEqual([
+      "p1",
+      "p2",
+    ]);
     expect(ids("posts", "strftime('%Y', published) = '2024'")).toEqual(["p1"]);
     expect(ids("posts", "strftime('%Y', published) = ''")).toEqual(["p3", "p4"]);
   });
@@ -135,11 +140,17 @@ describe("relations", () => {
     expect(ids("posts", "@collection.members:m.id ?= author && @collection.members:m.role = 'admin'")).toEqual([]);
     // one alias = one joined row for both conditions
     expect(ids("posts", "@collection.members:m.id ?= author && @collection.members:m.role ?= 'admin'")).toEqual(["p1"]);
-    expect(ids("posts", "@collection.members:m.id ?= author && @collection.members:n.role ?= 'admin'")).toEqual(["p1", "p2", "p4"]);
+    expect(ids("posts", "@collection.members:m.id ?= author && @collection.members:n.role ?= 'admin'")).toEqual([
+      "p1",
+      "p2",
+      "p4",
+    ]);
   });
 
   test("relation depth limit and unknown paths", () => {
-    const err = apiError(() => ids("posts", "author.org.members_via_org.org.members_via_org.org.members_via_org.name = 'x'"));
+    const err = apiError(() =>
+      ids("posts", "author.org.members_via_org.org.members_via_org.org.members_via_org.name = 'x'"),
+    );
     expect([err.status, err.message]).toEqual([400, "Something went wrong while processing your request."]);
     expect(apiError(() => ids("posts", "title.x = 1")).status).toBe(400);
     expect(apiError(() => ids("posts", "nope_via_post.x = 1")).status).toBe(400);
@@ -162,7 +173,10 @@ describe("@request values", () => {
     expect(run("@request.method = 'GET' && @request.context = 'default' && views = 20")).toEqual(["p2"]);
     expect(run("@request.query.missing:isset = false && @request.query.min:isset = true && views = 0")).toEqual(["p3"]);
     expect(run("@request.auth.missing = null && @request.query.nope = null && views = 0")).toEqual(["p3"]);
-    const guest = searchRecords(td.app, posts, { filter: "@request.auth.id = '' && views = 0", requestInfo: td.as(null) });
+    const guest = searchRecords(td.app, posts, {
+      filter: "@request.auth.id = '' && views = 0",
+      requestInfo: td.as(null),
+    });
     expect(guest.items.map((x) => x.id)).toEqual(["p3aaaaaaaaaaaaa"]);
   });
 });
@@ -170,13 +184,25 @@ describe("@request values", () => {
 describe("client restrictions (non-superusers)", () => {
   test("rules apply; null rule → 403; superusers bypass", () => {
     const locked = td.app.findCollection("locked")!;
-    const e = apiError(() => searchRecords(td.app, locked, { requestInfo: td.as(td.ann), rule: locked.listRule, isClientQuery: true }));
+    const e = apiError(() =>
+      searchRecords(td.app, locked, { requestInfo: td.as(td.ann), rule: locked.listRule, isClientQuery: true }),
+    );
     expect([e.status, e.message]).toEqual([403, "Only superusers can perform this action."]);
-    expect(searchRecords(td.app, locked, { requestInfo: td.as(td.superuser), rule: null, isClientQuery: true }).totalItems).toBe(1);
+    expect(
+      searchRecords(td.app, locked, { requestInfo: td.as(td.superuser), rule: null, isClientQuery: true }).totalItems,
+    ).toBe(1);
     // tags hides "private" from non-superusers
     expect(clientIds("tags", "", td.as(td.bob))).toEqual(["tagx", "tagy"]);
-    expect(searchRecords(td.app, td.app.findCollection("tags")!, { requestInfo: td.as(td.bob), rule: "name != 'private'" }).totalItems).toBe(2);
-    expect(searchRecords(td.app, td.app.findCollection("tags")!, { requestInfo: td.as(td.superuser), rule: "name != 'private'" }).totalItems).toBe(3);
+    expect(
+      searchRecords(td.app, td.app.findCollection("tags")!, { requestInfo: td.as(td.bob), rule: "name != 'private'" })
+        .totalItems,
+    ).toBe(2);
+    expect(
+      searchRecords(td.app, td.app.findCollection("tags")!, {
+        requestInfo: td.as(td.superuser),
+        rule: "name != 'private'",
+      }).totalItems,
+    ).toBe(3);
   });
 
   test("@request. and @collection. in client filter/sort → 403", () => {
@@ -186,10 +212,13 @@ describe("client restrictions (non-superusers)", () => {
       ["", "@request.auth.id", "@request."],
     ] as const) {
       const posts = td.app.findCollection("posts")!;
-      const e = apiError(() => searchRecords(td.app, posts, { filter, sort, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }));
+      const e = apiError(() =>
+        searchRecords(td.app, posts, { filter, sort, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }),
+      );
       expect([e.status, e.message]).toEqual([403, "Only superusers can filter by " + token]);
       // superusers may filter by them (a sort by a bound value is invalid for anyone)
-      const asSuperuser = () => searchRecords(td.app, posts, { filter, sort, requestInfo: td.as(td.superuser), rule: "", isClientQuery: true });
+      const asSuperuser = () =>
+        searchRecords(td.app, posts, { filter, sort, requestInfo: td.as(td.superuser), rule: "", isClientQuery: true });
       if (sort) expect(apiError(asSuperuser).status).toBe(400);
       else expect(asSuperuser).not.toThrow();
     }
@@ -237,7 +266,9 @@ describe("client restrictions (non-superusers)", () => {
       { skipTotal: "maybe" },
       { filter: "x".repeat(3501) },
     ] as SearchRecordsOptions[]) {
-      const e = apiError(() => searchRecords(td.app, posts, { ...opts, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }));
+      const e = apiError(() =>
+        searchRecords(td.app, posts, { ...opts, requestInfo: td.as(td.ann), rule: "", isClientQuery: true }),
+      );
       expect([e.status, e.message, e.data]).toEqual([400, "Something went wrong while processing your request.", {}]);
     }
   });
@@ -248,7 +279,14 @@ describe("searchRecordsAsync (worker read pool)", () => {
     const pool = new ReadPool(join(td.dir, "data.db"), 2, 30);
     try {
       const posts = td.app.findCollection("posts")!;
-      const opts: SearchRecordsOptions = { filter: "tags.name ?= 'x' || views = 0", sort: "-views", perPage: 2, requestInfo: td.as(td.ann), rule: "", isClientQuery: true };
+      const opts: SearchRecordsOptions = {
+        filter: "tags.name ?= 'x' || views = 0",
+        sort: "-views",
+        perPage: 2,
+        requestInfo: td.as(td.ann),
+        rule: "",
+        isClientQuery: true,
+      };
       const sync = searchRecords(td.app, posts, opts);
       const viaPool = await searchRecordsAsync(td.app, posts, { ...opts, reader: pool });
       expect(viaPool.items.map((r) => r.id)).toEqual(sync.items.map((r) => r.id));
@@ -269,7 +307,10 @@ describe("searchRecordsAsync (worker read pool)", () => {
     for (const opts of [{ filter: "views > 1" }, { filter: "views >" }]) {
       const err = await searchRecordsAsync(td.app, posts, { ...opts, reader: failing }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);
-      expect([(err as ApiError).status, (err as ApiError).message]).toEqual([400, "Something went wrong while processing your request."]);
+      expect([(err as ApiError).status, (err as ApiError).message]).toEqual([
+        400,
+        "Something went wrong while processing your request.",
+      ]);
     }
   });
 });
@@ -284,13 +325,24 @@ describe("findRecordsByFilter (hooks)", () => {
     expect(titles("title = {:t}", { t: "'\"quote_with_backslash\\" })).toEqual([]);
     expect(titles("author = {:a}", { a: null })).toEqual(["third"]);
     expect(titles("views > {:n} && views < {:m}", { n: 4.5, m: 11 })).toEqual(["Hello world", "fourth 100%"]);
-    expect(findFirstRecordByFilter(td.app, "posts", "tags ~ {:tag}", { tag: "tagyaaaaaaaaaaa" })?.id).toBe("p1aaaaaaaaaaaaa");
+    expect(findFirstRecordByFilter(td.app, "posts", "tags ~ {:tag}", { tag: "tagyaaaaaaaaaaa" })?.id).toBe(
+      "p1aaaaaaaaaaaaa",
+    );
     expect(findFirstRecordByFilter(td.app, "posts", "id = {:id}", { id: "nope" })).toBeNull();
     expect(findRecordsByFilter(td.app, "posts", "", "views", 2, 1).map((r) => r.getNumber("views"))).toEqual([5, 10]);
   });
 
   test("the placeholder text round-trips through the parser", () => {
-    for (const v of ["a\nb", "tab\there", "'single'", '"double"', "back\\slash", "\u0000ctl\u001f", "ünï 🎉 \u2028", ""]) {
+    for (const v of [
+      "a\nb",
+      "tab\there",
+      "'single'",
+      '"double"',
+      "back\\slash",
+      "\u0000ctl\u001f",
+      "ünï 🎉 \u2028",
+      "",
+    ]) {
       const literal = replaceFilterPlaceholders("{:v}", { v });
       const parsed = parseFilter(`title = ${literal}`)[0]!.item as Expr;
       expect(parsed.right).toEqual({ type: "text", literal: v === "" ? '""' : v });
@@ -312,8 +364,12 @@ describe("findRecordsByFilter (hooks)", () => {
       ["author = {:a}", "", 0, 0, { a: null }],
     ];
     for (const [filter, sort, limit, offset, params] of cases) {
-      const sync = findRecordsByFilter(td.app, "posts", filter, sort, limit, offset, params).map((r) => r.publicExport());
-      const pooled = (await findRecordsByFilterAsync(td.app, "posts", filter, sort, limit, offset, params)).map((r) => r.publicExport());
+      const sync = findRecordsByFilter(td.app, "posts", filter, sort, limit, offset, params).map((r) =>
+        r.publicExport(),
+      );
+      const pooled = (await findRecordsByFilterAsync(td.app, "posts", filter, sort, limit, offset, params)).map((r) =>
+        r.publicExport(),
+      );
       expect(pooled.length).toBeGreaterThan(0);
       expect(pooled).toEqual(sync);
     }
@@ -329,10 +385,17 @@ describe("views and plain tables", () => {
   });
 
   test("searchTable over _collections with the allowed fields only", () => {
-    const r = searchTable(td.app, "_collections", { filter: "name ~ 'post' && system = false", sort: "-name" }, COLLECTION_LIST_FIELDS);
+    const r = searchTable(
+      td.app,
+      "_collections",
+      { filter: "name ~ 'post' && system = false", sort: "-name" },
+      COLLECTION_LIST_FIELDS,
+    );
     expect(r.items.map((x) => x.name)).toEqual(["posts", "post_stats"]);
     expect(r.totalItems).toBe(2);
-    expect(apiError(() => searchTable(td.app, "_collections", { filter: "fields ~ 'x'" }, COLLECTION_LIST_FIELDS)).status).toBe(400);
+    expect(
+      apiError(() => searchTable(td.app, "_collections", { filter: "fields ~ 'x'" }, COLLECTION_LIST_FIELDS)).status,
+    ).toBe(400);
     const all = searchTable(td.app, "_collections", {}, COLLECTION_LIST_FIELDS);
     expect(all.items[0]!.name).toBe("_mfas"); // rowid order without a sort
   });

@@ -106,7 +106,8 @@ function parseListParams(p: ListParams): ParsedListParams {
 /** Wraps filter errors and SQLite failures as upstream's generic 400; other errors pass through. */
 function toListError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
-  if (err instanceof FilterError || (err instanceof Error && err.name === "SQLiteError")) return badRequest("", {}, err);
+  if (err instanceof FilterError || (err instanceof Error && err.name === "SQLiteError"))
+    return badRequest("", {}, err);
   return err;
 }
 
@@ -226,7 +227,8 @@ function quoteFilterText(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff)) out += "\\u" + code.toString(16).padStart(4, "0");
+    else if (code < 0x20 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff))
+      out += "\\u" + code.toString(16).padStart(4, "0");
     else out += ch;
   }
   return out + '"';
@@ -239,7 +241,13 @@ function placeholderLiteral(v: unknown): string {
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "0";
   let text: string;
   if (typeof v === "string") text = v;
-  else if (v instanceof Date) text = Number.isNaN(v.getTime()) ? "" : v.toISOString().replace("T", " ").replace(/\.\d+Z$/, "") + " +0000 UTC";
+  else if (v instanceof Date)
+    text = Number.isNaN(v.getTime())
+      ? ""
+      : v
+          .toISOString()
+          .replace("T", " ")
+          .replace(/\.\d+Z$/, "") + " +0000 UTC";
   else text = "";
   // values cast.ToString cannot print (lists, objects, "") are JSON-encoded
   if (text === "") text = JSON.stringify(v) ?? "";

@@ -59,7 +59,12 @@ afterAll(async () => {
 function authOf(headers: { [k: string]: string }): Record | null | "expired" {
   const token = headers.Authorization ?? headers.authorization;
   if (!token) return null;
-  const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { id: string; collectionId: string; exp: number; type: string };
+  const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as {
+    id: string;
+    collectionId: string;
+    exp: number;
+    type: string;
+  };
   if (payload.exp < Date.now() / 1000 || payload.type !== "auth") return "expired";
   const c = app.findCollection(payload.collectionId);
   return c ? findRecordById(app, c, payload.id) : null;
@@ -81,7 +86,9 @@ const STUBS: { [name: string]: () => () => void } = {
     for (const table of ["_mfas", "_otps"]) {
       const extra = table === "_mfas" ? ", `method`" : ", `password`";
       app.db
-        .query(`INSERT INTO \`${table}\` (id, collectionRef, recordRef${extra}) VALUES ('user1_0', '_pb_users_auth_', ?, 'x')`)
+        .query(
+          `INSERT INTO \`${table}\` (id, collectionRef, recordRef${extra}) VALUES ('user1_0', '_pb_users_auth_', ?, 'x')`,
+        )
         .run(user.id);
     }
     return () => {
@@ -145,11 +152,21 @@ function outcome(s: Scenario): Outcome | null {
           const r = findRecordByIdWithRule(app, collection, id, ri, collection.viewRule);
           return r ? { status: 200, ids: [r.id] } : { status: 404, ids: [] };
         }
-        const r = searchRecords(app, collection, { ...query, requestInfo: ri, rule: collection.listRule, isClientQuery: true });
+        const r = searchRecords(app, collection, {
+          ...query,
+          requestInfo: ri,
+          rule: collection.listRule,
+          isClientQuery: true,
+        });
         return {
           status: 200,
           ids: r.items.map((x) => x.id),
-          page: JSON.stringify({ page: r.page, perPage: r.perPage, totalItems: r.totalItems, totalPages: r.totalPages }).slice(1, -1),
+          page: JSON.stringify({
+            page: r.page,
+            perPage: r.perPage,
+            totalItems: r.totalItems,
+            totalPages: r.totalPages,
+          }).slice(1, -1),
         };
       }
       case "DELETE":
@@ -190,7 +207,8 @@ function compare(s: Scenario, o: Outcome): string[] {
       for (const c of s.expectedContent) {
         const idm = /^"id":"([^"]+)"$/.exec(c);
         if (idm && !isExpand && !ids.has(idm[1]!)) problems.push(`missing ${idm[1]}`);
-        if (/^"(page|perPage|totalItems|totalPages)":-?\d+$/.test(c) && o.page !== undefined && !o.page.includes(c)) problems.push(`no ${c} in ${o.page}`);
+        if (/^"(page|perPage|totalItems|totalPages)":-?\d+$/.test(c) && o.page !== undefined && !o.page.includes(c))
+          problems.push(`no ${c} in ${o.page}`);
         if (c === '"items":[]' && o.ids.length > 0) problems.push("expected no items");
       }
       for (const c of s.notExpectedContent) {
@@ -203,7 +221,8 @@ function compare(s: Scenario, o: Outcome): string[] {
     case "PATCH": {
       // 2xx, or a 400 raised after the rule passed (validation, required references)
       const passed = expected === 204 || expected === 200 || expected === 400;
-      if (expected === 403 || expected === 404) return o.status === expected ? [] : [`status ${o.status}, expected ${expected}`];
+      if (expected === 403 || expected === 404)
+        return o.status === expected ? [] : [`status ${o.status}, expected ${expected}`];
       if (passed && s.method === "PATCH" && expected === 400) return []; // could be either
       return passed && o.status === 200 ? [] : [`rule check gave ${o.status}, expected ${expected}`];
     }
@@ -243,5 +262,7 @@ test.skipIf(!available)("upstream record scenarios: our filters, sorts and rules
   expect(failures).toEqual([]);
   expect(listChecked).toBeGreaterThanOrEqual(40);
   expect(checked).toBeGreaterThanOrEqual(150);
-  console.log(`conformance scenarios reproduced by the filter engine: ${checked - failures.length}/${checked} (${listChecked} lists; by method ${JSON.stringify(byMethod)})`);
+  console.log(
+    `conformance scenarios reproduced by the filter engine: ${checked - failures.length}/${checked} (${listChecked} lists; by method ${JSON.stringify(byMethod)})`,
+  );
 });

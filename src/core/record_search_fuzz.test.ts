@@ -11,7 +11,13 @@ import { ApiError } from "./errors.ts";
 import { Record } from "./record.ts";
 import { FUZZ_PATHS, FUZZ_WORDS, setupTestData, type TestData } from "./record_field_resolver.testutil.ts";
 import { searchRecords } from "./record_search.ts";
-import { canAccessRecord, checkCreateRule, checkRule, findRecordByIdWithRule, findRecordsByIdsWithRule } from "./rules.ts";
+import {
+  canAccessRecord,
+  checkCreateRule,
+  checkRule,
+  findRecordByIdWithRule,
+  findRecordsByIdsWithRule,
+} from "./rules.ts";
 import { findRecordById } from "./record_query.ts";
 
 let td: TestData;
@@ -21,7 +27,6 @@ beforeAll(async () => {
   td.app.db.run("INSERT INTO canary VALUES ('alive')");
 });
 afterAll(() => td.cleanup());
-
 
 test("random filters, sorts and rules over records: clean errors only", () => {
   const seed = 0xf11e;
@@ -34,7 +39,9 @@ test("random filters, sorts and rules over records: clean errors only", () => {
     seen.push(sql);
     return orig(sql);
   };
-  const collections = ["posts", "members", "orgs", "tags", "comments", "likes", "post_stats", "locked"].map((n) => td.app.findCollection(n)!);
+  const collections = ["posts", "members", "orgs", "tags", "comments", "likes", "post_stats", "locked"].map((n) =>
+    td.app.findCollection(n)!,
+  );
   const who = [null, td.ann, td.bob, td.superuser];
   const counts = { ok: 0, apiError: 0, ruleRejected: 0 };
   try {
@@ -47,22 +54,37 @@ test("random filters, sorts and rules over records: clean errors only", () => {
       const rule = rng() < 0.3 ? randomFilter(rng, vocab) : collection.listRule;
       const ri = td.as(auth, {
         query: { filter, q: "QZXVquery'" },
-        headers: { x_h: "QZXVheader\"" },
-        body: { title: "QZXVbody');--", views: 3, tags: ["tagxaaaaaaaaaaa", "x'); DROP TABLE canary;--"], data: { a: [1, "QZXVnested"] } },
+        headers: { x_h: 'QZXVheader"' },
+        body: {
+          title: "QZXVbody');--",
+          views: 3,
+          tags: ["tagxaaaaaaaaaaa", "x'); DROP TABLE canary;--"],
+          data: { a: [1, "QZXVnested"] },
+        },
       });
       const context = `case ${i} (seed ${seed}) on ${collection.name}: filter ${JSON.stringify(filter)} sort ${JSON.stringify(sort)} rule ${JSON.stringify(rule)}`;
       try {
-        searchRecords(td.app, collection, { filter, sort, rule, requestInfo: ri, isClientQuery: rng() < 0.7, page: Math.floor(rng() * 3), perPage: Math.floor(rng() * 50) });
+        searchRecords(td.app, collection, {
+          filter,
+          sort,
+          rule,
+          requestInfo: ri,
+          isClientQuery: rng() < 0.7,
+          page: Math.floor(rng() * 3),
+          perPage: Math.floor(rng() * 50),
+        });
         counts.ok++;
       } catch (err) {
-        if (!(err instanceof ApiError) || ![400, 403].includes(err.status)) throw new Error(`${context} threw ${String(err)}`);
+        if (!(err instanceof ApiError) || ![400, 403].includes(err.status))
+          throw new Error(`${context} threw ${String(err)}`);
         counts.apiError++;
       }
       // the same text as a rule, through every rule entry point
       try {
         checkRule(td.app, collection, filter);
       } catch (err) {
-        if (!(err instanceof Error) || !err.message.startsWith("Invalid rule. Raw error: ")) throw new Error(`${context} checkRule threw ${String(err)}`);
+        if (!(err instanceof Error) || !err.message.startsWith("Invalid rule. Raw error: "))
+          throw new Error(`${context} checkRule threw ${String(err)}`);
         counts.ruleRejected++;
       }
       const any = db.query(`SELECT id FROM \`${collection.name}\` LIMIT 1`).get() as { id: string } | null;
@@ -73,7 +95,8 @@ test("random filters, sorts and rules over records: clean errors only", () => {
         try {
           findRecordsByIdsWithRule(td.app, collection, [any.id, "x'--"], ri, filter);
         } catch (err) {
-          if (!(err instanceof FilterError) && !(err instanceof Error && err.name === "SQLiteError")) throw new Error(`${context} findRecordsByIds threw ${String(err)}`);
+          if (!(err instanceof FilterError) && !(err instanceof Error && err.name === "SQLiteError"))
+            throw new Error(`${context} findRecordsByIds threw ${String(err)}`);
         }
         if (!collection.isView()) {
           const fresh = new Record(collection);

@@ -56,7 +56,10 @@ export function registerRecordSystemHooks(app: App): void {
       } else {
         await e.next();
       }
-      const stale = [...(oldHash !== r.get("password") ? ["_authOrigins", "_mfas"] : []), ...(oldTokenKey !== r.tokenKey() ? ["_otps"] : [])];
+      const stale = [
+        ...(oldHash !== r.get("password") ? ["_authOrigins", "_mfas"] : []),
+        ...(oldTokenKey !== r.tokenKey() ? ["_otps"] : []),
+      ];
       if (stale.length) await app.runInTransaction(() => deleteSideRows(app, r, stale));
     },
   });
@@ -80,7 +83,9 @@ function deleteSideRows(app: App, record: Record, tables: string[]): number {
   let n = 0;
   for (const t of tables) {
     if (!app.findCollection(t)) continue;
-    n += app.db.query(`DELETE FROM ${quoteIdent(t)} WHERE collectionRef = ? AND recordRef = ?`).run(record.collection.id, record.originalId || record.id).changes;
+    n += app.db
+      .query(`DELETE FROM ${quoteIdent(t)} WHERE collectionRef = ? AND recordRef = ?`)
+      .run(record.collection.id, record.originalId || record.id).changes;
   }
   return n;
 }

@@ -201,7 +201,8 @@ export class RequestEvent extends HookEvent {
         throw new BodyBindError("invalid JSON body", err);
       }
       if (parsed === null) return {};
-      if (typeof parsed !== "object" || Array.isArray(parsed)) throw new BodyBindError("the JSON body must be an object");
+      if (typeof parsed !== "object" || Array.isArray(parsed))
+        throw new BodyBindError("the JSON body must be an object");
       return parsed as Record<string, unknown>;
     }
     if (type.startsWith("application/x-www-form-urlencoded")) {
@@ -255,7 +256,7 @@ const NUMBER_CHARS = /^[\-.\d]+$/;
 
 /** A form value as upstream infers it: "", true, false, a number whose shortest form is the text, else the text. */
 export function inferFormValue(raw: string): unknown {
-  if (raw === "" ) return raw;
+  if (raw === "") return raw;
   if (raw === "true") return true;
   if (raw === "false") return false;
   if ((raw[0] === "-" || (raw[0]! >= "0" && raw[0]! <= "9")) && NUMBER_CHARS.test(raw)) {
@@ -299,11 +300,13 @@ export const JSON_PAYLOAD_KEY = "@jsonPayload";
 
 /** Raised when a body cannot be read in its declared format; handlers turn it into their own 400. */
 export class BodyBindError extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
   }
 }
-
 
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
@@ -349,7 +352,9 @@ function withItemsExported(data: unknown): unknown {
 }
 
 function exported(v: unknown): unknown {
-  return v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function" ? (v as { toJSON(): unknown }).toJSON() : v;
+  return v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function"
+    ? (v as { toJSON(): unknown }).toJSON()
+    : v;
 }
 
 /** A list result (`{page, perPage, totalItems, totalPages, items}`): the picker applies to its items. */

@@ -4,7 +4,8 @@
  */
 import type { Record as PbRecord } from "./record.ts";
 
-export type RequestContext = "default" | "expand" | "realtime" | "protectedFile" | "batch" | "oauth2" | "otp" | "password";
+export type RequestContext =
+  "default" | "expand" | "realtime" | "protectedFile" | "batch" | "oauth2" | "otp" | "password";
 
 export class RequestInfo {
   query: Record<string, string> = {};
@@ -27,7 +28,12 @@ export class RequestInfo {
   }
 
   /** Builds the info of a Web request: first value per query key, header names snake_cased. */
-  static fromRequest(request: Request, url: URL, auth: PbRecord | null, body: Record<string, unknown> = {}): RequestInfo {
+  static fromRequest(
+    request: Request,
+    url: URL,
+    auth: PbRecord | null,
+    body: Record<string, unknown> = {},
+  ): RequestInfo {
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
     const headers: Record<string, string> = {};
@@ -40,7 +46,10 @@ export class RequestInfo {
 function snakeHeader(name: string): string {
   let out = snakeHeaders.get(name);
   if (out === undefined) {
-    out = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+    out = name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "");
     if (snakeHeaders.size >= 512) snakeHeaders.clear();
     snakeHeaders.set(name, out);
   }

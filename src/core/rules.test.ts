@@ -42,7 +42,14 @@ describe("checkRule", () => {
 
   test("invalid rules throw upstream's message", () => {
     const posts = td.app.findCollection("posts")!;
-    for (const rule of ["title =", "missing = 1", "title:nope = 1", "@collection.nope.x = 1", "@request.body.x:changed = 1", "author.nope = 1"]) {
+    for (const rule of [
+      "title =",
+      "missing = 1",
+      "title:nope = 1",
+      "@collection.nope.x = 1",
+      "@request.body.x:changed = 1",
+      "author.nope = 1",
+    ]) {
       expect(() => checkRule(td.app, posts, rule), rule).toThrow(/^Invalid rule\. Raw error: .+/);
     }
   });
@@ -63,14 +70,24 @@ describe("record access", () => {
 
   test("findRecordByIdWithRule: a failing rule looks like a missing record", () => {
     const posts = td.app.findCollection("posts")!;
-    expect(findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", td.as(td.ann), "author = @request.auth.id")?.id).toBe("p1aaaaaaaaaaaaa");
-    expect(findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", td.as(td.bob), "author = @request.auth.id")).toBeNull();
+    expect(
+      findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", td.as(td.ann), "author = @request.auth.id")?.id,
+    ).toBe("p1aaaaaaaaaaaaa");
+    expect(
+      findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", td.as(td.bob), "author = @request.auth.id"),
+    ).toBeNull();
     expect(findRecordByIdWithRule(td.app, posts, "missing", td.as(td.ann), "")).toBeNull();
-    expect(findRecordByIdWithRule(td.app, posts, "p2aaaaaaaaaaaaa", td.as(td.bob), "")?.getString("title")).toBe("Second_post");
+    expect(findRecordByIdWithRule(td.app, posts, "p2aaaaaaaaaaaaa", td.as(td.bob), "")?.getString("title")).toBe(
+      "Second_post",
+    );
     expect(findRecordByIdWithRule(td.app, posts, "p2aaaaaaaaaaaaa", td.as(td.bob), null)).toBeNull();
-    expect(findRecordByIdWithRule(td.app, posts, "p2aaaaaaaaaaaaa", td.as(td.superuser), null)?.id).toBe("p2aaaaaaaaaaaaa");
+    expect(findRecordByIdWithRule(td.app, posts, "p2aaaaaaaaaaaaa", td.as(td.superuser), null)?.id).toBe(
+      "p2aaaaaaaaaaaaa",
+    );
     // a multi-valued join in the rule does not duplicate or break the lookup
-    expect(findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", td.as(td.bob), "tags.name ?= 'x'")?.id).toBe("p1aaaaaaaaaaaaa");
+    expect(findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", td.as(td.bob), "tags.name ?= 'x'")?.id).toBe(
+      "p1aaaaaaaaaaaaa",
+    );
   });
 
   test("requireRuleAccess", () => {
@@ -78,7 +95,10 @@ describe("record access", () => {
     try {
       requireRuleAccess(null, null);
     } catch (err) {
-      expect([(err as ApiError).status, (err as ApiError).message]).toEqual([403, "Only superusers can perform this action."]);
+      expect([(err as ApiError).status, (err as ApiError).message]).toEqual([
+        403,
+        "Only superusers can perform this action.",
+      ]);
     }
     expect(() => requireRuleAccess(null, td.as(td.superuser))).not.toThrow();
     expect(() => requireRuleAccess("", td.as(null))).not.toThrow();
@@ -87,7 +107,8 @@ describe("record access", () => {
   test("update rules see the new body and the stored record", () => {
     const posts = td.app.findCollection("posts")!;
     const ri = td.as(td.ann, { body: { title: "changed", views: 10, tags: ["tagxaaaaaaaaaaa"] } });
-    const find = (rule: string) => findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", ri, rule)?.id.slice(0, 2) ?? null;
+    const find = (rule: string) =>
+      findRecordByIdWithRule(td.app, posts, "p1aaaaaaaaaaaaa", ri, rule)?.id.slice(0, 2) ?? null;
     expect(find("@request.body.title:changed = true")).toBe("p1");
     expect(find("@request.body.views:changed = false")).toBe("p1");
     expect(find("@request.body.status:changed = false && @request.body.status:isset = false")).toBe("p1");
@@ -101,10 +122,20 @@ describe("record access", () => {
   test("findRecordsByIdsWithRule (expand)", () => {
     const members = td.app.findCollection("members")!;
     const ids = ["ann000000000000", "bob000000000000", "missing", "ann000000000000"];
-    expect(findRecordsByIdsWithRule(td.app, members, ids, td.as(td.bob), "").map((r) => r.id).sort()).toEqual(["ann000000000000", "bob000000000000"]);
-    expect(findRecordsByIdsWithRule(td.app, members, ids, td.as(td.bob, { context: "expand" }), "id = @request.auth.id && @request.context = 'expand'").map((r) => r.id)).toEqual([
-      "bob000000000000",
-    ]);
+    expect(
+      findRecordsByIdsWithRule(td.app, members, ids, td.as(td.bob), "")
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(["ann000000000000", "bob000000000000"]);
+    expect(
+      findRecordsByIdsWithRule(
+        td.app,
+        members,
+        ids,
+        td.as(td.bob, { context: "expand" }),
+        "id = @request.auth.id && @request.context = 'expand'",
+      ).map((r) => r.id),
+    ).toEqual(["bob000000000000"]);
     expect(() => findRecordsByIdsWithRule(td.app, members, ids, td.as(td.bob), null)).toThrow();
     expect(findRecordsByIdsWithRule(td.app, members, ids, td.as(td.superuser), null)).toHaveLength(2);
     expect(findRecordsByIdsWithRule(td.app, members, [], td.as(td.bob), "")).toEqual([]);
@@ -150,10 +181,9 @@ describe("create and manage rules", () => {
     expect(hasAuthManageAccess(td.app, td.bob, td.as(td.cid))).toBe(false);
     expect(hasAuthManageAccess(td.app, td.bob, td.as(null))).toBe(false);
     const members = td.app.findCollection("members")!;
-    expect(findManagedRecordIds(td.app, members, ["bob000000000000", "cid000000000000"], td.as(td.ann)).sort()).toEqual([
-      "bob000000000000",
-      "cid000000000000",
-    ]);
+    expect(findManagedRecordIds(td.app, members, ["bob000000000000", "cid000000000000"], td.as(td.ann)).sort()).toEqual(
+      ["bob000000000000", "cid000000000000"],
+    );
     expect(findManagedRecordIds(td.app, members, ["bob000000000000"], td.as(td.bob))).toEqual([]);
   });
 });

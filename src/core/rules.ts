@@ -48,20 +48,32 @@ export function requireRuleAccess(rule: string | null, requestInfo: RequestInfo 
 }
 
 /** Adds `rule` (resolved for `collection`) to `query`; a no-op for superusers and empty rules. */
-function applyRule(app: App, collection: Collection, query: SelectQuery, requestInfo: RequestInfo | null, rule: string): void {
+function applyRule(
+  app: App,
+  collection: Collection,
+  query: SelectQuery,
+  requestInfo: RequestInfo | null,
+  rule: string,
+): void {
   const resolver = new RecordFieldResolver(app, collection, requestInfo, true);
   query.andWhere(buildFilterExpr(rule, resolver, query.params));
   resolver.updateQuery(query);
 }
 
-const isExpectedFailure = (err: unknown) => err instanceof FilterError || (err instanceof Error && err.name === "SQLiteError");
+const isExpectedFailure = (err: unknown) =>
+  err instanceof FilterError || (err instanceof Error && err.name === "SQLiteError");
 
 /**
  * Whether `requestInfo` may access the stored `record` under `rule` (upstream's CanAccessRecord):
  * superusers always, null → nobody else, "" → everyone, otherwise the rule must match the record's row.
  * An invalid rule denies access.
  */
-export function canAccessRecord(app: App, record: Record, requestInfo: RequestInfo | null, rule: string | null): boolean {
+export function canAccessRecord(
+  app: App,
+  record: Record,
+  requestInfo: RequestInfo | null,
+  rule: string | null,
+): boolean {
   if (requestInfo?.hasSuperuserAuth()) return true;
   if (rule === null) return false;
   if (rule === "") return true;
@@ -84,7 +96,12 @@ export function canAccessRecord(app: App, record: Record, requestInfo: RequestIn
  * fields are refused, emails match only under emailVisibility and every joined collection's list
  * rule applies. Which events arrive must not tell more than the list API would. Invalid → false.
  */
-export function matchesClientFilter(app: App, record: Record, requestInfo: RequestInfo | null, filter: string): boolean {
+export function matchesClientFilter(
+  app: App,
+  record: Record,
+  requestInfo: RequestInfo | null,
+  filter: string,
+): boolean {
   const collection = record.collection;
   const query = new SelectQuery(collection.name, new SqlParams(), ["(1)"]);
   query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(record.id)}`);
@@ -172,7 +189,9 @@ export function findRecordsByIdsWithRule(
   }
   const query = new SelectQuery(collection.name);
   // one bound JSON array: the same SQL text for any number of ids
-  query.andWhere(`${quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM json_each(${query.params.add(JSON.stringify(unique))}))`);
+  query.andWhere(
+    `${quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM json_each(${query.params.add(JSON.stringify(unique))}))`,
+  );
   if (!isSuperuser && rule) applyRule(app, collection, query, requestInfo, rule);
   return queryAll(app.db, query).map((row) => Record.fromRow(collection, row));
 }
@@ -181,10 +200,17 @@ export function findRecordsByIdsWithRule(
  * The ids among `ids` of auth records the requester manages through the collection's manageRule
  * (used to show their emails regardless of emailVisibility). Empty without a non-empty manageRule.
  */
-export function findManagedRecordIds(app: App, collection: Collection, ids: readonly string[], requestInfo: RequestInfo | null): string[] {
+export function findManagedRecordIds(
+  app: App,
+  collection: Collection,
+  ids: readonly string[],
+  requestInfo: RequestInfo | null,
+): string[] {
   if (!collection.isAuth() || !collection.manageRule || ids.length === 0) return [];
   const query = new SelectQuery(collection.name, new SqlParams(), [quoteColumn(collection.name + ".id") + " AS `id`"]);
-  query.andWhere(`${quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM json_each(${query.params.add(JSON.stringify([...ids]))}))`);
+  query.andWhere(
+    `${quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM json_each(${query.params.add(JSON.stringify([...ids]))}))`,
+  );
   try {
     applyRule(app, collection, query, requestInfo, collection.manageRule);
     return queryAll<{ id: string }>(app.db, query).map((r) => String(r.id));
@@ -227,7 +253,12 @@ function unsavedRecordQuery(record: Record): { query: SelectQuery; collection: C
  * modifiers resolved — satisfies `rule` for `requestInfo` (whose body should be the resolved data).
  * null → false for non-superusers; "" → true. An invalid rule fails the check (upstream: 400).
  */
-export function checkCreateRule(app: App, record: Record, requestInfo: RequestInfo | null, rule: string | null): boolean {
+export function checkCreateRule(
+  app: App,
+  record: Record,
+  requestInfo: RequestInfo | null,
+  rule: string | null,
+): boolean {
   if (requestInfo?.hasSuperuserAuth()) return true;
   if (rule === null) return false;
   if (rule === "") return true;

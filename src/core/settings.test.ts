@@ -41,7 +41,17 @@ describe("settings model", () => {
     s.s3.secret = "s3-secret";
     s.backups.s3.secret = "backup-secret";
     const json = s.toJSON() as any;
-    expect(Object.keys(json)).toEqual(["superuserIPs", "smtp", "backups", "s3", "meta", "rateLimits", "trustedProxy", "batch", "logs"]);
+    expect(Object.keys(json)).toEqual([
+      "superuserIPs",
+      "smtp",
+      "backups",
+      "s3",
+      "meta",
+      "rateLimits",
+      "trustedProxy",
+      "batch",
+      "logs",
+    ]);
     expect(Object.keys(json.smtp)).toEqual(["enabled", "port", "host", "username", "authMethod", "tls", "localName"]);
     expect(json.s3.secret).toBeUndefined();
     expect(json.backups.s3.secret).toBeUndefined();
@@ -51,7 +61,15 @@ describe("settings model", () => {
     expect(stored.smtp.password).toBe("smtp-pass");
     expect(stored.s3.secret).toBe("s3-secret");
     expect(stored.backups.s3.secret).toBe("backup-secret");
-    expect(Object.keys(stored.s3)).toEqual(["enabled", "bucket", "region", "endpoint", "accessKey", "secret", "forcePathStyle"]);
+    expect(Object.keys(stored.s3)).toEqual([
+      "enabled",
+      "bucket",
+      "region",
+      "endpoint",
+      "accessKey",
+      "secret",
+      "forcePathStyle",
+    ]);
   });
 
   test("stored JSON escapes HTML like Go and omits empty S3 secrets", () => {
@@ -104,7 +122,9 @@ describe("settings storage", () => {
     s.meta.appName = "Changed";
     s.smtp.password = "secret-pass";
     await app.saveSettings(s);
-    const row = app.db.query("SELECT typeof(value) AS t, created, updated FROM _params WHERE id = 'settings'").get() as any;
+    const row = app.db
+      .query("SELECT typeof(value) AS t, created, updated FROM _params WHERE id = 'settings'")
+      .get() as any;
     expect(row.t).toBe("blob");
     expect(row.updated >= row.created).toBe(true);
     const loaded = await loadSettings(app);
@@ -131,7 +151,10 @@ describe("settings storage", () => {
     s.smtp.password = "encrypted-pass";
     await app.saveSettings(s);
 
-    const row = app.db.query("SELECT typeof(value) AS t, value FROM _params WHERE id = 'settings'").get() as { t: string; value: string };
+    const row = app.db.query("SELECT typeof(value) AS t, value FROM _params WHERE id = 'settings'").get() as {
+      t: string;
+      value: string;
+    };
     expect(row.t).toBe("text");
     expect(row.value).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
     expect(row.value).not.toContain("encrypted-pass");

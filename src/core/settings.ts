@@ -286,7 +286,8 @@ function decStruct<T extends object>(v: unknown, cur: T, skip: string[] = []): T
   for (const key of Object.keys(cur)) {
     if (skip.includes(key)) continue;
     const c = out[key];
-    if (typeof c === "string" || typeof c === "number" || typeof c === "boolean") out[key] = decValue(lookupKey(v, key), c);
+    if (typeof c === "string" || typeof c === "number" || typeof c === "boolean")
+      out[key] = decValue(lookupKey(v, key), c);
   }
   return out as T;
 }
@@ -300,7 +301,10 @@ function decStrings(v: unknown, cur: string[]): string[] {
 // --- validation (upstream's Settings.PostValidate and the config Validate methods) ---------------------
 
 /** A rule validating a nested struct: its own error map nested under the key. */
-const nested = (fields: () => StructField[]): Rule => () => validateStruct(fields());
+const nested =
+  (fields: () => StructField[]): Rule =>
+  () =>
+    validateStruct(fields());
 
 /** ozzo's `is.Host`: an IP address or a DNS name (govalidator.IsHost). */
 const host: Rule = (v) => {
@@ -464,9 +468,9 @@ export function encodeSettingsValue(settings: Settings, encryptionKey: string): 
 
 /** Loads the settings row over the defaults, inserting the defaults on first run. */
 export async function loadSettings(app: App): Promise<Settings> {
-  const row = app.db.query("SELECT `value` FROM `_params` WHERE `id` = ? LIMIT 1").get(SETTINGS_PARAM_KEY) as
-    | { value: unknown }
-    | null;
+  const row = app.db.query("SELECT `value` FROM `_params` WHERE `id` = ? LIMIT 1").get(SETTINGS_PARAM_KEY) as {
+    value: unknown;
+  } | null;
   const settings = new Settings();
   if (!row) {
     await saveSettings(app, settings);
@@ -488,7 +492,9 @@ export async function saveSettings(app: App, settings: Settings): Promise<void> 
     const now = nowDateTime();
     const exists = app.db.query("SELECT 1 FROM `_params` WHERE `id` = ? LIMIT 1").get(SETTINGS_PARAM_KEY) != null;
     if (exists) {
-      app.db.query("UPDATE `_params` SET `id`=?, `updated`=?, `value`=? WHERE `id`=?").run(SETTINGS_PARAM_KEY, now, value, SETTINGS_PARAM_KEY);
+      app.db
+        .query("UPDATE `_params` SET `id`=?, `updated`=?, `value`=? WHERE `id`=?")
+        .run(SETTINGS_PARAM_KEY, now, value, SETTINGS_PARAM_KEY);
     } else {
       app.db
         .query("INSERT INTO `_params` (`created`, `id`, `updated`, `value`) VALUES (?, ?, ?, ?)")

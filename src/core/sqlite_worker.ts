@@ -125,7 +125,10 @@ export function runSqliteJob(job: SqliteJob, timeoutMs = 0): Promise<ReadResult 
       fn();
     };
     if (timeoutMs > 0) {
-      timer = setTimeout(() => finish(() => reject(new Error(`the query exceeded the ${Math.round(timeoutMs / 1000)}s timeout`))), timeoutMs);
+      timer = setTimeout(
+        () => finish(() => reject(new Error(`the query exceeded the ${Math.round(timeoutMs / 1000)}s timeout`))),
+        timeoutMs,
+      );
     }
     worker.onmessage = (ev: MessageEvent) => {
       const msg = ev.data as { ready?: boolean; ok?: boolean; result?: ReadResult; error?: string; errno?: number };

@@ -15,7 +15,11 @@ export { INSTALLER_EMAIL, SUPERUSERS };
 
 /** Upstream's email format check (a pragmatic RFC 5322 subset, as ozzo-validation's is.EmailFormat). */
 export function isEmail(s: string): boolean {
-  return /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(s) && s.length <= 254;
+  return (
+    /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(
+      s,
+    ) && s.length <= 254
+  );
 }
 
 function superusersCollection(app: App) {
@@ -26,10 +30,15 @@ function superusersCollection(app: App) {
 
 function validatePassword(password: string): void {
   // _superusers' password field: required, 8..71 characters (bcrypt's 72-byte ceiling minus one).
-  if (password.length === 0) throw new ValidationErrors({ password: { code: "validation_required", message: "Cannot be blank." } });
+  if (password.length === 0)
+    throw new ValidationErrors({ password: { code: "validation_required", message: "Cannot be blank." } });
   if (password.length < 8 || password.length > 71) {
     throw new ValidationErrors({
-      password: { code: "validation_length_out_of_range", message: "The length must be between 8 and 71.", params: { max: 71, min: 8 } },
+      password: {
+        code: "validation_length_out_of_range",
+        message: "The length must be between 8 and 71.",
+        params: { max: 71, min: 8 },
+      },
     });
   }
 }
@@ -98,7 +107,10 @@ export async function installerSuperuser(app: App): Promise<Record> {
 }
 
 /** A one-time password for a superuser (OTP must be enabled on `_superusers`); returns the plain password. */
-export async function createSuperuserOTP(app: App, email: string): Promise<{ id: string; password: string; duration: number }> {
+export async function createSuperuserOTP(
+  app: App,
+  email: string,
+): Promise<{ id: string; password: string; duration: number }> {
   if (!isEmail(email)) throw new Error("invalid or missing email address");
   const superuser = findAuthRecordByEmail(app, SUPERUSERS, email);
   if (!superuser) throw new Error(`superuser with email "${email}" doesn't exist`);

@@ -46,7 +46,12 @@ test("each token type: its claims, its duration and its own secret", () => {
     [newStaticAuthToken(user, 42), "auth", { refreshable: false }, 42],
     [newVerificationToken(user), "verification", { email: "ann@example.com" }, c.verificationToken.duration],
     [newPasswordResetToken(user), "passwordReset", { email: "ann@example.com" }, c.passwordResetToken.duration],
-    [newEmailChangeToken(user, "new@example.com"), "emailChange", { email: "ann@example.com", newEmail: "new@example.com" }, c.emailChangeToken.duration],
+    [
+      newEmailChangeToken(user, "new@example.com"),
+      "emailChange",
+      { email: "ann@example.com", newEmail: "new@example.com" },
+      c.emailChangeToken.duration,
+    ],
     [newFileToken(user), "file", {}, c.fileToken.duration],
   ];
   for (const [token, type, extra, duration] of cases) {
@@ -66,7 +71,9 @@ test("refused: a token signed with another type's secret, expired, or after the 
   expect(findAuthRecordByTokenOrError(app, forged, "auth")).toBeInstanceOf(TokenError);
   const expired = newJWT({ id: user.id, collectionId: c.id, type: "auth" }, user.tokenKey() + c.authToken.secret, -10);
   expect((findAuthRecordByTokenOrError(app, expired) as TokenError).message).toBe("token is expired");
-  expect((findAuthRecordByTokenOrError(app, newJWT({ id: user.id, type: "auth" }, "k", 60)) as TokenError).message).toBe("missing or invalid token claims");
+  expect(
+    (findAuthRecordByTokenOrError(app, newJWT({ id: user.id, type: "auth" }, "k", 60)) as TokenError).message,
+  ).toBe("missing or invalid token claims");
 
   const token = newAuthToken(user);
   user.refreshTokenKey();
@@ -90,7 +97,11 @@ test("a token accepted once is still refused after its tokenKey, its secret or i
   c.authToken.secret = "x".repeat(50); // the in-memory collection the lookup uses
   expect(findAuthRecordByToken(app, again, "auth")).toBeNull();
 
-  const short = newJWT({ id: user.id, collectionId: c.id, type: "auth", refreshable: true }, user.tokenKey() + c.authToken.secret, 2);
+  const short = newJWT(
+    { id: user.id, collectionId: c.id, type: "auth", refreshable: true },
+    user.tokenKey() + c.authToken.secret,
+    2,
+  );
   expect(findAuthRecordByToken(app, short, "auth")?.id).toBe(user.id); // exp is at least 1 s ahead
   await Bun.sleep(2100);
   expect((findAuthRecordByTokenOrError(app, short, "auth") as TokenError).message).toBe("token is expired");

@@ -43,7 +43,12 @@ export function tokenConfig(collection: Collection, type: TokenType): TokenConfi
  * Mints a token of `type` for an auth record; `extra` claims (refreshable, email, …) are merged in.
  * A duration ≤ 0 (or none) uses the collection's configured one.
  */
-export function newRecordToken(record: Record, type: TokenType, extra: { [k: string]: unknown } = {}, durationSeconds?: number): string {
+export function newRecordToken(
+  record: Record,
+  type: TokenType,
+  extra: { [k: string]: unknown } = {},
+  durationSeconds?: number,
+): string {
   if (record.collection.type !== "auth") throw new Error("not an auth collection record");
   const cfg = tokenConfig(record.collection, type);
   const key = record.tokenKey() + cfg.secret;

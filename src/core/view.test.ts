@@ -31,7 +31,15 @@ describe.skipIf(missing)("createViewFields", () => {
   // a clone without ../shared says why these did not run
   if (missing) test.skip("skipped: ../shared not present", () => {});
   test("invalid queries (an unparenthesized expression with spaces is not understood, as upstream)", async () => {
-    for (const q of ["", "not sql at all", "select id from nowhere", "select d.*, d.id from demo1 d", "select * from (select 'x' as id)", "select text from demo1", "select id, 1 + 1 as two from demo1"]) {
+    for (const q of [
+      "",
+      "not sql at all",
+      "select id from nowhere",
+      "select d.*, d.id from demo1 d",
+      "select * from (select 'x' as id)",
+      "select text from demo1",
+      "select id, 1 + 1 as two from demo1",
+    ]) {
       await expect(types(q)).rejects.toThrow();
     }
     // no temporary views are left behind
@@ -59,7 +67,16 @@ describe.skipIf(missing)("createViewFields", () => {
         left join demo3 z on z.id = x.id
         join _superusers
         group by x.id limit 3`),
-    ).toEqual({ id: "text", other: "relation", zid: "relation", su: "relation", email: "email", n: "number", two: "json", quoted: "json" });
+    ).toEqual({
+      id: "text",
+      other: "relation",
+      zid: "relation",
+      su: "relation",
+      email: "email",
+      n: "number",
+      two: "json",
+      quoted: "json",
+    });
   });
 
   test("aggregates and casts", async () => {
@@ -72,11 +89,24 @@ describe.skipIf(missing)("createViewFields", () => {
             as real
           ) as multiline
         from demo1 t group by t.id`),
-    ).toEqual({ id: "text", c: "number", tot: "number", s: "json", mx: "json", ci: "number", cn: "number", ct: "text", cb: "bool", multiline: "number" });
+    ).toEqual({
+      id: "text",
+      c: "number",
+      tot: "number",
+      s: "json",
+      mx: "json",
+      ci: "number",
+      cn: "number",
+      ct: "text",
+      cb: "bool",
+      multiline: "number",
+    });
   });
 
   test("copies keep the source settings under the alias; auth fields too", async () => {
-    const fields = await app.runInTransaction(() => createViewFields(app, "select u.id, u.email, u.verified as ok, u.name as nick from users u"));
+    const fields = await app.runInTransaction(() =>
+      createViewFields(app, "select u.id, u.email, u.verified as ok, u.name as nick from users u"),
+    );
     expect(fields.map((f) => [f.name, f.type])).toEqual([
       ["id", "text"],
       ["email", "email"],

@@ -6,15 +6,7 @@
 import type { App } from "./app.ts";
 import { newViewCollection, type Collection } from "./collection.ts";
 import { findAllCollections } from "./collection_query.ts";
-import {
-  BoolField,
-  FieldsList,
-  JSONField,
-  NumberField,
-  RelationField,
-  TextField,
-  type Field,
-} from "./fields/index.ts";
+import { BoolField, FieldsList, JSONField, NumberField, RelationField, TextField, type Field } from "./fields/index.ts";
 import { Record } from "./record.ts";
 import { pseudorandomString, randomString } from "../tools/security/random.ts";
 
@@ -74,7 +66,8 @@ export function tokenize(s: string, opts: TokenizeOptions): string[] {
       prev = ch;
       buf += ch;
     }
-    if (depth > 0 || quote !== "") throw new Error(`unbalanced parenthesis or quoted expression: ${JSON.stringify(buf)}`);
+    if (depth > 0 || quote !== "")
+      throw new Error(`unbalanced parenthesis or quoted expression: ${JSON.stringify(buf)}`);
     const token = trim(buf);
     if (token !== "") tokens.push(token);
   }
@@ -236,7 +229,9 @@ function parseIdentifiers(selectQuery: string): { columns: Identifier[]; tables:
 }
 
 function extractIdentifiers(raw: string): Identifier[] {
-  return tokenize(raw, { separators: [","] }).map((item) => identifierFromParts(tokenize(item, { separators: [" ", "\n", "\t"] })));
+  return tokenize(raw, { separators: [","] }).map((item) =>
+    identifierFromParts(tokenize(item, { separators: [" ", "\n", "\t"] })),
+  );
 }
 
 function identifierFromParts(parts: string[]): Identifier {
@@ -261,7 +256,7 @@ function identifierFromParts(parts: string[]): Identifier {
     default:
       throw new Error(`invalid identifier parts [${parts.join(" ")}]`);
   }
-  return { original: trimRawIdentifier(original, "`\"[];"), alias: trimRawIdentifier(alias, "`\"[];'") };
+  return { original: trimRawIdentifier(original, '`"[];'), alias: trimRawIdentifier(alias, "`\"[];'") };
 }
 
 function trimRawIdentifier(raw: string, cutset: string): string {
@@ -299,7 +294,9 @@ export function parseQueryToFields(app: App, selectQuery: string): Map<string, Q
 
   for (const col of parsed.columns) {
     if (col.alias === "*") {
-      throw new Error("wildcard columns (*) are not supported - manually type the collection field names you want the view query to have");
+      throw new Error(
+        "wildcard columns (*) are not supported - manually type the collection field names you want the view query to have",
+      );
     }
     const lower = col.original.toLowerCase();
     if (col.alias === "id") {
@@ -426,7 +423,9 @@ export function dryRunView(app: App, selectQuery: string, sampleSize: number): D
   let rows: { [key: string]: unknown }[];
   try {
     rows = app.db
-      .query(`SELECT ${quote(tempName)}.* FROM (SELECT * FROM (${normalized})) as ${tempName} LIMIT ${Math.trunc(sampleSize)}`)
+      .query(
+        `SELECT ${quote(tempName)}.* FROM (SELECT * FROM (${normalized})) as ${tempName} LIMIT ${Math.trunc(sampleSize)}`,
+      )
       .all() as { [key: string]: unknown }[];
   } catch (err) {
     throw new Error(`failed to retrieve query records: ${(err as Error).message}`);

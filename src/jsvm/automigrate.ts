@@ -31,7 +31,11 @@ export function registerAutomigrate(app: App, dir: string): void {
       if (err instanceof EmptyTemplateError) return;
       throw new Error(`failed to resolve template: ${(err as Error).message}`);
     }
-    const action = !next ? "deleted_" + normalizeCollectionName(old!.name) : !old ? "created_" + normalizeCollectionName(next.name) : "updated_" + normalizeCollectionName(old.name);
+    const action = !next
+      ? "deleted_" + normalizeCollectionName(old!.name)
+      : !old
+        ? "created_" + normalizeCollectionName(next.name)
+        : "updated_" + normalizeCollectionName(old.name);
     const name = `${Math.floor(Date.now() / 1000)}_${action}.js`;
     await app.runInTransaction(() => {
       app.db.query(`INSERT INTO \`${MIGRATIONS_TABLE}\` (\`file\`, \`applied\`) VALUES (?, ?)`).run(name, nowMicros());

@@ -14,7 +14,8 @@ export const JSVM_FLAGS = [
     name: "hooksTimeout",
     type: "int" as const,
     default: DEFAULT_HOOKS_TIMEOUT_MS,
-    usage: "the max milliseconds of JS execution per hook, route or cron call (time spent waiting on $app, $http or sleep is not counted)",
+    usage:
+      "the max milliseconds of JS execution per hook, route or cron call (time spent waiting on $app, $http or sleep is not counted)",
   },
   {
     name: "hooksMemory",
@@ -37,7 +38,11 @@ export interface JsvmProcess {
 }
 
 /** Registers the JS plugin (and automigrate) on `app`; call before bootstrap. */
-export async function setupJsvm(app: App, cfg: JsvmCliConfig, proc: JsvmProcess = { env: {}, args: [] }): Promise<JsvmPlugin> {
+export async function setupJsvm(
+  app: App,
+  cfg: JsvmCliConfig,
+  proc: JsvmProcess = { env: {}, args: [] },
+): Promise<JsvmPlugin> {
   const f = cfg.flags;
   const plugin = await registerJsvm(app, {
     env: proc.env,

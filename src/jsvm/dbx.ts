@@ -133,9 +133,14 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
       sql = spec.sql ?? "";
       break;
     case "select": {
-      const cols = spec.select?.length ? spec.select.map((c) => (c.includes("(") || c.includes(" ") || c.includes("{{") ? c : quoteColumnName(c))).join(", ") : "*";
+      const cols = spec.select?.length
+        ? spec.select
+            .map((c) => (c.includes("(") || c.includes(" ") || c.includes("{{") ? c : quoteColumnName(c)))
+            .join(", ")
+        : "*";
       sql = `SELECT ${spec.distinct ? "DISTINCT " : ""}${spec.option ? spec.option + " " : ""}${cols}`;
-      if (spec.from?.length) sql += ` FROM ${spec.from.map((t) => (t.includes(" ") || t.includes("(") || t.includes("{{") ? t : quoteTableName(t))).join(", ")}`;
+      if (spec.from?.length)
+        sql += ` FROM ${spec.from.map((t) => (t.includes(" ") || t.includes("(") || t.includes("{{") ? t : quoteTableName(t))).join(", ")}`;
       for (const j of spec.joins ?? []) {
         const on = buildExp(j.on, params);
         sql += ` ${j.type} ${j.table.includes(" ") || j.table.includes("{{") ? j.table : quoteTableName(j.table)}${on ? ` ON ${on}` : ""}`;
@@ -155,7 +160,9 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
     case "insert":
     case "upsert": {
       const cols = Object.keys(spec.cols ?? {}).sort(byteCompare);
-      const values = cols.map((c) => (isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c])));
+      const values = cols.map((c) =>
+        isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c]),
+      );
       sql = `INSERT INTO ${quoteTableName(spec.table!)} (${cols.map(quoteColumnName).join(", ")}) VALUES (${values.join(", ")})`;
       if (spec.kind === "upsert") {
         const set = cols.map((c) => `${quoteColumnName(c)}=excluded.${quoteColumnName(c)}`).join(", ");
@@ -165,7 +172,10 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
     }
     case "update": {
       const cols = Object.keys(spec.cols ?? {}).sort(byteCompare);
-      const set = cols.map((c) => `${quoteColumnName(c)}=${isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c])}`);
+      const set = cols.map(
+        (c) =>
+          `${quoteColumnName(c)}=${isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c])}`,
+      );
       sql = `UPDATE ${quoteTableName(spec.table!)} SET ${set.join(", ")}`;
       const where = buildExp(spec.where, params);
       if (where) sql += ` WHERE ${where}`;
@@ -178,7 +188,9 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
       break;
     }
     case "createTable": {
-      const cols = Object.keys(spec.cols ?? {}).sort(byteCompare).map((c) => `${quoteColumnName(c)} ${spec.cols![c]}`);
+      const cols = Object.keys(spec.cols ?? {})
+        .sort(byteCompare)
+        .map((c) => `${quoteColumnName(c)} ${spec.cols![c]}`);
       sql = `CREATE TABLE ${quoteTableName(spec.table!)} (${cols.join(", ")})${spec.options?.length ? " " + spec.options.join(" ") : ""}`;
       break;
     }

@@ -117,7 +117,8 @@ export class HandleTable {
 
   get(id: number): object {
     const e = this.byId.get(id);
-    if (!e) throw new Error("the host object is no longer available (host objects cannot be kept between handler calls)");
+    if (!e)
+      throw new Error("the host object is no longer available (host objects cannot be kept between handler calls)");
     return e.obj;
   }
 
@@ -264,10 +265,18 @@ let autoSeq = 0;
 function autoBinding(sample: object, proto: object, base: Binding): Binding {
   // the chain between proto and base may hold other auto classes: bind the parent first
   const parentProto = Object.getPrototypeOf(proto);
-  const parent = byProto.get(parentProto) ?? (parentProto && parentProto !== base.cls?.prototype ? autoBinding(sample, parentProto, base) : base);
+  const parent =
+    byProto.get(parentProto) ??
+    (parentProto && parentProto !== base.cls?.prototype ? autoBinding(sample, parentProto, base) : base);
   const display = (proto as { constructor?: { name?: string } }).constructor?.name || "Event";
   const own = base.autoSubclass!(sample);
-  const b: Binding = { name: `${display}#${++autoSeq}`, parent: parent.name, props: own.props, methods: own.methods, autoSubclass: base.autoSubclass };
+  const b: Binding = {
+    name: `${display}#${++autoSeq}`,
+    parent: parent.name,
+    props: own.props,
+    methods: own.methods,
+    autoSubclass: base.autoSubclass,
+  };
   bindings.set(b.name, b);
   byProto.set(proto, b);
   return b;
@@ -277,7 +286,11 @@ export function bindingNamed(name: string): Binding | undefined {
   return bindings.get(name);
 }
 
-function findMember<K extends "methods" | "props">(b: Binding | undefined, kind: K, name: string): NonNullable<Binding[K]>[string] | undefined {
+function findMember<K extends "methods" | "props">(
+  b: Binding | undefined,
+  kind: K,
+  name: string,
+): NonNullable<Binding[K]>[string] | undefined {
   for (let cur = b; cur; cur = cur.parent ? bindings.get(cur.parent) : undefined) {
     const m = cur[kind]?.[name];
     if (m) return m as NonNullable<Binding[K]>[string];
@@ -310,7 +323,11 @@ export function schema(): Record<string, SchemaEntry> {
 /** Schemas of `b` and its ancestors that the worker was not sent yet (classes bound after it started). */
 function missingSchemas(b: Binding, known: Set<string>): Record<string, SchemaEntry> | undefined {
   let out: Record<string, SchemaEntry> | undefined;
-  for (let cur: Binding | undefined = b; cur && !known.has(cur.name); cur = cur.parent ? bindings.get(cur.parent) : undefined) {
+  for (
+    let cur: Binding | undefined = b;
+    cur && !known.has(cur.name);
+    cur = cur.parent ? bindings.get(cur.parent) : undefined
+  ) {
     (out ??= {})[cur.name] = classSchema(cur);
     known.add(cur.name);
   }
@@ -351,13 +368,21 @@ export async function dispatch(cx: Cx, h: number, m: string, args: unknown[]): P
 }
 
 /** Plain host data objects (settings sections, mail messages): properties read and written directly. */
-function dynamicCall(self: { [k: string]: unknown }, m: string, args: unknown[], b: Binding | undefined, cx: Cx): unknown {
+function dynamicCall(
+  self: { [k: string]: unknown },
+  m: string,
+  args: unknown[],
+  b: Binding | undefined,
+  cx: Cx,
+): unknown {
   const c = m.charCodeAt(0);
   if (c === 46) {
     const p = b ? findMember(b, "props", m.slice(1)) : undefined;
     if (p?.get) return p.get(cx, self);
     const v = self[m.slice(1)];
-    return v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype ? new Live(v) : v;
+    return v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype
+      ? new Live(v)
+      : v;
   }
   if (c === 61) {
     const p = b ? findMember(b, "props", m.slice(1)) : undefined;
@@ -382,7 +407,9 @@ function dynamicCall(self: { [k: string]: unknown }, m: string, args: unknown[],
 
 /** A host value as plain JSON data (what `JSON.stringify(hostObject)` gives in scripts). */
 export function toPlain(v: unknown): unknown {
-  const text = JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? Array.from(x) : typeof x === "bigint" ? Number(x) : x));
+  const text = JSON.stringify(v, (_k, x) =>
+    x instanceof Uint8Array ? Array.from(x) : typeof x === "bigint" ? Number(x) : x,
+  );
   return text === undefined ? null : JSON.parse(text);
 }
 
@@ -433,10 +460,13 @@ function enc(v: unknown, st: EncState, depth: number): unknown {
   const o = v as object;
   if (depth > 100) throw new Error("the value is too deeply nested");
   if (o instanceof JsDateTime) return { [TAG]: Tag.DateTime, v: o.value };
-  if (o instanceof Uint8Array) return { [TAG]: Tag.Bytes, v: Buffer.from(o.buffer, o.byteOffset, o.byteLength).toString("base64") };
+  if (o instanceof Uint8Array)
+    return { [TAG]: Tag.Bytes, v: Buffer.from(o.buffer, o.byteOffset, o.byteLength).toString("base64") };
   if (o instanceof JSONRaw) return { [TAG]: Tag.Bytes, v: Buffer.from(o.raw, "utf8").toString("base64"), j: 1 };
-  if (o instanceof OutValue) return { [TAG]: Tag.Out, r: enc(o.result, st, depth + 1), o: o.outs.map(([i, x]) => [i, enc(x, st, depth + 1)]) };
-  if (o instanceof Live) return { [TAG]: Tag.Handle, ...handleId(st, o.target), c: bindingOf(o.target)?.name ?? "Object" };
+  if (o instanceof OutValue)
+    return { [TAG]: Tag.Out, r: enc(o.result, st, depth + 1), o: o.outs.map(([i, x]) => [i, enc(x, st, depth + 1)]) };
+  if (o instanceof Live)
+    return { [TAG]: Tag.Handle, ...handleId(st, o.target), c: bindingOf(o.target)?.name ?? "Object" };
   if (Array.isArray(o) && (Object.getPrototypeOf(o) === Array.prototype || !bindingOf(o))) {
     const out = new Array(o.length);
     for (let i = 0; i < o.length; i++) out[i] = enc(o[i], st, depth + 1);
@@ -460,7 +490,8 @@ function enc(v: unknown, st: EncState, depth: number): unknown {
     for (const [k, x] of o) out[String(k)] = enc(x, st, depth + 1);
     return out;
   }
-  if (o instanceof Date) return { [TAG]: Tag.DateTime, v: Number.isNaN(o.getTime()) ? "" : o.toISOString().replace("T", " ") };
+  if (o instanceof Date)
+    return { [TAG]: Tag.DateTime, v: Number.isNaN(o.getTime()) ? "" : o.toISOString().replace("T", " ") };
   if (o instanceof Error) return { [TAG]: Tag.Handle, ...handleId(st, o), c: "GoError" };
   const toJSON = (o as { toJSON?: () => unknown }).toJSON;
   if (typeof toJSON === "function") return enc(toJSON.call(o), st, depth + 1);
@@ -483,10 +514,18 @@ export function encodeArgs(args: unknown[], cx: Cx): string {
       const b = bindingOf(a);
       if (b && !b.dynamic && cx.worker.knownClasses.has(b.name)) {
         let known = true;
-        for (let cur: Binding | undefined = b; cur; cur = cur.parent ? bindings.get(cur.parent) : undefined) if (!cx.worker.knownClasses.has(cur.name)) known = false;
+        for (let cur: Binding | undefined = b; cur; cur = cur.parent ? bindings.get(cur.parent) : undefined)
+          if (!cx.worker.knownClasses.has(cur.name)) known = false;
         if (known) {
           const id = cx.worker.handles.ref(a);
-          return SINGLE_HANDLE + id + SINGLE_HANDLE + b.name + SINGLE_HANDLE + (b.snapshot ? JSON.stringify(b.snapshot(cx, a)) : "");
+          return (
+            SINGLE_HANDLE +
+            id +
+            SINGLE_HANDLE +
+            b.name +
+            SINGLE_HANDLE +
+            (b.snapshot ? JSON.stringify(b.snapshot(cx, a)) : "")
+          );
         }
       }
     }
@@ -506,12 +545,16 @@ export function decodeValue(text: string, cx: Cx): unknown {
       case Tag.DateTime:
         return v.v;
       case Tag.Bytes:
-        return v.j ? new JSONRaw(Buffer.from(v.v, "base64").toString("utf8")) : new Uint8Array(Buffer.from(v.v, "base64"));
+        return v.j
+          ? new JSONRaw(Buffer.from(v.v, "base64").toString("utf8"))
+          : new Uint8Array(Buffer.from(v.v, "base64"));
       case Tag.Callback: {
         const ctx = v.x as number;
         const id = v.i as number;
         const worker = cx.worker;
-        return Object.assign((...args: unknown[]) => cx.plugin.callback(worker, ctx, id, args), { jsCallback: { ctx, id } });
+        return Object.assign((...args: unknown[]) => cx.plugin.callback(worker, ctx, id, args), {
+          jsCallback: { ctx, id },
+        });
       }
       case Tag.ApiError:
         return new ApiError(Number(v.status) || 0, String(v.message ?? ""), (v.data ?? {}) as Record<string, unknown>);
@@ -520,7 +563,11 @@ export function decodeValue(text: string, cx: Cx): unknown {
       case "v":
         return new FieldValidationError(String(v.code ?? ""), String(v.message ?? ""));
       case "m":
-        return { src: String(v.src), priority: Number(v.priority) || 0, id: String(v.id ?? "") } satisfies ScriptHandlerSpec;
+        return {
+          src: String(v.src),
+          priority: Number(v.priority) || 0,
+          id: String(v.id ?? ""),
+        } satisfies ScriptHandlerSpec;
       case "fd":
         return { formData: v.e } satisfies FormDataSpec;
       case "fs":
@@ -533,7 +580,13 @@ export function decodeValue(text: string, cx: Cx): unknown {
 }
 
 export function isScriptHandlerSpec(v: unknown): v is ScriptHandlerSpec {
-  return !!v && typeof v === "object" && typeof (v as ScriptHandlerSpec).src === "string" && "priority" in v && Object.getPrototypeOf(v) === Object.prototype;
+  return (
+    !!v &&
+    typeof v === "object" &&
+    typeof (v as ScriptHandlerSpec).src === "string" &&
+    "priority" in v &&
+    Object.getPrototypeOf(v) === Object.prototype
+  );
 }
 
 export function isFormDataSpec(v: unknown): v is FormDataSpec {

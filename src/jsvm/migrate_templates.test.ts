@@ -7,11 +7,15 @@ import { buildQuery, finalize } from "./dbx.ts";
 import { snakeCase } from "../cli/migrate.ts";
 
 test("marshalIndent writes Go's MarshalIndent(v, '  ', '  ') with sorted keys and no HTML escaping", () => {
-  expect(marshalIndent({ b: 1, a: { d: [], c: "<x>&" } })).toBe('{\n    "a": {\n      "c": "<x>&",\n      "d": []\n    },\n    "b": 1\n  }');
+  expect(marshalIndent({ b: 1, a: { d: [], c: "<x>&" } })).toBe(
+    '{\n    "a": {\n      "c": "<x>&",\n      "d": []\n    },\n    "b": 1\n  }',
+  );
 });
 
 test("diffMaps: changed keys, nested maps diffed, removed keys null, excluded keys skipped", () => {
-  expect(diffMaps({ a: 1, b: { x: 1, y: 2 }, c: 3, fields: [] }, { a: 1, b: { x: 1, y: 3 }, d: 4, fields: [1] }, "fields")).toEqual({ b: { y: 3 }, d: 4, c: null });
+  expect(
+    diffMaps({ a: 1, b: { x: 1, y: 2 }, c: 3, fields: [] }, { a: 1, b: { x: 1, y: 3 }, d: 4, fields: [1] }, "fields"),
+  ).toEqual({ b: { y: 3 }, d: 4, c: null });
 });
 
 test("diffTemplate: an update with a rule change, an added and a removed field", () => {
@@ -22,7 +26,9 @@ test("diffTemplate: an update with a rule change, an added and a removed field",
   next.fields.removeByName("gone");
   next.fields.add(new NumberField({ name: "score" }));
   const t = diffTemplate(next, old);
-  expect(t).toStartWith(`/// <reference path="../pb_data/types.d.ts" />\nmigrate((app) => {\n  const collection = app.findCollectionByNameOrId("${old.id}")\n\n  // update collection data\n  unmarshal({\n    "listRule": ""\n  }, collection)`);
+  expect(t).toStartWith(
+    `/// <reference path="../pb_data/types.d.ts" />\nmigrate((app) => {\n  const collection = app.findCollectionByNameOrId("${old.id}")\n\n  // update collection data\n  unmarshal({\n    "listRule": ""\n  }, collection)`,
+  );
   expect(t).toContain(`collection.fields.removeById("${old.fields.getByName("gone")!.id}")`);
   expect(t).toContain(`collection.fields.addAt(2, new Field({`);
   expect(t).toContain(`// update collection data\n  unmarshal({\n    "listRule": null\n  }, collection)`);

@@ -95,7 +95,11 @@ function goQuote(s: string): string {
 }
 
 /** upstream's diffMaps: changed top-level keys (nested maps diffed recursively), removed keys as null. */
-export function diffMaps(oldMap: { [k: string]: Json }, newMap: { [k: string]: Json }, ...exclude: string[]): { [k: string]: Json } {
+export function diffMaps(
+  oldMap: { [k: string]: Json },
+  newMap: { [k: string]: Json },
+  ...exclude: string[]
+): { [k: string]: Json } {
   const diff: { [k: string]: Json } = {};
   for (const k of Object.keys(newMap)) {
     if (exclude.includes(k)) continue;

@@ -16,7 +16,16 @@ import type { RequestEvent } from "../core/request_event.ts";
 import type { Middleware, Router } from "../api/router.ts";
 import type { HandlerFunc, HookEvent } from "../tools/hook.ts";
 import { byteCompare } from "../tools/json.ts";
-import { defineRoot, isScriptHandlerSpec, JsError, JsLimitError, normalizeScriptError, type Cx, type HostPlugin, type ScriptHandlerSpec } from "./host.ts";
+import {
+  defineRoot,
+  isScriptHandlerSpec,
+  JsError,
+  JsLimitError,
+  normalizeScriptError,
+  type Cx,
+  type HostPlugin,
+  type ScriptHandlerSpec,
+} from "./host.ts";
 import { JsPool, scriptLocation, type JsWorker } from "./pool.ts";
 import { HostHandler, HostMiddleware } from "./bindings/root.ts";
 import { jsCron } from "./cron.ts";
@@ -121,7 +130,9 @@ export class JsvmPlugin implements HostPlugin {
       hooksDir: this.hooksDir,
       cwd: config.cwd ?? process.cwd(),
       hooks: HOOK_NAMES,
-      env: Object.fromEntries(Object.entries(config.env ?? {}).filter((e): e is [string, string] => typeof e[1] === "string")),
+      env: Object.fromEntries(
+        Object.entries(config.env ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"),
+      ),
       args: config.args ?? [],
       plugin: this,
       log: (m) => this.log(m),
@@ -222,7 +233,8 @@ export class JsvmPlugin implements HostPlugin {
     for (const file of files) {
       const path = join(this.hooksDir, file);
       try {
-        if (statSync(path).size === 0) writeFileSync(path, `/// <reference path="${this.typesPathFrom(this.hooksDir)}" />\n\n`);
+        if (statSync(path).size === 0)
+          writeFileSync(path, `/// <reference path="${this.typesPathFrom(this.hooksDir)}" />\n\n`);
       } catch {}
     }
     if (this.config.hooksWatch) this.watchHooks();
@@ -234,7 +246,12 @@ export class JsvmPlugin implements HostPlugin {
       router.use({ id: "__pbJsvmNormalizeExceptions", priority: 0, func: normalizeExceptions });
       for (const mws of this.globalMiddlewares) for (const m of mws) router.use(this.middleware(m));
       for (const r of this.routes) {
-        router.add(r.method === "" ? "*" : r.method.toUpperCase(), r.path, this.action(r.handler), ...r.middlewares.map((m) => this.middleware(m)));
+        router.add(
+          r.method === "" ? "*" : r.method.toUpperCase(),
+          r.path,
+          this.action(r.handler),
+          ...r.middlewares.map((m) => this.middleware(m)),
+        );
       }
       return e.next();
     });
@@ -284,7 +301,10 @@ export class JsvmPlugin implements HostPlugin {
     const fn: HandlerFunc<HookEvent> = async (e) => {
       await this.pool.run(srcId, [e]);
     };
-    if (info.tagged) (hook as (...tags: string[]) => { bindFunc(fn: HandlerFunc<HookEvent>): string }).call(this.app, ...tags).bindFunc(fn);
+    if (info.tagged)
+      (hook as (...tags: string[]) => { bindFunc(fn: HandlerFunc<HookEvent>): string })
+        .call(this.app, ...tags)
+        .bindFunc(fn);
     else (hook as { bindFunc(fn: HandlerFunc<HookEvent>): string }).bindFunc(fn);
   }
 
@@ -308,7 +328,10 @@ export class JsvmPlugin implements HostPlugin {
           await this.pool.runDetached(srcId, []);
         } catch (err) {
           // upstream logs a failed JS job and carries on
-          appLogger(app).error("[cronAdd] failed to execute cron job", { jobId: id, error: (err as Error)?.message ?? String(err) });
+          appLogger(app).error("[cronAdd] failed to execute cron job", {
+            jobId: id,
+            error: (err as Error)?.message ?? String(err),
+          });
         }
       });
     } catch (err) {
@@ -374,7 +397,9 @@ export class JsvmPlugin implements HostPlugin {
             return;
           }
           this.log(yellow(`File ${join(dir, name)} changed, restarting...`));
-          Promise.resolve(this.restart()).catch((err) => this.log(red(`Failed to restart the app: ${(err as Error).message}`)));
+          Promise.resolve(this.restart()).catch((err) =>
+            this.log(red(`Failed to restart the app: ${(err as Error).message}`)),
+          );
         }, 50);
       });
       (this.watcher as unknown as { unref?: () => void }).unref?.();
@@ -403,7 +428,8 @@ function describeScriptError(err: unknown): string {
   const msg = (err as Error)?.message ?? String(err);
   const at = scriptLocation(err);
   // a plain Error (or a host error passing through) reads as its message; TypeError etc. keep their name
-  const text = err instanceof JsError && !(err instanceof JsLimitError) && err.jsName !== "Error" ? `${err.jsName}: ${msg}` : msg;
+  const text =
+    err instanceof JsError && !(err instanceof JsLimitError) && err.jsName !== "Error" ? `${err.jsName}: ${msg}` : msg;
   return at ? `${text} at ${at}` : text;
 }
 
@@ -414,11 +440,13 @@ const yellow = (s: string) => (useColor() ? `\x1b[33m${s}\x1b[0m` : s);
 const pluginOf = (cx: Cx) => cx.plugin as JsvmPlugin;
 
 defineRoot({
-  hook: (cx, name: unknown, src: unknown, tags: unknown) => pluginOf(cx).onHook(String(name), String(src), Array.isArray(tags) ? tags.map(String) : []),
+  hook: (cx, name: unknown, src: unknown, tags: unknown) =>
+    pluginOf(cx).onHook(String(name), String(src), Array.isArray(tags) ? tags.map(String) : []),
   routerAdd: (cx, method: unknown, path: unknown, handler: unknown, mws: unknown) =>
     pluginOf(cx).onRouterAdd(String(method ?? ""), String(path ?? ""), handler, Array.isArray(mws) ? mws : []),
   routerUse: (cx, mws: unknown) => pluginOf(cx).onRouterUse(Array.isArray(mws) ? mws : []),
-  cronAdd: (cx, id: unknown, expr: unknown, src: unknown) => pluginOf(cx).onCronAdd(String(id), String(expr), String(src)),
+  cronAdd: (cx, id: unknown, expr: unknown, src: unknown) =>
+    pluginOf(cx).onCronAdd(String(id), String(expr), String(src)),
   cronRemove: (cx, id: unknown) => pluginOf(cx).onCronRemove(String(id)),
   migrate: (cx, up: unknown, down: unknown) => pluginOf(cx).onMigrate(up, down),
 });

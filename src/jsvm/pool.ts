@@ -13,8 +13,27 @@
  * time, so a handler that calls back into this server over HTTP does not deadlock it.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ERR_PREFIX, type ContextKind, type ErrPayload, type FromWorker, type RunMode, type ToWorker, type WorkerInit } from "./protocol.ts";
-import { HandleTable, decodeValue, dispatch, encodeArgs, encodeValue, errorFromPayload, errorPayload, schema, type Cx, type HostPlugin } from "./host.ts";
+import {
+  ERR_PREFIX,
+  type ContextKind,
+  type ErrPayload,
+  type FromWorker,
+  type RunMode,
+  type ToWorker,
+  type WorkerInit,
+} from "./protocol.ts";
+import {
+  HandleTable,
+  decodeValue,
+  dispatch,
+  encodeArgs,
+  encodeValue,
+  errorFromPayload,
+  errorPayload,
+  schema,
+  type Cx,
+  type HostPlugin,
+} from "./host.ts";
 import { PRELUDE } from "./prelude.ts";
 import { quickjsWasmPath } from "./quickjs.ts";
 
@@ -174,7 +193,9 @@ export class JsWorker {
     this.port = port1;
     this.worker = new Worker(WORKER_SPEC);
     port1.onmessage = (ev) => this.onMessage((ev as { data: unknown }).data as FromWorker);
-    this.worker.addEventListener("error", (ev) => this.die(`the JS worker crashed: ${(ev as ErrorEvent).message ?? ev}`));
+    this.worker.addEventListener("error", (ev) =>
+      this.die(`the JS worker crashed: ${(ev as ErrorEvent).message ?? ev}`),
+    );
     this.worker.addEventListener("close", () => this.die("the JS worker exited"));
     const app = opts.plugin.app as object | undefined;
     const appMarker = app ? JSON.stringify({ "\u0001t": "h", i: this.handles.pin(app), c: "App" }) : "null";
@@ -287,10 +308,11 @@ export class JsPool {
       };
       warming.push(
         w.ready.then(
-          () => this.inFrame(w, build).then(
-            () => {},
-            () => {},
-          ),
+          () =>
+            this.inFrame(w, build).then(
+              () => {},
+              () => {},
+            ),
           () => void w.reserved--,
         ),
       );
@@ -336,7 +358,8 @@ export class JsPool {
     if (this.closed) throw new Error("the JS runtime is shut down");
     const f = frameStore.getStore();
     let w: JsWorker | undefined;
-    const nested = !!f && !f.done && f.inHostCall && !f.worker.dead && f.worker.frames[f.worker.frames.length - 1] === f;
+    const nested =
+      !!f && !f.done && f.inHostCall && !f.worker.dead && f.worker.frames[f.worker.frames.length - 1] === f;
     if (nested && f.worker.frames.length < MAX_NESTING) w = f.worker;
     w ??= this.workers.find((x) => x.idle) ?? this.spare.find((x) => x.idle);
     // a nested call too deep for its worker must not wait: the workers it could wait for may all be
@@ -401,7 +424,9 @@ export class JsPool {
     return this.inFrame(w, (cx) => {
       const known = w.sources.has(src);
       w.sources.add(src);
-      return known ? { t: "run", src, args: encodeArgs(args, cx), mode } : { t: "run", src, text: this.sources[src], at: this.origins[src], args: encodeArgs(args, cx), mode };
+      return known
+        ? { t: "run", src, args: encodeArgs(args, cx), mode }
+        : { t: "run", src, text: this.sources[src], at: this.origins[src], args: encodeArgs(args, cx), mode };
     });
   }
 
@@ -421,7 +446,10 @@ export class JsPool {
   async callback(w: JsWorker, ctx: number, id: number, args: unknown[]): Promise<unknown> {
     if (w.dead) throw new Error("the JS worker of this callback is gone");
     const top = w.frames[w.frames.length - 1];
-    if (top && !top.inHostCall) throw new Error("the callback is no longer available (it can only be called while the host call it was passed to runs)");
+    if (top && !top.inHostCall)
+      throw new Error(
+        "the callback is no longer available (it can only be called while the host call it was passed to runs)",
+      );
     w.reserved++;
     return this.inFrame(w, (cx) => ({ t: "cb", ctx, fn: id, args: encodeValue(args, cx) }));
   }
@@ -498,7 +526,8 @@ export class JsPool {
       if (m.pre) {
         for (const op of m.pre) {
           const r = await this.exec(op, cx);
-          if (r.startsWith(ERR_PREFIX)) this.opts.log?.(`[jsvm] ${(JSON.parse(r.slice(ERR_PREFIX.length)) as ErrPayload).m}`);
+          if (r.startsWith(ERR_PREFIX))
+            this.opts.log?.(`[jsvm] ${(JSON.parse(r.slice(ERR_PREFIX.length)) as ErrPayload).m}`);
         }
       }
       if (m.rel) w.handles.release(m.rel);

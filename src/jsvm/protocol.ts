@@ -100,7 +100,14 @@ export interface ClassSchema {
 export type ToWorker =
   | { t: "ctx"; id: number; kind: ContextKind; app: string; file?: string }
   | { t: "eval"; ctx: number; code: string; file: string }
-  | { t: "run"; src: number; text?: string; args: string; mode: RunMode; /** where `text` sits in its hook file: [file, line, column] */ at?: [string, number, number] }
+  | {
+      t: "run";
+      src: number;
+      text?: string;
+      args: string;
+      mode: RunMode;
+      /** where `text` sits in its hook file: [file, line, column] */ at?: [string, number, number];
+    }
   | { t: "cb"; ctx: number; fn: number; args: string }
   | { t: "fn"; ctx: number; name: string; args: string }
   | { t: "reply"; v: string }

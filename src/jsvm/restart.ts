@@ -18,7 +18,9 @@ export function reexec(): never {
     execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   });
   // a compiled binary has its runtime flags built in; from source, pass Bun's own flags again
-  const argv = Bun.isStandaloneExecutable ? [process.argv0, ...process.argv.slice(2)] : [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  const argv = Bun.isStandaloneExecutable
+    ? [process.argv0, ...process.argv.slice(2)]
+    : [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
   const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ""}`);
   const path = Buffer.from(process.execPath + "\0");
   const a = cstrings(argv);

@@ -10,21 +10,84 @@ import { dirname } from "node:path";
 import { JS_HOOKS } from "./hook_names.ts";
 
 const GLOBALS = [
-  "$app", "$apis", "$security", "$os", "$filepath", "$http", "$filesystem", "$mails", "$template", "$dbx", "__hooks",
+  "$app",
+  "$apis",
+  "$security",
+  "$os",
+  "$filepath",
+  "$http",
+  "$filesystem",
+  "$mails",
+  "$template",
+  "$dbx",
+  "__hooks",
 ];
-const FUNCTIONS = ["routerAdd", "routerUse", "cronAdd", "cronRemove", "migrate", "sleep", "toString", "toBytes", "readerToString", "arrayOf", "unmarshal", "nullString", "nullInt", "nullFloat", "nullBool", "nullArray", "nullObject"];
+const FUNCTIONS = [
+  "routerAdd",
+  "routerUse",
+  "cronAdd",
+  "cronRemove",
+  "migrate",
+  "sleep",
+  "toString",
+  "toBytes",
+  "readerToString",
+  "arrayOf",
+  "unmarshal",
+  "nullString",
+  "nullInt",
+  "nullFloat",
+  "nullBool",
+  "nullArray",
+  "nullObject",
+];
 const CLASSES = [
-  "Record", "Collection", "FieldsList", "Field", "TextField", "NumberField", "BoolField", "EmailField", "URLField", "EditorField", "DateField", "AutodateField",
-  "JSONField", "SelectField", "FileField", "RelationField", "PasswordField", "GeoPointField", "DynamicModel", "DateTime", "Timezone", "Cookie", "MailerMessage",
-  "SubscriptionMessage", "RequestInfo", "Middleware", "Context", "FormData", "ValidationError", "ApiError", "BadRequestError", "NotFoundError", "ForbiddenError",
-  "UnauthorizedError", "TooManyRequestsError", "InternalServerError",
+  "Record",
+  "Collection",
+  "FieldsList",
+  "Field",
+  "TextField",
+  "NumberField",
+  "BoolField",
+  "EmailField",
+  "URLField",
+  "EditorField",
+  "DateField",
+  "AutodateField",
+  "JSONField",
+  "SelectField",
+  "FileField",
+  "RelationField",
+  "PasswordField",
+  "GeoPointField",
+  "DynamicModel",
+  "DateTime",
+  "Timezone",
+  "Cookie",
+  "MailerMessage",
+  "SubscriptionMessage",
+  "RequestInfo",
+  "Middleware",
+  "Context",
+  "FormData",
+  "ValidationError",
+  "ApiError",
+  "BadRequestError",
+  "NotFoundError",
+  "ForbiddenError",
+  "UnauthorizedError",
+  "TooManyRequestsError",
+  "InternalServerError",
 ];
 
 const CORE_TYPES = ["RequestEvent", "App", "Record", "Collection"];
 
 /** `declare function onRecordCreate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;` for each hook. */
 function hookDeclarations(): string[] {
-  return JS_HOOKS.map((h) => `declare function ${h.name}(handler: (e: core.${h.event}) => void${h.tagged ? ", ...tags: string[]" : ""}): void;`);
+  return JS_HOOKS.map(
+    (h) =>
+      `declare function ${h.name}(handler: (e: core.${h.event}) => void${h.tagged ? ", ...tags: string[]" : ""}): void;`,
+  );
 }
 
 function body(): string[] {

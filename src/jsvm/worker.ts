@@ -13,11 +13,24 @@
  * hoarding script gets "out of memory". A context that timed out is dropped; a worker whose heap
  * ran out (or grew past ¾ of the limit) asks to be replaced.
  */
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from "quickjs-emscripten-core";
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+} from "quickjs-emscripten-core";
 import RELEASE_SYNC from "@jitl/quickjs-wasmfile-release-sync";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { quickjsWasmPath } from "./quickjs.ts";
-import { ERR_PREFIX, type ContextKind, type ErrPayload, type FromWorker, type ToWorker, type WorkerInit } from "./protocol.ts";
+import {
+  ERR_PREFIX,
+  type ContextKind,
+  type ErrPayload,
+  type FromWorker,
+  type ToWorker,
+  type WorkerInit,
+} from "./protocol.ts";
 import { localCall } from "./worker_local.ts";
 
 declare const self: Worker;
@@ -81,7 +94,12 @@ async function start(data: WorkerInit): Promise<void> {
   memory = new WebAssembly.Memory({ initial: 256, maximum: pages });
   // the main thread compiles the wasm once and shares the module (and its optimised code)
   const Q = await newQuickJSWASMModuleFromVariant(
-    newVariant(RELEASE_SYNC, data.wasmModule ? { wasmModule: data.wasmModule, wasmMemory: memory } : { wasmBinary: () => Bun.file(quickjsWasmPath).arrayBuffer(), wasmMemory: memory }),
+    newVariant(
+      RELEASE_SYNC,
+      data.wasmModule
+        ? { wasmModule: data.wasmModule, wasmMemory: memory }
+        : { wasmBinary: () => Bun.file(quickjsWasmPath).arrayBuffer(), wasmMemory: memory },
+    ),
   );
   rt = Q.newRuntime();
   rt.setMaxStackSize(1024 * 1024);
@@ -97,7 +115,8 @@ async function start(data: WorkerInit): Promise<void> {
   // Release the main-thread handle when the QuickJS object standing for it is freed.
   // `__pb.ref(id)` makes host refs whose id *is* the main-thread handle id (positive; the library's
   // own refs count up from INT32_MIN): when QuickJS frees one, the main thread is told
-  const callbacks = (rt as unknown as { cToHostCallbacks: { freeHostRef(rt: unknown, id: number): void } }).cToHostCallbacks;
+  const callbacks = (rt as unknown as { cToHostCallbacks: { freeHostRef(rt: unknown, id: number): void } })
+    .cToHostCallbacks;
   const free = callbacks.freeHostRef.bind(callbacks);
   callbacks.freeHostRef = (p, id) => {
     if (id > 0) released.push(id);
@@ -138,7 +157,11 @@ function handle(m: ToWorker): void {
       try {
         contexts.set(m.id, newContext(m.id, m.kind, m.app, m.file));
       } catch (err) {
-        out = ERR_PREFIX + JSON.stringify({ m: `failed to create a JS context: ${(err as Error)?.message ?? err}` } satisfies ErrPayload);
+        out =
+          ERR_PREFIX +
+          JSON.stringify({
+            m: `failed to create a JS context: ${(err as Error)?.message ?? err}`,
+          } satisfies ErrPayload);
       }
       done(out);
       return;
@@ -189,7 +212,12 @@ function run(m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>): void {
       try {
         ctx = newContext(nextExecutorId--, "executor", "");
       } catch (err) {
-        done(errText({ m: `failed to create a JS executor: ${(err as Error)?.message ?? err}`, limit: outOfMemory ? "memory" : undefined }));
+        done(
+          errText({
+            m: `failed to create a JS executor: ${(err as Error)?.message ?? err}`,
+            limit: outOfMemory ? "memory" : undefined,
+          }),
+        );
         return;
       }
       executors.push(ctx);
@@ -272,11 +300,19 @@ function invoke(ctx: Ctx, m: Extract<ToWorker, { t: "eval" | "run" | "cb" }>, fr
   const name = typeof dumped === "object" && dumped ? String(dumped.name ?? "Error") : "Error";
   const message = typeof dumped === "object" && dumped ? String(dumped.message ?? "") : String(dumped);
   if (frame.stopped === "timeout" || message === "interrupted") {
-    return errText({ m: `the script exceeded the ${init.timeoutMs} ms time limit`, n: "InternalError", limit: "timeout" });
+    return errText({
+      m: `the script exceeded the ${init.timeoutMs} ms time limit`,
+      n: "InternalError",
+      limit: "timeout",
+    });
   }
   if (message === "out of memory" || /out of memory/i.test(message)) {
     outOfMemory = true;
-    return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
+    return errText({
+      m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`,
+      n: "InternalError",
+      limit: "memory",
+    });
   }
   return errText({ m: message, n: name, stack: typeof dumped === "object" ? dumped?.stack : undefined });
 }
@@ -309,7 +345,8 @@ function settled(ctx: Ctx, r: ReturnType<typeof rawCall>): ReturnType<typeof raw
     recycleAfterRun = true;
     if (typeof r !== "string") r.value?.dispose();
     const error = jobs.error as unknown as QuickJSHandle | undefined;
-    if (error && (jobs.error as unknown as { context: QuickJSContext }).context === ctx.vm) return { error, value: undefined as unknown as QuickJSHandle };
+    if (error && (jobs.error as unknown as { context: QuickJSContext }).context === ctx.vm)
+      return { error, value: undefined as unknown as QuickJSHandle };
     error?.dispose();
     return { error: ctx.vm.newError("interrupted"), value: undefined as unknown as QuickJSHandle };
   }
@@ -323,7 +360,11 @@ function checkOutOfMemory(v: string): string {
     const p = JSON.parse(v.slice(ERR_PREFIX.length)) as ErrPayload;
     if (p.m === "out of memory" && !p.h && !p.api) {
       outOfMemory = true;
-      return errText({ m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`, n: "InternalError", limit: "memory" });
+      return errText({
+        m: `the script exceeded the ${init.memoryBytes >> 20} MiB memory limit`,
+        n: "InternalError",
+        limit: "memory",
+      });
     }
   }
   return v;
@@ -342,8 +383,19 @@ interface RawFfi extends Ffi {
  * quickjs-emscripten's handle machinery). Returns the string result, or, on an exception or a
  * non-string result, a result object as `vm.callFunction` gives (the caller inspects the error).
  */
-function rawCall(vm: QuickJSContext, fn: QuickJSHandle, handles: QuickJSHandle[], strings: string[], num: number, numFirst = false): string | { error?: QuickJSHandle; value: QuickJSHandle } {
-  const { ffi, module: mod, ctx } = vm as unknown as { ffi: RawFfi; module: EmModule & { HEAPU8: Uint8Array }; ctx: { value: number } };
+function rawCall(
+  vm: QuickJSContext,
+  fn: QuickJSHandle,
+  handles: QuickJSHandle[],
+  strings: string[],
+  num: number,
+  numFirst = false,
+): string | { error?: QuickJSHandle; value: QuickJSHandle } {
+  const {
+    ffi,
+    module: mod,
+    ctx,
+  } = vm as unknown as { ffi: RawFfi; module: EmModule & { HEAPU8: Uint8Array }; ctx: { value: number } };
   const c = ctx.value;
   const owned: number[] = [];
   const ptrs: number[] = handles.map((h) => (h as unknown as { value: number }).value);
@@ -454,7 +506,8 @@ function fastNatives(vm: QuickJSContext): { [name: string]: FastNative } {
     ffi.QTS_FreeCString(ctx, p);
     return s;
   };
-  const num = (argv: number, i: number, argc: number): number => (i < argc ? ffi.QTS_GetFloat64(ctx, arg(argv, i)) : NaN);
+  const num = (argv: number, i: number, argc: number): number =>
+    i < argc ? ffi.QTS_GetFloat64(ctx, arg(argv, i)) : NaN;
   const newStr = (s: string): number => {
     const n = mod.lengthBytesUTF8(s) + 1;
     const buf = mod._malloc(n);
@@ -509,7 +562,9 @@ function installFastPath(vm: QuickJSContext): void {
 /** An `Error` QuickJS value (owned pointer) for a host-side failure of a fast native. */
 function newErrorValue(vm: QuickJSContext, err: unknown): number {
   const h = vm.newError((err as Error)?.message ?? String(err));
-  const p = (vm as unknown as { ffi: { QTS_DupValuePointer(c: number, v: number): number }; ctx: { value: number } }).ffi.QTS_DupValuePointer(
+  const p = (
+    vm as unknown as { ffi: { QTS_DupValuePointer(c: number, v: number): number }; ctx: { value: number } }
+  ).ffi.QTS_DupValuePointer(
     (vm as unknown as { ctx: { value: number } }).ctx.value,
     (h as unknown as { value: number }).value,
   );
@@ -531,7 +586,17 @@ function newContext(id: number, kind: ContextKind, app: string, file?: string): 
     vm.setProp(vm.global, "__pb", pb);
     pb.dispose();
     const cfg = vm.newString(
-      JSON.stringify({ kind, id, app: kind === "migration" ? "null" : app || init.app, file: file ?? "", schema: init.schema, hooks: init.hooks, hooksDir: init.hooksDir, cwd: init.cwd, worker: init.index }),
+      JSON.stringify({
+        kind,
+        id,
+        app: kind === "migration" ? "null" : app || init.app,
+        file: file ?? "",
+        schema: init.schema,
+        hooks: init.hooks,
+        hooksDir: init.hooksDir,
+        cwd: init.cwd,
+        worker: init.index,
+      }),
     );
     vm.setProp(vm.global, "__pbInit", cfg);
     cfg.dispose();

@@ -41,12 +41,17 @@ export interface LocalEnv {
 
 type Local = (args: unknown[], env: LocalEnv) => unknown;
 
-const bytes = (b: Uint8Array) => ({ [TAG]: Tag.Bytes, v: Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64") });
+const bytes = (b: Uint8Array) => ({
+  [TAG]: Tag.Bytes,
+  v: Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64"),
+});
 
 /** Decodes a JSON argument list (byte markers become Buffers). */
 function decodeArgs(text: string): unknown[] {
   if (!text) return [];
-  return JSON.parse(text, (_k, v) => (v && typeof v === "object" && v[TAG] === Tag.Bytes ? Buffer.from(v.v, "base64") : v));
+  return JSON.parse(text, (_k, v) =>
+    v && typeof v === "object" && v[TAG] === Tag.Bytes ? Buffer.from(v.v, "base64") : v,
+  );
 }
 
 function toBuf(v: unknown): Buffer {
@@ -78,7 +83,19 @@ function fileInfo(path: string, name: string, lstat = false) {
 function goErr(err: unknown, op: string, path: string): Error {
   const code = (err as { code?: string })?.code;
   const text =
-    code === "ENOENT" ? "no such file or directory" : code === "EEXIST" ? "file exists" : code === "EACCES" ? "permission denied" : code === "ENOTEMPTY" ? "directory not empty" : code === "EISDIR" ? "is a directory" : code === "ENOTDIR" ? "not a directory" : ((err as Error)?.message ?? String(err));
+    code === "ENOENT"
+      ? "no such file or directory"
+      : code === "EEXIST"
+        ? "file exists"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "ENOTEMPTY"
+            ? "directory not empty"
+            : code === "EISDIR"
+              ? "is a directory"
+              : code === "ENOTDIR"
+                ? "not a directory"
+                : ((err as Error)?.message ?? String(err));
   const e = new Error(`${op} ${path}: ${text}`);
   (e as Error & { notExist?: boolean }).notExist = code === "ENOENT";
   return e;
@@ -93,7 +110,8 @@ function fsOp<T>(op: string, path: string, fn: () => T): T {
 }
 
 const hex = (alg: string, s: unknown) => createHash(alg).update(toBuf(s)).digest("hex");
-const hmac = (alg: string, s: unknown, secret: unknown) => createHmac(alg, toBuf(secret)).update(toBuf(s)).digest("hex");
+const hmac = (alg: string, s: unknown, secret: unknown) =>
+  createHmac(alg, toBuf(secret)).update(toBuf(s)).digest("hex");
 
 const LOCALS: { [name: string]: Local } = {
   // --- $security
@@ -110,23 +128,27 @@ const LOCALS: { [name: string]: Local } = {
   "security.randomString": ([n]) => randomString(Math.max(0, Number(n) | 0)),
   "security.randomStringWithAlphabet": ([n, a]) => randomString(Math.max(0, Number(n) | 0), str(a) || DEFAULT_ALPHABET),
   "security.pseudorandomString": ([n]) => pseudorandomString(Math.max(0, Number(n) | 0)),
-  "security.pseudorandomStringWithAlphabet": ([n, a]) => pseudorandomString(Math.max(0, Number(n) | 0), str(a) || DEFAULT_ALPHABET),
+  "security.pseudorandomStringWithAlphabet": ([n, a]) =>
+    pseudorandomString(Math.max(0, Number(n) | 0), str(a) || DEFAULT_ALPHABET),
   "security.randomStringByRegex": ([p]) => generateFromPattern(str(p)),
   "security.encrypt": ([data, key]) => {
     const k = str(key);
-    if (![16, 24, 32].includes(Buffer.byteLength(k))) throw new Error("crypto/aes: invalid key size " + Buffer.byteLength(k));
+    if (![16, 24, 32].includes(Buffer.byteLength(k)))
+      throw new Error("crypto/aes: invalid key size " + Buffer.byteLength(k));
     return encrypt(toBuf(data), k);
   },
   "security.decrypt": ([text, key]) => {
     const k = str(key);
-    if (![16, 24, 32].includes(Buffer.byteLength(k))) throw new Error("crypto/aes: invalid key size " + Buffer.byteLength(k));
+    if (![16, 24, 32].includes(Buffer.byteLength(k)))
+      throw new Error("crypto/aes: invalid key size " + Buffer.byteLength(k));
     try {
       return decrypt(str(text), k).toString("utf8");
     } catch {
       throw new Error("cipher: message authentication failed");
     }
   },
-  "security.createJWT": ([payload, key, secs]) => newJWT((payload ?? {}) as Record<string, unknown>, str(key), Number(secs) || 0),
+  "security.createJWT": ([payload, key, secs]) =>
+    newJWT((payload ?? {}) as Record<string, unknown>, str(key), Number(secs) || 0),
   "security.parseJWT": ([token, key]) => parseJWT(str(token), str(key)),
   "security.parseUnverifiedJWT": ([token]) => parseUnverifiedJWT(str(token)),
   "security.randomInt": ([n]) => randomInt(Math.max(1, Number(n) | 0)),
@@ -192,32 +214,70 @@ const LOCALS: { [name: string]: Local } = {
   "os.environ": (_a, env) => ({ ...env.vars }),
   "os.args": (_a, env) => [...env.args],
   "os.exec": ([spec], env) => {
-    const s = (spec ?? {}) as { name: string; args: string[]; dir?: string; env?: string[]; stdin?: unknown; combined?: boolean };
+    const s = (spec ?? {}) as {
+      name: string;
+      args: string[];
+      dir?: string;
+      env?: string[];
+      stdin?: unknown;
+      combined?: boolean;
+    };
     const r = spawnSync(s.name, s.args ?? [], {
       cwd: s.dir ? abs(s.dir, env) : env.cwd,
-      env: s.env && s.env.length ? Object.fromEntries(s.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) : { ...env.vars },
+      env:
+        s.env && s.env.length
+          ? Object.fromEntries(s.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]))
+          : { ...env.vars },
       input: s.stdin == null ? undefined : toBuf(s.stdin),
       maxBuffer: 1 << 30,
     });
-    if (r.error) throw new Error(`exec: "${s.name}": ${(r.error as Error).message.includes("ENOENT") ? "executable file not found in $PATH" : (r.error as Error).message}`);
-    const out = s.combined ? Buffer.concat([r.stdout ?? Buffer.alloc(0), r.stderr ?? Buffer.alloc(0)]) : (r.stdout ?? Buffer.alloc(0));
+    if (r.error)
+      throw new Error(
+        `exec: "${s.name}": ${(r.error as Error).message.includes("ENOENT") ? "executable file not found in $PATH" : (r.error as Error).message}`,
+      );
+    const out = s.combined
+      ? Buffer.concat([r.stdout ?? Buffer.alloc(0), r.stderr ?? Buffer.alloc(0)])
+      : (r.stdout ?? Buffer.alloc(0));
     return { stdout: bytes(out), stderr: bytes(r.stderr ?? Buffer.alloc(0)), code: r.status ?? -1 };
   },
   "fs.exists": ([p], env) => existsSync(abs(p, env)),
   "fs.walk": ([root], env) => {
     // the entries of a lexical walk, as filepath.Walk visits them (the script applies SkipDir)
     const base = str(root);
-    const out: { path: string; name: string; isDir: boolean; size: number; mode: number; modTime: string; err?: string }[] = [];
+    const out: {
+      path: string;
+      name: string;
+      isDir: boolean;
+      size: number;
+      mode: number;
+      modTime: string;
+      err?: string;
+    }[] = [];
     const visit = (p: string) => {
       const full = abs(p, env);
       let st;
       try {
         st = lstatSync(full);
       } catch (err) {
-        out.push({ path: p, name: p.split("/").pop() || p, isDir: false, size: 0, mode: 0, modTime: "", err: goErr(err, "lstat", p).message });
+        out.push({
+          path: p,
+          name: p.split("/").pop() || p,
+          isDir: false,
+          size: 0,
+          mode: 0,
+          modTime: "",
+          err: goErr(err, "lstat", p).message,
+        });
         return;
       }
-      out.push({ path: p, name: p.split("/").pop() || p, isDir: st.isDirectory(), size: st.size, mode: st.mode & 0o777, modTime: st.mtime.toISOString() });
+      out.push({
+        path: p,
+        name: p.split("/").pop() || p,
+        isDir: st.isDirectory(),
+        size: st.size,
+        mode: st.mode & 0o777,
+        modTime: st.mtime.toISOString(),
+      });
       if (st.isDirectory()) {
         let names: string[] = [];
         try {
@@ -279,7 +339,10 @@ export function localCall(name: string, argsJson: string, env: LocalEnv): string
     return v === undefined ? "null" : JSON.stringify(v);
   } catch (err) {
     const e = err as Error & { notExist?: boolean };
-    return ERR_PREFIX + JSON.stringify({ m: e?.message ?? String(err), n: e?.notExist ? "NotExist" : undefined } satisfies ErrPayload);
+    return (
+      ERR_PREFIX +
+      JSON.stringify({ m: e?.message ?? String(err), n: e?.notExist ? "NotExist" : undefined } satisfies ErrPayload)
+    );
   }
 }
 
@@ -351,7 +414,16 @@ function loadIndex(p: string): { path: string; json: boolean } | null {
 /** The offset of an IANA zone from UTC at `at` (0 for unknown zones, as upstream falls back to UTC). */
 function zoneOffsetMs(zone: string, at: number): number {
   try {
-    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(at));
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    }).formatToParts(new Date(at));
     const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
     const asUTC = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour") % 24, get("minute"), get("second"));
     return asUTC - Math.floor(at / 1000) * 1000;
@@ -363,7 +435,20 @@ function zoneOffsetMs(zone: string, at: number): number {
 /** Go's time.Format for the common layout tokens (UTC). */
 function goFormat(d: Date, layout: string): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+  const months = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+  ];
   const days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
   const tokens: [string, () => string][] = [
     ["2006", () => p(d.getUTCFullYear(), 4)],
@@ -395,7 +480,7 @@ function goFormat(d: Date, layout: string): string {
     ["5", () => String(d.getUTCSeconds())],
   ];
   let out = "";
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     const t = tokens.find(([k]) => layout.startsWith(k, i));
     if (t) {
       out += t[1]();

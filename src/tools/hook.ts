@@ -83,9 +83,7 @@ export class Hook<E extends HookEvent> {
    * A handler that does not call `e.next()` stops the chain.
    */
   trigger(event: E, ...oneOff: HandlerFunc<E>[]): Promise<void> {
-    const chain = this.handlers.length
-      ? [...this.handlers.map((h) => h.func), ...oneOff]
-      : oneOff;
+    const chain = this.handlers.length ? [...this.handlers.map((h) => h.func), ...oneOff] : oneOff;
     return runChain(event, chain);
   }
 }

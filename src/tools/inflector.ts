@@ -10,12 +10,16 @@ export function sentenize(s: string): string {
 
 /** `AddPostsTable` → `add_posts_table`, `myTestDB` → `my_test_db`: upstream's migration file names. */
 export function snakeCase(s: string): string {
-  const words = s.split(/[^\w]+/).filter(Boolean).join("_");
+  const words = s
+    .split(/[^\w]+/)
+    .filter(Boolean)
+    .join("_");
   let out = "";
   for (let i = 0; i < words.length; i++) {
     const c = words[i]!;
     const prev = words[i - 1];
-    if (i > 0 && c >= "A" && c <= "Z" && prev !== undefined && !(prev >= "A" && prev <= "Z") && prev !== "_") out += "_";
+    if (i > 0 && c >= "A" && c <= "Z" && prev !== undefined && !(prev >= "A" && prev <= "Z") && prev !== "_")
+      out += "_";
     out += c;
   }
   return out.toLowerCase();

@@ -31,7 +31,10 @@ async function buildSchema(dataDir: string) {
   await saveCollection(app, locked);
 
   const open = newBaseCollection("open");
-  open.fields.add(new TextField({ name: "text" }), new RelationField({ name: "vault", collectionId: locked.id, maxSelect: 1 }));
+  open.fields.add(
+    new TextField({ name: "text" }),
+    new RelationField({ name: "vault", collectionId: locked.id, maxSelect: 1 }),
+  );
   open.listRule = open.viewRule = open.createRule = open.updateRule = open.deleteRule = "";
   await saveCollection(app, open);
 
@@ -107,7 +110,9 @@ async function snapshot() {
 }
 
 const setBatch = async (cfg: { [k: string]: unknown }) => {
-  const r = await call("PATCH", "/api/settings", tokens.su, { batch: { enabled: true, maxRequests: 5, timeout: 3, maxBodySize: 0, ...cfg } });
+  const r = await call("PATCH", "/api/settings", tokens.su, {
+    batch: { enabled: true, maxRequests: 5, timeout: 3, maxBodySize: 0, ...cfg },
+  });
   expect(r.status).toBe(200);
 };
 
@@ -136,12 +141,40 @@ test("batch is refused while disabled in settings, for superusers too, and write
 test("a guest cannot create, update or delete through batch what it cannot directly", async () => {
   const before = await snapshot();
   const cases: [Sub, string, string, unknown?][] = [
-    [{ method: "POST", url: "/api/collections/posts/records", body: { title: "guest post", owner: ids.alice } }, "POST", "/api/collections/posts/records", { title: "guest post", owner: ids.alice }],
-    [{ method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { title: "guest edit" } }, "PATCH", `/api/collections/posts/records/${ids.alicePost}`, { title: "guest edit" }],
-    [{ method: "DELETE", url: `/api/collections/posts/records/${ids.alicePost}` }, "DELETE", `/api/collections/posts/records/${ids.alicePost}`],
-    [{ method: "POST", url: "/api/collections/locked/records", body: { value: "guest" } }, "POST", "/api/collections/locked/records", { value: "guest" }],
-    [{ method: "DELETE", url: `/api/collections/locked/records/${ids.locked}` }, "DELETE", `/api/collections/locked/records/${ids.locked}`],
-    [{ method: "PATCH", url: `/api/collections/users/records/${ids.alice}`, body: { name: "pwned" } }, "PATCH", `/api/collections/users/records/${ids.alice}`, { name: "pwned" }],
+    [
+      { method: "POST", url: "/api/collections/posts/records", body: { title: "guest post", owner: ids.alice } },
+      "POST",
+      "/api/collections/posts/records",
+      { title: "guest post", owner: ids.alice },
+    ],
+    [
+      { method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { title: "guest edit" } },
+      "PATCH",
+      `/api/collections/posts/records/${ids.alicePost}`,
+      { title: "guest edit" },
+    ],
+    [
+      { method: "DELETE", url: `/api/collections/posts/records/${ids.alicePost}` },
+      "DELETE",
+      `/api/collections/posts/records/${ids.alicePost}`,
+    ],
+    [
+      { method: "POST", url: "/api/collections/locked/records", body: { value: "guest" } },
+      "POST",
+      "/api/collections/locked/records",
+      { value: "guest" },
+    ],
+    [
+      { method: "DELETE", url: `/api/collections/locked/records/${ids.locked}` },
+      "DELETE",
+      `/api/collections/locked/records/${ids.locked}`,
+    ],
+    [
+      { method: "PATCH", url: `/api/collections/users/records/${ids.alice}`, body: { name: "pwned" } },
+      "PATCH",
+      `/api/collections/users/records/${ids.alice}`,
+      { name: "pwned" },
+    ],
   ];
   for (const [sub, method, path, body] of cases) {
     const direct = await call(method, path, "", body);
@@ -149,20 +182,57 @@ test("a guest cannot create, update or delete through batch what it cannot direc
     expectBatchFailed(await batch("", [sub]), 0, direct.json);
   }
   // the upsert form: an existing id of a locked record, or of someone else's post
-  expectBatchFailed(await batch("", [{ method: "PUT", url: "/api/collections/locked/records", body: { id: ids.locked, value: "x" } }]), 0, RULE_403);
-  expectBatchFailed(await batch("", [{ method: "PUT", url: "/api/collections/posts/records", body: { id: ids.alicePost, title: "x" } }]), 0, NOT_FOUND);
+  expectBatchFailed(
+    await batch("", [{ method: "PUT", url: "/api/collections/locked/records", body: { id: ids.locked, value: "x" } }]),
+    0,
+    RULE_403,
+  );
+  expectBatchFailed(
+    await batch("", [
+      { method: "PUT", url: "/api/collections/posts/records", body: { id: ids.alicePost, title: "x" } },
+    ]),
+    0,
+    NOT_FOUND,
+  );
   expect(await snapshot()).toEqual(before);
 });
 
 test("a user cannot touch another user's records through batch, upsert ids included", async () => {
   const before = await snapshot();
   const subs: [Sub, object][] = [
-    [{ method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { title: "bob was here" } }, NOT_FOUND],
+    [
+      { method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { title: "bob was here" } },
+      NOT_FOUND,
+    ],
     [{ method: "DELETE", url: `/api/collections/posts/records/${ids.alicePost}` }, NOT_FOUND],
-    [{ method: "PUT", url: "/api/collections/posts/records", body: { id: ids.alicePost, title: "taken over", owner: ids.bob } }, NOT_FOUND],
-    [{ method: "POST", url: "/api/collections/posts/records", body: { title: "in alice's name", owner: ids.alice } }, { status: 400, message: "Failed to create record.", data: {} }],
-    [{ method: "PATCH", url: `/api/collections/users/records/${ids.alice}`, body: { password: "newpass12345", passwordConfirm: "newpass12345" } }, NOT_FOUND],
-    [{ method: "POST", url: "/api/collections/_superusers/records", body: { email: "evil@example.com", password: "evil123456", passwordConfirm: "evil123456" } }, RULE_403],
+    [
+      {
+        method: "PUT",
+        url: "/api/collections/posts/records",
+        body: { id: ids.alicePost, title: "taken over", owner: ids.bob },
+      },
+      NOT_FOUND,
+    ],
+    [
+      { method: "POST", url: "/api/collections/posts/records", body: { title: "in alice's name", owner: ids.alice } },
+      { status: 400, message: "Failed to create record.", data: {} },
+    ],
+    [
+      {
+        method: "PATCH",
+        url: `/api/collections/users/records/${ids.alice}`,
+        body: { password: "newpass12345", passwordConfirm: "newpass12345" },
+      },
+      NOT_FOUND,
+    ],
+    [
+      {
+        method: "POST",
+        url: "/api/collections/_superusers/records",
+        body: { email: "evil@example.com", password: "evil123456", passwordConfirm: "evil123456" },
+      },
+      RULE_403,
+    ],
     [{ method: "DELETE", url: `/api/collections/_superusers/records/${ids.root}` }, RULE_403],
   ];
   for (const [sub, inner] of subs) expectBatchFailed(await batch(tokens.bob!, [sub]), 0, inner);
@@ -183,8 +253,14 @@ test("one forbidden sub-request rolls the whole batch back", async () => {
   expect(r.text).not.toContain("rollback-1");
   expect(await snapshot()).toEqual(before);
   // the last one alone (the forbidden one) fails too, the first ones alone succeed: it was all-or-nothing
-  expectBatchFailed(await batch(tokens.alice!, [{ method: "DELETE", url: `/api/collections/posts/records/${ids.bobPost}` }]), 0, NOT_FOUND);
-  const ok = await batch(tokens.alice!, [{ method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { title: "alice original" } }]);
+  expectBatchFailed(
+    await batch(tokens.alice!, [{ method: "DELETE", url: `/api/collections/posts/records/${ids.bobPost}` }]),
+    0,
+    NOT_FOUND,
+  );
+  const ok = await batch(tokens.alice!, [
+    { method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { title: "alice original" } },
+  ]);
   expect(ok.json.map((x: any) => x.status)).toEqual([200]);
 });
 
@@ -197,17 +273,29 @@ test("batch reaches only record routes: settings, collections, auth, sql, backup
     { method: "PUT", url: "/api/collections/import", body: { collections: [] } },
     { method: "DELETE", url: "/api/collections/open" },
     { method: "DELETE", url: "/api/collections/open/truncate" },
-    { method: "POST", url: "/api/collections/_superusers/auth-with-password", body: { identity: "root@example.com", password: PASSWORD } },
+    {
+      method: "POST",
+      url: "/api/collections/_superusers/auth-with-password",
+      body: { identity: "root@example.com", password: PASSWORD },
+    },
     { method: "POST", url: `/api/collections/users/impersonate/${ids.bob}`, body: {} },
     { method: "POST", url: "/api/sql", body: { query: "DELETE FROM open" } },
     { method: "POST", url: "/api/backups", body: { name: "smuggled.zip" } },
     { method: "GET", url: "/api/collections/locked/records" },
     { method: "GET", url: `/api/collections/locked/records/${ids.locked}` },
     { method: "POST", url: "/api/collections/open/records/../../../settings", body: { meta: { appName: "pwned" } } },
-    { method: "PATCH", url: "/api/collections/open/records/x/../../../../api/settings", body: { meta: { appName: "pwned" } } },
+    {
+      method: "PATCH",
+      url: "/api/collections/open/records/x/../../../../api/settings",
+      body: { meta: { appName: "pwned" } },
+    },
     { method: "POST", url: "/api/collections/open/records/", body: { text: "trailing slash" } },
     { method: "POST", url: "http://evil.example/api/collections/open/records", body: { text: "absolute" } },
-    { method: "POST", url: `http://127.0.0.1:${new URL(srv.url).port}/api/collections/open/records`, body: { text: "absolute self" } },
+    {
+      method: "POST",
+      url: `http://127.0.0.1:${new URL(srv.url).port}/api/collections/open/records`,
+      body: { text: "absolute self" },
+    },
     { method: "POST", url: "//evil.example/api/collections/open/records", body: { text: "protocol-relative" } },
     { method: "POST", url: " /api/collections/open/records", body: { text: "leading space" } },
     { method: "POST", url: "/api/collections/open/records#frag", body: { text: "fragment" } },
@@ -235,11 +323,26 @@ test("batch reaches only record routes: settings, collections, auth, sql, backup
 test("method smuggling: lower-case, padded or unsupported methods fail validation before anything runs", async () => {
   const before = await snapshot();
   const url = "/api/collections/open/records";
-  for (const method of ["post", "Post", "HEAD", "OPTIONS", "CONNECT", "TRACE", "POST ", " POST", "PATCH\r\n", "POST\u0000"]) {
+  for (const method of [
+    "post",
+    "Post",
+    "HEAD",
+    "OPTIONS",
+    "CONNECT",
+    "TRACE",
+    "POST ",
+    " POST",
+    "PATCH\r\n",
+    "POST\u0000",
+  ]) {
     const r = await batch(tokens.su!, [{ method, url, body: { text: `method ${method}` } }]);
     expect({ method, json: r.json }).toEqual({
       method,
-      json: { status: 400, message: "Invalid batch request data.", data: { requests: { "0": { method: { code: "validation_in_invalid", message: "Must be a valid value." } } } } },
+      json: {
+        status: 400,
+        message: "Invalid batch request data.",
+        data: { requests: { "0": { method: { code: "validation_in_invalid", message: "Must be a valid value." } } } },
+      },
     });
   }
   const blank = await batch(tokens.su!, [{ method: "", url: "" }]);
@@ -248,11 +351,19 @@ test("method smuggling: lower-case, padded or unsupported methods fail validatio
   const long = await batch(tokens.su!, [{ method: "POST", url: url + "?x=" + "a".repeat(2000), body: {} }]);
   expect(long.json.data.requests["0"].url.code).toBe("validation_length_too_long");
   // a valid first request does not run when a later one is invalid
-  const mixed = await batch(tokens.su!, [{ method: "POST", url, body: { text: "valid first" } }, { method: "delete", url: `${url}/${ids.alicePost}` }]);
+  const mixed = await batch(tokens.su!, [
+    { method: "POST", url, body: { text: "valid first" } },
+    { method: "delete", url: `${url}/${ids.alicePost}` },
+  ]);
   expect(mixed.json.data.requests["1"].method.code).toBe("validation_in_invalid");
   // method-override headers are plain headers: the PATCH stays a PATCH
   const override = await batch(tokens.alice!, [
-    { method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: {}, headers: { "X-HTTP-Method-Override": "DELETE", "X-Method-Override": "DELETE" } },
+    {
+      method: "PATCH",
+      url: `/api/collections/posts/records/${ids.alicePost}`,
+      body: {},
+      headers: { "X-HTTP-Method-Override": "DELETE", "X-Method-Override": "DELETE" },
+    },
   ]);
   expect(override.json.map((x: any) => x.status)).toEqual([200]);
   expect(await snapshot()).toEqual(before);
@@ -261,19 +372,48 @@ test("method smuggling: lower-case, padded or unsupported methods fail validatio
 test("query and encoding tricks in a sub-request url stay under the record rules", async () => {
   const before = await snapshot();
   // an encoded system collection name is still that collection, behind its null rules
-  for (const url of ["/api/collections/%5Fsuperusers/records", "/api/collections/_superusers/records?@request.auth.id=x"]) {
-    const r = await batch(tokens.alice!, [{ method: "POST", url, body: { email: "evil2@example.com", password: "evil123456", passwordConfirm: "evil123456" } }]);
+  for (const url of [
+    "/api/collections/%5Fsuperusers/records",
+    "/api/collections/_superusers/records?@request.auth.id=x",
+  ]) {
+    const r = await batch(tokens.alice!, [
+      {
+        method: "POST",
+        url,
+        body: { email: "evil2@example.com", password: "evil123456", passwordConfirm: "evil123456" },
+      },
+    ]);
     const inner = expectBatchFailed(r, 0);
     expect([403, 404]).toContain(inner.status);
   }
   // an encoded slash in the id only names a missing record
-  expectBatchFailed(await batch(tokens.bob!, [{ method: "DELETE", url: `/api/collections/posts/records/${ids.bobPost}%2F..%2F${ids.alicePost}` }]), 0, NOT_FOUND);
-  expectBatchFailed(await batch(tokens.bob!, [{ method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}?filter=owner%3D'${ids.bob}'`, body: { title: "x" } }]), 0, NOT_FOUND);
+  expectBatchFailed(
+    await batch(tokens.bob!, [
+      { method: "DELETE", url: `/api/collections/posts/records/${ids.bobPost}%2F..%2F${ids.alicePost}` },
+    ]),
+    0,
+    NOT_FOUND,
+  );
+  expectBatchFailed(
+    await batch(tokens.bob!, [
+      {
+        method: "PATCH",
+        url: `/api/collections/posts/records/${ids.alicePost}?filter=owner%3D'${ids.bob}'`,
+        body: { title: "x" },
+      },
+    ]),
+    0,
+    NOT_FOUND,
+  );
   expect(await snapshot()).toEqual(before);
 
   // ?expand= and ?fields= on a sub-request respect the related collection's view rule
   const r = await batch(tokens.alice!, [
-    { method: "POST", url: "/api/collections/open/records?expand=vault&fields=*,expand.vault.value", body: { text: "expand probe", vault: ids.locked } },
+    {
+      method: "POST",
+      url: "/api/collections/open/records?expand=vault&fields=*,expand.vault.value",
+      body: { text: "expand probe", vault: ids.locked },
+    },
   ]);
   expect(r.status).toBe(200);
   expect(r.json[0].status).toBe(200);
@@ -287,16 +427,36 @@ test("a sub-request's Authorization header cannot change who the batch runs as",
   const before = await snapshot();
   for (const name of ["Authorization", "authorization", "AUTHORIZATION"]) {
     // a guest batch carrying a superuser token per request stays a guest
-    expectBatchFailed(await batch("", [{ method: "POST", url: "/api/collections/locked/records", body: { value: "via header" }, headers: { [name]: tokens.su! } }]), 0, RULE_403);
+    expectBatchFailed(
+      await batch("", [
+        {
+          method: "POST",
+          url: "/api/collections/locked/records",
+          body: { value: "via header" },
+          headers: { [name]: tokens.su! },
+        },
+      ]),
+      0,
+      RULE_403,
+    );
     // a user's batch carrying a superuser token per request stays that user
     expectBatchFailed(
-      await batch(tokens.alice!, [{ method: "DELETE", url: `/api/collections/locked/records/${ids.locked}`, headers: { [name]: tokens.su! } }]),
+      await batch(tokens.alice!, [
+        { method: "DELETE", url: `/api/collections/locked/records/${ids.locked}`, headers: { [name]: tokens.su! } },
+      ]),
       0,
       RULE_403,
     );
     // and cannot borrow another user's identity either
     expectBatchFailed(
-      await batch(tokens.bob!, [{ method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { title: "borrowed" }, headers: { [name]: tokens.alice! } }]),
+      await batch(tokens.bob!, [
+        {
+          method: "PATCH",
+          url: `/api/collections/posts/records/${ids.alicePost}`,
+          body: { title: "borrowed" },
+          headers: { [name]: tokens.alice! },
+        },
+      ]),
       0,
       NOT_FOUND,
     );
@@ -306,8 +466,16 @@ test("a sub-request's Authorization header cannot change who the batch runs as",
 
 test("a sub-request's body cannot elevate: hidden fields are dropped and @request.body is its own body", async () => {
   const created = await batch(tokens.alice!, [
-    { method: "POST", url: "/api/collections/posts/records", body: { title: "hidden-create", owner: ids.alice, approved: true } },
-    { method: "POST", url: "/api/collections/posts/records", body: { title: "payload-create", owner: ids.alice, "@jsonPayload": JSON.stringify({ approved: true }) } },
+    {
+      method: "POST",
+      url: "/api/collections/posts/records",
+      body: { title: "hidden-create", owner: ids.alice, approved: true },
+    },
+    {
+      method: "POST",
+      url: "/api/collections/posts/records",
+      body: { title: "payload-create", owner: ids.alice, "@jsonPayload": JSON.stringify({ approved: true }) },
+    },
     { method: "PATCH", url: `/api/collections/posts/records/${ids.alicePost}`, body: { approved: true } },
   ]);
   expect(created.json.map((x: any) => x.status)).toEqual([200, 200, 200]);
@@ -316,7 +484,8 @@ test("a sub-request's body cannot elevate: hidden fields are dropped and @reques
     const r = await call("GET", `/api/collections/posts/records/${id}`, tokens.su);
     expect(r.json.approved).toBe(false);
   }
-  for (const x of created.json.slice(0, 2)) await call("DELETE", `/api/collections/posts/records/${x.body.id}`, tokens.su);
+  for (const x of created.json.slice(0, 2))
+    await call("DELETE", `/api/collections/posts/records/${x.body.id}`, tokens.su);
 
   // the rule reads the sub-request's body, not the envelope around it
   const before = await snapshot();
@@ -328,7 +497,10 @@ test("a sub-request's body cannot elevate: hidden fields are dropped and @reques
   expectBatchFailed(admin, 0, { status: 400, message: "Failed to create record.", data: {} });
   // multipart: a file under requests.0.role cannot smuggle the value past the rule either
   const fd = new FormData();
-  fd.append("@jsonPayload", JSON.stringify({ requests: [{ method: "POST", url: "/api/collections/members/records", body: {} }] }));
+  fd.append(
+    "@jsonPayload",
+    JSON.stringify({ requests: [{ method: "POST", url: "/api/collections/members/records", body: {} }] }),
+  );
   fd.append("requests.0.role", new File(["admin"], "admin", { type: "text/plain" }));
   fd.append("requests[0].role", "admin");
   const multi = await call("POST", "/api/batch", tokens.alice, fd);
@@ -341,23 +513,40 @@ test("a sub-request's body cannot elevate: hidden fields are dropped and @reques
   }
   expect(await snapshot()).toEqual(before);
   // control: a permitted role goes through
-  const member = await batch(tokens.alice!, [{ method: "POST", url: "/api/collections/members/records", body: { role: "member" } }]);
+  const member = await batch(tokens.alice!, [
+    { method: "POST", url: "/api/collections/members/records", body: { role: "member" } },
+  ]);
   expect(member.json[0].body.role).toBe("member");
   await call("DELETE", `/api/collections/members/records/${member.json[0].body.id}`, tokens.su);
 });
 
 test("maxRequests and the request list shape are checked before anything runs", async () => {
   const before = await snapshot();
-  const six = Array.from({ length: 6 }, (_, i) => ({ method: "POST", url: "/api/collections/open/records", body: { text: `over-${i}` } }));
+  const six = Array.from({ length: 6 }, (_, i) => ({
+    method: "POST",
+    url: "/api/collections/open/records",
+    body: { text: `over-${i}` },
+  }));
   const over = await batch(tokens.su!, six);
   expect(over.json).toEqual({
     status: 400,
     message: "Invalid batch request data.",
-    data: { requests: { code: "validation_length_too_long", message: "The length must be no more than 5.", params: { max: 5, min: 0 } } },
+    data: {
+      requests: {
+        code: "validation_length_too_long",
+        message: "The length must be no more than 5.",
+        params: { max: 5, min: 0 },
+      },
+    },
   });
   expect((await batch(tokens.su!, [])).json.data.requests.code).toBe("validation_required");
   expect((await call("POST", "/api/batch", tokens.su, {})).json.data.requests.code).toBe("validation_required");
-  for (const bad of ['{"requests": "x"}', '{"requests": {"0": {"method": "POST"}}}', "not json", '{"requests": [1, 2]']) {
+  for (const bad of [
+    '{"requests": "x"}',
+    '{"requests": {"0": {"method": "POST"}}}',
+    "not json",
+    '{"requests": [1, 2]',
+  ]) {
     const r = await call("POST", "/api/batch", tokens.su, bad, { "Content-Type": "application/json" });
     expect(r.status).toBe(400);
     expect(r.json.status).toBe(400);
@@ -386,7 +575,9 @@ test("an oversized batch body gets the 413 envelope and writes nothing", async (
     expect(streamed.json.status).toBe(streamed.status);
     expect(await snapshot()).toEqual(before);
     // a batch under the limit still runs
-    const small = await batch(tokens.su!, [{ method: "POST", url: "/api/collections/open/records", body: { text: "small" } }]);
+    const small = await batch(tokens.su!, [
+      { method: "POST", url: "/api/collections/open/records", body: { text: "small" } },
+    ]);
     expect(small.json.map((x: any) => x.status)).toEqual([200]);
     await call("DELETE", `/api/collections/open/records/${small.json[0].body.id}`, tokens.su);
   } finally {

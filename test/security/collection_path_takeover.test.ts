@@ -39,7 +39,13 @@ async function superuserCanLogIn() {
 }
 
 test("an auth collection with id _superusers is refused and superusers still log in", async () => {
-  const r = await post("/api/collections", { id: "_superusers", name: "fakesu", type: "auth", createRule: "", listRule: "" });
+  const r = await post("/api/collections", {
+    id: "_superusers",
+    name: "fakesu",
+    type: "auth",
+    createRule: "",
+    listRule: "",
+  });
   expect(r.status).toBe(400);
   expect(r.body.data.id.code).toBe("validation_collection_id_name_duplicate");
   expect(await su.collections.getFullList().then((l) => l.some((c) => c.name === "fakesu"))).toBe(false);
@@ -90,14 +96,31 @@ test("an import with a collection whose id is another's name is refused as a who
 });
 
 test("an id equal to a name is fine when it is the collection's own (an update keeps working)", async () => {
-  const c = await su.collections.create({ id: "selfnamed12345", name: "selfnamed", type: "base", fields: [{ name: "t", type: "text" }] });
+  const c = await su.collections.create({
+    id: "selfnamed12345",
+    name: "selfnamed",
+    type: "base",
+    fields: [{ name: "t", type: "text" }],
+  });
   const updated = await su.collections.update(c.id, { listRule: "" });
   expect(updated.listRule).toBe("");
 });
 
 test("when stored data already has an id equal to an older collection's name, the older one keeps the path", async () => {
-  const older = await su.collections.create({ name: "posts", type: "base", listRule: "", viewRule: "", fields: [{ name: "title", type: "text" }] });
-  const newer = await su.collections.create({ name: "intruder", type: "base", listRule: "", viewRule: "", fields: [{ name: "title", type: "text" }] });
+  const older = await su.collections.create({
+    name: "posts",
+    type: "base",
+    listRule: "",
+    viewRule: "",
+    fields: [{ name: "title", type: "text" }],
+  });
+  const newer = await su.collections.create({
+    name: "intruder",
+    type: "base",
+    listRule: "",
+    viewRule: "",
+    fields: [{ name: "title", type: "text" }],
+  });
   await su.collection("posts").create({ title: "the real post" });
   await su.collection("intruder").create({ title: "intruder's post" });
   await srv.stop({ keep: true });

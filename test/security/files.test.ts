@@ -32,7 +32,11 @@ let work = "";
 let dataDir = "";
 let png: Uint8Array<ArrayBuffer>;
 const ids: { [k: string]: string } = {};
-const keys: { aliceTokenKey: string; fileSecret: string; authSecret: string } = { aliceTokenKey: "", fileSecret: "", authSecret: "" };
+const keys: { aliceTokenKey: string; fileSecret: string; authSecret: string } = {
+  aliceTokenKey: "",
+  fileSecret: "",
+  authSecret: "",
+};
 let suToken = "";
 let aliceAuth = "";
 let bobAuth = "";
@@ -55,11 +59,17 @@ beforeAll(async () => {
     people[email] = r;
   }
   const priv = newBaseCollection("private");
-  priv.fields.add(new RelationField({ name: "owner", collectionId: users.id, maxSelect: 1 }), new FileField({ name: "doc", maxSelect: 1, protected: true }));
+  priv.fields.add(
+    new RelationField({ name: "owner", collectionId: users.id, maxSelect: 1 }),
+    new FileField({ name: "doc", maxSelect: 1, protected: true }),
+  );
   priv.listRule = priv.viewRule = "owner = @request.auth.id";
   await saveCollection(app, priv);
   const docs = newBaseCollection("docs");
-  docs.fields.add(new TextField({ name: "title" }), new FileField({ name: "files", maxSelect: 20, maxSize: 5 << 20, thumbs: ["50x50"] }));
+  docs.fields.add(
+    new TextField({ name: "title" }),
+    new FileField({ name: "files", maxSelect: 20, maxSize: 5 << 20, thumbs: ["50x50"] }),
+  );
   docs.listRule = docs.viewRule = docs.createRule = docs.updateRule = "";
   await saveCollection(app, docs);
   const images = newBaseCollection("images");
@@ -81,8 +91,13 @@ beforeAll(async () => {
   suToken = su.authStore.token;
   aliceAuth = (await srv.sdk().collection("users").authWithPassword("alice@example.com", "1234567890")).token;
   bobAuth = (await srv.sdk().collection("users").authWithPassword("bob@example.com", "1234567890")).token;
-  secretRec = (await su.collection("private").create({ owner: ids.alice, doc: new File(["alice's secret"], "secret.txt") })) as any;
-  pubRec = (await srv.sdk().collection("docs").create({ title: "pub", files: [new File([png], "pic.png"), new File(["plain text"], "notes.txt")] })) as any;
+  secretRec = (await su
+    .collection("private")
+    .create({ owner: ids.alice, doc: new File(["alice's secret"], "secret.txt") })) as any;
+  pubRec = (await srv
+    .sdk()
+    .collection("docs")
+    .create({ title: "pub", files: [new File([png], "pic.png"), new File(["plain text"], "notes.txt")] })) as any;
 
   writeFileSync(join(dataDir, "canary.txt"), CANARIES[0]!);
   writeFileSync(join(work, "canary.txt"), CANARIES[1]!);
@@ -93,7 +108,8 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const fileUrl = (collection: string, id: string, name: string, query = "") => `${srv.url}/api/files/${collection}/${id}/${encodeURIComponent(name)}${query}`;
+const fileUrl = (collection: string, id: string, name: string, query = "") =>
+  `${srv.url}/api/files/${collection}/${id}/${encodeURIComponent(name)}${query}`;
 const secretUrl = (query = "") => fileUrl("private", secretRec.id, secretRec.doc, query);
 
 async function fileToken(auth: string): Promise<string> {
@@ -175,7 +191,10 @@ test("a file token works only for records its owner may view", async () => {
       return f;
     })(),
   }).then((r) => r.json())) as { id: string; doc: string };
-  await expect404(await fetch(fileUrl("private", bobRec.id, bobRec.doc, `?token=${aliceToken}`)), "alice's token on bob's file");
+  await expect404(
+    await fetch(fileUrl("private", bobRec.id, bobRec.doc, `?token=${aliceToken}`)),
+    "alice's token on bob's file",
+  );
   expect((await fetch(fileUrl("private", bobRec.id, bobRec.doc, `?token=${bobToken}`))).status).toBe(200);
 });
 
@@ -281,7 +300,20 @@ test("traversal in the collection and record segments, other records' files and 
 test("?thumb= with traversal, huge, malformed values or on non-images serves the original, never an error", async () => {
   const [img, txt] = pubRec.files as [string, string];
   const before = walk(join(dataDir, "storage"));
-  const thumbs = ["../../canary.txt", "..%2f..%2fcanary.txt", "99999x99999", "0x0", "-1x-1", "abc", "100x100%00", "50x50/../../x", "1e9x1e9", "50x50\r\nX-Injected: 1", "x".repeat(5000), "100x100f../../"];
+  const thumbs = [
+    "../../canary.txt",
+    "..%2f..%2fcanary.txt",
+    "99999x99999",
+    "0x0",
+    "-1x-1",
+    "abc",
+    "100x100%00",
+    "50x50/../../x",
+    "1e9x1e9",
+    "50x50\r\nX-Injected: 1",
+    "x".repeat(5000),
+    "100x100f../../",
+  ];
   for (const t of thumbs) {
     let res = await fetch(fileUrl("docs", pubRec.id, img, `?thumb=${encodeURIComponent(t)}`));
     expect([t, res.status]).toEqual([t, 200]);
@@ -301,7 +333,12 @@ test("?thumb= with traversal, huge, malformed values or on non-images serves the
   expect(thumb.status).toBe(200);
   expect(thumb.headers.get("content-disposition")).toBe(`inline; filename=50x50_${img}`);
   const added = walk(join(dataDir, "storage")).filter((p) => !before.includes(p));
-  expect(added).toEqual([`${ids.docs}/${pubRec.id}/thumbs_${img}/50x50_${img}`, `${ids.docs}/${pubRec.id}/thumbs_${img}/50x50_${img}.attrs`].sort());
+  expect(added).toEqual(
+    [
+      `${ids.docs}/${pubRec.id}/thumbs_${img}/50x50_${img}`,
+      `${ids.docs}/${pubRec.id}/thumbs_${img}/50x50_${img}.attrs`,
+    ].sort(),
+  );
   expect((await fetch(`${srv.url}/api/health`)).status).toBe(200);
 });
 
@@ -317,7 +354,11 @@ test("?download= forces an attachment only for true values; non-media is always 
     ["", "inline"],
   ] as const) {
     const res = await fetch(fileUrl("docs", pubRec.id, img, q));
-    expect([q, res.status, res.headers.get("content-disposition")]).toEqual([q, 200, `${disposition}; filename=${img}`]);
+    expect([q, res.status, res.headers.get("content-disposition")]).toEqual([
+      q,
+      200,
+      `${disposition}; filename=${img}`,
+    ]);
     expect(res.headers.get("set-cookie")).toBeNull();
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(res.headers.get("content-security-policy")).toBe(FILE_CSP);
@@ -329,12 +370,21 @@ test("?download= forces an attachment only for true values; non-media is always 
 });
 
 /** A multipart body written byte for byte (FormData would escape the file name). */
-function rawMultipart(field: string, files: { name: string; type: string; content: string | Uint8Array }[], extra: { [k: string]: string } = {}) {
+function rawMultipart(
+  field: string,
+  files: { name: string; type: string; content: string | Uint8Array }[],
+  extra: { [k: string]: string } = {},
+) {
   const boundary = "----pbSecBoundary" + Math.random().toString(36).slice(2);
   const chunks: Buffer[] = [];
-  for (const [k, v] of Object.entries(extra)) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const [k, v] of Object.entries(extra))
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   for (const f of files) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="`), Buffer.from(f.name, "utf8"), Buffer.from(`"\r\nContent-Type: ${f.type}\r\n\r\n`));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="`),
+      Buffer.from(f.name, "utf8"),
+      Buffer.from(`"\r\nContent-Type: ${f.type}\r\n\r\n`),
+    );
     chunks.push(Buffer.from(f.content), Buffer.from("\r\n"));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
@@ -359,8 +409,16 @@ test("hostile upload names are stored under normalized names inside the record's
     "%2e%2e%2fx.txt",
     "thumbs_x/50x50_x",
   ];
-  const { body, type } = rawMultipart("files", names.map((name) => ({ name, type: "text/plain", content: "hostile" })), { title: "hostile names" });
-  const res = await fetch(`${srv.url}/api/collections/docs/records`, { method: "POST", headers: { "Content-Type": type }, body });
+  const { body, type } = rawMultipart(
+    "files",
+    names.map((name) => ({ name, type: "text/plain", content: "hostile" })),
+    { title: "hostile names" },
+  );
+  const res = await fetch(`${srv.url}/api/collections/docs/records`, {
+    method: "POST",
+    headers: { "Content-Type": type },
+    body,
+  });
   expect(res.status).toBe(200);
   const rec = (await res.json()) as { id: string; files: string[] };
   expect(rec.files).toHaveLength(names.length);
@@ -393,14 +451,22 @@ test("a file type the field's mimeTypes forbid is refused whatever its name and 
     { name: "evil", type: "image/png", content: "MZ\x90\x00 not a png" },
   ]) {
     const { body, type } = rawMultipart("pic", [f]);
-    const res = await fetch(`${srv.url}/api/collections/images/records`, { method: "POST", headers: { "Content-Type": type }, body });
+    const res = await fetch(`${srv.url}/api/collections/images/records`, {
+      method: "POST",
+      headers: { "Content-Type": type },
+      body,
+    });
     const json = (await res.json()) as any;
     expect([f.name, res.status]).toEqual([f.name, 400]);
     expect(json.data.pic.code).toBe("validation_invalid_mime_type");
   }
   expect(walk(join(dataDir, "storage", ids.images!))).toEqual([]);
   const { body, type } = rawMultipart("pic", [{ name: "real.png", type: "application/octet-stream", content: png }]);
-  const res = await fetch(`${srv.url}/api/collections/images/records`, { method: "POST", headers: { "Content-Type": type }, body });
+  const res = await fetch(`${srv.url}/api/collections/images/records`, {
+    method: "POST",
+    headers: { "Content-Type": type },
+    body,
+  });
   expect(res.status).toBe(200);
   const total = ((await (await fetch(`${srv.url}/api/collections/images/records`)).json()) as any).totalItems;
   expect(total).toBe(1);
@@ -409,10 +475,19 @@ test("a file type the field's mimeTypes forbid is refused whatever its name and 
 test("stored HTML, SVG and script files are served as sandboxed attachments, never as inline pages", async () => {
   const html = "<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>";
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>';
-  const rec = (await srv.sdk().collection("docs").create({
-    title: "xss",
-    files: [new File([html], "evil.html", { type: "text/html" }), new File([svg], "evil.svg"), new File([html], "looks.png", { type: "image/png" }), new File(["alert(1)"], "evil.js"), new File([html], "evil.xhtml")],
-  })) as any as { id: string; files: string[] };
+  const rec = (await srv
+    .sdk()
+    .collection("docs")
+    .create({
+      title: "xss",
+      files: [
+        new File([html], "evil.html", { type: "text/html" }),
+        new File([svg], "evil.svg"),
+        new File([html], "looks.png", { type: "image/png" }),
+        new File(["alert(1)"], "evil.js"),
+        new File([html], "evil.xhtml"),
+      ],
+    })) as any as { id: string; files: string[] };
   const expectedType: { [ext: string]: RegExp } = {
     html: /^text\/html/,
     svg: /^image\/svg\+xml$/,

@@ -53,11 +53,17 @@ async function buildSchema(dataDir: string) {
   await saveCollection(app, users);
 
   const secretsC = newBaseCollection("secrets"); // every rule null: superusers only
-  secretsC.fields.add(new TextField({ name: "value" }), new RelationField({ name: "owner", collectionId: users.id, maxSelect: 1 }));
+  secretsC.fields.add(
+    new TextField({ name: "value" }),
+    new RelationField({ name: "owner", collectionId: users.id, maxSelect: 1 }),
+  );
   await saveCollection(app, secretsC);
 
   const notes = newBaseCollection("notes");
-  notes.fields.add(new TextField({ name: "text" }), new RelationField({ name: "owner", collectionId: users.id, maxSelect: 1 }));
+  notes.fields.add(
+    new TextField({ name: "text" }),
+    new RelationField({ name: "owner", collectionId: users.id, maxSelect: 1 }),
+  );
   notes.listRule = notes.viewRule = "owner = @request.auth.id";
   await saveCollection(app, notes);
 
@@ -81,14 +87,36 @@ async function buildSchema(dataDir: string) {
   aliceTokenKey = alice.tokenKey();
   expect(aliceHash.startsWith("$2a$10$")).toBe(true);
   expect(aliceTokenKey.length).toBeGreaterThan(20);
-  secrets.push(aliceHash, aliceTokenKey, bob.getString("password"), bob.tokenKey(), carol.getString("password"), carol.tokenKey());
+  secrets.push(
+    aliceHash,
+    aliceTokenKey,
+    bob.getString("password"),
+    bob.tokenKey(),
+    carol.getString("password"),
+    carol.tokenKey(),
+  );
 
   const vault = await add("secrets", { value: VAULT_VALUE, owner: alice.id });
   const aliceNote = await add("notes", { text: ALICE_DIARY, owner: alice.id });
   const bobNote = await add("notes", { text: "bob's own note", owner: bob.id });
-  const post = await add("posts", { title: "by alice", secret: POST_SECRET, author: alice.id, note: aliceNote.id, vault: vault.id });
+  const post = await add("posts", {
+    title: "by alice",
+    secret: POST_SECRET,
+    author: alice.id,
+    note: aliceNote.id,
+    vault: vault.id,
+  });
   const carolPost = await add("posts", { title: "by carol", secret: "carol-post-secret", author: carol.id });
-  Object.assign(ids, { carolPost: carolPost.id, alice: alice.id, bob: bob.id, carol: carol.id, vault: vault.id, aliceNote: aliceNote.id, bobNote: bobNote.id, post: post.id });
+  Object.assign(ids, {
+    carolPost: carolPost.id,
+    alice: alice.id,
+    bob: bob.id,
+    carol: carol.id,
+    vault: vault.id,
+    aliceNote: aliceNote.id,
+    bobNote: bobNote.id,
+    post: post.id,
+  });
 
   await createSuperuser(app, "root@example.com", PASSWORD);
   await app.terminate();
@@ -107,18 +135,32 @@ type Who = "guest" | "bob" | "alice" | "sam" | "su";
 const call = caller(() => srv);
 
 /** GET `path` with `query` as `who`; bodies seen by guests and bob are kept for the final sweep. */
-async function get(who: Who, path: string, query: { [k: string]: string } = {}, headers: { [k: string]: string } = {}): Promise<Res> {
+async function get(
+  who: Who,
+  path: string,
+  query: { [k: string]: string } = {},
+  headers: { [k: string]: string } = {},
+): Promise<Res> {
   const qs = new URLSearchParams(query).toString();
   const r = await call("GET", `${path}${qs ? "?" + qs : ""}`, who === "guest" ? "" : tokens[who], undefined, headers);
   if (who === "guest" || who === "bob") unprivilegedBodies.push({ who, text: r.text });
   return r;
 }
 
-const list = (who: Who, collection: string, query: { [k: string]: string } = {}, headers: { [k: string]: string } = {}) =>
-  get(who, `/api/collections/${collection}/records`, query, headers);
+const list = (
+  who: Who,
+  collection: string,
+  query: { [k: string]: string } = {},
+  headers: { [k: string]: string } = {},
+) => get(who, `/api/collections/${collection}/records`, query, headers);
 
 /** The oracle check: the right guess and the wrong guess are answered identically. */
-async function expectSameAnswer(who: Who, collection: string, right: { [k: string]: string }, wrong: { [k: string]: string }): Promise<Res> {
+async function expectSameAnswer(
+  who: Who,
+  collection: string,
+  right: { [k: string]: string },
+  wrong: { [k: string]: string },
+): Promise<Res> {
   const a = await list(who, collection, right);
   const b = await list(who, collection, wrong);
   expect(a.status).toBe(b.status);
@@ -138,8 +180,16 @@ test("filtering by a hidden field answers a right and a wrong guess identically 
     const probes: [string, { [k: string]: string }, { [k: string]: string }][] = [
       ["posts", { filter: `secret = '${POST_SECRET}'` }, { filter: "secret = 'nope'" }],
       ["posts", { filter: "secret ~ 'RIGHT'" }, { filter: "secret ~ 'zzzz'" }],
-      ["posts", { filter: `title = 'by alice' && secret = '${POST_SECRET}'` }, { filter: "title = 'by alice' && secret = 'nope'" }],
-      ["posts", { filter: `title = 'by alice' || secret = '${POST_SECRET}'` }, { filter: "title = 'by alice' || secret = 'nope'" }],
+      [
+        "posts",
+        { filter: `title = 'by alice' && secret = '${POST_SECRET}'` },
+        { filter: "title = 'by alice' && secret = 'nope'" },
+      ],
+      [
+        "posts",
+        { filter: `title = 'by alice' || secret = '${POST_SECRET}'` },
+        { filter: "title = 'by alice' || secret = 'nope'" },
+      ],
       ["users", { filter: `secretNote = '${USER_SECRET}'` }, { filter: "secretNote = 'nope'" }],
       ["users", { filter: "secretNote:lower ~ 'right'" }, { filter: "secretNote:lower ~ 'zzzz'" }],
     ];
@@ -160,7 +210,8 @@ test("an auth record's password hash and tokenKey cannot be probed with a filter
       [{ filter: `tokenKey = '${aliceTokenKey}'` }, { filter: "tokenKey = 'nope'" }],
       [{ filter: `tokenKey ~ '${aliceTokenKey.slice(0, 3)}'` }, { filter: "tokenKey ~ '!!!'" }],
     ];
-    for (const [right, wrong] of probes) expect((await expectSameAnswer(who, "users", right, wrong)).json).toEqual(GENERIC_400);
+    for (const [right, wrong] of probes)
+      expect((await expectSameAnswer(who, "users", right, wrong)).json).toEqual(GENERIC_400);
   }
 });
 
@@ -184,44 +235,87 @@ test("a relation's password, tokenKey and hidden fields cannot be probed through
 
 test("a back-relation reaches neither hidden fields nor rows the joined collection's rules hide", async () => {
   // owner-only notes: alice finds herself through her own note, superusers find her too…
-  expect((await list("alice", "users", { filter: `notes_via_owner.text = '${ALICE_DIARY}'` })).json.items.map((u: any) => u.id)).toEqual([ids.alice]);
+  expect(
+    (await list("alice", "users", { filter: `notes_via_owner.text = '${ALICE_DIARY}'` })).json.items.map(
+      (u: any) => u.id,
+    ),
+  ).toEqual([ids.alice]);
   expect((await list("su", "users", { filter: `notes_via_owner.text = '${ALICE_DIARY}'` })).json.totalItems).toBe(1);
   // …but bob and guests get the same empty page for the right and the wrong text
   for (const who of ["guest", "bob"] as const) {
-    const r = await expectSameAnswer(who, "users", { filter: `notes_via_owner.text = '${ALICE_DIARY}'` }, { filter: "notes_via_owner.text = 'nope'" });
+    const r = await expectSameAnswer(
+      who,
+      "users",
+      { filter: `notes_via_owner.text = '${ALICE_DIARY}'` },
+      { filter: "notes_via_owner.text = 'nope'" },
+    );
     expect(r.status).toBe(200);
     expect(r.json.totalItems).toBe(0);
     expect(r.json.items).toEqual([]);
     // a hidden field of the back-related collection, and a collection without a list rule at all
-    const hidden = await expectSameAnswer(who, "users", { filter: `posts_via_author.secret = '${POST_SECRET}'` }, { filter: "posts_via_author.secret = 'nope'" });
+    const hidden = await expectSameAnswer(
+      who,
+      "users",
+      { filter: `posts_via_author.secret = '${POST_SECRET}'` },
+      { filter: "posts_via_author.secret = 'nope'" },
+    );
     expect(hidden.json).toEqual(GENERIC_400);
-    const locked = await expectSameAnswer(who, "users", { filter: `secrets_via_owner.value = '${VAULT_VALUE}'` }, { filter: "secrets_via_owner.value = 'nope'" });
+    const locked = await expectSameAnswer(
+      who,
+      "users",
+      { filter: `secrets_via_owner.value = '${VAULT_VALUE}'` },
+      { filter: "secrets_via_owner.value = 'nope'" },
+    );
     expect(locked.json).toEqual(GENERIC_400);
   }
 });
 
 test("@collection and @request in a client filter or sort are refused the same whatever the guess", async () => {
   for (const who of ["guest", "bob"] as const) {
-    const coll = await expectSameAnswer(who, "posts", { filter: `@collection.secrets.value = '${VAULT_VALUE}'` }, { filter: "@collection.secrets.value = 'nope'" });
+    const coll = await expectSameAnswer(
+      who,
+      "posts",
+      { filter: `@collection.secrets.value = '${VAULT_VALUE}'` },
+      { filter: "@collection.secrets.value = 'nope'" },
+    );
     expect(coll.json).toEqual({ status: 403, message: "Only superusers can filter by @collection.", data: {} });
-    const sort = await expectSameAnswer(who, "posts", { sort: "@collection.secrets.value" }, { sort: "-@collection.secrets.value" });
+    const sort = await expectSameAnswer(
+      who,
+      "posts",
+      { sort: "@collection.secrets.value" },
+      { sort: "-@collection.secrets.value" },
+    );
     expect(sort.status).toBe(403);
-    const req = await expectSameAnswer(who, "notes", { filter: `@request.auth.id = '${ids.alice}'` }, { filter: "@request.auth.id = 'nope'" });
+    const req = await expectSameAnswer(
+      who,
+      "notes",
+      { filter: `@request.auth.id = '${ids.alice}'` },
+      { filter: "@request.auth.id = 'nope'" },
+    );
     expect(req.json).toEqual({ status: 403, message: "Only superusers can filter by @request.", data: {} });
     // other spellings slip past the 403 text check but still resolve to nothing usable
     for (const spelling of ["@COLLECTION.secrets.value", "@Collection.secrets.value", "@collection .secrets.value"]) {
-      const r = await expectSameAnswer(who, "posts", { filter: `${spelling} = '${VAULT_VALUE}'` }, { filter: `${spelling} = 'nope'` });
+      const r = await expectSameAnswer(
+        who,
+        "posts",
+        { filter: `${spelling} = '${VAULT_VALUE}'` },
+        { filter: `${spelling} = 'nope'` },
+      );
       expect(r.status).toBe(400);
     }
   }
   // percent-encoding is decoded before the check
-  const enc = await fetch(`${srv.url}/api/collections/posts/records?filter=%40collection%2Esecrets%2Evalue%3D%27${VAULT_VALUE}%27`);
+  const enc = await fetch(
+    `${srv.url}/api/collections/posts/records?filter=%40collection%2Esecrets%2Evalue%3D%27${VAULT_VALUE}%27`,
+  );
   expect(enc.status).toBe(403);
 });
 
 test("a private email cannot be confirmed by a filter, directly or through a relation", async () => {
   // control: public emails and superusers do match, so these probes would discriminate if allowed
-  expect((await list("guest", "users", { filter: `email = '${CAROL_EMAIL}'` })).json.items.map((u: any) => u.id)).toEqual([ids.carol]);
+  expect(
+    (await list("guest", "users", { filter: `email = '${CAROL_EMAIL}'` })).json.items.map((u: any) => u.id),
+  ).toEqual([ids.carol]);
   expect((await list("su", "users", { filter: `email = '${ALICE_EMAIL}'` })).json.totalItems).toBe(1);
   expect((await list("su", "posts", { filter: `author.email = '${ALICE_EMAIL}'` })).json.totalItems).toBe(1);
 
@@ -231,7 +325,11 @@ test("a private email cannot be confirmed by a filter, directly or through a rel
       ["users", { filter: "email ~ 'alice.private'" }, { filter: "email ~ 'zzzz'" }],
       ["users", { filter: `email:lower = '${ALICE_EMAIL}'` }, { filter: "email:lower = 'wrong@example.com'" }],
       ["users", { filter: `email != '${ALICE_EMAIL}'` }, { filter: "email != 'wrong@example.com'" }],
-      ["users", { filter: `id = '${ids.alice}' && email ~ 'alice'` }, { filter: `id = '${ids.alice}' && email ~ 'zzzz'` }],
+      [
+        "users",
+        { filter: `id = '${ids.alice}' && email ~ 'alice'` },
+        { filter: `id = '${ids.alice}' && email ~ 'zzzz'` },
+      ],
       ["posts", { filter: `author.email = '${ALICE_EMAIL}'` }, { filter: "author.email = 'wrong@example.com'" }],
       ["posts", { filter: "author.email ?~ 'alice'" }, { filter: "author.email ?~ 'zzzz'" }],
     ];
@@ -277,8 +375,22 @@ test("`fields` cannot pick password, tokenKey, hidden fields or private emails",
     if (who === "guest") expect(byId[ids.bob]).toEqual({ id: ids.bob });
     const one = await get(who, `/api/collections/users/records/${ids.alice}`, { fields: `*,${pick}` });
     expect(one.status).toBe(200);
-    expect(Object.keys(one.json).sort()).toEqual(["avatar", "collectionId", "collectionName", "created", "emailVisibility", "id", "name", "nickname", "updated", "verified"]);
-    const posts = await list(who, "posts", { expand: "author", fields: "id,secret,expand.author.password,expand.author.tokenKey,expand.author.email,expand.author.secretNote" });
+    expect(Object.keys(one.json).sort()).toEqual([
+      "avatar",
+      "collectionId",
+      "collectionName",
+      "created",
+      "emailVisibility",
+      "id",
+      "name",
+      "nickname",
+      "updated",
+      "verified",
+    ]);
+    const posts = await list(who, "posts", {
+      expand: "author",
+      fields: "id,secret,expand.author.password,expand.author.tokenKey,expand.author.email,expand.author.secretNote",
+    });
     expect(posts.status).toBe(200);
     const alicePost = posts.json.items.find((p: any) => p.id === ids.post);
     expect(alicePost).toEqual({ id: ids.post, expand: { author: {} } });
@@ -302,7 +414,9 @@ test("expanding into a record the caller may not view returns no expand", async 
     expect(r.json.expand.author.expand ?? {}).toEqual({});
   }
   // the owner does get her note: the guard is the rule, not a blanket refusal
-  const mine = await get("alice", `/api/collections/posts/records/${ids.post}`, { expand: "note,author.notes_via_owner" });
+  const mine = await get("alice", `/api/collections/posts/records/${ids.post}`, {
+    expand: "note,author.notes_via_owner",
+  });
   expect(mine.json.expand.note.text).toBe(ALICE_DIARY);
   expect(mine.json.expand.author.expand.notes_via_owner.map((n: any) => n.id)).toEqual([ids.aliceNote]);
   expect(mine.json.expand.author.email).toBe(ALICE_EMAIL);
@@ -365,7 +479,11 @@ test("@request tricks in the query, headers or cookies do not stand in for auth"
     expect(v.status).toBe(404);
   }
   // @request.* in a client sort or filter is a superuser-only feature, also in its `query`/`headers` forms
-  for (const q of [{ filter: "@request.query.x = 'y'" }, { sort: "@request.headers.host" }, { filter: "@request.auth.email != ''" }] as { [k: string]: string }[]) {
+  for (const q of [
+    { filter: "@request.query.x = 'y'" },
+    { sort: "@request.headers.host" },
+    { filter: "@request.auth.email != ''" },
+  ] as { [k: string]: string }[]) {
     const r = await list("bob", "users", q);
     expect(r.status).toBe(403);
     expect(r.json.message).toBe("Only superusers can filter by @request.");
@@ -386,7 +504,11 @@ test("the owner and a manageRule manager do see private emails; others don't", a
   expect(self.json.tokenKey).toBeUndefined();
   for (const who of ["guest", "bob"] as const) {
     const r = await list(who, "users", { sort: "nickname" });
-    expect(r.json.items.map((u: any) => u.email)).toEqual([undefined, who === "bob" ? BOB_EMAIL : undefined, CAROL_EMAIL]);
+    expect(r.json.items.map((u: any) => u.email)).toEqual([
+      undefined,
+      who === "bob" ? BOB_EMAIL : undefined,
+      CAROL_EMAIL,
+    ]);
   }
 });
 

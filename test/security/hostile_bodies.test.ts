@@ -52,7 +52,9 @@ afterAll(async () => {
 
 /** All records of a collection, as a superuser sees them. */
 async function records(collection: string): Promise<{ [k: string]: any }[]> {
-  const res = await fetch(`${srv.url}/api/collections/${collection}/records?perPage=1000&sort=@rowid`, { headers: { Authorization: suToken } });
+  const res = await fetch(`${srv.url}/api/collections/${collection}/records?perPage=1000&sort=@rowid`, {
+    headers: { Authorization: suToken },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as any).items;
 }
@@ -65,7 +67,10 @@ function storedFiles(collection: string): string[] {
 
 async function clear(collection: string) {
   for (const r of await records(collection)) {
-    const res = await fetch(`${srv.url}/api/collections/${collection}/records/${r.id}`, { method: "DELETE", headers: { Authorization: suToken } });
+    const res = await fetch(`${srv.url}/api/collections/${collection}/records/${r.id}`, {
+      method: "DELETE",
+      headers: { Authorization: suToken },
+    });
     expect(res.status).toBe(204);
   }
 }
@@ -86,7 +91,11 @@ async function expectEnvelope(res: Response, status: number, label: string) {
 }
 
 const create = (collection: string, body: string | Uint8Array | FormData, type?: string) =>
-  fetch(`${srv.url}/api/collections/${collection}/records`, { method: "POST", headers: type ? { "Content-Type": type } : {}, body });
+  fetch(`${srv.url}/api/collections/${collection}/records`, {
+    method: "POST",
+    headers: type ? { "Content-Type": type } : {},
+    body,
+  });
 
 /** Writes `head` on a raw socket and keeps it open; returns the socket and everything read back. */
 async function openRaw(head: string | Uint8Array) {
@@ -140,7 +149,11 @@ test("a streamed (chunked) body without a length is cut off at the limit with a 
       c.enqueue(chunk);
     },
   });
-  const res = await fetch(`${srv.url}/api/collections/items/records`, { method: "POST", headers: { "Content-Type": "application/json" }, body: stream });
+  const res = await fetch(`${srv.url}/api/collections/items/records`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: stream,
+  });
   expect(res.status).toBe(413);
   expect(await res.json()).toEqual(TOO_LARGE);
   // a multipart upload streamed past the per-collection limit (32 MiB + 2 × 1 MiB) as well
@@ -148,12 +161,21 @@ test("a streamed (chunked) body without a length is cut off at the limit with a 
   const boundary = "xxStreamBoundary";
   const multipart = new ReadableStream({
     pull(c) {
-      if (n === 0) c.enqueue(new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="docs"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+      if (n === 0)
+        c.enqueue(
+          new TextEncoder().encode(
+            `--${boundary}\r\nContent-Disposition: form-data; name="docs"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+          ),
+        );
       if (n++ >= 36) return c.close();
       c.enqueue(chunk);
     },
   });
-  const res2 = await fetch(`${srv.url}/api/collections/uploads/records`, { method: "POST", headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` }, body: multipart });
+  const res2 = await fetch(`${srv.url}/api/collections/uploads/records`, {
+    method: "POST",
+    headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` },
+    body: multipart,
+  });
   expect(res2.status).toBe(413);
   expect(await res2.json()).toEqual(TOO_LARGE);
   expect(await records("items")).toEqual([]);
@@ -186,7 +208,12 @@ test("deeply nested JSON (100k levels) never crashes the server or stores a brok
     expect([label, [200, 400].includes(res.status)]).toEqual([label, true]);
     const json = (await res.json()) as any;
     if (res.status === 200) {
-      expect([label, json.title ?? "", json.n, json.data]).toEqual([label, label === "unknown key" ? "kept" : "", 0, null]);
+      expect([label, json.title ?? "", json.n, json.data]).toEqual([
+        label,
+        label === "unknown key" ? "kept" : "",
+        0,
+        null,
+      ]);
       expect(Object.keys(json).sort()).toEqual(["collectionId", "collectionName", "data", "id", "n", "title"]);
     }
     await assertHealthy();
@@ -199,13 +226,29 @@ test("deeply nested JSON (100k levels) never crashes the server or stores a brok
 });
 
 test("huge strings, arrays and JSON values are refused by field limits, nothing stored", async () => {
-  let body = await expectEnvelope(await create("items", JSON.stringify({ title: "x".repeat(5_000_000) }), "application/json"), 400, "huge title");
+  let body = await expectEnvelope(
+    await create("items", JSON.stringify({ title: "x".repeat(5_000_000) }), "application/json"),
+    400,
+    "huge title",
+  );
   expect(body.data.title.code).toBe("validation_max_text_constraint");
-  body = await expectEnvelope(await create("items", JSON.stringify({ title: "ok", data: Array.from({ length: 300_000 }, (_, i) => i) }), "application/json"), 400, "huge array");
+  body = await expectEnvelope(
+    await create(
+      "items",
+      JSON.stringify({ title: "ok", data: Array.from({ length: 300_000 }, (_, i) => i) }),
+      "application/json",
+    ),
+    400,
+    "huge array",
+  );
   expect(body.data.data.code).toBe("validation_json_size_limit");
   expect(await records("items")).toEqual([]);
   // values of the wrong shape are cast as upstream's cast.ToString/ToFloat64 do: to the zero value
-  let res = await create("items", JSON.stringify({ title: Array.from({ length: 100_000 }, () => "x") }), "application/json");
+  let res = await create(
+    "items",
+    JSON.stringify({ title: Array.from({ length: 100_000 }, () => "x") }),
+    "application/json",
+  );
   expect(res.status).toBe(200);
   expect(((await res.json()) as any).title).toBe("");
   res = await create("items", JSON.stringify({ n: "1".repeat(400) }), "application/json");
@@ -225,7 +268,11 @@ test("invalid UTF-8 in a JSON body becomes replacement characters, as Go's decod
   expect(stored.title).toBe("a\uFFFD\uFFFD\uFFFDb");
   expect(stored.n).toBe(1);
   // an overlong encoding of "/" and a lone surrogate don't sneak through as raw bytes either
-  const raw2 = Buffer.concat([Buffer.from('{"title":"x'), Buffer.from([0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from('y"}')]);
+  const raw2 = Buffer.concat([
+    Buffer.from('{"title":"x'),
+    Buffer.from([0xc0, 0xaf, 0xed, 0xa0, 0x80]),
+    Buffer.from('y"}'),
+  ]);
   const res2 = await create("items", raw2, "application/json");
   expect(res2.status).toBe(200);
   const t = ((await res2.json()) as any).title as string;
@@ -236,7 +283,16 @@ test("invalid UTF-8 in a JSON body becomes replacement characters, as Go's decod
 });
 
 test("wrong or missing Content-Type is a 400 envelope, never a guessed parse", async () => {
-  for (const type of ["text/plain", "application/xml", "text/html", "application/octet-stream", "application/x-json", "", "multipart/form-data", "multipart/mixed; boundary=x"]) {
+  for (const type of [
+    "text/plain",
+    "application/xml",
+    "text/html",
+    "application/octet-stream",
+    "application/x-json",
+    "",
+    "multipart/form-data",
+    "multipart/mixed; boundary=x",
+  ]) {
     const res = await fetch(`${srv.url}/api/collections/items/records`, {
       method: "POST",
       headers: type ? { "Content-Type": type } : { "Content-Type": "" },
@@ -251,9 +307,14 @@ test("wrong or missing Content-Type is a 400 envelope, never a guessed parse", a
 test("multipart with thousands of parts: files past maxSelect are refused and none is written", async () => {
   const boundary = "manyPartsBoundary";
   let parts = "";
-  for (let i = 0; i < 3000; i++) parts += `--${boundary}\r\nContent-Disposition: form-data; name="docs"; filename="f${i}.txt"\r\nContent-Type: text/plain\r\n\r\nx${i}\r\n`;
+  for (let i = 0; i < 3000; i++)
+    parts += `--${boundary}\r\nContent-Disposition: form-data; name="docs"; filename="f${i}.txt"\r\nContent-Type: text/plain\r\n\r\nx${i}\r\n`;
   parts += `--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nmany files\r\n--${boundary}--\r\n`;
-  const body = await expectEnvelope(await create("uploads", parts, `multipart/form-data; boundary=${boundary}`), 400, "3000 files");
+  const body = await expectEnvelope(
+    await create("uploads", parts, `multipart/form-data; boundary=${boundary}`),
+    400,
+    "3000 files",
+  );
   expect(body.data.docs.code).toBe("validation_too_many_files");
   expect(await records("uploads")).toEqual([]);
   expect(storedFiles("uploads")).toEqual([]);
@@ -264,7 +325,8 @@ test("multipart with thousands of parts: files past maxSelect are refused and no
   const res = await create("items", plain, `multipart/form-data; boundary=${boundary}`);
   expect([200, 400]).toContain(res.status);
   const json = (await res.json()) as any;
-  if (res.status === 200) expect(Object.keys(json).sort()).toEqual(["collectionId", "collectionName", "data", "id", "n", "title"]);
+  if (res.status === 200)
+    expect(Object.keys(json).sort()).toEqual(["collectionId", "collectionName", "data", "id", "n", "title"]);
   else expect(json.status).toBe(400);
   await assertHealthy();
   await clear("items");
@@ -274,7 +336,11 @@ test("broken multipart bodies and garbage @jsonPayload are 400 envelopes with no
   const b = "brokenBoundary";
   const file = `--${b}\r\nContent-Disposition: form-data; name="docs"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n`;
   const cases: [string, string, string][] = [
-    ["never closed", `${file}--${b}\r\nContent-Disposition: form-data; name="title"\r\n\r\nunclosed`, `multipart/form-data; boundary=${b}`],
+    [
+      "never closed",
+      `${file}--${b}\r\nContent-Disposition: form-data; name="title"\r\n\r\nunclosed`,
+      `multipart/form-data; boundary=${b}`,
+    ],
     ["no closing delimiter", file, `multipart/form-data; boundary=${b}`],
     ["no boundary param", `${file}--${b}--\r\n`, "multipart/form-data"],
     ["wrong boundary", `${file}--${b}--\r\n`, "multipart/form-data; boundary=other"],
@@ -296,10 +362,14 @@ test("broken multipart bodies and garbage @jsonPayload are 400 envelopes with no
 
 test("a body on a GET is ignored; a list answers normally", async () => {
   const body = '{"garbage": [[[';
-  const out = await rawExchange(`GET /api/collections/items/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  const out = await rawExchange(
+    `GET /api/collections/items/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
   expect(out).toStartWith("HTTP/1.1 200");
   expect(out).toContain('"items":[]');
-  const chunked = await rawExchange(`GET /api/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+  const chunked = await rawExchange(
+    `GET /api/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+  );
   expect(chunked).toStartWith("HTTP/1.1 200");
   await assertHealthy();
 });
@@ -307,19 +377,30 @@ test("a body on a GET is ignored; a list answers normally", async () => {
 test("very long URLs, huge headers and thousands of query params never yield a 5xx", async () => {
   let res = await fetch(`${srv.url}/api/collections/items/records?filter=${"a".repeat(200_000)}`);
   await expectEnvelope(res, 400, "200 KB filter");
-  res = await fetch(`${srv.url}/api/collections/items/records?${Array.from({ length: 10_000 }, (_, i) => `p${i}=${i}`).join("&")}`);
+  res = await fetch(
+    `${srv.url}/api/collections/items/records?${Array.from({ length: 10_000 }, (_, i) => `p${i}=${i}`).join("&")}`,
+  );
   expect(res.status).toBe(200);
   res = await fetch(`${srv.url}/api/collections/${"x".repeat(100_000)}/records`);
   await expectEnvelope(res, 404, "100 KB collection name");
   // over the 1 MiB header limit (Go's DefaultMaxHeaderBytes): refused before any handler
-  const huge = await fetch(`${srv.url}/api/health`, { headers: { "X-Big": "a".repeat(2 << 20) } }).then((r) => r.status, () => 0);
+  const huge = await fetch(`${srv.url}/api/health`, { headers: { "X-Big": "a".repeat(2 << 20) } }).then(
+    (r) => r.status,
+    () => 0,
+  );
   expect([0, 413, 431, 400]).toContain(huge);
-  const hugeUrl = await fetch(`${srv.url}/api/health?x=${"a".repeat(2 << 20)}`).then((r) => r.status, () => 0);
+  const hugeUrl = await fetch(`${srv.url}/api/health?x=${"a".repeat(2 << 20)}`).then(
+    (r) => r.status,
+    () => 0,
+  );
   expect([0, 413, 414, 431, 400]).toContain(hugeUrl);
   // thousands of headers
   const many: { [k: string]: string } = {};
   for (let i = 0; i < 2000; i++) many[`X-H${i}`] = "v";
-  const manyStatus = await fetch(`${srv.url}/api/health`, { headers: many }).then((r) => r.status, () => 0);
+  const manyStatus = await fetch(`${srv.url}/api/health`, { headers: many }).then(
+    (r) => r.status,
+    () => 0,
+  );
   expect([0, 200, 431, 400]).toContain(manyStatus);
   await assertHealthy();
 });

@@ -22,7 +22,15 @@ import { saveRecord } from "../../src/core/record_save.ts";
 import { tempDir, type TestServer } from "../harness.ts";
 import { rawRequest, startWithSuperuser } from "./support.ts";
 
-const SPOOF_HEADERS = ["X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP", "X-Client-IP", "Fastly-Client-IP", "Forwarded"];
+const SPOOF_HEADERS = [
+  "X-Forwarded-For",
+  "X-Real-IP",
+  "CF-Connecting-IP",
+  "True-Client-IP",
+  "X-Client-IP",
+  "Fastly-Client-IP",
+  "Forwarded",
+];
 const UPSTREAM_DEFAULT_RULES = [
   { label: "*:auth", audience: "", duration: 3, maxRequests: 2 },
   { label: "*:create", audience: "", duration: 5, maxRequests: 20 },
@@ -64,7 +72,11 @@ afterAll(async () => {
 });
 
 async function patchSettings(body: object, headers: { [k: string]: string } = {}) {
-  const res = await fetch(`${srv.url}/api/settings`, { method: "PATCH", headers: { Authorization: suToken, "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${srv.url}/api/settings`, {
+    method: "PATCH",
+    headers: { Authorization: suToken, "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as any;
 }
@@ -78,12 +90,16 @@ async function realIP(headers: { [k: string]: string } = {}): Promise<string> {
 
 /** The same, for header lines written exactly as given (repeated lines included). */
 async function rawRealIP(headerLines: string[]): Promise<string> {
-  const out = await rawRequest(srv.port, `GET /api/health HTTP/1.1\r\nHost: x\r\nAuthorization: ${suToken}\r\nConnection: close\r\n${headerLines.join("\r\n")}\r\n\r\n`);
+  const out = await rawRequest(
+    srv.port,
+    `GET /api/health HTTP/1.1\r\nHost: x\r\nAuthorization: ${suToken}\r\nConnection: close\r\n${headerLines.join("\r\n")}\r\n\r\n`,
+  );
   expect(out).toStartWith("HTTP/1.1 200");
   return JSON.parse(out.slice(out.indexOf("\r\n\r\n") + 4)).data.realIP;
 }
 
-const listNotes = (headers: { [k: string]: string } = {}) => fetch(`${srv.url}/api/collections/notes/records`, { headers });
+const listNotes = (headers: { [k: string]: string } = {}) =>
+  fetch(`${srv.url}/api/collections/notes/records`, { headers });
 const login = (password: string, headers: { [k: string]: string } = {}) =>
   fetch(`${srv.url}/api/collections/users/auth-with-password`, {
     method: "POST",
@@ -105,7 +121,9 @@ function spoof(i: number): { [k: string]: string } {
 }
 
 test("upstream defaults: rate limits are off, so password guesses are only ever 400s", async () => {
-  const settings = (await (await fetch(`${srv.url}/api/settings`, { headers: { Authorization: suToken } })).json()) as any;
+  const settings = (await (
+    await fetch(`${srv.url}/api/settings`, { headers: { Authorization: suToken } })
+  ).json()) as any;
   expect(settings.rateLimits.enabled).toBe(false);
   expect(settings.rateLimits.rules).toEqual(UPSTREAM_DEFAULT_RULES);
   expect(settings.trustedProxy).toEqual({ headers: [], useLeftmostIP: false });
@@ -136,18 +154,31 @@ test("once enabled, the default *:auth rule stops password brute force, spoofed 
 test("without a trusted proxy, X-Forwarded-For / X-Real-IP / CF-Connecting-IP can't escape a limit or claim an excluded IP", async () => {
   await patchSettings({
     trustedProxy: { headers: [], useLeftmostIP: false },
-    rateLimits: { enabled: true, excludedIPs: ["198.18.0.1", "203.0.113.0/24"], rules: [{ label: "notes:list", maxRequests: 3, duration: 60, audience: "" }] },
+    rateLimits: {
+      enabled: true,
+      excludedIPs: ["198.18.0.1", "203.0.113.0/24"],
+      rules: [{ label: "notes:list", maxRequests: 3, duration: 60, audience: "" }],
+    },
   });
   const statuses: number[] = [];
   for (let i = 0; i < 3; i++) statuses.push((await listNotes(spoof(i))).status);
   expect(statuses).toEqual([200, 200, 200]);
-  for (let i = 3; i < 3 + SPOOF_HEADERS.length * 2; i++) await expect429(await listNotes(spoof(i)), JSON.stringify(spoof(i)));
+  for (let i = 3; i < 3 + SPOOF_HEADERS.length * 2; i++)
+    await expect429(await listNotes(spoof(i)), JSON.stringify(spoof(i)));
   // claiming an excluded address through any header changes nothing
   for (const name of SPOOF_HEADERS) {
-    await expect429(await listNotes({ [name]: name === "Forwarded" ? "for=203.0.113.9" : "203.0.113.9" }), `excluded via ${name}`);
+    await expect429(
+      await listNotes({ [name]: name === "Forwarded" ? "for=203.0.113.9" : "203.0.113.9" }),
+      `excluded via ${name}`,
+    );
   }
-  await expect429(await listNotes({ "X-Forwarded-For": "203.0.113.9, 198.18.0.1", "X-Real-IP": "198.18.0.1" }), "several headers at once");
-  expect(await realIP({ "X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.9", "CF-Connecting-IP": "203.0.113.9" })).toBe("127.0.0.1");
+  await expect429(
+    await listNotes({ "X-Forwarded-For": "203.0.113.9, 198.18.0.1", "X-Real-IP": "198.18.0.1" }),
+    "several headers at once",
+  );
+  expect(
+    await realIP({ "X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.9", "CF-Connecting-IP": "203.0.113.9" }),
+  ).toBe("127.0.0.1");
   // superusers are never limited (upstream skips them), guests stay limited
   expect((await listNotes({ Authorization: suToken })).status).toBe(200);
   await expect429(await listNotes(), "plain guest");
@@ -156,14 +187,21 @@ test("without a trusted proxy, X-Forwarded-For / X-Real-IP / CF-Connecting-IP ca
 test("with trustedProxy.headers, clients are told apart by the right-most valid IP of that header only", async () => {
   await patchSettings({
     trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: false },
-    rateLimits: { enabled: true, excludedIPs: [], rules: [{ label: "notes:list", maxRequests: 2, duration: 60, audience: "" }] },
+    rateLimits: {
+      enabled: true,
+      excludedIPs: [],
+      rules: [{ label: "notes:list", maxRequests: 2, duration: 60, audience: "" }],
+    },
   });
   const h = (xff: string) => ({ "X-Forwarded-For": xff });
   expect((await listNotes(h("6.6.6.6, 198.51.100.1"))).status).toBe(200);
   expect((await listNotes(h("7.7.7.7, 198.51.100.1"))).status).toBe(200);
   // a different left part is the same client to a trusting server: still limited
   await expect429(await listNotes(h("8.8.8.8, 198.51.100.1")), "same right-most IP");
-  await expect429(await listNotes({ ...h("198.51.100.1"), "X-Real-IP": "198.51.100.77" }), "untrusted X-Real-IP ignored");
+  await expect429(
+    await listNotes({ ...h("198.51.100.1"), "X-Real-IP": "198.51.100.77" }),
+    "untrusted X-Real-IP ignored",
+  );
   // another client behind the proxy has its own counter
   expect((await listNotes(h("198.51.100.2"))).status).toBe(200);
 
@@ -174,17 +212,24 @@ test("with trustedProxy.headers, clients are told apart by the right-most valid 
   expect(await realIP(h("2001:db8::1"))).toBe("2001:0db8:0000:0000:0000:0000:0000:0001");
   expect(await realIP({ "X-Real-IP": "198.51.100.6", "CF-Connecting-IP": "198.51.100.6" })).toBe("127.0.0.1");
   // two lines: the last one is the proxy's, its right-most IP wins
-  expect(await rawRealIP(["X-Forwarded-For: 198.51.100.10", "X-Forwarded-For: 6.6.6.6, 198.51.100.11"])).toBe("198.51.100.11");
+  expect(await rawRealIP(["X-Forwarded-For: 198.51.100.10", "X-Forwarded-For: 6.6.6.6, 198.51.100.11"])).toBe(
+    "198.51.100.11",
+  );
 
   // several trusted headers: the first configured one present wins
   await patchSettings({ trustedProxy: { headers: ["CF-Connecting-IP", "X-Forwarded-For"], useLeftmostIP: false } });
-  expect(await realIP({ "CF-Connecting-IP": "198.51.100.20", "X-Forwarded-For": "198.51.100.21" })).toBe("198.51.100.20");
+  expect(await realIP({ "CF-Connecting-IP": "198.51.100.20", "X-Forwarded-For": "198.51.100.21" })).toBe(
+    "198.51.100.20",
+  );
   expect(await realIP({ "X-Forwarded-For": "198.51.100.21" })).toBe("198.51.100.21");
   expect(await realIP({ "CF-Connecting-IP": "junk", "X-Forwarded-For": "198.51.100.22" })).toBe("198.51.100.22");
 });
 
 test("useLeftmostIP takes the first valid IP of the header", async () => {
-  await patchSettings({ trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: true }, rateLimits: { enabled: false } });
+  await patchSettings({
+    trustedProxy: { headers: ["X-Forwarded-For"], useLeftmostIP: true },
+    rateLimits: { enabled: false },
+  });
   expect(await realIP({ "X-Forwarded-For": "198.51.100.7, 10.0.0.1, 10.0.0.2" })).toBe("198.51.100.7");
   expect(await realIP({ "X-Forwarded-For": "garbage, 198.51.100.8, 10.0.0.1" })).toBe("198.51.100.8");
   expect(await realIP({ "X-Forwarded-For": "nothing, valid" })).toBe("127.0.0.1");
@@ -195,11 +240,23 @@ let trustedMarker = "";
 test("request logs keep the socket IP when the spoofed header isn't trusted", async () => {
   await patchSettings({ trustedProxy: { headers: [], useLeftmostIP: false }, rateLimits: { enabled: false } });
   const marker = "untrusted" + Date.now();
-  expect((await fetch(`${srv.url}/api/collections/notes/records?m=${marker}`, { headers: { "X-Forwarded-For": "203.0.113.66", "X-Real-IP": "203.0.113.66", "CF-Connecting-IP": "203.0.113.66" } })).status).toBe(200);
+  expect(
+    (
+      await fetch(`${srv.url}/api/collections/notes/records?m=${marker}`, {
+        headers: { "X-Forwarded-For": "203.0.113.66", "X-Real-IP": "203.0.113.66", "CF-Connecting-IP": "203.0.113.66" },
+      })
+    ).status,
+  ).toBe(200);
   // and the same request through a trusted X-Real-IP, checked by the next test from the same batch
   await patchSettings({ trustedProxy: { headers: ["X-Real-IP"], useLeftmostIP: false } });
   trustedMarker = "trusted" + Date.now();
-  expect((await fetch(`${srv.url}/api/collections/notes/records?m=${trustedMarker}`, { headers: { "X-Real-IP": "203.0.113.67" } })).status).toBe(200);
+  expect(
+    (
+      await fetch(`${srv.url}/api/collections/notes/records?m=${trustedMarker}`, {
+        headers: { "X-Real-IP": "203.0.113.67" },
+      })
+    ).status,
+  ).toBe(200);
   await patchSettings({ trustedProxy: { headers: [], useLeftmostIP: false } });
 
   const log = await findLog(marker);
@@ -217,7 +274,9 @@ test("request logs behind a trusted proxy: userIP from the header, remoteIP stil
 async function findLog(marker: string): Promise<any> {
   const until = Date.now() + 10_000;
   for (;;) {
-    const res = await fetch(`${srv.url}/api/logs?filter=${encodeURIComponent(`data.url ~ "${marker}"`)}`, { headers: { Authorization: suToken } });
+    const res = await fetch(`${srv.url}/api/logs?filter=${encodeURIComponent(`data.url ~ "${marker}"`)}`, {
+      headers: { Authorization: suToken },
+    });
     expect(res.status).toBe(200);
     const items = ((await res.json()) as any).items;
     if (items.length === 1) return items[0];
@@ -228,18 +287,26 @@ async function findLog(marker: string): Promise<any> {
 
 // last: it locks the test's superuser out for good
 test("the superuser IP whitelist can't be bypassed with spoofed headers (API and file tokens)", async () => {
-  const fileToken = ((await (await fetch(`${srv.url}/api/files/token`, { method: "POST", headers: { Authorization: suToken } })).json()) as any).token as string;
+  const fileToken = (
+    (await (
+      await fetch(`${srv.url}/api/files/token`, { method: "POST", headers: { Authorization: suToken } })
+    ).json()) as any
+  ).token as string;
   const fileUrl = `${srv.url}/api/files/vault/${vault.id}/${vault.doc}?token=${fileToken}`;
   expect((await fetch(fileUrl)).status).toBe(200);
 
   // phase 1: only X-Real-IP is trusted
   await patchSettings({ superuserIPs: ["10.9.9.9"], trustedProxy: { headers: ["X-Real-IP"], useLeftmostIP: false } });
-  const settings = (h: { [k: string]: string } = {}) => fetch(`${srv.url}/api/settings`, { headers: { Authorization: suToken, ...h } });
+  const settings = (h: { [k: string]: string } = {}) =>
+    fetch(`${srv.url}/api/settings`, { headers: { Authorization: suToken, ...h } });
   let res = await settings();
   expect(res.status).toBe(403);
   expect(((await res.json()) as any).status).toBe(403);
   for (const name of SPOOF_HEADERS.filter((n) => n !== "X-Real-IP")) {
-    expect([name, (await settings({ [name]: name === "Forwarded" ? "for=10.9.9.9" : "10.9.9.9" })).status]).toEqual([name, 403]);
+    expect([name, (await settings({ [name]: name === "Forwarded" ? "for=10.9.9.9" : "10.9.9.9" })).status]).toEqual([
+      name,
+      403,
+    ]);
   }
   expect((await settings({ "X-Real-IP": "10.9.9.9" })).status).toBe(200);
   expect((await settings({ "X-Real-IP": "10.9.9.8" })).status).toBe(403);
@@ -251,9 +318,14 @@ test("the superuser IP whitelist can't be bypassed with spoofed headers (API and
   // phase 2: nothing trusted any more; no header helps
   await patchSettings({ trustedProxy: { headers: [], useLeftmostIP: false } }, { "X-Real-IP": "10.9.9.9" });
   for (const name of SPOOF_HEADERS) {
-    expect([name, (await settings({ [name]: name === "Forwarded" ? "for=10.9.9.9" : "10.9.9.9" })).status]).toEqual([name, 403]);
+    expect([name, (await settings({ [name]: name === "Forwarded" ? "for=10.9.9.9" : "10.9.9.9" })).status]).toEqual([
+      name,
+      403,
+    ]);
   }
-  expect((await settings({ "X-Forwarded-For": "10.9.9.9", "X-Real-IP": "10.9.9.9", "CF-Connecting-IP": "10.9.9.9" })).status).toBe(403);
+  expect(
+    (await settings({ "X-Forwarded-For": "10.9.9.9", "X-Real-IP": "10.9.9.9", "CF-Connecting-IP": "10.9.9.9" })).status,
+  ).toBe(403);
   expect((await fetch(fileUrl, { headers: { "X-Real-IP": "10.9.9.9" } })).status).toBe(404);
   // the lockout is for superusers only: guests and users go on as before
   expect((await listNotes()).status).toBe(200);

@@ -67,7 +67,9 @@ beforeAll(async () => {
   });
 
   const pass = { password: "1234567890", passwordConfirm: "1234567890" };
-  const ann = await su.collection("users").create({ email: ANN_EMAIL, emailVisibility: false, secretNote: "ann-note", ...pass });
+  const ann = await su
+    .collection("users")
+    .create({ email: ANN_EMAIL, emailVisibility: false, secretNote: "ann-note", ...pass });
   await su.collection("users").create({ email: "bob@example.com", emailVisibility: false, ...pass });
   const post = await su.collection("posts").create({ title: "hello", hiddenCode: HIDDEN_CODE, author: ann.id });
   postId = post.id;
@@ -85,10 +87,26 @@ const PROBES: [string, string, string][] = [
   ["tokenKey through a relation", `author.tokenKey != ''`, `author.tokenKey = ''`],
   ["private email through a relation", `author.email = '${ANN_EMAIL}'`, `author.email = 'wrong@example.com'`],
   ["hidden auth field through a relation", `author.secretNote = 'ann-note'`, `author.secretNote = 'wrong'`],
-  ["superuser-only collection through a back-relation", `secrets_via_post.value = '${SECRET_VALUE}'`, `secrets_via_post.value = 'wrong'`],
-  ["superuser-only collection through @collection", `@collection.secrets.value = '${SECRET_VALUE}'`, `@collection.secrets.value = 'wrong'`],
-  ["owner-only collection through a back-relation", `owned_via_post.note = '${OWNED_NOTE}'`, `owned_via_post.note = 'wrong'`],
-  ["owner-only collection through @collection", `@collection.owned.note = '${OWNED_NOTE}'`, `@collection.owned.note = 'wrong'`],
+  [
+    "superuser-only collection through a back-relation",
+    `secrets_via_post.value = '${SECRET_VALUE}'`,
+    `secrets_via_post.value = 'wrong'`,
+  ],
+  [
+    "superuser-only collection through @collection",
+    `@collection.secrets.value = '${SECRET_VALUE}'`,
+    `@collection.secrets.value = 'wrong'`,
+  ],
+  [
+    "owner-only collection through a back-relation",
+    `owned_via_post.note = '${OWNED_NOTE}'`,
+    `owned_via_post.note = 'wrong'`,
+  ],
+  [
+    "owner-only collection through @collection",
+    `@collection.owned.note = '${OWNED_NOTE}'`,
+    `@collection.owned.note = 'wrong'`,
+  ],
 ];
 
 const waitFor = async (cond: () => boolean, ms = 3000) => {
@@ -152,7 +170,11 @@ test("the owner reaches an owner-only collection through a back-relation (the li
 });
 
 test("a superuser's subscription filter filters too, as a client filter", async () => {
-  const counts = await eventsPerFilter(su, ["title = 'nothing like it'", "title ~ 'hello'", `hiddenCode = '${HIDDEN_CODE}'`]);
+  const counts = await eventsPerFilter(su, [
+    "title = 'nothing like it'",
+    "title ~ 'hello'",
+    `hiddenCode = '${HIDDEN_CODE}'`,
+  ]);
   // upstream resolves the subscription filter without hidden fields even for superusers
   expect(counts).toEqual([0, 1, 0]);
 });
@@ -160,8 +182,20 @@ test("a superuser's subscription filter filters too, as a client filter", async 
 test("the same probes on the list API reveal nothing either", async () => {
   const guest = srv.sdk();
   for (const [, right, wrong] of PROBES) {
-    const a = await guest.collection("posts").getList(1, 10, { filter: right }).then((r) => r.totalItems, (e) => e.status);
-    const b = await guest.collection("posts").getList(1, 10, { filter: wrong }).then((r) => r.totalItems, (e) => e.status);
+    const a = await guest
+      .collection("posts")
+      .getList(1, 10, { filter: right })
+      .then(
+        (r) => r.totalItems,
+        (e) => e.status,
+      );
+    const b = await guest
+      .collection("posts")
+      .getList(1, 10, { filter: wrong })
+      .then(
+        (r) => r.totalItems,
+        (e) => e.status,
+      );
     expect({ filter: right, result: a }).toEqual({ filter: right, result: b });
   }
 });
@@ -171,14 +205,16 @@ test("an event's expand and fields carry no hidden field, private email or forbi
   const got: any[] = [];
   const unsub = await bob.collection("posts").subscribe("*", (e) => got.push(e.record), {
     expand: "author,owned_via_post,secrets_via_post",
-    fields: "*,hiddenCode,expand.author.email,expand.author.secretNote,expand.author.tokenKey,expand.author.password,expand.owned_via_post,expand.secrets_via_post",
+    fields:
+      "*,hiddenCode,expand.author.email,expand.author.secretNote,expand.author.tokenKey,expand.author.password,expand.owned_via_post,expand.secrets_via_post",
   });
   await su.collection("posts").update(postId, { title: "hello expand" });
   await waitFor(() => got.length >= 1);
   await unsub();
   expect(got).toHaveLength(1);
   const text = JSON.stringify(got[0]);
-  for (const secret of [HIDDEN_CODE, SECRET_VALUE, OWNED_NOTE, ANN_EMAIL, "ann-note", "$2a$10$"]) expect(text).not.toContain(secret);
+  for (const secret of [HIDDEN_CODE, SECRET_VALUE, OWNED_NOTE, ANN_EMAIL, "ann-note", "$2a$10$"])
+    expect(text).not.toContain(secret);
   expect(got[0].title).toBe("hello expand");
   // the author itself is public, only its private parts are left out
   expect(got[0].expand?.author).toEqual({});

@@ -15,14 +15,19 @@ let su: PocketBase;
 beforeAll(async () => {
   ({ srv, su } = await startWithSuperuser());
   await su.collections.update("users", { listRule: "", viewRule: "" });
-  await su.collection("users").create({ email: "ann@example.com", password: "1234567890", passwordConfirm: "1234567890" });
+  await su
+    .collection("users")
+    .create({ email: "ann@example.com", password: "1234567890", passwordConfirm: "1234567890" });
 });
 afterAll(() => srv?.stop());
 
 type LogData = { status: number; url: string; method: string; error?: string; details?: unknown };
 
 /** Sends the request with a unique marker in its URL and returns the response and, once written, its log entry. */
-async function requestAndLog(path: string, init: RequestInit = {}): Promise<{ status: number; body: string; log: LogData }> {
+async function requestAndLog(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: string; log: LogData }> {
   const marker = "m" + crypto.randomUUID().replaceAll("-", "");
   const url = `${srv.url}${path}${path.includes("?") ? "&" : "?"}${marker}=1`;
   const res = await fetch(url, init);
@@ -43,8 +48,14 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
 });
 
 test("a failed password login logs why, the client only learns 'Failed to authenticate.'", async () => {
-  const wrongPassword = await requestAndLog("/api/collections/users/auth-with-password", json({ identity: "ann@example.com", password: "wrong-password" }));
-  const noSuchUser = await requestAndLog("/api/collections/users/auth-with-password", json({ identity: "nobody@example.com", password: "wrong-password" }));
+  const wrongPassword = await requestAndLog(
+    "/api/collections/users/auth-with-password",
+    json({ identity: "ann@example.com", password: "wrong-password" }),
+  );
+  const noSuchUser = await requestAndLog(
+    "/api/collections/users/auth-with-password",
+    json({ identity: "nobody@example.com", password: "wrong-password" }),
+  );
   for (const r of [wrongPassword, noSuchUser]) {
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toEqual({ data: {}, message: "Failed to authenticate.", status: 400 });
@@ -75,7 +86,10 @@ test("a validation failure logs each field's reason", async () => {
 
 test("an invalid OTP logs which check failed, the client gets one generic answer", async () => {
   await su.collections.update("users", { otp: { enabled: true } });
-  const r = await requestAndLog("/api/collections/users/auth-with-otp", json({ otpId: "nosuchotp123456", password: "123456" }));
+  const r = await requestAndLog(
+    "/api/collections/users/auth-with-otp",
+    json({ otpId: "nosuchotp123456", password: "123456" }),
+  );
   expect(r.status).toBe(400);
   expect(JSON.parse(r.body).message).toBe("Invalid or expired OTP.");
   expect(r.log.details).toBe("sql: no rows in result set");
@@ -95,7 +109,9 @@ test("a rate-limited request logs the rule it triggered", async () => {
     await fetch(srv.url + "/api/health");
     const r = await requestAndLog("/api/health");
     expect(r.status).toBe(429);
-    expect(r.log.details).toBe('triggered rate limit rule: {"label":"/api/health","audience":"","duration":60,"maxRequests":1}');
+    expect(r.log.details).toBe(
+      'triggered rate limit rule: {"label":"/api/health","audience":"","duration":60,"maxRequests":1}',
+    );
   } finally {
     await su.settings.update({ rateLimits: { enabled: false } });
   }
@@ -103,9 +119,14 @@ test("a rate-limited request logs the rule it triggered", async () => {
 
 test("a superuser request from an IP outside the whitelist logs why it was refused", async () => {
   // the test's own requests come from 127.0.0.1 (whitelisted); the refused one names another IP through a trusted header
-  await su.settings.update({ superuserIPs: ["127.0.0.1"], trustedProxy: { headers: ["X-Real-IP"], useLeftmostIP: false } });
+  await su.settings.update({
+    superuserIPs: ["127.0.0.1"],
+    trustedProxy: { headers: ["X-Real-IP"], useLeftmostIP: false },
+  });
   try {
-    const r = await requestAndLog("/api/settings", { headers: { authorization: su.authStore.token, "x-real-ip": "10.9.8.7" } });
+    const r = await requestAndLog("/api/settings", {
+      headers: { authorization: su.authStore.token, "x-real-ip": "10.9.8.7" },
+    });
     expect(r.status).toBe(403);
     expect(JSON.parse(r.body).message).toBe("You are not allowed to perform this request.");
     expect(r.log.details).toBe("superuser IP is not whitelisted");

@@ -25,7 +25,11 @@ beforeAll(async () => {
     fields: [{ name: "author", type: "relation", collectionId: users.id, maxSelect: 1 }],
   });
   const pass = { password: "1234567890", passwordConfirm: "1234567890" };
-  for (const [email, emailVisibility] of [["aaa.private@example.com", false], ["mmm.public@example.com", true], ["zzz.private@example.com", false]] as const) {
+  for (const [email, emailVisibility] of [
+    ["aaa.private@example.com", false],
+    ["mmm.public@example.com", true],
+    ["zzz.private@example.com", false],
+  ] as const) {
     ids[email] = (await su.collection("users").create({ email, emailVisibility, ...pass })).id;
     await su.collection("posts").create({ author: ids[email] });
   }
@@ -58,6 +62,14 @@ test("a user sorting posts by author.email learns nothing of private emails eith
 });
 
 test("a superuser still sorts by the real emails", async () => {
-  expect(await order(su, "users", "email", (r) => r.id)).toEqual(["aaa.private@example.com", PUBLIC, "zzz.private@example.com"]);
-  expect(await order(su, "posts", "-author.email", (r) => r.author)).toEqual(["zzz.private@example.com", PUBLIC, "aaa.private@example.com"]);
+  expect(await order(su, "users", "email", (r) => r.id)).toEqual([
+    "aaa.private@example.com",
+    PUBLIC,
+    "zzz.private@example.com",
+  ]);
+  expect(await order(su, "posts", "-author.email", (r) => r.author)).toEqual([
+    "zzz.private@example.com",
+    PUBLIC,
+    "aaa.private@example.com",
+  ]);
 });

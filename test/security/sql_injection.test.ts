@@ -82,13 +82,21 @@ afterAll(async () => {
 
 /** Runs a read through the superuser SQL console (upstream's /api/sql). */
 async function sql(query: string): Promise<(string | null)[][]> {
-  const res = await fetch(`${srv.url}/api/sql`, { method: "POST", headers: { Authorization: suToken, "Content-Type": "application/json" }, body: JSON.stringify({ query }) });
+  const res = await fetch(`${srv.url}/api/sql`, {
+    method: "POST",
+    headers: { Authorization: suToken, "Content-Type": "application/json" },
+    body: JSON.stringify({ query }),
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { rows: (string | null)[][] }).rows;
 }
 
 async function counts(): Promise<(string | null)[]> {
-  return (await sql("SELECT (SELECT count(*) FROM notes), (SELECT count(*) FROM secrets), (SELECT count(*) FROM people), (SELECT count(*) FROM users), (SELECT count(*) FROM _superusers)"))[0]!;
+  return (
+    await sql(
+      "SELECT (SELECT count(*) FROM notes), (SELECT count(*) FROM secrets), (SELECT count(*) FROM people), (SELECT count(*) FROM users), (SELECT count(*) FROM _superusers)",
+    )
+  )[0]!;
 }
 
 /** The canary row, every record count and the database structure are untouched. */
@@ -106,7 +114,14 @@ async function assertWritable() {
   });
   expect(res.status).toBe(200);
   const { id } = (await res.json()) as { id: string };
-  expect((await fetch(`${srv.url}/api/collections/people/records/${id}`, { method: "DELETE", headers: { Authorization: suToken } })).status).toBe(204);
+  expect(
+    (
+      await fetch(`${srv.url}/api/collections/people/records/${id}`, {
+        method: "DELETE",
+        headers: { Authorization: suToken },
+      })
+    ).status,
+  ).toBe(204);
 }
 
 async function expectEnvelope(res: Response, status: number, probe: string) {
@@ -121,7 +136,8 @@ async function expectEnvelope(res: Response, status: number, probe: string) {
   return body;
 }
 
-const list = (query: string, headers: { [k: string]: string } = {}) => fetch(`${srv.url}/api/collections/notes/records?${query}`, { headers });
+const list = (query: string, headers: { [k: string]: string } = {}) =>
+  fetch(`${srv.url}/api/collections/notes/records?${query}`, { headers });
 const q = (name: string, value: string) => `${name}=${encodeURIComponent(value)}`;
 
 test("filter: quotes, comments, UNION, subqueries and stacked statements are refused with a 400 envelope", async () => {
@@ -142,7 +158,11 @@ test("filter: quotes, comments, UNION, subqueries and stacked statements are ref
     await assertIntact(filter);
   }
   // @collection joins are for superusers only (upstream apis/record_helpers.go)
-  const body = await expectEnvelope(await list(q("filter", `@collection.secrets.secret ?= "${SECRET}"`)), 403, "@collection");
+  const body = await expectEnvelope(
+    await list(q("filter", `@collection.secrets.secret ?= "${SECRET}"`)),
+    403,
+    "@collection",
+  );
   expect(body.message).toBe("Only superusers can filter by @collection.");
   await assertWritable();
 });
@@ -168,7 +188,16 @@ test("filter: hostile strings inside quotes are compared as literal values", asy
 });
 
 test("sort: anything but field names and @random/@rowid is refused", async () => {
-  for (const sort of ["title;DROP TABLE canary", "(SELECT 1)", "title COLLATE NOCASE", "1", "title--", "-title,(SELECT v FROM canary)", "title DESC; DELETE FROM notes", "nope"]) {
+  for (const sort of [
+    "title;DROP TABLE canary",
+    "(SELECT 1)",
+    "title COLLATE NOCASE",
+    "1",
+    "title--",
+    "-title,(SELECT v FROM canary)",
+    "title DESC; DELETE FROM notes",
+    "nope",
+  ]) {
     await expectEnvelope(await list(q("sort", sort)), 400, sort);
     await assertIntact(sort);
   }
@@ -196,7 +225,8 @@ test("fields and expand: hostile names are ignored, never resolved to SQL or to 
     // a modifier with bad arguments fails after the 200 header, leaving an empty body (as upstream's e.JSON)
     if (text === "") continue;
     for (const item of JSON.parse(text).items) {
-      for (const k of Object.keys(item)) expect(["id", "collectionId", "collectionName", "title", "n", "tag", "author", "expand"]).toContain(k);
+      for (const k of Object.keys(item))
+        expect(["id", "collectionId", "collectionName", "title", "n", "tag", "author", "expand"]).toContain(k);
       if (item.expand) expect(Object.keys(item.expand)).toEqual([]);
     }
     await assertIntact(`${name}=${value}`);
@@ -222,16 +252,44 @@ test("page, perPage and skipTotal: non-numbers are a 400, numbers are clamped", 
 });
 
 test("collection names and record ids in the path are looked up as values, never spliced into SQL", async () => {
-  for (const name of ["notes'; DROP TABLE canary;--", 'notes" OR 1=1 --', "canary", "sqlite_master", "notes;", "notes/**/"]) {
-    const res = await fetch(`${srv.url}/api/collections/${encodeURIComponent(name)}/records`, { headers: { Authorization: suToken } });
+  for (const name of [
+    "notes'; DROP TABLE canary;--",
+    'notes" OR 1=1 --',
+    "canary",
+    "sqlite_master",
+    "notes;",
+    "notes/**/",
+  ]) {
+    const res = await fetch(`${srv.url}/api/collections/${encodeURIComponent(name)}/records`, {
+      headers: { Authorization: suToken },
+    });
     await expectEnvelope(res, 404, name);
     await assertIntact(name);
   }
-  for (const id of ["' OR '1'='1", `${noteIds.plain}' OR '1'='1`, '" OR 1=1 --', "*", "%", `${noteIds.plain}; DELETE FROM notes`]) {
+  for (const id of [
+    "' OR '1'='1",
+    `${noteIds.plain}' OR '1'='1`,
+    '" OR 1=1 --',
+    "*",
+    "%",
+    `${noteIds.plain}; DELETE FROM notes`,
+  ]) {
     const path = `${srv.url}/api/collections/notes/records/${encodeURIComponent(id)}`;
     await expectEnvelope(await fetch(path), 404, `GET ${id}`);
-    await expectEnvelope(await fetch(path, { method: "PATCH", headers: { Authorization: suToken, "Content-Type": "application/json" }, body: '{"title":"pwned"}' }), 404, `PATCH ${id}`);
-    await expectEnvelope(await fetch(path, { method: "DELETE", headers: { Authorization: suToken } }), 404, `DELETE ${id}`);
+    await expectEnvelope(
+      await fetch(path, {
+        method: "PATCH",
+        headers: { Authorization: suToken, "Content-Type": "application/json" },
+        body: '{"title":"pwned"}',
+      }),
+      404,
+      `PATCH ${id}`,
+    );
+    await expectEnvelope(
+      await fetch(path, { method: "DELETE", headers: { Authorization: suToken } }),
+      404,
+      `DELETE ${id}`,
+    );
     await assertIntact(id);
   }
   expect(await sql("SELECT count(*) FROM notes WHERE title = 'pwned'")).toEqual([["0"]]);
@@ -257,7 +315,11 @@ test("logs API (superuser): filter and sort injections are refused; literal filt
 });
 
 const createCollection = (body: object) =>
-  fetch(`${srv.url}/api/collections`, { method: "POST", headers: { Authorization: suToken, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${srv.url}/api/collections`, {
+    method: "POST",
+    headers: { Authorization: suToken, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 test("collection and field names with quotes, semicolons and comments are refused by validation", async () => {
   for (const name of ["x'; DROP TABLE canary; --", 'x"y', "x;y", "x`y", "x--y", "x) ; ATTACH DATABASE 'a' AS b"]) {
@@ -269,7 +331,11 @@ test("collection and field names with quotes, semicolons and comments are refuse
   let body = await expectEnvelope(await createCollection({ name: "canary", type: "base" }), 400, "canary");
   expect(body.data.name.code).toBe("validation_collection_name_invalid");
   for (const field of ["a'; DROP TABLE canary; --", "a`b", 'a"b', "a b", "a;b"]) {
-    body = await expectEnvelope(await createCollection({ name: "fieldprobe", type: "base", fields: [{ name: field, type: "text" }] }), 400, field);
+    body = await expectEnvelope(
+      await createCollection({ name: "fieldprobe", type: "base", fields: [{ name: field, type: "text" }] }),
+      400,
+      field,
+    );
     expect(body.data.fields["1"].name.code).toBe("validation_match_invalid");
     await assertIntact(field);
   }
@@ -283,18 +349,34 @@ test("collection and field names with quotes, semicolons and comments are refuse
 
 test("select values with SQL in them are stored and matched as plain strings", async () => {
   const values = ["a'); DROP TABLE canary; --", 'b" OR "1"="1', "c`; DELETE FROM notes; --", "plain"];
-  let res = await createCollection({ name: "selprobe", type: "base", listRule: "", createRule: "", fields: [{ name: "tag", type: "select", values, maxSelect: 1 }] });
+  let res = await createCollection({
+    name: "selprobe",
+    type: "base",
+    listRule: "",
+    createRule: "",
+    fields: [{ name: "tag", type: "select", values, maxSelect: 1 }],
+  });
   expect(res.status).toBe(200);
   for (const v of values) {
-    res = await fetch(`${srv.url}/api/collections/selprobe/records`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tag: v }) });
+    res = await fetch(`${srv.url}/api/collections/selprobe/records`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ tag: v }),
+    });
     expect([v, res.status]).toEqual([v, 200]);
     expect(((await res.json()) as any).tag).toBe(v);
-    const found = (await (await fetch(`${srv.url}/api/collections/selprobe/records?${q("filter", `tag = ${JSON.stringify(v)}`)}`)).json()) as any;
+    const found = (await (
+      await fetch(`${srv.url}/api/collections/selprobe/records?${q("filter", `tag = ${JSON.stringify(v)}`)}`)
+    ).json()) as any;
     expect(found.items.map((r: any) => r.tag)).toEqual([v]);
     await assertIntact(v);
   }
   // a value outside the list is still refused
-  res = await fetch(`${srv.url}/api/collections/selprobe/records`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ tag: "' OR 1=1 --" }) });
+  res = await fetch(`${srv.url}/api/collections/selprobe/records`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ tag: "' OR 1=1 --" }),
+  });
   expect(((await expectEnvelope(res, 400, "outside")) as any).data.tag.code).toBe("validation_invalid_value");
 });
 
@@ -309,9 +391,17 @@ test("index definitions: statements stacked after a CREATE INDEX never run", asy
   ];
   for (const [i, index] of probes.entries()) {
     const name = `idxprobe${i}`;
-    const res = await createCollection({ name, type: "base", fields: [{ name: "title", type: "text" }], indexes: [index.replaceAll("idxprobe", name)] });
+    const res = await createCollection({
+      name,
+      type: "base",
+      fields: [{ name: "title", type: "text" }],
+      indexes: [index.replaceAll("idxprobe", name)],
+    });
     expect([index, [200, 400].includes(res.status)]).toEqual([index, true]);
-    if (res.status === 400) expect((await expectEnvelope(res, 400, index)).data.indexes["0"].code).toBe("validation_invalid_index_expression");
+    if (res.status === 400)
+      expect((await expectEnvelope(res, 400, index)).data.indexes["0"].code).toBe(
+        "validation_invalid_index_expression",
+      );
     await assertIntact(index);
     await assertWritable();
   }
@@ -358,13 +448,22 @@ test("view queries can't read other databases: no ATTACH, no auxiliary.db tables
     "select id, message from auxiliary._logs",
     "select id, message from aux._logs",
   ]) {
-    const body = await expectEnvelope(await createCollection({ name: "auxprobe", type: "view", viewQuery }), 400, viewQuery);
+    const body = await expectEnvelope(
+      await createCollection({ name: "auxprobe", type: "view", viewQuery }),
+      400,
+      viewQuery,
+    );
     expect(body.data.viewQuery.code).toBe("validation_invalid_view_query");
     await assertIntact(viewQuery);
   }
   expect(await sql("SELECT name FROM pragma_database_list ORDER BY seq")).toEqual([["main"]]);
   // a plain read-only view is still fine
-  const res = await createCollection({ name: "okview", type: "view", listRule: "", viewQuery: "select id, title from notes where tag = 'plain'" });
+  const res = await createCollection({
+    name: "okview",
+    type: "view",
+    listRule: "",
+    viewQuery: "select id, title from notes where tag = 'plain'",
+  });
   expect(res.status).toBe(200);
   const items = ((await (await fetch(`${srv.url}/api/collections/okview/records?sort=title`)).json()) as any).items;
   expect(items.length).toBe(TITLES.length - 1);
@@ -377,7 +476,9 @@ test("after every probe the closed database files are intact", async () => {
   try {
     expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
     expect(db.query("SELECT v FROM canary").all()).toEqual([{ v: "alive" }]);
-    expect((db.query("SELECT title FROM notes ORDER BY n").all() as { title: string }[]).map((r) => r.title)).toEqual(TITLES);
+    expect((db.query("SELECT title FROM notes ORDER BY n").all() as { title: string }[]).map((r) => r.title)).toEqual(
+      TITLES,
+    );
     expect(db.query("SELECT secret FROM secrets").all()).toEqual([{ secret: SECRET }]);
   } finally {
     db.close();

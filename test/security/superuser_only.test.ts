@@ -62,7 +62,12 @@ async function expectGuarded(routes: [string, string, unknown?][]) {
   for (const [method, path, body] of routes) {
     for (const [who, token, envelope] of callers()) {
       const r = await call(method, path, token, typeof body === "function" ? body() : body);
-      expect({ route: `${method} ${path}`, who, status: r.status, json: r.json }).toEqual({ route: `${method} ${path}`, who, status: (envelope as any).status, json: envelope });
+      expect({ route: `${method} ${path}`, who, status: r.status, json: r.json }).toEqual({
+        route: `${method} ${path}`,
+        who,
+        status: (envelope as any).status,
+        json: envelope,
+      });
     }
   }
 }
@@ -82,7 +87,11 @@ test("settings: get, patch, test email, test s3 and the Apple client secret refu
     ["PATCH", "/api/settings", { meta: { appName: "pwned" }, batch: { enabled: true, maxRequests: 100, timeout: 3 } }],
     ["POST", "/api/settings/test/email", { email: "attacker@example.com", template: "verification" }],
     ["POST", "/api/settings/test/s3", { filesystem: "storage" }],
-    ["POST", "/api/settings/apple/generate-client-secret", { clientId: "x", teamId: "1234567890", keyId: "1234567890", privateKey: "k", duration: 100 }],
+    [
+      "POST",
+      "/api/settings/apple/generate-client-secret",
+      { clientId: "x", teamId: "1234567890", keyId: "1234567890", privateKey: "k", duration: 100 },
+    ],
   ]);
   const s = await call("GET", "/api/settings", tokens.su);
   expect(s.status).toBe(200);
@@ -141,7 +150,12 @@ test("backups: list, create, upload, restore and delete refuse non-superusers; d
   expect(created.status).toBe(204);
   const upload = () => {
     const fd = new FormData();
-    fd.append("file", new File([new Uint8Array([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)])], "evil.zip", { type: "application/zip" }));
+    fd.append(
+      "file",
+      new File([new Uint8Array([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)])], "evil.zip", {
+        type: "application/zip",
+      }),
+    );
     return fd;
   };
   await expectGuarded([
@@ -159,7 +173,13 @@ test("backups: list, create, upload, restore and delete refuse non-superusers; d
   const fakeFileToken = (await call("POST", "/api/files/token", tokens.fake)).json.token;
   expect(userFileToken).toBeString();
   const refused = { status: 403, message: "Insufficient permissions to access the resource.", data: {} };
-  for (const q of ["", `?token=${tokens.alice}`, `?token=${tokens.su}`, `?token=${userFileToken}`, `?token=${fakeFileToken}`]) {
+  for (const q of [
+    "",
+    `?token=${tokens.alice}`,
+    `?token=${tokens.su}`,
+    `?token=${userFileToken}`,
+    `?token=${fakeFileToken}`,
+  ]) {
     const r = await call("GET", `/api/backups/seed.zip${q}`, tokens.alice);
     expect({ q, json: r.json, status: r.status }).toEqual({ q, json: refused, status: 403 });
     expect((await call("GET", `/api/backups/seed.zip${q}`)).json).toEqual(refused);
@@ -214,8 +234,16 @@ test("_superusers records cannot be listed, viewed, created, updated or deleted 
   const routes: [string, string, unknown?][] = [
     ["GET", "/api/collections/_superusers/records"],
     ["GET", `/api/collections/_superusers/records/${ids.root}`],
-    ["POST", "/api/collections/_superusers/records", { email: "evil@example.com", password: "evil123456", passwordConfirm: "evil123456" }],
-    ["PATCH", `/api/collections/_superusers/records/${ids.root}`, { password: "evil123456", passwordConfirm: "evil123456", email: "evil@example.com" }],
+    [
+      "POST",
+      "/api/collections/_superusers/records",
+      { email: "evil@example.com", password: "evil123456", passwordConfirm: "evil123456" },
+    ],
+    [
+      "PATCH",
+      `/api/collections/_superusers/records/${ids.root}`,
+      { password: "evil123456", passwordConfirm: "evil123456", email: "evil@example.com" },
+    ],
     ["DELETE", `/api/collections/_superusers/records/${ids.root}`],
     // by collection id as well as by name
     ["GET", "/api/collections/pbc_3142635823/records"],
@@ -250,7 +278,9 @@ test("an auth collection cannot take the superusers' name in another case or its
     const r = await call("POST", "/api/collections", tokens.su, { name, type: "auth" });
     expect(r.status).toBe(400);
     expect(r.json.message).toBe("Failed to create collection.");
-    expect(["validation_collection_name_exists", "validation_collection_name_id_duplicate"]).toContain(r.json.data.name.code);
+    expect(["validation_collection_name_exists", "validation_collection_name_id_duplicate"]).toContain(
+      r.json.data.name.code,
+    );
   }
   const renamed = await call("PATCH", "/api/collections/superusers", tokens.su, { name: "_superUsers" });
   expect(renamed.status).toBe(400);
@@ -267,13 +297,21 @@ test("a guest cannot sign up pre-verified and a user cannot verify itself or edi
   expect(signup.status).toBe(400);
   expect(signup.json.message).toBe("Failed to create record.");
   expect(signup.json.data.verified.code).toBe("validation_values_mismatch");
-  const found = await call("GET", `/api/collections/users/records?filter=${encodeURIComponent("email = 'mallory@example.com'")}`, tokens.su);
+  const found = await call(
+    "GET",
+    `/api/collections/users/records?filter=${encodeURIComponent("email = 'mallory@example.com'")}`,
+    tokens.su,
+  );
   expect(found.json.totalItems).toBe(0);
 
-  const selfVerify = await call("PATCH", `/api/collections/users/records/${ids.alice}`, tokens.alice, { verified: true });
+  const selfVerify = await call("PATCH", `/api/collections/users/records/${ids.alice}`, tokens.alice, {
+    verified: true,
+  });
   expect(selfVerify.status).toBe(400);
   expect(selfVerify.json.data.verified.code).toBe("validation_values_mismatch");
-  const selfEmail = await call("PATCH", `/api/collections/users/records/${ids.alice}`, tokens.alice, { email: "other@example.com" });
+  const selfEmail = await call("PATCH", `/api/collections/users/records/${ids.alice}`, tokens.alice, {
+    email: "other@example.com",
+  });
   expect(selfEmail.status).toBe(400);
   expect(selfEmail.json.data.email.code).toBe("validation_values_mismatch");
 

@@ -23,11 +23,18 @@ export interface Res {
 
 /** `call(method, path, token?, body?, headers?)` on the server `server()` gives at call time; a body that is not FormData, a string or a stream is sent as JSON. */
 export function caller(server: () => { url: string }) {
-  return async (method: string, path: string, token = "", body?: unknown, headers: { [k: string]: string } = {}): Promise<Res> => {
+  return async (
+    method: string,
+    path: string,
+    token = "",
+    body?: unknown,
+    headers: { [k: string]: string } = {},
+  ): Promise<Res> => {
     const h: { [k: string]: string } = { ...headers };
     if (token) h.Authorization = token;
     let payload: RequestInit["body"];
-    if (body instanceof FormData || typeof body === "string" || body instanceof ReadableStream) payload = body as RequestInit["body"];
+    if (body instanceof FormData || typeof body === "string" || body instanceof ReadableStream)
+      payload = body as RequestInit["body"];
     else if (body !== undefined) {
       h["Content-Type"] ??= "application/json";
       payload = JSON.stringify(body);
@@ -45,7 +52,12 @@ export function caller(server: () => { url: string }) {
 }
 
 /** Signs in with a password (expecting a 200) and returns the auth token. */
-export async function login(baseUrl: string, collection: string, identity: string, password = PASSWORD): Promise<string> {
+export async function login(
+  baseUrl: string,
+  collection: string,
+  identity: string,
+  password = PASSWORD,
+): Promise<string> {
   const res = await fetch(`${baseUrl}/api/collections/${collection}/auth-with-password`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -77,13 +89,21 @@ export async function startBuilt(build: (dataDir: string) => Promise<void>): Pro
 export async function mailTo(app: App, smtpPort: number): Promise<void> {
   const settings = app.settings();
   settings.smtp = { ...settings.smtp, enabled: true, host: "127.0.0.1", port: smtpPort, username: "", password: "" };
-  settings.meta = { ...settings.meta, appName: "Sec Test", appURL: "https://app.example.com", senderName: "Sec", senderAddress: "noreply@example.com" };
+  settings.meta = {
+    ...settings.meta,
+    appName: "Sec Test",
+    appURL: "https://app.example.com",
+    senderName: "Sec",
+    senderAddress: "noreply@example.com",
+  };
   await app.saveSettings(settings);
 }
 
 /** Upserts the superuser root@example.com into `workDir` (a fresh temp folder by default), serves it and signs an SDK client in as that superuser. */
 export async function startWithSuperuser(workDir = tempDir()): Promise<{ srv: TestServer; su: PocketBase }> {
-  expect((await runPb(["superuser", "upsert", "root@example.com", PASSWORD, `--dir=${join(workDir, "pb_data")}`])).code).toBe(0);
+  expect(
+    (await runPb(["superuser", "upsert", "root@example.com", PASSWORD, `--dir=${join(workDir, "pb_data")}`])).code,
+  ).toBe(0);
   const srv = await startServer({ workDir });
   const su = srv.sdk();
   await su.collection("_superusers").authWithPassword("root@example.com", PASSWORD);

@@ -41,8 +41,10 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
   let ids: { [name: string]: string } = {};
   let png: Uint8Array<ArrayBuffer>;
 
-  const key = (collection: string, recordId: string, name = "") => `${ids[collection]}/${recordId}${name ? "/" + name : ""}`;
-  const fileUrl = (collection: string, recordId: string, name: string, query = "") => `${srv.url}/api/files/${collection}/${recordId}/${encodeURIComponent(name)}${query}`;
+  const key = (collection: string, recordId: string, name = "") =>
+    `${ids[collection]}/${recordId}${name ? "/" + name : ""}`;
+  const fileUrl = (collection: string, recordId: string, name: string, query = "") =>
+    `${srv.url}/api/files/${collection}/${recordId}/${encodeURIComponent(name)}${query}`;
 
   beforeAll(async () => {
     png = samplePng();
@@ -155,32 +157,49 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
 
       // an invented name fails validation and stores nothing
       const before = (await storage.list(key("docs", rec.id) + "/")).map((o) => o.key).sort();
-      const bad = await guest.collection("docs").update(rec.id, { files: ["not_uploaded.txt"], file: new File([png], "x.png") }).catch((e) => e);
+      const bad = await guest
+        .collection("docs")
+        .update(rec.id, { files: ["not_uploaded.txt"], file: new File([png], "x.png") })
+        .catch((e) => e);
       expect(bad.status).toBe(400);
       expect(bad.response.data.files.code).toBe("validation_invalid_file");
       expect((await storage.list(key("docs", rec.id) + "/")).map((o) => o.key).sort()).toEqual(before);
     });
 
     test("deleting a record removes its storage folder", async () => {
-      const rec = await guest.collection("docs").create({ title: "gone", file: new File([png], "g.png"), files: [new File(["x"], "x.txt")] });
+      const rec = await guest
+        .collection("docs")
+        .create({ title: "gone", file: new File([png], "g.png"), files: [new File(["x"], "x.txt")] });
       await fetch(fileUrl("docs", rec.id, rec.file, "?thumb=100x100"));
       expect((await storage.list(key("docs", rec.id) + "/")).length).toBeGreaterThanOrEqual(3);
       await guest.collection("docs").delete(rec.id);
       expect(await waitFor(async () => (await storage.list(key("docs", rec.id) + "/")).length === 0)).toBe(true);
-      if (!opts.s3) expect(await waitFor(() => !existsSync(join(srv.dataDir, "storage", key("docs", rec.id))))).toBe(true);
+      if (!opts.s3)
+        expect(await waitFor(() => !existsSync(join(srv.dataDir, "storage", key("docs", rec.id))))).toBe(true);
     });
   });
 
   describe(`${label}: serving`, () => {
     test("bytes and upstream's headers; Range, If-Modified-Since, download", async () => {
-      const rec = await guest.collection("docs").create({ title: "serve", file: new File([png], "pic.png"), files: [new File(["hello world"], "doc.txt"), new File(['<svg xmlns="http://www.w3.org/2000/svg"></svg>'], "logo.svg")] });
+      const rec = await guest
+        .collection("docs")
+        .create({
+          title: "serve",
+          file: new File([png], "pic.png"),
+          files: [
+            new File(["hello world"], "doc.txt"),
+            new File(['<svg xmlns="http://www.w3.org/2000/svg"></svg>'], "logo.svg"),
+          ],
+        });
       const url = guest.files.getURL(rec, rec.file);
       let res = await fetch(url);
       expect(res.status).toBe(200);
       expect(new Uint8Array(await res.arrayBuffer())).toEqual(png);
       expect(res.headers.get("content-type")).toBe("image/png");
       expect(res.headers.get("content-disposition")).toBe(`inline; filename=${rec.file}`);
-      expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox");
+      expect(res.headers.get("content-security-policy")).toBe(
+        "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
+      );
       expect(res.headers.get("cache-control")).toBe("max-age=2592000, stale-while-revalidate=86400");
       expect(res.headers.get("accept-ranges")).toBe("bytes");
       expect(res.headers.get("x-frame-options")).toBeNull();
@@ -236,8 +255,14 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
         webp: { bytes: await sampleWebp(), type: "image/webp", thumbFormat: "png" },
       };
       const expected: { [size: string]: [number, number] } = {
-        "100x100": [100, 100], "50x50": [50, 50], "50x50t": [50, 50], "50x50b": [50, 50], "50x50f": [50, 33],
-        "0x30": [45, 30], "40x0": [40, 27], "600x400f": [300, 200],
+        "100x100": [100, 100],
+        "50x50": [50, 50],
+        "50x50t": [50, 50],
+        "50x50b": [50, 50],
+        "50x50f": [50, 33],
+        "0x30": [45, 30],
+        "40x0": [40, 27],
+        "600x400f": [300, 200],
       };
       for (const [fmt, src] of Object.entries(sources)) {
         const rec = await guest.collection("docs").create({ title: fmt, file: new File([src.bytes], `pic.${fmt}`) });
@@ -247,12 +272,16 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
           const bytes = new Uint8Array(await res.arrayBuffer());
           const meta = await imageMeta(bytes);
           expect([fmt, size, meta.format, meta.width, meta.height]).toEqual([fmt, size, src.thumbFormat, w, h]);
-          expect(res.headers.get("content-type")).toBe(src.thumbFormat === "jpeg" ? "image/jpeg" : `image/${src.thumbFormat}`);
+          expect(res.headers.get("content-type")).toBe(
+            src.thumbFormat === "jpeg" ? "image/jpeg" : `image/${src.thumbFormat}`,
+          );
           expect(res.headers.get("content-disposition")).toBe(`inline; filename=${size}_${rec.file}`);
           const tk = key("docs", rec.id, `thumbs_${rec.file}/${size}_${rec.file}`);
           expect(await storage.exists(tk)).toBe(true);
           // served again from storage, byte for byte
-          const again = new Uint8Array(await (await fetch(guest.files.getURL(rec, rec.file, { thumb: size }))).arrayBuffer());
+          const again = new Uint8Array(
+            await (await fetch(guest.files.getURL(rec, rec.file, { thumb: size }))).arrayBuffer(),
+          );
           expect(again).toEqual(await storage.bytes(tk));
         }
         // a size the field doesn't list is the original
@@ -276,7 +305,9 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
       // an auth token is not a file token
       expect((await fetch(su.files.getURL(rec, rec.doc, { token: su.authStore.token }))).status).toBe(404);
 
-      await guest.collection("users").create({ email: "u@example.com", password: "1234567890", passwordConfirm: "1234567890" });
+      await guest
+        .collection("users")
+        .create({ email: "u@example.com", password: "1234567890", passwordConfirm: "1234567890" });
       const user = srv.sdk();
       await user.collection("users").authWithPassword("u@example.com", "1234567890");
       const userToken = await user.files.getToken();
@@ -290,11 +321,32 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
 
   describe(`${label}: hostile names`, () => {
     test("names never leave the record folder and never cause a 500", async () => {
-      const hostile = ["../../../etc/passwd", "..%2F..%2Fx.txt", "%2e%2e%2fdata.db", "\u0000evil.txt", "a".repeat(300) + ".txt", "noext", ".hidden", "..", "a/b/c.txt", "C:\\win\\x.txt", "ünï cödé.tar.gz", "x." + "e".repeat(40)];
-      const rec = await guest.collection("docs").create({ title: "hostile", files: hostile.slice(0, 5).map((n) => new File([png], n)) });
-      const rec2 = await guest.collection("docs").create({ title: "hostile2", files: hostile.slice(5, 10).map((n) => new File(["text"], n)) });
-      const rec3 = await guest.collection("docs").create({ title: "hostile3", files: hostile.slice(10).map((n) => new File(["text"], n)) });
-      const all: [string, string][] = [rec, rec2, rec3].flatMap((r) => r.files.map((n: string) => [r.id, n] as [string, string]));
+      const hostile = [
+        "../../../etc/passwd",
+        "..%2F..%2Fx.txt",
+        "%2e%2e%2fdata.db",
+        "\u0000evil.txt",
+        "a".repeat(300) + ".txt",
+        "noext",
+        ".hidden",
+        "..",
+        "a/b/c.txt",
+        "C:\\win\\x.txt",
+        "ünï cödé.tar.gz",
+        "x." + "e".repeat(40),
+      ];
+      const rec = await guest
+        .collection("docs")
+        .create({ title: "hostile", files: hostile.slice(0, 5).map((n) => new File([png], n)) });
+      const rec2 = await guest
+        .collection("docs")
+        .create({ title: "hostile2", files: hostile.slice(5, 10).map((n) => new File(["text"], n)) });
+      const rec3 = await guest
+        .collection("docs")
+        .create({ title: "hostile3", files: hostile.slice(10).map((n) => new File(["text"], n)) });
+      const all: [string, string][] = [rec, rec2, rec3].flatMap((r) =>
+        r.files.map((n: string) => [r.id, n] as [string, string]),
+      );
       expect(all).toHaveLength(hostile.length);
       for (const [id, name] of all) {
         expect(name).toMatch(NAME_RE);
@@ -305,10 +357,22 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
       expect(noext).toMatch(/^noext_[a-z0-9]{10}\.txt$/);
       expect(rec.files[4]).toMatch(/^a{100}_[a-z0-9]{10}\.txt$/);
       // nothing was written outside the collection's folder
-      const outside = (await storage.list("")).filter((o) => !o.key.startsWith(ids.docs + "/") && !o.key.startsWith(ids.private + "/"));
+      const outside = (await storage.list("")).filter(
+        (o) => !o.key.startsWith(ids.docs + "/") && !o.key.startsWith(ids.private + "/"),
+      );
       expect(outside).toEqual([]);
 
-      for (const path of ["..%2F..%2Fdata.db", "%2e%2e%2f%2e%2e%2fdata.db", "..%5C..%5Cdata.db", "%00", "a%00b", "..", "%2e%2e", "x".repeat(400), "thumbs_x%2F..%2F..%2Fdata.db"]) {
+      for (const path of [
+        "..%2F..%2Fdata.db",
+        "%2e%2e%2f%2e%2e%2fdata.db",
+        "..%5C..%5Cdata.db",
+        "%00",
+        "a%00b",
+        "..",
+        "%2e%2e",
+        "x".repeat(400),
+        "thumbs_x%2F..%2F..%2Fdata.db",
+      ]) {
         const res = await fetch(`${srv.url}/api/files/docs/${rec.id}/${path}`);
         expect([path, res.status]).toEqual([path, 404]);
         expect((await fetch(`${srv.url}/api/files/docs/${path}/x.png`)).status).toBe(404);
@@ -316,9 +380,15 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
       // a raw multipart body with a NUL and slashes in the file name
       const boundary = "xXxBoundary";
       const body = Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="../\u0000/../x.txt"\r\nContent-Type: text/plain\r\n\r\nnul\r\n--${boundary}--\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="../\u0000/../x.txt"\r\nContent-Type: text/plain\r\n\r\nnul\r\n--${boundary}--\r\n`,
+        ),
       ]);
-      const res = await fetch(`${srv.url}/api/collections/docs/records`, { method: "POST", headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` }, body });
+      const res = await fetch(`${srv.url}/api/collections/docs/records`, {
+        method: "POST",
+        headers: { "Content-Type": `multipart/form-data; boundary=${boundary}` },
+        body,
+      });
       expect(res.status).toBeLessThan(500);
       if (res.status === 200) {
         const r = (await res.json()) as { id: string; files: string[] };

@@ -2,7 +2,16 @@
 import { App } from "../../src/core/app.ts";
 import { newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
-import { AutodateField, BoolField, EditorField, JSONField, NumberField, RelationField, SelectField, TextField } from "../../src/core/fields/index.ts";
+import {
+  AutodateField,
+  BoolField,
+  EditorField,
+  JSONField,
+  NumberField,
+  RelationField,
+  SelectField,
+  TextField,
+} from "../../src/core/fields/index.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
 
@@ -31,7 +40,10 @@ export async function buildFuzzSchema(dataDir: string): Promise<string[]> {
   posts.deleteRule = "views > 10";
   await saveCollection(app, posts);
   const notes = newBaseCollection("notes");
-  notes.fields.add(new TextField({ name: "text" }), new RelationField({ name: "author", collectionId: authors.id, maxSelect: 1, required: true }));
+  notes.fields.add(
+    new TextField({ name: "text" }),
+    new RelationField({ name: "author", collectionId: authors.id, maxSelect: 1, required: true }),
+  );
   notes.listRule = notes.viewRule = notes.createRule = "";
   await saveCollection(app, notes);
   const locked = newBaseCollection("locked");

@@ -9,10 +9,55 @@ import { randomFilter, randomSort, seededRandom } from "../../src/tools/search/f
 type Rng = () => number;
 type FuzzBody = string | FormData;
 
-const VOCAB = ["id", "title", "views", "tags", "author", "author.name", "coauthors.name", "meta", "meta.a", "published", "created", "posts_via_author.title", "secret", "@request.auth.id", "@collection.authors.name"];
+const VOCAB = [
+  "id",
+  "title",
+  "views",
+  "tags",
+  "author",
+  "author.name",
+  "coauthors.name",
+  "meta",
+  "meta.a",
+  "published",
+  "created",
+  "posts_via_author.title",
+  "secret",
+  "@request.auth.id",
+  "@collection.authors.name",
+];
 const HOSTILE = [
-  "", " ", "'", '"', "`", "\\", "%", "%%", "_", "'; DROP TABLE canary; --", "1 OR 1=1", "\u0000", "\u202e", "😀", "../..", "%00",
-  "a".repeat(5000), "(".repeat(300), ")", "~", "?=", "null", "true", "-1", "1e309", "9".repeat(400), "NaN", "0x10", "[]", "{}", "[\"a\"]",
+  "",
+  " ",
+  "'",
+  '"',
+  "`",
+  "\\",
+  "%",
+  "%%",
+  "_",
+  "'; DROP TABLE canary; --",
+  "1 OR 1=1",
+  "\u0000",
+  "\u202e",
+  "😀",
+  "../..",
+  "%00",
+  "a".repeat(5000),
+  "(".repeat(300),
+  ")",
+  "~",
+  "?=",
+  "null",
+  "true",
+  "-1",
+  "1e309",
+  "9".repeat(400),
+  "NaN",
+  "0x10",
+  "[]",
+  "{}",
+  '["a"]',
 ];
 
 function pick<T>(rng: Rng, list: readonly T[]): T {
@@ -31,11 +76,38 @@ function randomValue(rng: Rng, depth = 0): unknown {
   if (r < 0.35) return rng() < 0.5;
   if (r < 0.4) return null;
   if (r < 0.55 && depth < 3) return Array.from({ length: Math.floor(rng() * 4) }, () => randomValue(rng, depth + 1));
-  if (r < 0.65 && depth < 3) return Object.fromEntries(Array.from({ length: Math.floor(rng() * 4) }, () => [hostile(rng), randomValue(rng, depth + 1)]));
+  if (r < 0.65 && depth < 3)
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(rng() * 4) }, () => [hostile(rng), randomValue(rng, depth + 1)]),
+    );
   return pick(rng, ["a", "b", "c", "x", "<b>bold</b>", "2024-01-01 10:00:00.000Z", "someid123456789"]);
 }
 
-const KEYS = ["title", "views", "views+", "views-", "tags", "tags+", "+tags", "tags-", "author", "coauthors", "coauthors+", "meta", "published", "body", "secret", "id", "created", "title:autogenerate", "expand", "collectionId", "@jsonPayload", "password", "passwordConfirm"];
+const KEYS = [
+  "title",
+  "views",
+  "views+",
+  "views-",
+  "tags",
+  "tags+",
+  "+tags",
+  "tags-",
+  "author",
+  "coauthors",
+  "coauthors+",
+  "meta",
+  "published",
+  "body",
+  "secret",
+  "id",
+  "created",
+  "title:autogenerate",
+  "expand",
+  "collectionId",
+  "@jsonPayload",
+  "password",
+  "passwordConfirm",
+];
 
 function randomBody(rng: Rng): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -47,7 +119,11 @@ function randomBody(rng: Rng): Record<string, unknown> {
 function encodeBody(rng: Rng, body: Record<string, unknown>): { headers: Record<string, string>; body: FuzzBody } {
   const r = rng();
   if (r < 0.45) return { headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-  if (r < 0.55) return { headers: { "Content-Type": "application/json" }, body: pick(rng, ["{", "[1]", "null", "\"x\"", "{\"a\":", "\u0000", ""]) + hostile(rng) };
+  if (r < 0.55)
+    return {
+      headers: { "Content-Type": "application/json" },
+      body: pick(rng, ["{", "[1]", "null", '"x"', '{"a":', "\u0000", ""]) + hostile(rng),
+    };
   if (r < 0.7) {
     const form = new FormData();
     for (const [k, v] of Object.entries(body)) form.append(k, typeof v === "string" ? v : JSON.stringify(v));
@@ -59,8 +135,12 @@ function encodeBody(rng: Rng, body: Record<string, unknown>): { headers: Record<
     for (const [k, v] of Object.entries(body)) params.append(k, typeof v === "string" ? v : JSON.stringify(v));
     return { headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: params.toString() };
   }
-  if (r < 0.9) return { headers: { "Content-Type": "multipart/form-data; boundary=zzz" }, body: "--zzz\r\nbroken" + hostile(rng) };
-  return { headers: { "Content-Type": pick(rng, ["text/plain", "application/xml", "image/png", ""]) }, body: hostile(rng) };
+  if (r < 0.9)
+    return { headers: { "Content-Type": "multipart/form-data; boundary=zzz" }, body: "--zzz\r\nbroken" + hostile(rng) };
+  return {
+    headers: { "Content-Type": pick(rng, ["text/plain", "application/xml", "image/png", ""]) },
+    body: hostile(rng),
+  };
 }
 
 export interface FuzzRequest {
@@ -72,14 +152,33 @@ export interface FuzzRequest {
 
 /** One random request; `tokens` are Authorization values to mix in (guest when none chosen). */
 export function randomRequest(rng: Rng, ids: string[], tokens: string[]): FuzzRequest {
-  const collection = rng() < 0.85 ? pick(rng, ["posts", "authors", "notes", "locked", "users", "_superusers"]) : encodeURIComponent(hostile(rng));
+  const collection =
+    rng() < 0.85
+      ? pick(rng, ["posts", "authors", "notes", "locked", "users", "_superusers"])
+      : encodeURIComponent(hostile(rng));
   const id = rng() < 0.6 && ids.length ? pick(rng, ids) : encodeURIComponent(hostile(rng));
   const auth: Record<string, string> = rng() < 0.6 && tokens.length ? { Authorization: pick(rng, tokens) } : {};
   const q = new URLSearchParams();
   if (rng() < 0.6) q.set("filter", rng() < 0.7 ? randomFilter(rng, VOCAB) : hostile(rng));
   if (rng() < 0.4) q.set("sort", rng() < 0.7 ? randomSort(rng, VOCAB) : hostile(rng));
-  if (rng() < 0.3) q.set("fields", pick(rng, ["id", "*", "title:excerpt(5,true)", "expand.author.name", "id,title:excerpt(", "x:nope(1)", hostile(rng)]));
-  if (rng() < 0.3) q.set("expand", pick(rng, ["author", "coauthors", "author.x", "posts_via_author", "a.b.c.d.e.f.g.h", hostile(rng)]));
+  if (rng() < 0.3)
+    q.set(
+      "fields",
+      pick(rng, [
+        "id",
+        "*",
+        "title:excerpt(5,true)",
+        "expand.author.name",
+        "id,title:excerpt(",
+        "x:nope(1)",
+        hostile(rng),
+      ]),
+    );
+  if (rng() < 0.3)
+    q.set(
+      "expand",
+      pick(rng, ["author", "coauthors", "author.x", "posts_via_author", "a.b.c.d.e.f.g.h", hostile(rng)]),
+    );
   if (rng() < 0.3) q.set("page", hostile(rng));
   if (rng() < 0.3) q.set("perPage", pick(rng, ["0", "-5", "1001", "abc", "1.5", "99999999999999999999"]));
   if (rng() < 0.2) q.set("skipTotal", pick(rng, ["1", "true", "nope", ""]));
@@ -103,7 +202,12 @@ export function randomRequest(rng: Rng, ids: string[], tokens: string[]): FuzzRe
       url: pick(rng, [base, `${base}/${id}`, hostile(rng)]),
       body: randomBody(rng),
     }));
-    return { method: "POST", path: "/api/batch", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(rng() < 0.8 ? { requests } : randomValue(rng)) };
+    return {
+      method: "POST",
+      path: "/api/batch",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify(rng() < 0.8 ? { requests } : randomValue(rng)),
+    };
   }
   return { method: "GET", path: `/api/collections${qs}`, headers: auth };
 }
@@ -115,7 +219,14 @@ export interface FuzzStats {
 }
 
 /** Sends `count` random requests (`concurrency` at a time) and checks every answer. */
-export async function runHttpFuzz(url: string, count: number, seed: number, ids: string[], tokens: string[], concurrency = 8): Promise<FuzzStats> {
+export async function runHttpFuzz(
+  url: string,
+  count: number,
+  seed: number,
+  ids: string[],
+  tokens: string[],
+  concurrency = 8,
+): Promise<FuzzStats> {
   const rng = seededRandom(seed);
   const stats: FuzzStats = { cases: 0, byStatus: new Map(), failures: [] };
   const queue = Array.from({ length: count }, () => randomRequest(rng, ids, tokens));
@@ -124,23 +235,36 @@ export async function runHttpFuzz(url: string, count: number, seed: number, ids:
       stats.cases++;
       let res: Response;
       try {
-        res = await fetch(url + req.path, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+        res = await fetch(url + req.path, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          redirect: "manual",
+        });
       } catch (err) {
         stats.failures.push(`${req.method} ${req.path.slice(0, 120)}: request failed: ${(err as Error).message}`);
         continue;
       }
       const text = await res.text();
       stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
-      if (res.status >= 500) stats.failures.push(`${req.method} ${req.path.slice(0, 120)} → ${res.status} ${text.slice(0, 200)}`);
+      if (res.status >= 500)
+        stats.failures.push(`${req.method} ${req.path.slice(0, 120)} → ${res.status} ${text.slice(0, 200)}`);
       else if (res.status >= 400) {
         let ok = false;
         try {
           const body = JSON.parse(text);
-          ok = body.status === res.status && typeof body.message === "string" && body.data && typeof body.data === "object";
+          ok =
+            body.status === res.status &&
+            typeof body.message === "string" &&
+            body.data &&
+            typeof body.data === "object";
         } catch {
           ok = false;
         }
-        if (!ok) stats.failures.push(`${req.method} ${req.path.slice(0, 120)} → ${res.status} without the envelope: ${text.slice(0, 200)}`);
+        if (!ok)
+          stats.failures.push(
+            `${req.method} ${req.path.slice(0, 120)} → ${res.status} without the envelope: ${text.slice(0, 200)}`,
+          );
       }
     }
   };

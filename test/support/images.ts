@@ -33,7 +33,9 @@ export function sampleWebp(w = 300, h = 200): Promise<Uint8Array<ArrayBuffer>> {
 export function sampleGif(w = 300, h = 200): Uint8Array<ArrayBuffer> {
   const palette = new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255, 0, 255, 0, 255, 0, 0, 128, 255]);
   const idx = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) idx[y * w + x] = Math.min(2, Math.floor((x * 3) / w)) + (y < h / 2 && Math.floor((x * 3) / w) === 1 ? 2 : 0);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      idx[y * w + x] = Math.min(2, Math.floor((x * 3) / w)) + (y < h / 2 && Math.floor((x * 3) / w) === 1 ? 2 : 0);
   return encodeGif(w, h, idx, palette);
 }
 

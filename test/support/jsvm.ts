@@ -34,15 +34,25 @@ export const SU_EMAIL = "js@example.com";
 export const SU_PASSWORD = "1234567890";
 
 /** Starts pb on a work folder with JS files (watching off unless asked) and a superuser. */
-export async function startJsServer(files: JsFiles, opts: StartOptions & { watch?: boolean } = {}): Promise<TestServer> {
+export async function startJsServer(
+  files: JsFiles,
+  opts: StartOptions & { watch?: boolean } = {},
+): Promise<TestServer> {
   const workDir = opts.workDir ?? jsWorkDir(files);
   if (opts.workDir) {
     writeFiles(join(workDir, "pb_hooks"), files.hooks ?? {});
     if (files.migrations) writeFiles(join(workDir, "pb_migrations"), files.migrations);
   }
-  const r = await runPb(["superuser", "upsert", SU_EMAIL, SU_PASSWORD, `--dir=${join(workDir, "pb_data")}`, "--hooksWatch=false"], { cwd: workDir });
+  const r = await runPb(
+    ["superuser", "upsert", SU_EMAIL, SU_PASSWORD, `--dir=${join(workDir, "pb_data")}`, "--hooksWatch=false"],
+    { cwd: workDir },
+  );
   if (r.code !== 0) throw new Error(`superuser upsert failed: ${r.stderr}`);
-  const srv = await startServer({ ...opts, workDir, args: [`--hooksWatch=${opts.watch ? "true" : "false"}`, ...(opts.args ?? [])] });
+  const srv = await startServer({
+    ...opts,
+    workDir,
+    args: [`--hooksWatch=${opts.watch ? "true" : "false"}`, ...(opts.args ?? [])],
+  });
   return srv;
 }
 

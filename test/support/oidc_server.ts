@@ -36,20 +36,27 @@ server.service.on("beforeTokenSigning", (token: { payload: Claims }, req: { body
   if (claims) Object.assign(token.payload, claims);
 });
 
-server.service.on("beforeResponse", (res: { body: Claims; statusCode: number }, req: { body: { [k: string]: unknown } }) => {
-  const claims = claimsByCode.get(String(req.body?.code ?? ""));
-  if (claims && res.statusCode === 200 && typeof res.body.access_token === "string") claimsByToken.set(res.body.access_token, claims);
-});
+server.service.on(
+  "beforeResponse",
+  (res: { body: Claims; statusCode: number }, req: { body: { [k: string]: unknown } }) => {
+    const claims = claimsByCode.get(String(req.body?.code ?? ""));
+    if (claims && res.statusCode === 200 && typeof res.body.access_token === "string")
+      claimsByToken.set(res.body.access_token, claims);
+  },
+);
 
-server.service.on("beforeUserinfo", (res: { body: Claims; statusCode: number }, req: { headers: { authorization?: string } }) => {
-  const token = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
-  const claims = claimsByToken.get(token);
-  if (claims) res.body = { ...claims };
-  else if (!token) {
-    res.statusCode = 401;
-    res.body = { error: "invalid_token" };
-  }
-});
+server.service.on(
+  "beforeUserinfo",
+  (res: { body: Claims; statusCode: number }, req: { headers: { authorization?: string } }) => {
+    const token = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "");
+    const claims = claimsByToken.get(token);
+    if (claims) res.body = { ...claims };
+    else if (!token) {
+      res.statusCode = 401;
+      res.body = { error: "invalid_token" };
+    }
+  },
+);
 
 // a literal loopback address: "localhost" may resolve to ::1 first
 server.issuer.url = port ? `http://127.0.0.1:${port}` : undefined;

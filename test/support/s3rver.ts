@@ -12,7 +12,11 @@ export interface S3Server {
 
 export async function startS3rver(bucket = "pb-test"): Promise<S3Server> {
   const dir = tempDir("pb-s3-");
-  const proc = Bun.spawn([BUN, join(import.meta.dir, "s3rver_main.cjs"), dir, bucket], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const proc = Bun.spawn([BUN, join(import.meta.dir, "s3rver_main.cjs"), dir, bucket], {
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   let out = "";
   (async () => {
     const dec = new TextDecoder();
@@ -25,7 +29,9 @@ export async function startS3rver(bucket = "pb-test"): Promise<S3Server> {
     if (m) endpoint = m[1]!;
     else if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill();
-      throw new Error(`s3rver did not start: ${out}${await new Response(proc.stderr as ReadableStream).text().catch(() => "")}`);
+      throw new Error(
+        `s3rver did not start: ${out}${await new Response(proc.stderr as ReadableStream).text().catch(() => "")}`,
+      );
     } else await Bun.sleep(20);
   }
   return {

@@ -44,7 +44,11 @@ export interface SmtpServer {
 }
 
 export async function startSmtp(): Promise<SmtpServer> {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "smtp_server.ts")], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "smtp_server.ts")], {
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   const dec = new TextDecoder();
   let out = "";
@@ -72,7 +76,10 @@ export async function startSmtp(): Promise<SmtpServer> {
       for (;;) {
         const hit = (await messages()).find((m) => m.receivedAt >= since && pred(m));
         if (hit) return hit;
-        if (Date.now() > end) throw new Error(`no matching email within ${timeoutMs} ms; received: ${JSON.stringify((await messages()).map((m) => [m.to, m.subject]))}`);
+        if (Date.now() > end)
+          throw new Error(
+            `no matching email within ${timeoutMs} ms; received: ${JSON.stringify((await messages()).map((m) => [m.to, m.subject]))}`,
+          );
         await Bun.sleep(25);
       }
     },

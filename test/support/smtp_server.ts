@@ -29,7 +29,9 @@ let failNext = 0;
 
 const addrs = (v: unknown): string[] => {
   const list = Array.isArray(v) ? v : v ? [v] : [];
-  return list.flatMap((a: { value?: { address?: string; name?: string }[] }) => (a.value ?? []).map((x) => (x.name ? `${x.name} <${x.address}>` : x.address ?? "")));
+  return list.flatMap((a: { value?: { address?: string; name?: string }[] }) =>
+    (a.value ?? []).map((x) => (x.name ? `${x.name} <${x.address}>` : (x.address ?? ""))),
+  );
 };
 
 const smtp = new SMTPServer({
@@ -70,7 +72,12 @@ const smtp = new SMTPServer({
           html: typeof parsed.html === "string" ? parsed.html : "",
           text: parsed.text ?? "",
           headers,
-          attachments: (parsed.attachments ?? []).map((a) => ({ filename: a.filename ?? "", contentType: a.contentType, size: a.size, cid: a.cid ?? "" })),
+          attachments: (parsed.attachments ?? []).map((a) => ({
+            filename: a.filename ?? "",
+            contentType: a.contentType,
+            size: a.size,
+            cid: a.cid ?? "",
+          })),
           receivedAt: Date.now(),
         });
         cb();

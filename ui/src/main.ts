@@ -79,7 +79,14 @@ async function render(): Promise<void> {
       bootstrapped = true;
     } catch (err) {
       if (!pb.authStore.isValid) return; // the 401 handler redirects
-      root.replaceChildren(h("div.boot", null, h("p", null, "Could not load the dashboard: " + ((err as Error).message ?? err)), h("button.btn", { onclick: () => location.reload() }, "Retry")));
+      root.replaceChildren(
+        h(
+          "div.boot",
+          null,
+          h("p", null, "Could not load the dashboard: " + ((err as Error).message ?? err)),
+          h("button.btn", { onclick: () => location.reload() }, "Retry"),
+        ),
+      );
       return;
     }
   }
@@ -98,7 +105,11 @@ async function render(): Promise<void> {
     markActiveNav(path);
   } else {
     shellMain = null;
-    root.replaceChildren(def.layout === "guest" ? h("div.guest", null, h("div.guest-card", null, brand(), page.el)) : h("div.guest", null, h("div.guest-card", null, page.el)));
+    root.replaceChildren(
+      def.layout === "guest"
+        ? h("div.guest", null, h("div.guest-card", null, brand(), page.el))
+        : h("div.guest", null, h("div.guest-card", null, page.el)),
+    );
   }
   const appName = appSettings.get()?.meta?.appName;
   document.title = [page.title, appName || "pb"].filter(Boolean).join(" · ");
@@ -110,18 +121,32 @@ async function render(): Promise<void> {
 }
 
 function brand(): HTMLElement {
-  return h("div.brand", null, h("span.logo", { "aria-hidden": "true" }, "pb"), h("span.brand-name", null, appSettings.get()?.meta?.appName || "pb"));
+  return h(
+    "div.brand",
+    null,
+    h("span.logo", { "aria-hidden": "true" }, "pb"),
+    h("span.brand-name", null, appSettings.get()?.meta?.appName || "pb"),
+  );
 }
 
 function navLink(path: string, label: string, ic: string): HTMLElement {
-  return h("a.rail-link", { href: "#" + path, dataset: { nav: path }, title: label }, icon(ic), h("span.rail-label", null, label));
+  return h(
+    "a.rail-link",
+    { href: "#" + path, dataset: { nav: path }, title: label },
+    icon(ic),
+    h("span.rail-label", null, label),
+  );
 }
 
 function shell(): HTMLElement {
   shellMain = h("main#main.main", { id: "main", tabindex: "-1" });
   const user = pb.authStore.record;
   const userMenu = menuButton(
-    h("button.rail-btn", { type: "button", "aria-label": "Account menu", title: user?.email ?? "Account" }, icon("user")),
+    h(
+      "button.rail-btn",
+      { type: "button", "aria-label": "Account menu", title: user?.email ?? "Account" },
+      icon("user"),
+    ),
     () => [
       h("div.menu-note", null, user?.email ?? ""),
       { label: "Manage superusers", icon: "shield", href: "#/collections?collection=_superusers" },
@@ -139,9 +164,13 @@ function shell(): HTMLElement {
     ],
     { class: "up" },
   );
-  return h("div.shell", null,
+  return h(
+    "div.shell",
+    null,
     h("button.skip", { type: "button", onclick: () => shellMain?.focus() }, "Skip to content"),
-    h("nav.rail", { "aria-label": "Main" },
+    h(
+      "nav.rail",
+      { "aria-label": "Main" },
       h("a.rail-logo", { href: "#/collections", "aria-label": "Home" }, h("span.logo", null, "pb")),
       navLink("/collections", "Collections", "db"),
       navLink("/logs", "Logs", "logs"),
@@ -180,8 +209,10 @@ document.addEventListener("focusin", (ev) => {
 
 // Refresh the session once on load (drops an expired/revoked token early).
 if (pb.authStore.isValid && isSuperuser()) {
-  pb.collection("_superusers").authRefresh({ requestKey: null }).catch(() => {
-    /* the 401 handler logs out; network errors keep the current session */
-  });
+  pb.collection("_superusers")
+    .authRefresh({ requestKey: null })
+    .catch(() => {
+      /* the 401 handler logs out; network errors keep the current session */
+    });
 }
 void render();

@@ -19,7 +19,17 @@ export function cors(options: CorsOptions = {}): Middleware {
   const allowMethods = (options.allowMethods ?? DEFAULT_METHODS).join(",");
   const patterns = origins
     .filter((o) => o !== "*")
-    .map((o) => new RegExp("^" + o.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\?/g, ".").replace(/\*/g, ".*") + "$"));
+    .map(
+      (o) =>
+        new RegExp(
+          "^" +
+            o
+              .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+              .replace(/\?/g, ".")
+              .replace(/\*/g, ".*") +
+            "$",
+        ),
+    );
 
   const matchOrigin = (origin: string): string => {
     for (const o of origins) {

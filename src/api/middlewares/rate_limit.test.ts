@@ -36,7 +36,16 @@ test("findRateLimitRule: exact labels, audiences, prefix rules and label priorit
 test("findRateLimitRule: the default rules", () => {
   const defaults = [rule("*:auth"), rule("*:create"), rule("/api/batch"), rule("/api/")];
   const find = (labels: string[]) => findRateLimitRule(defaults, labels, ["", "@guest"])?.label ?? "";
-  expect(find(["users:authWithPassword", "users:auth", "*:authWithPassword", "*:auth", "POST /api/collections/users/auth-with-password", "/api/collections/users/auth-with-password"])).toBe("*:auth");
+  expect(
+    find([
+      "users:authWithPassword",
+      "users:auth",
+      "*:authWithPassword",
+      "*:auth",
+      "POST /api/collections/users/auth-with-password",
+      "/api/collections/users/auth-with-password",
+    ]),
+  ).toBe("*:auth");
   expect(find(["POST /api/batch", "/api/batch"])).toBe("/api/batch");
   expect(find(["GET /api/health", "/api/health"])).toBe("/api/");
   expect(find(["GET /", "/"])).toBe("");

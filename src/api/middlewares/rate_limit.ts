@@ -36,7 +36,11 @@ export const AUDIENCE_AUTH = "@auth";
  * per label an exact match wins, else a prefix rule (label ending in `/`) that prefixes `label + "/"`.
  * As upstream, prefix rules are collected while scanning the first label.
  */
-export function findRateLimitRule(rules: readonly RateLimitRule[], labels: readonly string[], audiences: readonly string[] = []): RateLimitRule | null {
+export function findRateLimitRule(
+  rules: readonly RateLimitRule[],
+  labels: readonly string[],
+  audiences: readonly string[] = [],
+): RateLimitRule | null {
   const fits = (r: RateLimitRule) => audiences.length === 0 || audiences.includes(r.audience);
   const prefixRules: RateLimitRule[] = [];
   for (let i = 0; i < labels.length; i++) {
@@ -81,7 +85,12 @@ function limitersOf(app: App): Map<string, RateLimiter> {
  * Counts this request against `rule` under the limiter `id` and throws 429 once it is exhausted.
  * It does not look at `enabled`, superusers or excluded IPs (callers do; the OTP guard doesn't).
  */
-export function checkRateLimit(e: RequestEvent, id: string, rule: Pick<RateLimitRule, "audience" | "duration" | "maxRequests">, message = ""): void {
+export function checkRateLimit(
+  e: RequestEvent,
+  id: string,
+  rule: Pick<RateLimitRule, "audience" | "duration" | "maxRequests">,
+  message = "",
+): void {
   if (rule.audience === AUDIENCE_GUEST && e.auth) return;
   if (rule.audience === AUDIENCE_AUTH && !e.auth) return;
   const key = e.realIP;
@@ -95,7 +104,12 @@ export function checkRateLimit(e: RequestEvent, id: string, rule: Pick<RateLimit
   if (!rl.isAllowed(key)) {
     // the matched rule goes to the request log as upstream's RateLimitRule.String() (its JSON)
     const label = (rule as Partial<RateLimitRule>).label ?? "";
-    const ruleJSON = JSON.stringify({ label, audience: rule.audience, duration: rule.duration, maxRequests: rule.maxRequests });
+    const ruleJSON = JSON.stringify({
+      label,
+      audience: rule.audience,
+      duration: rule.duration,
+      maxRequests: rule.maxRequests,
+    });
     throw new ApiError(429, message, {}, message ? undefined : new Error("triggered rate limit rule: " + ruleJSON));
   }
 }

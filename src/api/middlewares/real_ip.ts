@@ -16,7 +16,10 @@ export function resolveRealIP(request: Request, peer: string, proxy: TrustedProx
       const value = request.headers.get(name);
       if (!value) continue;
       // Headers.get joins repeated headers with ", ": the right-most IP is the last occurrence's.
-      const ips = value.split(",").map((s) => s.trim()).filter((s) => isIP(s) !== 0);
+      const ips = value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => isIP(s) !== 0);
       if (ips.length) return normalizeIP(proxy.useLeftmostIP ? ips[0]! : ips[ips.length - 1]!);
     }
   }
@@ -55,6 +58,12 @@ function ipToBigInt(ip: string): { n: bigint; v6: boolean } | null {
   const plain = ip.startsWith("::ffff:") && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
   const kind = isIP(plain);
   if (kind === 4) return { n: plain.split(".").reduce((acc, o) => (acc << 8n) + BigInt(Number(o)), 0n), v6: false };
-  if (kind === 6) return { n: normalizeIP(plain).split(":").reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n), v6: true };
+  if (kind === 6)
+    return {
+      n: normalizeIP(plain)
+        .split(":")
+        .reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n),
+      v6: true,
+    };
   return null;
 }

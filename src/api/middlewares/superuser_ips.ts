@@ -11,7 +11,8 @@ export function superuserIPsWhitelist(): Middleware {
     func: (e) => {
       if (e.hasSuperuserAuth()) {
         const ips = (e.app.settings().superuserIPs as string[] | undefined) ?? [];
-        if (ips.length && !ipInList(ips, e.realIP)) throw forbidden("", {}, new Error("superuser IP is not whitelisted"));
+        if (ips.length && !ipInList(ips, e.realIP))
+          throw forbidden("", {}, new Error("superuser IP is not whitelisted"));
       }
       return e.next();
     },

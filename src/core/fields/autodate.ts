@@ -1,5 +1,13 @@
 /** The "autodate" field: set to now on create and/or update; clients cannot set it. */
-import { BASE_SCHEMA, BaseField, fieldIdRule, fieldNameRule, registerField, storedFieldJSON, type FieldInit } from "./field.ts";
+import {
+  BASE_SCHEMA,
+  BaseField,
+  fieldIdRule,
+  fieldNameRule,
+  registerField,
+  storedFieldJSON,
+  type FieldInit,
+} from "./field.ts";
 import { parseDateTime } from "./datetime.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collection.ts";
@@ -47,8 +55,12 @@ export class AutodateField extends BaseField {
       oldOnCreate = oldField.onCreate === true;
       oldOnUpdate = oldField.onUpdate === true;
     }
-    const equal = (expected: boolean): Rule => (v) => (v === expected ? null : newError("validation_values_mismatch", "Values don't match."));
-    const eitherRequired: Rule = (v) => (v ? null : newError("validation_required", "either onCreate or onUpdate must be enabled"));
+    const equal =
+      (expected: boolean): Rule =>
+      (v) =>
+        v === expected ? null : newError("validation_values_mismatch", "Values don't match.");
+    const eitherRequired: Rule = (v) =>
+      v ? null : newError("validation_required", "either onCreate or onUpdate must be enabled");
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],

@@ -18,7 +18,12 @@ export function goFormatFloat(n: number): string {
   const exp = Number(expText); // position of the decimal point after the first digit
   if (exp >= 0) {
     const intLen = exp + 1;
-    return sign + (digits.length <= intLen ? digits + "0".repeat(intLen - digits.length) : digits.slice(0, intLen) + "." + digits.slice(intLen));
+    return (
+      sign +
+      (digits.length <= intLen
+        ? digits + "0".repeat(intLen - digits.length)
+        : digits.slice(0, intLen) + "." + digits.slice(intLen))
+    );
   }
   return sign + "0." + "0".repeat(-exp - 1) + digits;
 }
@@ -38,7 +43,8 @@ export function toGoString(raw: unknown): string {
       if (raw === null) return "";
       if (raw instanceof Uint8Array) return new TextDecoder().decode(raw);
       // values that are fmt.Stringers upstream (JSONRaw) expose a `goString`
-      if (typeof (raw as { goString?: unknown }).goString === "function") return (raw as { goString(): string }).goString();
+      if (typeof (raw as { goString?: unknown }).goString === "function")
+        return (raw as { goString(): string }).goString();
       return "";
     default:
       return "";

@@ -61,8 +61,28 @@ function isValidCanonical(s: string): boolean {
 // --- a small port of Go's time.Parse for the layouts below -------------------------------------
 
 type Token =
-  | "2006" | "06" | "01" | "Jan" | "02" | "_2" | "Mon" | "Monday" | "15" | "3" | "04" | "05"
-  | "PM" | "MST" | "-0700" | "-07:00" | "Z0700" | "Z07:00" | ".000" | ".000000" | ".000000000" | ".999999999"
+  | "2006"
+  | "06"
+  | "01"
+  | "Jan"
+  | "02"
+  | "_2"
+  | "Mon"
+  | "Monday"
+  | "15"
+  | "3"
+  | "04"
+  | "05"
+  | "PM"
+  | "MST"
+  | "-0700"
+  | "-07:00"
+  | "Z0700"
+  | "Z07:00"
+  | ".000"
+  | ".000000"
+  | ".000000000"
+  | ".999999999"
   | { lit: string };
 
 const lit = (s: string): Token => ({ lit: s });
@@ -88,18 +108,36 @@ const LENIENT: Layout[] = [
   { tokens: [...DATE], zone: "none" },
   { tokens: [...DATE, lit("T"), ...CLOCK, "Z07:00"], zone: "numeric" }, // RFC3339
   { tokens: [...DATE, lit("T"), ...CLOCK], zone: "none" },
-  { tokens: ["Mon", lit(", "), "02", lit(" "), "Jan", lit(" "), "2006", lit(" "), ...CLOCK, lit(" "), "-0700"], zone: "numeric" }, // RFC1123Z
-  { tokens: ["Mon", lit(", "), "02", lit(" "), "Jan", lit(" "), "2006", lit(" "), ...CLOCK, lit(" "), "MST"], zone: "named" }, // RFC1123
-  { tokens: ["02", lit(" "), "Jan", lit(" "), "06", lit(" "), "15", lit(":"), "04", lit(" "), "-0700"], zone: "numeric" }, // RFC822Z
+  {
+    tokens: ["Mon", lit(", "), "02", lit(" "), "Jan", lit(" "), "2006", lit(" "), ...CLOCK, lit(" "), "-0700"],
+    zone: "numeric",
+  }, // RFC1123Z
+  {
+    tokens: ["Mon", lit(", "), "02", lit(" "), "Jan", lit(" "), "2006", lit(" "), ...CLOCK, lit(" "), "MST"],
+    zone: "named",
+  }, // RFC1123
+  {
+    tokens: ["02", lit(" "), "Jan", lit(" "), "06", lit(" "), "15", lit(":"), "04", lit(" "), "-0700"],
+    zone: "numeric",
+  }, // RFC822Z
   { tokens: ["02", lit(" "), "Jan", lit(" "), "06", lit(" "), "15", lit(":"), "04", lit(" "), "MST"], zone: "named" }, // RFC822
-  { tokens: ["Monday", lit(", "), "02", lit("-"), "Jan", lit("-"), "06", lit(" "), ...CLOCK, lit(" "), "MST"], zone: "named" }, // RFC850
+  {
+    tokens: ["Monday", lit(", "), "02", lit("-"), "Jan", lit("-"), "06", lit(" "), ...CLOCK, lit(" "), "MST"],
+    zone: "named",
+  }, // RFC850
   { tokens: [...DATE, lit(" "), ...CLOCK, ".999999999", lit(" "), "-0700", lit(" "), "MST"], zone: "numeric" }, // Time.String()
   { tokens: [...DATE, lit("T"), ...CLOCK, "-0700"], zone: "numeric" },
   { tokens: [...DATE, lit(" "), ...CLOCK, "Z0700"], zone: "numeric" },
   { tokens: [...DATE, lit(" "), ...CLOCK], zone: "none" },
   { tokens: ["Mon", lit(" "), "Jan", lit(" "), "_2", lit(" "), ...CLOCK, lit(" "), "2006"], zone: "none" }, // ANSIC
-  { tokens: ["Mon", lit(" "), "Jan", lit(" "), "_2", lit(" "), ...CLOCK, lit(" "), "MST", lit(" "), "2006"], zone: "named" }, // UnixDate
-  { tokens: ["Mon", lit(" "), "Jan", lit(" "), "02", lit(" "), ...CLOCK, lit(" "), "-0700", lit(" "), "2006"], zone: "numeric" }, // RubyDate
+  {
+    tokens: ["Mon", lit(" "), "Jan", lit(" "), "_2", lit(" "), ...CLOCK, lit(" "), "MST", lit(" "), "2006"],
+    zone: "named",
+  }, // UnixDate
+  {
+    tokens: ["Mon", lit(" "), "Jan", lit(" "), "02", lit(" "), ...CLOCK, lit(" "), "-0700", lit(" "), "2006"],
+    zone: "numeric",
+  }, // RubyDate
   { tokens: [...DATE, lit(" "), ...CLOCK, "Z07:00"], zone: "numeric" },
   { tokens: ["02", lit(" "), "Jan", lit(" "), "2006"], zone: "none" },
   { tokens: [...DATE, lit(" "), ...CLOCK, lit(" "), "-07:00"], zone: "numeric" },
@@ -179,14 +217,21 @@ function zoneAbbrevLength(s: string): number {
 }
 
 function daysIn(month: number, year: number): number {
-  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 /** Parses `value` with one layout; null when Go's time.Parse would fail. */
 function parseLayout(layout: Layout, value: string): Date | null {
-  let year = 0, month = -1, day = -1, hour = 0, min = 0, sec = 0, nsec = 0;
-  let pm = false, am = false;
+  let year = 0,
+    month = -1,
+    day = -1,
+    hour = 0,
+    min = 0,
+    sec = 0,
+    nsec = 0;
+  let pm = false,
+    am = false;
   let offset: number | null = null; // seconds east of UTC
   const tokens = layout.tokens;
 
@@ -307,7 +352,8 @@ function parseLayout(layout: Layout, value: string): Date | null {
         const colon = tok.endsWith(":00");
         const m = (colon ? /^([+-])(\d{2}):(\d{2})/ : /^([+-])(\d{2})(\d{2})/).exec(value);
         if (!m) return null;
-        const hh = Number(m[2]), mm = Number(m[3]);
+        const hh = Number(m[2]),
+          mm = Number(m[3]);
         if (hh > 24 || mm > 60) return null;
         offset = (m[1] === "-" ? -1 : 1) * (hh * 3600 + mm * 60);
         value = value.slice(m[0].length);

@@ -63,7 +63,9 @@ export class EditorField extends BaseField implements MaxBodySizeCalculator {
     }
     const maxSize = this.calculateMaxBodySize();
     if (Buffer.byteLength(v, "utf8") > maxSize) {
-      throw newError("validation_content_size_limit", "The maximum allowed content size is {{.maxSize}} bytes", { maxSize });
+      throw newError("validation_content_size_limit", "The maximum allowed content size is {{.maxSize}} bytes", {
+        maxSize,
+      });
     }
   }
 

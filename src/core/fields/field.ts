@@ -97,7 +97,9 @@ export const EXCLUDED_FIELD_NAMES = ["null", "true", "false", "_rowid_", "collec
 /** Rejects values containing "_via_" (reserved for back-relation paths). */
 export const checkForVia: Rule = (v) => {
   if (typeof v !== "string" || v === "") return null;
-  return v.toLowerCase().includes("_via_") ? newError("validation_found_via", `The value cannot contain "_via_".`) : null;
+  return v.toLowerCase().includes("_via_")
+    ? newError("validation_found_via", `The value cannot contain "_via_".`)
+    : null;
 };
 
 const FIELD_NAME_RE = /^\w+$/;
@@ -116,7 +118,9 @@ export const fieldHelpRule: Rule = (v) => firstError(v, [length(1, 300)]);
 export function storedFieldJSON(app: App, collectionId: string, fieldId: string): { [key: string]: unknown } | null {
   if (collectionId === "" || fieldId === "") return null;
   try {
-    const row = app.db.query("SELECT `fields` FROM `_collections` WHERE `id` = ? LIMIT 1").get(collectionId) as { fields: string } | null;
+    const row = app.db.query("SELECT `fields` FROM `_collections` WHERE `id` = ? LIMIT 1").get(collectionId) as {
+      fields: string;
+    } | null;
     if (!row) return null;
     const list = JSON.parse(String(row.fields)) as { [key: string]: unknown }[];
     return (Array.isArray(list) ? list : []).find((f) => f && f.id === fieldId) ?? null;

@@ -34,9 +34,22 @@ const COMMON = { help: "", hidden: false, id: "", name: "f", presentable: false,
 
 describe("registry", () => {
   test("all 14 upstream field types register themselves", () => {
-    expect(fieldTypes().sort()).toEqual(
-      ["autodate", "bool", "date", "editor", "email", "file", "geoPoint", "json", "number", "password", "relation", "select", "text", "url"],
-    );
+    expect(fieldTypes().sort()).toEqual([
+      "autodate",
+      "bool",
+      "date",
+      "editor",
+      "email",
+      "file",
+      "geoPoint",
+      "json",
+      "number",
+      "password",
+      "relation",
+      "select",
+      "text",
+      "url",
+    ]);
   });
 
   test("newField and fieldFromJSON build by type name", () => {
@@ -48,7 +61,20 @@ describe("registry", () => {
 
   test("fieldFromJSON accepts older rows lacking newer keys and ignores unknown ones", () => {
     // a v0.23 row: no `help` key
-    const f = fieldFromJSON({ hidden: false, id: "text1", max: 0, min: 0, name: "t", pattern: "", presentable: false, primaryKey: false, required: true, system: true, type: "text", legacy: 1 });
+    const f = fieldFromJSON({
+      hidden: false,
+      id: "text1",
+      max: 0,
+      min: 0,
+      name: "t",
+      pattern: "",
+      presentable: false,
+      primaryKey: false,
+      required: true,
+      system: true,
+      type: "text",
+      legacy: 1,
+    });
     expect(f.toJSON()).toEqual({
       autogeneratePattern: "",
       help: "",
@@ -97,7 +123,15 @@ describe("registry", () => {
 describe("toJSON and columnType per type", () => {
   test("text", () => {
     const f = new TextField({ name: "f" });
-    expect(f.toJSON()).toEqual({ autogeneratePattern: "", ...COMMON, max: 0, min: 0, pattern: "", primaryKey: false, type: "text" });
+    expect(f.toJSON()).toEqual({
+      autogeneratePattern: "",
+      ...COMMON,
+      max: 0,
+      min: 0,
+      pattern: "",
+      primaryKey: false,
+      type: "text",
+    });
     expect(Object.keys(f.toJSON())).toEqual([...Object.keys(f.toJSON())].sort());
     expect(f.columnType()).toBe("TEXT DEFAULT '' NOT NULL");
     expect(new TextField({ name: "id", primaryKey: true }).columnType()).toBe(
@@ -119,7 +153,12 @@ describe("toJSON and columnType per type", () => {
   });
 
   test("email and url", () => {
-    expect(new EmailField({ name: "f" }).toJSON()).toEqual({ exceptDomains: null, ...COMMON, onlyDomains: null, type: "email" });
+    expect(new EmailField({ name: "f" }).toJSON()).toEqual({
+      exceptDomains: null,
+      ...COMMON,
+      onlyDomains: null,
+      type: "email",
+    });
     expect(new URLField({ name: "f", onlyDomains: ["a.com"] }).toJSON()).toEqual({
       exceptDomains: null,
       ...COMMON,
@@ -131,20 +170,36 @@ describe("toJSON and columnType per type", () => {
   });
 
   test("editor", () => {
-    expect(new EditorField({ name: "f" }).toJSON()).toEqual({ convertURLs: false, ...COMMON, maxSize: 0, type: "editor" });
+    expect(new EditorField({ name: "f" }).toJSON()).toEqual({
+      convertURLs: false,
+      ...COMMON,
+      maxSize: 0,
+      type: "editor",
+    });
     expect(new EditorField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
     expect(new EditorField().calculateMaxBodySize()).toBe(5 << 20);
   });
 
   test("date", () => {
     expect(new DateField({ name: "f" }).toJSON()).toEqual({ ...COMMON, max: "", min: "", type: "date" });
-    expect(fieldFromJSON({ type: "date", name: "d", min: "2024-01-02T03:04:05Z" }).toJSON().min).toBe("2024-01-02 03:04:05.000Z");
+    expect(fieldFromJSON({ type: "date", name: "d", min: "2024-01-02T03:04:05Z" }).toJSON().min).toBe(
+      "2024-01-02 03:04:05.000Z",
+    );
     expect(new DateField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
   });
 
   test("autodate has no help and no required", () => {
     const json = new AutodateField({ name: "created", onCreate: true }).toJSON();
-    expect(json).toEqual({ hidden: false, id: "", name: "created", onCreate: true, onUpdate: false, presentable: false, system: false, type: "autodate" });
+    expect(json).toEqual({
+      hidden: false,
+      id: "",
+      name: "created",
+      onCreate: true,
+      onUpdate: false,
+      presentable: false,
+      system: false,
+      type: "autodate",
+    });
     expect(new AutodateField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
   });
 
@@ -190,7 +245,14 @@ describe("toJSON and columnType per type", () => {
   });
 
   test("password", () => {
-    expect(new PasswordField({ name: "f" }).toJSON()).toEqual({ cost: 0, ...COMMON, max: 0, min: 0, pattern: "", type: "password" });
+    expect(new PasswordField({ name: "f" }).toJSON()).toEqual({
+      cost: 0,
+      ...COMMON,
+      max: 0,
+      min: 0,
+      pattern: "",
+      type: "password",
+    });
     expect(new PasswordField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
   });
 
@@ -236,7 +298,8 @@ describe("prepareValue per type", () => {
   test("bool", () => {
     const f = new BoolField();
     for (const v of [true, 1, -2, "1", "t", "T", "true", "TRUE", "True"]) expect(f.prepareValue(v)).toBe(true);
-    for (const v of [false, 0, "0", "f", "false", "yes", "", null, undefined, [true], {}]) expect(f.prepareValue(v)).toBe(false);
+    for (const v of [false, 0, "0", "f", "false", "yes", "", null, undefined, [true], {}])
+      expect(f.prepareValue(v)).toBe(false);
   });
 
   test("date and autodate normalize to upstream's layout or ''", () => {
@@ -328,7 +391,11 @@ describe("FieldsList", () => {
   });
 
   test("replaces by id and moves with addAt", () => {
-    const list = FieldsList.create(new TextField({ name: "a" }), new TextField({ name: "b" }), new TextField({ name: "c" }));
+    const list = FieldsList.create(
+      new TextField({ name: "a" }),
+      new TextField({ name: "b" }),
+      new TextField({ name: "c" }),
+    );
     list.addAt(0, new BoolField({ id: list[2]!.id, name: "c2" }));
     expect(list.fieldNames()).toEqual(["c2", "a", "b"]);
     list.addAt(99, new NumberField({ name: "n" }));

@@ -125,7 +125,9 @@ export class FileField extends BaseField implements MultiValuer, MaxBodySizeCalc
     try {
       const table = "`" + record.collection.name.replaceAll("`", "``") + "`";
       const col = "`" + this.name.replaceAll("`", "``") + "`";
-      const row = app.db.query(`SELECT ${col} AS v FROM ${table} WHERE id = ? LIMIT 1`).get(record.originalId) as { v: unknown } | null;
+      const row = app.db.query(`SELECT ${col} AS v FROM ${table} WHERE id = ? LIMIT 1`).get(record.originalId) as {
+        v: unknown;
+      } | null;
       if (!row) return [];
       return toFileList(row.v).filter((v): v is string => typeof v === "string");
     } catch {
@@ -169,10 +171,17 @@ export class FileField extends BaseField implements MultiValuer, MaxBodySizeCalc
       const types = this.mimeTypes ?? [];
       if (types.length > 0) {
         const head = await headBytes(upload);
-        if (!head) throw newError("validation_invalid_mime_type", `Failed to upload ${quote(displayName)} due to unsupported file type.`);
+        if (!head)
+          throw newError(
+            "validation_invalid_mime_type",
+            `Failed to upload ${quote(displayName)} due to unsupported file type.`,
+          );
         const detected = detectMimeType(head);
         if (!types.some((t) => mimeIs(detected, t))) {
-          throw newError("validation_invalid_mime_type", `${quote(upload.name)} mime type must be one of: ${types.join(", ")}.`);
+          throw newError(
+            "validation_invalid_mime_type",
+            `${quote(upload.name)} mime type must be one of: ${types.join(", ")}.`,
+          );
         }
       }
     }

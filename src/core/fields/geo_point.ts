@@ -64,13 +64,16 @@ export class GeoPointField extends BaseField {
 
   async validateValue(_app: App, record: RecordValues): Promise<void> {
     const v = record.get(this.name) as GeoPoint | undefined;
-    if (!v || typeof v !== "object" || typeof v.lat !== "number" || typeof v.lon !== "number") throw errUnsupportedValueType();
+    if (!v || typeof v !== "object" || typeof v.lat !== "number" || typeof v.lon !== "number")
+      throw errUnsupportedValueType();
     if (v.lat === 0 && v.lon === 0) {
       if (this.required) throw newError("validation_required", "cannot be blank");
       return;
     }
-    if (v.lat < -90 || v.lat > 90) throw newError("validation_invalid_latitude", "Latitude must be between -90 and 90 degrees.");
-    if (v.lon < -180 || v.lon > 180) throw newError("validation_invalid_longitude", "Longitude must be between -180 and 180 degrees.");
+    if (v.lat < -90 || v.lat > 90)
+      throw newError("validation_invalid_latitude", "Latitude must be between -90 and 90 degrees.");
+    if (v.lon < -180 || v.lon > 180)
+      throw newError("validation_invalid_longitude", "Longitude must be between -180 and 180 degrees.");
   }
 
   validateSettings(): ValidationErrors | null {

@@ -57,7 +57,8 @@ export class NumberField extends BaseField {
   async validateValue(_app: App, record: RecordValues): Promise<void> {
     const v = record.get(this.name);
     if (typeof v !== "number") throw errUnsupportedValueType();
-    if (!Number.isFinite(v)) throw newError("validation_not_a_number", "The submitted number is not properly formatted");
+    if (!Number.isFinite(v))
+      throw newError("validation_not_a_number", "The submitted number is not properly formatted");
     if (v === 0) {
       // zero is the blank value: only `required` applies
       if (this.required) {
@@ -72,7 +73,8 @@ export class NumberField extends BaseField {
   }
 
   validateSettings(): ValidationErrors | null {
-    const checkOnlyInt: Rule = (v) => (typeof v === "number" && this.onlyInt && !Number.isInteger(v) ? onlyIntError() : null);
+    const checkOnlyInt: Rule = (v) =>
+      typeof v === "number" && this.onlyInt && !Number.isInteger(v) ? onlyIntError() : null;
     const maxRules: Rule[] = [checkOnlyInt];
     if (this.min !== null && this.max !== null) {
       // like a min rule, but zero is not skipped

@@ -76,10 +76,13 @@ export class PasswordField extends BaseField {
     if (plain === "") return;
     // runes, not bytes: clearer for users (bcrypt itself cuts at 72 bytes)
     const length = [...plain].length;
-    if (length < this.min) throw newError("validation_min_text_constraint", `Must be at least ${this.min} character(s)`);
+    if (length < this.min)
+      throw newError("validation_min_text_constraint", `Must be at least ${this.min} character(s)`);
     const maxLength = this.max <= 0 ? 71 : this.max;
-    if (length > maxLength) throw newError("validation_max_text_constraint", `Must be less than ${maxLength} character(s)`);
-    if (this.pattern !== "" && !goRegexMatch(this.pattern, plain)) throw newError("validation_invalid_format", "Invalid value format");
+    if (length > maxLength)
+      throw newError("validation_max_text_constraint", `Must be less than ${maxLength} character(s)`);
+    if (this.pattern !== "" && !goRegexMatch(this.pattern, plain))
+      throw newError("validation_invalid_format", "Invalid value format");
   }
 
   validateSettings(): ValidationErrors | null {

@@ -71,11 +71,14 @@ export class RelationField extends BaseField implements MultiValuer {
       throw newError("validation_too_many_values", "Select no more than {{.maxSelect}}", { maxSelect });
     }
     const target = app.findCollection(this.collectionId);
-    if (!target) throw newError("validation_missing_rel_collection", "Relation connection is missing or cannot be accessed");
+    if (!target)
+      throw newError("validation_missing_rel_collection", "Relation connection is missing or cannot be accessed");
     let total = -1;
     try {
       const table = "`" + target.name.replaceAll("`", "``") + "`";
-      const row = app.db.query(`SELECT count(*) AS n FROM ${table} WHERE id IN (${ids.map(() => "?").join(", ")})`).get(...ids) as { n: number };
+      const row = app.db
+        .query(`SELECT count(*) AS n FROM ${table} WHERE id IN (${ids.map(() => "?").join(", ")})`)
+        .get(...ids) as { n: number };
       total = row.n;
     } catch {
       total = -1;

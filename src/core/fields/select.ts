@@ -62,7 +62,8 @@ export class SelectField extends BaseField implements MultiValuer {
       throw newError("validation_too_many_values", "Select no more than {{.maxSelect}}", { maxSelect });
     }
     for (const value of values) {
-      if (!(this.values ?? []).includes(value)) throw newError("validation_invalid_value", "Invalid value {{.value}}", { value });
+      if (!(this.values ?? []).includes(value))
+        throw newError("validation_invalid_value", "Invalid value {{.value}}", { value });
     }
   }
 

@@ -38,10 +38,36 @@ export const PRIMARY_KEY_COLUMN_TYPE = "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex
 const DEFAULT_LOWERCASE_ID_PATTERN = "^[a-z0-9]+$";
 
 /** Characters a custom primary key may not contain (ids name storage folders). */
-const FORBIDDEN_PK_CHARACTERS = [".", "/", "\\", "|", '"', "'", "`", "<", ">", ":", "?", "*", "%", "$", "\0", "\t", "\n", "\r", " "];
+const FORBIDDEN_PK_CHARACTERS = [
+  ".",
+  "/",
+  "\\",
+  "|",
+  '"',
+  "'",
+  "`",
+  "<",
+  ">",
+  ":",
+  "?",
+  "*",
+  "%",
+  "$",
+  "\0",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+];
 
 /** Windows device names, reserved as primary keys (case-insensitively). */
-const RESERVED_PKS = ["CON", "PRN", "AUX", "NUL", ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => ["COM" + n, "LPT" + n])];
+const RESERVED_PKS = [
+  "CON",
+  "PRN",
+  "AUX",
+  "NUL",
+  ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((n) => ["COM" + n, "LPT" + n]),
+];
 const LARGEST_RESERVED_PK_LENGTH = 4;
 
 /** The text limit applied when `max` is 0. */
@@ -107,7 +133,11 @@ export class TextField extends BaseField {
         let exists = false;
         try {
           exists =
-            app.db.query(`SELECT (1) FROM \`${record.collection.name.replaceAll("`", "``")}\` WHERE id = ? COLLATE NOCASE LIMIT 1`).get(value) != null;
+            app.db
+              .query(
+                `SELECT (1) FROM \`${record.collection.name.replaceAll("`", "``")}\` WHERE id = ? COLLATE NOCASE LIMIT 1`,
+              )
+              .get(value) != null;
         } catch {
           exists = true;
         }
@@ -133,7 +163,9 @@ export class TextField extends BaseField {
     }
     const maxLength = this.max === 0 ? DEFAULT_TEXT_FIELD_MAX : this.max;
     if (maxLength > 0 && length > maxLength) {
-      return newError("validation_max_text_constraint", "Must be no more than {{.max}} character(s).", { max: maxLength });
+      return newError("validation_max_text_constraint", "Must be no more than {{.max}} character(s).", {
+        max: maxLength,
+      });
     }
     if (this.pattern !== "" && !goRegexMatch(this.pattern, value)) {
       return newError("validation_invalid_format", "Invalid value format.");
@@ -143,13 +175,19 @@ export class TextField extends BaseField {
     if (this.primaryKey && this.pattern !== DEFAULT_LOWERCASE_ID_PATTERN) {
       for (const ch of FORBIDDEN_PK_CHARACTERS) {
         if (value.includes(ch)) {
-          return newError("validation_forbidden_pk_character", "'{{.ch}}' is not a valid primary key character.", { ch });
+          return newError("validation_forbidden_pk_character", "'{{.ch}}' is not a valid primary key character.", {
+            ch,
+          });
         }
       }
       if (LARGEST_RESERVED_PK_LENGTH >= length) {
         for (const reserved of RESERVED_PKS) {
           if (value.toUpperCase() === reserved) {
-            return newError("validation_reserved_pk", "The primary key '{{.reserved}}' is reserved and cannot be used.", { reserved });
+            return newError(
+              "validation_reserved_pk",
+              "The primary key '{{.reserved}}' is reserved and cannot be used.",
+              { reserved },
+            );
           }
         }
       }
@@ -160,7 +198,12 @@ export class TextField extends BaseField {
   validateSettings(_app: App, collection: Collection): ValidationErrors | null {
     return validateStruct([
       ["id", this.id, fieldIdRule],
-      ["name", this.name, fieldNameRule, when(this.primaryKey, [inListWithMessage(`The primary key must be named "id".`, "id")])],
+      [
+        "name",
+        this.name,
+        fieldNameRule,
+        when(this.primaryKey, [inListWithMessage(`The primary key must be named "id".`, "id")]),
+      ],
       ["help", this.help, fieldHelpRule],
       ["primaryKey", this.primaryKey, this.checkOtherFieldsForPK(collection)],
       ["min", this.min, min(0), max(MAX_SAFE_JSON_INT)],
@@ -179,7 +222,10 @@ export class TextField extends BaseField {
       for (const f of collection.fields) {
         if (f instanceof TextField && f.primaryKey) total++;
         if (total > 1) {
-          return newError("validation_unsupported_composite_pk", "Composite PKs are not supported and the collection must have only 1 PK.");
+          return newError(
+            "validation_unsupported_composite_pk",
+            "Composite PKs are not supported and the collection must have only 1 PK.",
+          );
         }
       }
       return null;

@@ -13,7 +13,15 @@ import { toGoString } from "./cast.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collection.ts";
 import type { ValidationErrors } from "../errors.ts";
-import { each, empty, errUnsupportedValueType, newError, required, validateStruct, when } from "../validators/validation.ts";
+import {
+  each,
+  empty,
+  errUnsupportedValueType,
+  newError,
+  required,
+  validateStruct,
+  when,
+} from "../validators/validation.ts";
 import { domain, isURL, parseGoURL } from "../validators/is.ts";
 
 /** The registered type name of url fields. */

@@ -39,7 +39,11 @@ beforeAll(async () => {
   posts = newBaseCollection("posts");
   posts.fields.add(new TextField({ name: "title" }), new FileField({ name: "files", maxSelect: 3 }));
   await saveCollection(app, posts);
-  app.db.query("INSERT INTO posts (id, title, files) VALUES ('aaaaaaaaaaaaaaa', 'a', '[\"kept.txt\"]'), ('bbbbbbbbbbbbbbb', 'b', '[]')").run();
+  app.db
+    .query(
+      "INSERT INTO posts (id, title, files) VALUES ('aaaaaaaaaaaaaaa', 'a', '[\"kept.txt\"]'), ('bbbbbbbbbbbbbbb', 'b', '[]')",
+    )
+    .run();
   view = newViewCollection("posts_view");
   view.viewQuery = "select id, title from posts";
   await saveCollection(app, view);
@@ -50,11 +54,16 @@ afterAll(async () => {
 });
 
 /** A record stand-in holding `values` for a collection made of `fields`. */
-function rec(fields: Field[], values: { [k: string]: unknown }, opts: { originalId?: string; plain?: string; collection?: Collection } = {}): RecordValues {
+function rec(
+  fields: Field[],
+  values: { [k: string]: unknown },
+  opts: { originalId?: string; plain?: string; collection?: Collection } = {},
+): RecordValues {
   const collection = opts.collection ?? newBaseCollection("tmp_" + Math.random().toString(36).slice(2, 8));
   if (!opts.collection) collection.fields.add(...fields);
   const prepared = new Map<string, unknown>();
-  for (const f of [...collection.fields, ...fields]) prepared.set(f.name, f.prepareValue(values[f.name] ?? (f.name === "id" ? "abcdefghijklmno" : undefined)));
+  for (const f of [...collection.fields, ...fields])
+    prepared.set(f.name, f.prepareValue(values[f.name] ?? (f.name === "id" ? "abcdefghijklmno" : undefined)));
   return {
     collection,
     get: (name) => prepared.get(name),
@@ -65,7 +74,11 @@ function rec(fields: Field[], values: { [k: string]: unknown }, opts: { original
 }
 
 /** The error validateValue throws (null when the value is valid). */
-async function check(field: Field, value: unknown, opts: Parameters<typeof rec>[2] = {}): Promise<FieldValidationError | null> {
+async function check(
+  field: Field,
+  value: unknown,
+  opts: Parameters<typeof rec>[2] = {},
+): Promise<FieldValidationError | null> {
   try {
     await field.validateValue(app, rec([field], { [field.name]: value }, opts));
     return null;
@@ -75,7 +88,8 @@ async function check(field: Field, value: unknown, opts: Parameters<typeof rec>[
   }
 }
 
-const plain = (e: FieldValidationError | null) => (e ? { code: e.code, message: e.message, ...(e.params ? { params: e.params } : {}) } : null);
+const plain = (e: FieldValidationError | null) =>
+  e ? { code: e.code, message: e.message, ...(e.params ? { params: e.params } : {}) } : null;
 
 describe("validateValue", () => {
   test("text: required, rune limits (max 0 = 5000), pattern", async () => {
@@ -92,7 +106,10 @@ describe("validateValue", () => {
       message: "Must be no more than 5 character(s).",
       params: { max: 5 },
     });
-    expect(plain(await check(f, "ABC"))).toEqual({ code: "validation_invalid_format", message: "Invalid value format." });
+    expect(plain(await check(f, "ABC"))).toEqual({
+      code: "validation_invalid_format",
+      message: "Invalid value format.",
+    });
     expect((await check(new TextField({ name: "t" }), "x".repeat(5001)))?.params).toEqual({ max: 5000 });
     expect(await check(new TextField({ name: "t" }), "")).toBeNull();
   });
@@ -120,8 +137,15 @@ describe("validateValue", () => {
     const f = new NumberField({ name: "n", required: true, onlyInt: true, min: 2, max: 1000000 });
     expect((await check(f, 0))?.code).toBe("validation_required");
     expect(await check(new NumberField({ name: "n", min: 5 }), 0)).toBeNull();
-    expect(plain(await check(f, 2.5))).toEqual({ code: "validation_only_int_constraint", message: "Decimal numbers are not allowed." });
-    expect(plain(await check(f, 1))).toEqual({ code: "validation_min_number_constraint", message: "Must be greater or equal than 2.", params: { min: 2 } });
+    expect(plain(await check(f, 2.5))).toEqual({
+      code: "validation_only_int_constraint",
+      message: "Decimal numbers are not allowed.",
+    });
+    expect(plain(await check(f, 1))).toEqual({
+      code: "validation_min_number_constraint",
+      message: "Must be greater or equal than 2.",
+      params: { min: 2 },
+    });
     expect(plain(await check(f, 2000000))).toEqual({
       code: "validation_max_number_constraint",
       message: "Must be less or equal than 1e+06.",
@@ -135,18 +159,30 @@ describe("validateValue", () => {
     expect(await check(new BoolField({ name: "b", required: true }), true)).toBeNull();
 
     const email = new EmailField({ name: "e", onlyDomains: ["example.com"] });
-    expect(plain(await check(email, "nope"))).toEqual({ code: "validation_is_email", message: "Must be a valid email address." });
-    expect(plain(await check(email, "a@other.com"))).toEqual({ code: "validation_email_domain_not_allowed", message: "Email domain is not allowed." });
+    expect(plain(await check(email, "nope"))).toEqual({
+      code: "validation_is_email",
+      message: "Must be a valid email address.",
+    });
+    expect(plain(await check(email, "a@other.com"))).toEqual({
+      code: "validation_email_domain_not_allowed",
+      message: "Email domain is not allowed.",
+    });
     expect(await check(email, "a@example.com")).toBeNull();
     expect((await check(new EmailField({ name: "e", exceptDomains: ["example.com"] }), "a@example.com"))?.code).toBe(
       "validation_email_domain_not_allowed",
     );
 
     const url = new URLField({ name: "u", exceptDomains: ["bad.com"] });
-    expect(plain(await check(url, "not a url"))).toEqual({ code: "validation_invalid_url", message: "Must be a valid url." });
+    expect(plain(await check(url, "not a url"))).toEqual({
+      code: "validation_invalid_url",
+      message: "Must be a valid url.",
+    });
     expect((await check(url, "test"))?.code).toBe("validation_invalid_url");
     expect(await check(url, "https://example.com/path?x=1")).toBeNull();
-    expect(plain(await check(url, "https://bad.com/x"))).toEqual({ code: "validation_url_domain_not_allowed", message: "Url domain is not allowed." });
+    expect(plain(await check(url, "https://bad.com/x"))).toEqual({
+      code: "validation_url_domain_not_allowed",
+      message: "Url domain is not allowed.",
+    });
 
     const editor = new EditorField({ name: "ed", maxSize: 4 });
     expect(plain(await check(editor, "éééé"))).toEqual({
@@ -175,8 +211,14 @@ describe("validateValue", () => {
       message: "Select no more than 2.",
       params: { maxSelect: 2 },
     });
-    expect(plain(await check(f, ["x"]))).toEqual({ code: "validation_invalid_value", message: "Invalid value x.", params: { value: "x" } });
-    expect((await check(new SelectField({ name: "s", values: ["a"], required: true }), ""))?.code).toBe("validation_required");
+    expect(plain(await check(f, ["x"]))).toEqual({
+      code: "validation_invalid_value",
+      message: "Invalid value x.",
+      params: { value: "x" },
+    });
+    expect((await check(new SelectField({ name: "s", values: ["a"], required: true }), ""))?.code).toBe(
+      "validation_required",
+    );
   });
 
   test("relation: counts and existing ids", async () => {
@@ -192,7 +234,9 @@ describe("validateValue", () => {
       message: "Failed to find all relation records with the provided ids.",
     });
     expect(await check(f, ["aaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbb"])).toBeNull();
-    expect((await check(new RelationField({ name: "r", collectionId: "nope" }), "x"))?.code).toBe("validation_missing_rel_collection");
+    expect((await check(new RelationField({ name: "r", collectionId: "nope" }), "x"))?.code).toBe(
+      "validation_missing_rel_collection",
+    );
   });
 
   test("json: size, required empties", async () => {
@@ -256,7 +300,11 @@ describe("validateValue", () => {
         params: { file: "big.png", maxSize: 10 },
       });
       expect((await check(f, [new File(["x"], ".hidden")], stored))?.code).toBe("validation_match_invalid");
-      expect(plain(await check(f, [png, new File([png], "b.png"), new File([png], "c.png"), new File([png], "d.png")], stored))).toEqual({
+      expect(
+        plain(
+          await check(f, [png, new File([png], "b.png"), new File([png], "c.png"), new File([png], "d.png")], stored),
+        ),
+      ).toEqual({
         code: "validation_too_many_files",
         message: "The maximum allowed files is 3.",
         params: { maxSelect: 3 },
@@ -268,7 +316,11 @@ describe("validateValue", () => {
   });
 
   test("validateRecordValues collects the failures by field name", async () => {
-    const fields = [new TextField({ name: "a", required: true }), new NumberField({ name: "b", min: 5 }), new BoolField({ name: "c" })];
+    const fields = [
+      new TextField({ name: "a", required: true }),
+      new NumberField({ name: "b", min: 5 }),
+      new BoolField({ name: "c" }),
+    ];
     const errs = await validateRecordValues(app, rec(fields, { a: "", b: 1 }));
     expect(errs).toBeInstanceOf(ValidationErrors);
     expect(errs!.toJSON()).toEqual({
@@ -283,29 +335,53 @@ describe("validateSettings", () => {
   const json = (f: Field, c: Collection = posts) => f.validateSettings(app, c)?.toJSON() ?? null;
 
   test("common: id, name (reserved, pattern, _via_), help", () => {
-    expect(json(new TextField({ id: "x", name: "" }))).toEqual({ name: { code: "validation_required", message: "Cannot be blank." } });
-    expect(json(new BoolField({ id: "x", name: "expand" }))).toEqual({ name: { code: "validation_not_in_invalid", message: "Must not be in list." } });
-    expect(json(new BoolField({ id: "x", name: "a-b" }))).toEqual({ name: { code: "validation_match_invalid", message: "Must be in a valid format." } });
-    expect(json(new BoolField({ id: "x", name: "a_via_b" }))).toEqual({ name: { code: "validation_found_via", message: 'The value cannot contain "_via_".' } });
-    expect(json(new BoolField({ id: "x", name: "ok", help: "h".repeat(301) }))).toEqual({
-      help: { code: "validation_length_out_of_range", message: "The length must be between 1 and 300.", params: { min: 1, max: 300 } },
+    expect(json(new TextField({ id: "x", name: "" }))).toEqual({
+      name: { code: "validation_required", message: "Cannot be blank." },
     });
-    expect(json(new BoolField({ id: "", name: "ok" }))).toEqual({ id: { code: "validation_required", message: "Cannot be blank." } });
+    expect(json(new BoolField({ id: "x", name: "expand" }))).toEqual({
+      name: { code: "validation_not_in_invalid", message: "Must not be in list." },
+    });
+    expect(json(new BoolField({ id: "x", name: "a-b" }))).toEqual({
+      name: { code: "validation_match_invalid", message: "Must be in a valid format." },
+    });
+    expect(json(new BoolField({ id: "x", name: "a_via_b" }))).toEqual({
+      name: { code: "validation_found_via", message: 'The value cannot contain "_via_".' },
+    });
+    expect(json(new BoolField({ id: "x", name: "ok", help: "h".repeat(301) }))).toEqual({
+      help: {
+        code: "validation_length_out_of_range",
+        message: "The length must be between 1 and 300.",
+        params: { min: 1, max: 300 },
+      },
+    });
+    expect(json(new BoolField({ id: "", name: "ok" }))).toEqual({
+      id: { code: "validation_required", message: "Cannot be blank." },
+    });
   });
 
   test("text: min/max, regexes, primary key rules", () => {
     expect(json(new TextField({ id: "x", name: "t", min: 5, max: 3 }))).toEqual({
-      max: { code: "validation_min_greater_equal_than_required", message: "Must be no less than 5.", params: { threshold: 5 } },
+      max: {
+        code: "validation_min_greater_equal_than_required",
+        message: "Must be no less than 5.",
+        params: { threshold: 5 },
+      },
     });
-    const badRe = json(new TextField({ id: "x", name: "t", pattern: "[a-" })) as { pattern: { code: string; message: string } };
+    const badRe = json(new TextField({ id: "x", name: "t", pattern: "[a-" })) as {
+      pattern: { code: string; message: string };
+    };
     expect(badRe.pattern.code).toBe("validation_invalid_regex");
     expect(badRe.pattern.message).toBe("Error parsing regexp: missing closing ]: `[a-`.");
     expect(json(new TextField({ id: "x", name: "t", autogeneratePattern: "^abc$" }))).toEqual({
-      autogeneratePattern: { code: "validation_invalid_autogenerate_pattern", message: "Unsupported pattern operator 9." },
+      autogeneratePattern: {
+        code: "validation_invalid_autogenerate_pattern",
+        message: "Unsupported pattern operator 9.",
+      },
     });
-    expect((json(new TextField({ id: "x", name: "t", max: 3, autogeneratePattern: "[a-z]{5}" })) as any).autogeneratePattern.code).toBe(
-      "validation_invalid_autogenerate_pattern_value",
-    );
+    expect(
+      (json(new TextField({ id: "x", name: "t", max: 3, autogeneratePattern: "[a-z]{5}" })) as any).autogeneratePattern
+        .code,
+    ).toBe("validation_invalid_autogenerate_pattern_value");
     expect(json(new TextField({ id: "x", name: "key", primaryKey: true, pattern: "", hidden: true }))).toEqual({
       name: { code: "validation_in_invalid", message: 'The primary key must be named "id".' },
       pattern: { code: "validation_required", message: "Cannot be blank." },
@@ -317,10 +393,18 @@ describe("validateSettings", () => {
   test("number, select, relation, file, password, autodate, date", async () => {
     expect(json(new NumberField({ id: "x", name: "n", onlyInt: true, min: 1.5, max: 1 }))).toEqual({
       min: { code: "validation_only_int_constraint", message: "Decimal numbers are not allowed." },
-      max: { code: "validation_min_number_constraint", message: "Must be greater or equal than 1.5.", params: { min: 1.5 } },
+      max: {
+        code: "validation_min_number_constraint",
+        message: "Must be greater or equal than 1.5.",
+        params: { min: 1.5 },
+      },
     });
     expect(json(new SelectField({ id: "x", name: "s", values: ["a"], maxSelect: 2 }))).toEqual({
-      maxSelect: { code: "validation_max_less_equal_than_required", message: "Must be no greater than 1.", params: { threshold: 1 } },
+      maxSelect: {
+        code: "validation_max_less_equal_than_required",
+        message: "Must be no greater than 1.",
+        params: { threshold: 1 },
+      },
     });
     expect((json(new SelectField({ id: "x", name: "s" })) as any).values.code).toBe("validation_required");
     expect((json(new RelationField({ id: "x", name: "r", collectionId: "missing" })) as any).collectionId.code).toBe(
@@ -330,9 +414,9 @@ describe("validateSettings", () => {
       "validation_relation_field_non_view_base_collection",
     );
     expect(json(new RelationField({ id: "x", name: "r", collectionId: view.id }), view)).toBeNull();
-    expect((json(new RelationField({ id: "x", name: "r", collectionId: posts.id, minSelect: 2 })) as any).maxSelect.code).toBe(
-      "validation_required",
-    );
+    expect(
+      (json(new RelationField({ id: "x", name: "r", collectionId: posts.id, minSelect: 2 })) as any).maxSelect.code,
+    ).toBe("validation_required");
     expect(json(new FileField({ id: "x", name: "f", thumbs: ["100x100", "0x0", "abc"] }))).toEqual({
       thumbs: {
         "1": { code: "validation_not_in_invalid", message: "Must not be in list." },
@@ -340,14 +424,24 @@ describe("validateSettings", () => {
       },
     });
     expect(json(new PasswordField({ id: "x", name: "p", min: 0, max: 80, cost: 2 }))).toEqual({
-      max: { code: "validation_max_less_equal_than_required", message: "Must be no greater than 71.", params: { threshold: 71 } },
-      cost: { code: "validation_min_greater_equal_than_required", message: "Must be no less than 4.", params: { threshold: 4 } },
+      max: {
+        code: "validation_max_less_equal_than_required",
+        message: "Must be no greater than 71.",
+        params: { threshold: 71 },
+      },
+      cost: {
+        code: "validation_min_greater_equal_than_required",
+        message: "Must be no less than 4.",
+        params: { threshold: 4 },
+      },
     });
     expect(json(new AutodateField({ id: "x", name: "a" }))).toEqual({
       onCreate: { code: "validation_required", message: "Either onCreate or onUpdate must be enabled." },
       onUpdate: { code: "validation_required", message: "Either onCreate or onUpdate must be enabled." },
     });
-    expect(json(new DateField({ id: "x", name: "d", min: "2022-01-01 00:00:00.000Z", max: "2021-01-01 00:00:00.000Z" }))).toEqual({
+    expect(
+      json(new DateField({ id: "x", name: "d", min: "2022-01-01 00:00:00.000Z", max: "2021-01-01 00:00:00.000Z" })),
+    ).toEqual({
       max: { code: "validation_date_out_of_range", message: "The date is out of range." },
     });
     expect(json(new EmailField({ id: "x", name: "e", onlyDomains: ["a.com"], exceptDomains: ["b.com"] }))).toEqual({

@@ -22,7 +22,11 @@ afterAll(async () => {
 
 test("placeholders: app meta, visible record fields (escaped unless bool/number/date), given values, one pass", () => {
   const users = app.findCollection("users")!; // an in-memory change only
-  users.fields.add(new NumberField({ name: "age" }), new BoolField({ name: "vip" }), new TextField({ name: "secret", hidden: true }));
+  users.fields.add(
+    new NumberField({ name: "age" }),
+    new BoolField({ name: "vip" }),
+    new TextField({ name: "secret", hidden: true }),
+  );
   const r = new Record(users);
   r.load({ id: "abc", email: "ann@example.com", name: `Ann "<b>{TOKEN}</b>"`, age: 42, vip: true, secret: "s3" });
   const { subject, body } = resolveEmailTemplate(
@@ -35,6 +39,8 @@ test("placeholders: app meta, visible record fields (escaped unless bool/number/
     { "{TOKEN}": "T0K" },
   );
   expect(subject).toBe("Acme: hi Ann &#34;&lt;b&gt;{TOKEN}&lt;/b&gt;&#34;");
-  expect(body).toContain("<p>http://localhost:8090 T0K abc 42 true {RECORD:secret} {RECORD:tokenKey} {RECORD:password} {UNKNOWN}</p>");
+  expect(body).toContain(
+    "<p>http://localhost:8090 T0K abc 42 true {RECORD:secret} {RECORD:tokenKey} {RECORD:password} {UNKNOWN}</p>",
+  );
   expect(body.trimStart().startsWith("<!DOCTYPE html")).toBe(true);
 });

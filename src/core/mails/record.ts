@@ -45,7 +45,12 @@ function placeholderValue(record: Record, name: string): string {
  * visible field as `{RECORD:name}`, plus `placeholders`. Replacement is a single pass, so values
  * that happen to contain a placeholder are never expanded again.
  */
-export function resolveEmailTemplate(app: App, record: Record, template: EmailTemplate, placeholders: { [k: string]: string } = {}): { subject: string; body: string } {
+export function resolveEmailTemplate(
+  app: App,
+  record: Record,
+  template: EmailTemplate,
+  placeholders: { [k: string]: string } = {},
+): { subject: string; body: string } {
   const values = new Map<string, string>(Object.entries(placeholders));
   const meta = app.settings().meta;
   if (!values.has(EMAIL_PLACEHOLDER_APP_NAME)) values.set(EMAIL_PLACEHOLDER_APP_NAME, meta.appName);
@@ -57,7 +62,9 @@ export function resolveEmailTemplate(app: App, record: Record, template: EmailTe
     const v = placeholderValue(record, f.name);
     values.set(key, UNESCAPED_TYPES.has(f.type) ? v : escapeHTML(v));
   }
-  const keys = [...values.keys()].sort((a, b) => b.length - a.length).map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const keys = [...values.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const re = new RegExp(keys.join("|"), "g");
   const fill = (s: string) => (keys.length ? s.replace(re, (k) => values.get(k) ?? k) : s);
   return { subject: fill(template.subject), body: wrapInLayout(fill(template.body)) };
@@ -65,7 +72,12 @@ export function resolveEmailTemplate(app: App, record: Record, template: EmailTe
 
 function baseMessage(app: App, to: string, subject: string, html: string): Message {
   const meta = app.settings().meta;
-  return newMessage({ from: { name: meta.senderName, address: meta.senderAddress }, to: [{ name: "", address: to }], subject, html });
+  return newMessage({
+    from: { name: meta.senderName, address: meta.senderAddress },
+    to: [{ name: "", address: to }],
+    subject,
+    html,
+  });
 }
 
 /** Fires a record mail hook around the default send. */
@@ -90,27 +102,50 @@ async function sendRecordMail(
 /** Mails a verification link (with a verification token) to the record's email. */
 export async function sendRecordVerification(app: App, record: Record): Promise<void> {
   const token = newVerificationToken(record);
-  const { subject, body } = resolveEmailTemplate(app, record, record.collection.verificationTemplate, { [EMAIL_PLACEHOLDER_TOKEN]: token });
-  await sendRecordMail(app, app.onMailerRecordVerificationSend, record, baseMessage(app, record.email(), subject, body), { token });
+  const { subject, body } = resolveEmailTemplate(app, record, record.collection.verificationTemplate, {
+    [EMAIL_PLACEHOLDER_TOKEN]: token,
+  });
+  await sendRecordMail(
+    app,
+    app.onMailerRecordVerificationSend,
+    record,
+    baseMessage(app, record.email(), subject, body),
+    { token },
+  );
 }
 
 /** Mails a password reset link (with a password reset token) to the record's email. */
 export async function sendRecordPasswordReset(app: App, record: Record): Promise<void> {
   const token = newPasswordResetToken(record);
-  const { subject, body } = resolveEmailTemplate(app, record, record.collection.resetPasswordTemplate, { [EMAIL_PLACEHOLDER_TOKEN]: token });
-  await sendRecordMail(app, app.onMailerRecordPasswordResetSend, record, baseMessage(app, record.email(), subject, body), { token }, undefined, (e) => {
-    // the installer account's address is not a mailbox
-    if (e.record.collection.name === SUPERUSERS && e.record.email() === INSTALLER_EMAIL) {
-      throw new Error("cannot reset the password for the installer superuser");
-    }
+  const { subject, body } = resolveEmailTemplate(app, record, record.collection.resetPasswordTemplate, {
+    [EMAIL_PLACEHOLDER_TOKEN]: token,
   });
+  await sendRecordMail(
+    app,
+    app.onMailerRecordPasswordResetSend,
+    record,
+    baseMessage(app, record.email(), subject, body),
+    { token },
+    undefined,
+    (e) => {
+      // the installer account's address is not a mailbox
+      if (e.record.collection.name === SUPERUSERS && e.record.email() === INSTALLER_EMAIL) {
+        throw new Error("cannot reset the password for the installer superuser");
+      }
+    },
+  );
 }
 
 /** Mails an email change confirmation link to the **new** address. */
 export async function sendRecordChangeEmail(app: App, record: Record, newEmail: string): Promise<void> {
   const token = newEmailChangeToken(record, newEmail);
-  const { subject, body } = resolveEmailTemplate(app, record, record.collection.confirmEmailChangeTemplate, { [EMAIL_PLACEHOLDER_TOKEN]: token });
-  await sendRecordMail(app, app.onMailerRecordEmailChangeSend, record, baseMessage(app, newEmail, subject, body), { token, newEmail });
+  const { subject, body } = resolveEmailTemplate(app, record, record.collection.confirmEmailChangeTemplate, {
+    [EMAIL_PLACEHOLDER_TOKEN]: token,
+  });
+  await sendRecordMail(app, app.onMailerRecordEmailChangeSend, record, baseMessage(app, newEmail, subject, body), {
+    token,
+    newEmail,
+  });
 }
 
 /**
@@ -122,23 +157,34 @@ export async function sendRecordOTP(app: App, record: Record, otpId: string, pas
     [EMAIL_PLACEHOLDER_OTP_ID]: otpId,
     [EMAIL_PLACEHOLDER_OTP]: password,
   });
-  await sendRecordMail(app, app.onMailerRecordOTPSend, record, baseMessage(app, record.email(), subject, body), { otpId, password }, async (e) => {
-    const to = e.message.to?.[0]?.address ?? "";
-    if (!to) return;
-    const otp = findOTPById(e.app, otpId);
-    if (!otp || otp.getString("sentTo") !== "") return; // deleted meanwhile, or already sent elsewhere
-    otp.set("sentTo", to);
-    try {
-      await saveRecord(e.app, otp);
-    } catch (err) {
-      console.error("Failed to update the OTP sentTo field:", err instanceof Error ? err.message : err);
-    }
-  });
+  await sendRecordMail(
+    app,
+    app.onMailerRecordOTPSend,
+    record,
+    baseMessage(app, record.email(), subject, body),
+    { otpId, password },
+    async (e) => {
+      const to = e.message.to?.[0]?.address ?? "";
+      if (!to) return;
+      const otp = findOTPById(e.app, otpId);
+      if (!otp || otp.getString("sentTo") !== "") return; // deleted meanwhile, or already sent elsewhere
+      otp.set("sentTo", to);
+      try {
+        await saveRecord(e.app, otp);
+      } catch (err) {
+        console.error("Failed to update the OTP sentTo field:", err instanceof Error ? err.message : err);
+      }
+    },
+  );
 }
 
 /** Mails a new-login alert; `info` ("<date> - <ip> <user agent>") is HTML-escaped into `{ALERT_INFO}`. */
 export async function sendRecordAuthAlert(app: App, record: Record, info: string): Promise<void> {
   const escaped = escapeHTML(info);
-  const { subject, body } = resolveEmailTemplate(app, record, record.collection.authAlert.emailTemplate, { [EMAIL_PLACEHOLDER_ALERT_INFO]: escaped });
-  await sendRecordMail(app, app.onMailerRecordAuthAlertSend, record, baseMessage(app, record.email(), subject, body), { info: escaped });
+  const { subject, body } = resolveEmailTemplate(app, record, record.collection.authAlert.emailTemplate, {
+    [EMAIL_PLACEHOLDER_ALERT_INFO]: escaped,
+  });
+  await sendRecordMail(app, app.onMailerRecordAuthAlertSend, record, baseMessage(app, record.email(), subject, body), {
+    info: escaped,
+  });
 }

@@ -5,7 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { compactVerify, decodeProtectedHeader, exportJWK, generateKeyPair, importSPKI, SignJWT, type CryptoKey } from "jose";
+import {
+  compactVerify,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importSPKI,
+  SignJWT,
+  type CryptoKey,
+} from "jose";
 import { App } from "../app.ts";
 import { generateAppleClientSecret } from "./apple_client_secret.ts";
 import { storeAppleRedirectName, takeAppleRedirectName } from "./apple_names.ts";
@@ -29,8 +37,16 @@ beforeAll(async () => {
     hostname: "127.0.0.1",
     fetch(req) {
       const path = new URL(req.url).pathname;
-      if (path === "/auth/keys") return Response.json({ keys: [{ kid: "no-alg", kty: "RSA", n: "x", e: "AQAB" }, jwk] });
-      if (path === "/auth/token") return Response.json({ access_token: "at", token_type: "Bearer", expires_in: 3600, refresh_token: "rt", id_token: nextIdToken });
+      if (path === "/auth/keys")
+        return Response.json({ keys: [{ kid: "no-alg", kty: "RSA", n: "x", e: "AQAB" }, jwk] });
+      if (path === "/auth/token")
+        return Response.json({
+          access_token: "at",
+          token_type: "Bearer",
+          expires_in: 3600,
+          refresh_token: "rt",
+          id_token: nextIdToken,
+        });
       return new Response("", { status: 404 });
     },
   });
@@ -63,8 +79,16 @@ async function signIn(token: string) {
 
 describe("AppleProvider", () => {
   test("the verified id_token is the user", async () => {
-    const user = await signIn(await idToken({ sub: "001.apple", email: "x@privaterelay.appleid.com", email_verified: "true" }));
-    expect(user).toMatchObject({ id: "001.apple", email: "x@privaterelay.appleid.com", name: "", accessToken: "at", refreshToken: "rt" });
+    const user = await signIn(
+      await idToken({ sub: "001.apple", email: "x@privaterelay.appleid.com", email_verified: "true" }),
+    );
+    expect(user).toMatchObject({
+      id: "001.apple",
+      email: "x@privaterelay.appleid.com",
+      name: "",
+      accessToken: "at",
+      refreshToken: "rt",
+    });
     expect(user.rawUser.sub).toBe("001.apple");
     expect((await signIn(await idToken({ sub: "u", email: "y@x.com", email_verified: false }))).email).toBe("");
   });
@@ -104,15 +128,26 @@ describe("client secret", () => {
     for (const type of ["pkcs8", "sec1"] as const) {
       const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
       const pem = privateKey.export({ type, format: "pem" }).toString();
-      const secret = await generateAppleClientSecret({ clientId: CLIENT_ID, teamId: "TEAM123456", keyId: "KEY1234567", privateKey: pem, duration: 3600 });
+      const secret = await generateAppleClientSecret({
+        clientId: CLIENT_ID,
+        teamId: "TEAM123456",
+        keyId: "KEY1234567",
+        privateKey: pem,
+        duration: 3600,
+      });
       expect(decodeProtectedHeader(secret)).toEqual({ alg: "ES256", kid: "KEY1234567", typ: "JWT" });
-      const verified = await compactVerify(secret, await importSPKI(publicKey.export({ type: "spki", format: "pem" }).toString(), "ES256"));
+      const verified = await compactVerify(
+        secret,
+        await importSPKI(publicKey.export({ type: "spki", format: "pem" }).toString(), "ES256"),
+      );
       const claims = JSON.parse(new TextDecoder().decode(verified.payload));
       expect(Object.keys(claims)).toEqual(["iss", "sub", "aud", "exp", "iat"]);
       expect(claims).toMatchObject({ iss: "TEAM123456", sub: CLIENT_ID, aud: ["https://appleid.apple.com"] });
       expect(claims.exp - claims.iat).toBe(3600);
     }
-    await expect(generateAppleClientSecret({ clientId: "a", teamId: "b", keyId: "c", privateKey: "not a key", duration: 10 })).rejects.toThrow();
+    await expect(
+      generateAppleClientSecret({ clientId: "a", teamId: "b", keyId: "c", privateKey: "not a key", duration: 10 }),
+    ).rejects.toThrow();
   });
 });
 
@@ -128,7 +163,9 @@ describe("redirect names", () => {
 
     storeAppleRedirectName(app, "a".repeat(985), JSON.stringify({ name: { firstName: "x" } }));
     expect(takeAppleRedirectName(app, "a".repeat(985))).toBe("x");
-    expect(() => storeAppleRedirectName(app, "a".repeat(986), JSON.stringify({ name: { firstName: "x" } }))).toThrow("nameKey is too large");
+    expect(() => storeAppleRedirectName(app, "a".repeat(986), JSON.stringify({ name: { firstName: "x" } }))).toThrow(
+      "nameKey is too large",
+    );
     expect(() => storeAppleRedirectName(app, "c", "{bad")).toThrow();
     storeAppleRedirectName(app, "blank", JSON.stringify({ name: { firstName: " ", lastName: "" } }));
     expect(takeAppleRedirectName(app, "blank")).toBeNull();

@@ -26,7 +26,9 @@ export function findExternalAuth(app: App, collectionId: string, provider: strin
 export function findExternalAuthsByRecord(app: App, record: Record): Record[] {
   const c = externalAuthsCollection(app);
   const rows = app.db
-    .query("SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `recordRef` = ? ORDER BY `created` ASC, `rowid` ASC")
+    .query(
+      "SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `recordRef` = ? ORDER BY `created` ASC, `rowid` ASC",
+    )
     .all(record.collection.id, record.id);
   return rows.map((row) => Record.fromRow(c, row as { [k: string]: unknown }));
 }
@@ -37,7 +39,12 @@ export async function deleteExternalAuthsByRecord(app: App, record: Record): Pro
 }
 
 /** Saves a new link of `record` to `providerId` at `provider`. */
-export async function createExternalAuth(app: App, record: Record, provider: string, providerId: string): Promise<Record> {
+export async function createExternalAuth(
+  app: App,
+  record: Record,
+  provider: string,
+  providerId: string,
+): Promise<Record> {
   const ea = new Record(externalAuthsCollection(app));
   ea.set("collectionRef", record.collection.id);
   ea.set("recordRef", record.id);

@@ -55,13 +55,16 @@ export function validateClaims(claims: Claims, checks: ClaimChecks, now = Date.n
     throw new OAuth2Error("token has invalid claims: token is expired");
   }
   const iat = numericDate(claims, "iat");
-  if (iat !== null && now < iat - leewaySeconds) throw new OAuth2Error("token has invalid claims: token used before issued");
+  if (iat !== null && now < iat - leewaySeconds)
+    throw new OAuth2Error("token has invalid claims: token used before issued");
   const nbf = numericDate(claims, "nbf");
-  if (nbf !== null && now < nbf - leewaySeconds) throw new OAuth2Error("token has invalid claims: token is not valid yet");
+  if (nbf !== null && now < nbf - leewaySeconds)
+    throw new OAuth2Error("token has invalid claims: token is not valid yet");
   if (checks.audience !== undefined) {
     const aud = claims.aud;
     const list = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!list.some((a) => a === checks.audience)) throw new OAuth2Error("token has invalid claims: token has invalid audience");
+    if (!list.some((a) => a === checks.audience))
+      throw new OAuth2Error("token has invalid claims: token has invalid audience");
   }
   if (checks.issuer !== undefined && claims.iss !== checks.issuer) {
     throw new OAuth2Error("token has invalid claims: token has invalid issuer");
@@ -84,7 +87,8 @@ export async function verifySignature(token: string, jwksURL: string, signal?: A
 
   const res = await fetch(jwksURL, { signal });
   const text = await res.text();
-  if (res.status >= 400) throw new OAuth2Error(`failed to fetch JSON Web Key Set from ${jwksURL} (${res.status})`, text);
+  if (res.status >= 400)
+    throw new OAuth2Error(`failed to fetch JSON Web Key Set from ${jwksURL} (${res.status})`, text);
   let keys: JWK[] = [];
   try {
     const parsed = JSON.parse(text) as { keys?: unknown };

@@ -15,7 +15,9 @@ function lookup(o: JSONObject, key: string): unknown {
 }
 
 function typeError(key: string, want: string, v: unknown): OAuth2Error {
-  return new OAuth2Error(`json: cannot unmarshal ${Array.isArray(v) ? "array" : typeof v} into field "${key}" of type ${want}`);
+  return new OAuth2Error(
+    `json: cannot unmarshal ${Array.isArray(v) ? "array" : typeof v} into field "${key}" of type ${want}`,
+  );
 }
 
 /** A string field ("" when absent or null). */
@@ -97,7 +99,8 @@ export function castString(v: unknown): string {
 
 /** spf13/cast's ToStringSlice: a list of values as strings, or a string split on whitespace. */
 export function castStringSlice(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? x : x === null || x === undefined ? "" : String(x)));
+  if (Array.isArray(v))
+    return v.map((x) => (typeof x === "string" ? x : x === null || x === undefined ? "" : String(x)));
   if (typeof v === "string") return v.split(/\s+/).filter(Boolean);
   return [];
 }

@@ -124,7 +124,10 @@ export abstract class OAuth2Provider {
   private async tokenRoundTrip(values: { [k: string]: string }, basicAuth: boolean): Promise<OAuth2Token> {
     const headers = new Headers({ "Content-Type": "application/x-www-form-urlencoded" });
     if (basicAuth) {
-      headers.set("Authorization", "Basic " + Buffer.from(`${queryEscape(this.clientId)}:${queryEscape(this.clientSecret)}`).toString("base64"));
+      headers.set(
+        "Authorization",
+        "Basic " + Buffer.from(`${queryEscape(this.clientId)}:${queryEscape(this.clientSecret)}`).toString("base64"),
+      );
     }
     const res = await fetch(this.tokenURL, { method: "POST", headers, body: encodeQuery(values), signal: this.signal });
     const body = await readLimited(res, MAX_TOKEN_RESPONSE);
@@ -162,7 +165,11 @@ export abstract class OAuth2Provider {
   abstract fetchAuthUser(token: OAuth2Token): Promise<OAuth2User>;
 
   /** An OAuth2User from the mapped fields, the raw document and the token. */
-  protected newUser(token: OAuth2Token, rawUser: { [k: string]: unknown }, fields: Partial<Omit<OAuth2User, "rawUser">>): OAuth2User {
+  protected newUser(
+    token: OAuth2Token,
+    rawUser: { [k: string]: unknown },
+    fields: Partial<Omit<OAuth2User, "rawUser">>,
+  ): OAuth2User {
     return {
       id: fields.id ?? "",
       name: fields.name ?? "",
@@ -228,7 +235,8 @@ export function parseTokenResponse(status: number, contentType: string, body: st
     } catch {
       throw new OAuth2Error(failure ? `oauth2: cannot fetch token (${status})` : "oauth2: cannot parse json", body);
     }
-    const raw = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as { [k: string]: unknown }) : {};
+    const raw =
+      parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as { [k: string]: unknown }) : {};
     errorCode = typeof raw.error === "string" ? raw.error : "";
     // expires_in may be a number or a numeric string (PayPal)
     const expRaw = raw.expires_in;
@@ -242,7 +250,8 @@ export function parseTokenResponse(status: number, contentType: string, body: st
       rawIsForm: false,
     };
   }
-  if (failure || errorCode) throw new OAuth2Error(`oauth2: cannot fetch token (${status}${errorCode ? ` ${errorCode}` : ""})`, body);
+  if (failure || errorCode)
+    throw new OAuth2Error(`oauth2: cannot fetch token (${status}${errorCode ? ` ${errorCode}` : ""})`, body);
   if (!token.accessToken) throw new OAuth2Error("oauth2: server response missing access_token", body);
   return token;
 }

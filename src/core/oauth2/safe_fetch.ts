@@ -45,7 +45,8 @@ export async function safeFileFromURL(url: string, opts: SafeFetchOptions = {}):
 
 /** Throws unless `u` is http(s) and its host resolves only to public addresses. */
 export async function assertPublicHost(u: URL): Promise<void> {
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`unsupported protocol scheme "${u.protocol.replace(/:$/, "")}"`);
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new Error(`unsupported protocol scheme "${u.protocol.replace(/:$/, "")}"`);
   const host = u.hostname.replace(/^\[|\]$/g, "");
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
   if (addresses.length === 0) throw new Error(`no address for ${host}`);
@@ -97,7 +98,8 @@ function toIPv6Words(address: string): number[] | null {
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (dotted) {
     const o = dotted[1]!.split(".").map(Number);
-    s = s.slice(0, -dotted[1]!.length) + ((o[0]! << 8) | o[1]!).toString(16) + ":" + ((o[2]! << 8) | o[3]!).toString(16);
+    s =
+      s.slice(0, -dotted[1]!.length) + ((o[0]! << 8) | o[1]!).toString(16) + ":" + ((o[2]! << 8) | o[3]!).toString(16);
   }
   const [head, tail] = s.includes("::") ? s.split("::") : [s, undefined];
   const h = head ? head.split(":").filter((x) => x !== "") : [];

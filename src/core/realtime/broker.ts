@@ -92,7 +92,10 @@ export class Broker {
 }
 
 /** The realtime hooks (upstream's OnRealtimeConnectRequest, OnRealtimeSubscribeRequest, OnRealtimeMessageSend), declared on the App. */
-export type RealtimeHooks = Pick<AppHooks, "onRealtimeConnectRequest" | "onRealtimeSubscribeRequest" | "onRealtimeMessageSend">;
+export type RealtimeHooks = Pick<
+  AppHooks,
+  "onRealtimeConnectRequest" | "onRealtimeSubscribeRequest" | "onRealtimeMessageSend"
+>;
 
 interface RealtimeState {
   broker: Broker;

@@ -20,8 +20,16 @@ describe("Client", () => {
   });
 
   test("options: values as strings, header names snake_cased, bad JSON ignored", () => {
-    const opts = encodeURIComponent(JSON.stringify({ query: { filter: "a=1", n: 5, b: true, o: { x: 1 } }, headers: { "X-Token": "t", myHeader: 1 } }));
-    expect(parseSubscriptionOptions(`posts/*?options=${opts}`)).toEqual({ query: { filter: "a=1", n: "5", b: "true", o: "" }, headers: { x_token: "t", my_header: "1" } });
+    const opts = encodeURIComponent(
+      JSON.stringify({
+        query: { filter: "a=1", n: 5, b: true, o: { x: 1 } },
+        headers: { "X-Token": "t", myHeader: 1 },
+      }),
+    );
+    expect(parseSubscriptionOptions(`posts/*?options=${opts}`)).toEqual({
+      query: { filter: "a=1", n: "5", b: "true", o: "" },
+      headers: { x_token: "t", my_header: "1" },
+    });
     expect(parseSubscriptionOptions("posts/*?options=%7Bbad")).toEqual({ query: {}, headers: {} });
     expect(parseSubscriptionOptions("posts/*")).toEqual({ query: {}, headers: {} });
   });
@@ -81,7 +89,14 @@ describe("Broker", () => {
     expect(await x.receive()).toEqual({ name: "t", data: '{"v":1}' });
     expect(await y.receive()).toEqual({ name: "t", data: '{"v":1}' });
     expect(await y.receive()).toEqual({ name: "t", data: "raw" });
-    const matched = [...b.clientsWithSubscriptions("t?")].map(([c, subs]) => [c === z ? "z" : c === y ? "y" : "x", [...subs.keys()]]);
-    expect(matched).toEqual([["x", ["t"]], ["y", ["t"]], ["z", ["t?options=%7B%7D"]]]);
+    const matched = [...b.clientsWithSubscriptions("t?")].map(([c, subs]) => [
+      c === z ? "z" : c === y ? "y" : "x",
+      [...subs.keys()],
+    ]);
+    expect(matched).toEqual([
+      ["x", ["t"]],
+      ["y", ["t"]],
+      ["z", ["t?options=%7B%7D"]],
+    ]);
   });
 });

@@ -100,7 +100,8 @@ export function isJSON(s: string): boolean {
 function stringRule(check: (s: string) => boolean, code: string, message: string): Rule {
   return (v) => {
     if (v === null || v === undefined || v === "") return null;
-    if (typeof v !== "string") return newError("validation_unsupported_value_type", "must be either a string or byte slice");
+    if (typeof v !== "string")
+      return newError("validation_unsupported_value_type", "must be either a string or byte slice");
     return check(v) ? null : newError(code, message);
   };
 }

@@ -43,8 +43,10 @@ export function detectMimeType(bytes: Uint8Array): DetectedMime {
   if (startsWith(b, [0xff, 0xd8, 0xff])) return m("image/jpeg");
   if (ascii(b, 0, 6) === "GIF87a" || ascii(b, 0, 6) === "GIF89a") return m("image/gif");
   if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP") return m("image/webp");
-  if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WAVE") return m("audio/wav", "audio/x-wav", "audio/vnd.wave", "audio/wave");
-  if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "AVI ") return m("video/x-msvideo", "video/avi", "video/msvideo");
+  if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WAVE")
+    return m("audio/wav", "audio/x-wav", "audio/vnd.wave", "audio/wave");
+  if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "AVI ")
+    return m("video/x-msvideo", "video/avi", "video/msvideo");
   if (startsWith(b, [0x42, 0x4d]) && b.length > 14) return m("image/bmp", "image/x-bmp", "image/x-ms-bmp");
   if (startsWith(b, [0x00, 0x00, 0x01, 0x00])) return m("image/x-icon");
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a])) return m("image/tiff");
@@ -59,10 +61,25 @@ export function detectMimeType(bytes: Uint8Array): DetectedMime {
     return m("video/mp4");
   }
   if (ascii(b, 0, 5) === "%PDF-") return m("application/pdf", "application/x-pdf");
-  if (startsWith(b, [0x50, 0x4b, 0x03, 0x04])) return m("application/zip", "application/x-zip", "application/x-zip-compressed");
-  if (startsWith(b, [0x1f, 0x8b])) return m("application/gzip", "application/x-gzip", "application/x-gunzip", "application/gzipped", "application/gzip-compressed", "application/x-gzip-compressed", "gzip/document");
+  if (startsWith(b, [0x50, 0x4b, 0x03, 0x04]))
+    return m("application/zip", "application/x-zip", "application/x-zip-compressed");
+  if (startsWith(b, [0x1f, 0x8b]))
+    return m(
+      "application/gzip",
+      "application/x-gzip",
+      "application/x-gunzip",
+      "application/gzipped",
+      "application/gzip-compressed",
+      "application/x-gzip-compressed",
+      "gzip/document",
+    );
   if (startsWith(b, [0x1a, 0x45, 0xdf, 0xa3])) return m("video/webm", "audio/webm");
-  if (ascii(b, 0, 3) === "ID3" || startsWith(b, [0xff, 0xfb]) || startsWith(b, [0xff, 0xf3]) || startsWith(b, [0xff, 0xf2])) {
+  if (
+    ascii(b, 0, 3) === "ID3" ||
+    startsWith(b, [0xff, 0xfb]) ||
+    startsWith(b, [0xff, 0xf3]) ||
+    startsWith(b, [0xff, 0xf2])
+  ) {
     return m("audio/mpeg", "audio/x-mpeg", "audio/mp3");
   }
   if (ascii(b, 0, 4) === "OggS") return m("application/ogg", "application/x-ogg");
@@ -74,12 +91,24 @@ export function detectMimeType(bytes: Uint8Array): DetectedMime {
 
   if (!isUTF8Text(b)) return m("application/octet-stream");
 
-  const text = new TextDecoder().decode(b).replace(/^\uFEFF/, "").trimStart();
+  const text = new TextDecoder()
+    .decode(b)
+    .replace(/^\uFEFF/, "")
+    .trimStart();
   const lower = text.slice(0, 512).toLowerCase();
-  if (/<svg[\s>]/.test(lower) && (lower.startsWith("<svg") || lower.startsWith("<?xml") || lower.startsWith("<!--") || lower.startsWith("<!doctype svg"))) {
+  if (
+    /<svg[\s>]/.test(lower) &&
+    (lower.startsWith("<svg") ||
+      lower.startsWith("<?xml") ||
+      lower.startsWith("<!--") ||
+      lower.startsWith("<!doctype svg"))
+  ) {
     return m("image/svg+xml");
   }
-  if (lower.startsWith("<!doctype html") || /^<(html|head|body|script|iframe|h1|div|font|table|a|style|title|b|br|p)[\s>]/.test(lower)) {
+  if (
+    lower.startsWith("<!doctype html") ||
+    /^<(html|head|body|script|iframe|h1|div|font|table|a|style|title|b|br|p)[\s>]/.test(lower)
+  ) {
     return m("text/html; charset=utf-8");
   }
   if (lower.startsWith("<?xml")) return m("text/xml; charset=utf-8", "application/xml");

@@ -488,7 +488,9 @@ function emit(node: Node): string {
           if (!node.fold) return emitRune(cp);
           const ch = String.fromCodePoint(cp);
           const variants = new Set([ch, ch.toLowerCase(), ch.toUpperCase()].filter((v) => [...v].length === 1));
-          return variants.size > 1 ? emitPairs(normalizePairs([...variants].flatMap((v) => [v.codePointAt(0)!, v.codePointAt(0)!]))) : emitRune(cp);
+          return variants.size > 1
+            ? emitPairs(normalizePairs([...variants].flatMap((v) => [v.codePointAt(0)!, v.codePointAt(0)!])))
+            : emitRune(cp);
         })
         .join("");
     case "class":

@@ -68,7 +68,11 @@ function formatParam(v: unknown, kind: ParamFormat | undefined): string {
 }
 
 /** Interpolates `{{.name}}` placeholders as Go's text/template does for a params map. */
-export function interpolate(template: string, params?: Record<string, unknown>, formats?: Record<string, ParamFormat>): string {
+export function interpolate(
+  template: string,
+  params?: Record<string, unknown>,
+  formats?: Record<string, ParamFormat>,
+): string {
   if (!params || Object.keys(params).length === 0) return template;
   return template.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, name: string) =>
     name in params ? formatParam(params[name], formats?.[name]) : "<no value>",
@@ -79,7 +83,12 @@ export function interpolate(template: string, params?: Record<string, unknown>, 
  * A new validation error. `params` are interpolated into the message and returned to clients
  * (JSON-ready values); `formats` says how a param prints in the message when that differs.
  */
-export function newError(code: string, template: string, params?: Record<string, unknown>, formats?: Record<string, ParamFormat>): RuleError {
+export function newError(
+  code: string,
+  template: string,
+  params?: Record<string, unknown>,
+  formats?: Record<string, ParamFormat>,
+): RuleError {
   const jsonParams = params ? toJSONParams(params) : undefined;
   return new RuleError(code, interpolate(template, params, formats), jsonParams);
 }
@@ -109,9 +118,11 @@ export function isEmpty(v: unknown): boolean {
       return v === false;
     case "object":
       if (Array.isArray(v)) return v.length === 0;
-      if (v instanceof Date) return v.getTime() === new Date("0001-01-01T00:00:00Z").getTime() || Number.isNaN(v.getTime());
+      if (v instanceof Date)
+        return v.getTime() === new Date("0001-01-01T00:00:00Z").getTime() || Number.isNaN(v.getTime());
       if (v instanceof Map || v instanceof Set) return v.size === 0;
-      if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) return Object.keys(v).length === 0;
+      if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+        return Object.keys(v).length === 0;
       return false; // a struct is never empty
     default:
       return false;
@@ -130,7 +141,9 @@ export function requiredWithMessage(message: string): Rule {
 
 /** nil or non-empty (`validation_nil_or_not_empty_required`): for nullable strings. */
 export const nilOrNotEmpty: Rule = (v) =>
-  v !== null && v !== undefined && isEmpty(v) ? newError("validation_nil_or_not_empty_required", "cannot be blank") : null;
+  v !== null && v !== undefined && isEmpty(v)
+    ? newError("validation_nil_or_not_empty_required", "cannot be blank")
+    : null;
 
 /** Must be nil (`validation_nil`). */
 export const nil: Rule = (v) => (v !== null && v !== undefined ? newError("validation_nil", "must be blank") : null);
@@ -149,8 +162,10 @@ function lengthOf(v: unknown, runes: boolean): number | null {
 function lengthRule(min: number, max: number, runes: boolean): Rule {
   let err: () => RuleError;
   const params = { min, max };
-  if (min === 0 && max > 0) err = () => newError("validation_length_too_long", "the length must be no more than {{.max}}", params);
-  else if (min > 0 && max === 0) err = () => newError("validation_length_too_short", "the length must be no less than {{.min}}", params);
+  if (min === 0 && max > 0)
+    err = () => newError("validation_length_too_long", "the length must be no more than {{.max}}", params);
+  else if (min > 0 && max === 0)
+    err = () => newError("validation_length_too_short", "the length must be no less than {{.min}}", params);
   else if (min > 0 && max > 0) {
     err =
       min === max
@@ -198,7 +213,8 @@ export function inListWithMessage(message: string, ...values: unknown[]): Rule {
 
 /** Must not be one of `values` (`validation_not_in_invalid`); empty values pass. */
 export function notIn(...values: unknown[]): Rule {
-  return (v) => (!isEmpty(v) && values.includes(v) ? newError("validation_not_in_invalid", "must not be in list") : null);
+  return (v) =>
+    !isEmpty(v) && values.includes(v) ? newError("validation_not_in_invalid", "must not be in list") : null;
 }
 
 /** value >= threshold (`validation_min_greater_equal_than_required`); empty values pass. */
@@ -208,7 +224,12 @@ export function min(threshold: number | Date, format?: ParamFormat): Rule {
     const ok = threshold instanceof Date ? (v as Date).getTime() >= threshold.getTime() : (v as number) >= threshold;
     return ok
       ? null
-      : newError("validation_min_greater_equal_than_required", "must be no less than {{.threshold}}", { threshold }, format ? { threshold: format } : undefined);
+      : newError(
+          "validation_min_greater_equal_than_required",
+          "must be no less than {{.threshold}}",
+          { threshold },
+          format ? { threshold: format } : undefined,
+        );
   };
 }
 
@@ -219,7 +240,12 @@ export function max(threshold: number | Date, format?: ParamFormat): Rule {
     const ok = threshold instanceof Date ? (v as Date).getTime() <= threshold.getTime() : (v as number) <= threshold;
     return ok
       ? null
-      : newError("validation_max_less_equal_than_required", "must be no greater than {{.threshold}}", { threshold }, format ? { threshold: format } : undefined);
+      : newError(
+          "validation_max_less_equal_than_required",
+          "must be no greater than {{.threshold}}",
+          { threshold },
+          format ? { threshold: format } : undefined,
+        );
   };
 }
 
@@ -242,7 +268,8 @@ export function each(...rules: Rule[]): Rule {
 }
 
 /** The common "unsupported value type" failure. */
-export const errUnsupportedValueType = () => newError("validation_unsupported_value_type", "Invalid or unsupported value type.");
+export const errUnsupportedValueType = () =>
+  newError("validation_unsupported_value_type", "Invalid or unsupported value type.");
 
 // --- running rules --------------------------------------------------------------------------------
 

@@ -2,7 +2,16 @@ import { describe, expect, test } from "bun:test";
 import { checkGoRegex, generateFromPattern, goRegexMatch } from "./regex.ts";
 import { isDomain, isEmailFormat, isURL, parseGoURL } from "./is.ts";
 import { detectMimeType, mimeIs } from "./mime.ts";
-import { goFormatFloatV, interpolate, length, min, newError, required, runeLength, validateStruct } from "./validation.ts";
+import {
+  goFormatFloatV,
+  interpolate,
+  length,
+  min,
+  newError,
+  required,
+  runeLength,
+  validateStruct,
+} from "./validation.ts";
 
 describe("Go regexps", () => {
   test("compile errors carry Go's messages", () => {
@@ -18,7 +27,17 @@ describe("Go regexps", () => {
       ["(?=a)", "invalid or unsupported Perl syntax: `(?=`"],
     ];
     for (const [pattern, msg] of cases) expect(() => checkGoRegex(pattern)).toThrow("error parsing regexp: " + msg);
-    for (const ok of ["^[a-z0-9]+$", "(?i)abc", "(?P<n>x)", "[[:alpha:]]+", "\\pL", "a{2,}", "x*?", "\\Qa.b\\E", "\\x{41}"]) {
+    for (const ok of [
+      "^[a-z0-9]+$",
+      "(?i)abc",
+      "(?P<n>x)",
+      "[[:alpha:]]+",
+      "\\pL",
+      "a{2,}",
+      "x*?",
+      "\\Qa.b\\E",
+      "\\x{41}",
+    ]) {
       expect(() => checkGoRegex(ok)).not.toThrow();
     }
   });
@@ -54,7 +73,13 @@ describe("Go regexps", () => {
 
 describe("format checks", () => {
   test("email", () => {
-    for (const ok of ["a@example.com", "a.b+c@sub.example.co", "x@xn--bcher-kva.example", '"quoted name"@example.com', "ü@exämple.de"]) {
+    for (const ok of [
+      "a@example.com",
+      "a.b+c@sub.example.co",
+      "x@xn--bcher-kva.example",
+      '"quoted name"@example.com',
+      "ü@exämple.de",
+    ]) {
       expect(isEmailFormat(ok)).toBe(true);
     }
     for (const bad of ["plain", "a@b", "@example.com", "a@.com", "a..b@example.com", "a b@example.com", "a@example."]) {
@@ -63,10 +88,25 @@ describe("format checks", () => {
   });
 
   test("url", () => {
-    for (const ok of ["https://example.com", "http://example.com:8080/a?b=c#d", "example.com", "ftp://1.2.3.4/x", "https://sub.example.co.uk/p"]) {
+    for (const ok of [
+      "https://example.com",
+      "http://example.com:8080/a?b=c#d",
+      "example.com",
+      "ftp://1.2.3.4/x",
+      "https://sub.example.co.uk/p",
+    ]) {
       expect(isURL(ok)).toBe(true);
     }
-    for (const bad of ["", "test", "abc", "http://", ".example.com", "https://exa mple.com", "http://example.com:abc", "https://.example.com"]) {
+    for (const bad of [
+      "",
+      "test",
+      "abc",
+      "http://",
+      ".example.com",
+      "https://exa mple.com",
+      "http://example.com:abc",
+      "https://.example.com",
+    ]) {
       expect(isURL(bad)).toBe(false);
     }
     expect(parseGoURL("https://user@host.com:90/p")).toEqual({ scheme: "https", host: "host.com:90", path: "/p" });
@@ -86,7 +126,9 @@ describe("format checks", () => {
     expect(mimeIs(png, "image/jpeg")).toBe(false);
     expect(detectMimeType(new TextEncoder().encode("hello")).mime).toBe("text/plain; charset=utf-8");
     expect(mimeIs(detectMimeType(new TextEncoder().encode("hello")), "text/plain")).toBe(true);
-    expect(detectMimeType(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"></svg>')).mime).toBe("image/svg+xml");
+    expect(detectMimeType(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"></svg>')).mime).toBe(
+      "image/svg+xml",
+    );
     expect(detectMimeType(new Uint8Array([0, 1, 2, 255])).mime).toBe("application/octet-stream");
     expect(mimeIs(detectMimeType(new Uint8Array([0x1f, 0x8b, 8])), "application/x-gzip")).toBe(true);
   });
@@ -119,7 +161,11 @@ describe("rules", () => {
     ]);
     expect(errs?.toJSON()).toEqual({
       a: { code: "validation_required", message: "Cannot be blank." },
-      b: { code: "validation_length_out_of_range", message: "The length must be between 3 and 5.", params: { min: 3, max: 5 } },
+      b: {
+        code: "validation_length_out_of_range",
+        message: "The length must be between 3 and 5.",
+        params: { min: 3, max: 5 },
+      },
     });
   });
 });

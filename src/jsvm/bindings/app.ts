@@ -4,7 +4,13 @@
  */
 import { App } from "../../core/app.ts";
 import { Collection } from "../../core/collection.ts";
-import { deleteCollection, saveCollection, saveCollectionNoValidate, truncateCollection, validateCollectionModel } from "../../core/collection_save.ts";
+import {
+  deleteCollection,
+  saveCollection,
+  saveCollectionNoValidate,
+  truncateCollection,
+  validateCollectionModel,
+} from "../../core/collection_save.ts";
 import { importCollections } from "../../core/collection_import.ts";
 import { ApiError } from "../../core/errors.ts";
 import { Record } from "../../core/record.ts";
@@ -63,7 +69,12 @@ async function del(cx: Cx, model: unknown): Promise<void> {
   throw new Error("unsupported model: only records and collections can be deleted");
 }
 
-function recordsWhere(cx: Cx, col: unknown, exprs: unknown[], select = "*"): { c: Collection; sql: string; args: unknown[] } {
+function recordsWhere(
+  cx: Cx,
+  col: unknown,
+  exprs: unknown[],
+  select = "*",
+): { c: Collection; sql: string; args: unknown[] } {
   const c = resolveCollection(cx, col);
   const w = whereOf(exprs);
   return { c, sql: `SELECT ${select} FROM ${quoteIdent(c.name)}${w.sql ? ` WHERE ${w.sql}` : ""}`, args: w.args };
@@ -90,10 +101,16 @@ function systemRecords(cx: Cx, system: string, filter: string, params: { [k: str
   return findRecordsByFilter(cx.plugin.app, system, filter, "", 0, 0, params);
 }
 
-const byRecord = (system: string) => (cx: Cx, _a: App, r: Record) => systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", { c: r.collection.id, r: r.id });
-const byCollection = (system: string) => (cx: Cx, _a: App, c: unknown) => systemRecords(cx, system, "collectionRef = {:c}", { c: resolveCollection(cx, c).id });
+const byRecord = (system: string) => (cx: Cx, _a: App, r: Record) =>
+  systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", { c: r.collection.id, r: r.id });
+const byCollection = (system: string) => (cx: Cx, _a: App, c: unknown) =>
+  systemRecords(cx, system, "collectionRef = {:c}", { c: resolveCollection(cx, c).id });
 const deleteByRecord = (system: string) => async (cx: Cx, _a: App, r: Record) => {
-  for (const rec of systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", { c: r.collection.id, r: r.id })) await deleteRecord(cx.plugin.app, rec);
+  for (const rec of systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", {
+    c: r.collection.id,
+    r: r.id,
+  }))
+    await deleteRecord(cx.plugin.app, rec);
 };
 
 /** Runs a schema write under the app's write lock unless a transaction already holds it. */
@@ -109,9 +126,25 @@ function appMethod(_cx: Cx, name: string): (cx: Cx, a: App, ...args: unknown[]) 
 
 /** upstream core.App methods: the ones without an implementation here say so when called. */
 const APP_METHODS = [
-  "auxConcurrentDB", "auxDB", "auxDelete", "auxDeleteWithContext", "auxModelQuery", "auxNonconcurrentDB", "auxRunInTransaction", "auxSave",
-  "auxSaveNoValidate", "auxSaveNoValidateWithContext", "auxSaveWithContext", "bootstrap", "dryRunView", "modelQuery",
-  "resetBootstrapState", "runAllMigrations", "runAppMigrations", "runSystemMigrations", "syncRecordTableSchema",
+  "auxConcurrentDB",
+  "auxDB",
+  "auxDelete",
+  "auxDeleteWithContext",
+  "auxModelQuery",
+  "auxNonconcurrentDB",
+  "auxRunInTransaction",
+  "auxSave",
+  "auxSaveNoValidate",
+  "auxSaveNoValidateWithContext",
+  "auxSaveWithContext",
+  "bootstrap",
+  "dryRunView",
+  "modelQuery",
+  "resetBootstrapState",
+  "runAllMigrations",
+  "runAppMigrations",
+  "runSystemMigrations",
+  "syncRecordTableSchema",
 ];
 
 defineBinding<App>({
@@ -119,41 +152,89 @@ defineBinding<App>({
   cls: App,
   methods: {
     // --- records
-    findRecordById: (cx, _a, col: unknown, id: unknown) => must(findRecordById(cx.plugin.app, resolveCollection(cx, col), String(id ?? ""))),
+    findRecordById: (cx, _a, col: unknown, id: unknown) =>
+      must(findRecordById(cx.plugin.app, resolveCollection(cx, col), String(id ?? ""))),
     findRecordsByIds: (cx, _a, col: unknown, ids: unknown) => {
       const c = resolveCollection(cx, col);
       const list = (Array.isArray(ids) ? ids : []).map(String);
       if (list.length === 0) return [];
-      const rows = cx.plugin.app.db.query(`SELECT * FROM ${quoteIdent(c.name)} WHERE \`id\` IN (${list.map(() => "?").join(", ")})`).all(...list);
+      const rows = cx.plugin.app.db
+        .query(`SELECT * FROM ${quoteIdent(c.name)} WHERE \`id\` IN (${list.map(() => "?").join(", ")})`)
+        .all(...list);
       return rows.map((r) => Record.fromRow(c, r as { [k: string]: unknown }));
     },
     findAllRecords: (cx, _a, col: unknown, ...exprs: unknown[]) => {
       const q = recordsWhere(cx, col, exprs);
-      return cx.plugin.app.db.query(q.sql).all(...(q.args as never[])).map((r) => Record.fromRow(q.c, r as { [k: string]: unknown }));
+      return cx.plugin.app.db
+        .query(q.sql)
+        .all(...(q.args as never[]))
+        .map((r) => Record.fromRow(q.c, r as { [k: string]: unknown }));
     },
-    findFirstRecordByData: (cx, _a, col: unknown, field: unknown, value: unknown) => must(findFirstRecordByField(cx.plugin.app, resolveCollection(cx, col), String(field), value)),
+    findFirstRecordByData: (cx, _a, col: unknown, field: unknown, value: unknown) =>
+      must(findFirstRecordByField(cx.plugin.app, resolveCollection(cx, col), String(field), value)),
     // on the read pool (outside transactions): the handler's worker waits either way, the JS thread need not
-    findRecordsByFilter: (cx, _a, col: unknown, filter: unknown, sort?: unknown, limit?: unknown, offset?: unknown, params?: unknown) =>
-      findRecordsByFilterAsync(cx.plugin.app, resolveCollection(cx, col), String(filter ?? ""), String(sort ?? ""), Number(limit) || 0, Number(offset) || 0, (params ?? {}) as { [k: string]: unknown }),
-    findFirstRecordByFilter: (cx, _a, col: unknown, filter: unknown, params?: unknown) => must(findFirstRecordByFilter(cx.plugin.app, resolveCollection(cx, col), String(filter ?? ""), (params ?? {}) as { [k: string]: unknown })),
+    findRecordsByFilter: (
+      cx,
+      _a,
+      col: unknown,
+      filter: unknown,
+      sort?: unknown,
+      limit?: unknown,
+      offset?: unknown,
+      params?: unknown,
+    ) =>
+      findRecordsByFilterAsync(
+        cx.plugin.app,
+        resolveCollection(cx, col),
+        String(filter ?? ""),
+        String(sort ?? ""),
+        Number(limit) || 0,
+        Number(offset) || 0,
+        (params ?? {}) as { [k: string]: unknown },
+      ),
+    findFirstRecordByFilter: (cx, _a, col: unknown, filter: unknown, params?: unknown) =>
+      must(
+        findFirstRecordByFilter(
+          cx.plugin.app,
+          resolveCollection(cx, col),
+          String(filter ?? ""),
+          (params ?? {}) as { [k: string]: unknown },
+        ),
+      ),
     countRecords: (cx, _a, col: unknown, ...exprs: unknown[]) => {
       const q = recordsWhere(cx, col, exprs, "COUNT(*) AS n");
       return (cx.plugin.app.db.query(q.sql).get(...(q.args as never[])) as { n: number }).n;
     },
-    findAuthRecordByEmail: (cx, _a, col: unknown, email: unknown) => must(findAuthRecordByEmail(cx.plugin.app, resolveCollection(cx, col), String(email ?? ""))),
+    findAuthRecordByEmail: (cx, _a, col: unknown, email: unknown) =>
+      must(findAuthRecordByEmail(cx.plugin.app, resolveCollection(cx, col), String(email ?? ""))),
     findAuthRecordByToken: (cx, _a, token: unknown, ...types: unknown[]) =>
-      must(findAuthRecordByToken(cx.plugin.app, String(token ?? ""), ...((types.length ? types : ["auth"]).map(String) as TokenType[]))),
+      must(
+        findAuthRecordByToken(
+          cx.plugin.app,
+          String(token ?? ""),
+          ...((types.length ? types : ["auth"]).map(String) as TokenType[]),
+        ),
+      ),
     recordQueryTable: (cx, _a, col: unknown) => resolveCollection(cx, col).name,
     expandRecord: async (cx, _a, record: Record, paths: unknown) => {
       const failed = await expandRecords(cx.plugin.app, [record], (Array.isArray(paths) ? paths : []).map(String));
       return Object.fromEntries([...failed].map(([k, e]) => [k, e.message]));
     },
     expandRecords: async (cx, _a, records: Record[], paths: unknown) => {
-      const failed = await expandRecords(cx.plugin.app, Array.isArray(records) ? records : [], (Array.isArray(paths) ? paths : []).map(String));
+      const failed = await expandRecords(
+        cx.plugin.app,
+        Array.isArray(records) ? records : [],
+        (Array.isArray(paths) ? paths : []).map(String),
+      );
       return Object.fromEntries([...failed].map(([k, e]) => [k, e.message]));
     },
     canAccessRecord: (cx, _a, record: Record, info: unknown, rule: unknown) =>
-      canAccessRecord(cx.plugin.app, record, info instanceof RequestInfo ? info : new RequestInfo((info ?? {}) as object), rule === null || rule === undefined ? null : String(rule)),
+      canAccessRecord(
+        cx.plugin.app,
+        record,
+        info instanceof RequestInfo ? info : new RequestInfo((info ?? {}) as object),
+        rule === null || rule === undefined ? null : String(rule),
+      ),
 
     // --- models
     save: (cx, _a, m: unknown) => save(cx, m, true),
@@ -177,8 +258,10 @@ defineBinding<App>({
     isTransactional: (_cx, app) => app.inTransaction,
 
     // --- collections
-    findCollectionByNameOrId: (cx, _a, nameOrId: unknown) => must(cx.plugin.app.findCollection(String(nameOrId ?? ""))).clone(),
-    findCachedCollectionByNameOrId: (cx, _a, nameOrId: unknown) => must(cx.plugin.app.findCollection(String(nameOrId ?? ""))),
+    findCollectionByNameOrId: (cx, _a, nameOrId: unknown) =>
+      must(cx.plugin.app.findCollection(String(nameOrId ?? ""))).clone(),
+    findCachedCollectionByNameOrId: (cx, _a, nameOrId: unknown) =>
+      must(cx.plugin.app.findCollection(String(nameOrId ?? ""))),
     findAllCollections: (cx, _a, ...types: unknown[]) => {
       const list = cx.plugin.app.collections().map((c) => c.clone());
       return types.length ? list.filter((c) => types.map(String).includes(c.type)) : list;
@@ -188,17 +271,21 @@ defineBinding<App>({
       const out: { [id: string]: unknown[] } = {};
       for (const c of cx.plugin.app.collections()) {
         if (exclude.map(String).includes(c.id)) continue;
-        const refs = c.fields.filter((f) => f.type === "relation" && (f as unknown as { collectionId: string }).collectionId === target.id);
+        const refs = c.fields.filter(
+          (f) => f.type === "relation" && (f as unknown as { collectionId: string }).collectionId === target.id,
+        );
         if (refs.length) out[c.id] = refs;
       }
       return out;
     },
-    findCachedCollectionReferences: (cx, a, col: unknown, ...exclude: unknown[]) => appMethod(cx, "findCollectionReferences")(cx, a, col, ...exclude),
+    findCachedCollectionReferences: (cx, a, col: unknown, ...exclude: unknown[]) =>
+      appMethod(cx, "findCollectionReferences")(cx, a, col, ...exclude),
     isCollectionNameUnique: (cx, _a, name: unknown, ...exclude: unknown[]) => {
       const c = cx.plugin.app.findCollection(String(name ?? ""));
       return !c || exclude.map(String).includes(c.id);
     },
-    importCollections: async (cx, _a, data: unknown, deleteMissing: unknown) => importCollections(cx.plugin.app, toPlain(data) as { [k: string]: unknown }[], !!deleteMissing),
+    importCollections: async (cx, _a, data: unknown, deleteMissing: unknown) =>
+      importCollections(cx.plugin.app, toPlain(data) as { [k: string]: unknown }[], !!deleteMissing),
     importCollectionsByMarshaledJSON: async (cx, _a, raw: unknown, deleteMissing: unknown) => {
       const text = raw instanceof Uint8Array ? Buffer.from(raw).toString("utf8") : String(raw ?? "[]");
       return importCollections(cx.plugin.app, JSON.parse(text), !!deleteMissing);
@@ -206,7 +293,10 @@ defineBinding<App>({
     truncateCollection: (cx, _a, col: unknown) => truncateCollection(cx.plugin.app, resolveCollection(cx, col)),
     reloadCachedCollections: (_cx, app) => app.reloadCollections(),
     hasTable: (_cx, app, name: unknown) => hasTable(app.db, String(name ?? "")),
-    tableColumns: (_cx, app, name: unknown) => (app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all() as { name: string }[]).map((r) => r.name),
+    tableColumns: (_cx, app, name: unknown) =>
+      (app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
 
     // --- raw queries (the prelude's db() builder)
     "db.execute": async (cx, _a, spec: QuerySpec) => new SqlResult(await executeSpec(cx.plugin.app, spec)),
@@ -257,12 +347,16 @@ defineBinding<App>({
       await createBackup(app, String(name ?? ""));
     },
     restoreBackup: () => {
-      throw new Error("$app.restoreBackup() is not supported from JS hooks: the restore restarts the server under the running handler (use POST /api/backups/{key}/restore)");
+      throw new Error(
+        "$app.restoreBackup() is not supported from JS hooks: the restore restarts the server under the running handler (use POST /api/backups/{key}/restore)",
+      );
     },
     // --- schema helpers (writes take the write lock outside a transaction)
-    saveView: (_cx, app, name: unknown, query: unknown) => write(app, () => saveView(app, String(name ?? ""), String(query ?? ""))),
+    saveView: (_cx, app, name: unknown, query: unknown) =>
+      write(app, () => saveView(app, String(name ?? ""), String(query ?? ""))),
     deleteView: (_cx, app, name: unknown) => write(app, () => deleteView(app, String(name ?? ""))),
-    deleteTable: (_cx, app, name: unknown) => write(app, () => void app.db.run(`DROP TABLE IF EXISTS ${quoteIdent(String(name ?? ""))}`)),
+    deleteTable: (_cx, app, name: unknown) =>
+      write(app, () => void app.db.run(`DROP TABLE IF EXISTS ${quoteIdent(String(name ?? ""))}`)),
     createViewFields: (_cx, app, query: unknown) => createViewFields(app, String(query ?? "")),
     deleteExpiredMFAs: async (_cx, app) => void (await deleteExpiredMFAs(app)),
     deleteExpiredOTPs: async (_cx, app) => void (await deleteExpiredOTPs(app)),
@@ -283,11 +377,14 @@ defineBinding<App>({
     },
     tableInfo: (_cx, app, name: unknown) => app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all(),
     tableIndexes: (_cx, app, name: unknown) => {
-      const rows = app.db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(String(name ?? "")) as { name: string; sql: string }[];
+      const rows = app.db
+        .query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
+        .all(String(name ?? "")) as { name: string; sql: string }[];
       return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
     },
     vacuum: (_cx, app) => void app.db.run("VACUUM"),
-    findRecordByViewFile: (cx, _a, view: unknown, field: unknown, filename: unknown) => must(findRecordByViewFile(cx.plugin.app, resolveCollection(cx, view), String(field), String(filename))),
+    findRecordByViewFile: (cx, _a, view: unknown, field: unknown, filename: unknown) =>
+      must(findRecordByViewFile(cx.plugin.app, resolveCollection(cx, view), String(field), String(filename))),
     findAllExternalAuthsByRecord: byRecord("_externalAuths"),
     findAllExternalAuthsByCollection: byCollection("_externalAuths"),
     findFirstExternalAuthByExpr: (cx, _a, expr: unknown) => {
@@ -308,7 +405,13 @@ defineBinding<App>({
     findAllAuthOriginsByCollection: byCollection("_authOrigins"),
     findAuthOriginById: (cx, _a, id: unknown) => must(findRecordById(cx.plugin.app, "_authOrigins", String(id ?? ""))),
     findAuthOriginByRecordAndFingerprint: (cx, _a, r: Record, fp: unknown) =>
-      must(systemRecords(cx, "_authOrigins", "collectionRef = {:c} && recordRef = {:r} && fingerprint = {:f}", { c: r.collection.id, r: r.id, f: String(fp ?? "") })[0]),
+      must(
+        systemRecords(cx, "_authOrigins", "collectionRef = {:c} && recordRef = {:r} && fingerprint = {:f}", {
+          c: r.collection.id,
+          r: r.id,
+          f: String(fp ?? ""),
+        })[0],
+      ),
     deleteAllAuthOriginsByRecord: deleteByRecord("_authOrigins"),
     ...Object.fromEntries(
       APP_METHODS.map((name) => [
@@ -322,7 +425,9 @@ defineBinding<App>({
       HOOK_NAMES.concat("onServe").map((name) => [
         name,
         () => {
-          throw new Error(`$app.${name}() cannot be bound from JS: register with the global ${name === "onServe" ? "routerAdd/routerUse" : name}(handler) instead`);
+          throw new Error(
+            `$app.${name}() cannot be bound from JS: register with the global ${name === "onServe" ? "routerAdd/routerUse" : name}(handler) instead`,
+          );
         },
       ]),
     ),
@@ -335,7 +440,9 @@ defineBinding<Cron>({
   cls: Cron,
   methods: {
     add: () => {
-      throw new Error("$app.cron().add() is not supported from JS (the callback cannot be kept): use cronAdd(id, expr, handler)");
+      throw new Error(
+        "$app.cron().add() is not supported from JS (the callback cannot be kept): use cronAdd(id, expr, handler)",
+      );
     },
     mustAdd: () => {
       throw new Error("$app.cron().mustAdd() is not supported from JS: use cronAdd(id, expr, handler)");
@@ -382,7 +489,10 @@ defineBinding<Settings>({
   cls: Settings,
   dynamic: true,
   methods: {
-    clone: (_cx, s) => (typeof (s as unknown as { clone?: () => Settings }).clone === "function" ? (s as unknown as { clone: () => Settings }).clone() : s),
+    clone: (_cx, s) =>
+      typeof (s as unknown as { clone?: () => Settings }).clone === "function"
+        ? (s as unknown as { clone: () => Settings }).clone()
+        : s,
   },
 });
 
@@ -394,7 +504,8 @@ defineBinding<JsStore>({
     getOk: (_cx, s, k: unknown) => [s.get(String(k)), s.has(String(k))],
     has: (_cx, s, k: unknown) => s.has(String(k)),
     set: (_cx, s, k: unknown, v: unknown) => s.set(String(k), v),
-    setIfLessThanLimit: (_cx, s, k: unknown, v: unknown, limit: unknown) => s.setIfLessThanLimit(String(k), v, Number(limit) || 0),
+    setIfLessThanLimit: (_cx, s, k: unknown, v: unknown, limit: unknown) =>
+      s.setIfLessThanLimit(String(k), v, Number(limit) || 0),
     remove: (_cx, s, k: unknown) => s.remove(String(k)),
     removeAll: (_cx, s) => s.removeAll(),
     reset: (_cx, s, m: unknown) => s.reset((m ?? {}) as { [k: string]: unknown }),

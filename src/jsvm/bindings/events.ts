@@ -159,7 +159,8 @@ defineBinding<RequestEvent>({
     written: (_cx, e) => e.written,
     status: (_cx, e) => e.response?.status ?? (e as unknown as { [PENDING]?: PendingWrite })[PENDING]?.status ?? 0,
     responseHeaders: (_cx, e) => [...e.responseHeaders],
-    responseHeader: (_cx, e, op: string, k: string, v: string) => headerOp(e.responseHeaders, String(op), String(k), String(v)),
+    responseHeader: (_cx, e, op: string, k: string, v: string) =>
+      headerOp(e.responseHeaders, String(op), String(k), String(v)),
     requestHeader: (_cx, e, op: string, k: string, v: string) => {
       try {
         headerOp(e.request.headers, String(op), String(k), String(v));
@@ -171,14 +172,18 @@ defineBinding<RequestEvent>({
       e.params = { ...e.params, [String(k)]: String(v) };
     },
     json: (_cx, e, status: number, data: unknown) => void e.json(Number(status) | 0, goMap(data)),
-    string: (_cx, e, status: number, s: unknown) => void e.send(Number(status) | 0, String(s ?? ""), "text/plain; charset=utf-8"),
-    html: (_cx, e, status: number, s: unknown) => void e.send(Number(status) | 0, String(s ?? ""), "text/html; charset=utf-8"),
+    string: (_cx, e, status: number, s: unknown) =>
+      void e.send(Number(status) | 0, String(s ?? ""), "text/plain; charset=utf-8"),
+    html: (_cx, e, status: number, s: unknown) =>
+      void e.send(Number(status) | 0, String(s ?? ""), "text/html; charset=utf-8"),
     xml: (_cx, e, status: number, v: unknown) => {
       // Go's encoding/xml cannot marshal maps: only text (already XML) goes out
-      if (typeof v !== "string") throw new Error(`xml: unsupported type: ${Array.isArray(v) ? "[]interface {}" : "map[string]interface {}"}`);
+      if (typeof v !== "string")
+        throw new Error(`xml: unsupported type: ${Array.isArray(v) ? "[]interface {}" : "map[string]interface {}"}`);
       e.send(Number(status) | 0, `<?xml version="1.0" encoding="UTF-8"?>\n${v}`, "application/xml; charset=utf-8");
     },
-    blob: (_cx, e, status: number, contentType: string, data: unknown) => void e.send(Number(status) | 0, toBytes(data), String(contentType ?? "")),
+    blob: (_cx, e, status: number, contentType: string, data: unknown) =>
+      void e.send(Number(status) | 0, toBytes(data), String(contentType ?? "")),
     noContent: (_cx, e, status: number) => void e.noContent(Number(status) | 0),
     redirect: (_cx, e, status: number, url: string) => {
       e.responseHeaders.set("Location", String(url));
@@ -208,7 +213,13 @@ defineBinding<RequestInfo>({
   name: "RequestInfo",
   cls: RequestInfo,
   ctor: (_cx, data: unknown) => new RequestInfo({ context: "default", ...((data ?? {}) as object) }),
-  snapshot: (_cx, info) => ({ query: info.query, headers: info.headers, body: toPlain(info.body), method: info.method, context: info.context }),
+  snapshot: (_cx, info) => ({
+    query: info.query,
+    headers: info.headers,
+    body: toPlain(info.body),
+    method: info.method,
+    context: info.context,
+  }),
   props: {
     query: { get: (_cx, i) => i.query, set: (_cx, i, v) => void (i.query = v ?? {}) },
     headers: { get: (_cx, i) => i.headers, set: (_cx, i, v) => void (i.headers = v ?? {}) },
@@ -230,7 +241,8 @@ function messageData(v: unknown): string {
   if (typeof v === "string") return v;
   if (v === null || v === undefined) return "";
   if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
-  if (Array.isArray(v) && v.every((x) => typeof x === "number")) return Buffer.from(v.map((n) => n & 255)).toString("utf8");
+  if (Array.isArray(v) && v.every((x) => typeof x === "number"))
+    return Buffer.from(v.map((n) => n & 255)).toString("utf8");
   return JSON.stringify(v);
 }
 
@@ -243,7 +255,10 @@ defineBinding<RealtimeMessageRef>({
   name: "RealtimeMessage",
   cls: RealtimeMessageRef,
   props: {
-    name: { get: (_cx, m) => m.event.message.name, set: (_cx, m, v) => void (m.event.message = { ...m.event.message, name: String(v ?? "") }) },
+    name: {
+      get: (_cx, m) => m.event.message.name,
+      set: (_cx, m, v) => void (m.event.message = { ...m.event.message, name: String(v ?? "") }),
+    },
     data: {
       get: (_cx, m) => new Uint8Array(Buffer.from(m.event.message.data, "utf8")),
       set: (_cx, m, v) => void (m.event.message = { ...m.event.message, data: messageData(v) }),
@@ -263,7 +278,10 @@ defineBinding<RealtimeMessageEvent>({
     message: {
       get: (_cx, e) => new RealtimeMessageRef(e),
       set: (_cx, e, v) => {
-        const m = (v instanceof RealtimeMessageRef ? v.event.message : (toPlain(v) ?? {})) as { name?: unknown; data?: unknown };
+        const m = (v instanceof RealtimeMessageRef ? v.event.message : (toPlain(v) ?? {})) as {
+          name?: unknown;
+          data?: unknown;
+        };
         e.message = { name: String(m.name ?? ""), data: messageData(m.data) };
       },
     },
@@ -277,7 +295,13 @@ defineBinding<RealtimeConnectRequestEvent>({
   parent: "RequestEvent",
   props: {
     client: { get: (_cx, e) => e.client, set: (_cx, e, v) => void (e.client = v as never) },
-    idleTimeout: { get: (_cx, e) => e.idleTimeout * 1e6, set: (_cx, e, v) => void (e.idleTimeout = Math.max(0, Number(v) || 0) / 1e6) },
-    maxTimeout: { get: (_cx, e) => e.maxTimeout, set: (_cx, e, v) => void (e.maxTimeout = Math.max(0, Number(v) || 0)) },
+    idleTimeout: {
+      get: (_cx, e) => e.idleTimeout * 1e6,
+      set: (_cx, e, v) => void (e.idleTimeout = Math.max(0, Number(v) || 0) / 1e6),
+    },
+    maxTimeout: {
+      get: (_cx, e) => e.maxTimeout,
+      set: (_cx, e, v) => void (e.maxTimeout = Math.max(0, Number(v) || 0)),
+    },
   },
 });

@@ -15,7 +15,14 @@ import {
 } from "../../core/fields/index.ts";
 import { Record } from "../../core/record.ts";
 import { findFileFieldByFile, recordBaseFilesPath } from "../../core/record_files.ts";
-import { newAuthToken, newEmailChangeToken, newFileToken, newPasswordResetToken, newStaticAuthToken, newVerificationToken } from "../../core/tokens.ts";
+import {
+  newAuthToken,
+  newEmailChangeToken,
+  newFileToken,
+  newPasswordResetToken,
+  newStaticAuthToken,
+  newVerificationToken,
+} from "../../core/tokens.ts";
 import { randomString } from "../../tools/security/random.ts";
 import { goMarshal } from "../../tools/json.ts";
 import { JsDateTime, Live, OutValue, defineBinding, toPlain, type Cx } from "../host.ts";
@@ -230,13 +237,16 @@ defineBinding<Field>({
 for (const type of fieldTypes()) {
   const cls = fieldClass(type)!;
   const name = FIELD_CLASS_NAMES[type] ?? type[0]!.toUpperCase() + type.slice(1) + "Field";
-  const props: { [k: string]: { get: (cx: Cx, f: Field) => unknown; set: (cx: Cx, f: Field, v: unknown) => void; arr?: boolean } } = {};
+  const props: {
+    [k: string]: { get: (cx: Cx, f: Field) => unknown; set: (cx: Cx, f: Field, v: unknown) => void; arr?: boolean };
+  } = {};
   for (const [key, kind] of Object.entries(cls.schema)) {
     if (["id", "name", "system", "hidden", "presentable"].includes(key)) continue;
     props[key] = {
       get: (_cx, f) => (f as unknown as { [k: string]: unknown })[key],
       set: (_cx, f, v) => {
-        (f as unknown as { [k: string]: unknown })[key] = kind === "bool" ? !!v : kind === "int" ? Math.trunc(Number(v) || 0) : kind === "string" ? String(v ?? "") : v;
+        (f as unknown as { [k: string]: unknown })[key] =
+          kind === "bool" ? !!v : kind === "int" ? Math.trunc(Number(v) || 0) : kind === "string" ? String(v ?? "") : v;
       },
       ...(kind === "strings?" ? { arr: true } : {}),
     };
@@ -253,11 +263,13 @@ for (const type of fieldTypes()) {
 defineBinding<FieldsList>({
   name: "FieldsList",
   cls: FieldsList,
-  ctor: (_cx, data: unknown) => (data === undefined || data === null ? new FieldsList() : FieldsList.fromJSON(toPlain(data))),
+  ctor: (_cx, data: unknown) =>
+    data === undefined || data === null ? new FieldsList() : FieldsList.fromJSON(toPlain(data)),
   methods: {
     add: (_cx, l, ...fields: Field[]) => l.add(...fields.map(asField)),
     addAt: (_cx, l, pos: number, ...fields: Field[]) => l.addAt(Number(pos) | 0, ...fields.map(asField)),
-    addMarshaledJSON: (_cx, l, json: unknown) => l.addMarshaledJSON(json instanceof Uint8Array ? Buffer.from(json).toString("utf8") : json),
+    addMarshaledJSON: (_cx, l, json: unknown) =>
+      l.addMarshaledJSON(json instanceof Uint8Array ? Buffer.from(json).toString("utf8") : json),
     getById: (_cx, l, id: string) => l.getById(String(id)) ?? null,
     getByName: (_cx, l, name: string) => l.getByName(String(name)) ?? null,
     removeById: (_cx, l, id: string) => l.removeById(String(id)),
@@ -309,7 +321,11 @@ defineBinding<Collection>({
         c.fields = v instanceof FieldsList ? v : FieldsList.create(...(Array.isArray(v) ? v.map(asField) : []));
       },
     },
-    indexes: { get: (_cx, c) => [...c.indexes], set: (_cx, c, v) => void (c.indexes = Array.isArray(v) ? v.map(String) : []), arr: true },
+    indexes: {
+      get: (_cx, c) => [...c.indexes],
+      set: (_cx, c, v) => void (c.indexes = Array.isArray(v) ? v.map(String) : []),
+      arr: true,
+    },
     listRule: rule("listRule"),
     viewRule: rule("viewRule"),
     createRule: rule("createRule"),
@@ -343,11 +359,13 @@ defineBinding<Collection>({
     markAsNotNew: (_cx, c) => c.markAsNotNew(),
     tableName: () => "_collections",
     baseFilesPath: (_cx, c) => c.baseFilesPath(),
-    addIndex: (_cx, c, name: string, unique: unknown, columns: string, where?: string) => c.addIndex(String(name), !!unique, String(columns), where ? String(where) : ""),
+    addIndex: (_cx, c, name: string, unique: unknown, columns: string, where?: string) =>
+      c.addIndex(String(name), !!unique, String(columns), where ? String(where) : ""),
     removeIndex: (_cx, c, name: string) => c.removeIndex(String(name)),
     getIndex: (_cx, c, name: string) => c.getIndex(String(name)),
     marshalJSON: (_cx, c) => goMarshal(c.toJSON()),
-    unmarshalJSON: (_cx, c, data: unknown) => c.mergeJSON(JSON.parse(data instanceof Uint8Array ? Buffer.from(data).toString("utf8") : String(data))),
+    unmarshalJSON: (_cx, c, data: unknown) =>
+      c.mergeJSON(JSON.parse(data instanceof Uint8Array ? Buffer.from(data).toString("utf8") : String(data))),
     clone: (_cx, c) => c.clone(),
   },
 });

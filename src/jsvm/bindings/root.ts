@@ -6,7 +6,13 @@ import { ApiError, badRequest, forbidden, notFound, unauthorized } from "../../c
 import { Record } from "../../core/record.ts";
 import { newUploadFile } from "../../core/record_files.ts";
 import type { RequestEvent } from "../../core/request_event.ts";
-import { sendRecordAuthAlert, sendRecordChangeEmail, sendRecordOTP, sendRecordPasswordReset, sendRecordVerification } from "../../core/mails/index.ts";
+import {
+  sendRecordAuthAlert,
+  sendRecordChangeEmail,
+  sendRecordOTP,
+  sendRecordPasswordReset,
+  sendRecordVerification,
+} from "../../core/mails/index.ts";
 import { Filesystem, METADATA_ORIGINAL_NAME, UploadFile, type Attributes } from "../../tools/filesystem/index.ts";
 import { detectContentType } from "../../core/record_files.ts";
 import { Client } from "../../core/realtime/client.ts";
@@ -75,7 +81,15 @@ defineBinding<Client>({
     send: (_cx, c, m: unknown) => {
       const msg = (toPlain(m) ?? {}) as { name?: string; data?: unknown };
       const data = msg.data;
-      c.send({ name: String(msg.name ?? ""), data: typeof data === "string" ? data : Array.isArray(data) && data.every((x) => typeof x === "number") ? Buffer.from(data).toString("utf8") : JSON.stringify(data ?? null) } as never);
+      c.send({
+        name: String(msg.name ?? ""),
+        data:
+          typeof data === "string"
+            ? data
+            : Array.isArray(data) && data.every((x) => typeof x === "number")
+              ? Buffer.from(data).toString("utf8")
+              : JSON.stringify(data ?? null),
+      } as never);
     },
   },
 });
@@ -118,7 +132,8 @@ function attrsOf(a: Attributes): { [k: string]: unknown } {
   };
 }
 
-const fileBytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : new TextEncoder().encode(typeof v === "string" ? v : String(v ?? "")));
+const fileBytes = (v: unknown): Uint8Array =>
+  v instanceof Uint8Array ? v : new TextEncoder().encode(typeof v === "string" ? v : String(v ?? ""));
 
 defineBinding<JsFilesystem>({
   name: "FilesystemSystem",
@@ -128,8 +143,10 @@ defineBinding<JsFilesystem>({
     close: (_cx, f) => f.close(),
     exists: (_cx, f, key: unknown) => f.fs.exists(String(key ?? "")),
     attributes: async (_cx, f, key: unknown) => attrsOf(await f.fs.attributes(String(key ?? ""))),
-    getReader: async (_cx, f, key: unknown) => new JsBlobReader(f.fs.blob(String(key ?? "")), await f.fs.attributes(String(key ?? ""))),
-    getFile: async (_cx, f, key: unknown) => new JsBlobReader(f.fs.blob(String(key ?? "")), await f.fs.attributes(String(key ?? ""))),
+    getReader: async (_cx, f, key: unknown) =>
+      new JsBlobReader(f.fs.blob(String(key ?? "")), await f.fs.attributes(String(key ?? ""))),
+    getFile: async (_cx, f, key: unknown) =>
+      new JsBlobReader(f.fs.blob(String(key ?? "")), await f.fs.attributes(String(key ?? ""))),
     getReuploadableFile: async (_cx, f, key: unknown, preserveName: unknown) => {
       const k = String(key ?? "");
       const attrs = await f.fs.attributes(k);
@@ -140,20 +157,33 @@ defineBinding<JsFilesystem>({
     },
     copy: (_cx, f, src: unknown, dst: unknown) => f.fs.copy(String(src ?? ""), String(dst ?? "")),
     list: async (_cx, f, prefix: unknown) =>
-      (await f.fs.list(String(prefix ?? ""))).map((o) => ({ key: o.key, modTime: o.modTime.toISOString().replace("T", " "), size: o.size, md5: null, isDir: false })),
+      (await f.fs.list(String(prefix ?? ""))).map((o) => ({
+        key: o.key,
+        modTime: o.modTime.toISOString().replace("T", " "),
+        size: o.size,
+        md5: null,
+        isDir: false,
+      })),
     upload: (_cx, f, content: unknown, key: unknown) => f.fs.upload(fileBytes(content), String(key ?? "")),
     uploadFile: async (_cx, f, file: unknown, key: unknown) => {
       if (!(file instanceof File)) throw new Error("uploadFile expects a $filesystem.File");
-      await f.fs.uploadFile(file instanceof UploadFile ? file : await newUploadFile(file, file.name), String(key ?? ""));
+      await f.fs.uploadFile(
+        file instanceof UploadFile ? file : await newUploadFile(file, file.name),
+        String(key ?? ""),
+      );
     },
     uploadMultipart: async (_cx, f, file: unknown, key: unknown) => {
       if (!(file instanceof File)) throw new Error("uploadMultipart expects a multipart file");
-      await f.fs.uploadFile(file instanceof UploadFile ? file : await newUploadFile(file, file.name), String(key ?? ""));
+      await f.fs.uploadFile(
+        file instanceof UploadFile ? file : await newUploadFile(file, file.name),
+        String(key ?? ""),
+      );
     },
     delete: (_cx, f, key: unknown) => f.fs.delete(String(key ?? "")),
     deletePrefix: (_cx, f, prefix: unknown) => f.fs.deletePrefix(String(prefix ?? "")),
     isEmptyDir: (_cx, f, dir: unknown) => f.fs.isEmptyDir(String(dir ?? "")),
-    createThumb: (_cx, f, original: unknown, thumb: unknown, size: unknown) => f.fs.createThumb(String(original ?? ""), String(thumb ?? ""), String(size ?? "")),
+    createThumb: (_cx, f, original: unknown, thumb: unknown, size: unknown) =>
+      f.fs.createThumb(String(original ?? ""), String(thumb ?? ""), String(size ?? "")),
     // the prelude passes the request event in place of Go's (res, req) pair
     serve: async (_cx, f, e: RequestEvent, key: unknown, name: unknown) => {
       const res = await f.fs.serve(e.request, String(key ?? ""), String(name ?? ""), { headers: e.responseHeaders });
@@ -202,18 +232,30 @@ defineBinding<Broker>({
 function requireAuth(id: string, names: string[]): HostMiddleware {
   return new HostMiddleware(id, 0, (e) => {
     if (!e.auth) throw unauthorized("The request requires valid record authorization token.");
-    if (names.length && !names.includes(e.auth.collection.name)) throw forbidden("The authorized record is not allowed to perform this action.");
+    if (names.length && !names.includes(e.auth.collection.name))
+      throw forbidden("The authorized record is not allowed to perform this action.");
     return e.next();
   });
 }
 
-const CANONICAL = (k: string) => k.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+const CANONICAL = (k: string) =>
+  k.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
 
 function parseSetCookie(line: string): { [k: string]: unknown } {
   const parts = line.split(";").map((p) => p.trim());
   const [nv = "", ...attrs] = parts;
   const i = nv.indexOf("=");
-  const c: { [k: string]: unknown } = { name: nv.slice(0, i), value: nv.slice(i + 1), path: "", domain: "", raw: line, maxAge: 0, secure: false, httpOnly: false, sameSite: 0 };
+  const c: { [k: string]: unknown } = {
+    name: nv.slice(0, i),
+    value: nv.slice(i + 1),
+    path: "",
+    domain: "",
+    raw: line,
+    maxAge: 0,
+    secure: false,
+    httpOnly: false,
+    sameSite: 0,
+  };
   for (const a of attrs) {
     const j = a.indexOf("=");
     const k = (j < 0 ? a : a.slice(0, j)).toLowerCase();
@@ -264,12 +306,18 @@ async function httpSend(_cx: Cx, config: unknown): Promise<unknown> {
     res = await fetch(String(c.url ?? ""), {
       method,
       headers,
-      body: method === "GET" || method === "HEAD" ? (body && (body as string | Uint8Array).length ? body : undefined) : body,
+      body:
+        method === "GET" || method === "HEAD"
+          ? body && (body as string | Uint8Array).length
+            ? body
+            : undefined
+          : body,
       redirect: "follow",
       signal: AbortSignal.timeout(timeout * 1000),
     });
   } catch (err) {
-    const reason = (err as Error)?.name === "TimeoutError" ? "context deadline exceeded" : ((err as Error)?.message ?? String(err));
+    const reason =
+      (err as Error)?.name === "TimeoutError" ? "context deadline exceeded" : ((err as Error)?.message ?? String(err));
     throw new Error(`${method[0] + method.slice(1).toLowerCase()} "${c.url}": ${reason}`);
   }
   const raw = new Uint8Array(await res.arrayBuffer());
@@ -368,7 +416,12 @@ defineRoot({
     new HostMiddleware("pbGzip", 0, async (e) => {
       await e.next();
       const res = e.response;
-      if (!res || res.headers.has("Content-Encoding") || !/\bgzip\b/.test(e.request.headers.get("accept-encoding") ?? "")) return;
+      if (
+        !res ||
+        res.headers.has("Content-Encoding") ||
+        !/\bgzip\b/.test(e.request.headers.get("accept-encoding") ?? "")
+      )
+        return;
       const body = new Uint8Array(await res.arrayBuffer());
       const headers = new Headers(res.headers);
       headers.set("Content-Encoding", "gzip");
@@ -389,21 +442,34 @@ defineRoot({
       try {
         full = decodeURIComponent(full);
       } catch {}
-      const prefix = rest && full.endsWith(rest) ? full.slice(0, full.length - rest.length) : full.endsWith("/") ? full : full + "/";
+      const prefix =
+        rest && full.endsWith(rest) ? full.slice(0, full.length - rest.length) : full.endsWith("/") ? full : full + "/";
       return staticHandler(root, !!indexFallback, prefix.replace(/\/$/, ""))(e);
     });
   },
   "apis.recordAuthResponse": async (_cx, e: RequestEvent, record: Record, authMethod: unknown, meta: unknown) => {
-    await authResponse(e, record, undefined, meta === undefined || meta === null ? undefined : toPlain(meta), String(authMethod ?? ""));
+    await authResponse(
+      e,
+      record,
+      undefined,
+      meta === undefined || meta === null ? undefined : toPlain(meta),
+      String(authMethod ?? ""),
+    );
   },
-  "apis.enrichRecord": async (_cx, e: RequestEvent, record: Record, ...expands: unknown[]) => enrichRecords(e, [record], ...expands.map(String)),
-  "apis.enrichRecords": async (_cx, e: RequestEvent, records: Record[], ...expands: unknown[]) => enrichRecords(e, Array.isArray(records) ? records : [], ...expands.map(String)),
+  "apis.enrichRecord": async (_cx, e: RequestEvent, record: Record, ...expands: unknown[]) =>
+    enrichRecords(e, [record], ...expands.map(String)),
+  "apis.enrichRecords": async (_cx, e: RequestEvent, records: Record[], ...expands: unknown[]) =>
+    enrichRecords(e, Array.isArray(records) ? records : [], ...expands.map(String)),
 
-  "mails.sendRecordPasswordReset": (cx, _app: unknown, record: Record) => sendRecordPasswordReset(cx.plugin.app, record),
+  "mails.sendRecordPasswordReset": (cx, _app: unknown, record: Record) =>
+    sendRecordPasswordReset(cx.plugin.app, record),
   "mails.sendRecordVerification": (cx, _app: unknown, record: Record) => sendRecordVerification(cx.plugin.app, record),
-  "mails.sendRecordChangeEmail": (cx, _app: unknown, record: Record, newEmail: unknown) => sendRecordChangeEmail(cx.plugin.app, record, String(newEmail ?? "")),
-  "mails.sendRecordOTP": (cx, _app: unknown, record: Record, otpId: unknown, pass: unknown) => sendRecordOTP(cx.plugin.app, record, String(otpId ?? ""), String(pass ?? "")),
-  "mails.sendRecordAuthAlert": (cx, _app: unknown, record: Record, info: unknown) => sendRecordAuthAlert(cx.plugin.app, record, String(info ?? "")),
+  "mails.sendRecordChangeEmail": (cx, _app: unknown, record: Record, newEmail: unknown) =>
+    sendRecordChangeEmail(cx.plugin.app, record, String(newEmail ?? "")),
+  "mails.sendRecordOTP": (cx, _app: unknown, record: Record, otpId: unknown, pass: unknown) =>
+    sendRecordOTP(cx.plugin.app, record, String(otpId ?? ""), String(pass ?? "")),
+  "mails.sendRecordAuthAlert": (cx, _app: unknown, record: Record, info: unknown) =>
+    sendRecordAuthAlert(cx.plugin.app, record, String(info ?? "")),
 
   "filesystem.fileFromPath": async (_cx, path: unknown) => {
     const p = String(path ?? "");
@@ -426,15 +492,31 @@ defineRoot({
     if (f instanceof File) return f;
     throw new Error("fileFromMultipart expects a multipart file header");
   },
-  "filesystem.s3": (_cx, bucket: unknown, region: unknown, endpoint: unknown, accessKey: unknown, secret: unknown, forcePathStyle: unknown) =>
+  "filesystem.s3": (
+    _cx,
+    bucket: unknown,
+    region: unknown,
+    endpoint: unknown,
+    accessKey: unknown,
+    secret: unknown,
+    forcePathStyle: unknown,
+  ) =>
     new JsFilesystem(
       Filesystem.s3(
-        { bucket: String(bucket ?? ""), region: String(region ?? ""), endpoint: String(endpoint ?? ""), accessKey: String(accessKey ?? ""), secret: String(secret ?? ""), forcePathStyle: !!forcePathStyle },
+        {
+          bucket: String(bucket ?? ""),
+          region: String(region ?? ""),
+          endpoint: String(endpoint ?? ""),
+          accessKey: String(accessKey ?? ""),
+          secret: String(secret ?? ""),
+          forcePathStyle: !!forcePathStyle,
+        },
         { detectContentType },
       ),
       true,
     ),
-  "filesystem.local": (_cx, dir: unknown) => new JsFilesystem(Filesystem.local(String(dir ?? ""), { detectContentType }), true),
+  "filesystem.local": (_cx, dir: unknown) =>
+    new JsFilesystem(Filesystem.local(String(dir ?? ""), { detectContentType }), true),
 
   // upstream's os.Exit: the whole process ends at once, no terminate hooks
   "os.exit": (_cx, code: unknown) => process.exit(Number(code) | 0),

@@ -120,7 +120,9 @@ if (KIND === "loader" || KIND === "executor") {
   G.$app = dec(INIT.app);
   const rootCmd = {
     addCommand() {
-      throw new Error("$app.rootCmd.addCommand is not supported: custom CLI commands cannot be added from JS hooks here");
+      throw new Error(
+        "$app.rootCmd.addCommand is not supported: custom CLI commands cannot be added from JS hooks here",
+      );
     },
   };
   if (G.$app) Object.defineProperty(G.$app, "rootCmd", { value: rootCmd, configurable: true });
@@ -154,12 +156,22 @@ if (KIND === "loader" || KIND === "executor") {
     hcall(0, "cronRemove", [String(id)]);
   };
   G.$apis.static = function (dirOrFS, indexFallback) {
-    if (!(dirOrFS instanceof DirFS) && typeof dirOrFS !== "string") throw new Error("$apis.static expects the first argument to be either a plain string path or fs.FS value");
+    if (!(dirOrFS instanceof DirFS) && typeof dirOrFS !== "string")
+      throw new Error("$apis.static expects the first argument to be either a plain string path or fs.FS value");
     return hcall(0, "apis.static", [dirOrFS, !!indexFallback]);
   };
 } else {
   delete G.$apis;
-  for (const n of ["ApiError", "NotFoundError", "BadRequestError", "ForbiddenError", "UnauthorizedError", "TooManyRequestsError", "InternalServerError"]) delete G[n];
+  for (const n of [
+    "ApiError",
+    "NotFoundError",
+    "BadRequestError",
+    "ForbiddenError",
+    "UnauthorizedError",
+    "TooManyRequestsError",
+    "InternalServerError",
+  ])
+    delete G[n];
 }
 
 if (KIND === "migration") {

@@ -22,7 +22,8 @@ const H = Symbol("pb.h");
 const SNAPRAW = Symbol("pb.snapshotText");
 const SNAP = Symbol("pb.snapshot");
 
-const defineHidden = (o, k, v) => Object.defineProperty(o, k, { value: v, writable: true, configurable: true, enumerable: false });
+const defineHidden = (o, k, v) =>
+  Object.defineProperty(o, k, { value: v, writable: true, configurable: true, enumerable: false });
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 // ---- UTF-8 and base64 (QuickJS has neither TextEncoder nor atob) ------------------------------
@@ -50,7 +51,7 @@ function utf8Encode(s) {
 function utf8Decode(b) {
   let out = "";
   const n = b.length;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const c = b[i++] & 255;
     let cp;
     if (c < 0x80) cp = c;
@@ -59,7 +60,14 @@ function utf8Decode(b) {
       cp = ((c & 15) << 12) | ((b[i] & 63) << 6) | (b[i + 1] & 63);
       i += 2;
       if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
-    } else if (c >= 0xf0 && c < 0xf5 && i + 2 < n && (b[i] & 0xc0) === 0x80 && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80) {
+    } else if (
+      c >= 0xf0 &&
+      c < 0xf5 &&
+      i + 2 < n &&
+      (b[i] & 0xc0) === 0x80 &&
+      (b[i + 1] & 0xc0) === 0x80 &&
+      (b[i + 2] & 0xc0) === 0x80
+    ) {
       cp = ((c & 7) << 18) | ((b[i] & 63) << 12) | ((b[i + 1] & 63) << 6) | (b[i + 2] & 63);
       i += 3;
       if (cp < 0x10000 || cp > 0x10ffff) cp = 0xfffd;
@@ -277,7 +285,8 @@ function extend(name, members) {
 function applyExtension(C, members) {
   for (const k of Reflect.ownKeys(members)) {
     const m = members[k];
-    if (m && typeof m === "object" && (m.get || m.set)) Object.defineProperty(C.prototype, k, { configurable: true, enumerable: true, get: m.get, set: m.set });
+    if (m && typeof m === "object" && (m.get || m.set))
+      Object.defineProperty(C.prototype, k, { configurable: true, enumerable: true, get: m.get, set: m.set });
     else defineHidden(C.prototype, k, m);
   }
 }
@@ -364,7 +373,7 @@ function reviver(k, v) {
     case "a": {
       const e = new ApiError(v.status, v.message, undefined);
       e.data = v.data || {};
-      if (v.h) (e[H] = v.h), (e[REF] = N.ref(v.h));
+      if (v.h) ((e[H] = v.h), (e[REF] = N.ref(v.h)));
       return e;
     }
     case "o":
@@ -394,7 +403,7 @@ function toJsError(p) {
   if (p.api) {
     const v = new ApiError(p.api.status, p.api.message, undefined);
     v.data = p.api.data === undefined ? {} : dec(JSON.stringify(p.api.data));
-    if (p.h) (v[H] = p.h), (v[REF] = N.ref(p.h));
+    if (p.h) ((v[H] = p.h), (v[REF] = N.ref(p.h)));
     e.value = v;
   } else if (p.h) {
     e.value = wrap(p.h, "GoError");
@@ -454,7 +463,10 @@ function hpost(h, m, args) {
 
 /** Calls a function the worker serves itself (hashing, files, console). */
 function local(name, args) {
-  const res = N.local(name, JSON.stringify(args, (k, v) => (v instanceof GoBytes ? { [T]: "b", v: b64encode(v) } : v)));
+  const res = N.local(
+    name,
+    JSON.stringify(args, (k, v) => (v instanceof GoBytes ? { [T]: "b", v: b64encode(v) } : v)),
+  );
   if (res.charCodeAt(0) === 1 && res.charCodeAt(1) === 69) throw toJsError(JSON.parse(res.slice(2)));
   return dec(res);
 }
@@ -511,7 +523,10 @@ G.__pbInvoke = function (fn, argsJson, mode) {
 
 G.__pbCallback = function (id, argsJson) {
   const fn = callbacks.get(id);
-  if (!fn) return errText(new Error("the callback is no longer available (it was passed to a host call that already returned)"));
+  if (!fn)
+    return errText(
+      new Error("the callback is no longer available (it was passed to a host call that already returned)"),
+    );
   let r;
   try {
     r = fn.apply(undefined, argsJson ? dec(argsJson) : []);

@@ -55,7 +55,11 @@ class DateTime {
   }
   addDate(y, m, d) {
     const t = new Date(this._ms());
-    t.setUTCFullYear(t.getUTCFullYear() + (Number(y) | 0), t.getUTCMonth() + (Number(m) | 0), t.getUTCDate() + (Number(d) | 0));
+    t.setUTCFullYear(
+      t.getUTCFullYear() + (Number(y) | 0),
+      t.getUTCMonth() + (Number(m) | 0),
+      t.getUTCDate() + (Number(d) | 0),
+    );
     return DateTime.__fromString(fmtDate(t.getTime()));
   }
   sub(other) {
@@ -125,7 +129,12 @@ class GoTime {
     return this._ms === -62135596800000;
   }
   string() {
-    return new Date(this._ms).toISOString().replace("T", " ").replace(/\.(\d+)Z$/, (_, f) => (/^0+$/.test(f) ? "" : "." + f.replace(/0+$/, ""))) + " +0000 UTC";
+    return (
+      new Date(this._ms)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.(\d+)Z$/, (_, f) => (/^0+$/.test(f) ? "" : "." + f.replace(/0+$/, ""))) + " +0000 UTC"
+    );
   }
   format(layout) {
     return local("time.format", [this._ms, String(layout)]);
@@ -169,7 +178,9 @@ function coerce(type, v) {
       return Number.isFinite(n) ? n : 0;
     }
     case "b":
-      return v === true || v === 1 || v === "1" || v === "true" || v === "t" || v === "T" || v === "TRUE" || v === "True";
+      return (
+        v === true || v === 1 || v === "1" || v === "true" || v === "t" || v === "T" || v === "TRUE" || v === "True"
+      );
     case "a":
       if (Array.isArray(v)) return v;
       if (typeof v === "string") {
@@ -208,14 +219,22 @@ function jsonMap(obj) {
 
 class DynamicModel {
   constructor(shape) {
-    if (!shape || typeof shape !== "object" || Object.keys(shape).length === 0) throw new Error("[DynamicModel] missing shape data");
+    if (!shape || typeof shape !== "object" || Object.keys(shape).length === 0)
+      throw new Error("[DynamicModel] missing shape data");
     const info = [];
     for (const key of Object.keys(shape).sort()) {
       const type = shapeType(shape[key]);
       const prop = goFieldName(key.charAt(0).toUpperCase() + key.slice(1));
       info.push({ key, prop, type });
       const v = shape[key];
-      this[prop] = type[0] === "n" ? null : type === "a" ? JSON.parse(JSON.stringify(v)) : type === "o" ? jsonMap(JSON.parse(JSON.stringify(v))) : v;
+      this[prop] =
+        type[0] === "n"
+          ? null
+          : type === "a"
+            ? JSON.parse(JSON.stringify(v))
+            : type === "o"
+              ? jsonMap(JSON.parse(JSON.stringify(v)))
+              : v;
     }
     defineHidden(this, "__shape", shape);
     defineHidden(this, "__info", info);
@@ -263,9 +282,21 @@ G.unmarshal = function (data, dst) {
 // ---- errors --------------------------------------------------------------------------------------
 
 const STATUS_TEXT = {
-  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
-  413: "Request Entity Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity", 429: "Too Many Requests",
-  500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Request Entity Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Entity",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
 };
 
 /** inflector.Sentenize: capitalised, with a trailing period. */
@@ -284,8 +315,20 @@ function safeErrorsData(data) {
   const out = {};
   for (const k of Object.keys(data)) {
     const v = data[k];
-    if (v && typeof v === "object" && !(v instanceof ValidationError) && !(v instanceof Error) && !Array.isArray(v) && v[H] === undefined) out[k] = safeErrorsData(v);
-    else if (v instanceof ValidationError) out[k] = v.params && Object.keys(v.params).length ? { code: v.code, message: sentenize(v.message), params: v.params } : { code: v.code, message: sentenize(v.message) };
+    if (
+      v &&
+      typeof v === "object" &&
+      !(v instanceof ValidationError) &&
+      !(v instanceof Error) &&
+      !Array.isArray(v) &&
+      v[H] === undefined
+    )
+      out[k] = safeErrorsData(v);
+    else if (v instanceof ValidationError)
+      out[k] =
+        v.params && Object.keys(v.params).length
+          ? { code: v.code, message: sentenize(v.message), params: v.params }
+          : { code: v.code, message: sentenize(v.message) };
     else out[k] = { code: "validation_invalid_value", message: "Invalid value." };
   }
   return out;
@@ -333,7 +376,11 @@ const BadRequestError = apiErrorClass("BadRequestError", 400, "Something went wr
 const ForbiddenError = apiErrorClass("ForbiddenError", 403, "You are not allowed to perform this request.");
 const UnauthorizedError = apiErrorClass("UnauthorizedError", 401, "Missing or invalid authentication.");
 const TooManyRequestsError = apiErrorClass("TooManyRequestsError", 429, "Too Many Requests.");
-const InternalServerError = apiErrorClass("InternalServerError", 500, "Something went wrong while processing your request.");
+const InternalServerError = apiErrorClass(
+  "InternalServerError",
+  500,
+  "Something went wrong while processing your request.",
+);
 
 /** An ozzo validation error (`new ValidationError(code, message)`). */
 class ValidationError extends Error {
@@ -358,7 +405,12 @@ class ValidationError extends Error {
 /** validation.Errors: field → error. */
 class ValidationErrors extends Error {
   constructor(errors) {
-    super(Object.keys(errors).sort().map((k) => `${k}: ${errors[k].message}`).join("; ") + ".");
+    super(
+      Object.keys(errors)
+        .sort()
+        .map((k) => `${k}: ${errors[k].message}`)
+        .join("; ") + ".",
+    );
     this.errors = errors;
   }
 }
@@ -411,7 +463,8 @@ function inspect(v, depth) {
   depth = depth || 0;
   if (typeof v === "string") return depth ? JSON.stringify(v) : v;
   if (v === undefined) return "undefined";
-  if (v === null || typeof v !== "object") return typeof v === "function" ? `[Function: ${v.name || "anonymous"}]` : String(v);
+  if (v === null || typeof v !== "object")
+    return typeof v === "function" ? `[Function: ${v.name || "anonymous"}]` : String(v);
   if (v instanceof Error) return v.stack ? `${v.name}: ${v.message}\n${v.stack}`.trim() : `${v.name}: ${v.message}`;
   if (v instanceof DateTime) return v.string();
   if (v[H] !== undefined) {
@@ -425,7 +478,11 @@ function inspect(v, depth) {
   if (Array.isArray(v)) return "[ " + v.map((x) => inspect(x, depth + 1)).join(", ") + " ]";
   const keys = Object.keys(v);
   if (!keys.length) return "{}";
-  return "{ " + keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${inspect(v[k], depth + 1)}`).join(", ") + " }";
+  return (
+    "{ " +
+    keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${inspect(v[k], depth + 1)}`).join(", ") +
+    " }"
+  );
 }
 
 /** util.format: %s %d %i %f %j %o %O %%, then the remaining arguments inspected. */
@@ -468,7 +525,14 @@ const print = (level) =>
   function () {
     local("print", [level, logTime() + " " + format(Array.prototype.slice.call(arguments))]);
   };
-const consoleObj = { log: print("log"), info: print("info"), debug: print("debug"), warn: print("warn"), error: print("error"), trace: print("error") };
+const consoleObj = {
+  log: print("log"),
+  info: print("info"),
+  debug: print("debug"),
+  warn: print("warn"),
+  error: print("error"),
+  trace: print("error"),
+};
 G.console = consoleObj;
 
 let envCache = null;
@@ -495,10 +559,14 @@ class Buffer extends GoBytes {
         bytes = [];
         for (let i = 0; i + 1 < v.length; i += 2) bytes.push(parseInt(v.slice(i, i + 2), 16));
       } else if (enc === "base64" || enc === "base64url") bytes = b64decode(v);
-      else if (enc === "latin1" || enc === "binary" || enc === "ascii") bytes = Array.from(v, (c) => c.charCodeAt(0) & 255);
+      else if (enc === "latin1" || enc === "binary" || enc === "ascii")
+        bytes = Array.from(v, (c) => c.charCodeAt(0) & 255);
       else bytes = utf8Encode(v);
     } else if (v && typeof v.length === "number") bytes = Array.from(v, (x) => Number(x) & 255);
-    else throw new TypeError("The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object.");
+    else
+      throw new TypeError(
+        "The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object.",
+      );
     for (const x of bytes) b.push(x);
     return b;
   }
@@ -523,7 +591,8 @@ class Buffer extends GoBytes {
     if (enc === "hex") return Array.from(this, (x) => x.toString(16).padStart(2, "0")).join("");
     if (enc === "base64") return b64encode(this);
     if (enc === "base64url") return b64encode(this, true);
-    if (enc === "latin1" || enc === "binary" || enc === "ascii") return Array.from(this, (x) => String.fromCharCode(x)).join("");
+    if (enc === "latin1" || enc === "binary" || enc === "ascii")
+      return Array.from(this, (x) => String.fromCharCode(x)).join("");
     return utf8Decode(this);
   }
   equals(o) {
@@ -551,7 +620,12 @@ G.Buffer = Buffer;
 // ---- require (CommonJS, goja_nodejs resolution) -----------------------------------------------------
 
 const moduleCache = Object.create(null);
-const CORE = { console: () => consoleObj, process: () => processObj, buffer: () => ({ Buffer }), util: () => ({ format: (...a) => format(a), inspect: (v) => inspect(v, 1) }) };
+const CORE = {
+  console: () => consoleObj,
+  process: () => processObj,
+  buffer: () => ({ Buffer }),
+  util: () => ({ format: (...a) => format(a), inspect: (v) => inspect(v, 1) }),
+};
 
 function makeRequire(baseDir, fallbackDir) {
   return function require(spec) {
@@ -593,13 +667,43 @@ G.__hooks = INIT.hooksDir;
 /** http.Cookie fields (Go names mapped): sameSite 1 default, 2 lax, 3 strict, 4 none. */
 class Cookie {
   constructor(data) {
-    Object.assign(this, { name: "", value: "", path: "", domain: "", expires: undefined, maxAge: 0, secure: false, httpOnly: false, sameSite: 0, partitioned: false }, data || {});
+    Object.assign(
+      this,
+      {
+        name: "",
+        value: "",
+        path: "",
+        domain: "",
+        expires: undefined,
+        maxAge: 0,
+        secure: false,
+        httpOnly: false,
+        sameSite: 0,
+        partitioned: false,
+      },
+      data || {},
+    );
   }
 }
 
 class MailerMessage {
   constructor(data) {
-    Object.assign(this, { from: { address: "", name: "" }, to: [], bcc: [], cc: [], subject: "", html: "", text: "", headers: {}, attachments: {}, inlineAttachments: {} }, data || {});
+    Object.assign(
+      this,
+      {
+        from: { address: "", name: "" },
+        to: [],
+        bcc: [],
+        cc: [],
+        subject: "",
+        html: "",
+        text: "",
+        headers: {},
+        attachments: {},
+        inlineAttachments: {},
+      },
+      data || {},
+    );
   }
 }
 
@@ -612,7 +716,8 @@ class SubscriptionMessage {
 /** `new Middleware(fn, priority?, id?)`: a serialisable middleware with an explicit priority and id. */
 class Middleware {
   constructor(fn, priority, id) {
-    this.serializedFunc = typeof fn === "function" ? Function.prototype.toString.call(fn) : String(fn === undefined ? "" : fn);
+    this.serializedFunc =
+      typeof fn === "function" ? Function.prototype.toString.call(fn) : String(fn === undefined ? "" : fn);
     this.priority = Number(priority) || 0;
     this.id = id === undefined || id === null ? "" : String(id);
   }

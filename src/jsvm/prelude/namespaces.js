@@ -81,8 +81,20 @@ class Cmd {
     this.stdin = null;
   }
   _exec(combined) {
-    const stdin = this.stdin === null || this.stdin === undefined ? null : readAll(this.stdin) || (typeof this.stdin === "string" ? utf8Encode(this.stdin) : this.stdin);
-    const r = local("os.exec", [{ name: this.path, args: this.args.slice(1), dir: this.dir, env: this.env, stdin: stdin ? toGoBytes(stdin) : null, combined }]);
+    const stdin =
+      this.stdin === null || this.stdin === undefined
+        ? null
+        : readAll(this.stdin) || (typeof this.stdin === "string" ? utf8Encode(this.stdin) : this.stdin);
+    const r = local("os.exec", [
+      {
+        name: this.path,
+        args: this.args.slice(1),
+        dir: this.dir,
+        env: this.env,
+        stdin: stdin ? toGoBytes(stdin) : null,
+        combined,
+      },
+    ]);
     if (r.code !== 0) {
       const e = new Error(r.code < 0 ? "signal: killed" : "exit status " + r.code);
       e.stdout = r.stdout;
@@ -209,7 +221,10 @@ const filepath = {
   toSlash: (p) => String(p),
   isAbs: (p) => String(p).startsWith("/"),
   join() {
-    const parts = Array.prototype.slice.call(arguments).map(String).filter((s) => s !== "");
+    const parts = Array.prototype.slice
+      .call(arguments)
+      .map(String)
+      .filter((s) => s !== "");
     return parts.length ? cleanPath(parts.join("/")) : "";
   },
   split(p) {
@@ -297,7 +312,10 @@ class FormData {
     return this._e.map((x) => [x[0], x[1]]);
   }
   __pbEncode(depth) {
-    return { [T]: "fd", e: this._e.map(([k, v]) => [k, v && typeof v === "object" && v[H] !== undefined ? enc(v, depth + 1) : String(v)]) };
+    return {
+      [T]: "fd",
+      e: this._e.map(([k, v]) => [k, v && typeof v === "object" && v[H] !== undefined ? enc(v, depth + 1) : String(v)]),
+    };
   }
 }
 G.FormData = FormData;
@@ -307,7 +325,8 @@ G.$http = {
     config = config || {};
     const c = Object.assign({}, config);
     if (c.body instanceof FormData) c.body = c.body.__pbEncode(1);
-    else if (c.body !== undefined && c.body !== null && typeof c.body === "object" && readAll(c.body) !== null) c.body = toGoBytes(readAll(c.body));
+    else if (c.body !== undefined && c.body !== null && typeof c.body === "object" && readAll(c.body) !== null)
+      c.body = toGoBytes(readAll(c.body));
     return hcall(0, "http.send", [c]);
   },
 };
@@ -390,7 +409,15 @@ class LikeExp extends DbxExp {
 
 const like = (op, or) =>
   function (col) {
-    return new LikeExp({ __dbx: "like", col: String(col), values: Array.prototype.slice.call(arguments, 1).map(String), not: op, or, left: true, right: true });
+    return new LikeExp({
+      __dbx: "like",
+      col: String(col),
+      values: Array.prototype.slice.call(arguments, 1).map(String),
+      not: op,
+      or,
+      left: true,
+      right: true,
+    });
   };
 
 G.$dbx = {
@@ -473,7 +500,20 @@ function fillOne(dst, row) {
 class DbxSelect {
   constructor(db, cols) {
     defineHidden(this, "_db", db);
-    this.spec = { kind: "select", select: cols || [], distinct: false, from: [], joins: [], where: null, orderBy: [], groupBy: [], having: null, limit: -1, offset: -1, params: {} };
+    this.spec = {
+      kind: "select",
+      select: cols || [],
+      distinct: false,
+      from: [],
+      joins: [],
+      where: null,
+      orderBy: [],
+      groupBy: [],
+      having: null,
+      limit: -1,
+      offset: -1,
+      params: {},
+    };
   }
   select(...cols) {
     this.spec.select = cols.map(String);
@@ -500,11 +540,13 @@ class DbxSelect {
     return this;
   }
   andWhere(e) {
-    this.spec.where = this.spec.where && e ? new DbxExp({ __dbx: "and", list: [this.spec.where, e] }) : this.spec.where || e || null;
+    this.spec.where =
+      this.spec.where && e ? new DbxExp({ __dbx: "and", list: [this.spec.where, e] }) : this.spec.where || e || null;
     return this;
   }
   orWhere(e) {
-    this.spec.where = this.spec.where && e ? new DbxExp({ __dbx: "or", list: [this.spec.where, e] }) : this.spec.where || e || null;
+    this.spec.where =
+      this.spec.where && e ? new DbxExp({ __dbx: "or", list: [this.spec.where, e] }) : this.spec.where || e || null;
     return this;
   }
   join(type, table, on) {
@@ -541,11 +583,13 @@ class DbxSelect {
     return this;
   }
   andHaving(e) {
-    this.spec.having = this.spec.having && e ? new DbxExp({ __dbx: "and", list: [this.spec.having, e] }) : this.spec.having || e || null;
+    this.spec.having =
+      this.spec.having && e ? new DbxExp({ __dbx: "and", list: [this.spec.having, e] }) : this.spec.having || e || null;
     return this;
   }
   orHaving(e) {
-    this.spec.having = this.spec.having && e ? new DbxExp({ __dbx: "or", list: [this.spec.having, e] }) : this.spec.having || e || null;
+    this.spec.having =
+      this.spec.having && e ? new DbxExp({ __dbx: "or", list: [this.spec.having, e] }) : this.spec.having || e || null;
     return this;
   }
   limit(n) {
@@ -600,16 +644,34 @@ class DbxBuilder {
     return new DbxQuery(this, { kind: "insert", table: String(table), cols: cols || {}, params: {} });
   }
   upsert(table, cols, ...constraints) {
-    return new DbxQuery(this, { kind: "upsert", table: String(table), cols: cols || {}, constraints: constraints.map(String), params: {} });
+    return new DbxQuery(this, {
+      kind: "upsert",
+      table: String(table),
+      cols: cols || {},
+      constraints: constraints.map(String),
+      params: {},
+    });
   }
   update(table, cols, where) {
-    return new DbxQuery(this, { kind: "update", table: String(table), cols: cols || {}, where: where || null, params: {} });
+    return new DbxQuery(this, {
+      kind: "update",
+      table: String(table),
+      cols: cols || {},
+      where: where || null,
+      params: {},
+    });
   }
   delete(table, where) {
     return new DbxQuery(this, { kind: "delete", table: String(table), where: where || null, params: {} });
   }
   createTable(table, cols, options) {
-    return new DbxQuery(this, { kind: "createTable", table: String(table), cols: cols || {}, options: options || [], params: {} });
+    return new DbxQuery(this, {
+      kind: "createTable",
+      table: String(table),
+      cols: cols || {},
+      options: options || [],
+      params: {},
+    });
   }
   dropTable(table) {
     return new DbxQuery(this, { kind: "raw", sql: `DROP TABLE {{${table}}}`, params: {} });
@@ -627,13 +689,25 @@ class DbxBuilder {
     return new DbxQuery(this, { kind: "raw", sql: `ALTER TABLE {{${table}}} DROP COLUMN [[${col}]]`, params: {} });
   }
   renameColumn(table, a, b) {
-    return new DbxQuery(this, { kind: "raw", sql: `ALTER TABLE {{${table}}} RENAME COLUMN [[${a}]] TO [[${b}]]`, params: {} });
+    return new DbxQuery(this, {
+      kind: "raw",
+      sql: `ALTER TABLE {{${table}}} RENAME COLUMN [[${a}]] TO [[${b}]]`,
+      params: {},
+    });
   }
   createIndex(table, name, ...cols) {
-    return new DbxQuery(this, { kind: "raw", sql: `CREATE INDEX [[${name}]] ON {{${table}}} (${cols.map((c) => `[[${c}]]`).join(", ")})`, params: {} });
+    return new DbxQuery(this, {
+      kind: "raw",
+      sql: `CREATE INDEX [[${name}]] ON {{${table}}} (${cols.map((c) => `[[${c}]]`).join(", ")})`,
+      params: {},
+    });
   }
   createUniqueIndex(table, name, ...cols) {
-    return new DbxQuery(this, { kind: "raw", sql: `CREATE UNIQUE INDEX [[${name}]] ON {{${table}}} (${cols.map((c) => `[[${c}]]`).join(", ")})`, params: {} });
+    return new DbxQuery(this, {
+      kind: "raw",
+      sql: `CREATE UNIQUE INDEX [[${name}]] ON {{${table}}} (${cols.map((c) => `[[${c}]]`).join(", ")})`,
+      params: {},
+    });
   }
   dropIndex(table, name) {
     return new DbxQuery(this, { kind: "raw", sql: `DROP INDEX [[${name}]]`, params: {} });

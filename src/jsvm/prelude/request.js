@@ -109,7 +109,9 @@ function decodeQuery(s) {
 }
 
 function encodeQuery(s) {
-  return encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  return encodeURIComponent(s)
+    .replace(/%20/g, "+")
+    .replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 /** A parsed url.URL. */
@@ -129,7 +131,12 @@ class GoURL {
     return new Values(this.rawQuery);
   }
   string() {
-    return (this.scheme ? this.scheme + "://" + this.host : "") + (this.rawPath || "/") + (this.rawQuery ? "?" + this.rawQuery : "") + (this.fragment ? "#" + this.fragment : "");
+    return (
+      (this.scheme ? this.scheme + "://" + this.host : "") +
+      (this.rawPath || "/") +
+      (this.rawQuery ? "?" + this.rawQuery : "") +
+      (this.fragment ? "#" + this.fragment : "")
+    );
   }
   hostname() {
     return this.host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
@@ -231,7 +238,15 @@ class GoRequest {
       for (const part of line.split(";")) {
         const i = part.indexOf("=");
         if (i <= 0) continue;
-        out.push(new Cookie({ name: part.slice(0, i).trim(), value: part.slice(i + 1).trim().replace(/^"(.*)"$/, "$1") }));
+        out.push(
+          new Cookie({
+            name: part.slice(0, i).trim(),
+            value: part
+              .slice(i + 1)
+              .trim()
+              .replace(/^"(.*)"$/, "$1"),
+          }),
+        );
       }
     }
     return out;
@@ -277,7 +292,9 @@ class GoResponse {
   }
   header() {
     const ev = this._ev;
-    return (this._h ??= new Header(hcall(ev[H], "responseHeaders", []), (op, k, v) => hpost(ev[H], "responseHeader", [op, k, v])));
+    return (this._h ??= new Header(hcall(ev[H], "responseHeaders", []), (op, k, v) =>
+      hpost(ev[H], "responseHeader", [op, k, v]),
+    ));
   }
   writeHeader(status) {
     hpost(this._ev[H], "writeHeader", [Number(status) | 0]);
@@ -334,7 +351,9 @@ extend("RequestEvent", {
     return snapOf(this).ip;
   },
   remoteIP() {
-    return snapOf(this).ra.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+    return snapOf(this)
+      .ra.replace(/:\d+$/, "")
+      .replace(/^\[|\]$/g, "");
   },
   isTLS() {
     return /^https:/i.test(snapOf(this).u);

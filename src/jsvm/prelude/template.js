@@ -6,7 +6,10 @@
 const TPL_CACHE = Object.create(null);
 
 function htmlEscape(s) {
-  return String(s).replace(/[&<>"'\u0000]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "\u0000": "\uFFFD" })[c]);
+  return String(s).replace(
+    /[&<>"'\u0000]/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "\u0000": "\uFFFD" })[c],
+  );
 }
 
 class RawHTML {
@@ -33,7 +36,15 @@ function goPrint(v) {
       return "";
     }
   }
-  if (typeof v === "object") return "map[" + Object.keys(v).sort().map((k) => k + ":" + goPrint(v[k])).join(" ") + "]";
+  if (typeof v === "object")
+    return (
+      "map[" +
+      Object.keys(v)
+        .sort()
+        .map((k) => k + ":" + goPrint(v[k]))
+        .join(" ") +
+      "]"
+    );
   return String(v);
 }
 
@@ -215,7 +226,11 @@ function parseTemplate(src, name, defs) {
       } else if (kw === "template") {
         const m = /^template\s+("(?:[^"\\]|\\.)*"|`[^`]*`)\s*(.*)$/.exec(a);
         if (!m) throw new Error(`template: ${name}: bad template call`);
-        nodes.push({ n: "template", name: m[1][0] === "`" ? m[1].slice(1, -1) : JSON.parse(m[1]), pipe: m[2].trim() ? parsePipeline(lexArgs(m[2]), 0).pipe : null });
+        nodes.push({
+          n: "template",
+          name: m[1][0] === "`" ? m[1].slice(1, -1) : JSON.parse(m[1]),
+          pipe: m[2].trim() ? parsePipeline(lexArgs(m[2]), 0).pipe : null,
+        });
       } else if (kw === "break" || kw === "continue") {
         nodes.push({ n: kw });
       } else if (kw === "end" || kw === "else") {
@@ -264,7 +279,14 @@ const BUILTINS = {
     return a[a.length - 1];
   },
   not: (x) => !truthy(x),
-  len: (x) => (x === null || x === undefined ? 0 : typeof x === "string" ? utf8Encode(x).length : Array.isArray(x) ? x.length : Object.keys(x).length),
+  len: (x) =>
+    x === null || x === undefined
+      ? 0
+      : typeof x === "string"
+        ? utf8Encode(x).length
+        : Array.isArray(x)
+          ? x.length
+          : Object.keys(x).length,
   index: (x, ...keys) => {
     for (const k of keys) x = x === null || x === undefined ? undefined : x[k];
     return x;
@@ -274,9 +296,16 @@ const BUILTINS = {
   println: (...a) => a.map(goPrint).join(" ") + "\n",
   printf: (f, ...a) => goSprintf(String(f), a),
   html: (...a) => htmlEscape(a.map(goPrint).join("")),
-  js: (...a) => a.map(goPrint).join("").replace(/[\\'"<>&=\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")),
+  js: (...a) =>
+    a
+      .map(goPrint)
+      .join("")
+      .replace(/[\\'"<>&=\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")),
   urlquery: (...a) => encodeQuery(a.map(goPrint).join("")),
-  eq: (a, ...b) => b.some((x) => x === a || (x !== null && a !== null && typeof x === "object" && x[H] !== undefined && x[H] === a[H])),
+  eq: (a, ...b) =>
+    b.some(
+      (x) => x === a || (x !== null && a !== null && typeof x === "object" && x[H] !== undefined && x[H] === a[H]),
+    ),
   ne: (a, b) => a !== b,
   lt: (a, b) => a < b,
   le: (a, b) => a <= b,
@@ -306,10 +335,21 @@ function goSprintf(f, args) {
         s = JSON.stringify(goPrint(a));
         break;
       case "x":
-        s = typeof a === "number" ? a.toString(16) : utf8Encode(goPrint(a)).map((b) => b.toString(16).padStart(2, "0")).join("");
+        s =
+          typeof a === "number"
+            ? a.toString(16)
+            : utf8Encode(goPrint(a))
+                .map((b) => b.toString(16).padStart(2, "0"))
+                .join("");
         break;
       case "X":
-        s = (typeof a === "number" ? a.toString(16) : utf8Encode(goPrint(a)).map((b) => b.toString(16).padStart(2, "0")).join("")).toUpperCase();
+        s = (
+          typeof a === "number"
+            ? a.toString(16)
+            : utf8Encode(goPrint(a))
+                .map((b) => b.toString(16).padStart(2, "0"))
+                .join("")
+        ).toUpperCase();
         break;
       case "t":
         s = String(!!a);
@@ -321,7 +361,8 @@ function goSprintf(f, args) {
         s = goPrint(a);
         if (prec !== undefined && verb === "s") s = s.slice(0, Number(prec));
     }
-    if (width) s = flags.includes("-") ? s.padEnd(Number(width)) : s.padStart(Number(width), flags.includes("0") ? "0" : " ");
+    if (width)
+      s = flags.includes("-") ? s.padEnd(Number(width)) : s.padStart(Number(width), flags.includes("0") ? "0" : " ");
     return s;
   });
 }
@@ -349,10 +390,11 @@ function evalPipeline(pipe, st) {
   }
   if (pipe.decl) {
     if (pipe.assign) {
-      for (let k = st.vars.length - 1; k >= 0; k--) if (hasOwn(st.vars[k], pipe.decl[0])) {
-        st.vars[k][pipe.decl[0]] = value;
-        return "";
-      }
+      for (let k = st.vars.length - 1; k >= 0; k--)
+        if (hasOwn(st.vars[k], pipe.decl[0])) {
+          st.vars[k][pipe.decl[0]] = value;
+          return "";
+        }
     }
     st.vars[st.vars.length - 1][pipe.decl[0]] = value;
     return undefined;
@@ -591,7 +633,9 @@ class TemplateRegistry {
         (TPL_CACHE[key] ??= (() => {
           try {
             const files = [];
-            for (const g of globs) for (const p of local("fs.glob", [filepath.join(dir, g)])) files.push([filepath.base(p), utf8Decode(local("os.readFile", [p]))]);
+            for (const g of globs)
+              for (const p of local("fs.glob", [filepath.join(dir, g)]))
+                files.push([filepath.base(p), utf8Decode(local("os.readFile", [p]))]);
             return parseSet(files);
           } catch (e) {
             return { error: e };

@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createArchive, extractArchive, isSkipped, walkFiles, ZipReader, ZipWriter } from "./index.ts";
@@ -69,7 +78,11 @@ describe("createArchive / extractArchive", () => {
   test("round trip, with a replaced entry; other zip tools read the result", async () => {
     const snapshot = join(root, "snapshot.db");
     writeFileSync(snapshot, "consistent snapshot bytes");
-    const { count, md5 } = await createArchive(src, zipPath, { skip: ["backups", ".pb_temp_to_delete"], replace: { "data.db": snapshot, "extra/added.txt": snapshot }, md5: true });
+    const { count, md5 } = await createArchive(src, zipPath, {
+      skip: ["backups", ".pb_temp_to_delete"],
+      replace: { "data.db": snapshot, "extra/added.txt": snapshot },
+      md5: true,
+    });
     expect(count).toBe(9);
     expect(md5).toBe(new Bun.CryptoHasher("md5").update(readFileSync(zipPath)).digest("base64"));
     // zeros compress; noise is stored deflated at about its size
@@ -92,7 +105,9 @@ describe("createArchive / extractArchive", () => {
     expect(readFileSync(join(out, "data.db"), "utf8")).toBe("consistent snapshot bytes");
     expect(readFileSync(join(out, "extra/added.txt"), "utf8")).toBe("consistent snapshot bytes");
     expect(readFileSync(join(out, "auxiliary.db"), "utf8")).toBe("aux");
-    expect(Buffer.compare(readFileSync(join(out, "storage/abc/big.bin")), readFileSync(join(src, "storage/abc/big.bin")))).toBe(0);
+    expect(
+      Buffer.compare(readFileSync(join(out, "storage/abc/big.bin")), readFileSync(join(src, "storage/abc/big.bin"))),
+    ).toBe(0);
     expect(readFileSync(join(out, "storage/abc/zeros.bin")).byteLength).toBe(2 << 20);
     expect(readFileSync(join(out, "storage/abc/rec1/ünïcode name.txt"), "utf8")).toBe("héllo");
     expect(existsSync(join(out, "backups"))).toBe(false);
@@ -106,7 +121,9 @@ describe("createArchive / extractArchive", () => {
     if (!z.success) return; // no zip(1) here
     const out = join(root, "from-zip");
     await extractArchive(made, out);
-    expect(Buffer.compare(readFileSync(join(out, "storage/abc/big.bin")), readFileSync(join(src, "storage/abc/big.bin")))).toBe(0);
+    expect(
+      Buffer.compare(readFileSync(join(out, "storage/abc/big.bin")), readFileSync(join(src, "storage/abc/big.bin"))),
+    ).toBe(0);
     const stored = join(root, "stored.zip");
     Bun.spawnSync(["zip", "-q0r", stored, "storage/abc/rec1"], { cwd: src });
     const out2 = join(root, "from-stored");
@@ -156,8 +173,14 @@ describe("createArchive / extractArchive", () => {
     for await (const c of r.read(r.entries[0]!)) total += c.byteLength;
     expect(total).toBe(400_000);
     await r.close();
-    const py = Bun.spawnSync(["python3", "-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('ok')", p]);
+    const py = Bun.spawnSync([
+      "python3",
+      "-c",
+      "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('ok')",
+      p,
+    ]);
     if (py.exitCode === 0) expect(py.stdout.toString().trim()).toBe("ok");
-    if (Bun.which("unzip")) expect(Bun.spawnSync(["unzip", "-tq", p]).stdout.toString()).toContain("No errors detected");
+    if (Bun.which("unzip"))
+      expect(Bun.spawnSync(["unzip", "-tq", p]).stdout.toString()).toContain("No errors detected");
   });
 });

@@ -8,7 +8,12 @@ import type { FileHandle } from "node:fs/promises";
 export const CHUNK_SIZE = 256 << 10;
 
 /** The bytes of `fh` from `start`, `length` of them (to the end of the file when omitted). */
-export async function* readChunks(fh: FileHandle, start = 0, length = Infinity, chunkSize = CHUNK_SIZE): AsyncGenerator<Uint8Array> {
+export async function* readChunks(
+  fh: FileHandle,
+  start = 0,
+  length = Infinity,
+  chunkSize = CHUNK_SIZE,
+): AsyncGenerator<Uint8Array> {
   let pos = start;
   let left = length;
   while (left > 0) {

@@ -102,4 +102,3 @@ export async function createArchive(src: string, dest: string, opts: CreateOptio
     throw err;
   }
 }
-

@@ -73,7 +73,8 @@ export class ZipReader {
   /** The entry's content as chunks, inflated and verified (a CRC or size mismatch throws at the end). */
   async *read(entry: ZipEntry): AsyncGenerator<Uint8Array> {
     if (entry.flags & 0x1) throw new ZipFormatError(`zip: ${entry.name} is encrypted`);
-    if (entry.method !== 0 && entry.method !== 8) throw new ZipFormatError(`zip: unsupported compression method ${entry.method}`);
+    if (entry.method !== 0 && entry.method !== 8)
+      throw new ZipFormatError(`zip: unsupported compression method ${entry.method}`);
     const head = Buffer.alloc(30);
     const { bytesRead } = await this.fh.read(head, 0, 30, entry.offset);
     if (bytesRead < 30 || head.readUInt32LE(0) !== SIG_LOCAL) throw new ZipFormatError("zip: not a valid zip file");
@@ -109,7 +110,8 @@ export class ZipReader {
         inflate?.destroy();
       }
     }
-    if (size !== entry.size || crc >>> 0 !== entry.crc) throw new ZipFormatError(`zip: checksum error in ${entry.name}`);
+    if (size !== entry.size || crc >>> 0 !== entry.crc)
+      throw new ZipFormatError(`zip: checksum error in ${entry.name}`);
   }
 }
 
@@ -174,7 +176,7 @@ async function readCentralDirectory(fh: FileHandle): Promise<ZipEntry[]> {
     const name = cd.subarray(p + 46, p + 46 + nameLen).toString(flags & 0x800 ? "utf8" : "latin1");
     const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
     let mtimeUnix = -1;
-    for (let q = 0; q + 4 <= extra.length; ) {
+    for (let q = 0; q + 4 <= extra.length;) {
       const id = extra.readUInt16LE(q);
       const len = extra.readUInt16LE(q + 2);
       const body = extra.subarray(q + 4, q + 4 + len);
@@ -213,5 +215,12 @@ async function readCentralDirectory(fh: FileHandle): Promise<ZipEntry[]> {
 }
 
 function fromDos(date: number, time: number): Date {
-  return new Date(1980 + (date >> 9), ((date >> 5) & 0xf) - 1, date & 0x1f, time >> 11, (time >> 5) & 0x3f, (time & 0x1f) * 2);
+  return new Date(
+    1980 + (date >> 9),
+    ((date >> 5) & 0xf) - 1,
+    date & 0x1f,
+    time >> 11,
+    (time >> 5) & 0x3f,
+    (time & 0x1f) * 2,
+  );
 }

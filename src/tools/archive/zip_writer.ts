@@ -141,7 +141,12 @@ export class ZipWriter {
    * Adds an entry from a stream of bytes. `sizeHint` (the expected size, when known) decides
    * whether the entry is written as ZIP64 from the start.
    */
-  async addStream(name: string, source: AsyncIterable<Uint8Array | string>, opts: EntryOptions = {}, sizeHint = 0): Promise<void> {
+  async addStream(
+    name: string,
+    source: AsyncIterable<Uint8Array | string>,
+    opts: EntryOptions = {},
+    sizeHint = 0,
+  ): Promise<void> {
     const level = opts.level ?? 1;
     const method = level === 0 ? METHOD_STORE : METHOD_DEFLATE;
     const zip64 = sizeHint >= ZIP64_ENTRY_THRESHOLD;
@@ -243,7 +248,13 @@ export class ZipWriter {
     return entry;
   }
 
-  private async endEntry(entry: CentralEntry, crc: number, csize: number, usize: number, zip64: boolean): Promise<void> {
+  private async endEntry(
+    entry: CentralEntry,
+    crc: number,
+    csize: number,
+    usize: number,
+    zip64: boolean,
+  ): Promise<void> {
     entry.crc = crc >>> 0;
     entry.csize = csize;
     entry.usize = usize;

@@ -55,7 +55,9 @@ export class Cron {
   constructor(opts: CronOptions = {}) {
     this.interval = opts.interval ?? 60_000;
     this.beforeTick = opts.beforeTick;
-    this.onError = opts.onError ?? ((job, err) => console.error(`cron job "${job.id}" failed:`, err instanceof Error ? err.message : err));
+    this.onError =
+      opts.onError ??
+      ((job, err) => console.error(`cron job "${job.id}" failed:`, err instanceof Error ? err.message : err));
   }
 
   /**

@@ -110,15 +110,19 @@ function parseSegment(segment: string, min: number, max: number): Set<number> {
     } else {
       const rangeParts = stepParts[0]!.split("-");
       if (rangeParts.length === 1) {
-        if (step !== 1) throw new Error("invalid segment step - step > 1 could be used only with the wildcard or range format");
+        if (step !== 1)
+          throw new Error("invalid segment step - step > 1 could be used only with the wildcard or range format");
         from = atoi(rangeParts[0]!);
-        if (from < min || from > max) throw new Error("invalid segment value - must be between the min and max of the segment");
+        if (from < min || from > max)
+          throw new Error("invalid segment value - must be between the min and max of the segment");
         to = from;
       } else if (rangeParts.length === 2) {
         from = atoi(rangeParts[0]!);
-        if (from < min || from > max) throw new Error(`invalid segment range minimum - must be between ${min} and ${max}`);
+        if (from < min || from > max)
+          throw new Error(`invalid segment range minimum - must be between ${min} and ${max}`);
         to = atoi(rangeParts[1]!);
-        if (to < from || to > max) throw new Error(`invalid segment range maximum - must be between ${from} and ${max}`);
+        if (to < from || to > max)
+          throw new Error(`invalid segment range maximum - must be between ${from} and ${max}`);
       } else {
         throw new Error("invalid segment range format - the range must have 1 or 2 parts");
       }

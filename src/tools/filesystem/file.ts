@@ -34,7 +34,11 @@ export class UploadFile extends File {
    * A file from any Blob, its name normalized from `originalName` (a web File's own name when
    * omitted). `detectExtension` gives the extension (with its dot, or "") for names without one.
    */
-  static async from(blob: Blob, originalName?: string, detectExtension?: (head: Uint8Array) => string): Promise<UploadFile> {
+  static async from(
+    blob: Blob,
+    originalName?: string,
+    detectExtension?: (head: Uint8Array) => string,
+  ): Promise<UploadFile> {
     const original = originalName ?? (blob as File).name ?? "";
     const name = await normalizeName(original, async () => {
       if (!detectExtension) return "";
@@ -45,7 +49,11 @@ export class UploadFile extends File {
   }
 
   /** A file from bytes (e.g. made by a hook). */
-  static fromBytes(bytes: Uint8Array | string, originalName: string, detectExtension?: (head: Uint8Array) => string): Promise<UploadFile> {
+  static fromBytes(
+    bytes: Uint8Array | string,
+    originalName: string,
+    detectExtension?: (head: Uint8Array) => string,
+  ): Promise<UploadFile> {
     return UploadFile.from(new Blob([bytes as Uint8Array<ArrayBuffer> | string]), originalName, detectExtension);
   }
 }
@@ -105,7 +113,10 @@ function trimChars(s: string, ch: string): string {
  * 3. the rest is snake_cased, padded with 10 random characters under 3, cut to 100;
  * 4. `base + "_" + 10 random [a-z0-9] + ext`.
  */
-export async function normalizeName(name: string, detectExtension: () => Promise<string> | string = () => ""): Promise<string> {
+export async function normalizeName(
+  name: string,
+  detectExtension: () => Promise<string> | string = () => "",
+): Promise<string> {
   const bytes = Buffer.from(name, "utf8");
   if (bytes.length > 300) name = bytes.subarray(bytes.length - 300).toString("utf8");
 

@@ -2,7 +2,17 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Filesystem, LocalDriver, UploadFile, extractExtension, normalizeName, parseRange, serveBlob, snakecase, defaultAttributes } from "./index.ts";
+import {
+  Filesystem,
+  LocalDriver,
+  UploadFile,
+  extractExtension,
+  normalizeName,
+  parseRange,
+  serveBlob,
+  snakecase,
+  defaultAttributes,
+} from "./index.ts";
 import { escapeLocalKey, escapeS3Key, hexUnescape } from "./keys.ts";
 import { goPathEscape } from "./s3.ts";
 
@@ -42,7 +52,9 @@ describe("names", () => {
     expect(await normalizeName("a.txt")).toMatch(new RegExp(`^a${r}_${r}\\.txt$`));
     expect(await normalizeName("noext", () => ".png")).toMatch(new RegExp(`^noext_${r}\\.png$`));
     expect(await normalizeName("noext")).toMatch(new RegExp(`^noext_${r}$`));
-    expect(await normalizeName("../../etc/passwd")).toMatch(new RegExp(`^${r}_${r}\\./etc/passwd$`.replace("\\./etc/passwd", "\\.etcpasswd")));
+    expect(await normalizeName("../../etc/passwd")).toMatch(
+      new RegExp(`^${r}_${r}\\./etc/passwd$`.replace("\\./etc/passwd", "\\.etcpasswd")),
+    );
     expect(await normalizeName("x." + "e".repeat(40))).toMatch(new RegExp(`^x${r}_${r}\\.e{20}$`));
     expect(await normalizeName("b".repeat(150) + ".txt")).toMatch(new RegExp(`^b{100}_${r}\\.txt$`));
     // only the last 300 bytes count
@@ -98,7 +110,10 @@ describe("local storage", () => {
     expect(attrs.size).toBe(4);
     await fs.upload(new Uint8Array([1, 2]), "col/rec/thumbs_a.txt/10x10_a.txt", { contentType: "image/png" });
     await fs.upload(new Uint8Array([3]), "col/other/b.bin");
-    expect((await fs.list("col/rec/")).map((o) => o.key)).toEqual(["col/rec/a.txt", "col/rec/thumbs_a.txt/10x10_a.txt"]);
+    expect((await fs.list("col/rec/")).map((o) => o.key)).toEqual([
+      "col/rec/a.txt",
+      "col/rec/thumbs_a.txt/10x10_a.txt",
+    ]);
     expect((await fs.list("col/")).length).toBe(3);
     expect(await fs.isEmptyDir("col/rec")).toBe(false);
     expect(await fs.deletePrefix("col/rec/thumbs_a.txt/")).toEqual([]);
@@ -196,12 +211,21 @@ describe("serving", () => {
     expect((await serve({ headers: { "If-Modified-Since": "Tue, 02 Jan 2024 03:04:04 GMT" } })).status).toBe(200);
     expect((await serve({ headers: { "If-Unmodified-Since": "Mon, 01 Jan 2024 00:00:00 GMT" } })).status).toBe(412);
     expect((await serve({ headers: { "If-None-Match": "*" } })).status).toBe(304);
-    expect((await serve({ headers: { Range: "bytes=0-1", "If-Range": "Mon, 01 Jan 2024 00:00:00 GMT" } })).status).toBe(200);
+    expect((await serve({ headers: { Range: "bytes=0-1", "If-Range": "Mon, 01 Jan 2024 00:00:00 GMT" } })).status).toBe(
+      200,
+    );
     const head = await serve({ method: "HEAD" });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe("");
     // an ETag set by a hook takes part in the preconditions
-    const etagged = await serveBlob(new Request("http://x/", { headers: { "If-None-Match": '"v1"' } }), body, attrs, "k.png", "f.png", { headers: new Headers({ ETag: '"v1"' }) });
+    const etagged = await serveBlob(
+      new Request("http://x/", { headers: { "If-None-Match": '"v1"' } }),
+      body,
+      attrs,
+      "k.png",
+      "f.png",
+      { headers: new Headers({ ETag: '"v1"' }) },
+    );
     expect(etagged.status).toBe(304);
     expect(etagged.headers.get("last-modified")).toBeNull();
   });

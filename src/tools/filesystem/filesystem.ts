@@ -81,7 +81,10 @@ export class Filesystem {
   async upload(content: Uint8Array | Blob, key: string, opts: Partial<WriteOptions> = {}): Promise<void> {
     let contentType = opts.contentType;
     if (!contentType) {
-      const head = content instanceof Uint8Array ? content.subarray(0, 3072) : new Uint8Array(await content.slice(0, 3072).arrayBuffer());
+      const head =
+        content instanceof Uint8Array
+          ? content.subarray(0, 3072)
+          : new Uint8Array(await content.slice(0, 3072).arrayBuffer());
       contentType = this.sniff(head);
     }
     await this.driver.write(key, content, { ...opts, contentType });

@@ -5,4 +5,12 @@ export { NotFoundError, isNotFound } from "./errors.ts";
 export { UploadFile, extractExtension, isUploadFile, normalizeName, snakecase } from "./file.ts";
 export { LocalDriver, ATTRS_EXT } from "./local.ts";
 export { S3Driver, type S3Config } from "./s3.ts";
-export { EXTENSION_CONTENT_TYPES, FILE_CACHE_CONTROL, FILE_CSP, INLINE_CONTENT_TYPES, parseBool, parseRange, serveBlob } from "./serve.ts";
+export {
+  EXTENSION_CONTENT_TYPES,
+  FILE_CACHE_CONTROL,
+  FILE_CSP,
+  INLINE_CONTENT_TYPES,
+  parseBool,
+  parseRange,
+  serveBlob,
+} from "./serve.ts";

@@ -66,7 +66,7 @@ export class LocalDriver implements Driver {
       modTime: info.mtime,
       size: info.size,
       md5: xa.md5 ?? "",
-      etag: `"${(BigInt(Math.trunc(info.mtimeMs * 1e6))).toString(16)}-${info.size.toString(16)}"`,
+      etag: `"${BigInt(Math.trunc(info.mtimeMs * 1e6)).toString(16)}-${info.size.toString(16)}"`,
     });
   }
 
@@ -171,7 +171,12 @@ export class LocalDriver implements Driver {
       }
       for (const ent of entries) {
         const full = join(dir, ent.name);
-        const key = hexUnescape(full.slice(this.root.length + 1).split(sep).join("/"));
+        const key = hexUnescape(
+          full
+            .slice(this.root.length + 1)
+            .split(sep)
+            .join("/"),
+        );
         if (ent.isDirectory()) {
           // only descend into folders that can still hold keys with the prefix
           const dirKey = key + "/";

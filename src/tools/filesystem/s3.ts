@@ -74,7 +74,11 @@ export class S3Driver implements Driver {
 
   private async signedFetch(method: string, key: string, headers: Headers, body: Uint8Array | null): Promise<Response> {
     const url = this.url(escapeS3Key(key));
-    signRequest(method, url, headers, body, { accessKey: this.config.accessKey, secretKey: this.config.secret, region: this.config.region });
+    signRequest(method, url, headers, body, {
+      accessKey: this.config.accessKey,
+      secretKey: this.config.secret,
+      region: this.config.region,
+    });
     return fetch(url, { method, headers, body: body as Uint8Array<ArrayBuffer> | null, redirect: "manual" });
   }
 

@@ -8,11 +8,31 @@ import type { Attributes } from "./driver.ts";
 
 /** Types served inline; everything else is an attachment. */
 export const INLINE_CONTENT_TYPES = new Set([
-  "image/png", "image/jpg", "image/jpeg", "image/gif", "image/webp", "image/x-icon", "image/bmp",
-  "video/webm", "video/mp4", "video/3gpp", "video/quicktime", "video/x-ms-wmv",
-  "audio/basic", "audio/aiff", "audio/mpeg", "audio/midi", "audio/mp3", "audio/wave",
-  "audio/wav", "audio/x-wav", "audio/x-mpeg", "audio/x-m4a", "audio/aac",
-  "application/pdf", "application/x-pdf",
+  "image/png",
+  "image/jpg",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "image/x-icon",
+  "image/bmp",
+  "video/webm",
+  "video/mp4",
+  "video/3gpp",
+  "video/quicktime",
+  "video/x-ms-wmv",
+  "audio/basic",
+  "audio/aiff",
+  "audio/mpeg",
+  "audio/midi",
+  "audio/mp3",
+  "audio/wave",
+  "audio/wav",
+  "audio/x-wav",
+  "audio/x-mpeg",
+  "audio/x-m4a",
+  "audio/aac",
+  "application/pdf",
+  "application/x-pdf",
 ]);
 
 /** Extensions whose content type is forced (sniffing can't tell them apart from plain text or zip). */
@@ -74,7 +94,10 @@ type Cond = "none" | "true" | "false";
 
 /** Entity tags in an If-Match/If-None-Match list ("*" included). */
 function etagList(header: string): string[] {
-  return header.split(",").map((s) => s.trim()).filter(Boolean);
+  return header
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function strongMatch(a: string, b: string): boolean {
@@ -131,7 +154,14 @@ export function parseRange(header: string, size: number): ByteRange[] | "invalid
 }
 
 /** The response for a stored blob (`key` gives the extension, `name` the download name). */
-export async function serveBlob(request: Request, body: Blob, attrs: Attributes, key: string, name: string, opts: ServeOptions = {}): Promise<Response> {
+export async function serveBlob(
+  request: Request,
+  body: Blob,
+  attrs: Attributes,
+  key: string,
+  name: string,
+  opts: ServeOptions = {},
+): Promise<Response> {
   const h = opts.headers ?? new Headers();
   const method = request.method.toUpperCase();
   const isGetOrHead = method === "GET" || method === "HEAD";
@@ -212,7 +242,9 @@ export async function serveBlob(request: Request, body: Blob, attrs: Attributes,
   const partType = h.get("Content-Type") ?? "application/octet-stream";
   const parts: (string | Blob)[] = [];
   for (const r of ranges) {
-    parts.push(`\r\n--${boundary}\r\nContent-Range: bytes ${r.start}-${r.start + r.length - 1}/${size}\r\nContent-Type: ${partType}\r\n\r\n`);
+    parts.push(
+      `\r\n--${boundary}\r\nContent-Range: bytes ${r.start}-${r.start + r.length - 1}/${size}\r\nContent-Type: ${partType}\r\n\r\n`,
+    );
     parts.push(new Blob([await body.slice(r.start, r.start + r.length).arrayBuffer()]));
   }
   parts.push(`\r\n--${boundary}--\r\n`);
@@ -233,6 +265,7 @@ function notModified(h: Headers, etag: string, method: string): Response {
 function respond(status: number, h: Headers, body: string | Blob | null, method: string): Response {
   if (method === "HEAD" || status === 304) body = null;
   // a remote (S3) blob can't be a Response body with init options; stream it instead
-  const streamed = body instanceof Blob && typeof (body as { presign?: unknown }).presign === "function" ? body.stream() : body;
+  const streamed =
+    body instanceof Blob && typeof (body as { presign?: unknown }).presign === "function" ? body.stream() : body;
   return new Response(streamed, { status, headers: h });
 }

@@ -41,7 +41,10 @@ export function signRequest(
   cred: SigV4Credentials,
   now = new Date(),
 ): void {
-  const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const date = amzDate.slice(0, 8);
   const payloadHash = sha256Hex(body ?? new Uint8Array(0));
   headers.set("x-amz-date", amzDate);
@@ -71,5 +74,8 @@ export function signRequest(
   key = hmac(key, service);
   key = hmac(key, "aws4_request");
   const signature = createHmac("sha256", key).update(stringToSign).digest("hex");
-  headers.set("authorization", `AWS4-HMAC-SHA256 Credential=${cred.accessKey}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`);
+  headers.set(
+    "authorization",
+    `AWS4-HMAC-SHA256 Credential=${cred.accessKey}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+  );
 }

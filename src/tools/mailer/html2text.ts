@@ -5,9 +5,39 @@
  * forms…) dropped.
  */
 
-const SKIPPED = new Set(["style", "script", "iframe", "applet", "object", "svg", "img", "button", "form", "textarea", "input", "select", "option", "template"]);
+const SKIPPED = new Set([
+  "style",
+  "script",
+  "iframe",
+  "applet",
+  "object",
+  "svg",
+  "img",
+  "button",
+  "form",
+  "textarea",
+  "input",
+  "select",
+  "option",
+  "template",
+]);
 const INLINE = new Set(["a", "span", "small", "strike", "strong", "sub", "sup", "em", "b", "u", "i"]);
-const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]);
+const VOID = new Set([
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr",
+]);
 
 /** Converts an HTML document or fragment to readable text. */
 export function html2Text(html: string): string {
@@ -28,7 +58,8 @@ export function html2Text(html: string): string {
     out += `[${text}]` + (link.href ? `(${link.href})` : "");
   };
 
-  const tokens = /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<![^>]*>?|<\?[^>]*>?|<\/?([a-zA-Z][^\s/>]*)((?:[^<>"']|"[^"]*"|'[^']*')*)>|[^<]+|</g;
+  const tokens =
+    /<!--[\s\S]*?(?:-->|$)|<!\[CDATA\[[\s\S]*?(?:\]\]>|$)|<![^>]*>?|<\?[^>]*>?|<\/?([a-zA-Z][^\s/>]*)((?:[^<>"']|"[^"]*"|'[^']*')*)>|[^<]+|</g;
   let m: RegExpExecArray | null;
   while ((m = tokens.exec(html))) {
     const tok = m[0];
@@ -78,7 +109,19 @@ export function html2Text(html: string): string {
   return out.trim();
 }
 
-const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0", copy: "©", reg: "®", hellip: "…", mdash: "—", ndash: "–" };
+const NAMED: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: "\u00a0",
+  copy: "©",
+  reg: "®",
+  hellip: "…",
+  mdash: "—",
+  ndash: "–",
+};
 
 function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (all, body: string) => {

@@ -32,7 +32,11 @@ export class SendmailClient extends BaseMailer {
       `To: ${(m.to ?? []).map((a) => a.address).join(",")}`,
     ].filter((l) => !/^(Bcc|Cc): $/.test(l));
     const input = lines.join("\r\n") + "\r\n\r\n" + (m.html || m.text);
-    const proc = Bun.spawn([path, "-i", "-t"], { stdin: new TextEncoder().encode(input), stdout: "ignore", stderr: "pipe" });
+    const proc = Bun.spawn([path, "-i", "-t"], {
+      stdin: new TextEncoder().encode(input),
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     if (code !== 0) throw new Error(`sendmail exited with code ${code}${stderr.trim() ? ": " + stderr.trim() : ""}`);
   }

@@ -68,7 +68,12 @@ export class SMTPClient extends BaseMailer {
       attachments.push({ filename, content: Buffer.from(await attachmentBytes(data)) });
     }
     for (const [cid, data] of Object.entries(m.inlineAttachments ?? {})) {
-      attachments.push({ filename: cid, cid, content: Buffer.from(await attachmentBytes(data)), contentDisposition: "inline" as const });
+      attachments.push({
+        filename: cid,
+        cid,
+        content: Buffer.from(await attachmentBytes(data)),
+        contentDisposition: "inline" as const,
+      });
     }
     let text = m.text;
     if (!text && m.html) text = html2Text(m.html);

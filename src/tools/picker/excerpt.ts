@@ -3,9 +3,65 @@
  * characters — as upstream's picker modifier (block elements separate words; scripts, forms and
  * media are skipped).
  */
-const EXCLUDED = new Set(["head", "style", "script", "iframe", "embed", "applet", "object", "svg", "img", "picture", "dialog", "template", "button", "form", "textarea", "input", "select", "option"]);
-const INLINE = new Set(["a", "abbr", "acronym", "b", "bdo", "big", "br", "button", "cite", "code", "em", "i", "label", "q", "small", "span", "strong", "strike", "sub", "sup", "time"]);
-const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"]);
+const EXCLUDED = new Set([
+  "head",
+  "style",
+  "script",
+  "iframe",
+  "embed",
+  "applet",
+  "object",
+  "svg",
+  "img",
+  "picture",
+  "dialog",
+  "template",
+  "button",
+  "form",
+  "textarea",
+  "input",
+  "select",
+  "option",
+]);
+const INLINE = new Set([
+  "a",
+  "abbr",
+  "acronym",
+  "b",
+  "bdo",
+  "big",
+  "br",
+  "button",
+  "cite",
+  "code",
+  "em",
+  "i",
+  "label",
+  "q",
+  "small",
+  "span",
+  "strong",
+  "strike",
+  "sub",
+  "sup",
+  "time",
+]);
+const VOID = new Set([
+  "area",
+  "base",
+  "br",
+  "col",
+  "embed",
+  "hr",
+  "img",
+  "input",
+  "link",
+  "meta",
+  "param",
+  "source",
+  "track",
+  "wbr",
+]);
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
 

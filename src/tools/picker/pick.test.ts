@@ -5,8 +5,21 @@ import { tokenize } from "./tokenizer.ts";
 test("picks nested paths and * as upstream", () => {
   const data = { id: "1", title: "t", expand: { author: { name: "n", email: "e" } }, other: [1] };
   expect(pick(data, "id,expand.author.name")).toEqual({ expand: { author: { name: "n" } }, id: "1" });
-  expect(pick(data, "*,expand.author.email")).toEqual({ expand: { author: { email: "e" } }, id: "1", other: [1], title: "t" });
-  expect(pick([{ a: 1, b: 2 }, { a: 3, b: 4 }], "a")).toEqual([{ a: 1 }, { a: 3 }]);
+  expect(pick(data, "*,expand.author.email")).toEqual({
+    expand: { author: { email: "e" } },
+    id: "1",
+    other: [1],
+    title: "t",
+  });
+  expect(
+    pick(
+      [
+        { a: 1, b: 2 },
+        { a: 3, b: 4 },
+      ],
+      "a",
+    ),
+  ).toEqual([{ a: 1 }, { a: 3 }]);
 });
 
 test("a search result applies the paths to its items and comes out with sorted keys", () => {

@@ -37,11 +37,11 @@ describe("parsing", () => {
       }
       return "no error";
     };
-    expect(err("GET /a/{x")).toBe('parsing "GET /a/{x": at offset 7: bad wildcard segment (must end with \'}\')');
+    expect(err("GET /a/{x")).toBe("parsing \"GET /a/{x\": at offset 7: bad wildcard segment (must end with '}')");
     expect(err("/{$}/a")).toBe('parsing "/{$}/a": at offset 1: {$} not at end');
     expect(err("/{p...}/a")).toBe('parsing "/{p...}/a": at offset 1: {...} wildcard not at end');
     expect(err("/{a}/{a}")).toBe('parsing "/{a}/{a}": at offset 5: duplicate wildcard name "a"');
-    expect(err("/a{b}")).toBe('parsing "/a{b}": at offset 1: bad wildcard segment (must start with \'{\')');
+    expect(err("/a{b}")).toBe("parsing \"/a{b}\": at offset 1: bad wildcard segment (must start with '{')");
     expect(err("/{}")).toBe('parsing "/{}": at offset 1: empty wildcard');
     expect(err("/{1x}")).toBe('parsing "/{1x}": at offset 1: bad wildcard name "1x"');
     expect(err("GET hello")).toBe('parsing "GET hello": at offset 4: host/path missing /');
@@ -115,24 +115,44 @@ describe("conflicts", () => {
   };
 
   test("the same requests", () => {
-    expect(fails("GET /x", "GET /x")).toBe('pattern "GET /x" (registered at test) conflicts with pattern "GET /x" (registered at test):\nGET /x matches the same requests as GET /x');
+    expect(fails("GET /x", "GET /x")).toBe(
+      'pattern "GET /x" (registered at test) conflicts with pattern "GET /x" (registered at test):\nGET /x matches the same requests as GET /x',
+    );
     expect(fails("GET /", "GET /{path...}")).toContain("GET /{path...} matches the same requests as GET /");
   });
 
   test("overlapping paths with neither more specific", () => {
     const msg = fails("/a/{x}", "/{y}/b");
-    expect(msg).toStartWith('pattern "/{y}/b" (registered at test) conflicts with pattern "/a/{x}" (registered at test):\n/{y}/b and /a/{x} both match some paths, like "/a/b".\nBut neither is more specific than the other.\n');
+    expect(msg).toStartWith(
+      'pattern "/{y}/b" (registered at test) conflicts with pattern "/a/{x}" (registered at test):\n/{y}/b and /a/{x} both match some paths, like "/a/b".\nBut neither is more specific than the other.\n',
+    );
     expect(msg).toContain('/{y}/b matches "/y/b", but /a/{x} doesn\'t.');
     expect(msg).toContain('/a/{x} matches "/a/x", but /{y}/b doesn\'t.');
   });
 
   test("methods against paths", () => {
-    expect(fails("GET /{p...}", "/api/x")).toContain("/api/x matches more methods than GET /{p...}, but has a more specific path pattern");
-    expect(fails("/api/x", "GET /{p...}")).toContain("GET /{p...} matches fewer methods than /api/x, but has a more general path pattern");
+    expect(fails("GET /{p...}", "/api/x")).toContain(
+      "/api/x matches more methods than GET /{p...}, but has a more specific path pattern",
+    );
+    expect(fails("/api/x", "GET /{p...}")).toContain(
+      "GET /{p...} matches fewer methods than /api/x, but has a more general path pattern",
+    );
   });
 
   test("no conflict between distinct specificities", () => {
-    expect(fails("/", "GET /", "GET /{$}", "GET /a/", "GET /a/{$}", "POST /a/{x}", "GET /a/{x}", "HEAD /a/{x}", "GET example.com/")).toBe("no error");
+    expect(
+      fails(
+        "/",
+        "GET /",
+        "GET /{$}",
+        "GET /a/",
+        "GET /a/{$}",
+        "POST /a/{x}",
+        "GET /a/{x}",
+        "HEAD /a/{x}",
+        "GET example.com/",
+      ),
+    ).toBe("no error");
     // a method-less route below a GET catch-all is a conflict in Go too (upstream's pb_public route is `GET /{path...}`)
     expect(fails("GET /{path...}", "/a/{x}")).toContain("conflicts with");
   });

@@ -86,7 +86,9 @@ export class Mux<T> {
   match(method: string, host: string, path: string, query = ""): MuxResult<T> {
     if (!this.hasHosts && !path.includes("%")) {
       const own = this.literal.get(method);
-      const hit = own?.get(path) ?? (method === "HEAD" && !this.trees.get("")?.has("HEAD") ? this.literal.get("GET")?.get(path) : undefined);
+      const hit =
+        own?.get(path) ??
+        (method === "HEAD" && !this.trees.get("")?.has("HEAD") ? this.literal.get("GET")?.get(path) : undefined);
       if (hit) return { value: hit.value, pattern: hit.pattern, params: EMPTY };
     }
     const values: string[] = [];
@@ -116,7 +118,12 @@ export class Mux<T> {
     return this.findMethod(this.trees.get(""), method, path, values);
   }
 
-  private findMethod(methods: Map<string, Node<T>> | undefined, method: string, path: string, values: string[]): Leaf<T> | null {
+  private findMethod(
+    methods: Map<string, Node<T>> | undefined,
+    method: string,
+    path: string,
+    values: string[],
+  ): Leaf<T> | null {
     if (!methods) return null;
     const own = methods.get(method);
     const hit = own ? walk(own, path, 0, values) : null;

@@ -59,7 +59,8 @@ export function parsePattern(str: string, loc = "unknown location"): Pattern {
   }
   rest = rest.slice(slash);
   // requests are matched on cleaned paths, so a method-bound pattern with an unclean one would never match
-  if (method !== "" && method !== "CONNECT" && !isCleanPath(rest)) fail("non-CONNECT pattern with unclean path can never match");
+  if (method !== "" && method !== "CONNECT" && !isCleanPath(rest))
+    fail("non-CONNECT pattern with unclean path can never match");
 
   const segments: Segment[] = [];
   const seen = new Set<string>();
@@ -180,7 +181,9 @@ export function conflicts(a: Pattern, b: Pattern): boolean {
 
 /** The registration error for `a` (new) against `b` (registered), in Go's words. */
 export function conflictError(a: Pattern, b: Pattern): PatternError {
-  return new PatternError(`pattern ${goQuote(a.str)} (registered at ${a.loc}) conflicts with pattern ${goQuote(b.str)} (registered at ${b.loc}):\n${describeConflict(a, b)}`);
+  return new PatternError(
+    `pattern ${goQuote(a.str)} (registered at ${a.loc}) conflicts with pattern ${goQuote(b.str)} (registered at ${b.loc}):\n${describeConflict(a, b)}`,
+  );
 }
 
 function describeConflict(a: Pattern, b: Pattern): string {
@@ -196,7 +199,8 @@ function describeConflict(a: Pattern, b: Pattern): string {
       `${b.str} matches ${goQuote(examplePath(b, a))}, but ${a.str} doesn't.`,
     ].join("\n");
   }
-  if (m === "moreGeneral" && p === "moreSpecific") return `${a.str} matches more methods than ${b.str}, but has a more specific path pattern`;
+  if (m === "moreGeneral" && p === "moreSpecific")
+    return `${a.str} matches more methods than ${b.str}, but has a more specific path pattern`;
   return `${a.str} matches fewer methods than ${b.str}, but has a more general path pattern`;
 }
 

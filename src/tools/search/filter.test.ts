@@ -39,9 +39,13 @@ describe("filter SQL", () => {
     expect(sql("a != 'x'").text).toBe("`a` IS NOT ?");
     expect(sql("a = b").text).toBe("COALESCE(`a`, '') = COALESCE(`b`, '')");
     expect(sql("a != b").text).toBe("COALESCE(`a`, '') IS NOT COALESCE(`b`, '')");
-    expect(sql("a = true && b != FALSE && c = Null").text).toBe("(`a` = 1 AND `b` IS NOT 0 AND (`c` = '' OR `c` IS NULL))");
+    expect(sql("a = true && b != FALSE && c = Null").text).toBe(
+      "(`a` = 1 AND `b` IS NOT 0 AND (`c` = '' OR `c` IS NULL))",
+    );
     // json paths disable the fallback
-    expect(sql("j.x = j.y || j.x != ''").text).toBe("(JSON_EXTRACT(`j`, '$.x') IS JSON_EXTRACT(`j`, '$.y') OR JSON_EXTRACT(`j`, '$.x') IS NOT ?)");
+    expect(sql("j.x = j.y || j.x != ''").text).toBe(
+      "(JSON_EXTRACT(`j`, '$.x') IS JSON_EXTRACT(`j`, '$.y') OR JSON_EXTRACT(`j`, '$.x') IS NOT ?)",
+    );
   });
 
   test("LIKE wraps bound values with % and escapes, unless they hold their own %", () => {
@@ -128,7 +132,9 @@ describe("filter SQL", () => {
 describe("filter semantics on SQLite", () => {
   const db = new Database(":memory:", { strict: true });
   afterAll(() => db.close());
-  db.run("CREATE TABLE t (id TEXT PRIMARY KEY, a TEXT DEFAULT '' NOT NULL, b TEXT, n NUMERIC DEFAULT 0 NOT NULL, j JSON)");
+  db.run(
+    "CREATE TABLE t (id TEXT PRIMARY KEY, a TEXT DEFAULT '' NOT NULL, b TEXT, n NUMERIC DEFAULT 0 NOT NULL, j JSON)",
+  );
   const rows: [string, string, string | null, number, string | null][] = [
     ["r1", "", null, 0, null],
     ["r2", "x", "x", 1, '{"x":1,"y":"1"}'],

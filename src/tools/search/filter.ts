@@ -46,7 +46,12 @@ export function buildFilterExpr(
   return buildGroups(groups, resolver, params, budget);
 }
 
-function buildGroups(groups: ExprGroup[], resolver: FieldResolver, params: SqlParams, budget: { left: number }): string {
+function buildGroups(
+  groups: ExprGroup[],
+  resolver: FieldResolver,
+  params: SqlParams,
+  budget: { left: number },
+): string {
   if (groups.length === 0) throw new FilterError("empty filter expression");
   const parts: string[] = [];
   for (const g of groups) {
@@ -201,9 +206,19 @@ export function buildComparison(left: ResolverResult, op: SignOp, right: Resolve
 const not = (expr: string) => `NOT (${expr})`;
 
 /** "No value of the subquery fails the comparison": `NOT EXISTS (... WHERE NOT (value op other))`. */
-function manyVsOne(multi: ResolverResult, op: SignOp, other: ResolverResult, inverse: boolean, params: SqlParams): string {
+function manyVsOne(
+  multi: ResolverResult,
+  op: SignOp,
+  other: ResolverResult,
+  inverse: boolean,
+  params: SqlParams,
+): string {
   const alias = params.alias("__sm");
-  const value: ResolverResult = { nullFallback: multi.nullFallback, identifier: `\`${alias}\`.\`multiMatchValue\``, afterBuild: not };
+  const value: ResolverResult = {
+    nullFallback: multi.nullFallback,
+    identifier: `\`${alias}\`.\`multiMatchValue\``,
+    afterBuild: not,
+  };
   const plain: ResolverResult = { identifier: other.identifier, params: other.params };
   const where = inverse ? buildComparison(plain, op, value, params) : buildComparison(value, op, plain, params);
   return `NOT EXISTS (SELECT 1 FROM (${multi.multiMatch!.build()}) \`${alias}\` WHERE ${where})`;
@@ -238,8 +253,14 @@ function buildEqual(equal: boolean, left: ResolverResult, right: ResolverResult)
     return `${left.identifier} ${nullEqOp} ${right.identifier}`;
   }
 
-  const leftEmpty = isEmptyIdentifier(left) || ((left.nullFallback ?? NullFallback.Auto) === NullFallback.Auto && paramCount(left) === 1 && hasEmptyParam(left));
-  const rightEmpty = isEmptyIdentifier(right) || ((right.nullFallback ?? NullFallback.Auto) === NullFallback.Auto && paramCount(right) === 1 && hasEmptyParam(right));
+  const leftEmpty =
+    isEmptyIdentifier(left) ||
+    ((left.nullFallback ?? NullFallback.Auto) === NullFallback.Auto && paramCount(left) === 1 && hasEmptyParam(left));
+  const rightEmpty =
+    isEmptyIdentifier(right) ||
+    ((right.nullFallback ?? NullFallback.Auto) === NullFallback.Auto &&
+      paramCount(right) === 1 &&
+      hasEmptyParam(right));
 
   if (leftEmpty && rightEmpty) return `'' ${eqOp} ''`;
 

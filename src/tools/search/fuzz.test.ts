@@ -25,9 +25,16 @@ afterAll(() => {
 
 db.run("CREATE TABLE canary (x TEXT)");
 db.run("INSERT INTO canary VALUES ('alive')");
-db.run("CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT DEFAULT '' NOT NULL, n NUMERIC DEFAULT 0 NOT NULL, data JSON)");
+db.run(
+  "CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT DEFAULT '' NOT NULL, n NUMERIC DEFAULT 0 NOT NULL, data JSON)",
+);
 for (let i = 0; i < 50; i++) {
-  db.query("INSERT INTO items VALUES (?, ?, ?, ?)").run(`id${i}`, `name ${i} 'q' "dq" %_`, i, JSON.stringify({ a: i, b: [i, "x"] }));
+  db.query("INSERT INTO items VALUES (?, ?, ?, ?)").run(
+    `id${i}`,
+    `name ${i} 'q' "dq" %_`,
+    i,
+    JSON.stringify({ a: i, b: [i, "x"] }),
+  );
 }
 
 const VOCAB = ["id", "name", "n", "data", "a", "b", "missing"];
@@ -49,13 +56,21 @@ test("random and hostile filters/sorts: clean errors only, no literal in SQL, ca
       const filter = randomFilter(rng, VOCAB);
       const sort = rng() < 0.4 ? randomSort(rng, VOCAB) : "";
       try {
-        const params = parseSearchQuery({ filter, sort, page: String(1 + Math.floor(rng() * 3)), perPage: String(Math.floor(rng() * 2000) - 100) });
+        const params = parseSearchQuery({
+          filter,
+          sort,
+          page: String(1 + Math.floor(rng() * 3)),
+          perPage: String(Math.floor(rng() * 2000) - 100),
+        });
         runSearch(db, new SelectQuery("items"), resolver, params);
         counts.ok++;
       } catch (err) {
         if (err instanceof FilterError) counts.filterError++;
         else if (err instanceof Error && err.name === "SQLiteError") counts.sqliteError++;
-        else throw new Error(`case ${i} (seed ${seed}) threw ${String(err)} for filter ${JSON.stringify(filter)} sort ${JSON.stringify(sort)}`);
+        else
+          throw new Error(
+            `case ${i} (seed ${seed}) threw ${String(err)} for filter ${JSON.stringify(filter)} sort ${JSON.stringify(sort)}`,
+          );
       }
     }
   } finally {

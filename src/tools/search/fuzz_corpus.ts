@@ -30,14 +30,51 @@ const chance = (rng: Rng, p: number) => rng() < p;
 const OPERATORS = ["=", "!=", "~", "!~", "<", "<=", ">", ">=", "?=", "?!=", "?~", "?!~", "?<", "?<=", "?>", "?>="];
 const BAD_OPERATORS = ["==", "=!", "<>", "!", "?", "=~", "&", "|", ";", "+", "-", "*", "%", "IS", "LIKE"];
 const MODIFIERS = [":each", ":length", ":lower", ":isset", ":changed", ":nope", "::", ":each:lower"];
-const MACROS = ["@now", "@todayStart", "@todayEnd", "@monthStart", "@monthEnd", "@yearStart", "@yearEnd", "@second", "@minute", "@hour", "@day", "@month", "@weekday", "@year", "@yesterday", "@tomorrow"];
-const SPECIAL_IDENTS = ["null", "NULL", "true", "False", "id", "_rowid_", "rowid", "sqlite_master", "@request.method", "@request.context", "@rowid", "@random"];
-const REQUEST_PREFIXES = ["@request.auth.", "@request.body.", "@request.query.", "@request.headers.", "@request.data.", "@collection."];
+const MACROS = [
+  "@now",
+  "@todayStart",
+  "@todayEnd",
+  "@monthStart",
+  "@monthEnd",
+  "@yearStart",
+  "@yearEnd",
+  "@second",
+  "@minute",
+  "@hour",
+  "@day",
+  "@month",
+  "@weekday",
+  "@year",
+  "@yesterday",
+  "@tomorrow",
+];
+const SPECIAL_IDENTS = [
+  "null",
+  "NULL",
+  "true",
+  "False",
+  "id",
+  "_rowid_",
+  "rowid",
+  "sqlite_master",
+  "@request.method",
+  "@request.context",
+  "@rowid",
+  "@random",
+];
+const REQUEST_PREFIXES = [
+  "@request.auth.",
+  "@request.body.",
+  "@request.query.",
+  "@request.headers.",
+  "@request.data.",
+  "@collection.",
+];
 
 /** Payloads that would break naive SQL splicing; wrapped into text literals. */
 const INJECTIONS = [
   "'); DROP TABLE canary; --",
-  "\"; DROP TABLE canary; --",
+  '"; DROP TABLE canary; --',
   "' OR 1=1 --",
   "`; DELETE FROM canary; --",
   "\\'; DROP TABLE canary; --",
@@ -124,7 +161,22 @@ export function randomIdentifier(rng: Rng, voc: Vocabulary | readonly string[]):
   if (r < 0.92) return pick(rng, SPECIAL_IDENTS);
   if (r < 0.96) return pick(rng, vocab) + "_via_" + pick(rng, vocab) + "." + pick(rng, vocab);
   // hostile / invalid identifiers
-  return pick(rng, ["a.", "a:", "@", "_", "#x", "a..b", "a b", "é", "a-b", "a`b", "a'b", "x".repeat(300), "a." + "b.".repeat(20) + "c", "sqlite_master.sql"]);
+  return pick(rng, [
+    "a.",
+    "a:",
+    "@",
+    "_",
+    "#x",
+    "a..b",
+    "a b",
+    "é",
+    "a-b",
+    "a`b",
+    "a'b",
+    "x".repeat(300),
+    "a." + "b.".repeat(20) + "c",
+    "sqlite_master.sql",
+  ]);
 }
 
 function randomOperand(rng: Rng, vocab: Vocabulary | readonly string[], counter: { n: number }, depth = 0): string {
@@ -149,7 +201,11 @@ function randomExpr(rng: Rng, vocab: Vocabulary | readonly string[], counter: { 
   const n = 1 + Math.floor(rng() * (depth > 3 ? 1 : 3));
   const items: string[] = [];
   for (let i = 0; i < n; i++) {
-    items.push(depth < 6 && chance(rng, 0.25) ? "(" + randomExpr(rng, vocab, counter, depth + 1) + ")" : randomComparison(rng, vocab, counter));
+    items.push(
+      depth < 6 && chance(rng, 0.25)
+        ? "(" + randomExpr(rng, vocab, counter, depth + 1) + ")"
+        : randomComparison(rng, vocab, counter),
+    );
   }
   return items.join(pick(rng, [" && ", " || ", "&&", "||", " &&\n "]));
 }
@@ -178,7 +234,10 @@ export function randomFilter(rng: Rng, vocab: Vocabulary | readonly string[], co
     return "(".repeat(depth) + randomComparison(rng, vocab, counter) + ")".repeat(depth - (chance(rng, 0.2) ? 1 : 0));
   }
   if (r < 0.1) return Array.from({ length: Math.floor(rng() * 400) }, () => pick(rng, NOISE_CHARS)).join("");
-  if (r < 0.13) return Array.from({ length: 150 + Math.floor(rng() * 100) }, () => randomComparison(rng, vocab, counter)).join(" || ");
+  if (r < 0.13)
+    return Array.from({ length: 150 + Math.floor(rng() * 100) }, () => randomComparison(rng, vocab, counter)).join(
+      " || ",
+    );
   if (r < 0.15) return pick(rng, ["", " ", "//", "()", "(())", "a", "a =", "= a", "&&", "||"]);
   let f = randomExpr(rng, vocab, counter, 0);
   if (chance(rng, 0.2)) f = mutate(rng, f);
@@ -189,7 +248,10 @@ export function randomFilter(rng: Rng, vocab: Vocabulary | readonly string[], co
 export function randomSort(rng: Rng, vocab: Vocabulary | readonly string[]): string {
   if (chance(rng, 0.1)) return Array.from({ length: Math.floor(rng() * 40) }, () => pick(rng, NOISE_CHARS)).join("");
   const n = 1 + Math.floor(rng() * (chance(rng, 0.1) ? 12 : 3));
-  return Array.from({ length: n }, () => pick(rng, ["", "-", "+", " -"]) + (chance(rng, 0.85) ? randomIdentifier(rng, vocab) : pick(rng, ["@random", "@rowid", "'x'", "1", ""]))).join(
-    pick(rng, [",", ", ", ",,"]),
-  );
+  return Array.from(
+    { length: n },
+    () =>
+      pick(rng, ["", "-", "+", " -"]) +
+      (chance(rng, 0.85) ? randomIdentifier(rng, vocab) : pick(rng, ["@random", "@rowid", "'x'", "1", ""])),
+  ).join(pick(rng, [",", ", ", ",,"]));
 }

@@ -27,18 +27,39 @@ export function formatUTC(d: Date): string {
   );
 }
 
-const utc = (y: number, m: number, d: number, h = 0, mi = 0, s = 0, ms = 0) => new Date(Date.UTC(y, m, d, h, mi, s, ms));
+const utc = (y: number, m: number, d: number, h = 0, mi = 0, s = 0, ms = 0) =>
+  new Date(Date.UTC(y, m, d, h, mi, s, ms));
 
 /** The macros by name; each returns the value to bind. */
 export const IDENTIFIER_MACROS: { readonly [name: string]: () => string | number } = {
   "@now": () => formatUTC(macroNow()),
   "@yesterday": () => {
     const n = macroNow();
-    return formatUTC(utc(n.getUTCFullYear(), n.getUTCMonth(), n.getUTCDate() - 1, n.getUTCHours(), n.getUTCMinutes(), n.getUTCSeconds(), n.getUTCMilliseconds()));
+    return formatUTC(
+      utc(
+        n.getUTCFullYear(),
+        n.getUTCMonth(),
+        n.getUTCDate() - 1,
+        n.getUTCHours(),
+        n.getUTCMinutes(),
+        n.getUTCSeconds(),
+        n.getUTCMilliseconds(),
+      ),
+    );
   },
   "@tomorrow": () => {
     const n = macroNow();
-    return formatUTC(utc(n.getUTCFullYear(), n.getUTCMonth(), n.getUTCDate() + 1, n.getUTCHours(), n.getUTCMinutes(), n.getUTCSeconds(), n.getUTCMilliseconds()));
+    return formatUTC(
+      utc(
+        n.getUTCFullYear(),
+        n.getUTCMonth(),
+        n.getUTCDate() + 1,
+        n.getUTCHours(),
+        n.getUTCMinutes(),
+        n.getUTCSeconds(),
+        n.getUTCMilliseconds(),
+      ),
+    );
   },
   "@second": () => macroNow().getUTCSeconds(),
   "@minute": () => macroNow().getUTCMinutes(),

@@ -7,7 +7,10 @@ const expr = (g: ExprGroup) => g.item as Expr;
 describe("parseFilter", () => {
   test("one comparison", () => {
     expect(parseFilter("id = 123")).toEqual([
-      { join: "&&", item: { left: { type: "identifier", literal: "id" }, op: "=", right: { type: "number", literal: "123" } } },
+      {
+        join: "&&",
+        item: { left: { type: "identifier", literal: "id" }, op: "=", right: { type: "number", literal: "123" } },
+      },
     ]);
   });
 

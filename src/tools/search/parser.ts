@@ -9,22 +9,7 @@ import { FilterError } from "./errors.ts";
 
 /** The comparison operators; the `?` forms are "any of" matches for multi-valued operands. */
 export type SignOp =
-  | "="
-  | "!="
-  | "~"
-  | "!~"
-  | "<"
-  | "<="
-  | ">"
-  | ">="
-  | "?="
-  | "?!="
-  | "?~"
-  | "?!~"
-  | "?<"
-  | "?<="
-  | "?>"
-  | "?>=";
+  "=" | "!=" | "~" | "!~" | "<" | "<=" | ">" | ">=" | "?=" | "?!=" | "?~" | "?!~" | "?<" | "?<=" | "?>" | "?>=";
 
 /** The group joins. */
 export type JoinOp = "&&" | "||";
@@ -166,7 +151,8 @@ class Scanner {
     while (this.pos < s.length && isIdentPart(s[this.pos]!)) this.pos++;
     const name = s.slice(start, this.pos);
     const last = name[name.length - 1]!;
-    if (name.length === 1 && (name === "@" || name === "_" || name === "#")) this.fail(`invalid identifier ${JSON.stringify(name)}`);
+    if (name.length === 1 && (name === "@" || name === "_" || name === "#"))
+      this.fail(`invalid identifier ${JSON.stringify(name)}`);
     if (last === "." || last === ":") this.fail(`invalid identifier ${JSON.stringify(name)}`);
     return name;
   }
@@ -312,7 +298,8 @@ export function parseFilter(text: string): ExprGroup[] {
         break;
       case "close": {
         if (stack.length === 1) fail("unexpected closing parenthesis");
-        if (f.state !== "after") fail(f.groups.length === 0 && f.state === "start" ? "empty parentheses" : "incomplete expression");
+        if (f.state !== "after")
+          fail(f.groups.length === 0 && f.state === "start" ? "empty parentheses" : "incomplete expression");
         stack.pop();
         const parent = stack[stack.length - 1]!;
         parent.groups.push({ join: f.join, item: f.groups });

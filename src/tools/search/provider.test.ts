@@ -18,7 +18,9 @@ describe("list parameter parsing", () => {
   });
 
   test("parseSearchQuery", () => {
-    expect(parseSearchQuery({ page: "3", perPage: "456", filter: "a=1", sort: "-a,b,+c", skipTotal: "t", other: "x" })).toEqual({
+    expect(
+      parseSearchQuery({ page: "3", perPage: "456", filter: "a=1", sort: "-a,b,+c", skipTotal: "t", other: "x" }),
+    ).toEqual({
       page: 3,
       perPage: 456,
       filter: ["a=1"],
@@ -48,9 +50,11 @@ describe("runSearch", () => {
   const db = new Database(":memory:", { strict: true });
   afterAll(() => db.close());
   db.run("CREATE TABLE items (id TEXT PRIMARY KEY, n INTEGER, name TEXT)");
-  for (let i = 1; i <= 45; i++) db.query("INSERT INTO items VALUES (?, ?, ?)").run(`i${String(i).padStart(2, "0")}`, i, i % 2 ? "odd" : "even");
+  for (let i = 1; i <= 45; i++)
+    db.query("INSERT INTO items VALUES (?, ?, ?)").run(`i${String(i).padStart(2, "0")}`, i, i % 2 ? "odd" : "even");
   const resolver = new SimpleFieldResolver(["id", "n", "name"]);
-  const run = (opts: Parameters<typeof runSearch>[3]) => runSearch<{ id: string }>(db, new SelectQuery("items"), resolver, opts);
+  const run = (opts: Parameters<typeof runSearch>[3]) =>
+    runSearch<{ id: string }>(db, new SelectQuery("items"), resolver, opts);
 
   test("defaults: page 1, 30 per page, counted", () => {
     const r = run({ sort: parseSort("n") });
@@ -109,7 +113,12 @@ describe("runSearch", () => {
     try {
       for (let page = 1; page <= 3; page++) run({ page, perPage: 10, skipTotal: true, filter: [`n > ${page}`] });
       run({ page: 1e300, perPage: 10, skipTotal: true });
-      expect(seen.map((s) => s.slice(s.indexOf(" LIMIT ")))).toEqual([" LIMIT 10 OFFSET 0", " LIMIT 10 OFFSET 10", " LIMIT 10 OFFSET 20", expect.stringMatching(/^ LIMIT 10 OFFSET \d+$/)]);
+      expect(seen.map((s) => s.slice(s.indexOf(" LIMIT ")))).toEqual([
+        " LIMIT 10 OFFSET 0",
+        " LIMIT 10 OFFSET 10",
+        " LIMIT 10 OFFSET 20",
+        expect.stringMatching(/^ LIMIT 10 OFFSET \d+$/),
+      ]);
       // the filter's literal never enters the text
       for (const s of seen.slice(0, 3)) expect(s).toContain(":p0");
     } finally {
@@ -140,7 +149,9 @@ describe("statement cache", () => {
       db.run("PRAGMA journal_mode = WAL");
       db.run("CREATE TABLE t (id TEXT PRIMARY KEY)");
       db.run("INSERT INTO t VALUES ('a')");
-      expect(runSearch(db, new SelectQuery("t"), new SimpleFieldResolver(["id"]), { filter: ["id = 'a'"] }).totalItems).toBe(1);
+      expect(
+        runSearch(db, new SelectQuery("t"), new SimpleFieldResolver(["id"]), { filter: ["id = 'a'"] }).totalItems,
+      ).toBe(1);
       db.close();
       expect(readdirSync(dir)).toEqual(["x.db"]);
     } finally {

@@ -4,12 +4,7 @@
  * unless skipped, the COUNT query.
  */
 import type { Database } from "bun:sqlite";
-import {
-  ERR_FILTER_LENGTH_LIMIT,
-  ERR_SORT_EXPR_LIMIT,
-  ERR_SORT_FIELD_LENGTH_LIMIT,
-  FilterError,
-} from "./errors.ts";
+import { ERR_FILTER_LENGTH_LIMIT, ERR_SORT_EXPR_LIMIT, ERR_SORT_FIELD_LENGTH_LIMIT, FilterError } from "./errors.ts";
 import { buildFilterExpr, DEFAULT_FILTER_EXPR_LIMIT } from "./filter.ts";
 import type { FieldResolver } from "./resolver.ts";
 import { buildSortExpr, parseSort, ROWID_SORT_KEY, type SortField } from "./sort.ts";
@@ -165,7 +160,9 @@ export function runSearch<T = Record<string, unknown>>(
 ): SearchResult<T> {
   const plan = planSearch(query, resolver, opts);
   const cache = statementCache(db);
-  const countRow = plan.count ? (cache.get(plan.count.sql).get(plan.count.bindings as SQLQueryBindings) as { total: number } | null) : null;
+  const countRow = plan.count
+    ? (cache.get(plan.count.sql).get(plan.count.bindings as SQLQueryBindings) as { total: number } | null)
+    : null;
   const items = cache.get(plan.items.sql).all(plan.items.bindings as SQLQueryBindings) as T[];
   return toResult(plan, items, countRow);
 }

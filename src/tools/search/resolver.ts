@@ -108,7 +108,10 @@ export class SimpleFieldResolver implements FieldResolver {
       const clean = columnify(p);
       path += /^[+-]?\d+$/.test(p) ? `[${clean}]` : `.${clean}`;
     }
-    return { identifier: `JSON_EXTRACT(${quoteIdent(columnify(parts[0]!))}, '${path}')`, nullFallback: NullFallback.Disabled };
+    return {
+      identifier: `JSON_EXTRACT(${quoteIdent(columnify(parts[0]!))}, '${path}')`,
+      nullFallback: NullFallback.Disabled,
+    };
   }
 
   updateQuery(): void {}

@@ -245,13 +245,27 @@ export function clearStatementCache(db: Database): void {
 }
 
 /** Runs a built query and returns all rows. */
-export function queryAll<T = Record<string, unknown>>(db: Database, query: SelectQuery, opts?: Parameters<SelectQuery["sql"]>[0]): T[] {
+export function queryAll<T = Record<string, unknown>>(
+  db: Database,
+  query: SelectQuery,
+  opts?: Parameters<SelectQuery["sql"]>[0],
+): T[] {
   const { sql, bindings } = query.params.finalize(query.sql(opts));
-  return statementCache(db).get(sql).all(bindings as SQLQueryBindings) as T[];
+  return statementCache(db)
+    .get(sql)
+    .all(bindings as SQLQueryBindings) as T[];
 }
 
 /** Runs a built query and returns its first row (null when none). */
-export function queryGet<T = Record<string, unknown>>(db: Database, query: SelectQuery, opts?: Parameters<SelectQuery["sql"]>[0]): T | null {
+export function queryGet<T = Record<string, unknown>>(
+  db: Database,
+  query: SelectQuery,
+  opts?: Parameters<SelectQuery["sql"]>[0],
+): T | null {
   const { sql, bindings } = query.params.finalize(query.sql(opts));
-  return (statementCache(db).get(sql).get(bindings as SQLQueryBindings) as T | null) ?? null;
+  return (
+    (statementCache(db)
+      .get(sql)
+      .get(bindings as SQLQueryBindings) as T | null) ?? null
+  );
 }

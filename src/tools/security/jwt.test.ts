@@ -5,7 +5,12 @@ test("signs HS256 with sorted claims and verifies", () => {
   const t = newJWT({ id: "a", type: "auth", collectionId: "c" }, "key", 60);
   const [h, p] = t.split(".");
   expect(JSON.parse(Buffer.from(h!, "base64url").toString())).toEqual({ alg: "HS256", typ: "JWT" });
-  expect(Object.keys(JSON.parse(Buffer.from(p!, "base64url").toString()))).toEqual(["collectionId", "exp", "id", "type"]);
+  expect(Object.keys(JSON.parse(Buffer.from(p!, "base64url").toString()))).toEqual([
+    "collectionId",
+    "exp",
+    "id",
+    "type",
+  ]);
   expect(parseJWT(t, "key").id).toBe("a");
   expect(() => parseJWT(t, "other")).toThrow("signature is invalid");
 });

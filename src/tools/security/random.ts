@@ -1,5 +1,12 @@
 /** Random strings, as upstream's tools/security generates them. */
-import { createCipheriv, createDecipheriv, randomBytes, randomInt, type CipherGCM, type DecipherGCM } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  randomBytes,
+  randomInt,
+  type CipherGCM,
+  type DecipherGCM,
+} from "node:crypto";
 
 export const DEFAULT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 

@@ -66,7 +66,12 @@ export function lzwEncode(indices: Uint8Array, minCodeSize: number): Uint8Array 
  * Encodes one frame: `indices` (one per pixel) into `palette` (RGBA entries, ≤ 256). Entries with
  * alpha below 128 become the single transparent colour.
  */
-export function encodeGif(width: number, height: number, indices: Uint8Array, palette: Uint8Array): Uint8Array<ArrayBuffer> {
+export function encodeGif(
+  width: number,
+  height: number,
+  indices: Uint8Array,
+  palette: Uint8Array,
+): Uint8Array<ArrayBuffer> {
   const count = Math.max(2, palette.length / 4);
   let bits = 1;
   while (1 << bits < count) bits++;

@@ -83,7 +83,9 @@ export async function createThumb(input: Uint8Array, size: string, contentType: 
   } else {
     // cover the box, then cut the window at the anchor
     const [tw, th] = srcW / srcH < w / h ? keepAspect(srcW, srcH, w, 0) : keepAspect(srcW, srcH, 0, h);
-    const cover = decodePng(await open(input).resize(tw, th, { fit: "fill", filter: "linear" }).png({ compressionLevel: 0 }).bytes());
+    const cover = decodePng(
+      await open(input).resize(tw, th, { fit: "fill", filter: "linear" }).png({ compressionLevel: 0 }).bytes(),
+    );
     const cw = Math.min(w, cover.width);
     const ch = Math.min(h, cover.height);
     const x = (cover.width - cw) >> 1;

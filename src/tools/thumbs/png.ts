@@ -30,7 +30,7 @@ export function decodePng(png: Uint8Array): Pixels {
   let plte: Uint8Array | null = null;
   let trns: Uint8Array | null = null;
   const idat: Uint8Array[] = [];
-  for (let pos = 8; pos + 8 <= png.length; ) {
+  for (let pos = 8; pos + 8 <= png.length;) {
     const len = view.getUint32(pos);
     const type = String.fromCharCode(png[pos + 4]!, png[pos + 5]!, png[pos + 6]!, png[pos + 7]!);
     const data = png.subarray(pos + 8, pos + 8 + len);
@@ -91,7 +91,12 @@ export function decodePng(png: Uint8Array): Pixels {
       } else if (colorType === 0 || colorType === 4) {
         const g = sample(row, x * channels);
         rgba[o] = rgba[o + 1] = rgba[o + 2] = g;
-        rgba[o + 3] = colorType === 4 ? sample(row, x * channels + 1) : tr && tr.length >= 2 && ((tr[0]! << 8) | tr[1]!) === rawSample(row, x, depth) ? 0 : 255;
+        rgba[o + 3] =
+          colorType === 4
+            ? sample(row, x * channels + 1)
+            : tr && tr.length >= 2 && ((tr[0]! << 8) | tr[1]!) === rawSample(row, x, depth)
+              ? 0
+              : 255;
       } else {
         rgba[o] = sample(row, x * channels);
         rgba[o + 1] = sample(row, x * channels + 1);
@@ -174,7 +179,12 @@ export function encodePng(width: number, height: number, rgba: Uint8Array, level
   const stride = width * 4;
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) raw.set(rgba.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
-  const parts = [new Uint8Array(SIGNATURE), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level })), chunk("IEND", new Uint8Array(0))];
+  const parts = [
+    new Uint8Array(SIGNATURE),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw, { level })),
+    chunk("IEND", new Uint8Array(0)),
+  ];
   return new Uint8Array(Buffer.concat(parts));
 }
 

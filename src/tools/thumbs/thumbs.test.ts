@@ -97,8 +97,16 @@ describe("createThumb", () => {
 
   test("every mode gives upstream's dimensions", async () => {
     const cases: [string, number, number][] = [
-      ["100x100", 100, 100], ["60x60t", 60, 60], ["60x60b", 60, 60], ["150x20", 150, 20],
-      ["60x60f", 60, 20], ["600x600f", 300, 100], ["0x50", 150, 50], ["30x0", 30, 10], ["600x200", 600, 200], ["300x100", 300, 100],
+      ["100x100", 100, 100],
+      ["60x60t", 60, 60],
+      ["60x60b", 60, 60],
+      ["150x20", 150, 20],
+      ["60x60f", 60, 20],
+      ["600x600f", 300, 100],
+      ["0x50", 150, 50],
+      ["30x0", 30, 10],
+      ["600x200", 600, 200],
+      ["300x100", 300, 100],
     ];
     for (const [size, w, h] of cases) {
       const t = await createThumb(png, size, "image/png");
@@ -122,7 +130,12 @@ describe("createThumb", () => {
   test("formats: JPEG stays JPEG, GIF stays GIF, WebP becomes PNG", async () => {
     const jpeg = await new Bun.Image(png).jpeg().bytes();
     const webp = await new Bun.Image(png).webp().bytes();
-    const gifSrc = encodeGif(3, 1, new Uint8Array([0, 1, 2]), new Uint8Array([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255]));
+    const gifSrc = encodeGif(
+      3,
+      1,
+      new Uint8Array([0, 1, 2]),
+      new Uint8Array([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255]),
+    );
     const j = await createThumb(jpeg, "50x50", "image/jpeg");
     expect([j.contentType, (await new Bun.Image(j.bytes).metadata()).format]).toEqual(["image/jpeg", "jpeg"]);
     const w = await createThumb(webp, "50x50", "image/webp");

@@ -19,7 +19,8 @@ const TILE_KEY = "mapTileUrl";
 export const tileUrl = () => store.get<string>(TILE_KEY, "") || DEFAULT_TILE_URL;
 
 let leafletModule: Promise<typeof Leaflet> | undefined;
-const loadLeaflet = () => (leafletModule ??= import("leaflet").then((m) => ((m as any).default ?? m) as typeof Leaflet));
+const loadLeaflet = () =>
+  (leafletModule ??= import("leaflet").then((m) => ((m as any).default ?? m) as typeof Leaflet));
 
 /** Six decimals (~0.1 m), as upstream keeps picked points. */
 const fixed = (n: number) => +(+n).toFixed(6) || 0;
@@ -32,7 +33,14 @@ export function geoPointInput(f: Field, ctx: InputCtx): HTMLElement {
   let tiles: Leaflet.TileLayer | undefined;
 
   const num = (k: "lon" | "lat", label: string, lim: number) => {
-    const el = h("input", { type: "number", step: "any", min: -lim, max: lim, value: val[k] ?? 0, "aria-label": label }) as HTMLInputElement;
+    const el = h("input", {
+      type: "number",
+      step: "any",
+      min: -lim,
+      max: lim,
+      value: val[k] ?? 0,
+      "aria-label": label,
+    }) as HTMLInputElement;
     el.addEventListener("input", () => {
       val[k] = el.value === "" ? 0 : Number(el.value);
       moveMarker(true);
@@ -60,25 +68,55 @@ export function geoPointInput(f: Field, ctx: InputCtx): HTMLElement {
   };
 
   const mapBox = h("div.geo-map", { "data-testid": `map-${f.name}` });
-  const tileIn = h("input", { type: "url", placeholder: DEFAULT_TILE_URL, value: store.get<string>(TILE_KEY, ""), "aria-label": "Map tile URL" }) as HTMLInputElement;
-  const tileRow = h("div.geo-tiles", { hidden: true },
+  const tileIn = h("input", {
+    type: "url",
+    placeholder: DEFAULT_TILE_URL,
+    value: store.get<string>(TILE_KEY, ""),
+    "aria-label": "Map tile URL",
+  }) as HTMLInputElement;
+  const tileRow = h(
+    "div.geo-tiles",
+    { hidden: true },
     tileIn,
-    h("button.btn.sm", { type: "button", onclick: () => {
-      store.set(TILE_KEY, tileIn.value.trim());
-      tileNote.hidden = true;
-      tiles?.setUrl(tileUrl());
-      tileRow.hidden = true;
-    } }, "Save"),
+    h(
+      "button.btn.sm",
+      {
+        type: "button",
+        onclick: () => {
+          store.set(TILE_KEY, tileIn.value.trim());
+          tileNote.hidden = true;
+          tiles?.setUrl(tileUrl());
+          tileRow.hidden = true;
+        },
+      },
+      "Save",
+    ),
     // the dashboard's CSP (upstream's) lets images come only from these: other tile servers need a proxy
-    h("div.help", null, "Tile URL template ({z}/{x}/{y}) for the map, kept in this browser; empty for OpenStreetMap. "
-      + "The dashboard loads images only from this server, 127.0.0.1 and tile.openstreetmap.org."));
-  const tileNote = h("div.help", { hidden: true, "data-testid": `map-note-${f.name}` },
-    "Map tiles could not be loaded (offline, or see Map tiles…): the marker still sets the point.");
-  const panel = h("div.geo-panel", { hidden: true }, mapBox, tileNote,
-    h("div.form-row.between", null,
+    h(
+      "div.help",
+      null,
+      "Tile URL template ({z}/{x}/{y}) for the map, kept in this browser; empty for OpenStreetMap. " +
+        "The dashboard loads images only from this server, 127.0.0.1 and tile.openstreetmap.org.",
+    ),
+  );
+  const tileNote = h(
+    "div.help",
+    { hidden: true, "data-testid": `map-note-${f.name}` },
+    "Map tiles could not be loaded (offline, or see Map tiles…): the marker still sets the point.",
+  );
+  const panel = h(
+    "div.geo-panel",
+    { hidden: true },
+    mapBox,
+    tileNote,
+    h(
+      "div.form-row.between",
+      null,
       h("span.help", null, "Click the map or drag the marker to set the point."),
-      h("button.link.sm", { type: "button", onclick: () => (tileRow.hidden = !tileRow.hidden) }, "Map tiles…")),
-    tileRow);
+      h("button.link.sm", { type: "button", onclick: () => (tileRow.hidden = !tileRow.hidden) }, "Map tiles…"),
+    ),
+    tileRow,
+  );
 
   const showMap = async () => {
     panel.hidden = !panel.hidden;
@@ -99,8 +137,19 @@ export function geoPointInput(f: Field, ctx: InputCtx): HTMLElement {
     // the bundled marker images (Leaflet would otherwise guess their path from its CSS)
     // the bundler gives their paths relative to this script (assets/), not to the page (/_/)
     const url = (p: string) => new URL(p, import.meta.url).href;
-    const pin = L.icon({ ...L.Icon.Default.prototype.options, iconUrl: url(markerIcon), iconRetinaUrl: url(markerIcon2x), shadowUrl: url(markerShadow) });
-    marker = L.marker(at, { draggable: true, autoPan: true, icon: pin, title: "Drag to move", alt: `${f.name} marker` }).addTo(map);
+    const pin = L.icon({
+      ...L.Icon.Default.prototype.options,
+      iconUrl: url(markerIcon),
+      iconRetinaUrl: url(markerIcon2x),
+      shadowUrl: url(markerShadow),
+    });
+    marker = L.marker(at, {
+      draggable: true,
+      autoPan: true,
+      icon: pin,
+      title: "Drag to move",
+      alt: `${f.name} marker`,
+    }).addTo(map);
     marker.on("dragend", () => {
       const p = marker!.getLatLng();
       pick(p.lat, p.lng);
@@ -108,12 +157,18 @@ export function geoPointInput(f: Field, ctx: InputCtx): HTMLElement {
     map.on("click", (e: Leaflet.LeafletMouseEvent) => pick(e.latlng.lat, e.latlng.lng));
   };
   const mapBtn = h("button.btn.sm", { type: "button", "aria-pressed": "false", onclick: showMap }, icon("pin"), "Map");
-  const wrap = h("div.geo-input", null,
-    h("div.row.gap", null,
+  const wrap = h(
+    "div.geo-input",
+    null,
+    h(
+      "div.row.gap",
+      null,
       h("label.inline-field", null, h("span", null, "Longitude"), lonIn),
       h("label.inline-field", null, h("span", null, "Latitude"), latIn),
-      mapBtn),
-    panel);
+      mapBtn,
+    ),
+    panel,
+  );
   onUnmount(wrap, () => map?.remove());
   return wrap;
 }

@@ -79,14 +79,28 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     settings: (f, e) =>
       grid(
         field("Min length", numberInput(f, "min", { min: 0, placeholder: "No min limit" }), { err: `${e}.min` }),
-        field("Max length", numberInput(f, "max", { min: 0, placeholder: "Default to max 5000 characters" }), { err: `${e}.max` }),
-        field("Validation pattern", input(f, "pattern", { placeholder: "ex. ^[a-z0-9]+$", class: "mono" }), { err: `${e}.pattern` }),
-        field("Autogenerate pattern", input(f, "autogeneratePattern", { placeholder: "ex. [a-z0-9]{30}", class: "mono" }), { err: `${e}.autogeneratePattern`, help: "A value is generated from this pattern when the field is empty on create." }),
+        field("Max length", numberInput(f, "max", { min: 0, placeholder: "Default to max 5000 characters" }), {
+          err: `${e}.max`,
+        }),
+        field("Validation pattern", input(f, "pattern", { placeholder: "ex. ^[a-z0-9]+$", class: "mono" }), {
+          err: `${e}.pattern`,
+        }),
+        field(
+          "Autogenerate pattern",
+          input(f, "autogeneratePattern", { placeholder: "ex. [a-z0-9]{30}", class: "mono" }),
+          {
+            err: `${e}.autogeneratePattern`,
+            help: "A value is generated from this pattern when the field is empty on create.",
+          },
+        ),
       ),
     cell: (v) => (v === "" || v === undefined ? empty() : h("span.cell-text", null, truncate(String(v), 120))),
     input: (f, ctx) => {
       const long = f.max === 0 || f.max > 200;
-      const props: Record<string, unknown> = { placeholder: f.autogeneratePattern ? "Leave empty to autogenerate" : "" , maxlength: f.max || undefined };
+      const props: Record<string, unknown> = {
+        placeholder: f.autogeneratePattern ? "Leave empty to autogenerate" : "",
+        maxlength: f.max || undefined,
+      };
       if (long && !f.primaryKey) {
         const ta = h("textarea.autogrow", { rows: 1, ...props }) as HTMLTextAreaElement;
         ta.value = ctx.data[f.name] ?? "";
@@ -103,7 +117,9 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     defaults: () => ({ maxSize: 0, convertURLs: false }),
     settings: (f, e) =>
       grid(
-        field("Max size (bytes)", numberInput(f, "maxSize", { min: 0, placeholder: "Default to max ~5MB" }), { err: `${e}.maxSize` }),
+        field("Max size (bytes)", numberInput(f, "maxSize", { min: 0, placeholder: "Default to max ~5MB" }), {
+          err: `${e}.maxSize`,
+        }),
         h("div.field.pt", null, toggle(f, "convertURLs", "Convert URLs to relative paths")),
       ),
     cell: (v) => (v ? h("span.cell-text", null, truncate(stripHtml(String(v)), 120)) : empty()),
@@ -122,7 +138,13 @@ export const FIELD_TYPES: Record<string, FieldType> = {
       ),
     cell: (v) => h("span.mono", null, String(v ?? 0)),
     input: (f, ctx) => {
-      const el = h("input", { type: "number", step: f.onlyInt ? "1" : "any", min: f.min ?? undefined, max: f.max ?? undefined, value: ctx.data[f.name] ?? "" }) as HTMLInputElement;
+      const el = h("input", {
+        type: "number",
+        step: f.onlyInt ? "1" : "any",
+        min: f.min ?? undefined,
+        max: f.max ?? undefined,
+        value: ctx.data[f.name] ?? "",
+      }) as HTMLInputElement;
       el.addEventListener("input", () => (ctx.data[f.name] = el.value === "" ? null : Number(el.value)));
       return el;
     },
@@ -164,8 +186,12 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     defaults: () => ({ min: "", max: "" }),
     settings: (f, e) =>
       grid(
-        field("Min date (UTC)", input(f, "min", { placeholder: "YYYY-MM-DD HH:MM:SS.sssZ", class: "mono" }), { err: `${e}.min` }),
-        field("Max date (UTC)", input(f, "max", { placeholder: "YYYY-MM-DD HH:MM:SS.sssZ", class: "mono" }), { err: `${e}.max` }),
+        field("Min date (UTC)", input(f, "min", { placeholder: "YYYY-MM-DD HH:MM:SS.sssZ", class: "mono" }), {
+          err: `${e}.min`,
+        }),
+        field("Max date (UTC)", input(f, "max", { placeholder: "YYYY-MM-DD HH:MM:SS.sssZ", class: "mono" }), {
+          err: `${e}.max`,
+        }),
       ),
     cell: (v) => (v ? h("span.mono.nowrap", null, fmtDate(v)) : empty()),
     input: (f, ctx) => dateInput(ctx.data, f.name),
@@ -185,30 +211,51 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     defaults: () => ({ values: [], maxSelect: 1 }),
     settings: (f, e) =>
       grid(
-        field("Choices", listInput(f, "values", { placeholder: "Comma separated, ex. draft, published" }), { err: `${e}.values`, required: true }),
-        field("Max select", numberInput(f, "maxSelect", { min: 1 }), { err: `${e}.maxSelect`, help: "1 = single choice, more = a multiple select." }),
+        field("Choices", listInput(f, "values", { placeholder: "Comma separated, ex. draft, published" }), {
+          err: `${e}.values`,
+          required: true,
+        }),
+        field("Max select", numberInput(f, "maxSelect", { min: 1 }), {
+          err: `${e}.maxSelect`,
+          help: "1 = single choice, more = a multiple select.",
+        }),
       ),
     cell: (v) => {
       const list = toArr(v);
-      return list.length ? h("span.chips", null, list.map((x) => h("span.chip", null, x))) : empty();
+      return list.length
+        ? h(
+            "span.chips",
+            null,
+            list.map((x) => h("span.chip", null, x)),
+          )
+        : empty();
     },
     input: (f, ctx) => {
       if ((f.maxSelect ?? 1) <= 1) {
-        const el = h("select", null, h("option", { value: "" }, "- Select -"), (f.values ?? []).map((v: string) => h("option", { value: v, selected: ctx.data[f.name] === v }, v))) as HTMLSelectElement;
+        const el = h(
+          "select",
+          null,
+          h("option", { value: "" }, "- Select -"),
+          (f.values ?? []).map((v: string) => h("option", { value: v, selected: ctx.data[f.name] === v }, v)),
+        ) as HTMLSelectElement;
         el.addEventListener("change", () => (ctx.data[f.name] = el.value));
         return el;
       }
       const chosen = new Set<string>(toArr(ctx.data[f.name]));
-      return h("div.chip-toggles", { role: "group" }, (f.values ?? []).map((v: string) => {
-        const b = h("button.chip-toggle", { type: "button", "aria-pressed": String(chosen.has(v)) }, v);
-        b.addEventListener("click", () => {
-          if (chosen.has(v)) chosen.delete(v);
-          else if (chosen.size < f.maxSelect) chosen.add(v);
-          b.setAttribute("aria-pressed", String(chosen.has(v)));
-          ctx.data[f.name] = (f.values as string[]).filter((x) => chosen.has(x));
-        });
-        return b;
-      }));
+      return h(
+        "div.chip-toggles",
+        { role: "group" },
+        (f.values ?? []).map((v: string) => {
+          const b = h("button.chip-toggle", { type: "button", "aria-pressed": String(chosen.has(v)) }, v);
+          b.addEventListener("click", () => {
+            if (chosen.has(v)) chosen.delete(v);
+            else if (chosen.size < f.maxSelect) chosen.add(v);
+            b.setAttribute("aria-pressed", String(chosen.has(v)));
+            ctx.data[f.name] = (f.values as string[]).filter((x) => chosen.has(x));
+          });
+          return b;
+        }),
+      );
     },
   },
   file: {
@@ -219,15 +266,34 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     settings: (f, e) =>
       grid(
         field("Max files", numberInput(f, "maxSelect", { min: 1 }), { err: `${e}.maxSelect` }),
-        field("Max file size (bytes)", numberInput(f, "maxSize", { min: 0, placeholder: "Default to max ~5MB" }), { err: `${e}.maxSize` }),
-        field("Allowed MIME types", mimeTypesInput(f, "mimeTypes", { placeholder: "ex. image/png, application/pdf (empty = any)" }), { err: `${e}.mimeTypes` }),
-        field("Thumb sizes", listInput(f, "thumbs", { placeholder: "ex. 100x100, 0x300, 600x0f" }), { err: `${e}.thumbs`, help: "WxH (crop center), WxHt (top), WxHb (bottom), WxHf (fit), 0xH, Wx0." }),
-        h("div.field.pt", null, toggle(f, "protected", "Protected", undefined, { title: "Protected files need a file token to download" }), h("div.help", null, "Protected files are served only with a short-lived file token.")),
+        field("Max file size (bytes)", numberInput(f, "maxSize", { min: 0, placeholder: "Default to max ~5MB" }), {
+          err: `${e}.maxSize`,
+        }),
+        field(
+          "Allowed MIME types",
+          mimeTypesInput(f, "mimeTypes", { placeholder: "ex. image/png, application/pdf (empty = any)" }),
+          { err: `${e}.mimeTypes` },
+        ),
+        field("Thumb sizes", listInput(f, "thumbs", { placeholder: "ex. 100x100, 0x300, 600x0f" }), {
+          err: `${e}.thumbs`,
+          help: "WxH (crop center), WxHt (top), WxHb (bottom), WxHf (fit), 0xH, Wx0.",
+        }),
+        h(
+          "div.field.pt",
+          null,
+          toggle(f, "protected", "Protected", undefined, { title: "Protected files need a file token to download" }),
+          h("div.help", null, "Protected files are served only with a short-lived file token."),
+        ),
       ),
     cell: (v, f, rec) => {
       const list = toArr(v);
       if (!list.length) return empty();
-      return h("span.thumbs", null, list.slice(0, 4).map((name) => fileThumb(rec, name, f, undefined, true)), list.length > 4 ? muted(`+${list.length - 4}`) : null);
+      return h(
+        "span.thumbs",
+        null,
+        list.slice(0, 4).map((name) => fileThumb(rec, name, f, undefined, true)),
+        list.length > 4 ? muted(`+${list.length - 4}`) : null,
+      );
     },
   },
   relation: {
@@ -236,26 +302,45 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     requirable: true,
     defaults: () => ({ collectionId: "", cascadeDelete: false, minSelect: 0, maxSelect: 1 }),
     settings: (f, e) => {
-      const sel = h("select", null,
+      const sel = h(
+        "select",
+        null,
         h("option", { value: "" }, "- Select collection -"),
-        collections.get().map((c) => h("option", { value: c.id, selected: f.collectionId === c.id }, c.name + (c.system ? " (system)" : ""))),
+        collections
+          .get()
+          .map((c) =>
+            h("option", { value: c.id, selected: f.collectionId === c.id }, c.name + (c.system ? " (system)" : "")),
+          ),
       ) as HTMLSelectElement;
       sel.addEventListener("change", () => (f.collectionId = sel.value));
       return grid(
         field("Related collection", sel, { err: `${e}.collectionId`, required: true }),
-        field("Max select", numberInput(f, "maxSelect", { min: 1 }), { err: `${e}.maxSelect`, help: "1 = single relation, more = multiple." }),
+        field("Max select", numberInput(f, "maxSelect", { min: 1 }), {
+          err: `${e}.maxSelect`,
+          help: "1 = single relation, more = multiple.",
+        }),
         field("Min select", numberInput(f, "minSelect", { min: 0 }), { err: `${e}.minSelect` }),
-        h("div.field.pt", null, toggle(f, "cascadeDelete", "Cascade delete"), h("div.help", null, "Delete this record when the related record is deleted.")),
+        h(
+          "div.field.pt",
+          null,
+          toggle(f, "cascadeDelete", "Cascade delete"),
+          h("div.help", null, "Delete this record when the related record is deleted."),
+        ),
       );
     },
     cell: (v, f, rec) => {
       const ids = toArr(v);
       if (!ids.length) return empty();
       const expanded = toArr(rec.expand?.[f.name]);
-      return h("span.chips", null, ids.slice(0, 3).map((id) => {
-        const r = expanded.find((x: RecordModel) => x?.id === id);
-        return h("span.chip", { title: id }, r ? recordLabel(r) : id);
-      }), ids.length > 3 ? muted(`+${ids.length - 3}`) : null);
+      return h(
+        "span.chips",
+        null,
+        ids.slice(0, 3).map((id) => {
+          const r = expanded.find((x: RecordModel) => x?.id === id);
+          return h("span.chip", { title: id }, r ? recordLabel(r) : id);
+        }),
+        ids.length > 3 ? muted(`+${ids.length - 3}`) : null,
+      );
     },
   },
   json: {
@@ -263,7 +348,12 @@ export const FIELD_TYPES: Record<string, FieldType> = {
     icon: "braces",
     requirable: true,
     defaults: () => ({ maxSize: 0 }),
-    settings: (f, e) => grid(field("Max size (bytes)", numberInput(f, "maxSize", { min: 0, placeholder: "Default to max ~1MB" }), { err: `${e}.maxSize` })),
+    settings: (f, e) =>
+      grid(
+        field("Max size (bytes)", numberInput(f, "maxSize", { min: 0, placeholder: "Default to max ~1MB" }), {
+          err: `${e}.maxSize`,
+        }),
+      ),
     cell: (v) => (v === null || v === undefined ? empty() : h("code.cell-json", null, truncate(JSON.stringify(v), 80))),
     input: (f, ctx) => jsonEditor(ctx.data, f.name),
     serialize: (v) => {
@@ -287,10 +377,17 @@ export const FIELD_TYPES: Record<string, FieldType> = {
         field("Min length", numberInput(f, "min", { min: 0 }), { err: `${e}.min` }),
         field("Max length", numberInput(f, "max", { min: 0, placeholder: "Up to 71 bytes" }), { err: `${e}.max` }),
         field("Validation pattern", input(f, "pattern", { class: "mono" }), { err: `${e}.pattern` }),
-        field("Bcrypt cost", numberInput(f, "cost", { min: 0, max: 31, placeholder: "Default (10)" }), { err: `${e}.cost` }),
+        field("Bcrypt cost", numberInput(f, "cost", { min: 0, max: 31, placeholder: "Default (10)" }), {
+          err: `${e}.cost`,
+        }),
       ),
     cell: () => muted("******"),
-    input: (f, ctx) => input(ctx.data, f.name, { type: "password", autocomplete: "new-password", placeholder: ctx.record ? "Leave empty to keep the current value" : "" }),
+    input: (f, ctx) =>
+      input(ctx.data, f.name, {
+        type: "password",
+        autocomplete: "new-password",
+        placeholder: ctx.record ? "Leave empty to keep the current value" : "",
+      }),
   },
   geoPoint: {
     label: "Geo point",
@@ -302,11 +399,28 @@ export const FIELD_TYPES: Record<string, FieldType> = {
   },
 };
 
-export const TYPE_ORDER = ["text", "editor", "number", "bool", "email", "url", "date", "autodate", "select", "file", "relation", "json", "geoPoint", "password"];
+export const TYPE_ORDER = [
+  "text",
+  "editor",
+  "number",
+  "bool",
+  "email",
+  "url",
+  "date",
+  "autodate",
+  "select",
+  "file",
+  "relation",
+  "json",
+  "geoPoint",
+  "password",
+];
 
 function domainSettings(f: Field, e: string): HTMLElement {
   return grid(
-    field("Except domains", listInput(f, "exceptDomains", { placeholder: "ex. example.com" }), { err: `${e}.exceptDomains` }),
+    field("Except domains", listInput(f, "exceptDomains", { placeholder: "ex. example.com" }), {
+      err: `${e}.exceptDomains`,
+    }),
     field("Only domains", listInput(f, "onlyDomains", { placeholder: "ex. example.com" }), { err: `${e}.onlyDomains` }),
   );
 }
@@ -324,9 +438,13 @@ function stripHtml(s: string): string {
 /** A record's display text: its presentable fields, else a name/title/email, else its id. */
 export function recordLabel(r: RecordModel): string {
   const c = collections.get().find((c) => c.id === r.collectionId);
-  const pres = (c?.fields ?? []).filter((f: Field) => f.presentable).map((f: Field) => r[f.name]).filter((v: unknown) => v !== "" && v !== null && v !== undefined);
+  const pres = (c?.fields ?? [])
+    .filter((f: Field) => f.presentable)
+    .map((f: Field) => r[f.name])
+    .filter((v: unknown) => v !== "" && v !== null && v !== undefined);
   if (pres.length) return pres.map((v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v))).join(", ");
-  for (const k of ["name", "title", "username", "email", "label", "slug"]) if (typeof r[k] === "string" && r[k]) return r[k];
+  for (const k of ["name", "title", "username", "email", "label", "slug"])
+    if (typeof r[k] === "string" && r[k]) return r[k];
   return r.id;
 }
 
@@ -334,24 +452,44 @@ export function recordLabel(r: RecordModel): string {
 export function fileThumb(rec: RecordModel, name: string, f: Field, token?: string, small = false): HTMLElement {
   const params: Record<string, string> = {};
   if (f.protected) {
-    if (!token) return h("span.file-tile", { title: name + " (protected)" }, icon("lock"), small ? null : h("span", null, truncate(name, 24)));
+    if (!token)
+      return h(
+        "span.file-tile",
+        { title: name + " (protected)" },
+        icon("lock"),
+        small ? null : h("span", null, truncate(name, 24)),
+      );
     params.token = token;
   }
   const url = pb.files.getURL(rec, name, params);
   const body = isImageName(name)
     ? h("img", { src: pb.files.getURL(rec, name, { ...params, thumb: "100x100" }), alt: name, loading: "lazy" })
     : h("span.file-ext", null, (name.split(".").pop() ?? "file").slice(0, 4));
-  return h(`a.file-tile${small ? ".sm" : ""}`, { href: url, target: "_blank", rel: "noopener", title: name, onclick: (e: Event) => e.stopPropagation() }, body);
+  return h(
+    `a.file-tile${small ? ".sm" : ""}`,
+    { href: url, target: "_blank", rel: "noopener", title: name, onclick: (e: Event) => e.stopPropagation() },
+    body,
+  );
 }
 
 /** A datetime input storing PocketBase's UTC "YYYY-MM-DD HH:MM:SS.sssZ" string. */
 function dateInput(obj: any, key: string): HTMLElement {
-  const toLocal = (v: string) => (v ? v.replace(" ", "T").replace(/(\.\d+)?Z$/, "").slice(0, 19) : "");
+  const toLocal = (v: string) =>
+    v
+      ? v
+          .replace(" ", "T")
+          .replace(/(\.\d+)?Z$/, "")
+          .slice(0, 19)
+      : "";
   const el = h("input", { type: "datetime-local", step: "1", value: toLocal(obj[key] ?? "") }) as HTMLInputElement;
   el.addEventListener("input", () => {
     obj[key] = el.value ? el.value.replace("T", " ") + (el.value.length === 16 ? ":00" : "") + ".000Z" : "";
   });
-  const clear = h("button.icon-btn.sm", { type: "button", "aria-label": "Clear date", onclick: () => ((el.value = ""), (obj[key] = "")) }, icon("x"));
+  const clear = h(
+    "button.icon-btn.sm",
+    { type: "button", "aria-label": "Clear date", onclick: () => ((el.value = ""), (obj[key] = "")) },
+    icon("x"),
+  );
   return h("div.input-group", null, el, h("span.addon", null, "UTC"), clear);
 }
 
@@ -386,17 +524,21 @@ export function jsonEditor(obj: any, key: string): HTMLElement {
     }
     (ta as any)._escaped = ev.key === "Escape";
   });
-  const fmt = h("button.link.sm", {
-    type: "button",
-    onclick: () => {
-      try {
-        ta.value = JSON.stringify(JSON.parse(ta.value), null, 2);
-        check();
-      } catch {
-        /* keep */
-      }
+  const fmt = h(
+    "button.link.sm",
+    {
+      type: "button",
+      onclick: () => {
+        try {
+          ta.value = JSON.stringify(JSON.parse(ta.value), null, 2);
+          check();
+        } catch {
+          /* keep */
+        }
+      },
     },
-  }, "Format");
+    "Format",
+  );
   check();
   return h("div.json-editor", null, ta, h("div.form-row.between", null, status, fmt));
 }

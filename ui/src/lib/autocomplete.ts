@@ -9,11 +9,26 @@ import { h, nextId } from "./dom.ts";
 import type { Field } from "../fields/types.ts";
 
 export const MACROS = [
-  "@now", "@second", "@minute", "@hour", "@weekday", "@day", "@month", "@year",
-  "@yesterday", "@tomorrow", "@todayStart", "@todayEnd", "@monthStart", "@monthEnd", "@yearStart", "@yearEnd",
+  "@now",
+  "@second",
+  "@minute",
+  "@hour",
+  "@weekday",
+  "@day",
+  "@month",
+  "@year",
+  "@yesterday",
+  "@tomorrow",
+  "@todayStart",
+  "@todayEnd",
+  "@monthStart",
+  "@monthEnd",
+  "@yearStart",
+  "@yearEnd",
 ];
 
-const MULTI = (f: Field) => (f.type === "select" || f.type === "file" || f.type === "relation") && (f.maxSelect ?? 1) > 1;
+const MULTI = (f: Field) =>
+  (f.type === "select" || f.type === "file" || f.type === "relation") && (f.maxSelect ?? 1) > 1;
 
 function fieldKeys(fields: Field[], prefix: string, depth: number, out: string[], body = false): void {
   for (const f of fields) {
@@ -31,20 +46,34 @@ function fieldKeys(fields: Field[], prefix: string, depth: number, out: string[]
 }
 
 /** Identifiers usable in the rules/filters of `collection` (its fields may be an unsaved draft). */
-export function ruleSuggestions(collection: { name?: string; fields?: Field[]; id?: string; type?: string }, opts: { request?: boolean } = { request: true }): string[] {
+export function ruleSuggestions(
+  collection: { name?: string; fields?: Field[]; id?: string; type?: string },
+  opts: { request?: boolean } = { request: true },
+): string[] {
   const out: string[] = [];
   const fields = (collection.fields ?? []) as Field[];
   fieldKeys(fields, "", 1, out);
   // back relations: other collections pointing at this one
   for (const c of collections.get()) {
     for (const f of c.fields as Field[]) {
-      if (f.type === "relation" && collection.id && f.collectionId === collection.id) out.push(`${c.name}_via_${f.name}`);
+      if (f.type === "relation" && collection.id && f.collectionId === collection.id)
+        out.push(`${c.name}_via_${f.name}`);
     }
   }
   if (opts.request !== false) {
-    out.push("@request.context", "@request.method", "@request.headers.", "@request.query.", "@request.auth.id", "@request.auth.collectionId", "@request.auth.collectionName");
+    out.push(
+      "@request.context",
+      "@request.method",
+      "@request.headers.",
+      "@request.query.",
+      "@request.auth.id",
+      "@request.auth.collectionId",
+      "@request.auth.collectionName",
+    );
     const authFields = new Set<string>();
-    for (const c of collections.get()) if (c.type === "auth") for (const f of c.fields as Field[]) if (f.name !== "password" && f.name !== "tokenKey") authFields.add(f.name);
+    for (const c of collections.get())
+      if (c.type === "auth")
+        for (const f of c.fields as Field[]) if (f.name !== "password" && f.name !== "tokenKey") authFields.add(f.name);
     for (const n of authFields) if (n !== "id") out.push("@request.auth." + n);
     fieldKeys(fields, "@request.body.", 0, out, true);
     for (const c of collections.get()) {
@@ -89,15 +118,19 @@ export function attachAutocomplete(el: HTMLInputElement | HTMLTextAreaElement, s
   const paint = () => {
     list.replaceChildren(
       ...items.map((s, i) =>
-        h("li.ac-item", {
-          id: `${listId}-${i}`,
-          role: "option",
-          "aria-selected": String(i === active),
-          onmousedown: (ev: Event) => {
-            ev.preventDefault();
-            accept(i);
+        h(
+          "li.ac-item",
+          {
+            id: `${listId}-${i}`,
+            role: "option",
+            "aria-selected": String(i === active),
+            onmousedown: (ev: Event) => {
+              ev.preventDefault();
+              accept(i);
+            },
           },
-        }, s),
+          s,
+        ),
       ),
     );
     el.setAttribute("aria-activedescendant", `${listId}-${active}`);
@@ -109,7 +142,8 @@ export function attachAutocomplete(el: HTMLInputElement | HTMLTextAreaElement, s
     const lower = t.toLowerCase();
     const all = source();
     const starts = all.filter((s) => s.toLowerCase().startsWith(lower) && s !== t);
-    const contains = lower.length > 1 ? all.filter((s) => !s.toLowerCase().startsWith(lower) && s.toLowerCase().includes(lower)) : [];
+    const contains =
+      lower.length > 1 ? all.filter((s) => !s.toLowerCase().startsWith(lower) && s.toLowerCase().includes(lower)) : [];
     items = [...starts, ...contains].slice(0, 40);
     if (!items.length) return close();
     active = 0;

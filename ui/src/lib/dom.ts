@@ -14,13 +14,29 @@ export interface Props {
 }
 
 /** Properties set as DOM properties rather than attributes. */
-const PROPS = new Set(["value", "checked", "selected", "disabled", "indeterminate", "multiple", "readOnly", "innerHTML", "textContent", "hidden", "open"]);
+const PROPS = new Set([
+  "value",
+  "checked",
+  "selected",
+  "disabled",
+  "indeterminate",
+  "multiple",
+  "readOnly",
+  "innerHTML",
+  "textContent",
+  "hidden",
+  "open",
+]);
 
 /**
  * `h("button.btn.primary", { onclick }, "Save")`: a tag with optional `.class` suffixes,
  * props (on* = listeners, known DOM properties set directly, the rest as attributes), children.
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K | `${K}.${string}`, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K];
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K | `${K}.${string}`,
+  props?: Props | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
 export function h(tag: string, props?: Props | null, ...children: Child[]): HTMLElement;
 export function h(tag: string, props?: Props | null, ...children: Child[]): HTMLElement {
   const [name, ...classes] = tag.split(".");

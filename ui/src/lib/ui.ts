@@ -10,7 +10,12 @@ export function toast(message: string, kind: "info" | "success" | "error" = "suc
     toastBox = h("div.toasts", { role: "status", "aria-live": "polite" });
     document.body.appendChild(toastBox);
   }
-  const el = h(`div.toast.${kind}`, null, h("span", null, message), h("button.icon-btn.sm", { "aria-label": "Dismiss", onclick: () => el.remove() }, icon("x")));
+  const el = h(
+    `div.toast.${kind}`,
+    null,
+    h("span", null, message),
+    h("button.icon-btn.sm", { "aria-label": "Dismiss", onclick: () => el.remove() }, icon("x")),
+  );
   toastBox.appendChild(el);
   setTimeout(() => el.remove(), ms);
 }
@@ -86,7 +91,12 @@ export function openDialog(opts: DialogOptions): DialogHandle {
     handle.close();
   };
   el.append(
-    h("header.dialog-header", null, titleEl, h("button.icon-btn", { type: "button", "aria-label": "Close", onclick: tryClose }, icon("x"))),
+    h(
+      "header.dialog-header",
+      null,
+      titleEl,
+      h("button.icon-btn", { type: "button", "aria-label": "Close", onclick: tryClose }, icon("x")),
+    ),
     body,
     footer,
   );
@@ -121,7 +131,12 @@ export function openDialog(opts: DialogOptions): DialogHandle {
     },
     setTitle(t) {
       titleEl.replaceChildren();
-      titleEl.append(...[t].flat().filter((x) => x !== null && x !== undefined && x !== false).map((x) => (x instanceof Node ? x : String(x))));
+      titleEl.append(
+        ...[t]
+          .flat()
+          .filter((x) => x !== null && x !== undefined && x !== false)
+          .map((x) => (x instanceof Node ? x : String(x))),
+      );
     },
   };
   document.body.appendChild(el);
@@ -137,10 +152,17 @@ export function openDialog(opts: DialogOptions): DialogHandle {
 }
 
 /** A yes/no question; resolves true on confirm. */
-export function confirmDialog(message: Child, opts: { yes?: string; danger?: boolean; title?: string } = {}): Promise<boolean> {
+export function confirmDialog(
+  message: Child,
+  opts: { yes?: string; danger?: boolean; title?: string } = {},
+): Promise<boolean> {
   return new Promise((resolve) => {
     let answer = false;
-    const yes = h(`button.btn.${opts.danger === false ? "primary" : "danger"}`, { type: "button", onclick: () => ((answer = true), d.close()) }, opts.yes ?? "Yes");
+    const yes = h(
+      `button.btn.${opts.danger === false ? "primary" : "danger"}`,
+      { type: "button", onclick: () => ((answer = true), d.close()) },
+      opts.yes ?? "Yes",
+    );
     const d = openDialog({
       title: opts.title ?? "Are you sure?",
       size: "sm",
@@ -165,7 +187,11 @@ export interface MenuItem {
   keepOpen?: boolean;
 }
 /** A button that opens a keyboard-navigable menu of items (built fresh each time it opens). */
-export function menuButton(trigger: HTMLElement, items: () => (MenuItem | "sep" | HTMLElement)[], opts: { align?: "left" | "right"; class?: string; wrapClass?: string } = {}): HTMLElement {
+export function menuButton(
+  trigger: HTMLElement,
+  items: () => (MenuItem | "sep" | HTMLElement)[],
+  opts: { align?: "left" | "right"; class?: string; wrapClass?: string } = {},
+): HTMLElement {
   const wrap = h("div.menu-wrap", { class: opts.wrapClass });
   let panel: HTMLElement | null = null;
   trigger.setAttribute("aria-haspopup", "menu");
@@ -187,22 +213,27 @@ export function menuButton(trigger: HTMLElement, items: () => (MenuItem | "sep" 
       else if (it instanceof HTMLElement) panel.appendChild(it);
       else {
         const tag = it.href ? "a" : "button";
-        const el = h(`${tag}.menu-item`, {
-          role: it.checked === undefined ? "menuitem" : "menuitemcheckbox",
-          "aria-checked": it.checked === undefined ? undefined : String(it.checked),
-          class: it.danger ? "danger" : "",
-          href: it.href,
-          type: tag === "button" ? "button" : undefined,
-          tabindex: "-1",
-          onclick: () => {
-            if (!it.keepOpen) close(true);
-            it.onSelect?.();
-            if (it.keepOpen && it.checked !== undefined) {
-              it.checked = !it.checked;
-              el.setAttribute("aria-checked", String(it.checked));
-            }
+        const el = h(
+          `${tag}.menu-item`,
+          {
+            role: it.checked === undefined ? "menuitem" : "menuitemcheckbox",
+            "aria-checked": it.checked === undefined ? undefined : String(it.checked),
+            class: it.danger ? "danger" : "",
+            href: it.href,
+            type: tag === "button" ? "button" : undefined,
+            tabindex: "-1",
+            onclick: () => {
+              if (!it.keepOpen) close(true);
+              it.onSelect?.();
+              if (it.keepOpen && it.checked !== undefined) {
+                it.checked = !it.checked;
+                el.setAttribute("aria-checked", String(it.checked));
+              }
+            },
           },
-        }, it.checked !== undefined ? h("span.menu-check", null, icon("check")) : it.icon ? icon(it.icon) : null, h("span", null, it.label));
+          it.checked !== undefined ? h("span.menu-check", null, icon("check")) : it.icon ? icon(it.icon) : null,
+          h("span", null, it.label),
+        );
         panel.appendChild(el);
       }
     }
@@ -241,12 +272,19 @@ export interface Tab {
   badge?: () => boolean;
 }
 /** Accessible tabs (arrow keys move between them); panels render lazily and are kept. */
-export function tabs(list: Tab[], initial?: string, onChange?: (id: string) => void): HTMLElement & { select(id: string): void; markErrors(ids: string[]): void } {
+export function tabs(
+  list: Tab[],
+  initial?: string,
+  onChange?: (id: string) => void,
+): HTMLElement & { select(id: string): void; markErrors(ids: string[]): void } {
   const bar = h("div.tabs", { role: "tablist" });
   const panels = h("div.tab-panels");
   const rendered = new Map<string, HTMLElement>();
   const buttons = new Map<string, HTMLElement>();
-  const root = h("div.tabset", null, bar, panels) as unknown as HTMLElement & { select(id: string): void; markErrors(ids: string[]): void };
+  const root = h("div.tabset", null, bar, panels) as unknown as HTMLElement & {
+    select(id: string): void;
+    markErrors(ids: string[]): void;
+  };
   const select = (id: string) => {
     for (const [tid, b] of buttons) {
       b.setAttribute("aria-selected", String(tid === id));
@@ -263,24 +301,29 @@ export function tabs(list: Tab[], initial?: string, onChange?: (id: string) => v
   };
   bar.id = nextId("tabs");
   for (const t of list) {
-    const b = h("button.tab", {
-      type: "button",
-      role: "tab",
-      dataset: { tab: t.id },
-      onclick: () => select(t.id),
-      onkeydown: (ev: KeyboardEvent) => {
-        const ids = list.map((x) => x.id);
-        const i = ids.indexOf(t.id);
-        let next = -1;
-        if (ev.key === "ArrowRight") next = (i + 1) % ids.length;
-        else if (ev.key === "ArrowLeft") next = (i - 1 + ids.length) % ids.length;
-        if (next >= 0) {
-          ev.preventDefault();
-          select(ids[next]!);
-          buttons.get(ids[next]!)!.focus();
-        }
+    const b = h(
+      "button.tab",
+      {
+        type: "button",
+        role: "tab",
+        dataset: { tab: t.id },
+        onclick: () => select(t.id),
+        onkeydown: (ev: KeyboardEvent) => {
+          const ids = list.map((x) => x.id);
+          const i = ids.indexOf(t.id);
+          let next = -1;
+          if (ev.key === "ArrowRight") next = (i + 1) % ids.length;
+          else if (ev.key === "ArrowLeft") next = (i - 1 + ids.length) % ids.length;
+          if (next >= 0) {
+            ev.preventDefault();
+            select(ids[next]!);
+            buttons.get(ids[next]!)!.focus();
+          }
+        },
       },
-    }, t.label, h("span.tab-dot", { "aria-hidden": "true" }));
+      t.label,
+      h("span.tab-dot", { "aria-hidden": "true" }),
+    );
     buttons.set(t.id, b);
     bar.appendChild(b);
   }
@@ -302,11 +345,22 @@ export interface FieldOpts {
 }
 /** A labelled form control: the input gets an id wired to the label. */
 export function field(label: Child, input: HTMLElement, opts: FieldOpts = {}): HTMLElement {
-  const target = input.matches("input,select,textarea") ? input : input.querySelector<HTMLElement>("input,select,textarea");
+  const target = input.matches("input,select,textarea")
+    ? input
+    : input.querySelector<HTMLElement>("input,select,textarea");
   if (target && !target.id) target.id = nextId("in");
-  return h("div.field", { class: opts.class, dataset: opts.err ? { err: opts.err } : undefined },
+  return h(
+    "div.field",
+    { class: opts.class, dataset: opts.err ? { err: opts.err } : undefined },
     // the "required" star sits outside the label so it is not part of the accessible name
-    opts.required ? h("div.label-row", null, h("label", { for: target?.id }, label), h("span.req", { "aria-hidden": "true", title: "Required" }, "*")) : h("label", { for: target?.id }, label),
+    opts.required
+      ? h(
+          "div.label-row",
+          null,
+          h("label", { for: target?.id }, label),
+          h("span.req", { "aria-hidden": "true", title: "Required" }, "*"),
+        )
+      : h("label", { for: target?.id }, label),
     input,
     opts.help ? h("div.help", null, opts.help) : null,
   );
@@ -329,17 +383,40 @@ export function textarea(obj: any, key: string, props: Props = {}): HTMLTextArea
   return el;
 }
 /** A labelled switch bound to `obj[key]`. */
-export function toggle(obj: any, key: string, label: Child, onChange?: (v: boolean) => void, props: Props = {}): HTMLElement {
+export function toggle(
+  obj: any,
+  key: string,
+  label: Child,
+  onChange?: (v: boolean) => void,
+  props: Props = {},
+): HTMLElement {
   const id = nextId("sw");
-  const el = h("input.switch", { type: "checkbox", id, role: "switch", checked: !!obj[key], ...props }) as HTMLInputElement;
+  const el = h("input.switch", {
+    type: "checkbox",
+    id,
+    role: "switch",
+    checked: !!obj[key],
+    ...props,
+  }) as HTMLInputElement;
   el.addEventListener("change", () => {
     obj[key] = el.checked;
     onChange?.(el.checked);
   });
-  return h("div.toggle-field", { dataset: { err: String(props["data-err"] ?? key) } }, el, h("label", { for: id }, label));
+  return h(
+    "div.toggle-field",
+    { dataset: { err: String(props["data-err"] ?? key) } },
+    el,
+    h("label", { for: id }, label),
+  );
 }
 /** A <select> bound to `obj[key]`. */
-export function select(obj: any, key: string, options: (string | [string, string])[], props: Props = {}, onChange?: (v: string) => void): HTMLSelectElement {
+export function select(
+  obj: any,
+  key: string,
+  options: (string | [string, string])[],
+  props: Props = {},
+  onChange?: (v: string) => void,
+): HTMLSelectElement {
   const el = h("select", props) as HTMLSelectElement;
   for (const o of options) {
     const [value, label] = Array.isArray(o) ? o : [o, o];
@@ -356,7 +433,10 @@ export function select(obj: any, key: string, options: (string | [string, string
 export function listInput(obj: any, key: string, props: Props = {}): HTMLInputElement {
   const el = h("input", { type: "text", value: (obj[key] ?? []).join(", "), ...props }) as HTMLInputElement;
   el.addEventListener("input", () => {
-    obj[key] = el.value.split(",").map((s) => s.trim()).filter(Boolean);
+    obj[key] = el.value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   });
   return el;
 }
@@ -364,14 +444,20 @@ export function listInput(obj: any, key: string, props: Props = {}): HTMLInputEl
 /** The presets of a file field's allowed MIME types (upstream's "Choose presets" lists). */
 export const MIME_PRESETS: [string, string[]][] = [
   ["Images (jpg, png, svg, gif, webp)", ["image/jpeg", "image/png", "image/svg+xml", "image/gif", "image/webp"]],
-  ["Documents (pdf, doc/docx, xls/xlsx)", [
-    "application/pdf", "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  ]],
-  ["Videos (mp4, mpeg, avi, mov, 3gp)", [
-    "video/mp4", "video/mpeg", "video/x-msvideo", "video/quicktime", "video/3gpp",
-  ]],
+  [
+    "Documents (pdf, doc/docx, xls/xlsx)",
+    [
+      "application/pdf",
+      "application/msword",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.ms-excel",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+  ],
+  [
+    "Videos (mp4, mpeg, avi, mov, 3gp)",
+    ["video/mp4", "video/mpeg", "video/x-msvideo", "video/quicktime", "video/3gpp"],
+  ],
   ["Archives (zip, 7zip, rar)", ["application/zip", "application/x-7z-compressed", "application/x-rar-compressed"]],
 ];
 /** A file field's MIME types: a comma-separated list with a "Choose presets" menu that fills it. */
@@ -379,14 +465,15 @@ export function mimeTypesInput(obj: any, key = "mimeTypes", props: Props = {}): 
   const el = listInput(obj, key, props);
   const presets = menuButton(
     h("button.btn.sm.ghost", { type: "button", "data-testid": "mime-presets" }, "Choose presets", icon("down")),
-    () => MIME_PRESETS.map(([label, types]): MenuItem => ({
-      label,
-      onSelect: () => {
-        obj[key] = [...types];
-        el.value = types.join(", ");
-        el.dispatchEvent(new Event("change", { bubbles: true }));
-      },
-    })),
+    () =>
+      MIME_PRESETS.map(([label, types]): MenuItem => ({
+        label,
+        onSelect: () => {
+          obj[key] = [...types];
+          el.value = types.join(", ");
+          el.dispatchEvent(new Event("change", { bubbles: true }));
+        },
+      })),
   );
   return h("div.mime-types", null, el, presets);
 }
@@ -414,7 +501,9 @@ export function showErrors(root: HTMLElement, data: Record<string, any>): [strin
     target.appendChild(h("div.err", { role: "alert" }, msg));
     target.querySelector<HTMLElement>("input,select,textarea")?.setAttribute("aria-invalid", "true");
   }
-  root.querySelector<HTMLElement>(".invalid input, .invalid textarea, .invalid select")?.focus({ preventScroll: false });
+  root
+    .querySelector<HTMLElement>(".invalid input, .invalid textarea, .invalid select")
+    ?.focus({ preventScroll: false });
   return unmatched;
 }
 export function clearErrors(root: HTMLElement): void {
@@ -451,7 +540,11 @@ export async function copyText(text: string): Promise<void> {
   }
 }
 export function copyButton(text: () => string, label = "Copy"): HTMLElement {
-  return h("button.icon-btn.sm", { type: "button", "aria-label": label, title: label, onclick: () => copyText(text()) }, icon("copy"));
+  return h(
+    "button.icon-btn.sm",
+    { type: "button", "aria-label": label, title: label, onclick: () => copyText(text()) },
+    icon("copy"),
+  );
 }
 
 /** A "not available in this server yet" placeholder for features whose endpoint is missing. */
@@ -461,10 +554,18 @@ export function notice(ic: string, ...content: Child[]): HTMLElement {
 }
 
 export function notAvailable(what: string, endpoint: string): HTMLElement {
-  return h("div.empty.not-available", { "data-testid": "not-available" },
+  return h(
+    "div.empty.not-available",
+    { "data-testid": "not-available" },
     icon("info"),
     h("h3", null, "Not available in this server yet"),
-    h("p", null, `${what} needs `, h("code", null, endpoint), ", and this server answered 404. This screen starts working as soon as the server provides the endpoint."),
+    h(
+      "p",
+      null,
+      `${what} needs `,
+      h("code", null, endpoint),
+      ", and this server answered 404. This screen starts working as soon as the server provides the endpoint.",
+    ),
   );
 }
 

@@ -15,16 +15,21 @@ export function typeIcon(t: string): string {
 /** A collapsible section sidebar (becomes an overlay panel at phone width). */
 export function sidebarLayout(sidebar: HTMLElement, content: HTMLElement, label: string): HTMLElement {
   const layout = h("div.with-sidebar");
-  const toggleBtn = h("button.btn.sm.ghost.sidebar-toggle", {
-    type: "button",
-    "aria-expanded": "false",
-    onclick: () => {
-      const open = !layout.classList.contains("sidebar-open");
-      layout.classList.toggle("sidebar-open", open);
-      toggleBtn.setAttribute("aria-expanded", String(open));
-      if (open) sidebar.querySelector<HTMLElement>("input, a, button")?.focus();
+  const toggleBtn = h(
+    "button.btn.sm.ghost.sidebar-toggle",
+    {
+      type: "button",
+      "aria-expanded": "false",
+      onclick: () => {
+        const open = !layout.classList.contains("sidebar-open");
+        layout.classList.toggle("sidebar-open", open);
+        toggleBtn.setAttribute("aria-expanded", String(open));
+        if (open) sidebar.querySelector<HTMLElement>("input, a, button")?.focus();
+      },
     },
-  }, icon("menu"), label);
+    icon("menu"),
+    label,
+  );
   const close = (focus = false) => {
     if (!layout.classList.contains("sidebar-open")) return;
     layout.classList.remove("sidebar-open");
@@ -40,9 +45,13 @@ export function sidebarLayout(sidebar: HTMLElement, content: HTMLElement, label:
     if (!t.closest(".sidebar") && !t.closest(".sidebar-toggle")) close();
   });
   layout.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && layout.classList.contains("sidebar-open") && !document.querySelector("dialog[open]")) close(true);
+    if (ev.key === "Escape" && layout.classList.contains("sidebar-open") && !document.querySelector("dialog[open]"))
+      close(true);
   });
-  layout.append(h("aside.sidebar", { "aria-label": label }, sidebar), h("section.content", null, h("div.sidebar-toggle-bar", null, toggleBtn), content));
+  layout.append(
+    h("aside.sidebar", { "aria-label": label }, sidebar),
+    h("section.content", null, h("div.sidebar-toggle-bar", null, toggleBtn), content),
+  );
   return layout;
 }
 
@@ -56,19 +65,44 @@ export function collectionsPage(r: Route): Page {
     const q = search.toLowerCase();
     const match = (c: CollectionModel) => !q || c.name.toLowerCase().includes(q);
     const pinned = store.get<string[]>("pinned", []);
-    const user = all.filter((c) => !c.system && match(c)).sort((a, b) => Number(pinned.includes(b.id)) - Number(pinned.includes(a.id)));
+    const user = all
+      .filter((c) => !c.system && match(c))
+      .sort((a, b) => Number(pinned.includes(b.id)) - Number(pinned.includes(a.id)));
     const system = all.filter((c) => c.system && match(c));
     const link = (c: CollectionModel) =>
-      h("a.side-link", { href: `#/collections?collection=${encodeURIComponent(c.name)}`, class: c.id === selectedId ? "active" : "", "aria-current": c.id === selectedId ? "page" : undefined, dataset: { collection: c.name } },
-        icon(typeIcon(c.type)), h("span.side-label", null, c.name), pinned.includes(c.id) ? h("span.pin", { title: "Pinned" }, "•") : null);
+      h(
+        "a.side-link",
+        {
+          href: `#/collections?collection=${encodeURIComponent(c.name)}`,
+          class: c.id === selectedId ? "active" : "",
+          "aria-current": c.id === selectedId ? "page" : undefined,
+          dataset: { collection: c.name },
+        },
+        icon(typeIcon(c.type)),
+        h("span.side-label", null, c.name),
+        pinned.includes(c.id) ? h("span.pin", { title: "Pinned" }, "•") : null,
+      );
     return [
-      user.length ? h("nav.side-list", { "aria-label": "Collections" }, user.map(link)) : h("p.muted.sm.pad", null, q ? "No collections match." : "No collections yet."),
-      system.length ? h("details.side-group", { open: system.some((c) => c.id === selectedId) || !!q }, h("summary", null, "System"), h("nav.side-list", { "aria-label": "System collections" }, system.map(link))) : null,
+      user.length
+        ? h("nav.side-list", { "aria-label": "Collections" }, user.map(link))
+        : h("p.muted.sm.pad", null, q ? "No collections match." : "No collections yet."),
+      system.length
+        ? h(
+            "details.side-group",
+            { open: system.some((c) => c.id === selectedId) || !!q },
+            h("summary", null, "System"),
+            h("nav.side-list", { "aria-label": "System collections" }, system.map(link)),
+          )
+        : null,
     ];
   });
   const unwatch = collections.watch(() => listEl.refresh());
 
-  const searchInput = h("input.search", { type: "search", placeholder: "Search collections…", "aria-label": "Search collections" }) as HTMLInputElement;
+  const searchInput = h("input.search", {
+    type: "search",
+    placeholder: "Search collections…",
+    "aria-label": "Search collections",
+  }) as HTMLInputElement;
   searchInput.addEventListener("input", () => {
     search = searchInput.value;
     listEl.refresh();
@@ -76,9 +110,20 @@ export function collectionsPage(r: Route): Page {
   const newBtn = live(() =>
     hideControls()
       ? null
-      : h("button.btn.block.primary.new-collection", { type: "button", "data-testid": "new-collection", onclick: () => createCollection() }, icon("plus"), "New collection"),
+      : h(
+          "button.btn.block.primary.new-collection",
+          { type: "button", "data-testid": "new-collection", onclick: () => createCollection() },
+          icon("plus"),
+          "New collection",
+        ),
   );
-  const sidebar = h("div.side-inner", null, h("div.side-search", null, searchInput), listEl, h("div.side-footer", null, newBtn));
+  const sidebar = h(
+    "div.side-inner",
+    null,
+    h("div.side-search", null, searchInput),
+    listEl,
+    h("div.side-footer", null, newBtn),
+  );
 
   const content = h("div.content-inner");
   const layout = sidebarLayout(sidebar, content, "Collections");
@@ -99,7 +144,21 @@ export function collectionsPage(r: Route): Page {
       currentView = null;
       content.replaceChildren(
         pageHeader("Collections"),
-        h("div.empty", null, icon("db"), h("h3", null, "No collections yet"), h("p", null, "A collection is a table of records with its own fields and API rules."), hideControls() ? null : h("button.btn.primary", { type: "button", onclick: () => createCollection() }, icon("plus"), "Create your first collection")),
+        h(
+          "div.empty",
+          null,
+          icon("db"),
+          h("h3", null, "No collections yet"),
+          h("p", null, "A collection is a table of records with its own fields and API rules."),
+          hideControls()
+            ? null
+            : h(
+                "button.btn.primary",
+                { type: "button", onclick: () => createCollection() },
+                icon("plus"),
+                "Create your first collection",
+              ),
+        ),
       );
       listEl.refresh();
       return;

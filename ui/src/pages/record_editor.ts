@@ -7,7 +7,17 @@ import { errorMessage, findCollection, pb } from "../lib/app.ts";
 import { h, live, put } from "../lib/dom.ts";
 import { clone, fmtBytes, fmtDate, isImageName, same, truncate } from "../lib/format.ts";
 import { icon } from "../lib/icons.ts";
-import { clearErrors, confirmDialog, copyText, field, menuButton, openDialog, showErrors, toast, type DialogHandle } from "../lib/ui.ts";
+import {
+  clearErrors,
+  confirmDialog,
+  copyText,
+  field,
+  menuButton,
+  openDialog,
+  showErrors,
+  toast,
+  type DialogHandle,
+} from "../lib/ui.ts";
 import { FIELD_TYPES, fileThumb, recordLabel, toArr, type Field, type InputCtx } from "../fields/types.ts";
 
 /**
@@ -15,7 +25,10 @@ import { FIELD_TYPES, fileThumb, recordLabel, toArr, type Field, type InputCtx }
  * `url`: the address while it is open (the record's deep link); Back closes it.
  */
 export async function openRecordEditor(
-  c: CollectionModel, record?: RecordModel, duplicateOf?: RecordModel, url?: string,
+  c: CollectionModel,
+  record?: RecordModel,
+  duplicateOf?: RecordModel,
+  url?: string,
 ): Promise<RecordModel | null> {
   const fields = c.fields as Field[];
   const isNew = !record;
@@ -38,7 +51,8 @@ export async function openRecordEditor(
   }
   // file fields: kept stored names and newly picked files
   const files: Record<string, { kept: string[]; added: File[] }> = {};
-  for (const f of fields.filter((f) => f.type === "file")) files[f.name] = { kept: duplicateOf ? [] : toArr(data[f.name]), added: [] };
+  for (const f of fields.filter((f) => f.type === "file"))
+    files[f.name] = { kept: duplicateOf ? [] : toArr(data[f.name]), added: [] };
   let initial = clone(data);
   let fileToken = "";
   if (record && fields.some((f) => f.type === "file" && f.protected)) {
@@ -59,9 +73,29 @@ export async function openRecordEditor(
     // id
     const idField = fields.find((f) => f.name === "id");
     if (record) {
-      form.append(h("div.field.id-field", null, h("span.label", null, h("span.field-label", null, icon("key"), "id")), h("div.row.gap", null, h("code.mono", { "data-testid": "record-id" }, record.id), h("button.icon-btn.sm", { type: "button", "aria-label": "Copy id", onclick: () => copyText(record.id) }, icon("copy")))));
+      form.append(
+        h(
+          "div.field.id-field",
+          null,
+          h("span.label", null, h("span.field-label", null, icon("key"), "id")),
+          h(
+            "div.row.gap",
+            null,
+            h("code.mono", { "data-testid": "record-id" }, record.id),
+            h(
+              "button.icon-btn.sm",
+              { type: "button", "aria-label": "Copy id", onclick: () => copyText(record.id) },
+              icon("copy"),
+            ),
+          ),
+        ),
+      );
     } else if (idField && !readOnly) {
-      const idIn = h("input.mono", { placeholder: idField.autogeneratePattern ? "Leave empty to autogenerate" : "", maxlength: idField.max || undefined, value: data.id ?? "" }) as HTMLInputElement;
+      const idIn = h("input.mono", {
+        placeholder: idField.autogeneratePattern ? "Leave empty to autogenerate" : "",
+        maxlength: idField.max || undefined,
+        value: data.id ?? "",
+      }) as HTMLInputElement;
       idIn.addEventListener("input", () => (data.id = idIn.value));
       form.append(field(h("span.field-label", null, icon("key"), "id"), idIn, { err: "id" }));
     }
@@ -69,17 +103,40 @@ export async function openRecordEditor(
     for (const f of fields) {
       if (f.name === "id" || (isAuth && (f.name === "password" || f.name === "tokenKey"))) continue;
       const ft = FIELD_TYPES[f.type];
-      const label = h("span.field-label", null, icon(ft?.icon ?? "dots"), f.name, f.hidden ? h("span.tag", null, "Hidden") : null);
+      const label = h(
+        "span.field-label",
+        null,
+        icon(ft?.icon ?? "dots"),
+        f.name,
+        f.hidden ? h("span.tag", null, "Hidden") : null,
+      );
       if (f.type === "autodate" || readOnly) {
         if (!record) continue;
-        form.append(h("div.field.readonly", { dataset: { err: f.name } }, h("span.label", null, label), h("div.readonly-value", null, f.type === "autodate" || f.type === "date" ? fmtDate(record[f.name]) || "N/A" : ft?.cell(record[f.name], f, record) ?? String(record[f.name] ?? ""))));
+        form.append(
+          h(
+            "div.field.readonly",
+            { dataset: { err: f.name } },
+            h("span.label", null, label),
+            h(
+              "div.readonly-value",
+              null,
+              f.type === "autodate" || f.type === "date"
+                ? fmtDate(record[f.name]) || "N/A"
+                : (ft?.cell(record[f.name], f, record) ?? String(record[f.name] ?? "")),
+            ),
+          ),
+        );
         continue;
       }
       let inputEl: HTMLElement;
       if (f.type === "file") inputEl = fileInput(f, files[f.name]!, ctx);
       else if (f.type === "relation") inputEl = relationInput(f, ctx);
       else inputEl = ft?.input?.(f, ctx) ?? h("span.muted", null, "Unsupported field type " + f.type);
-      const wrap = field(label, inputEl, { err: f.name, help: f.help || undefined, required: !!f.required && f.type !== "bool" });
+      const wrap = field(label, inputEl, {
+        err: f.name,
+        help: f.help || undefined,
+        required: !!f.required && f.type !== "bool",
+      });
       wrap.dataset.fieldType = f.type;
       wrap.dataset.field = f.name;
       form.append(wrap);
@@ -89,25 +146,63 @@ export async function openRecordEditor(
     // inputs normalize some values (JSON text, geo points): compare against the normalized form
     initial = clone(data);
 
-    const saveBtn = h("button.btn.primary", { type: "button", onclick: () => save(), "data-testid": "record-save" }, isNew ? "Create" : "Save changes");
+    const saveBtn = h(
+      "button.btn.primary",
+      { type: "button", onclick: () => save(), "data-testid": "record-save" },
+      isNew ? "Create" : "Save changes",
+    );
     const more = record
-      ? menuButton(h("button.icon-btn", { type: "button", "aria-label": "More record actions" }, icon("dots")), () => [
-          { label: "Copy raw JSON", icon: "copy", onSelect: () => copyText(JSON.stringify(record, null, 2)) },
-          ...(readOnly ? [] : [
-            { label: "Duplicate", icon: "duplicate", onSelect: async () => {
-              dialog.close();
-              const r = await openRecordEditor(c, undefined, record);
-              resolve(r ?? result);
-            } },
-            ...(isAuth ? [
-              { label: "Impersonate", icon: "user", onSelect: () => impersonate(c, record) },
-              { label: "Send verification email", icon: "mail", onSelect: () => pb.collection(c.id).requestVerification(record.email).then(() => toast(`Sent a verification email to ${record.email}.`), (e) => toast(errorMessage(e), "error")) },
-              { label: "Send password reset email", icon: "mail", onSelect: () => pb.collection(c.id).requestPasswordReset(record.email).then(() => toast(`Sent a password reset email to ${record.email}.`), (e) => toast(errorMessage(e), "error")) },
-            ] : []),
-            "sep" as const,
-            { label: "Delete", icon: "trash", danger: true, onSelect: () => remove() },
-          ]),
-        ], { align: "left", class: "up" })
+      ? menuButton(
+          h("button.icon-btn", { type: "button", "aria-label": "More record actions" }, icon("dots")),
+          () => [
+            { label: "Copy raw JSON", icon: "copy", onSelect: () => copyText(JSON.stringify(record, null, 2)) },
+            ...(readOnly
+              ? []
+              : [
+                  {
+                    label: "Duplicate",
+                    icon: "duplicate",
+                    onSelect: async () => {
+                      dialog.close();
+                      const r = await openRecordEditor(c, undefined, record);
+                      resolve(r ?? result);
+                    },
+                  },
+                  ...(isAuth
+                    ? [
+                        { label: "Impersonate", icon: "user", onSelect: () => impersonate(c, record) },
+                        {
+                          label: "Send verification email",
+                          icon: "mail",
+                          onSelect: () =>
+                            pb
+                              .collection(c.id)
+                              .requestVerification(record.email)
+                              .then(
+                                () => toast(`Sent a verification email to ${record.email}.`),
+                                (e) => toast(errorMessage(e), "error"),
+                              ),
+                        },
+                        {
+                          label: "Send password reset email",
+                          icon: "mail",
+                          onSelect: () =>
+                            pb
+                              .collection(c.id)
+                              .requestPasswordReset(record.email)
+                              .then(
+                                () => toast(`Sent a password reset email to ${record.email}.`),
+                                (e) => toast(errorMessage(e), "error"),
+                              ),
+                        },
+                      ]
+                    : []),
+                  "sep" as const,
+                  { label: "Delete", icon: "trash", danger: true, onSelect: () => remove() },
+                ]),
+          ],
+          { align: "left", class: "up" },
+        )
       : null;
 
     dialog = openDialog({
@@ -116,8 +211,17 @@ export async function openRecordEditor(
       size: "md",
       url,
       body: form,
-      footer: [more, h("div.spacer"), h("button.btn.ghost", { type: "button", onclick: () => dialog.close() }, readOnly ? "Close" : "Cancel"), readOnly ? null : saveBtn],
-      beforeClose: async () => result !== null || readOnly || (same(data, initial) && !filesDirty) || (await confirmDialog("You have unsaved changes. Close without saving?", { yes: "Discard changes" })),
+      footer: [
+        more,
+        h("div.spacer"),
+        h("button.btn.ghost", { type: "button", onclick: () => dialog.close() }, readOnly ? "Close" : "Cancel"),
+        readOnly ? null : saveBtn,
+      ],
+      beforeClose: async () =>
+        result !== null ||
+        readOnly ||
+        (same(data, initial) && !filesDirty) ||
+        (await confirmDialog("You have unsaved changes. Close without saving?", { yes: "Discard changes" })),
       onClose: () => resolve(result),
     });
     form.addEventListener("keydown", (ev) => {
@@ -126,7 +230,9 @@ export async function openRecordEditor(
         save();
       }
     });
-    (form.querySelector<HTMLElement>("input:not([type=checkbox]):not([disabled]), textarea, select") ?? saveBtn).focus();
+    (
+      form.querySelector<HTMLElement>("input:not([type=checkbox]):not([disabled]), textarea, select") ?? saveBtn
+    ).focus();
 
     async function save() {
       if (readOnly || saveBtn.classList.contains("busy")) return;
@@ -173,20 +279,31 @@ export async function openRecordEditor(
       }
       saveBtn.classList.add("busy");
       try {
-        result = isNew ? await pb.collection(c.id).create(payload, { requestKey: null }) : await pb.collection(c.id).update(record!.id, payload, { requestKey: null });
+        result = isNew
+          ? await pb.collection(c.id).create(payload, { requestKey: null })
+          : await pb.collection(c.id).update(record!.id, payload, { requestKey: null });
         toast(isNew ? "Record created." : "Record saved.");
         dialog.close();
       } catch (err) {
         const data = (err as any)?.response?.data ?? {};
         const unmatched = showErrors(form, data);
-        toast(errorMessage(err) + (unmatched.length ? "\n" + unmatched.map(([p, m]) => `${p}: ${m}`).join("\n") : ""), "error", 7000);
+        toast(
+          errorMessage(err) + (unmatched.length ? "\n" + unmatched.map(([p, m]) => `${p}: ${m}`).join("\n") : ""),
+          "error",
+          7000,
+        );
       } finally {
         saveBtn.classList.remove("busy");
       }
     }
 
     async function remove() {
-      if (!(await confirmDialog(h("p", null, "Delete record ", h("code", null, record!.id), "? This cannot be undone."), { yes: "Delete" }))) return;
+      if (
+        !(await confirmDialog(h("p", null, "Delete record ", h("code", null, record!.id), "? This cannot be undone."), {
+          yes: "Delete",
+        }))
+      )
+        return;
       try {
         await pb.collection(c.id).delete(record!.id, { requestKey: null });
         toast("Record deleted.");
@@ -206,23 +323,59 @@ function impersonate(c: CollectionModel, record: RecordModel): void {
   const d = openDialog({
     title: h("span", null, "Impersonate ", h("strong", null, record.email || record.id)),
     size: "md",
-    body: h("div.stack", null,
-      h("p.help", null, "Generates an auth token for this account, for testing what the account can see. The token cannot be refreshed."),
-      field("Token duration (seconds)", h("input", { type: "number", min: 0, placeholder: "Default to the collection's auth token duration", oninput: (e: Event) => (data.duration = Number((e.target as HTMLInputElement).value) || 0) }), { err: "duration" }),
+    body: h(
+      "div.stack",
+      null,
+      h(
+        "p.help",
+        null,
+        "Generates an auth token for this account, for testing what the account can see. The token cannot be refreshed.",
+      ),
+      field(
+        "Token duration (seconds)",
+        h("input", {
+          type: "number",
+          min: 0,
+          placeholder: "Default to the collection's auth token duration",
+          oninput: (e: Event) => (data.duration = Number((e.target as HTMLInputElement).value) || 0),
+        }),
+        { err: "duration" },
+      ),
       out,
     ),
-    footer: [h("div.spacer"), h("button.btn.ghost", { type: "button", onclick: () => d.close() }, "Close"), h("button.btn.primary", {
-      type: "button",
-      onclick: async () => {
-        try {
-          const client = await pb.collection(c.id).impersonate(record.id, data.duration, { requestKey: null });
-          const token = client.authStore.token;
-          put(out, h("label.label", null, "Auth token"), h("div.input-group", null, h("input.mono", { readOnly: true, value: token, "aria-label": "Auth token" }), h("button.icon-btn", { type: "button", "aria-label": "Copy token", onclick: () => copyText(token) }, icon("copy"))));
-        } catch (err) {
-          toast(errorMessage(err), "error");
-        }
-      },
-    }, "Generate token")],
+    footer: [
+      h("div.spacer"),
+      h("button.btn.ghost", { type: "button", onclick: () => d.close() }, "Close"),
+      h(
+        "button.btn.primary",
+        {
+          type: "button",
+          onclick: async () => {
+            try {
+              const client = await pb.collection(c.id).impersonate(record.id, data.duration, { requestKey: null });
+              const token = client.authStore.token;
+              put(
+                out,
+                h("label.label", null, "Auth token"),
+                h(
+                  "div.input-group",
+                  null,
+                  h("input.mono", { readOnly: true, value: token, "aria-label": "Auth token" }),
+                  h(
+                    "button.icon-btn",
+                    { type: "button", "aria-label": "Copy token", onclick: () => copyText(token) },
+                    icon("copy"),
+                  ),
+                ),
+              );
+            } catch (err) {
+              toast(errorMessage(err), "error");
+            }
+          },
+        },
+        "Generate token",
+      ),
+    ],
   });
 }
 
@@ -249,17 +402,31 @@ function passwordSection(data: Record<string, any>, isNew: boolean): HTMLElement
   const box = h("div.password-box");
   const render = (open: boolean) => {
     if (!open) {
-      box.replaceChildren(h("button.btn.sm.ghost", { type: "button", onclick: () => render(true) }, icon("key"), "Change password"));
+      box.replaceChildren(
+        h("button.btn.sm.ghost", { type: "button", onclick: () => render(true) }, icon("key"), "Change password"),
+      );
       return;
     }
     const pw = h("input", { type: "password", autocomplete: "new-password" }) as HTMLInputElement;
     const pw2 = h("input", { type: "password", autocomplete: "new-password" }) as HTMLInputElement;
     pw.addEventListener("input", () => (data.password = pw.value));
     pw2.addEventListener("input", () => (data.passwordConfirm = pw2.value));
-    put(box, h("div.grid-2", null,
-      field("Password", pw, { err: "password", required: isNew }),
-      field("Password confirm", pw2, { err: "passwordConfirm", required: isNew }),
-    ), isNew ? null : h("button.link.sm", { type: "button", onclick: () => ((data.password = data.passwordConfirm = ""), render(false)) }, "Keep the current password"));
+    put(
+      box,
+      h(
+        "div.grid-2",
+        null,
+        field("Password", pw, { err: "password", required: isNew }),
+        field("Password confirm", pw2, { err: "passwordConfirm", required: isNew }),
+      ),
+      isNew
+        ? null
+        : h(
+            "button.link.sm",
+            { type: "button", onclick: () => ((data.password = data.passwordConfirm = ""), render(false)) },
+            "Keep the current password",
+          ),
+    );
     if (!isNew) pw.focus();
   };
   render(isNew);
@@ -269,30 +436,76 @@ function passwordSection(data: Record<string, any>, isNew: boolean): HTMLElement
 // ---------------- files ----------------
 function fileInput(f: Field, st: { kept: string[]; added: File[] }, ctx: InputCtx): HTMLElement {
   const max = f.maxSelect ?? 1;
-  const picker = h("input", { type: "file", multiple: max > 1, hidden: true, accept: (f.mimeTypes ?? []).join(",") || undefined, "data-testid": `file-input-${f.name}` }) as HTMLInputElement;
+  const picker = h("input", {
+    type: "file",
+    multiple: max > 1,
+    hidden: true,
+    accept: (f.mimeTypes ?? []).join(",") || undefined,
+    "data-testid": `file-input-${f.name}`,
+  }) as HTMLInputElement;
   const urls = new Map<File, string>();
   const list = live(() => {
     const total = st.kept.length + st.added.length;
-    return h("div.file-input", null,
-      h("ul.file-list", null,
+    return h(
+      "div.file-input",
+      null,
+      h(
+        "ul.file-list",
+        null,
         st.kept.map((name) =>
-          h("li.file-item", null,
+          h(
+            "li.file-item",
+            null,
             ctx.record ? fileThumb(ctx.record, name, f, ctx.fileToken) : h("span.file-tile", null, icon("file")),
             h("span.file-name", { title: name }, truncate(name, 40)),
-            h("button.icon-btn.sm", { type: "button", "aria-label": `Remove ${name}`, onclick: () => ((st.kept = st.kept.filter((n) => n !== name)), ctx.changed(), list.refresh()) }, icon("trash")),
+            h(
+              "button.icon-btn.sm",
+              {
+                type: "button",
+                "aria-label": `Remove ${name}`,
+                onclick: () => ((st.kept = st.kept.filter((n) => n !== name)), ctx.changed(), list.refresh()),
+              },
+              icon("trash"),
+            ),
           ),
         ),
         st.added.map((file) => {
           if (isImageName(file.name) && !urls.has(file)) urls.set(file, URL.createObjectURL(file));
           const u = urls.get(file);
-          return h("li.file-item.new", null,
-            h("span.file-tile", null, u ? h("img", { src: u, alt: file.name }) : h("span.file-ext", null, (file.name.split(".").pop() ?? "").slice(0, 4))),
-            h("span.file-name", { title: file.name }, truncate(file.name, 40), h("span.muted.sm", null, ` ${fmtBytes(file.size)} · new`)),
-            h("button.icon-btn.sm", { type: "button", "aria-label": `Remove ${file.name}`, onclick: () => ((st.added = st.added.filter((x) => x !== file)), list.refresh()) }, icon("x")),
+          return h(
+            "li.file-item.new",
+            null,
+            h(
+              "span.file-tile",
+              null,
+              u
+                ? h("img", { src: u, alt: file.name })
+                : h("span.file-ext", null, (file.name.split(".").pop() ?? "").slice(0, 4)),
+            ),
+            h(
+              "span.file-name",
+              { title: file.name },
+              truncate(file.name, 40),
+              h("span.muted.sm", null, ` ${fmtBytes(file.size)} · new`),
+            ),
+            h(
+              "button.icon-btn.sm",
+              {
+                type: "button",
+                "aria-label": `Remove ${file.name}`,
+                onclick: () => ((st.added = st.added.filter((x) => x !== file)), list.refresh()),
+              },
+              icon("x"),
+            ),
           );
         }),
       ),
-      h("button.btn.sm.ghost", { type: "button", onclick: () => picker.click() }, icon("upload"), max <= 1 && total ? "Replace file" : "Upload new file"),
+      h(
+        "button.btn.sm.ghost",
+        { type: "button", onclick: () => picker.click() },
+        icon("upload"),
+        max <= 1 && total ? "Replace file" : "Upload new file",
+      ),
       h("span.muted.sm", null, max > 1 ? ` ${total}/${max} files` : ""),
     );
   });
@@ -310,18 +523,23 @@ function fileInput(f: Field, st: { kept: string[]; added: File[] }, ctx: InputCt
     list.refresh();
   });
   // dropping files on the field works too
-  const wrap = h("div.file-drop", {
-    ondragover: (e: DragEvent) => (e.preventDefault(), wrap.classList.add("drag")),
-    ondragleave: () => wrap.classList.remove("drag"),
-    ondrop: (e: DragEvent) => {
-      e.preventDefault();
-      wrap.classList.remove("drag");
-      const dt = new DataTransfer();
-      for (const file of e.dataTransfer?.files ?? []) dt.items.add(file);
-      picker.files = dt.files;
-      picker.dispatchEvent(new Event("change"));
+  const wrap = h(
+    "div.file-drop",
+    {
+      ondragover: (e: DragEvent) => (e.preventDefault(), wrap.classList.add("drag")),
+      ondragleave: () => wrap.classList.remove("drag"),
+      ondrop: (e: DragEvent) => {
+        e.preventDefault();
+        wrap.classList.remove("drag");
+        const dt = new DataTransfer();
+        for (const file of e.dataTransfer?.files ?? []) dt.items.add(file);
+        picker.files = dt.files;
+        picker.dispatchEvent(new Event("change"));
+      },
     },
-  }, list, picker);
+    list,
+    picker,
+  );
   return wrap;
 }
 
@@ -334,7 +552,8 @@ function relationInput(f: Field, ctx: InputCtx): HTMLElement {
   const ids = () => toArr(ctx.data[f.name]) as string[];
   const missing = ids().filter((id) => !labels.has(id));
   if (missing.length && target) {
-    pb.collection(target.id).getFullList({ filter: missing.map((id) => `id=${JSON.stringify(id)}`).join("||"), requestKey: null })
+    pb.collection(target.id)
+      .getFullList({ filter: missing.map((id) => `id=${JSON.stringify(id)}`).join("||"), requestKey: null })
       .then((rs) => {
         for (const r of rs) labels.set(r.id, recordLabel(r));
         view.refresh();
@@ -342,22 +561,49 @@ function relationInput(f: Field, ctx: InputCtx): HTMLElement {
       .catch(() => {});
   }
   const view = live(() =>
-    h("div.relation-input", null,
-      h("ul.chips", null, ids().map((id) =>
-        h("li.chip", null, h("span", { title: id }, labels.get(id) ?? id),
-          h("button.chip-x", { type: "button", "aria-label": `Remove ${labels.get(id) ?? id}`, onclick: () => {
-            ctx.data[f.name] = multi ? ids().filter((x) => x !== id) : "";
-            view.refresh();
-          } }, icon("x"))),
-      )),
+    h(
+      "div.relation-input",
+      null,
+      h(
+        "ul.chips",
+        null,
+        ids().map((id) =>
+          h(
+            "li.chip",
+            null,
+            h("span", { title: id }, labels.get(id) ?? id),
+            h(
+              "button.chip-x",
+              {
+                type: "button",
+                "aria-label": `Remove ${labels.get(id) ?? id}`,
+                onclick: () => {
+                  ctx.data[f.name] = multi ? ids().filter((x) => x !== id) : "";
+                  view.refresh();
+                },
+              },
+              icon("x"),
+            ),
+          ),
+        ),
+      ),
       target
-        ? h("button.btn.sm.ghost", { type: "button", "data-testid": `relation-pick-${f.name}`, onclick: async () => {
-            const picked = await pickRecords(target, ids(), f.maxSelect ?? 1);
-            if (!picked) return;
-            for (const r of picked.records) labels.set(r.id, recordLabel(r));
-            ctx.data[f.name] = multi ? picked.ids : (picked.ids[0] ?? "");
-            view.refresh();
-          } }, icon("link"), ids().length ? "Change" : "Select records")
+        ? h(
+            "button.btn.sm.ghost",
+            {
+              type: "button",
+              "data-testid": `relation-pick-${f.name}`,
+              onclick: async () => {
+                const picked = await pickRecords(target, ids(), f.maxSelect ?? 1);
+                if (!picked) return;
+                for (const r of picked.records) labels.set(r.id, recordLabel(r));
+                ctx.data[f.name] = multi ? picked.ids : (picked.ids[0] ?? "");
+                view.refresh();
+              },
+            },
+            icon("link"),
+            ids().length ? "Change" : "Select records",
+          )
         : h("span.error-text", null, "The related collection no longer exists."),
     ),
   );
@@ -365,7 +611,11 @@ function relationInput(f: Field, ctx: InputCtx): HTMLElement {
 }
 
 /** A modal to search and pick records of `c`; resolves with the chosen ids (null = cancelled). */
-export function pickRecords(c: CollectionModel, selected: string[], max: number): Promise<{ ids: string[]; records: RecordModel[] } | null> {
+export function pickRecords(
+  c: CollectionModel,
+  selected: string[],
+  max: number,
+): Promise<{ ids: string[]; records: RecordModel[] } | null> {
   return new Promise((resolve) => {
     const chosen = new Set(selected);
     const known = new Map<string, RecordModel>();
@@ -374,12 +624,21 @@ export function pickRecords(c: CollectionModel, selected: string[], max: number)
     let totalPages = 0;
     let q = "";
     let done = false;
-    const search = h("input.search", { type: "search", placeholder: "Search records…", "aria-label": "Search records", autofocus: true }) as HTMLInputElement;
+    const search = h("input.search", {
+      type: "search",
+      placeholder: "Search records…",
+      "aria-label": "Search records",
+      autofocus: true,
+    }) as HTMLInputElement;
     const load = async (p = 1) => {
-      const textFields = (c.fields as Field[]).filter((f) => ["text", "email", "url", "editor", "select"].includes(f.type)).map((f) => f.name);
+      const textFields = (c.fields as Field[])
+        .filter((f) => ["text", "email", "url", "editor", "select"].includes(f.type))
+        .map((f) => f.name);
       const filter = q ? textFields.map((n) => `${n}~${JSON.stringify(q)}`).join("||") : "";
       try {
-        const res = await pb.collection(c.id).getList(p, 30, { filter, sort: c.type === "view" ? "" : "-@rowid", requestKey: null });
+        const res = await pb
+          .collection(c.id)
+          .getList(p, 30, { filter, sort: c.type === "view" ? "" : "-@rowid", requestKey: null });
         items = p === 1 ? res.items : [...items, ...res.items];
         for (const r of res.items) known.set(r.id, r);
         page = res.page;
@@ -398,28 +657,38 @@ export function pickRecords(c: CollectionModel, selected: string[], max: number)
       }, 250);
     });
     const list = live(() =>
-      h("div.picker-list", { role: "listbox", "aria-multiselectable": String(max > 1), "aria-label": `${c.name} records` },
+      h(
+        "div.picker-list",
+        { role: "listbox", "aria-multiselectable": String(max > 1), "aria-label": `${c.name} records` },
         items.length ? null : h("p.muted.pad", null, "No records found."),
         items.map((r) => {
           const on = chosen.has(r.id);
-          return h("button.picker-item", {
-            type: "button",
-            role: "option",
-            "aria-selected": String(on),
-            dataset: { id: r.id },
-            onclick: () => {
-              if (on) chosen.delete(r.id);
-              else {
-                if (max <= 1) chosen.clear();
-                else if (chosen.size >= max) return toast(`At most ${max} records.`, "info");
-                chosen.add(r.id);
-              }
-              list.refresh();
-              list.querySelector<HTMLElement>(`[data-id="${CSS.escape(r.id)}"]`)?.focus();
+          return h(
+            "button.picker-item",
+            {
+              type: "button",
+              role: "option",
+              "aria-selected": String(on),
+              dataset: { id: r.id },
+              onclick: () => {
+                if (on) chosen.delete(r.id);
+                else {
+                  if (max <= 1) chosen.clear();
+                  else if (chosen.size >= max) return toast(`At most ${max} records.`, "info");
+                  chosen.add(r.id);
+                }
+                list.refresh();
+                list.querySelector<HTMLElement>(`[data-id="${CSS.escape(r.id)}"]`)?.focus();
+              },
             },
-          }, h("span.picker-check", null, on ? icon("check") : null), h("span.picker-label", null, recordLabel(r)), h("code.muted.sm", null, r.id));
+            h("span.picker-check", null, on ? icon("check") : null),
+            h("span.picker-label", null, recordLabel(r)),
+            h("code.muted.sm", null, r.id),
+          );
         }),
-        page < totalPages ? h("button.btn.sm.ghost.block", { type: "button", onclick: () => load(page + 1) }, "Load more") : null,
+        page < totalPages
+          ? h("button.btn.sm.ghost.block", { type: "button", onclick: () => load(page + 1) }, "Load more")
+          : null,
       ),
     );
     const d = openDialog({
@@ -430,9 +699,18 @@ export function pickRecords(c: CollectionModel, selected: string[], max: number)
         h("span.muted.sm", null, max > 1 ? `Selected ${chosen.size} of max ${max}` : ""),
         h("div.spacer"),
         h("button.btn.ghost", { type: "button", onclick: () => d.close() }, "Cancel"),
-        h("button.btn.primary", { type: "button", "data-testid": "picker-confirm", onclick: () => ((done = true), d.close()) }, "Set selection"),
+        h(
+          "button.btn.primary",
+          { type: "button", "data-testid": "picker-confirm", onclick: () => ((done = true), d.close()) },
+          "Set selection",
+        ),
       ],
-      onClose: () => resolve(done ? { ids: [...chosen], records: [...chosen].map((id) => known.get(id)).filter(Boolean) as RecordModel[] } : null),
+      onClose: () =>
+        resolve(
+          done
+            ? { ids: [...chosen], records: [...chosen].map((id) => known.get(id)).filter(Boolean) as RecordModel[] }
+            : null,
+        ),
     });
     search.focus();
     load();

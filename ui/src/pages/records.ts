@@ -29,12 +29,20 @@ export function normalizeFilter(text: string, c: CollectionModel): string {
   if (!t) return "";
   if (/[=~<>!]|&&|\|\||\(/.test(t)) return t;
   const q = JSON.stringify(t);
-  const names = (c.fields as Field[]).filter((f) => ["text", "email", "url", "editor", "select"].includes(f.type) && !(f.hidden && f.name === "tokenKey")).map((f) => f.name);
+  const names = (c.fields as Field[])
+    .filter(
+      (f) => ["text", "email", "url", "editor", "select"].includes(f.type) && !(f.hidden && f.name === "tokenKey"),
+    )
+    .map((f) => f.name);
   if (!names.includes("id") && (c.fields as Field[]).some((f) => f.name === "id")) names.unshift("id");
   return names.map((n) => `${n}~${q}`).join(" || ");
 }
 
-export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Opts): { el: HTMLElement; update(q: URLSearchParams): void } {
+export function recordsView(
+  c: CollectionModel,
+  query: URLSearchParams,
+  opts: Opts,
+): { el: HTMLElement; update(q: URLSearchParams): void } {
   const fields = c.fields as Field[];
   const defaultSort = c.type === "view" ? "" : "-@rowid";
   const state = {
@@ -53,9 +61,17 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     selected: new Set<string>(),
   };
   const hiddenKey = `hiddenCols_${c.id}`;
-  let hiddenCols = new Set(store.get<string[]>(hiddenKey, fields.filter((f) => f.hidden || f.type === "password").map((f) => f.name)));
+  let hiddenCols = new Set(
+    store.get<string[]>(
+      hiddenKey,
+      fields.filter((f) => f.hidden || f.type === "password").map((f) => f.name),
+    ),
+  );
   const columns = () => fields.filter((f) => f.type !== "password" && f.name !== "id" && !hiddenCols.has(f.name));
-  const relExpand = fields.filter((f) => f.type === "relation" && !hiddenCols.has(f.name)).map((f) => f.name).join(",");
+  const relExpand = fields
+    .filter((f) => f.type === "relation" && !hiddenCols.has(f.name))
+    .map((f) => f.name)
+    .join(",");
   let loadSeq = 0;
 
   async function load(page = 1) {
@@ -99,7 +115,8 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   const filterInput = h("input.search.mono", {
     type: "search",
     value: state.filter,
-    placeholder: c.type === "view" ? 'Search or filter, e.g. total > 10' : 'Search term or filter like created > "2024-01-01"',
+    placeholder:
+      c.type === "view" ? "Search or filter, e.g. total > 10" : 'Search term or filter like created > "2024-01-01"',
     "aria-label": "Search or filter records",
     "data-testid": "records-filter",
   }) as HTMLInputElement;
@@ -121,38 +138,72 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   filterInput.addEventListener("search", () => {
     if (!filterInput.value) applyFilter();
   });
-  const searchForm = h("form.searchbar", { role: "search", onsubmit: (e: Event) => (e.preventDefault(), applyFilter()) },
-    icon("search"), filterInput);
+  const searchForm = h(
+    "form.searchbar",
+    { role: "search", onsubmit: (e: Event) => (e.preventDefault(), applyFilter()) },
+    icon("search"),
+    filterInput,
+  );
   attachAutocomplete(filterInput, () => filterSuggestions(c));
   // why the list failed (a bad filter answers 400 with its reason), right under the search bar
-  const filterError = live(() => state.error
-    ? h("div.filter-error", { role: "alert", "data-testid": "records-filter-error" }, icon("info"),
-      h("div", null, h("strong", null, state.error), state.errorDetails.map((d) => h("div.sm", null, d)),
-        state.badFilter ? h("div.sm", null, "The filter ", h("code", null, state.badFilter),
-          " was rejected: check the field names, the operators (= != > >= < <= ~ !~ ?= …) and the quotes around text.")
-          : null))
-    : null);
-  const historyBtn = menuButton(h("button.icon-btn", { type: "button", "aria-label": "Search history", title: "Search history" }, icon("history")), () => {
-    const hist = store.get<string[]>(historyKey, []);
-    if (!hist.length) return [h("div.menu-note", null, "No recent searches.")];
-    return [
-      ...hist.map((f): MenuItem => ({ label: h("span.mono", null, f), onSelect: () => ((filterInput.value = f), applyFilter()) })),
-      "sep",
-      { label: "Clear history", icon: "trash", onSelect: () => store.set(historyKey, []) },
-    ];
-  }, { align: "right" });
-  const colsBtn = menuButton(h("button.icon-btn", { type: "button", "aria-label": "Choose columns", title: "Columns" }, icon("columns")), () =>
-    fields.filter((f) => f.name !== "id" && f.type !== "password").map((f): MenuItem => ({
-      label: f.name,
-      checked: !hiddenCols.has(f.name),
-      keepOpen: true,
-      onSelect: () => {
-        if (hiddenCols.has(f.name)) hiddenCols.delete(f.name);
-        else hiddenCols.add(f.name);
-        store.set(hiddenKey, [...hiddenCols]);
-        table.refresh();
-      },
-    })), { align: "right" });
+  const filterError = live(() =>
+    state.error
+      ? h(
+          "div.filter-error",
+          { role: "alert", "data-testid": "records-filter-error" },
+          icon("info"),
+          h(
+            "div",
+            null,
+            h("strong", null, state.error),
+            state.errorDetails.map((d) => h("div.sm", null, d)),
+            state.badFilter
+              ? h(
+                  "div.sm",
+                  null,
+                  "The filter ",
+                  h("code", null, state.badFilter),
+                  " was rejected: check the field names, the operators (= != > >= < <= ~ !~ ?= …) and the quotes around text.",
+                )
+              : null,
+          ),
+        )
+      : null,
+  );
+  const historyBtn = menuButton(
+    h("button.icon-btn", { type: "button", "aria-label": "Search history", title: "Search history" }, icon("history")),
+    () => {
+      const hist = store.get<string[]>(historyKey, []);
+      if (!hist.length) return [h("div.menu-note", null, "No recent searches.")];
+      return [
+        ...hist.map((f): MenuItem => ({
+          label: h("span.mono", null, f),
+          onSelect: () => ((filterInput.value = f), applyFilter()),
+        })),
+        "sep",
+        { label: "Clear history", icon: "trash", onSelect: () => store.set(historyKey, []) },
+      ];
+    },
+    { align: "right" },
+  );
+  const colsBtn = menuButton(
+    h("button.icon-btn", { type: "button", "aria-label": "Choose columns", title: "Columns" }, icon("columns")),
+    () =>
+      fields
+        .filter((f) => f.name !== "id" && f.type !== "password")
+        .map((f): MenuItem => ({
+          label: f.name,
+          checked: !hiddenCols.has(f.name),
+          keepOpen: true,
+          onSelect: () => {
+            if (hiddenCols.has(f.name)) hiddenCols.delete(f.name);
+            else hiddenCols.add(f.name);
+            store.set(hiddenKey, [...hiddenCols]);
+            table.refresh();
+          },
+        })),
+    { align: "right" },
+  );
 
   // ---- table ----
   const sortState = (name: string): "asc" | "desc" | "" => {
@@ -171,9 +222,22 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     const s = sortState(f.name);
     const ft = FIELD_TYPES[f.type];
     const sortable = f.type !== "json" && f.type !== "file" && f.type !== "geoPoint";
-    return h("th", { "aria-sort": s === "asc" ? "ascending" : s === "desc" ? "descending" : undefined, class: `col-${f.type}` },
+    return h(
+      "th",
+      { "aria-sort": s === "asc" ? "ascending" : s === "desc" ? "descending" : undefined, class: `col-${f.type}` },
       sortable
-        ? h("button.th-btn", { type: "button", onclick: () => toggleSort(f.name), title: `Sort by ${f.name}`, dataset: { sort: f.name } }, icon(ft?.icon ?? "key"), f.name, s ? icon(s === "asc" ? "sortup" : "sortdown") : null)
+        ? h(
+            "button.th-btn",
+            {
+              type: "button",
+              onclick: () => toggleSort(f.name),
+              title: `Sort by ${f.name}`,
+              dataset: { sort: f.name },
+            },
+            icon(ft?.icon ?? "key"),
+            f.name,
+            s ? icon(s === "asc" ? "sortup" : "sortdown") : null,
+          )
         : h("span.th-btn", null, icon(ft?.icon ?? "key"), f.name),
     );
   };
@@ -181,89 +245,186 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   const table = live(() => {
     const cols = columns();
     const allChecked = state.items.length > 0 && state.items.every((r) => state.selected.has(r.id));
-    const head = h("tr", null,
-      readOnly ? null : h("th.col-check", null, h("input", {
-        type: "checkbox",
-        "aria-label": "Select all on this page",
-        checked: allChecked,
-        onchange: (ev: Event) => {
-          const on = (ev.target as HTMLInputElement).checked;
-          for (const r of state.items) on ? state.selected.add(r.id) : state.selected.delete(r.id);
-          table.refresh();
-          bulk.refresh();
-        },
-      })),
+    const head = h(
+      "tr",
+      null,
+      readOnly
+        ? null
+        : h(
+            "th.col-check",
+            null,
+            h("input", {
+              type: "checkbox",
+              "aria-label": "Select all on this page",
+              checked: allChecked,
+              onchange: (ev: Event) => {
+                const on = (ev.target as HTMLInputElement).checked;
+                for (const r of state.items) on ? state.selected.add(r.id) : state.selected.delete(r.id);
+                table.refresh();
+                bulk.refresh();
+              },
+            }),
+          ),
       th({ name: "id", type: "text" }),
       cols.map(th),
       h("th.col-actions", null, h("span.sr-only", null, "Actions")),
     );
     let body: HTMLElement[];
     if (state.error) {
-      body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 },
-        h("div.empty.sm", null, icon("search"), h("p", null, "No records loaded (see above)."))))];
+      body = [
+        h(
+          "tr",
+          null,
+          h(
+            "td.empty-cell",
+            { colspan: cols.length + 3 },
+            h("div.empty.sm", null, icon("search"), h("p", null, "No records loaded (see above).")),
+          ),
+        ),
+      ];
     } else if (!state.items.length && !state.loading)
-      body = [h("tr", null, h("td.empty-cell", { colspan: cols.length + 3 },
-        h("div.empty.sm", null, icon(state.filter ? "search" : typeIcon(c.type)), h("p", null, state.filter ? "No records match the filter." : "No records yet."),
-          state.filter ? h("button.btn.sm.ghost", { type: "button", onclick: () => ((filterInput.value = ""), applyFilter()) }, "Clear filter")
-          : readOnly ? null : h("button.btn.sm.primary", { type: "button", onclick: () => editRecord() }, icon("plus"), "New record")),
-      ))];
+      body = [
+        h(
+          "tr",
+          null,
+          h(
+            "td.empty-cell",
+            { colspan: cols.length + 3 },
+            h(
+              "div.empty.sm",
+              null,
+              icon(state.filter ? "search" : typeIcon(c.type)),
+              h("p", null, state.filter ? "No records match the filter." : "No records yet."),
+              state.filter
+                ? h(
+                    "button.btn.sm.ghost",
+                    { type: "button", onclick: () => ((filterInput.value = ""), applyFilter()) },
+                    "Clear filter",
+                  )
+                : readOnly
+                  ? null
+                  : h(
+                      "button.btn.sm.primary",
+                      { type: "button", onclick: () => editRecord() },
+                      icon("plus"),
+                      "New record",
+                    ),
+            ),
+          ),
+        ),
+      ];
     else
       body = state.items.map((r) =>
-        h("tr.trow", {
-          class: state.selected.has(r.id) ? "selected" : "",
-          dataset: { id: r.id },
-          onclick: (ev: MouseEvent) => {
-            if ((ev.target as HTMLElement).closest("input,button,a")) return;
-            editRecord(r);
-          },
-        },
-          readOnly ? null : h("td.col-check", null, h("input", {
-            type: "checkbox",
-            "aria-label": `Select record ${r.id}`,
-            checked: state.selected.has(r.id),
-            onchange: (ev: Event) => {
-              (ev.target as HTMLInputElement).checked ? state.selected.add(r.id) : state.selected.delete(r.id);
-              (ev.target as HTMLElement).closest("tr")!.classList.toggle("selected", state.selected.has(r.id));
-              bulk.refresh();
+        h(
+          "tr.trow",
+          {
+            class: state.selected.has(r.id) ? "selected" : "",
+            dataset: { id: r.id },
+            onclick: (ev: MouseEvent) => {
+              if ((ev.target as HTMLElement).closest("input,button,a")) return;
+              editRecord(r);
             },
-          })),
-          h("td.col-id", null, h("button.link.mono", { type: "button", onclick: () => editRecord(r), "aria-label": `Open record ${r.id}` }, r.id)),
-          cols.map((f) => h("td", { class: `col-${f.type}`, dataset: { field: f.name } }, FIELD_TYPES[f.type]?.cell(r[f.name], f, r) ?? String(r[f.name] ?? ""))),
+          },
+          readOnly
+            ? null
+            : h(
+                "td.col-check",
+                null,
+                h("input", {
+                  type: "checkbox",
+                  "aria-label": `Select record ${r.id}`,
+                  checked: state.selected.has(r.id),
+                  onchange: (ev: Event) => {
+                    (ev.target as HTMLInputElement).checked ? state.selected.add(r.id) : state.selected.delete(r.id);
+                    (ev.target as HTMLElement).closest("tr")!.classList.toggle("selected", state.selected.has(r.id));
+                    bulk.refresh();
+                  },
+                }),
+              ),
+          h(
+            "td.col-id",
+            null,
+            h(
+              "button.link.mono",
+              { type: "button", onclick: () => editRecord(r), "aria-label": `Open record ${r.id}` },
+              r.id,
+            ),
+          ),
+          cols.map((f) =>
+            h(
+              "td",
+              { class: `col-${f.type}`, dataset: { field: f.name } },
+              FIELD_TYPES[f.type]?.cell(r[f.name], f, r) ?? String(r[f.name] ?? ""),
+            ),
+          ),
           h("td.col-actions", null, icon("right")),
         ),
       );
-    return h("div.table-wrap", { class: state.loading ? "loading" : "" },
+    return h(
+      "div.table-wrap",
+      { class: state.loading ? "loading" : "" },
       h("table.table.records", { "data-testid": "records-table" }, h("thead", null, head), h("tbody", null, body)),
       state.loading ? h("div.table-loader", null, h("div.loader")) : null,
     );
   });
 
   const footer = live(() =>
-    h("div.table-footer", null,
-      h("span.muted", { "data-testid": "records-total" }, state.loading && !state.items.length ? "Loading…" : `Total found: ${state.total}`),
-      state.page < state.totalPages ? h("button.btn.sm.ghost", { type: "button", onclick: () => load(state.page + 1) }, "Load more") : null,
+    h(
+      "div.table-footer",
+      null,
+      h(
+        "span.muted",
+        { "data-testid": "records-total" },
+        state.loading && !state.items.length ? "Loading…" : `Total found: ${state.total}`,
+      ),
+      state.page < state.totalPages
+        ? h("button.btn.sm.ghost", { type: "button", onclick: () => load(state.page + 1) }, "Load more")
+        : null,
     ),
   );
 
   const bulk = live(() => {
     const n = state.selected.size;
     if (!n) return null;
-    return h("div.bulkbar", { role: "region", "aria-label": "Bulk actions" },
+    return h(
+      "div.bulkbar",
+      { role: "region", "aria-label": "Bulk actions" },
       h("span", null, `Selected ${plural(n, "record")}`),
-      h("button.btn.sm.ghost", { type: "button", onclick: () => (state.selected.clear(), table.refresh(), bulk.refresh()) }, "Reset"),
+      h(
+        "button.btn.sm.ghost",
+        { type: "button", onclick: () => (state.selected.clear(), table.refresh(), bulk.refresh()) },
+        "Reset",
+      ),
       h("div.spacer"),
-      h("button.btn.sm.ghost", { type: "button", onclick: () => exportJSON([...state.selected]) }, icon("download"), "Export JSON"),
-      h("button.btn.sm.danger", { type: "button", onclick: () => bulkDelete(), "data-testid": "bulk-delete" }, icon("trash"), "Delete selected"),
+      h(
+        "button.btn.sm.ghost",
+        { type: "button", onclick: () => exportJSON([...state.selected]) },
+        icon("download"),
+        "Export JSON",
+      ),
+      h(
+        "button.btn.sm.danger",
+        { type: "button", onclick: () => bulkDelete(), "data-testid": "bulk-delete" },
+        icon("trash"),
+        "Delete selected",
+      ),
     );
   });
 
   async function bulkDelete() {
     const ids = [...state.selected];
-    if (!(await confirmDialog(`Delete ${plural(ids.length, "selected record")}? This cannot be undone.`, { yes: "Delete" }))) return;
+    if (
+      !(await confirmDialog(`Delete ${plural(ids.length, "selected record")}? This cannot be undone.`, {
+        yes: "Delete",
+      }))
+    )
+      return;
     let failed = 0;
     // a few at a time: keeps the server responsive and the order of errors readable
     for (let i = 0; i < ids.length; i += 5) {
-      const res = await Promise.allSettled(ids.slice(i, i + 5).map((id) => pb.collection(c.id).delete(id, { requestKey: null })));
+      const res = await Promise.allSettled(
+        ids.slice(i, i + 5).map((id) => pb.collection(c.id).delete(id, { requestKey: null })),
+      );
       failed += res.filter((r) => r.status === "rejected").length;
     }
     state.selected.clear();
@@ -274,9 +435,14 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
 
   async function exportJSON(ids?: string[]) {
     try {
-      const filter = ids?.length ? ids.map((id) => `id=${JSON.stringify(id)}`).join("||") : normalizeFilter(state.filter, c);
+      const filter = ids?.length
+        ? ids.map((id) => `id=${JSON.stringify(id)}`).join("||")
+        : normalizeFilter(state.filter, c);
       const all = await pb.collection(c.id).getFullList({ batch: 500, filter, sort: state.sort, requestKey: null });
-      downloadBlob(`${c.name}_${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.json`, JSON.stringify(all, null, 2));
+      downloadBlob(
+        `${c.name}_${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.json`,
+        JSON.stringify(all, null, 2),
+      );
       toast(`Exported ${plural(all.length, "record")}.`, "info");
     } catch (err) {
       toast(errorMessage(err), "error");
@@ -310,31 +476,88 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     }
   }
 
-  const queryOf = () =>
-    ({ collection: c.name, filter: state.filter, sort: state.sort !== defaultSort ? state.sort : "" });
+  const queryOf = () => ({
+    collection: c.name,
+    filter: state.filter,
+    sort: state.sort !== defaultSort ? state.sort : "",
+  });
   const syncQuery = () => replaceQuery(queryOf());
 
-  const header = h("header.page-header", null,
-    h("div.crumbs", null, h("span.muted", null, "Collections"), icon("right"), h("h1", null, c.name), c.type !== "base" ? h("span.badge", null, c.type) : null),
-    h("div.page-actions", null,
-      opts.hideControls() ? null : h("button.icon-btn", { type: "button", "aria-label": "Edit collection", title: "Edit collection", "data-testid": "edit-collection", onclick: async () => { await opts.onEditCollection(); load(); } }, icon("gear")),
-      h("button.icon-btn", { type: "button", "aria-label": "Refresh", title: "Refresh", onclick: () => load() }, icon("refresh")),
-      menuButton(h("button.icon-btn", { type: "button", "aria-label": "More", title: "More" }, icon("dots")), () => [
-        { label: "Export all as JSON", icon: "download", onSelect: () => exportJSON() },
-        { label: "Copy collection JSON", icon: "copy", onSelect: () => copyText(JSON.stringify(c, null, 2)) },
-        ...(opts.hideControls() ? [] : [{ label: "Duplicate collection", icon: "duplicate", onSelect: () => opts.onDuplicate() }]),
-        { label: store.get<string[]>("pinned", []).includes(c.id) ? "Unpin" : "Pin to top", icon: "pin", onSelect: () => {
-          const p = store.get<string[]>("pinned", []);
-          store.set("pinned", p.includes(c.id) ? p.filter((x) => x !== c.id) : [c.id, ...p]);
-          toast(p.includes(c.id) ? "Unpinned." : "Pinned to the top of the list.", "info", 1500);
-        } },
-      ], { align: "right" }),
-      h("button.btn.ghost", { type: "button", onclick: () => openApiPreview(c), "data-testid": "api-preview" }, icon("code"), h("span.hide-sm", null, "API preview")),
-      readOnly ? null : h("button.btn.primary", { type: "button", onclick: () => editRecord(), "data-testid": "new-record" }, icon("plus"), h("span", null, "New record")),
+  const header = h(
+    "header.page-header",
+    null,
+    h(
+      "div.crumbs",
+      null,
+      h("span.muted", null, "Collections"),
+      icon("right"),
+      h("h1", null, c.name),
+      c.type !== "base" ? h("span.badge", null, c.type) : null,
+    ),
+    h(
+      "div.page-actions",
+      null,
+      opts.hideControls()
+        ? null
+        : h(
+            "button.icon-btn",
+            {
+              type: "button",
+              "aria-label": "Edit collection",
+              title: "Edit collection",
+              "data-testid": "edit-collection",
+              onclick: async () => {
+                await opts.onEditCollection();
+                load();
+              },
+            },
+            icon("gear"),
+          ),
+      h(
+        "button.icon-btn",
+        { type: "button", "aria-label": "Refresh", title: "Refresh", onclick: () => load() },
+        icon("refresh"),
+      ),
+      menuButton(
+        h("button.icon-btn", { type: "button", "aria-label": "More", title: "More" }, icon("dots")),
+        () => [
+          { label: "Export all as JSON", icon: "download", onSelect: () => exportJSON() },
+          { label: "Copy collection JSON", icon: "copy", onSelect: () => copyText(JSON.stringify(c, null, 2)) },
+          ...(opts.hideControls()
+            ? []
+            : [{ label: "Duplicate collection", icon: "duplicate", onSelect: () => opts.onDuplicate() }]),
+          {
+            label: store.get<string[]>("pinned", []).includes(c.id) ? "Unpin" : "Pin to top",
+            icon: "pin",
+            onSelect: () => {
+              const p = store.get<string[]>("pinned", []);
+              store.set("pinned", p.includes(c.id) ? p.filter((x) => x !== c.id) : [c.id, ...p]);
+              toast(p.includes(c.id) ? "Unpinned." : "Pinned to the top of the list.", "info", 1500);
+            },
+          },
+        ],
+        { align: "right" },
+      ),
+      h(
+        "button.btn.ghost",
+        { type: "button", onclick: () => openApiPreview(c), "data-testid": "api-preview" },
+        icon("code"),
+        h("span.hide-sm", null, "API preview"),
+      ),
+      readOnly
+        ? null
+        : h(
+            "button.btn.primary",
+            { type: "button", onclick: () => editRecord(), "data-testid": "new-record" },
+            icon("plus"),
+            h("span", null, "New record"),
+          ),
     ),
   );
 
-  const el = h("div.records-view", null,
+  const el = h(
+    "div.records-view",
+    null,
     header,
     h("div.toolbar", null, searchForm, historyBtn, colsBtn),
     filterError,
@@ -344,7 +567,12 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
   );
   // "/" focuses the filter from anywhere on the page
   const slash = (ev: KeyboardEvent) => {
-    if (ev.key === "/" && !(ev.target as HTMLElement).closest("input,textarea,select,[contenteditable]") && !document.querySelector("dialog[open]") && el.isConnected) {
+    if (
+      ev.key === "/" &&
+      !(ev.target as HTMLElement).closest("input,textarea,select,[contenteditable]") &&
+      !document.querySelector("dialog[open]") &&
+      el.isConnected
+    ) {
       ev.preventDefault();
       filterInput.focus();
     }
@@ -369,4 +597,3 @@ export function recordsView(c: CollectionModel, query: URLSearchParams, opts: Op
     },
   };
 }
-

@@ -24,7 +24,8 @@ export class BoxProvider extends OAuth2Provider {
   async fetchAuthUser(token: OAuth2Token): Promise<OAuth2User> {
     const raw = await this.fetchRawUserJSON(token);
     const status = jsonStr(raw, "status");
-    if (status !== "active") throw new OAuth2Error(`Box user account is not active (status: ${JSON.stringify(status)})`);
+    if (status !== "active")
+      throw new OAuth2Error(`Box user account is not active (status: ${JSON.stringify(status)})`);
     return this.newUser(token, raw, {
       id: jsonStr(raw, "id"),
       name: jsonStr(raw, "name"),

@@ -26,7 +26,10 @@ export class GitlabProvider extends OAuth2Provider {
   async fetchAuthUser(token: OAuth2Token): Promise<OAuth2User> {
     const raw = await this.fetchRawUserJSON(token);
     const confirmedAt = jsonStr(raw, "confirmed_at");
-    const confirmed = RFC3339.test(confirmedAt) && !Number.isNaN(Date.parse(confirmedAt)) && !confirmedAt.startsWith("0001-01-01T00:00:00");
+    const confirmed =
+      RFC3339.test(confirmedAt) &&
+      !Number.isNaN(Date.parse(confirmedAt)) &&
+      !confirmedAt.startsWith("0001-01-01T00:00:00");
     return this.newUser(token, raw, {
       id: jsonInt(raw, "id"),
       name: jsonStr(raw, "name"),

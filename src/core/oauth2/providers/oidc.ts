@@ -44,7 +44,9 @@ export class OIDCProvider extends OAuth2Provider {
     if (issuers.length > 0) {
       const iss = typeof claims.iss === "string" ? claims.iss : "";
       if (!issuers.some((i) => constantTimeEqual(i, iss))) {
-        throw new OAuth2Error(`iss must be one of ${JSON.stringify(issuers)}, got ${JSON.stringify(claims.iss ?? null)}`);
+        throw new OAuth2Error(
+          `iss must be one of ${JSON.stringify(issuers)}, got ${JSON.stringify(claims.iss ?? null)}`,
+        );
       }
     }
     // optional: the token came over TLS straight from the provider

@@ -16,7 +16,8 @@ export class PatreonProvider extends OAuth2Provider {
       scopes: ["identity", "identity[email]"],
       authURL: "https://www.patreon.com/oauth2/authorize",
       tokenURL: "https://www.patreon.com/api/oauth2/token",
-      userInfoURL: "https://www.patreon.com/api/oauth2/v2/identity?fields%5Buser%5D=full_name,email,vanity,image_url,is_email_verified",
+      userInfoURL:
+        "https://www.patreon.com/api/oauth2/v2/identity?fields%5Buser%5D=full_name,email,vanity,image_url,is_email_verified",
     });
   }
 

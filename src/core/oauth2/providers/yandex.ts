@@ -27,7 +27,9 @@ export class YandexProvider extends OAuth2Provider {
       name: jsonStr(raw, "real_name"),
       username: jsonStr(raw, "login"),
       email: jsonStr(raw, "default_email"),
-      avatarURL: jsonBool(raw, "is_avatar_empty") ? "" : `https://avatars.yandex.net/get-yapic/${jsonStr(raw, "default_avatar_id")}/islands-200`,
+      avatarURL: jsonBool(raw, "is_avatar_empty")
+        ? ""
+        : `https://avatars.yandex.net/get-yapic/${jsonStr(raw, "default_avatar_id")}/islands-200`,
     });
   }
 }
