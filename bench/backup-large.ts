@@ -7,7 +7,8 @@
  * backup, the writes that went through meanwhile, and checks the archive: it opens, its data.db
  * passes `PRAGMA integrity_check` and holds at least the seeded rows.
  *
- *   bun bench/backup-large.ts [--mb=200] [--writers=4] [--baseline=12 (s)] [--no-logs] [--binary=dist/pb] [--no-build] [--keep]
+ *   bun bench/backup-large.ts [--mb=200] [--writers=4] [--baseline=12 (s)] [--no-logs] [--binary=dist/pb] [--no-build]
+ * [--keep]
  */
 import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";

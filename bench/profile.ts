@@ -4,7 +4,8 @@
  * `bun --cpu-prof`, seeds a posts-shaped collection, sends the load (keep-alive), stops pb and
  * prints where the server's time went (self and inclusive, top functions).
  *
- *   bun bench/profile.ts insert|getOne|list|auth-refresh [requests=20000] [concurrency=100] [--rows=5000] [--top=25] [--logs]
+ *   bun bench/profile.ts insert|getOne|list|auth-refresh [requests=20000] [concurrency=100] [--rows=5000] [--top=25]
+ * [--logs]
  *
  * Request logs are off (as in bench/run.ts) unless --logs.
  *

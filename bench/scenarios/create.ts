@@ -20,7 +20,9 @@ export const PASSWORD = "1234567890";
 
 export const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
-/** The post body upstream sends: a title, the lorem description, alternating public, 2 random types, a random author. */
+/**
+ * The post body upstream sends: a title, the lorem description, alternating public, 2 random types, a random author.
+ */
 export function postBody(title: string, i: number, users: string[]): string {
   return JSON.stringify({
     title,

@@ -84,7 +84,10 @@ class SseClient {
     this.body(this.chunked ? this.dechunk(s) : s);
   }
 
-  /** Chunked framing → payload (works on decoded text: SSE is UTF-8 and chunk sizes count bytes, so sizes are recounted in bytes). */
+  /**
+   * Chunked framing → payload (works on decoded text: SSE is UTF-8 and chunk sizes count bytes, so sizes are recounted
+   * in bytes).
+   */
   private dechunk(s: string): string {
     let out = "";
     let i = 0;

@@ -134,7 +134,10 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
   };
 }
 
-/** Bun's listen failure in Go's words, as upstream prints it ("listen tcp 127.0.0.1:8090: bind: address already in use"). */
+/**
+ * Bun's listen failure in Go's words, as upstream prints it ("listen tcp 127.0.0.1:8090: bind: address already in
+ * use").
+ */
 function listenError(err: unknown, hostname: string, port: number): Error {
   const code = (err as { code?: string })?.code;
   // a name that does not resolve fails in Bun with unrelated codes (EEXIST, ENOTCONN…)

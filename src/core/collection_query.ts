@@ -13,7 +13,10 @@ export function findAllCollections(app: App, ...types: string[]): Collection[] {
   return rows.map((row) => Collection.fromRow(row));
 }
 
-/** One collection by id or case-insensitive name, from the DB (the older one wins a clash, as the cache); null when missing. */
+/**
+ * One collection by id or case-insensitive name, from the DB (the older one wins a clash, as the cache); null when
+ * missing.
+ */
 export function findCollectionByNameOrId(app: App, nameOrId: string): Collection | null {
   const row = app.db
     .query("SELECT * FROM `_collections` WHERE `id` = ? OR LOWER(`name`) = ? ORDER BY `rowid` ASC LIMIT 1")

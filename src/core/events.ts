@@ -210,7 +210,9 @@ export class RecordAuthBaseRequestEvent extends RequestEvent implements Tagged {
   }
 }
 
-/** Every successful auth response (password, OAuth2, OTP, refresh, impersonate): token, meta and record can be replaced. */
+/**
+ * Every successful auth response (password, OAuth2, OTP, refresh, impersonate): token, meta and record can be replaced.
+ */
 export class RecordAuthRequestEvent extends RecordAuthBaseRequestEvent {
   constructor(
     parent: RequestEvent,

@@ -2,9 +2,10 @@
  * A small pool of read-only SQLite connections on worker threads.
  * bun:sqlite cannot interrupt a running statement, so a timed-out query's worker is abandoned
  * (terminated as soon as SQLite returns) and a fresh one takes its place; the caller gets its error
- * at once. Filters cannot express unbounded queries, so an abandoned statement always ends. bun:sqlite is synchronous and the
- * server is one JS thread, so list queries (COUNT, unindexed filters) run here: the JS thread keeps
- * serving, reads use both cores, and `--queryTimeout` is enforced by ending a stuck worker.
+ * at once. Filters cannot express unbounded queries, so an abandoned statement always ends.
+ * bun:sqlite is synchronous and the server is one JS thread, so list queries (COUNT, unindexed
+ * filters) run here: the JS thread keeps serving, reads use both cores, and `--queryTimeout` is
+ * enforced by ending a stuck worker.
  * Reads see committed data only (WAL); work inside a transaction must use the main connection.
  */
 

@@ -254,7 +254,9 @@ export class RecordFieldRunner {
     return this.resolver.requestInfo?.body ?? {};
   }
 
-  /** `:changed` ≡ `(@request.body.f:isset = true && @request.body.f != f)`, spliced in after the comparison is built. */
+  /**
+   * `:changed` ≡ `(@request.body.f:isset = true && @request.body.f != f)`, spliced in after the comparison is built.
+   */
   private processRequestBodyChanged(field: Field): ResolverResult {
     const name = field.name;
     const aliasExpr = buildFilterExpr(

@@ -82,7 +82,9 @@ const CLASSES = [
 
 const CORE_TYPES = ["RequestEvent", "App", "Record", "Collection"];
 
-/** `declare function onRecordCreate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;` for each hook. */
+/**
+ * `declare function onRecordCreate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;` for each hook.
+ */
 function hookDeclarations(): string[] {
   return JS_HOOKS.map(
     (h) =>

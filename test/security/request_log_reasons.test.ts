@@ -118,7 +118,8 @@ test("a rate-limited request logs the rule it triggered", async () => {
 });
 
 test("a superuser request from an IP outside the whitelist logs why it was refused", async () => {
-  // the test's own requests come from 127.0.0.1 (whitelisted); the refused one names another IP through a trusted header
+  // the test's own requests come from 127.0.0.1 (whitelisted); the refused one names another IP through a trusted
+  // header
   await su.settings.update({
     superuserIPs: ["127.0.0.1"],
     trustedProxy: { headers: ["X-Real-IP"], useLeftmostIP: false },

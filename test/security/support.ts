@@ -21,7 +21,10 @@ export interface Res {
   json: any;
 }
 
-/** `call(method, path, token?, body?, headers?)` on the server `server()` gives at call time; a body that is not FormData, a string or a stream is sent as JSON. */
+/**
+ * `call(method, path, token?, body?, headers?)` on the server `server()` gives at call time; a body that is not
+ * FormData, a string or a stream is sent as JSON.
+ */
 export function caller(server: () => { url: string }) {
   return async (
     method: string,
@@ -99,7 +102,10 @@ export async function mailTo(app: App, smtpPort: number): Promise<void> {
   await app.saveSettings(settings);
 }
 
-/** Upserts the superuser root@example.com into `workDir` (a fresh temp folder by default), serves it and signs an SDK client in as that superuser. */
+/**
+ * Upserts the superuser root@example.com into `workDir` (a fresh temp folder by default), serves it and signs an SDK
+ * client in as that superuser.
+ */
 export async function startWithSuperuser(workDir = tempDir()): Promise<{ srv: TestServer; su: PocketBase }> {
   expect(
     (await runPb(["superuser", "upsert", "root@example.com", PASSWORD, `--dir=${join(workDir, "pb_data")}`])).code,
@@ -110,7 +116,9 @@ export async function startWithSuperuser(workDir = tempDir()): Promise<{ srv: Te
   return { srv, su };
 }
 
-/** Writes `request` as is on a new socket to 127.0.0.1:`port` and returns everything read until the server closes it. */
+/**
+ * Writes `request` as is on a new socket to 127.0.0.1:`port` and returns everything read until the server closes it.
+ */
 export function rawRequest(port: number, request: string): Promise<string> {
   return new Promise<string>((resolve) => {
     let buf = "";

@@ -5,7 +5,8 @@
  * @example
  * const idp = await startOIDCProvider();
  * // configure an auth collection's `oidc` provider with idp.authURL / tokenURL / userInfoURL
- * const res = await fetch(authURL + redirectURL + "&login_hint=" + loginHint({ sub: "u1", email: "a@b.c", email_verified: true }), { redirect: "manual" });
+ * const res = await fetch(authURL + redirectURL + "&login_hint=" + loginHint({ sub: "u1", email: "a@b.c",
+ * email_verified: true }), { redirect: "manual" });
  * await idp.stop();
  */
 import { join } from "node:path";

@@ -91,7 +91,10 @@ export class Broker {
   }
 }
 
-/** The realtime hooks (upstream's OnRealtimeConnectRequest, OnRealtimeSubscribeRequest, OnRealtimeMessageSend), declared on the App. */
+/**
+ * The realtime hooks (upstream's OnRealtimeConnectRequest, OnRealtimeSubscribeRequest, OnRealtimeMessageSend), declared
+ * on the App.
+ */
 export type RealtimeHooks = Pick<
   AppHooks,
   "onRealtimeConnectRequest" | "onRealtimeSubscribeRequest" | "onRealtimeMessageSend"

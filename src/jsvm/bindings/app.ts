@@ -96,7 +96,9 @@ function scanModel(cx: Cx, spec: QuerySpec, records: unknown): ((row: { [k: stri
   return c ? (row) => Record.fromRow(c, row) : null;
 }
 
-/** Records of an auth system collection (`_externalAuths`, `_mfas`, `_otps`, `_authOrigins`) for a record or collection. */
+/**
+ * Records of an auth system collection (`_externalAuths`, `_mfas`, `_otps`, `_authOrigins`) for a record or collection.
+ */
 function systemRecords(cx: Cx, system: string, filter: string, params: { [k: string]: unknown }): Record[] {
   return findRecordsByFilter(cx.plugin.app, system, filter, "", 0, 0, params);
 }

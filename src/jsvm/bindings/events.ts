@@ -246,7 +246,10 @@ function messageData(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** `e.message` of onRealtimeMessageSend: reads and writes the event's message (data reads as bytes, as upstream's []byte). */
+/**
+ * `e.message` of onRealtimeMessageSend: reads and writes the event's message (data reads as bytes, as upstream's
+ * []byte).
+ */
 class RealtimeMessageRef {
   constructor(readonly event: RealtimeMessageEvent) {}
 }

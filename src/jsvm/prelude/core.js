@@ -583,7 +583,9 @@ G.__pbSettle = function (id) {
 
 // ---- go-style naming (the field mapper) ----------------------------------------------------------------
 
-/** Go's exported name → JS name, as upstream's FieldMapper: `JSONField`→`jsonField`, `ID`→`id`, `OAuth2`→`oauth2`. */
+/**
+ * Go's exported name → JS name, as upstream's FieldMapper: `JSONField`→`jsonField`, `ID`→`id`, `OAuth2`→`oauth2`.
+ */
 function goFieldName(name) {
   if (name === "OAuth2") return "oauth2";
   let i = 0;

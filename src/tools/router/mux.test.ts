@@ -1,4 +1,7 @@
-/** ServeMux-style patterns: parsing, precedence, conflicts (Go's net/http pattern rules, as upstream's router uses them). */
+/**
+ * ServeMux-style patterns: parsing, precedence, conflicts (Go's net/http pattern rules, as upstream's router uses
+ * them).
+ */
 import { describe, expect, test } from "bun:test";
 import { Mux } from "./mux.ts";
 import { compare, parsePattern } from "./pattern.ts";
@@ -153,7 +156,8 @@ describe("conflicts", () => {
         "GET example.com/",
       ),
     ).toBe("no error");
-    // a method-less route below a GET catch-all is a conflict in Go too (upstream's pb_public route is `GET /{path...}`)
+    // a method-less route below a GET catch-all is a conflict in Go too
+    // (upstream's pb_public route is `GET /{path...}`)
     expect(fails("GET /{path...}", "/a/{x}")).toContain("conflicts with");
   });
 });

@@ -7,7 +7,9 @@
  * more specific conflict. Knows nothing of the app.
  */
 
-/** One path segment: a literal (`{$}` is the literal "/"), a `{name}` or a `{name...}` (name "" for a trailing slash). */
+/**
+ * One path segment: a literal (`{$}` is the literal "/"), a `{name}` or a `{name...}` (name "" for a trailing slash).
+ */
 export interface Segment {
   s: string;
   wild: boolean;

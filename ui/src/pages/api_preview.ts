@@ -1,4 +1,7 @@
-/** API preview: for one collection, each endpoint with its rule, parameters, SDK snippets (JS, Dart) and an example response. */
+/**
+ * API preview: for one collection, each endpoint with its rule, parameters, SDK snippets (JS, Dart) and an example
+ * response.
+ */
 import type { CollectionModel } from "pocketbase";
 import { pb } from "../lib/app.ts";
 import { h, type Child } from "../lib/dom.ts";

@@ -346,7 +346,9 @@ function openLog(log: any, onClose?: () => void) {
   });
 }
 
-/** Requests per hour as an SVG bar chart (own drawing, no chart library); axis labels are HTML so they don't stretch. */
+/**
+ * Requests per hour as an SVG bar chart (own drawing, no chart library); axis labels are HTML so they don't stretch.
+ */
 export function statsChart(stats: { total: number; date: string }[]): HTMLElement {
   if (!stats.length) return h("div.chart-empty.muted", null, "No requests in the selected period.");
   const points = stats.map((s) => ({ t: parseDate(s.date)?.getTime() ?? 0, v: s.total })).sort((a, b) => a.t - b.t);
