@@ -10,7 +10,7 @@ import PocketBase from "pocketbase";
 import type { Page } from "playwright-core";
 import { ensureBuilt } from "../build.ts";
 import { startServer, type TestServer } from "./harness.ts";
-import { BROWSER_MISSING, launchBrowser, type TestBrowser } from "./support/browser.ts";
+import { BROWSER_MISSING, launchBrowser, poll, type TestBrowser } from "./support/browser.ts";
 import { samplePng } from "./support/images.ts";
 
 const EMAIL = "admin@example.com";
@@ -42,20 +42,6 @@ function skipNote(step: string, path: string) {
 const ready = () => page.waitForSelector("body[data-ready]");
 const toastGone = () => page.evaluate(`document.querySelectorAll(".toast").forEach((t) => t.remove())`);
 
-/** Retries `fn` until its value passes `check` (bun:test has no expect.poll). */
-async function poll<T>(fn: () => Promise<T>, check: (v: T) => void, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    try {
-      check(v);
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await Bun.sleep(100);
-    }
-  }
-}
 async function shot(name: string) {
   await toastGone();
   await b.shot(page, name);

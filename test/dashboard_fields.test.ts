@@ -11,7 +11,7 @@ import PocketBase from "pocketbase";
 import type { Page } from "playwright-core";
 import { ensureBuilt } from "../build.ts";
 import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
-import { BROWSER_MISSING, launchBrowser, type TestBrowser } from "./support/browser.ts";
+import { BROWSER_MISSING, launchBrowser, poll, type TestBrowser } from "./support/browser.ts";
 
 const EMAIL = "fields@example.com";
 const PASSWORD = "fields-password-123";
@@ -28,21 +28,6 @@ const ready = () => page.waitForSelector("body[data-ready]");
 async function shot(name: string) {
   await page.evaluate(`document.querySelectorAll(".toast").forEach((t) => t.remove())`);
   await b.shot(page, name);
-}
-
-/** Retries `fn` until its value passes `check` (bun:test has no expect.poll). */
-async function poll<T>(fn: () => Promise<T>, check: (v: T) => void, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    try {
-      check(v);
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await Bun.sleep(100);
-    }
-  }
 }
 
 describe.skipIf(!!BROWSER_MISSING)("dashboard editor and geo point fields in Chromium (dist/pb)", () => {

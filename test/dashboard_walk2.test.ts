@@ -12,7 +12,7 @@ import PocketBase from "pocketbase";
 import type { Page } from "playwright-core";
 import { ensureBuilt } from "../build.ts";
 import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
-import { BROWSER_MISSING, launchBrowser, type TestBrowser } from "./support/browser.ts";
+import { BROWSER_MISSING, launchBrowser, poll, type TestBrowser } from "./support/browser.ts";
 
 const EMAIL = "admin@example.com";
 const PASSWORD = "admin-password-123";
@@ -30,20 +30,6 @@ const hashQuery = () => new URLSearchParams(new URL(page.url()).hash.split("?")[
 const back = () => page.evaluate("history.back()");
 const forward = () => page.evaluate("history.forward()");
 
-/** Retries `fn` until its value passes `check` (bun:test has no expect.poll). */
-async function poll<T>(fn: () => Promise<T>, check: (v: T) => void, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    try {
-      check(v);
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await Bun.sleep(100);
-    }
-  }
-}
 async function shot(name: string, keepToasts = false) {
   if (!keepToasts) await toastGone();
   await b.shot(page, `w2-${name}`);

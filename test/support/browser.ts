@@ -81,3 +81,18 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
   };
 }
+
+/** Retries `fn` until its value passes `check` (bun:test has no expect.poll). */
+export async function poll<T>(fn: () => Promise<T>, check: (v: T) => void, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    try {
+      check(v);
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await Bun.sleep(100);
+    }
+  }
+}
