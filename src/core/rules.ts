@@ -47,21 +47,52 @@ export function requireRuleAccess(rule: string | null, requestInfo: RequestInfo 
   if (rule === null && !requestInfo?.hasSuperuserAuth()) throw forbidden(ONLY_SUPERUSERS_MESSAGE);
 }
 
-/** Adds `rule` (resolved for `collection`) to `query`; a no-op for superusers and empty rules. */
+/**
+ * Adds `rule` (resolved for `collection`) to `query`. API rules may use hidden fields and reach any
+ * collection; client filters (`allowHiddenFields` false) may not.
+ */
 function applyRule(
   app: App,
   collection: Collection,
   query: SelectQuery,
   requestInfo: RequestInfo | null,
   rule: string,
+  allowHiddenFields = true,
 ): void {
-  const resolver = new RecordFieldResolver(app, collection, requestInfo, true);
+  const resolver = new RecordFieldResolver(app, collection, requestInfo, allowHiddenFields);
   query.andWhere(buildFilterExpr(rule, resolver, query.params));
   resolver.updateQuery(query);
 }
 
 const isExpectedFailure = (err: unknown) =>
   err instanceof FilterError || (err instanceof Error && err.name === "SQLiteError");
+
+/** `SELECT (1) FROM <table> WHERE id = <record.id>`: the stored row a rule is checked against. */
+function storedRecordQuery(record: Record): SelectQuery {
+  const table = record.collection.name;
+  const query = new SelectQuery(table, new SqlParams(), ["(1)"]);
+  query.andWhere(`${quoteColumn(table + ".id")} = ${query.params.add(record.id)}`);
+  return query;
+}
+
+/** Whether `query` still yields a row once `rule` is applied; an invalid rule (or SQL error) → false. */
+function rowMatches(
+  app: App,
+  collection: Collection,
+  query: SelectQuery,
+  requestInfo: RequestInfo | null,
+  rule: string,
+  allowHiddenFields = true,
+): boolean {
+  try {
+    applyRule(app, collection, query, requestInfo, rule, allowHiddenFields);
+    query.limit = 1;
+    return queryGet(app.db, query, { distinct: false }) !== null;
+  } catch (err) {
+    if (isExpectedFailure(err)) return false;
+    throw err;
+  }
+}
 
 /**
  * Whether `requestInfo` may access the stored `record` under `rule` (upstream's CanAccessRecord):
@@ -77,17 +108,7 @@ export function canAccessRecord(
   if (requestInfo?.hasSuperuserAuth()) return true;
   if (rule === null) return false;
   if (rule === "") return true;
-  const collection = record.collection;
-  const query = new SelectQuery(collection.name, new SqlParams(), ["(1)"]);
-  query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(record.id)}`);
-  try {
-    applyRule(app, collection, query, requestInfo, rule);
-    query.limit = 1;
-    return queryGet(app.db, query, { distinct: false }) !== null;
-  } catch (err) {
-    if (isExpectedFailure(err)) return false;
-    throw err;
-  }
+  return rowMatches(app, record.collection, storedRecordQuery(record), requestInfo, rule);
 }
 
 /**
@@ -102,19 +123,7 @@ export function matchesClientFilter(
   requestInfo: RequestInfo | null,
   filter: string,
 ): boolean {
-  const collection = record.collection;
-  const query = new SelectQuery(collection.name, new SqlParams(), ["(1)"]);
-  query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(record.id)}`);
-  try {
-    const resolver = new RecordFieldResolver(app, collection, requestInfo, false);
-    query.andWhere(buildFilterExpr(filter, resolver, query.params));
-    resolver.updateQuery(query);
-    query.limit = 1;
-    return queryGet(app.db, query, { distinct: false }) !== null;
-  } catch (err) {
-    if (isExpectedFailure(err)) return false;
-    throw err;
-  }
+  return rowMatches(app, record.collection, storedRecordQuery(record), requestInfo, filter, false);
 }
 
 /**
@@ -274,26 +283,10 @@ export function hasAuthManageAccess(app: App, record: Record, requestInfo: Reque
   const collection = record.collection;
   if (!collection.isAuth() || !collection.manageRule || !requestInfo?.auth) return false;
   if (record.isNew) return matchesUnsaved(app, record, requestInfo, collection.manageRule);
-  const query = new SelectQuery(collection.name, new SqlParams(), ["(1)"]);
-  query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(record.id)}`);
-  try {
-    applyRule(app, collection, query, requestInfo, collection.manageRule);
-    query.limit = 1;
-    return queryGet(app.db, query, { distinct: false }) !== null;
-  } catch (err) {
-    if (isExpectedFailure(err)) return false;
-    throw err;
-  }
+  return rowMatches(app, collection, storedRecordQuery(record), requestInfo, collection.manageRule);
 }
 
 function matchesUnsaved(app: App, record: Record, requestInfo: RequestInfo | null, rule: string): boolean {
   const { query, collection } = unsavedRecordQuery(record);
-  try {
-    applyRule(app, collection, query, requestInfo, rule);
-    query.limit = 1;
-    return queryGet(app.db, query, { distinct: false }) !== null;
-  } catch (err) {
-    if (isExpectedFailure(err)) return false;
-    throw err;
-  }
+  return rowMatches(app, collection, query, requestInfo, rule);
 }
