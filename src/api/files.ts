@@ -88,8 +88,7 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
   let base = recordBaseFilesPath(record);
   if (collection.isView()) {
     const source = findRecordByViewFile(e.app, collection, field.name, filename);
-    if (!source)
-      throw notFound("", {}, new Error("failed to fetch view file field record: sql: no rows in result set"));
+    if (!source) throw notFound("", {}, noRows("failed to fetch view file field record"));
     base = recordBaseFilesPath(source);
   }
 

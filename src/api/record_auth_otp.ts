@@ -1,5 +1,5 @@
 /** `request-otp` and `auth-with-otp` (upstream apis/record_auth_otp_request.go, record_auth_with_otp.go). */
-import { badRequest, forbidden } from "../core/errors.ts";
+import { badRequest, forbidden, noRows } from "../core/errors.ts";
 import { RecordAuthWithOTPRequestEvent, RecordCreateOTPRequestEvent } from "../core/events.ts";
 import { logMailError, sendRecordOTP } from "../core/mails/index.ts";
 import { MFA_METHOD_OTP } from "../core/mfa.ts";
@@ -89,13 +89,14 @@ export async function recordAuthWithOTP(e: RequestEvent): Promise<void> {
 
   // one generic answer for every failure, so OTP ids can't be probed
   // (the reason only goes to the request log)
-  const invalid = (reason: string) => badRequest("Invalid or expired OTP", {}, new Error(reason));
+  const invalid = (reason: Error) => badRequest("Invalid or expired OTP", {}, reason);
   const otp = findOTPById(e.app, form.otpId);
-  if (!otp) throw invalid("sql: no rows in result set");
-  if (otp.getString("collectionRef") !== collection.id) throw invalid("the OTP is for a different collection");
-  if (otpHasExpired(otp, collection.otp.duration)) throw invalid("the OTP is expired");
+  if (!otp) throw invalid(noRows());
+  if (otp.getString("collectionRef") !== collection.id)
+    throw invalid(new Error("the OTP is for a different collection"));
+  if (otpHasExpired(otp, collection.otp.duration)) throw invalid(new Error("the OTP is expired"));
   const record = findRecordById(e.app, collection, otp.getString("recordRef"));
-  if (!record) throw invalid("missing auth record: sql: no rows in result set");
+  if (!record) throw invalid(noRows("missing auth record"));
 
   checkRateLimit(
     e,
@@ -103,7 +104,7 @@ export async function recordAuthWithOTP(e: RequestEvent): Promise<void> {
     OTP_ATTEMPTS_RULE,
     "Too many attempts, please try again later with a new OTP.",
   );
-  if (!(await otp.validatePassword(form.password))) throw invalid("incorrect password");
+  if (!(await otp.validatePassword(form.password))) throw invalid(new Error("incorrect password"));
 
   const event = new RecordAuthWithOTPRequestEvent(e, collection, record, otp);
   await e.app.onRecordAuthWithOTPRequest.hook.trigger(event, async (oe) => {

@@ -326,13 +326,7 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
           allowed = false;
         }
       }
-      if (!allowed)
-        throw new ApiError(
-          400,
-          "Failed to create record.",
-          {},
-          new Error("create rule failure: sql: no rows in result set"),
-        );
+      if (!allowed) throw new ApiError(400, "Failed to create record.", {}, noRows("create rule failure"));
       if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
     }
 

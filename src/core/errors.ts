@@ -59,7 +59,8 @@ export const tooManyRequests = (message = "", data?: ErrorData, cause?: unknown)
  * The reason logged (as `details`) for a lookup that found nothing: Go's sql.ErrNoRows text, which
  * is what upstream's request logs show for the same failures.
  */
-export const noRows = () => new Error("sql: no rows in result set");
+export const noRows = (context = "") =>
+  new Error(context ? `${context}: sql: no rows in result set` : "sql: no rows in result set");
 export const tooLarge = () => new ApiError(413, "Request entity too large");
 
 /**
