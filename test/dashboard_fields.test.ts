@@ -6,11 +6,10 @@
  * lon/lat are shown. Screenshots go to .tmp/screenshots/3x-*.png.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import PocketBase from "pocketbase";
 import type { Page } from "playwright-core";
 import { ensureBuilt } from "../build.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { startWithSuperuser, type TestServer } from "./harness.ts";
 import { BROWSER_MISSING, launchBrowser, poll, type TestBrowser } from "./support/browser.ts";
 
 const EMAIL = "fields@example.com";
@@ -32,15 +31,8 @@ async function shot(name: string) {
 
 describe.skipIf(!!BROWSER_MISSING)("dashboard editor and geo point fields in Chromium (dist/pb)", () => {
   beforeAll(async () => {
-    const bin = await ensureBuilt("host");
-    const workDir = tempDir();
-    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, `--dir=${join(workDir, "pb_data")}`], {
-      binary: bin,
-    });
-    expect(up.code).toBe(0);
-    srv = await startServer({ binary: bin, workDir });
-    sdk = new PocketBase(srv.url);
-    await sdk.collection("_superusers").authWithPassword(EMAIL, PASSWORD);
+    const binary = await ensureBuilt("host");
+    ({ srv, su: sdk } = await startWithSuperuser({ email: EMAIL, password: PASSWORD, binary }));
     await sdk.collections.create({
       name: "places",
       type: "base",

@@ -6,11 +6,10 @@
  * (404s simulated in the browser). Screenshots go to .tmp/screenshots/2x-*.png.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import PocketBase from "pocketbase";
 import type { Page } from "playwright-core";
 import { ensureBuilt } from "../build.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { startWithSuperuser, type TestServer } from "./harness.ts";
 import { BROWSER_MISSING, launchBrowser, type TestBrowser } from "./support/browser.ts";
 import { startSmtp, type CapturedMail, type SmtpServer } from "./support/smtp.ts";
 
@@ -66,15 +65,8 @@ const linkToken = (m: CapturedMail, route: string) =>
 
 describe.skipIf(!!BROWSER_MISSING)("dashboard screens in Chromium (dist/pb)", () => {
   beforeAll(async () => {
-    const bin = await ensureBuilt("host");
-    const workDir = tempDir();
-    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, `--dir=${join(workDir, "pb_data")}`], {
-      binary: bin,
-    });
-    expect(up.code).toBe(0);
-    srv = await startServer({ binary: bin, workDir });
-    sdk = new PocketBase(srv.url);
-    await sdk.collection("_superusers").authWithPassword(EMAIL, PASSWORD);
+    const binary = await ensureBuilt("host");
+    ({ srv, su: sdk } = await startWithSuperuser({ email: EMAIL, password: PASSWORD, binary }));
     b = await launchBrowser();
     page = await b.page();
     page.setDefaultTimeout(8000);
@@ -148,14 +140,12 @@ async function screens() {
 
   // ---------- email link pages ----------
   if (smtp) {
-    const user = await sdk
-      .collection("users")
-      .create({
-        email: "link@example.com",
-        password: "link-password-1",
-        passwordConfirm: "link-password-1",
-        name: "Link User",
-      });
+    const user = await sdk.collection("users").create({
+      email: "link@example.com",
+      password: "link-password-1",
+      passwordConfirm: "link-password-1",
+      name: "Link User",
+    });
     let since = Date.now();
     await sdk.collection("users").requestVerification(user.email);
     const verify = linkToken(await smtp.waitFor((m) => m.to.includes(user.email), { since }), "confirm-verification");

@@ -7,11 +7,10 @@
  * OAuth2 provider added to an auth collection; impersonation. Screenshots in .tmp/screenshots/w2-*.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import PocketBase from "pocketbase";
 import type { Page } from "playwright-core";
 import { ensureBuilt } from "../build.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { startWithSuperuser, type TestServer } from "./harness.ts";
 import { BROWSER_MISSING, launchBrowser, poll, type TestBrowser } from "./support/browser.ts";
 
 const EMAIL = "admin@example.com";
@@ -46,14 +45,8 @@ const overlaps = (a: Box, c: Box) =>
 
 describe.skipIf(!!BROWSER_MISSING)("dashboard walk 2 in Chromium (dist/pb)", () => {
   beforeAll(async () => {
-    const bin = await ensureBuilt("host");
-    const workDir = tempDir();
-    const dir = `--dir=${join(workDir, "pb_data")}`;
-    const up = await runPb(["superuser", "upsert", EMAIL, PASSWORD, dir], { binary: bin });
-    expect(up.code).toBe(0);
-    srv = await startServer({ binary: bin, workDir });
-    sdk = new PocketBase(srv.url);
-    await sdk.collection("_superusers").authWithPassword(EMAIL, PASSWORD);
+    const binary = await ensureBuilt("host");
+    ({ srv, su: sdk } = await startWithSuperuser({ email: EMAIL, password: PASSWORD, binary }));
     b = await launchBrowser();
     page = await b.page();
     page.setDefaultTimeout(8000);

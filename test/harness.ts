@@ -127,3 +127,19 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     },
   };
 }
+
+/**
+ * Upserts a superuser into a fresh pb_data (or `workDir`'s), serves it — from source, or `binary` — and signs an SDK
+ * client in as that superuser.
+ */
+export async function startWithSuperuser(
+  opts: { email?: string; password?: string; binary?: string; workDir?: string } = {},
+): Promise<{ srv: TestServer; su: PocketBase }> {
+  const { email = "root@example.com", password = "1234567890", binary, workDir = tempDir() } = opts;
+  const up = await runPb(["superuser", "upsert", email, password, `--dir=${join(workDir, "pb_data")}`], { binary });
+  if (up.code !== 0) throw new Error(`superuser upsert failed (exit ${up.code}):\n${up.stdout}${up.stderr}`);
+  const srv = await startServer({ binary, workDir });
+  const su = srv.sdk();
+  await su.collection("_superusers").authWithPassword(email, password);
+  return { srv, su };
+}

@@ -9,7 +9,7 @@ import type PocketBase from "pocketbase";
 import type { App } from "../../src/core/app.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import { startServer, startWithSuperuser as startWithSuperuserIn, tempDir, type TestServer } from "../harness.ts";
 
 /** The password of every account the suite creates, the superuser root@example.com included. */
 export const PASSWORD = "1234567890";
@@ -102,18 +102,9 @@ export async function mailTo(app: App, smtpPort: number): Promise<void> {
   await app.saveSettings(settings);
 }
 
-/**
- * Upserts the superuser root@example.com into `workDir` (a fresh temp folder by default), serves it and signs an SDK
- * client in as that superuser.
- */
-export async function startWithSuperuser(workDir = tempDir()): Promise<{ srv: TestServer; su: PocketBase }> {
-  expect(
-    (await runPb(["superuser", "upsert", "root@example.com", PASSWORD, `--dir=${join(workDir, "pb_data")}`])).code,
-  ).toBe(0);
-  const srv = await startServer({ workDir });
-  const su = srv.sdk();
-  await su.collection("_superusers").authWithPassword("root@example.com", PASSWORD);
-  return { srv, su };
+/** The harness's server with the superuser root@example.com / PASSWORD, in `workDir` (a fresh folder by default). */
+export function startWithSuperuser(workDir?: string): Promise<{ srv: TestServer; su: PocketBase }> {
+  return startWithSuperuserIn({ password: PASSWORD, workDir });
 }
 
 /**
