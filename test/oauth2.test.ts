@@ -304,14 +304,12 @@ describe("auth-with-oauth2 (code flow)", () => {
     const old = await su
       .collection("_externalAuths")
       .create({ collectionRef: ursula.collectionId, recordRef: ursula.id, provider: "oidc", providerId: "ursula-1" });
-    await su
-      .collection("_externalAuths")
-      .create({
-        collectionRef: ursula.collectionId,
-        recordRef: ursula.id,
-        provider: "github",
-        providerId: "gh-ursula",
-      });
+    await su.collection("_externalAuths").create({
+      collectionRef: ursula.collectionId,
+      recordRef: ursula.id,
+      provider: "github",
+      providerId: "gh-ursula",
+    });
     // signed in as someone else of the same collection: the existing link wins
     const other = srv.sdk();
     await other.collection("users").authWithPassword("vera@example.com", "verapassword");
@@ -357,14 +355,12 @@ describe("auth-with-oauth2 (code flow)", () => {
   });
 
   test("a signed-in user links another provider account to itself", async () => {
-    await su
-      .collection("users")
-      .create({
-        email: "carol@example.com",
-        password: "carolpassword",
-        passwordConfirm: "carolpassword",
-        verified: true,
-      });
+    await su.collection("users").create({
+      email: "carol@example.com",
+      password: "carolpassword",
+      passwordConfirm: "carolpassword",
+      verified: true,
+    });
     const pb = srv.sdk();
     const carol = (await pb.collection("users").authWithPassword("carol@example.com", "carolpassword")).record;
     const { code, verifier } = await codeFor("oidc", {

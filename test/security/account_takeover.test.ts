@@ -536,13 +536,11 @@ describe("password reset", () => {
       const token = await resetToken("users", "fay@example.com");
       const pb = srv.sdk();
       const auth = await pb.collection("users").authWithPassword("fay@example.com", PASSWORD);
-      await pb
-        .collection("users")
-        .update(auth.record.id, {
-          oldPassword: PASSWORD,
-          password: "fay-chosen-pass",
-          passwordConfirm: "fay-chosen-pass",
-        });
+      await pb.collection("users").update(auth.record.id, {
+        oldPassword: PASSWORD,
+        password: "fay-chosen-pass",
+        passwordConfirm: "fay-chosen-pass",
+      });
 
       const late = await confirm("users", token, "attacker-pass-y");
       expect(late.status).toBe(400);
@@ -785,13 +783,11 @@ describe("a user's own record update", () => {
       expect(missing.status).toBe(400);
       expect(missing.response.data.oldPassword.code).toBe("validation_required");
       const wrong = await failure(
-        pb
-          .collection("users")
-          .update(lea.record.id, {
-            oldPassword: "guess-guess",
-            password: "stolen-pass-1",
-            passwordConfirm: "stolen-pass-1",
-          }),
+        pb.collection("users").update(lea.record.id, {
+          oldPassword: "guess-guess",
+          password: "stolen-pass-1",
+          passwordConfirm: "stolen-pass-1",
+        }),
       );
       expect(wrong.status).toBe(400);
       expect(wrong.response.data.oldPassword.code).toBe("validation_invalid_old_password");

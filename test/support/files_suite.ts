@@ -181,16 +181,14 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
 
   describe(`${label}: serving`, () => {
     test("bytes and upstream's headers; Range, If-Modified-Since, download", async () => {
-      const rec = await guest
-        .collection("docs")
-        .create({
-          title: "serve",
-          file: new File([png], "pic.png"),
-          files: [
-            new File(["hello world"], "doc.txt"),
-            new File(['<svg xmlns="http://www.w3.org/2000/svg"></svg>'], "logo.svg"),
-          ],
-        });
+      const rec = await guest.collection("docs").create({
+        title: "serve",
+        file: new File([png], "pic.png"),
+        files: [
+          new File(["hello world"], "doc.txt"),
+          new File(['<svg xmlns="http://www.w3.org/2000/svg"></svg>'], "logo.svg"),
+        ],
+      });
       const url = guest.files.getURL(rec, rec.file);
       let res = await fetch(url);
       expect(res.status).toBe(200);
