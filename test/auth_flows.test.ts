@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import PocketBase, { ClientResponseError } from "pocketbase";
+import PocketBase from "pocketbase";
 import { App } from "../src/core/app.ts";
 import { newAuthCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
@@ -13,8 +13,8 @@ import { TextField } from "../src/core/fields/index.ts";
 import { Record } from "../src/core/record.ts";
 import { saveRecord } from "../src/core/record_save.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "./harness.ts";
-import { startSmtp, type CapturedMail, type SmtpServer } from "./support/smtp.ts";
+import { type TestServer, failure, startServer, tempDir } from "./harness.ts";
+import { type SmtpServer, linkToken, otpCode, sentTo, startSmtp } from "./support/smtp.ts";
 
 /** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
 const SLOW = 20_000;
@@ -25,32 +25,6 @@ let su: PocketBase;
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
 const PASSWORD = "1234567890";
-
-/** The token in an email's `…/_/#/auth/<route>/<token>` link. */
-function linkToken(mail: CapturedMail, route: string): string {
-  const m = new RegExp(`/_/#/auth/${route}/([\\w.-]+)`).exec(mail.html);
-  if (!m) throw new Error(`no ${route} link in ${mail.html}`);
-  return m[1]!;
-}
-
-function otpCode(mail: CapturedMail): string {
-  const m = /<strong>(\d+)<\/strong>/.exec(mail.html);
-  if (!m) throw new Error(`no OTP in ${mail.html}`);
-  return m[1]!;
-}
-
-const to = (address: string) => (m: CapturedMail) => m.to.includes(address);
-
-/** The SDK error of a failing call. */
-async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClientResponseError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function post(path: string, body: unknown, headers: { [k: string]: string } = {}) {
   const res = await fetch(srv.url + path, {
@@ -163,7 +137,7 @@ describe("verification", () => {
     async () => {
       const pb = srv.sdk();
       expect(await pb.collection("users").requestVerification("ann@example.com")).toBe(true);
-      const mail = await smtp.waitFor(to("ann@example.com"));
+      const mail = await smtp.waitFor(sentTo("ann@example.com"));
       expect(mail.subject).toBe("Welcome Ann &lt;Admin&gt; to Acme Test"); // {RECORD:…} values are HTML-escaped
       expect(mail.from).toBe("Acme Support <support@acme.example.com>");
       expect(mail.envelope).toEqual({ from: "support@acme.example.com", to: ["ann@example.com"] });
@@ -200,7 +174,7 @@ describe("verification", () => {
       expect(await pb.collection("users").requestVerification("nobody@example.com")).toBe(true);
       expect(await pb.collection("users").requestVerification("carl@example.com")).toBe(true); // verified
       expect(await pb.collection("users").requestVerification("bob@example.com")).toBe(true);
-      await smtp.waitFor(to("bob@example.com"), { since });
+      await smtp.waitFor(sentTo("bob@example.com"), { since });
       expect(await pb.collection("users").requestVerification("bob@example.com")).toBe(true); // within 2 minutes
       await Bun.sleep(300);
       const sent = (await smtp.messages()).filter((m) => m.receivedAt >= since).map((m) => m.to[0]);
@@ -227,7 +201,7 @@ describe("password reset", () => {
       const pb = srv.sdk();
       const old = await pb.collection("users").authWithPassword("dora@example.com", PASSWORD);
       expect(await pb.collection("users").requestPasswordReset("dora@example.com")).toBe(true);
-      const mail = await smtp.waitFor(to("dora@example.com"));
+      const mail = await smtp.waitFor(sentTo("dora@example.com"));
       expect(mail.subject).toBe("Reset your Acme Test password");
       const token = linkToken(mail, "confirm-password-reset");
       expect(claimsOf(token)).toMatchObject({ type: "passwordReset", email: "dora@example.com" });
@@ -264,7 +238,7 @@ describe("password reset", () => {
       const unknown = await post("/api/collections/users/request-password-reset", { email: "nobody@example.com" });
       expect(known).toEqual({ status: 204, text: "", json: null });
       expect(unknown).toEqual(known);
-      await smtp.waitFor(to("eve@example.com"), { since });
+      await smtp.waitFor(sentTo("eve@example.com"), { since });
       // a second request within 2 minutes is swallowed the same way
       expect(await post("/api/collections/users/request-password-reset", { email: "eve@example.com" })).toEqual(known);
       await Bun.sleep(300);
@@ -291,7 +265,7 @@ describe("email change", () => {
       const pb = srv.sdk();
       await pb.collection("users").authWithPassword("fay@example.com", PASSWORD);
       expect(await pb.collection("users").requestEmailChange("fay.new@example.com")).toBe(true);
-      const mail = await smtp.waitFor(to("fay.new@example.com"));
+      const mail = await smtp.waitFor(sentTo("fay.new@example.com"));
       expect(mail.subject).toBe("Confirm your Acme Test new email address");
       const token = linkToken(mail, "confirm-email-change");
       expect(claimsOf(token)).toMatchObject({
@@ -346,7 +320,7 @@ describe("OTP", () => {
     async () => {
       const pb = srv.sdk();
       const { otpId } = await pb.collection("users").requestOTP("eve@example.com");
-      const mail = await smtp.waitFor((m) => to("eve@example.com")(m) && m.subject === "OTP for Acme Test");
+      const mail = await smtp.waitFor((m) => sentTo("eve@example.com")(m) && m.subject === "OTP for Acme Test");
       const code = otpCode(mail);
       expect(code).toMatch(/^\d{6}$/);
       const otpRow = await su.collection("_otps").getOne(otpId);
@@ -387,7 +361,7 @@ describe("OTP", () => {
     async () => {
       const pb = srv.sdk();
       const { otpId } = await pb.collection("users").requestOTP("carl@example.com");
-      const code = otpCode(await smtp.waitFor(to("carl@example.com")));
+      const code = otpCode(await smtp.waitFor(sentTo("carl@example.com")));
       const wrong = code === "000000" ? "111111" : "000000";
       for (let i = 0; i < 5; i++)
         expect((await failure(pb.collection("users").authWithOTP(otpId, wrong))).status).toBe(400);
@@ -451,7 +425,7 @@ describe("MFA", () => {
       expect(unknown.message).toBe("Invalid or expired MFA session.");
 
       const { otpId } = await pb.collection("staff").requestOTP("sam@example.com");
-      const code = otpCode(await smtp.waitFor(to("sam@example.com")));
+      const code = otpCode(await smtp.waitFor(sentTo("sam@example.com")));
       const auth = await pb.collection("staff").authWithOTP(otpId, code, { mfaId });
       expect(auth.record.email).toBe("sam@example.com");
       expect(pb.authStore.isValid).toBe(true);
@@ -497,7 +471,7 @@ describe("login alerts", () => {
       const since = Date.now();
       await login("Agent/1");
       await login("Agent/2");
-      const alert = await smtp.waitFor(to("gus@example.com"), { since });
+      const alert = await smtp.waitFor(sentTo("gus@example.com"), { since });
       expect(alert.subject).toBe("Login from a new location");
       expect(alert.html).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z - 127\.0\.0\.1 Agent\/2/);
       await login("Agent/2");

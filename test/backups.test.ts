@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
-import PocketBase, { ClientResponseError } from "pocketbase";
+import PocketBase from "pocketbase";
 import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { FileField, TextField } from "../src/core/fields/index.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { extractArchive, ZipReader, ZipWriter } from "../src/tools/archive/index.ts";
-import { startServer, tempDir, type TestServer } from "./harness.ts";
+import { type TestServer, failure, startServer, tempDir } from "./harness.ts";
 import { startS3rver, type S3Server } from "./support/s3rver.ts";
 
 // restores start a second after their 204 and the runs are slower on a busy machine
@@ -36,16 +36,6 @@ async function prepare(dataDir: string) {
   await saveCollection(app, notes);
   await createSuperuser(app, "root@example.com", PASSWORD);
   await app.terminate();
-}
-
-async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClientResponseError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 15_000) {

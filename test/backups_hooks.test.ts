@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import PocketBase, { ClientResponseError } from "pocketbase";
+import PocketBase from "pocketbase";
 import { startServer, type RunningServer } from "../src/api/server.ts";
 import { App } from "../src/core/app.ts";
 import { activeBackup, createBackup, restartApp, restoreBackup, runAutoBackup } from "../src/core/backups.ts";
@@ -16,7 +16,7 @@ import { TextField } from "../src/core/fields/index.ts";
 import { appLogger } from "../src/core/logs.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { ZipWriter } from "../src/tools/archive/index.ts";
-import { tempDir } from "./harness.ts";
+import { failure, tempDir } from "./harness.ts";
 
 setDefaultTimeout(20_000);
 
@@ -24,16 +24,6 @@ let app: App;
 let server: RunningServer;
 let dir: string;
 let pb: PocketBase;
-
-async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClientResponseError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   dir = tempDir();

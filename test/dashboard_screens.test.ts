@@ -11,7 +11,7 @@ import type { Page } from "playwright-core";
 import { ensureBuilt } from "../build.ts";
 import { startWithSuperuser, type TestServer } from "./harness.ts";
 import { BROWSER_MISSING, launchBrowser, type TestBrowser } from "./support/browser.ts";
-import { startSmtp, type CapturedMail, type SmtpServer } from "./support/smtp.ts";
+import { type SmtpServer, linkToken, startSmtp } from "./support/smtp.ts";
 
 const EMAIL = "root@example.com";
 const PASSWORD = "root-password-123";
@@ -60,8 +60,6 @@ async function login() {
   await page.getByRole("button", { name: "Log in", exact: true }).click();
   await page.waitForURL(/#\/collections/);
 }
-const linkToken = (m: CapturedMail, route: string) =>
-  new RegExp(`/_/#/auth/${route}/([\\w.-]+)`).exec(m.html)?.[1] ?? "";
 
 describe.skipIf(!!BROWSER_MISSING)("dashboard screens in Chromium (dist/pb)", () => {
   beforeAll(async () => {

@@ -8,7 +8,7 @@
  * await pb.health.check();
  * await srv.stop();
  */
-import PocketBase from "pocketbase";
+import PocketBase, { ClientResponseError } from "pocketbase";
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -142,4 +142,15 @@ export async function startWithSuperuser(
   const su = srv.sdk();
   await su.collection("_superusers").authWithPassword(email, password);
   return { srv, su };
+}
+
+/** The SDK error of a call expected to fail (throws if it succeeds or fails otherwise). */
+export async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ClientResponseError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
 }

@@ -2,11 +2,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import PocketBase, { ClientResponseError } from "pocketbase";
+import PocketBase from "pocketbase";
 import { startServer, type RunningServer } from "../src/api/server.ts";
 import { App } from "../src/core/app.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
-import { tempDir } from "./harness.ts";
+import { failure, tempDir } from "./harness.ts";
 
 setDefaultTimeout(20_000);
 
@@ -14,16 +14,6 @@ let app: App;
 let server: RunningServer;
 let dir: string;
 let pb: PocketBase;
-
-async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClientResponseError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   dir = tempDir();

@@ -15,15 +15,15 @@
  * Real SMTP (tokens and codes are read from the mails) and a real OIDC provider drive every flow.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import PocketBase, { ClientResponseError } from "pocketbase";
+import PocketBase from "pocketbase";
 import { App } from "../../src/core/app.ts";
 import { newAuthCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { EmailField } from "../../src/core/fields/index.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import type { TestServer } from "../harness.ts";
+import { type TestServer, failure } from "../harness.ts";
 import { loginHint, startOIDCProvider, type OIDCProvider } from "../support/oidc.ts";
-import { startSmtp, type CapturedMail, type SmtpServer } from "../support/smtp.ts";
+import { type SmtpServer, linkToken, otpCode, sentTo, startSmtp } from "../support/smtp.ts";
 import { caller, mailTo, PASSWORD, recordAdder, startBuilt } from "./support.ts";
 
 const SLOW = 20_000;
@@ -43,30 +43,6 @@ const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!,
 function withClaims(token: string, patch: { [k: string]: unknown }): string {
   const [h, , s] = token.split(".");
   return `${h}.${Buffer.from(JSON.stringify({ ...claimsOf(token), ...patch })).toString("base64url")}.${s}`;
-}
-
-function linkToken(mail: CapturedMail, route: string): string {
-  const m = new RegExp(`/_/#/auth/${route}/([\\w.-]+)`).exec(mail.html);
-  if (!m) throw new Error(`no ${route} link in ${mail.html}`);
-  return m[1]!;
-}
-
-function otpCode(mail: CapturedMail): string {
-  const m = /<strong>(\d+)<\/strong>/.exec(mail.html);
-  if (!m) throw new Error(`no OTP in ${mail.html}`);
-  return m[1]!;
-}
-
-const to = (address: string) => (m: CapturedMail) => m.to.includes(address);
-
-async function failure(p: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClientResponseError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
 }
 
 const call = caller(() => srv);
@@ -312,7 +288,7 @@ describe("OAuth2 linking", () => {
       expect(attacker.record.verified).toBe(false);
 
       expect(await srv.sdk().collection("users").requestVerification("victim4@example.com")).toBe(true);
-      const token = linkToken(await smtp.waitFor(to("victim4@example.com")), "confirm-verification");
+      const token = linkToken(await smtp.waitFor(sentTo("victim4@example.com")), "confirm-verification");
       expect(await srv.sdk().collection("users").confirmVerification(token)).toBe(true);
 
       expect((await su.collection("users").getOne(hijacked)).verified).toBe(true);
@@ -414,7 +390,7 @@ describe("OTP", () => {
     "brute force: after 5 wrong codes even the right one is refused, and a fresh OTP does not reset the budget",
     async () => {
       const { otpId } = await srv.sdk().collection("users").requestOTP("otp1@example.com");
-      const code = otpCode(await smtp.waitFor(to("otp1@example.com")));
+      const code = otpCode(await smtp.waitFor(sentTo("otp1@example.com")));
       const wrong = code === "000000" ? "111111" : "000000";
       for (let i = 0; i < 5; i++) expect((await authWithOTP("users", otpId, wrong)).json).toEqual(INVALID);
       const limited = await authWithOTP("users", otpId, code);
@@ -429,7 +405,7 @@ describe("OTP", () => {
       const since = Date.now();
       const fresh = await srv.sdk().collection("users").requestOTP("otp1@example.com");
       expect(fresh.otpId).not.toBe(otpId);
-      const freshCode = otpCode(await smtp.waitFor(to("otp1@example.com"), { since }));
+      const freshCode = otpCode(await smtp.waitFor(sentTo("otp1@example.com"), { since }));
       const still = await authWithOTP("users", fresh.otpId, freshCode);
       expect(still.status).toBe(429);
       expect(still.json.token).toBeUndefined();
@@ -441,7 +417,7 @@ describe("OTP", () => {
     "an OTP of another auth collection is refused (and stays usable where it belongs)",
     async () => {
       const { otpId } = await srv.sdk().collection("staff").requestOTP("sam@example.com");
-      const code = otpCode(await smtp.waitFor(to("sam@example.com")));
+      const code = otpCode(await smtp.waitFor(sentTo("sam@example.com")));
       const cross = await authWithOTP("users", otpId, code);
       expect(cross.json).toEqual(INVALID);
       expect(cross.json.token).toBeUndefined();
@@ -459,9 +435,9 @@ describe("OTP", () => {
     async () => {
       const pb = srv.sdk();
       const ann = await pb.collection("users").requestOTP("ann@example.com");
-      const annCode = otpCode(await smtp.waitFor(to("ann@example.com")));
+      const annCode = otpCode(await smtp.waitFor(sentTo("ann@example.com")));
       const bea = await pb.collection("users").requestOTP("bea@example.com");
-      const beaCode = otpCode(await smtp.waitFor(to("bea@example.com")));
+      const beaCode = otpCode(await smtp.waitFor(sentTo("bea@example.com")));
 
       if (beaCode !== annCode) expect((await authWithOTP("users", ann.otpId, beaCode)).json).toEqual(INVALID);
       const asBea = await authWithOTP("users", bea.otpId, beaCode);
@@ -488,7 +464,7 @@ describe("OTP", () => {
       expect(unknown.json.otpId).toMatch(/^[a-z0-9]{15}$/);
       expect(known.json.otpId).toMatch(/^[a-z0-9]{15}$/);
 
-      await smtp.waitFor(to("lea@example.com"), { since });
+      await smtp.waitFor(sentTo("lea@example.com"), { since });
       await Bun.sleep(200);
       expect(
         (await smtp.messages()).filter((m) => m.receivedAt >= since && m.to.includes("nobody-here@example.com")),
@@ -513,7 +489,7 @@ describe("password reset", () => {
   async function resetToken(collection: string, email: string): Promise<string> {
     const since = Date.now();
     expect((await post(`/api/collections/${collection}/request-password-reset`, { email })).status).toBe(204);
-    return linkToken(await smtp.waitFor(to(email), { since }), "confirm-password-reset");
+    return linkToken(await smtp.waitFor(sentTo(email), { since }), "confirm-password-reset");
   }
 
   test(
@@ -561,7 +537,7 @@ describe("password reset", () => {
       expect(known).toEqual({ status: 204, text: "", json: null });
       expect(unknown).toEqual(known);
       expect(otherCollection).toEqual(known);
-      await smtp.waitFor(to("gus@example.com"), { since });
+      await smtp.waitFor(sentTo("gus@example.com"), { since });
       await Bun.sleep(200);
       const sent = (await smtp.messages()).filter((m) => m.receivedAt >= since).map((m) => m.to[0]);
       expect(sent).toEqual(["gus@example.com"]);
@@ -607,7 +583,7 @@ describe("verification", () => {
   async function verificationToken(collection: string, email: string): Promise<string> {
     const since = Date.now();
     expect((await post(`/api/collections/${collection}/request-verification`, { email })).status).toBe(204);
-    return linkToken(await smtp.waitFor(to(email), { since }), "confirm-verification");
+    return linkToken(await smtp.waitFor(sentTo(email), { since }), "confirm-verification");
   }
 
   test(
@@ -648,7 +624,7 @@ describe("email change", () => {
       const ivyAuth = await ivyClient.collection("users").authWithPassword("ivy@example.com", "ivy-own-password");
       const carl = await byEmail("users", "carl@example.com");
       expect(await ivyClient.collection("users").requestEmailChange("ivy.new@example.com")).toBe(true);
-      const token = linkToken(await smtp.waitFor(to("ivy.new@example.com")), "confirm-email-change");
+      const token = linkToken(await smtp.waitFor(sentTo("ivy.new@example.com")), "confirm-email-change");
 
       // re-pointed at carl: the signature no longer matches
       const forged = await post("/api/collections/users/confirm-email-change", {
@@ -689,7 +665,7 @@ describe("email change", () => {
       expect(taken.response.data.newEmail.code).toBe("validation_invalid_new_email");
 
       expect(await pb.collection("users").requestEmailChange("kim.new@example.com")).toBe(true);
-      const token = linkToken(await smtp.waitFor(to("kim.new@example.com")), "confirm-email-change");
+      const token = linkToken(await smtp.waitFor(sentTo("kim.new@example.com")), "confirm-email-change");
       // someone registers the new address before kim confirms
       const squatter = await post("/api/collections/users/records", {
         email: "kim.new@example.com",

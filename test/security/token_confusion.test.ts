@@ -18,8 +18,8 @@ import { newAuthCollection, newBaseCollection } from "../../src/core/collection.
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField } from "../../src/core/fields/index.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import type { TestServer } from "../harness.ts";
-import { startSmtp, type CapturedMail, type SmtpServer } from "../support/smtp.ts";
+import { type TestServer } from "../harness.ts";
+import { type SmtpServer, linkToken, sentTo, startSmtp } from "../support/smtp.ts";
 import { caller, mailTo, PASSWORD, recordAdder, startBuilt } from "./support.ts";
 
 const SLOW = 20_000;
@@ -49,14 +49,6 @@ function withClaims(token: string, patch: { [k: string]: unknown }): string {
   const [h, , s] = token.split(".");
   return `${h}.${b64({ ...claimsOf(token), ...patch })}.${s}`;
 }
-
-function linkToken(mail: CapturedMail, route: string): string {
-  const m = new RegExp(`/_/#/auth/${route}/([\\w.-]+)`).exec(mail.html);
-  if (!m) throw new Error(`no ${route} link in ${mail.html}`);
-  return m[1]!;
-}
-
-const to = (address: string) => (m: CapturedMail) => m.to.includes(address);
 
 const call = caller(() => srv);
 const post = (path: string, body: unknown, token = "") => call("POST", path, token, body);
@@ -173,20 +165,20 @@ describe("tokens of the wrong type", () => {
     ann.file = await fileTokenOf(a.token);
     expect((await post("/api/collections/users/request-verification", { email: "ann@example.com" })).status).toBe(204);
     ann.verification = linkToken(
-      await smtp.waitFor((m) => to("ann@example.com")(m) && m.html.includes("confirm-verification")),
+      await smtp.waitFor((m) => sentTo("ann@example.com")(m) && m.html.includes("confirm-verification")),
       "confirm-verification",
     );
     expect((await post("/api/collections/users/request-password-reset", { email: "ann@example.com" })).status).toBe(
       204,
     );
     ann.passwordReset = linkToken(
-      await smtp.waitFor((m) => to("ann@example.com")(m) && m.html.includes("confirm-password-reset")),
+      await smtp.waitFor((m) => sentTo("ann@example.com")(m) && m.html.includes("confirm-password-reset")),
       "confirm-password-reset",
     );
     expect(
       (await post("/api/collections/users/request-email-change", { newEmail: "ann.new@example.com" }, a.token)).status,
     ).toBe(204);
-    ann.emailChange = linkToken(await smtp.waitFor(to("ann.new@example.com")), "confirm-email-change");
+    ann.emailChange = linkToken(await smtp.waitFor(sentTo("ann.new@example.com")), "confirm-email-change");
   }, SLOW);
 
   test(

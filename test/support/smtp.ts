@@ -95,3 +95,20 @@ export async function startSmtp(): Promise<SmtpServer> {
     },
   };
 }
+
+/** The token in an email's `…/_/#/auth/<route>/<token>` link; throws when the mail has none. */
+export function linkToken(mail: CapturedMail, route: string): string {
+  const m = new RegExp(`/_/#/auth/${route}/([\\w.-]+)`).exec(mail.html);
+  if (!m) throw new Error(`no ${route} link in ${mail.html}`);
+  return m[1]!;
+}
+
+/** The one-time password in an OTP email (upstream's template shows it in <strong>). */
+export function otpCode(mail: CapturedMail): string {
+  const m = /<strong>(\d+)<\/strong>/.exec(mail.html);
+  if (!m) throw new Error(`no OTP in ${mail.html}`);
+  return m[1]!;
+}
+
+/** A `waitFor` predicate: the mail is addressed to `address`. */
+export const sentTo = (address: string) => (m: CapturedMail) => m.to.includes(address);
