@@ -8,6 +8,7 @@
 import { Elysia } from "elysia";
 import type { App } from "../core/app.ts";
 import { toApiError } from "../core/errors.ts";
+import { escapeHTML } from "../tools/html.ts";
 import { RequestEvent } from "../core/request_event.ts";
 import { runChain, type HandlerFunc } from "../tools/hook.ts";
 import { Mux } from "../tools/router/mux.ts";
@@ -161,10 +162,7 @@ function hostOf(request: Request): string {
 function redirect(method: string, to: string): Response {
   const headers: Record<string, string> = { location: to };
   if (method === "GET" || method === "HEAD") headers["content-type"] = "text/html; charset=utf-8";
-  const body =
-    method === "GET"
-      ? `<a href="${to.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;")}">Moved Permanently</a>.\n\n`
-      : null;
+  const body = method === "GET" ? `<a href="${escapeHTML(to)}">Moved Permanently</a>.\n\n` : null;
   return new Response(body, { status: 301, headers });
 }
 

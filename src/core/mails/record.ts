@@ -24,14 +24,12 @@ import { INSTALLER_EMAIL, SUPERUSERS } from "../record_system_hooks.ts";
 import { newEmailChangeToken, newPasswordResetToken, newVerificationToken } from "../tokens.ts";
 import { newMailClient } from "./client.ts";
 import { wrapInLayout } from "./layout.ts";
+import { escapeHTML } from "../../tools/html.ts";
 
 /** Field types whose `{RECORD:field}` value is inserted as is (the others are HTML-escaped). */
 const UNESCAPED_TYPES = new Set(["autodate", "date", "bool", "number"]);
 
-/** Go's html.EscapeString. */
-export function escapeHTML(s: string): string {
-  return s.replace(/[&'<>"]/g, (c) => ({ "&": "&amp;", "'": "&#39;", "<": "&lt;", ">": "&gt;", '"': "&#34;" })[c]!);
-}
+export { escapeHTML };
 
 /** A field value as upstream's GetString renders it into a template (lists become ""). */
 function placeholderValue(record: Record, name: string): string {
