@@ -76,14 +76,9 @@ function logDate(d = new Date()): string {
 export function logMailError(what: string, err: unknown, quietOnceSaid = false): void {
   if (err instanceof SendmailNotFoundError) {
     if (quietOnceSaid && sendmailMissingSaid) return;
-    const hint = sendmailMissingSaid
-      ? ""
-      : " (/usr/sbin/sendmail, /usr/bin/sendmail or $PATH). " +
-        "Enable SMTP in the dashboard (Settings → Mail settings) to send emails.";
+    const hint = sendmailMissingSaid ? "" : `${NO_MAILER_HINT} to send emails.`;
     sendmailMissingSaid = true;
-    console.error(
-      `Failed to send the ${what} email: SMTP is disabled in the settings and no sendmail executable was found${hint}`,
-    );
+    console.error(`Failed to send the ${what} email: ${NO_MAILER}${hint}`);
     return;
   }
   console.error(`Failed to send the ${what} email:`, err instanceof Error ? err.message : err);
@@ -92,6 +87,10 @@ export function logMailError(what: string, err: unknown, quietOnceSaid = false):
 /** Whether this process already said that there is neither SMTP nor sendmail (it is said once). */
 let sendmailMissingSaid = false;
 
+const NO_MAILER = "SMTP is disabled in the settings and no sendmail executable was found";
+const NO_MAILER_HINT =
+  " (/usr/sbin/sendmail, /usr/bin/sendmail or $PATH). Enable SMTP in the dashboard (Settings → Mail settings)";
+
 /**
  * The start-up warning when mail cannot go out (SMTP off, no sendmail), or "" when it can. Later
  * failed sends then stay quiet about it instead of repeating it for every login alert.
@@ -99,8 +98,5 @@ let sendmailMissingSaid = false;
 export function missingMailerWarning(app: App): string {
   if (app.settings().smtp.enabled || findSendmailPath()) return "";
   sendmailMissingSaid = true;
-  return (
-    "Emails will not be sent: SMTP is disabled in the settings and no sendmail executable was found " +
-    "(/usr/sbin/sendmail, /usr/bin/sendmail or $PATH). Enable SMTP in the dashboard (Settings → Mail settings)."
-  );
+  return `Emails will not be sent: ${NO_MAILER}${NO_MAILER_HINT}.`;
 }
