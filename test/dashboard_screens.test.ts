@@ -261,6 +261,12 @@ async function screens() {
       await dialog().getByLabel("To email address").fill("test-target@example.com");
       await dialog().getByRole("button", { name: "Send" }).click();
       await smtp.waitFor((m) => m.to.includes("test-target@example.com"), { since });
+      // the mail leaves before the API answers: the dialog closes (and drops its history entry) after it
+      await poll(
+        async () =>
+          (await page.locator("dialog").count()) === 0 &&
+          (await page.evaluate("(history.state && history.state.pbDialog) || 0")) === 0,
+      );
       step("mail settings: test email delivered");
     }
     await go("/settings/storage");

@@ -63,8 +63,13 @@ function unwindHistory() {
   unwindQueued = true;
   queueMicrotask(() => {
     unwindQueued = false;
-    const extra = historyDepth - historyStack.length;
-    if (extra <= 0) return;
+    // the page the history is on now: a navigation since the dialog opened (a link, a typed address)
+    // left its entry behind, and going back would undo that navigation
+    const extra = Math.min(historyDepth, depthOf(history.state)) - historyStack.length;
+    if (extra <= 0) {
+      historyDepth = Math.min(historyDepth, depthOf(history.state));
+      return;
+    }
     historyDepth -= extra;
     history.go(-extra);
   });
