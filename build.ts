@@ -45,7 +45,7 @@ const ENTRY = join(ROOT, "src/main.ts");
  */
 export const RUNTIME_FLAGS = ["--max-http-header-size=1052672"];
 /** Worker scripts are separate entrypoints: Bun embeds a worker only when it is listed. */
-const WORKERS = [join(ROOT, "src/core/read_worker.ts"), join(ROOT, "src/jsvm/worker.ts")];
+const WORKERS = [join(ROOT, "src/core/db/read_worker.ts"), join(ROOT, "src/jsvm/worker.ts")];
 const PUBLIC_DIR = join(ROOT, "public");
 /** The dashboard's source (TypeScript + CSS, bundled into public/). */
 export const UI_DIR = join(ROOT, "ui");

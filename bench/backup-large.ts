@@ -10,14 +10,15 @@
  *   bun bench/backup-large.ts [--mb=200] [--writers=4] [--baseline=12 (s)] [--no-logs] [--binary=dist/pb] [--no-build]
  * [--keep]
  */
-import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import "../migrations/index.ts"; // the system migrations register themselves (an entry point imports them)
 import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { TextField } from "../src/core/fields/index.ts";
+import { SqliteDb } from "../src/core/db/sqlite.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { extractArchive, ZipReader } from "../src/tools/archive/index.ts";
 import { Api } from "./lib/api.ts";
@@ -54,11 +55,11 @@ const ROW_BYTES = 2000;
 const rows = Math.ceil((MB * 1e6) / (ROW_BYTES + 120));
 // random base64 text: compresses about as much as real user text does not
 const pool = Buffer.from(crypto.getRandomValues(new Uint8Array(3 << 20))).toString("base64");
-await app.runInTransaction(() => {
-  const ins = app.db.query("INSERT INTO `big` (`id`, `title`, `body`) VALUES (?, ?, ?)");
+await app.runInTransaction(async () => {
+  const ins = "INSERT INTO `big` (`id`, `title`, `body`) VALUES (?, ?, ?)";
   for (let i = 0; i < rows; i++) {
     const off = Math.floor(Math.random() * (pool.length - ROW_BYTES));
-    ins.run(`seed${String(i).padStart(11, "0")}`, `row ${i}`, pool.slice(off, off + ROW_BYTES));
+    await app.db.run(ins, [`seed${String(i).padStart(11, "0")}`, `row ${i}`, pool.slice(off, off + ROW_BYTES)]);
   }
 });
 await app.terminate();
@@ -144,11 +145,11 @@ const names = zip.entries.map((e) => e.name);
 await zip.close();
 const out = join(work, "restored");
 await extractArchive(zipPath, out);
-const db = new Database(join(out, "data.db"), { readonly: true });
-const integrity = (db.query("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check;
-const count = (db.query("SELECT count(*) AS n FROM big").get() as { n: number }).n;
-const during = (db.query("SELECT count(*) AS n FROM big WHERE title LIKE 'during backup %'").get() as { n: number }).n;
-db.close();
+const db = new SqliteDb(join(out, "data.db"));
+const integrity = (await db.get<{ integrity_check: string }>("PRAGMA integrity_check"))!.integrity_check;
+const count = (await db.get<{ n: number }>("SELECT count(*) AS n FROM big"))!.n;
+const during = (await db.get<{ n: number }>("SELECT count(*) AS n FROM big WHERE title LIKE 'during backup %'"))!.n;
+await db.close();
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 console.log(`

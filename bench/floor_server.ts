@@ -1,7 +1,9 @@
 /**
  * The floor: the least a server on this machine must do to answer the benchmark's insert, getOne
- * and list requests — plain `Bun.serve` + `bun:sqlite` (WAL, synchronous=NORMAL), the same URLs
- * and JSON shapes as pb's records API, and no validation, rules, hooks or middlewares.
+ * and list requests — plain `Bun.serve` + a raw SQLite connection opened as pb opens its own (WAL,
+ * synchronous=NORMAL; src/core/db/open.ts), prepared statements run synchronously without pb's
+ * async driver, the same URLs and JSON shapes as pb's records API, and no validation, rules, hooks
+ * or middlewares.
  * bench/run.ts compiles it and runs it beside pb to print ours ÷ floor.
  *
  *   bun bench/floor_server.ts --port=8091 --dir=/tmp/floor
@@ -9,9 +11,12 @@
  * Every collection name maps to one table with the posts schema (title, description, public,
  * type, author, created, updated), created on first use.
  */
-import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+// the raw connection (only src/core/db/ touches the SQLite client library)
+import { openDatabase } from "../src/core/db/open.ts";
+
+type Statement = ReturnType<ReturnType<typeof openDatabase>["query"]>;
 
 const arg = (name: string, def: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
@@ -19,7 +24,7 @@ const port = Number(arg("port", "8091"));
 const dir = arg("dir", "./floor_data");
 mkdirSync(dir, { recursive: true });
 
-const db = new Database(join(dir, "data.db"), { create: true, strict: true });
+const db = openDatabase(join(dir, "data.db"));
 db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
 
 interface Table {

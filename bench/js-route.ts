@@ -79,6 +79,7 @@ migrate((app) => {
 `;
 
 async function nativeServer(): Promise<void> {
+  await import("../migrations/index.ts"); // the system migrations register themselves (an entry point imports them)
   const { App } = await import("../src/core/app.ts");
   const { startServer } = await import("../src/api/server.ts");
   const { findRecordsByFilterAsync } = await import("../src/core/record_search.ts");

@@ -7,16 +7,17 @@
  *
  *   bun bench/logging-cost.ts [--requests=20000] [--rounds=3] [--conc=50] [--binary=dist/pb] [--no-build]
  */
-import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import "../migrations/index.ts"; // the system migrations register themselves (an entry point imports them)
 import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { TextField } from "../src/core/fields/index.ts";
 import { Record } from "../src/core/record.ts";
 import { saveRecord } from "../src/core/record_save.ts";
+import { SqliteDb } from "../src/core/db/sqlite.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { Api } from "./lib/api.ts";
 import { encodeRequest, runLoad } from "./lib/http_client.ts";
@@ -68,12 +69,12 @@ const pct = (xs: Float64Array, p: number) => {
   const s = [...xs].filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const logRows = () => {
-  const db = new Database(join(dataDir, "auxiliary.db"), { readonly: true });
+const logRows = async () => {
+  const db = new SqliteDb(join(dataDir, "auxiliary.db"));
   try {
-    return (db.query("SELECT count(*) AS n FROM _logs").get() as { n: number }).n;
+    return (await db.get<{ n: number }>("SELECT count(*) AS n FROM _logs"))!.n;
   } finally {
-    db.close();
+    await db.close();
   }
 };
 
@@ -86,7 +87,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const side of round % 2 ? (["on", "off"] as const) : (["off", "on"] as const)) {
     await api.call("PATCH", "/api/settings", { logs: { maxDays: side === "on" ? 5 : 0 } });
     await Bun.sleep(3500); // let the previous run's batch land
-    const before = logRows();
+    const before = await logRows();
     const r = await runLoad({
       hostname: HOST,
       port,
@@ -99,7 +100,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const rps = (ok / r.wallMs) * 1000;
     results[side].push(rps);
     await Bun.sleep(3500);
-    const added = logRows() - before;
+    const added = (await logRows()) - before;
     if (side === "on") written += added;
     console.log(
       `round ${round} logging ${side.padEnd(3)}: ${rps.toFixed(0).padStart(7)} req/s  p50 ${pct(r.latencies, 50).toFixed(2)} ms  p99 ${pct(r.latencies, 99).toFixed(2)} ms  ok ${ok}/${REQUESTS}  _logs +${added}`,

@@ -10,6 +10,7 @@
  * native update hook: `onRecordUpdateRequest` on that collection rewrites a non-empty `title`.
  * The pb_hooks twins are in bench/scenarios/custom.ts.
  */
+import "../migrations/index.ts"; // the system migrations register themselves (an entry point imports them)
 import { startServer } from "../src/api/server.ts";
 import type { Router } from "../src/api/router.ts";
 import { App } from "../src/core/app.ts";

@@ -1,7 +1,6 @@
 /** auxiliary.db: the `_logs` table and its indexes; re-applied whenever `_logs` is missing. */
-import type { Migration } from "../src/core/migrations_runner.ts";
-import { expandDbxPlaceholders } from "../src/core/collection_save.ts";
-import { tableExists } from "../src/core/collection_query.ts";
+import { registerSystemMigration, type Migration } from "../src/core/migrations_runner.ts";
+import { dbxQuote } from "../src/tools/sql/dbx.ts";
 
 // Upstream's statement text, whitespace included: SQLite keeps the table body verbatim in sqlite_master.
 const LOGS_SQL = [
@@ -22,13 +21,16 @@ const LOGS_SQL = [
 
 export const migration: Migration = {
   file: "1640988000_aux_init.go",
-  up(app) {
-    app.auxDb.run(expandDbxPlaceholders(LOGS_SQL));
+  async up(app) {
+    // several statements: exec runs them all
+    await app.auxDb.exec(dbxQuote(app.auxDb.dialect).expand(LOGS_SQL));
   },
-  down(app) {
-    app.auxDb.run("DROP TABLE `_logs`");
+  async down(app) {
+    await app.auxDb.run("DROP TABLE `_logs`");
   },
-  reapplyCondition(app) {
-    return !tableExists(app.auxDb, "_logs");
+  async reapplyCondition(app) {
+    return !(await app.auxHasTable("_logs"));
   },
 };
+
+registerSystemMigration(migration);

@@ -3,8 +3,9 @@
  * `_externalAuths`, `_authOrigins`, `_superusers`) and the default `users` auth collection.
  */
 import type { App } from "../src/core/app.ts";
-import type { Migration } from "../src/core/migrations_runner.ts";
-import { expandDbxPlaceholders, saveCollection } from "../src/core/collection_save.ts";
+import { registerSystemMigration, type Migration } from "../src/core/migrations_runner.ts";
+import { saveCollection } from "../src/core/collection_save.ts";
+import { dbxQuote } from "../src/tools/sql/dbx.ts";
 import {
   COLLECTION_NAME_AUTH_ORIGINS,
   COLLECTION_NAME_EXTERNAL_AUTHS,
@@ -169,8 +170,9 @@ export async function createUsersCollection(app: App): Promise<void> {
 export const migration: Migration = {
   file: "1640988000_init.go",
   async up(app) {
-    app.db.run(expandDbxPlaceholders(PARAMS_SQL));
-    app.db.run(expandDbxPlaceholders(COLLECTIONS_SQL));
+    // several statements (the table, then its index): exec runs them all
+    await app.db.exec(dbxQuote(app.db.dialect).expand(PARAMS_SQL));
+    await app.db.exec(dbxQuote(app.db.dialect).expand(COLLECTIONS_SQL));
     await createMFAsCollection(app);
     await createOTPsCollection(app);
     await createExternalAuthsCollection(app);
@@ -178,7 +180,7 @@ export const migration: Migration = {
     await createSuperusersCollection(app);
     await createUsersCollection(app);
   },
-  down(app) {
+  async down(app) {
     // upstream's list leaves `_externalAuths` behind, which breaks a later re-run; drop it as well
     const tables = [
       "users",
@@ -190,6 +192,8 @@ export const migration: Migration = {
       "_params",
       "_collections",
     ];
-    for (const name of tables) app.db.run(`DROP TABLE \`${name}\``);
+    for (const name of tables) await app.db.run(`DROP TABLE ${app.db.dialect.quoteIdent(name)}`);
   },
 };
+
+registerSystemMigration(migration);

@@ -1,17 +1,20 @@
 /** Ensures the `_collections` type index and clears the delete rule of `_mfas` and `_otps`. */
-import type { Migration } from "../src/core/migrations_runner.ts";
-import { expandDbxPlaceholders, saveCollectionNoValidate } from "../src/core/collection_save.ts";
+import { registerSystemMigration, type Migration } from "../src/core/migrations_runner.ts";
+import { saveCollectionNoValidate } from "../src/core/collection_save.ts";
+import { dbxQuote } from "../src/tools/sql/dbx.ts";
 import { findCollectionByNameOrId } from "../src/core/collection_query.ts";
 import { COLLECTION_NAME_MFAS, COLLECTION_NAME_OTPS } from "../src/core/collection.ts";
 
 export const migration: Migration = {
   file: "1717233557_v0.23_migrate2.go",
   async up(app) {
-    app.db.run(
-      expandDbxPlaceholders("CREATE INDEX IF NOT EXISTS idx__collections_type on {{_collections}} ([[type]]);"),
+    await app.db.run(
+      dbxQuote(app.db.dialect).expand(
+        "CREATE INDEX IF NOT EXISTS idx__collections_type on {{_collections}} ([[type]]);",
+      ),
     );
     for (const name of [COLLECTION_NAME_MFAS, COLLECTION_NAME_OTPS]) {
-      const col = findCollectionByNameOrId(app, name);
+      const col = await findCollectionByNameOrId(app, name);
       if (!col) throw new Error(`missing collection ${name}`);
       if (col.deleteRule !== null) {
         col.deleteRule = null;
@@ -20,3 +23,5 @@ export const migration: Migration = {
     }
   },
 };
+
+registerSystemMigration(migration);

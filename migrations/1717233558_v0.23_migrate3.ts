@@ -3,7 +3,7 @@
  * fields to `<type><crc32(name)>` (pre-release v0.23 data used other ids). On a fresh DB nothing changes.
  */
 import type { App } from "../src/core/app.ts";
-import type { Migration } from "../src/core/migrations_runner.ts";
+import { registerSystemMigration, type Migration } from "../src/core/migrations_runner.ts";
 import { saveCollectionNoValidate } from "../src/core/collection_save.ts";
 import { findAllCollections, findCollectionReferences } from "../src/core/collection_query.ts";
 import {
@@ -24,20 +24,21 @@ const SYSTEM_NAMES = [
 ];
 
 /** Points the `collectionRef` of the auth-helper records at the collection's new id. */
-function updateCollectionRefs(app: App, oldId: string, newId: string): void {
+async function updateCollectionRefs(app: App, oldId: string, newId: string): Promise<void> {
   for (const table of [COLLECTION_NAME_AUTH_ORIGINS, COLLECTION_NAME_MFAS, COLLECTION_NAME_OTPS]) {
-    app.db
-      .query(`UPDATE \`${table}\` SET \`collectionRef\` = ?, \`updated\` = ? WHERE \`collectionRef\` = ?`)
-      .run(newId, nowDateTime(), oldId);
+    await app.db.run(
+      `UPDATE ${app.db.dialect.quoteIdent(table)} SET \`collectionRef\` = ?, \`updated\` = ? WHERE \`collectionRef\` = ?`,
+      [newId, nowDateTime(), oldId],
+    );
   }
 }
 
 export const migration: Migration = {
   file: "1717233558_v0.23_migrate3.go",
   async up(app) {
-    const collections = findAllCollections(app).filter((c) => SYSTEM_NAMES.includes(c.name));
+    const collections = (await findAllCollections(app)).filter((c) => SYSTEM_NAMES.includes(c.name));
     for (const c of collections) {
-      const references = findCollectionReferences(app, c, c.id);
+      const references = await findCollectionReferences(app, c, c.id);
       const originalId = c.id;
       let needUpdate = false;
 
@@ -59,11 +60,13 @@ export const migration: Migration = {
       // a direct row update: the id itself changes, which a regular save refuses
       const row = c.toRow() as unknown as { [key: string]: string | number | null };
       const names = Object.keys(row).sort();
-      app.db
-        .query(`UPDATE \`_collections\` SET ${names.map((n) => `\`${n}\`=?`).join(", ")} WHERE \`id\`=?`)
-        .run(...names.map((n) => row[n]!), originalId);
+      const q = (name: string) => app.db.dialect.quoteIdent(name);
+      await app.db.run(`UPDATE \`_collections\` SET ${names.map((n) => `${q(n)}=?`).join(", ")} WHERE \`id\`=?`, [
+        ...names.map((n) => row[n]!),
+        originalId,
+      ]);
       c.markAsNotNew();
-      app.reloadCollections();
+      await app.reloadCollections();
 
       // upstream skips the relation fields here by an inverted check, leaving them dangling;
       // they are re-pointed at the new id instead
@@ -72,7 +75,9 @@ export const migration: Migration = {
         await saveCollectionNoValidate(app, refCollection);
       }
 
-      updateCollectionRefs(app, originalId, c.id);
+      await updateCollectionRefs(app, originalId, c.id);
     }
   },
 };
+
+registerSystemMigration(migration);

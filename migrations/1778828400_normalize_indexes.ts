@@ -3,8 +3,8 @@
  * the collection's `indexes` (recreating them in normalized form), then re-saves the collection so
  * all its indexes are normalized. On a fresh DB this only re-saves `users`.
  */
-import type { Migration } from "../src/core/migrations_runner.ts";
-import { saveCollection, quoteName } from "../src/core/collection_save.ts";
+import { registerSystemMigration, type Migration } from "../src/core/migrations_runner.ts";
+import { saveCollection } from "../src/core/collection_save.ts";
 import { findAllCollections } from "../src/core/collection_query.ts";
 import { buildIndex, parseIndex, type IndexInfo } from "../src/core/collection_index.ts";
 import { FIELD_NAME_EMAIL, FIELD_NAME_TOKEN_KEY } from "../src/core/collection.ts";
@@ -12,16 +12,12 @@ import { FIELD_NAME_EMAIL, FIELD_NAME_TOKEN_KEY } from "../src/core/collection.t
 export const migration: Migration = {
   file: "1778828400_normalize_indexes.go",
   async up(app) {
-    for (const collection of findAllCollections(app)) {
+    for (const collection of await findAllCollections(app)) {
       // system collection indexes cannot change and views have none
       if (collection.system || collection.isView()) continue;
 
-      const masterIndexes = app.db
-        .query(
-          "SELECT `name`, `sql` FROM `sqlite_master` WHERE `type` = 'index' AND `tbl_name` = ? " +
-            "AND sql IS NOT NULL AND name NOT LIKE 'sqlite_autoindex_%'",
-        )
-        .all(collection.name) as { name: string; sql: string }[];
+      // the catalog's explicitly created indexes (automatic ones have no SQL)
+      const masterIndexes = [...(await app.tableIndexes(collection.name))].map(([name, sql]) => ({ name, sql }));
       if (masterIndexes.length === 0 && collection.indexes.length === 0) continue;
 
       const known = collection.indexes.map((raw) => parseIndex(raw).indexName.toLowerCase()).filter((n) => n !== "");
@@ -38,7 +34,7 @@ export const migration: Migration = {
         if (sql === "") throw new Error(`failed to build sqlite_master index: ${JSON.stringify(idx)}`);
 
         // dropped now, recreated by the save below if adopted
-        app.db.run(`DROP INDEX ${quoteName(idx.indexName)}`);
+        await app.db.run(`DROP INDEX ${app.db.dialect.quoteIdent(idx.indexName)}`);
 
         // auth collections always get their own unique tokenKey/email indexes: a second one is a duplicate
         const col = idx.columns[0]?.name.toLowerCase();
@@ -68,3 +64,5 @@ export const migration: Migration = {
     }
   },
 };
+
+registerSystemMigration(migration);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bun
 /** The `pb` executable's entry point. */
 import { basename, relative } from "node:path";
+// the system migrations register themselves into core (upstream: the entry imports the migrations package)
+import "../migrations/index.ts";
 import { runCli } from "./cli/index.ts";
 
 /** The QuickJS engine for pb_hooks, loaded on first use; referencing it here makes the binary embed it. */

@@ -49,7 +49,7 @@ beforeAll(async () => {
   app.onRecordAuthWithPasswordRequest("users").bindFunc(async (e) => {
     seen.push(`password:${e.identity}:${e.identityField}:${e.record ? "found" : "none"}`);
     if (e.identity.startsWith("alias:"))
-      e.record = findAuthRecordByEmail(e.app, e.collection, e.identity.slice(6) + "@example.com");
+      e.record = await findAuthRecordByEmail(e.app, e.collection, e.identity.slice(6) + "@example.com");
     await e.next();
   });
   app.onRecordAuthRequest("users").bindFunc(async (e) => {

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Database } from "bun:sqlite";
 import PocketBase from "pocketbase";
 import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
@@ -15,6 +14,7 @@ import { FileField, TextField } from "../src/core/fields/index.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { extractArchive, ZipReader, ZipWriter } from "../src/tools/archive/index.ts";
 import { type TestServer, failure, startServer, tempDir } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 import { startS3rver, type S3Server } from "./support/s3rver.ts";
 
 // restores start a second after their 204 and the runs are slower on a busy machine
@@ -132,9 +132,7 @@ describe("round trip", () => {
     const out = join(scratch, "extracted");
     await extractArchive(zipPath, out);
     for (const db of ["data.db", "auxiliary.db"]) {
-      const d = new Database(join(out, db), { readonly: true });
-      expect(d.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-      d.close();
+      expect(await withDb(join(out, db), (d) => d.get("PRAGMA integrity_check"))).toEqual({ integrity_check: "ok" });
     }
   });
 });

@@ -121,7 +121,7 @@ describe("backup hooks and the one-at-a-time rule", () => {
       // logging still works on the restored auxiliary.db
       appLogger(app).info("after restore");
       await appLogger(app).flush();
-      expect(app.auxDb.query("SELECT count(*) AS n FROM _logs WHERE message = 'after restore'").get()).toEqual({
+      expect(await app.auxDb.get("SELECT count(*) AS n FROM _logs WHERE message = 'after restore'")).toEqual({
         n: 1,
       });
     } finally {
@@ -143,9 +143,9 @@ describe("backup hooks and the one-at-a-time rule", () => {
     try {
       await runAutoBackup(app);
       await appLogger(app).flush();
-      const row = app.auxDb
-        .query("SELECT data FROM _logs WHERE message = '[Backup cron] Failed to create backup'")
-        .get() as { data: string } | null;
+      const row = await app.auxDb.get<{ data: string }>(
+        "SELECT data FROM _logs WHERE message = '[Backup cron] Failed to create backup'",
+      );
       expect(row).not.toBeNull();
       expect(JSON.parse(row!.data)).toMatchObject({ error: "disk full" });
       expect(JSON.parse(row!.data).name).toMatch(/^@auto_pb_backup_acme_\d{14}\.zip$/);

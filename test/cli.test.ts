@@ -1,11 +1,11 @@
 /** The CLI through the real process: flags, help, exit codes, superuser commands, the installer. */
-import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ensureBuilt } from "../build.ts";
 import { findSendmailPath } from "../src/tools/mailer/index.ts";
 import { REPO, runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 
 const dirs: string[] = [];
 const freshDir = () => {
@@ -80,8 +80,8 @@ describe("superuser command", () => {
 
     let r = await pb("upsert", "root@example.com", "1234567890");
     expect(r.code).toBe(0);
-    const db = () => new Database(join(dir, "data.db"), { readonly: true });
-    let row = db().query("SELECT * FROM _superusers WHERE email = 'root@example.com'").get() as Record<string, any>;
+    const get = (sql: string) => withDb(join(dir, "data.db"), (db) => db.get<Record<string, any>>(sql));
+    let row = (await get("SELECT * FROM _superusers WHERE email = 'root@example.com'"))!;
     expect(row.password).toMatch(/^\$2a\$10\$/);
     expect(row.verified).toBe(1);
     expect(row.tokenKey).toHaveLength(50);
@@ -109,7 +109,7 @@ describe("superuser command", () => {
     const before = row.tokenKey;
     r = await pb("upsert", "root@example.com", "abcdefghij");
     expect(r.code).toBe(0);
-    row = db().query("SELECT * FROM _superusers WHERE email = 'root@example.com'").get() as Record<string, any>;
+    row = (await get("SELECT * FROM _superusers WHERE email = 'root@example.com'"))!;
     expect(row.tokenKey).not.toBe(before); // a password change invalidates old tokens
     expect(await Bun.password.verify("abcdefghij", row.password)).toBe(true);
 
@@ -123,7 +123,7 @@ describe("superuser command", () => {
 
     expect((await pb("create", "two@example.com", "1234567890")).code).toBe(0);
     expect((await pb("delete", "root@example.com")).code).toBe(0);
-    expect((db().query("SELECT COUNT(*) AS n FROM _superusers").get() as { n: number }).n).toBe(1);
+    expect((await get("SELECT COUNT(*) AS n FROM _superusers"))!.n).toBe(1);
   });
 });
 
@@ -135,13 +135,13 @@ describe("superuser otp and ips", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("OTP auth is not enabled for the _superusers collection");
 
-    const db = new Database(join(dir, "data.db"));
-    const row = db.query("SELECT options FROM _collections WHERE name = '_superusers'").get() as { options: string };
-    const options = JSON.parse(row.options);
-    options.otp.enabled = true;
-    options.mfa.enabled = true;
-    db.query("UPDATE _collections SET options = ? WHERE name = '_superusers'").run(JSON.stringify(options));
-    db.close();
+    await withDb(join(dir, "data.db"), async (db) => {
+      const row = (await db.get<{ options: string }>("SELECT options FROM _collections WHERE name = '_superusers'"))!;
+      const options = JSON.parse(row.options);
+      options.otp.enabled = true;
+      options.mfa.enabled = true;
+      await db.run("UPDATE _collections SET options = ? WHERE name = '_superusers'", [JSON.stringify(options)]);
+    });
 
     r = await runPb(["superuser", "otp", "root@example.com", `--dir=${dir}`]);
     expect(r.code).toBe(0);
@@ -149,9 +149,9 @@ describe("superuser otp and ips", () => {
     const pass = /Pass:\s+(\d+)/.exec(r.stdout)![1]!;
     expect(pass).toHaveLength(8);
     expect(r.stdout).toContain("Valid: 180s");
-    const otp = new Database(join(dir, "data.db"), { readonly: true })
-      .query("SELECT * FROM _otps WHERE id = ?")
-      .get(id) as Record<string, string>;
+    const otp = (await withDb(join(dir, "data.db"), (db) =>
+      db.get<Record<string, string>>("SELECT * FROM _otps WHERE id = ?", [id]),
+    ))!;
     expect(otp.collectionRef).toBe("pbc_3142635823");
     expect(otp.password).toMatch(/^\$2a\$08\$/);
     expect(await Bun.password.verify(pass, otp.password)).toBe(true);
@@ -195,9 +195,9 @@ describe("--encryptionEnv", () => {
       { env: { PB_KEY: key } },
     );
     expect(r.code).toBe(0);
-    const row = new Database(join(dir, "data.db"), { readonly: true })
-      .query("SELECT value, typeof(value) AS t FROM _params WHERE id = 'settings'")
-      .get() as { value: string; t: string };
+    const row = (await withDb(join(dir, "data.db"), (db) =>
+      db.get<{ value: string; t: string }>("SELECT value, typeof(value) AS t FROM _params WHERE id = 'settings'"),
+    ))!;
     expect(row.t).toBe("text");
     expect(() => JSON.parse(row.value)).toThrow();
     expect(Buffer.from(row.value, "base64").length).toBeGreaterThan(100);
@@ -237,8 +237,9 @@ describe("installer", () => {
       // creating a real superuser removes the installer account
       const r = await runPb(["superuser", "create", "real@example.com", "1234567890", `--dir=${srv.dataDir}`]);
       expect(r.code).toBe(0);
-      const db = new Database(join(srv.dataDir, "data.db"), { readonly: true });
-      const emails = (db.query("SELECT email FROM _superusers").all() as { email: string }[]).map((x) => x.email);
+      const emails = (
+        await withDb(join(srv.dataDir, "data.db"), (db) => db.all<{ email: string }>("SELECT email FROM _superusers"))
+      ).map((x) => x.email);
       expect(emails).toEqual(["real@example.com"]);
     } finally {
       await srv.stop();
@@ -433,9 +434,9 @@ describe("serve addresses, hints and a clean stop", () => {
       expect(await srv.stop({ keep: true, signal })).toBe(0);
       try {
         expect(readdirSync(srv.dataDir).filter((f) => /-(wal|shm)$/.test(f))).toEqual([]);
-        const db = new Database(join(srv.dataDir, "data.db"), { readonly: true });
-        expect(db.query("SELECT title FROM notes").all()).toEqual([{ title: "kept" }]);
-        db.close();
+        expect(await withDb(join(srv.dataDir, "data.db"), (db) => db.all("SELECT title FROM notes"))).toEqual([
+          { title: "kept" },
+        ]);
       } finally {
         rmSync(srv.workDir, { recursive: true, force: true });
       }

@@ -1,5 +1,4 @@
 /** The Collections API end to end with the official SDK against a real server process. */
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import PocketBase, { ClientResponseError } from "pocketbase";
@@ -10,6 +9,7 @@ import { NumberField, RelationField, TextField } from "../src/core/fields/index.
 import { Record } from "../src/core/record.ts";
 import { saveRecord } from "../src/core/record_save.ts";
 import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 
 let srv: TestServer;
 let su: PocketBase;
@@ -35,7 +35,7 @@ async function seed(dataDir: string) {
   comments.fields.add(new RelationField({ name: "post", collectionId: posts.id, maxSelect: 1, required: true }));
   await saveCollection(app, comments);
   const c = new Record(comments);
-  c.set("post", (app.db.query("SELECT id FROM posts WHERE title = 'first'").get() as { id: string }).id);
+  c.set("post", (await app.db.get<{ id: string }>("SELECT id FROM posts WHERE title = 'first'"))!.id);
   await saveRecord(app, c);
 
   const user = new Record(app.findCollection("users")!);
@@ -45,18 +45,8 @@ async function seed(dataDir: string) {
   await app.terminate();
 }
 
-/** A read-only look at the server's data.db. */
-function db(): Database {
-  return new Database(join(srv.dataDir, "data.db"), { readonly: true });
-}
-const rows = (sql: string) => {
-  const d = db();
-  try {
-    return d.query(sql).all();
-  } finally {
-    d.close();
-  }
-};
+/** A look at the server's data.db from outside. */
+const rows = (sql: string) => withDb(join(srv.dataDir, "data.db"), (d) => d.all(sql));
 
 /** The error envelope of a failing SDK call. */
 async function failure(p: Promise<unknown>): Promise<{ status: number; message: string; data: any }> {
@@ -161,7 +151,7 @@ describe("create and update", () => {
       ["slug", "text" + Bun.hash.crc32("slug")],
       ["body", "editor" + Bun.hash.crc32("body")],
     ]);
-    expect(rows("SELECT sql FROM sqlite_master WHERE name = 'idx_articles_slug'")).toEqual([
+    expect(await rows("SELECT sql FROM sqlite_master WHERE name = 'idx_articles_slug'")).toEqual([
       { sql: "CREATE UNIQUE INDEX `idx_articles_slug` ON `articles` (`slug`)" },
     ]);
 
@@ -179,7 +169,7 @@ describe("create and update", () => {
       }),
     );
     expect(badIndex.data.indexes["0"].code).toBe("validation_invalid_index_expression");
-    expect(rows("SELECT name FROM sqlite_master WHERE name = 'x1'")).toEqual([]);
+    expect(await rows("SELECT name FROM sqlite_master WHERE name = 'x1'")).toEqual([]);
 
     const badType = await failure(su.collections.create({ name: "x2", fields: [{ name: "a", type: "nope" }] }));
     expect(badType.message).toBe("Failed to load the submitted data due to invalid formatting.");
@@ -199,11 +189,11 @@ describe("create and update", () => {
     fields.push({ name: "published", type: "bool" });
     const updated = await su.collections.update("posts", { fields });
     expect(updated.fields.map((f: any) => f.name)).toEqual(["id", "headline", "published"]);
-    expect(rows("SELECT headline, published FROM posts ORDER BY headline")).toEqual([
+    expect(await rows("SELECT headline, published FROM posts ORDER BY headline")).toEqual([
       { headline: "first", published: 0 },
       { headline: "second", published: 0 },
     ]);
-    expect(rows("SELECT name FROM pragma_table_info('posts') ORDER BY name")).toEqual([
+    expect(await rows("SELECT name FROM pragma_table_info('posts') ORDER BY name")).toEqual([
       { name: "headline" },
       { name: "id" },
       { name: "published" },
@@ -211,14 +201,14 @@ describe("create and update", () => {
 
     const renamed = await su.collections.update(posts.id, { name: "entries" });
     expect(renamed.name).toBe("entries");
-    expect(rows("SELECT count(*) AS n FROM entries")).toEqual([{ n: 2 }]);
+    expect(await rows("SELECT count(*) AS n FROM entries")).toEqual([{ n: 2 }]);
     await su.collections.update(posts.id, { name: "posts" });
 
     // a field without id is a new one: its column is dropped and re-added
     const again = await su.collections.getOne("posts");
     const stripped = again.fields.map((f: any) => (f.name === "headline" ? { name: "headline", type: "text" } : f));
     await su.collections.update("posts", { fields: stripped });
-    expect(rows("SELECT headline FROM posts")).toEqual([{ headline: "" }, { headline: "" }]);
+    expect(await rows("SELECT headline FROM posts")).toEqual([{ headline: "" }, { headline: "" }]);
   });
 
   test("update validation: type change, system fields, reserved names, auth options", async () => {
@@ -237,9 +227,9 @@ describe("create and update", () => {
     expect(system.data.listRule.code).toBe("validation_collection_system_rule_change");
 
     // omitted options and secrets are kept on PATCH
-    const before = rows("SELECT options FROM _collections WHERE name = 'users'") as { options: string }[];
+    const before = (await rows("SELECT options FROM _collections WHERE name = 'users'")) as { options: string }[];
     await su.collections.update("users", { emailChangeToken: { duration: 1234 } });
-    const after = rows("SELECT options FROM _collections WHERE name = 'users'") as { options: string }[];
+    const after = (await rows("SELECT options FROM _collections WHERE name = 'users'")) as { options: string }[];
     const [o1, o2] = [JSON.parse(before[0]!.options), JSON.parse(after[0]!.options)];
     expect(o2.emailChangeToken).toEqual({ secret: o1.emailChangeToken.secret, duration: 1234 });
     expect(o2.authToken).toEqual(o1.authToken);
@@ -257,7 +247,7 @@ describe("views", () => {
       ["id", "text"],
       ["headline", "text"],
     ]);
-    expect(rows("SELECT count(*) AS n FROM post_views")).toEqual([{ n: 2 }]);
+    expect(await rows("SELECT count(*) AS n FROM post_views")).toEqual([{ n: 2 }]);
 
     const dry = await su.send("/api/collections/meta/dry-run-view", {
       method: "POST",
@@ -282,7 +272,7 @@ describe("views", () => {
     expect(del.message).toBe("Failed to delete collection probably due to existing reference in comments.");
 
     await su.collections.delete("post_views");
-    expect(rows("SELECT name FROM sqlite_master WHERE name = 'post_views'")).toEqual([]);
+    expect(await rows("SELECT name FROM sqlite_master WHERE name = 'post_views'")).toEqual([]);
   });
 });
 
@@ -297,15 +287,15 @@ describe("delete and truncate", () => {
     expect(blocked.message).toBe(
       "Failed to truncate collection (most likely due to required cascade delete record references).",
     );
-    expect(rows("SELECT count(*) AS n FROM posts")).toEqual([{ n: 2 }]);
+    expect(await rows("SELECT count(*) AS n FROM posts")).toEqual([{ n: 2 }]);
 
     await su.collections.truncate("comments");
     await su.collections.truncate("posts");
-    expect(rows("SELECT count(*) AS n FROM posts")).toEqual([{ n: 0 }]);
+    expect(await rows("SELECT count(*) AS n FROM posts")).toEqual([{ n: 0 }]);
 
     await su.collections.delete("comments");
     await su.collections.delete("posts");
-    expect(rows("SELECT name FROM sqlite_master WHERE name IN ('posts', 'comments')")).toEqual([]);
+    expect(await rows("SELECT name FROM sqlite_master WHERE name IN ('posts', 'comments')")).toEqual([]);
   });
 });
 

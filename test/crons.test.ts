@@ -97,10 +97,10 @@ describe("POST /api/crons/{id}", () => {
     await Bun.sleep(20);
     const { appLogger } = await import("../src/core/logs.ts");
     await appLogger(app).flush();
-    const row = app.auxDb.query("SELECT message, data FROM _logs WHERE message LIKE '%failing%'").get() as {
+    const row = await app.auxDb.get<{
       message: string;
       data: string;
-    } | null;
+    }>("SELECT message, data FROM _logs WHERE message LIKE '%failing%'");
     expect(row?.message).toBe('[Cron] Job "failing" failed');
     expect(JSON.parse(row!.data)).toEqual({ error: "job exploded" });
     cronRemove(app, "failing");
@@ -135,7 +135,7 @@ describe("system jobs", () => {
   test("__pbDBOptimize__ checkpoints the WAL off the JS thread (then PRAGMA optimize may add a few frames)", async () => {
     const { statSync } = await import("node:fs");
     const wal = () => statSync(join(app.dataDir, "data.db-wal")).size;
-    app.db.run("PRAGMA wal_autocheckpoint = 0"); // let the WAL grow for the test
+    await app.db.exec("PRAGMA wal_autocheckpoint = 0"); // let the WAL grow for the test
     try {
       for (let i = 0; i < 20; i++)
         expect((await req("PATCH", "/api/settings", { meta: { appName: `Acme ${i}` } })).status).toBe(200);
@@ -146,7 +146,7 @@ describe("system jobs", () => {
       while (wal() >= before / 2 && Date.now() < deadline) await Bun.sleep(50);
       expect(wal()).toBeLessThan(before / 2);
     } finally {
-      app.db.run("PRAGMA wal_autocheckpoint = 1000");
+      await app.db.exec("PRAGMA wal_autocheckpoint = 1000");
     }
   });
 });

@@ -5,12 +5,12 @@
  * stored with upstream's sidecar format.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
-import { cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import PocketBase from "pocketbase";
 import { ensureBuilt } from "../build.ts";
 import { FIXTURE, SHARED_MISSING, runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 import { imageMeta, sampleJpeg, samplePng } from "./support/images.ts";
 
 let srv: TestServer;
@@ -25,24 +25,29 @@ interface StoredFile {
   thumbs: string[];
 }
 
-/** Every (collection, record, file name) the fixture's non-view tables reference. */
-function referencedFiles(dbPath: string): StoredFile[] {
-  const db = new Database(dbPath, { readonly: true });
-  const out: StoredFile[] = [];
-  try {
-    const cols = db.query("SELECT id, name, type, fields FROM _collections").all() as {
+/**
+ * Every (collection, record, file name) the fixture's non-view tables reference, read from a copy
+ * (the fixture is read-only, and opening a database may write beside it).
+ */
+function referencedFiles(): Promise<StoredFile[]> {
+  const copy = join(tempDir(), "data.db");
+  copyFileSync(join(FIXTURE, "data.db"), copy);
+  chmodSync(copy, 0o644);
+  return withDb(copy, async (db) => {
+    const out: StoredFile[] = [];
+    const cols = await db.all<{
       id: string;
       name: string;
       type: string;
       fields: string;
-    }[];
+    }>("SELECT id, name, type, fields FROM _collections");
     for (const c of cols) {
       if (c.type === "view") continue;
       const fields = (JSON.parse(c.fields) as { type: string; name: string; thumbs?: string[] | null }[]).filter(
         (f) => f.type === "file",
       );
       for (const f of fields) {
-        const rows = db.query(`SELECT id, "${f.name}" AS v FROM "${c.name}"`).all() as { id: string; v: string }[];
+        const rows = await db.all<{ id: string; v: string }>(`SELECT id, "${f.name}" AS v FROM "${c.name}"`);
         for (const r of rows) {
           const names = r.v?.startsWith("[") ? (JSON.parse(r.v) as string[]) : r.v ? [r.v] : [];
           for (const n of names)
@@ -50,10 +55,8 @@ function referencedFiles(dbPath: string): StoredFile[] {
         }
       }
     }
-  } finally {
-    db.close();
-  }
-  return out;
+    return out;
+  });
 }
 
 describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", () => {
@@ -79,7 +82,7 @@ describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", (
   afterAll(() => srv?.stop());
 
   test("every stored file is served byte for byte", async () => {
-    const files = referencedFiles(join(FIXTURE, "data.db"));
+    const files = await referencedFiles();
     let served = 0;
     for (const f of files) {
       const path = join(FIXTURE, "storage", f.collectionId, f.recordId, f.name);
@@ -96,7 +99,7 @@ describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", (
 
   test("stored thumbs are served as they are", async () => {
     let served = 0;
-    for (const f of referencedFiles(join(FIXTURE, "data.db"))) {
+    for (const f of await referencedFiles()) {
       const dir = join(FIXTURE, "storage", f.collectionId, f.recordId, `thumbs_${f.name}`);
       if (!existsSync(dir)) continue;
       for (const entry of readdirSync(dir)) {

@@ -1,8 +1,8 @@
 /** A few hundred hostile requests against a live server: no 5xx, no bare errors, no damage. */
-import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { runPb, startServer, tempDir } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 import { buildFuzzSchema } from "./support/fuzz_schema.ts";
 import { runHttpFuzz } from "./support/http_fuzz.ts";
 
@@ -30,8 +30,8 @@ test("hostile filters, sorts, fields, ids and bodies never yield a 5xx or a brok
   } finally {
     await srv.stop({ keep: true });
   }
-  const db = new Database(join(dataDir, "data.db"), { readonly: true });
-  expect(db.query("SELECT x FROM canary").get()).toEqual({ x: "alive" });
-  expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
-  db.close();
+  await withDb(join(dataDir, "data.db"), async (db) => {
+    expect(await db.get("SELECT x FROM canary")).toEqual({ x: "alive" });
+    expect(await db.get("PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
+  });
 });

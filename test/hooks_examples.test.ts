@@ -114,7 +114,7 @@ test("07 middlewares: a global header and a prioritized route middleware", async
 
 test("08 cron: the nightly job prunes old audit entries", async () => {
   const old = await su.collection("audit").create({ action: "ancient", collection: "articles", record: "x" });
-  app.db.query("UPDATE audit SET created = '2000-01-01 00:00:00.000Z' WHERE id = ?").run(old.id);
+  await app.db.run("UPDATE audit SET created = '2000-01-01 00:00:00.000Z' WHERE id = ?", [old.id]);
   const fresh = await su.collection("audit").create({ action: "recent", collection: "articles", record: "y" });
   expect(
     jsCron(app)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 
 let srv: TestServer;
 let suToken = "";
@@ -260,13 +261,12 @@ describe("real IP", () => {
     expect(await ask(s)).toBe("127.0.0.1");
     await s.stop({ keep: true });
 
-    const { Database } = await import("bun:sqlite");
-    const db = new Database(join(dataDir, "data.db"));
-    const row = db.query("SELECT value FROM _params WHERE id = 'settings'").get() as { value: Uint8Array };
-    const settings = JSON.parse(Buffer.from(row.value).toString());
-    settings.trustedProxy = { headers: ["X-Forwarded-For"], useLeftmostIP: false };
-    db.query("UPDATE _params SET value = ? WHERE id = 'settings'").run(Buffer.from(JSON.stringify(settings)));
-    db.close();
+    await withDb(join(dataDir, "data.db"), async (db) => {
+      const row = (await db.get<{ value: Uint8Array }>("SELECT value FROM _params WHERE id = 'settings'"))!;
+      const settings = JSON.parse(Buffer.from(row.value).toString());
+      settings.trustedProxy = { headers: ["X-Forwarded-For"], useLeftmostIP: false };
+      await db.run("UPDATE _params SET value = ? WHERE id = 'settings'", [Buffer.from(JSON.stringify(settings))]);
+    });
     s = await startServer({ workDir: work });
     expect(await ask(s)).toBe("198.51.100.2");
     await s.stop();

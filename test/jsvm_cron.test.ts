@@ -79,15 +79,15 @@ test("jobs registered at load time run when due, and only then", async () => {
 test("a failing job is logged and changes nothing else", async () => {
   jsCron(app).runDue(new Date("2026-01-01T12:00:00Z"));
   const find = () =>
-    app.auxDb.query("SELECT message, data FROM _logs WHERE message LIKE '[cronAdd]%'").all() as {
+    app.auxDb.all<{
       message: string;
       data: string;
-    }[];
-  for (let i = 0; i < 200 && find().length === 0; i++) {
+    }>("SELECT message, data FROM _logs WHERE message LIKE '[cronAdd]%'");
+  for (let i = 0; i < 200 && (await find()).length === 0; i++) {
     await appLogger(app).flush();
     await Bun.sleep(10);
   }
-  const [entry] = find();
+  const [entry] = await find();
   expect(entry!.message).toBe("[cronAdd] failed to execute cron job");
   expect(JSON.parse(entry!.data)).toEqual({ error: "cron boom", jobId: "failing" });
 });

@@ -205,9 +205,9 @@ describe("the logger", () => {
     for (let i = 0; i < LOG_BATCH_SIZE; i++) logger.info("batch entry", { i });
     expect(logger.pending).toBe(0); // handed to the writer
     await Bun.sleep(50);
-    const count = app.auxDb.query("SELECT count(*) AS n FROM _logs WHERE message = 'batch entry'").get() as {
+    const count = (await app.auxDb.get<{
       n: number;
-    };
+    }>("SELECT count(*) AS n FROM _logs WHERE message = 'batch entry'"))!;
     expect(count.n).toBe(LOG_BATCH_SIZE);
   });
 
@@ -218,9 +218,9 @@ describe("the logger", () => {
     await Bun.sleep(5);
     for (let i = 0; i < 50; i++) logger.info("id entry", { n: 2 });
     await logger.flush();
-    const rows = app.auxDb
-      .query("SELECT id, created FROM _logs WHERE message = 'id entry' ORDER BY created, rowid")
-      .all() as { id: string; created: string }[];
+    const rows = await app.auxDb.all<{ id: string; created: string }>(
+      "SELECT id, created FROM _logs WHERE message = 'id entry' ORDER BY created, rowid",
+    );
     expect(rows).toHaveLength(51);
     for (const r of rows) expect(r.id).toMatch(/^[a-z0-9]{15}$/);
     expect(new Set(rows.map((r) => r.id)).size).toBe(51);
@@ -238,13 +238,29 @@ describe("the logger", () => {
 
 describe("logs API", () => {
   const insert = (id: string, level: number, message: string, data: unknown, created: string) =>
-    app.auxDb
-      .query("INSERT INTO _logs (id, level, message, data, created) VALUES (?, ?, ?, ?, ?)")
-      .run(id, level, message, JSON.stringify(data), created);
+    app.auxDb.run("INSERT INTO _logs (id, level, message, data, created) VALUES (?, ?, ?, ?, ?)", [
+      id,
+      level,
+      message,
+      JSON.stringify(data),
+      created,
+    ]);
 
   test("list with filter (data paths), sort and pagination; view; stats; truncate", async () => {
-    insert("873f2133-9f38-44fb-bf82-c8f53b310d91", 0, "test_message1", { status: 200 }, "2022-05-01 10:00:00.123Z");
-    insert("f2133873-44fb-9f38-bf82-c918f53b310d", 8, "test_message2", { status: 400 }, "2022-05-02 10:00:00.123Z");
+    await insert(
+      "873f2133-9f38-44fb-bf82-c8f53b310d91",
+      0,
+      "test_message1",
+      { status: 200 },
+      "2022-05-01 10:00:00.123Z",
+    );
+    await insert(
+      "f2133873-44fb-9f38-bf82-c918f53b310d",
+      8,
+      "test_message2",
+      { status: 400 },
+      "2022-05-02 10:00:00.123Z",
+    );
     const h = { headers: { Authorization: token } };
     let res = await fetch(`${server.url}/api/logs?filter=${encodeURIComponent("data.status>200")}`, h);
     let body = (await res.json()) as { items: LogItem[]; totalItems: number };
@@ -295,8 +311,8 @@ describe("logs API", () => {
 
   test("retention: the cleanup cron deletes logs older than maxDays", async () => {
     const old = new Date(Date.now() - 6 * 86_400_000).toISOString().replace("T", " ");
-    insert("oldlog000000001", 0, "too old", {}, old);
-    insert("newlog000000001", 0, "recent", {}, new Date().toISOString().replace("T", " "));
+    await insert("oldlog000000001", 0, "too old", {}, old);
+    await insert("newlog000000001", 0, "recent", {}, new Date().toISOString().replace("T", " "));
     const res = await fetch(`${server.url}/api/crons/__pbLogsCleanup__`, {
       method: "POST",
       headers: { Authorization: token },

@@ -4,10 +4,11 @@
  * `history-sync`.
  */
 import { afterAll, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pbCommand } from "./harness.ts";
+import type { SqliteDb } from "../src/core/db/sqlite.ts";
+import { withDb } from "./support/db.ts";
 import { jsWorkDir } from "./support/jsvm.ts";
 
 const dirs: string[] = [];
@@ -32,30 +33,25 @@ async function pb(workDir: string, args: string[], input = "") {
   return { stdout, stderr, code };
 }
 
-function db(workDir: string): Database {
-  return new Database(join(workDir, "pb_data", "data.db"), { readonly: true });
+/** Runs `fn` on the work dir's data.db (opened after the pb process exited). */
+function db<T>(workDir: string, fn: (d: SqliteDb) => Promise<T>): Promise<T> {
+  return withDb(join(workDir, "pb_data", "data.db"), fn);
 }
 
-function tables(workDir: string): string[] {
-  const d = db(workDir);
-  try {
-    return (d.query("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all() as { name: string }[]).map(
+function tables(workDir: string): Promise<string[]> {
+  return db(workDir, async (d) =>
+    (await d.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")).map(
       (r) => r.name,
-    );
-  } finally {
-    d.close();
-  }
+    ),
+  );
 }
 
-function applied(workDir: string): string[] {
-  const d = db(workDir);
-  try {
-    return (d.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[])
+function applied(workDir: string): Promise<string[]> {
+  return db(workDir, async (d) =>
+    (await d.all<{ file: string }>("SELECT file FROM _migrations ORDER BY file"))
       .map((r) => r.file)
-      .filter((f) => !f.endsWith(".go"));
-  } finally {
-    d.close();
-  }
+      .filter((f) => !f.endsWith(".go")),
+  );
 }
 
 const CREATE_NOTES = `migrate((app) => {
@@ -93,14 +89,14 @@ test("migrate up applies JS migrations in file order; a second run has nothing t
   expect(r.code).toBe(0);
   expect(r.stdout).toContain("Applied 1700000001_notes.js");
   expect(r.stdout).toContain("Applied 1700000002_score.ts");
-  expect(tables(dir)).toContain("notes");
-  expect(applied(dir)).toEqual(["1700000001_notes.js", "1700000002_score.ts"]);
-  const d = db(dir);
-  expect(d.query("SELECT body, score FROM notes").all()).toEqual([{ body: "seeded", score: 7 }]);
-  expect(
-    (d.query("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_score'").get() as { sql: string }).sql,
-  ).toContain("score");
-  d.close();
+  expect(await tables(dir)).toContain("notes");
+  expect(await applied(dir)).toEqual(["1700000001_notes.js", "1700000002_score.ts"]);
+  await db(dir, async (d) => {
+    expect(await d.all("SELECT body, score FROM notes")).toEqual([{ body: "seeded", score: 7 }]);
+    expect(
+      (await d.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_score'"))!.sql,
+    ).toContain("score");
+  });
   r = await pb(dir, ["migrate"]);
   expect(r.stdout).toContain("No new migrations to apply.");
 
@@ -110,14 +106,12 @@ test("migrate up applies JS migrations in file order; a second run has nothing t
     "1700000002_score.ts\nDo you really want to revert the last 1 applied migration(s)? (y/N) ",
   );
   expect(r.stdout).toContain("The command has been cancelled");
-  expect(applied(dir)).toHaveLength(2);
+  expect(await applied(dir)).toHaveLength(2);
   r = await pb(dir, ["migrate", "down", "1"], "y\n");
   expect(r.code).toBe(0);
   expect(r.stdout).toContain("Reverted 1700000002_score.ts");
-  expect(applied(dir)).toEqual(["1700000001_notes.js"]);
-  const d2 = db(dir);
-  expect((d2.query("PRAGMA table_info(notes)").all() as { name: string }[]).map((c) => c.name)).not.toContain("score");
-  d2.close();
+  expect(await applied(dir)).toEqual(["1700000001_notes.js"]);
+  expect((await db(dir, (d) => d.tableColumns("notes"))).map((c) => c.name)).not.toContain("score");
 }, 30_000);
 
 test("a failing migration rolls back the whole batch", async () => {
@@ -131,8 +125,8 @@ test("a failing migration rolls back the whole batch", async () => {
   const r = await pb(dir, ["migrate", "up"]);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain("failed to apply migration 1700000002_boom.js: boom");
-  expect(tables(dir)).not.toContain("notes");
-  expect(applied(dir)).toEqual([]);
+  expect(await tables(dir)).not.toContain("notes");
+  expect(await applied(dir)).toEqual([]);
 }, 30_000);
 
 test("returning a value other than nothing or null fails the migration", async () => {
@@ -184,7 +178,7 @@ test("migrate create and collections write upstream's templates after a y/N prom
   dirs.push(fresh);
   r = await pb(fresh, ["migrate", "up"]);
   expect(r.code).toBe(0);
-  expect(tables(fresh)).toContain("notes");
+  expect(await tables(fresh)).toContain("notes");
 
   r = await pb(dir, ["migrate", "nope"]);
   expect(r.code).toBe(1);
@@ -197,9 +191,9 @@ test("history-sync drops rows of migration files that are gone", async () => {
   });
   dirs.push(dir);
   await pb(dir, ["migrate", "up"]);
-  expect(applied(dir)).toEqual(["1700000001_notes.js", "1700000003_noop.js"]);
+  expect(await applied(dir)).toEqual(["1700000001_notes.js", "1700000003_noop.js"]);
   rmSync(join(dir, "pb_migrations", "1700000003_noop.js"));
   const r = await pb(dir, ["migrate", "history-sync"]);
   expect(r.stdout).toContain("The _migrations table was synced with the available migrations.");
-  expect(applied(dir)).toEqual(["1700000001_notes.js"]);
+  expect(await applied(dir)).toEqual(["1700000001_notes.js"]);
 }, 30_000);

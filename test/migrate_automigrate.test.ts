@@ -3,10 +3,10 @@
  * migrations (created/updated/deleted), recorded as applied locally, that replay on another server.
  */
 import { afterAll, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startServer } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 import { jsWorkDir, superuserClient, startJsServer } from "./support/jsvm.ts";
 
 const dirs: string[] = [];
@@ -14,15 +14,12 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function applied(workDir: string): string[] {
-  const d = new Database(join(workDir, "pb_data", "data.db"), { readonly: true });
-  try {
-    return (d.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[])
+function applied(workDir: string): Promise<string[]> {
+  return withDb(join(workDir, "pb_data", "data.db"), async (d) =>
+    (await d.all<{ file: string }>("SELECT file FROM _migrations ORDER BY file"))
       .map((r) => r.file)
-      .filter((f) => !f.endsWith(".go"));
-  } finally {
-    d.close();
-  }
+      .filter((f) => !f.endsWith(".go")),
+  );
 }
 
 test("automigrate writes create/update/delete files that replay on another server", async () => {
@@ -65,7 +62,7 @@ test("automigrate writes create/update/delete files that replay on another serve
     expect(updated).toContain(`// remove field\n  collection.fields.removeById(`);
 
     // the local DB counts the files as applied
-    expect(applied(srv.workDir).length).toBe(2);
+    expect((await applied(srv.workDir)).length).toBe(2);
 
     // replay on a fresh server
     const other = jsWorkDir({});
@@ -80,9 +77,9 @@ test("automigrate writes create/update/delete files that replay on another serve
         .catch((e) => e);
       // createRule is null (superusers only); the collection exists with both fields
       expect(rec.status).toBe(403);
-      const d = new Database(join(other, "pb_data", "data.db"), { readonly: true });
-      const cols = (d.query("PRAGMA table_info(mytest)").all() as { name: string }[]).map((c) => c.name);
-      d.close();
+      const cols = (await withDb(join(other, "pb_data", "data.db"), (d) => d.tableColumns("mytest"))).map(
+        (c) => c.name,
+      );
       expect(cols).toEqual(expect.arrayContaining(["id", "title", "score"]));
     } finally {
       await srv2.stop();

@@ -152,7 +152,7 @@ describe("onRecordAuthWithOAuth2Request", () => {
       .authWithOAuth2Code("oidc", code, verifier, REDIRECT)
       .catch((e) => e)) as ClientResponseError;
     expect(err.response).toEqual({ data: {}, message: "Blocked by a hook.", status: 403 });
-    expect(app.db.query("SELECT COUNT(*) AS n FROM users WHERE email = 'blocked@example.com'").get()).toEqual({ n: 0 });
+    expect(await app.db.get("SELECT COUNT(*) AS n FROM users WHERE email = 'blocked@example.com'")).toEqual({ n: 0 });
   });
 
   test("a hook failing the transaction after the default action: its error is the response, nothing is kept", async () => {
@@ -162,8 +162,8 @@ describe("onRecordAuthWithOAuth2Request", () => {
       .authWithOAuth2Code("oidc", code, verifier, REDIRECT)
       .catch((e) => e)) as ClientResponseError;
     expect(err.response).toEqual({ data: {}, message: "TX_ERROR.", status: 400 });
-    expect(app.db.query("SELECT COUNT(*) AS n FROM users WHERE email = 'tx@example.com'").get()).toEqual({ n: 0 });
-    expect(app.db.query("SELECT COUNT(*) AS n FROM _externalAuths WHERE providerId = 'tx-error'").get()).toEqual({
+    expect(await app.db.get("SELECT COUNT(*) AS n FROM users WHERE email = 'tx@example.com'")).toEqual({ n: 0 });
+    expect(await app.db.get("SELECT COUNT(*) AS n FROM _externalAuths WHERE providerId = 'tx-error'")).toEqual({
       n: 0,
     });
   });

@@ -186,7 +186,7 @@ describe("hooks and the broker", () => {
     const client = subscriptionsBroker(app).clientById(pb.realtime.clientId)!;
     expect(clientAuth(client)?.email()).toBe("u1@example.com");
 
-    const user = findAuthRecordByEmail(app, "users", "u1@example.com")!;
+    const user = (await findAuthRecordByEmail(app, "users", "u1@example.com"))!;
     user.set("name", "Renamed");
     await saveRecord(app, user);
     expect(clientAuth(client)?.getString("name")).toBe("Renamed");
@@ -210,7 +210,7 @@ describe("hooks and the broker", () => {
 
     const first = await signedIn();
     expect(clientAuth(first.client)?.id).toBe(u2.id);
-    const users = findCollectionByNameOrId(app, "users")!; // a fresh copy, as the collections API edits
+    const users = (await findCollectionByNameOrId(app, "users"))!; // a fresh copy, as the collections API edits
     users.authToken.secret = newTokenSecret();
     await saveCollection(app, users);
     expect(clientAuth(first.client)).toBeNull();
@@ -218,7 +218,7 @@ describe("hooks and the broker", () => {
 
     const second = await signedIn();
     expect(clientAuth(second.client)?.id).toBe(u2.id);
-    await deleteRecord(app, findAuthRecordByEmail(app, "users", "u2@example.com")!);
+    await deleteRecord(app, (await findAuthRecordByEmail(app, "users", "u2@example.com"))!);
     expect(clientAuth(second.client)).toBeNull();
     await second.pb.realtime.unsubscribe();
   });

@@ -4,11 +4,12 @@
  * upstream's migrations and models (not computed by our code).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { cpSync, existsSync, mkdtempSync, rmSync, chmodSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App } from "../src/core/app.ts";
+import type { Db } from "../src/core/db/index.ts";
+import { SqliteDb } from "../src/core/db/sqlite.ts";
 
 import { FIXTURE, SHARED_MISSING } from "./harness.ts";
 
@@ -28,11 +29,9 @@ afterAll(() => {
 type MasterRow = { type: string; name: string; tbl_name: string; sql: string | null };
 
 /** sqlite_master minus the planner's statistics tables (their presence depends on the SQLite build). */
-function master(db: Database): MasterRow[] {
+async function master(db: Db): Promise<MasterRow[]> {
   return (
-    db
-      .query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'")
-      .all() as MasterRow[]
+    await db.all<MasterRow>("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'")
   ).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -624,26 +623,26 @@ const DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe("fresh pb_data", () => {
   const app = new App({ dataDir: tempDir("pb-schema-") });
-  let db: Database;
+  let db: Db;
   beforeAll(async () => {
     await app.bootstrap();
     db = app.db;
   });
 
-  test("data.db sqlite_master matches upstream's", () => {
-    expect(master(db)).toEqual(EXPECTED_DATA);
+  test("data.db sqlite_master matches upstream's", async () => {
+    expect(await master(db)).toEqual(EXPECTED_DATA);
   });
 
-  test("auxiliary.db sqlite_master matches upstream's", () => {
-    expect(master(app.auxDb)).toEqual(EXPECTED_AUX);
+  test("auxiliary.db sqlite_master matches upstream's", async () => {
+    expect(await master(app.auxDb)).toEqual(EXPECTED_AUX);
   });
 
-  test("all eight system migrations are recorded with µs timestamps", () => {
-    const rows = db.query("SELECT file, applied, typeof(applied) AS t FROM _migrations ORDER BY file").all() as {
+  test("all eight system migrations are recorded with µs timestamps", async () => {
+    const rows = await db.all<{
       file: string;
       applied: number;
       t: string;
-    }[];
+    }>("SELECT file, applied, typeof(applied) AS t FROM _migrations ORDER BY file");
     expect(rows.map((r) => r.file)).toEqual(SYSTEM_MIGRATIONS);
     for (const r of rows) {
       expect(r.t).toBe("integer");
@@ -652,8 +651,8 @@ describe("fresh pb_data", () => {
     }
   });
 
-  test("_collections holds the six system collections as upstream encodes them", () => {
-    const rows = db.query("SELECT * FROM _collections ORDER BY rowid").all() as Record<string, unknown>[];
+  test("_collections holds the six system collections as upstream encodes them", async () => {
+    const rows = await db.all<Record<string, unknown>>("SELECT * FROM _collections ORDER BY rowid");
     expect(rows.map((r) => r.name)).toEqual(EXPECTED_COLLECTIONS.map((c) => c.name));
     const secrets = new Set<string>();
     rows.forEach((row, i) => {
@@ -698,20 +697,18 @@ describe("fresh pb_data", () => {
     expect(String(users.updated) >= String(users.created)).toBe(true);
   });
 
-  test("the default settings row is stored as a JSON blob", () => {
-    const row = db
-      .query("SELECT typeof(value) AS t, value, created, updated FROM _params WHERE id = 'settings'")
-      .get() as {
+  test("the default settings row is stored as a JSON blob", async () => {
+    const row = (await db.get<{
       t: string;
       value: Uint8Array;
       created: string;
       updated: string;
-    };
+    }>("SELECT typeof(value) AS t, value, created, updated FROM _params WHERE id = 'settings'"))!;
     expect(row.t).toBe("blob");
     expect(Buffer.from(row.value).toString("utf8")).toBe(EXPECTED_SETTINGS);
     expect(row.created).toMatch(DATETIME);
     expect(row.updated).toBe(row.created);
-    expect(db.query("SELECT count(*) AS n FROM _params").get()).toEqual({ n: 1 });
+    expect(await db.get("SELECT count(*) AS n FROM _params")).toEqual({ n: 1 });
   });
 
   test("the collection cache and settings are loaded", () => {
@@ -726,16 +723,16 @@ describe("fresh pb_data", () => {
   });
 
   test("a second bootstrap applies nothing and changes nothing", async () => {
-    const snapshot = () =>
+    const snapshot = async () =>
       JSON.stringify([
-        master(app.db),
-        app.db.query("SELECT * FROM _collections ORDER BY rowid").all(),
-        app.db.query("SELECT * FROM _migrations ORDER BY file").all(),
-        app.db.query("SELECT id, hex(value), created, updated FROM _params").all(),
+        await master(app.db),
+        await app.db.all("SELECT * FROM _collections ORDER BY rowid"),
+        await app.db.all("SELECT * FROM _migrations ORDER BY file"),
+        await app.db.all("SELECT id, hex(value), created, updated FROM _params"),
       ]);
-    const before = snapshot();
+    const before = await snapshot();
     await app.bootstrap();
-    expect(snapshot()).toBe(before);
+    expect(await snapshot()).toBe(before);
     await app.terminate();
   });
 });
@@ -762,20 +759,21 @@ interface Snapshot {
   params: unknown[];
 }
 
-function snapshotFiles(dir: string): Snapshot {
-  const data = new Database(join(dir, "data.db"), { readonly: true });
-  const aux = new Database(join(dir, "auxiliary.db"), { readonly: true });
+/** What the files hold, read as an outsider (no App) and closed again before the next step. */
+async function snapshotFiles(dir: string): Promise<Snapshot> {
+  const data = new SqliteDb(join(dir, "data.db"));
+  const aux = new SqliteDb(join(dir, "auxiliary.db"));
   try {
     return {
-      dataMaster: data.query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").all(),
-      auxMaster: aux.query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").all(),
-      collections: data.query("SELECT * FROM _collections ORDER BY rowid").all(),
-      migrations: data.query("SELECT file, applied FROM _migrations ORDER BY file").all() as Snapshot["migrations"],
-      params: data.query("SELECT id, typeof(value), hex(value), created, updated FROM _params").all(),
+      dataMaster: await data.all("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid"),
+      auxMaster: await aux.all("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid"),
+      collections: await data.all("SELECT * FROM _collections ORDER BY rowid"),
+      migrations: await data.all<Snapshot["migrations"][number]>("SELECT file, applied FROM _migrations ORDER BY file"),
+      params: await data.all("SELECT id, typeof(value), hex(value), created, updated FROM _params"),
     };
   } finally {
-    data.close();
-    aux.close();
+    await data.close();
+    await aux.close();
   }
 }
 
@@ -788,7 +786,7 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
 
   test("opens and bootstraps without any schema or row rewrite", async () => {
     const dir = copyFixture();
-    const before = snapshotFiles(dir);
+    const before = await snapshotFiles(dir);
     expect(before.migrations.map((m) => m.file)).toEqual(expect.arrayContaining(SYSTEM_MIGRATIONS));
 
     const app = new App({ dataDir: dir });
@@ -801,21 +799,21 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
     expect(app.settings().batch).toEqual({ enabled: true, maxRequests: 50, timeout: 5, maxBodySize: 0 });
     await app.terminate();
 
-    expect(snapshotFiles(dir)).toEqual(before);
+    expect(await snapshotFiles(dir)).toEqual(before);
   });
 
   test("runs only a genuinely pending migration", async () => {
     const dir = copyFixture();
-    const db = new Database(join(dir, "data.db"));
-    db.run("DELETE FROM _migrations WHERE file = '1717233559_v0.23_migrate4.go'");
-    db.close();
-    const before = snapshotFiles(dir);
+    const db = new SqliteDb(join(dir, "data.db"));
+    await db.run("DELETE FROM _migrations WHERE file = '1717233559_v0.23_migrate4.go'");
+    await db.close();
+    const before = await snapshotFiles(dir);
 
     const app = new App({ dataDir: dir });
     await app.bootstrap();
     await app.terminate();
 
-    const after = snapshotFiles(dir);
+    const after = await snapshotFiles(dir);
     // _otps already has sentTo, so the migration is a no-op that only gets recorded again
     expect(after.dataMaster).toEqual(before.dataMaster);
     expect(after.collections).toEqual(before.collections);
@@ -827,13 +825,13 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
 
   test("re-applies aux_init when _logs is missing", async () => {
     const dir = copyFixture();
-    const aux = new Database(join(dir, "auxiliary.db"));
-    aux.run("DROP TABLE _logs");
-    aux.close();
+    const aux = new SqliteDb(join(dir, "auxiliary.db"));
+    await aux.run("DROP TABLE _logs");
+    await aux.close();
 
     const app = new App({ dataDir: dir });
     await app.bootstrap();
-    const logs = app.auxDb.query("SELECT name FROM sqlite_master WHERE tbl_name = '_logs' ORDER BY name").all();
+    const logs = await app.auxDb.all("SELECT name FROM sqlite_master WHERE tbl_name = '_logs' ORDER BY name");
     expect(logs).toEqual([
       { name: "_logs" },
       { name: "idx_logs_created_hour" },

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, watch } from "node:fs";
 import { join } from "node:path";
-import { Database } from "bun:sqlite";
 import { decodeProtectedHeader, decodeJwt, importSPKI, jwtVerify } from "jose";
 import type PocketBase from "pocketbase";
 import { App } from "../src/core/app.ts";
 import { decodeSettingsValue } from "../src/core/settings.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { startServer, tempDir, type TestServer } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 import { startS3rver, type S3Server } from "./support/s3rver.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
 
@@ -103,10 +103,10 @@ describe("GET/PATCH /api/settings", () => {
   });
 
   test('settings are stored AES-GCM encrypted with --encryptionEnv, secrets included; "" clears a secret', async () => {
-    const stored = () => {
-      const db = new Database(join(srv.dataDir, "data.db"), { readonly: true });
-      const row = db.query("SELECT value FROM _params WHERE id = 'settings'").get() as { value: unknown };
-      db.close();
+    const stored = async () => {
+      const row = (await withDb(join(srv.dataDir, "data.db"), (db) =>
+        db.get<{ value: unknown }>("SELECT value FROM _params WHERE id = 'settings'"),
+      ))!;
       const raw = typeof row.value === "string" ? row.value : new TextDecoder().decode(row.value as Uint8Array);
       expect(raw.startsWith("{")).toBe(false);
       return decodeSettingsValue(raw, KEY) as {
@@ -115,12 +115,12 @@ describe("GET/PATCH /api/settings", () => {
         meta: { appName: string };
       };
     };
-    let decoded = stored();
+    let decoded = await stored();
     expect(decoded.smtp.password).toBe("smtp-secret");
     expect(decoded.s3.secret).toBe("s3-secret");
     expect(decoded.meta.appName).toBe("Ops Test 2");
     expect((await api("PATCH", "/api/settings", { s3: { secret: "" } })).status).toBe(200);
-    decoded = stored();
+    decoded = await stored();
     expect(decoded.s3.secret).toBeUndefined(); // omitted when empty, as upstream stores it
     expect(decoded.smtp.password).toBe("smtp-secret");
   });

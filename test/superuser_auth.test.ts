@@ -1,8 +1,8 @@
 /** Superuser auth with the official SDK: the upstream fixture's accounts, our own, and bcrypt interop both ways. */
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { FIXTURE, SHARED_MISSING, runPb, startServer, type TestServer } from "./harness.ts";
+import { withDb } from "./support/db.ts";
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
 
@@ -30,11 +30,9 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
     expect(Object.keys(c)).toEqual(["collectionId", "exp", "id", "refreshable", "type"]);
     expect(c).toMatchObject({ collectionId: "pbc_3142635823", id: "sywbhecnh46rhm0", refreshable: true, type: "auth" });
     const fixtureDuration = JSON.parse(
-      (
-        new Database(join(srv.dataDir, "data.db"), { readonly: true })
-          .query("SELECT options FROM _collections WHERE name='_superusers'")
-          .get() as { options: string }
-      ).options,
+      (await withDb(join(srv.dataDir, "data.db"), (db) =>
+        db.get<{ options: string }>("SELECT options FROM _collections WHERE name='_superusers'"),
+      ))!.options,
     ).authToken.duration as number;
     expect(Math.abs(c.exp - (Date.now() / 1000 + fixtureDuration))).toBeLessThan(5);
     expect(pb.authStore.isSuperuser).toBe(true);
@@ -86,10 +84,9 @@ describe("our own superusers", () => {
     const pb = srv.sdk();
     const auth = await pb.collection("_superusers").authWithPassword("admin@example.com", "s3cret-pass");
     expect(auth.record.email).toBe("admin@example.com");
-    const db = new Database(join(srv.dataDir, "data.db"), { readonly: true });
-    const hash = (
-      db.query("SELECT password FROM _superusers WHERE email = 'admin@example.com'").get() as { password: string }
-    ).password;
+    const hash = (await withDb(join(srv.dataDir, "data.db"), (db) =>
+      db.get<{ password: string }>("SELECT password FROM _superusers WHERE email = 'admin@example.com'"),
+    ))!.password;
     expect(hash).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
   });
 
@@ -99,9 +96,9 @@ describe("our own superusers", () => {
     expect((await runPb(["superuser", "upsert", "go@example.com", "placeholder-1", `--dir=${srv.dataDir}`])).code).toBe(
       0,
     );
-    const db = new Database(join(srv.dataDir, "data.db"));
-    db.query("UPDATE _superusers SET password = ? WHERE email = 'go@example.com'").run(goHash);
-    db.close();
+    await withDb(join(srv.dataDir, "data.db"), (db) =>
+      db.run("UPDATE _superusers SET password = ? WHERE email = 'go@example.com'", [goHash]),
+    );
     const auth = await srv.sdk().collection("_superusers").authWithPassword("go@example.com", "1234567890");
     expect(auth.record.email).toBe("go@example.com");
   });

@@ -132,7 +132,7 @@ async function backupUpload(e: RequestEvent): Promise<void> {
 async function backupDownload(e: RequestEvent): Promise<void> {
   const app = e.app;
   const token = e.url.searchParams.get("token") ?? "";
-  const auth = token ? findAuthRecordByToken(app, token, "file") : null;
+  const auth = token ? await findAuthRecordByToken(app, token, "file") : null;
   if (!auth || auth.collection.name !== "_superusers")
     throw forbidden("Insufficient permissions to access the resource.");
   const allowed = app.settings().superuserIPs;

@@ -21,14 +21,14 @@ type ActionFactory = (
   ir: BatchRequest,
   params: Record<string, string>,
   next: RecordFinalizer,
-) => Handler;
+) => Handler | Promise<Handler>;
 
 const ACTIONS: [RegExp, ActionFactory][] = [
   [
     /^PUT \/api\/collections\/(?<collection>[^/?]+)\/records(?<query>\?.*)?$/,
-    (e, ir, params, next) => {
+    async (e, ir, params, next) => {
       const id = ir.body?.id == null ? "" : String(ir.body.id);
-      if (id && findRecordById(e.app, params.collection!, id)) {
+      if (id && (await findRecordById(e.app, params.collection!, id))) {
         params.id = id;
         ir.method = "PATCH";
         ir.url = `/api/collections/${params.collection}/records/${id}${params.query ?? ""}`;
@@ -232,7 +232,7 @@ async function processInternalRequest(
       string,
       string
     >;
-    handler = factory(base, ir, params, () => next());
+    handler = await factory(base, ir, params, () => next());
     break;
   }
   if (!handler) throw new Error("unknown batch request action");

@@ -148,7 +148,7 @@ async function collectionsList(e: RequestEvent) {
   const q = e.url.searchParams;
   const param = (name: string) => q.get(name) ?? undefined;
   // only the collection columns (not fields, rules or options) can be filtered and sorted by
-  const page = searchTable(
+  const page = await searchTable(
     e.app,
     "_collections",
     {
@@ -208,7 +208,7 @@ async function collectionCreate(e: RequestEvent) {
 }
 
 async function collectionUpdate(e: RequestEvent) {
-  const collection = findCollectionByNameOrId(e.app, e.params.collection ?? "");
+  const collection = await findCollectionByNameOrId(e.app, e.params.collection ?? "");
   if (!collection) throw notFound("", {}, noRows());
   const body = await bodyOr400(e, "Failed to load the submitted data due to invalid formatting.");
   mergeOr400(collection, body);
@@ -231,7 +231,7 @@ async function collectionDelete(e: RequestEvent) {
     } catch (err) {
       if (err instanceof ApiError) throw err;
       let message = "Failed to delete collection";
-      const refs = findCollectionReferences(ev.app, ev.collection, ev.collection.id);
+      const refs = await findCollectionReferences(ev.app, ev.collection, ev.collection.id);
       if (refs.size > 0)
         message += " probably due to existing reference in " + [...refs.keys()].map((c) => c.name).join(", ");
       throw badRequest(message, err instanceof ValidationErrors ? err.toJSON() : {}, err);

@@ -59,7 +59,7 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
   if (!collection) throw notFound();
   const recordId = e.params.recordId ?? "";
   if (!recordId) throw notFound();
-  const record = findRecordById(e.app, collection, recordId);
+  const record = await findRecordById(e.app, collection, recordId);
   if (!record) throw notFound("", {}, noRows());
   const filename = e.params.filename ?? "";
   const field = findFileFieldByFile(record, filename);
@@ -67,7 +67,7 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
 
   if (field.protected) {
     // only a file token counts (the Authorization header is ignored), else the request is a guest's
-    let auth = findAuthRecordByToken(e.app, e.url.searchParams.get("token") ?? "", "file");
+    let auth = await findAuthRecordByToken(e.app, e.url.searchParams.get("token") ?? "", "file");
     if (auth?.collection.name === "_superusers") {
       const allowed = e.app.settings().superuserIPs;
       if (allowed.length > 0 && !ipInList(allowed, e.realIP)) auth = null;
@@ -80,14 +80,14 @@ async function download(e: RequestEvent, thumbs: ThumbGenerator): Promise<void> 
     }
     info.auth = auth;
     info.context = "protectedFile";
-    if (!canAccessRecord(e.app, record, info, collection.viewRule)) {
+    if (!(await canAccessRecord(e.app, record, info, collection.viewRule))) {
       throw notFound("", {}, new Error("insufficient permissions to access the file resource"));
     }
   }
 
   let base = recordBaseFilesPath(record);
   if (collection.isView()) {
-    const source = findRecordByViewFile(e.app, collection, field.name, filename);
+    const source = await findRecordByViewFile(e.app, collection, field.name, filename);
     if (!source) throw notFound("", {}, noRows("failed to fetch view file field record"));
     base = recordBaseFilesPath(source);
   }

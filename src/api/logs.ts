@@ -7,7 +7,7 @@ import { badRequest, noRows, notFound } from "../core/errors.ts";
 import { LOGS_TABLE, findLogById, logsStats, searchLogs, truncateLogs } from "../core/logs.ts";
 import { LOG_LIST_FIELDS, buildTableFilter } from "../core/record_search.ts";
 import type { RequestEvent } from "../core/request_event.ts";
-import { SelectQuery } from "../tools/search/index.ts";
+import { SelectQuery, SqlParams } from "../tools/search/index.ts";
 import { requireSuperuserAuth } from "./collections.ts";
 import { skipSuccessActivityLog } from "./middlewares/activity_logger.ts";
 import type { Router } from "./router.ts";
@@ -36,7 +36,7 @@ async function logsStatsHandler(e: RequestEvent): Promise<void> {
   const filter = e.url.searchParams.get("filter") ?? "";
   let where: { sql: string; query: SelectQuery } | undefined;
   if (filter !== "") {
-    const query = new SelectQuery(LOGS_TABLE);
+    const query = new SelectQuery(LOGS_TABLE, new SqlParams(e.app.auxDb.dialect));
     try {
       where = { sql: buildTableFilter(filter, LOG_LIST_FIELDS, query), query };
     } catch (err) {
@@ -52,10 +52,10 @@ async function logsStatsHandler(e: RequestEvent): Promise<void> {
   e.json(200, stats);
 }
 
-function logView(e: RequestEvent): void {
+async function logView(e: RequestEvent): Promise<void> {
   const id = e.params.id ?? "";
   if (id === "") throw notFound();
-  const log = findLogById(e.app, id);
+  const log = await findLogById(e.app, id);
   if (!log) throw notFound("", {}, noRows());
   e.json(200, log);
 }

@@ -163,7 +163,7 @@ async function recordMessageData(
     headers: options.headers,
     auth,
   });
-  if (!canSee(app, record, info, rule)) return null;
+  if (!(await canSee(app, record, info, rule))) return null;
   const clean = record.fresh();
   if (info.hasSuperuserAuth()) clean.unhide(...c.fields.map((f) => f.name));
   await app.onRecordEnrich.hook.trigger(new RecordEnrichEvent(app, clean, info), async () => {
@@ -171,7 +171,7 @@ async function recordMessageData(
     if (expand) await expandRecords(app, [clean], expand.split(","), expandFetch(app, info));
     if (c.type === "auth") {
       const same = !!auth && auth.id === clean.id && auth.collection.id === c.id;
-      if (same || (c.manageRule && canSee(app, clean, info, c.manageRule))) clean.ignoreEmailVisibility = true;
+      if (same || (c.manageRule && (await canSee(app, clean, info, c.manageRule)))) clean.ignoreEmailVisibility = true;
     }
   });
   let recordData: unknown = clean;
@@ -186,13 +186,13 @@ async function recordMessageData(
 }
 
 /** The subscriber's rule, then the filter of its subscription options (as a client filter, for superusers too). */
-function canSee(app: App, record: Record, info: RequestInfo, rule: string | null): boolean {
-  if (!canAccessRecord(app, record, info, rule)) return false;
+async function canSee(app: App, record: Record, info: RequestInfo, rule: string | null): Promise<boolean> {
+  if (!(await canAccessRecord(app, record, info, rule))) return false;
   const filter = info.query.filter;
   if (!filter) return true;
   try {
     checkForSuperuserOnlyRuleFields(info);
-    return matchesClientFilter(app, record, info, filter);
+    return await matchesClientFilter(app, record, info, filter);
   } catch {
     return false;
   }

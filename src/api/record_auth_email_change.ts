@@ -20,9 +20,10 @@ export async function recordRequestEmailChange(e: RequestEvent): Promise<void> {
   if (!record) throw unauthorized("The request requires valid auth record.");
 
   const form = await bindForm(e, { newEmail: "string" });
+  // looked up before the (synchronous) struct validation
+  const found = form.newEmail ? await findAuthRecordByEmail(e.app, record.collection, form.newEmail) : null;
   const unique: Rule = (v) => {
     if (!v) return null;
-    const found = findAuthRecordByEmail(e.app, record.collection, v as string);
     return found && found.id !== record.id
       ? newError("validation_invalid_new_email", "Invalid new email address.")
       : null;
@@ -44,21 +45,21 @@ export async function recordRequestEmailChange(e: RequestEvent): Promise<void> {
 }
 
 /** The record and new email an email change token is for, or the validation error explaining why not. */
-function parseEmailChangeToken(
+async function parseEmailChangeToken(
   e: RequestEvent,
   collection: Collection,
   token: string,
-): { record: Record; newEmail: string } | ReturnType<typeof newError> {
+): Promise<{ record: Record; newEmail: string } | ReturnType<typeof newError>> {
   const newEmail = peekClaims(token).newEmail;
   if (typeof newEmail !== "string" || newEmail === "") {
     return newError("validation_invalid_token_payload", "Invalid token payload - newEmail must be set.");
   }
-  const record = findAuthRecordByTokenOrError(e.app, token, "emailChange");
+  const record = await findAuthRecordByTokenOrError(e.app, token, "emailChange");
   if (record instanceof TokenError) return newError("validation_invalid_token", "Invalid or expired token.");
   if (record.collection.id !== collection.id) {
     return newError("validation_token_collection_mismatch", "The provided token is for different auth collection.");
   }
-  if (findAuthRecordByEmail(e.app, collection, newEmail))
+  if (await findAuthRecordByEmail(e.app, collection, newEmail))
     return newError("validation_invalid_token_email", "The new email address is invalid.");
   return { record, newEmail };
 }
@@ -68,16 +69,12 @@ export async function recordConfirmEmailChange(e: RequestEvent): Promise<void> {
   if (collection.name === "_superusers") throw badRequest("All superusers can change their emails directly.");
   const form = await bindForm(e, { token: "string", password: "string" });
 
-  const parsed = () => parseEmailChangeToken(e, collection, form.token);
-  const checkToken: Rule = () => {
-    const p = parsed();
-    return "record" in p ? null : p;
-  };
-  // async password check done before the struct validation (rules are synchronous)
+  // the token and the async password check done before the struct validation (rules are synchronous)
+  const checked = await parseEmailChangeToken(e, collection, form.token);
+  const checkToken: Rule = () => ("record" in checked ? null : checked);
   let passwordOk = false;
   if (form.password) {
-    const p = parsed();
-    passwordOk = "record" in p && (await p.record.validatePassword(form.password));
+    passwordOk = "record" in checked && (await checked.record.validatePassword(form.password));
   }
   const checkPassword: Rule = (v) =>
     !v || passwordOk ? null : newError("validation_invalid_password", "Missing or invalid auth record password.");
@@ -88,7 +85,8 @@ export async function recordConfirmEmailChange(e: RequestEvent): Promise<void> {
     ]),
   );
 
-  const p = parsed();
+  // read again after the slow password check, as the record may have changed meanwhile
+  const p = await parseEmailChangeToken(e, collection, form.token);
   if (!("record" in p)) throw badRequest("Invalid or expired token.");
   const event = new RecordConfirmEmailChangeRequestEvent(e, collection, p.record, p.newEmail);
   await e.app.onRecordConfirmEmailChangeRequest.hook.trigger(event, async (ce) => {

@@ -16,7 +16,7 @@ import type { OAuth2Provider } from "../core/oauth2/provider.ts";
 import { initProvider } from "../core/oauth2/registry.ts";
 import { safeFileFromURL } from "../core/oauth2/safe_fetch.ts";
 import type { Record } from "../core/record.ts";
-import { findAuthRecordByEmail, findRecordById, quoteIdent } from "../core/record_query.ts";
+import { findAuthRecordByEmail, findRecordById } from "../core/record_query.ts";
 import { saveRecord } from "../core/record_save.ts";
 import { REQUEST_INFO_CONTEXT_KEY, RequestEvent } from "../core/request_event.ts";
 import { length, newError, required, validateStruct, type Rule } from "../core/validators/validation.ts";
@@ -93,15 +93,15 @@ async function recordAuthWithOAuth2(e: RequestEvent) {
     if (name !== null) authUser.name = name;
   }
 
-  let externalAuth = findExternalAuth(e.app, collection.id, form.provider, authUser.id);
+  let externalAuth = await findExternalAuth(e.app, collection.id, form.provider, authUser.id);
   let authRecord: Record | null = null;
   if (externalAuth) {
-    authRecord = findRecordById(e.app, collection, externalAuth.getString("recordRef"));
+    authRecord = await findRecordById(e.app, collection, externalAuth.getString("recordRef"));
     if (!authRecord) throw notFound();
   } else if (fallbackAuthRecord) {
     authRecord = fallbackAuthRecord;
   } else if (authUser.email !== "") {
-    authRecord = findAuthRecordByEmail(e.app, collection, authUser.email);
+    authRecord = await findAuthRecordByEmail(e.app, collection, authUser.email);
   }
 
   const event = new RecordAuthWithOAuth2RequestEvent(
@@ -256,7 +256,7 @@ async function newRecordPayload(e: RecordAuthWithOAuth2RequestEvent): Promise<{ 
 
   if (mapped.id !== "" && !(mapped.id in payload)) payload[mapped.id] = user.id;
   if (mapped.name !== "" && !(mapped.name in payload)) payload[mapped.name] = user.name;
-  if (mapped.username !== "" && !(mapped.username in payload) && canAssignUsername(e, user.username)) {
+  if (mapped.username !== "" && !(mapped.username in payload) && (await canAssignUsername(e, user.username))) {
     payload[mapped.username] = user.username;
   }
   if (mapped.avatarURL !== "" && !(mapped.avatarURL in payload) && user.avatarURL !== "") {
@@ -287,7 +287,7 @@ async function newRecordPayload(e: RecordAuthWithOAuth2RequestEvent): Promise<{ 
  * Whether the provider's username may go into the mapped field: the field exists, a text field
  * accepts the value, and no record holds it already under the field's unique index.
  */
-function canAssignUsername(e: RecordAuthWithOAuth2RequestEvent, username: string): boolean {
+async function canAssignUsername(e: RecordAuthWithOAuth2RequestEvent, username: string): Promise<boolean> {
   const c = e.collection;
   const field = c.fields.getByName(c.oauth2.mappedFields.username);
   if (!field) return false;
@@ -295,10 +295,11 @@ function canAssignUsername(e: RecordAuthWithOAuth2RequestEvent, username: string
   const index = findSingleColumnUniqueIndex(c.indexes, field.name);
   if (index) {
     const nocase = (index.columns[0]?.collate ?? "").toLowerCase() === "nocase";
-    const col = quoteIdent(field.name);
-    const row = e.app.db
-      .query(`SELECT 1 FROM ${quoteIdent(c.name)} WHERE ${col} = ?${nocase ? " COLLATE NOCASE" : ""} LIMIT 1`)
-      .get(username);
+    const q = e.app.db.dialect.quoteIdent;
+    const row = await e.app.db.get(
+      `SELECT 1 FROM ${q(c.name)} WHERE ${q(field.name)} = ?${nocase ? " COLLATE NOCASE" : ""} LIMIT 1`,
+      [username],
+    );
     if (row) return false;
   }
   return true;

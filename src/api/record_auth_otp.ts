@@ -25,7 +25,7 @@ export async function recordRequestOTP(e: RequestEvent): Promise<void> {
   const form = await bindForm(e, { email: "string" });
   throwIfInvalid(validateStruct([["email", form.email, required, length(1, 255), emailFormat]]));
 
-  const record = findAuthRecordByEmail(e.app, collection, form.email);
+  const record = await findAuthRecordByEmail(e.app, collection, form.email);
   const event = new RecordCreateOTPRequestEvent(
     e,
     collection,
@@ -42,7 +42,7 @@ export async function recordRequestOTP(e: RequestEvent): Promise<void> {
 
     let otp: Record | null = null;
     if (!oe.app.isDev) {
-      const otps = findAllOTPsByRecord(oe.app, authRecord);
+      const otps = await findAllOTPsByRecord(oe.app, authRecord);
       const recent = otps.filter((o) => !otpHasExpired(o, collection.otp.duration)).length;
       if (recent >= MAX_RECENT_OTPS) {
         otp = otps[0]!;
@@ -62,7 +62,7 @@ export async function recordRequestOTP(e: RequestEvent): Promise<void> {
         () => sendRecordOTP(app, authRecord, created.id, password),
         async (err) => {
           logMailError("OTP", err);
-          const stale = findOTPById(app, created.id);
+          const stale = await findOTPById(app, created.id);
           if (stale) await deleteRecord(app, stale);
         },
       );
@@ -90,12 +90,12 @@ export async function recordAuthWithOTP(e: RequestEvent): Promise<void> {
   // one generic answer for every failure, so OTP ids can't be probed
   // (the reason only goes to the request log)
   const invalid = (reason: Error) => badRequest("Invalid or expired OTP", {}, reason);
-  const otp = findOTPById(e.app, form.otpId);
+  const otp = await findOTPById(e.app, form.otpId);
   if (!otp) throw invalid(noRows());
   if (otp.getString("collectionRef") !== collection.id)
     throw invalid(new Error("the OTP is for a different collection"));
   if (otpHasExpired(otp, collection.otp.duration)) throw invalid(new Error("the OTP is expired"));
-  const record = findRecordById(e.app, collection, otp.getString("recordRef"));
+  const record = await findRecordById(e.app, collection, otp.getString("recordRef"));
   if (!record) throw invalid(noRows("missing auth record"));
 
   checkRateLimit(

@@ -7,7 +7,7 @@ import { badRequest, forbidden, notFound } from "../core/errors.ts";
 import { RecordAuthRefreshRequestEvent, RecordAuthWithPasswordRequestEvent } from "../core/events.ts";
 import { MFA_METHOD_PASSWORD } from "../core/mfa.ts";
 import { Record } from "../core/record.ts";
-import { findFirstRecordByField, findRecordById, quoteIdent } from "../core/record_query.ts";
+import { findFirstRecordByField, findRecordById } from "../core/record_query.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { isEmailFormat } from "../core/validators/is.ts";
 import { inList, length, required, validateStruct, min } from "../core/validators/validation.ts";
@@ -34,7 +34,7 @@ export async function recordAuthWithPassword(e: RequestEvent): Promise<void> {
 
   let record: Record | null = null;
   if (form.identityField) {
-    record = findRecordByIdentityField(e, collection, form.identityField, form.identity);
+    record = await findRecordByIdentityField(e, collection, form.identityField, form.identity);
   } else {
     // email first, so that clients of versions before identity fields keep working
     const fields =
@@ -43,7 +43,7 @@ export async function recordAuthWithPassword(e: RequestEvent): Promise<void> {
         : identityFields;
     for (const name of fields) {
       if (name === "email" && !isEmailFormat(form.identity)) continue;
-      record = findRecordByIdentityField(e, collection, name, form.identity);
+      record = await findRecordByIdentityField(e, collection, name, form.identity);
       if (record) break;
     }
   }
@@ -65,14 +65,21 @@ export async function recordAuthWithPassword(e: RequestEvent): Promise<void> {
   });
 }
 
-function findRecordByIdentityField(e: RequestEvent, c: Collection, field: string, value: string): Record | null {
+async function findRecordByIdentityField(
+  e: RequestEvent,
+  c: Collection,
+  field: string,
+  value: string,
+): Promise<Record | null> {
   if (!(c.passwordAuth.identityFields ?? []).includes(field)) return null;
   return findFirstRecordByField(e.app, c, field, value);
 }
 
 /** A bcrypt check against any record of the collection, so a missing account costs the same time. */
 async function dummyPasswordCheck(e: RequestEvent, c: Collection): Promise<void> {
-  const row = e.app.db.query(`SELECT * FROM ${quoteIdent(c.name)} LIMIT 1`).get() as { [k: string]: unknown } | null;
+  const row = await e.app.db.get<{ [k: string]: unknown }>(
+    `SELECT * FROM ${e.app.db.dialect.quoteIdent(c.name)} LIMIT 1`,
+  );
   if (!row) return;
   await Record.fromRow(c, row).validatePassword("");
 }
@@ -101,7 +108,7 @@ export function bearerToken(e: RequestEvent): string {
 export async function recordAuthImpersonate(e: RequestEvent): Promise<void> {
   if (!e.hasSuperuserAuth()) throw forbidden();
   const collection = findAuthCollection(e);
-  const record = findRecordById(e.app, collection, e.params.id ?? "");
+  const record = await findRecordById(e.app, collection, e.params.id ?? "");
   if (!record) throw notFound();
   const form = await bindForm(e, { duration: "int" });
   throwIfInvalid(validateStruct([["duration", form.duration, min(0)]]));

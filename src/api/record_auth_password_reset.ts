@@ -31,7 +31,7 @@ export async function recordRequestPasswordReset(e: RequestEvent): Promise<void>
   const form = await bindForm(e, { email: "string" });
   throwIfInvalid(validateStruct([["email", form.email, required, length(1, 255), emailFormat]]));
 
-  const record = findAuthRecordByEmail(e.app, collection, form.email);
+  const record = await findAuthRecordByEmail(e.app, collection, form.email);
   // the same 204 whatever happens next, so the answer tells nothing about which accounts exist
   if (!record) {
     e.noContent(204);
@@ -65,9 +65,11 @@ export async function recordConfirmPasswordReset(e: RequestEvent): Promise<void>
 
   const field = collection.fields.getByName("password");
   const minLength = field instanceof PasswordField && field.min > 0 ? field.min : 1;
+  // looked up before the (synchronous) struct validation, and used after it
+  const tokenRecord = form.token ? await findAuthRecordByTokenOrError(e.app, form.token, "passwordReset") : null;
   const checkToken: Rule = (v) => {
-    if (!v) return null;
-    const record = findAuthRecordByTokenOrError(e.app, v as string, "passwordReset");
+    if (!v || !tokenRecord) return null;
+    const record = tokenRecord;
     if (record instanceof TokenError) return newError("validation_invalid_token", "Invalid or expired token.");
     if (record.collection.id !== collection.id) {
       return newError("validation_token_collection_mismatch", "The provided token is for different auth collection.");
@@ -85,7 +87,7 @@ export async function recordConfirmPasswordReset(e: RequestEvent): Promise<void>
     ]),
   );
 
-  const record = findAuthRecordByTokenOrError(e.app, form.token, "passwordReset");
+  const record = tokenRecord ?? new TokenError("missing token");
   if (record instanceof TokenError) throw badRequest("Invalid or expired password reset token.", {}, record);
 
   const event = new RecordConfirmPasswordResetRequestEvent(e, collection, record);

@@ -25,7 +25,8 @@ import type { RequestEvent } from "../core/request_event.ts";
 import type { RequestInfo } from "../core/request_info.ts";
 import { canAccessRecord } from "../core/rules.ts";
 import { newAuthToken } from "../core/tokens.ts";
-import { buildFilterExpr, queryGet, quoteColumn, SelectQuery, SqlParams } from "../tools/search/index.ts";
+import { queryGet } from "../core/db/index.ts";
+import { buildFilterExpr, SelectQuery, SqlParams } from "../tools/search/index.ts";
 import { ipInList } from "./middlewares/real_ip.ts";
 import { expandFetch } from "./record_helpers.ts";
 import { respondAfterTx } from "./record_auth_forms.ts";
@@ -64,7 +65,7 @@ export async function authResponse(
     if (ips.length && !ipInList(ips, e.realIP)) throw forbidden("", {}, new Error("superuser IP is not whitelisted"));
   }
   const info = await e.requestInfo();
-  if (!canAccessRecord(app, record, info, record.collection.authRule)) {
+  if (!(await canAccessRecord(app, record, info, record.collection.authRule))) {
     throw forbidden("The request doesn't satisfy the collection requirements to authenticate.");
   }
 
@@ -138,13 +139,13 @@ async function wantsMFA(e: RequestEvent, record: Record): Promise<boolean> {
   if (!rule) return true;
   const info = await e.requestInfo();
   const c = record.collection;
-  const query = new SelectQuery(c.name, new SqlParams(), ["(1)"]);
-  query.andWhere(`${quoteColumn(c.name + ".id")} = ${query.params.add(record.id)}`);
+  const query = new SelectQuery(c.name, new SqlParams(e.app.db.dialect), ["(1)"]);
+  query.andWhere(`${e.app.db.dialect.quoteColumn(c.name + ".id")} = ${query.params.add(record.id)}`);
   const resolver = new RecordFieldResolver(e.app, c, info, true);
   query.andWhere(buildFilterExpr(rule, resolver, query.params));
   resolver.updateQuery(query);
   query.limit = 1;
-  return queryGet(e.app.db, query, { distinct: false }) !== null;
+  return (await queryGet(e.app.db, query, { distinct: false })) !== null;
 }
 
 /**
@@ -178,7 +179,7 @@ async function checkMFA(e: RequestEvent, record: Record, method: string): Promis
 
   if (!mfaId) return (await createMFA(e.app, record, method)).id;
 
-  const mfa = findMFAById(e.app, mfaId);
+  const mfa = await findMFAById(e.app, mfaId);
   if (!mfa || mfaHasExpired(mfa, c.mfa.duration)) {
     if (mfa) await deleteRecord(e.app, mfa).catch((err) => console.warn("Failed to delete expired MFA record:", err));
     throw badRequest("Invalid or expired MFA session.", {}, mfa ? new Error("the MFA session is expired") : noRows());
@@ -209,7 +210,7 @@ async function authAlert(e: RequestEvent, record: Record): Promise<void> {
   const fingerprint = authOriginFingerprint(ip, rawUA);
   const alertInfo = `${nowDateTime()} - ${ip} ${truncateUserAgent(rawUA)}`;
 
-  const origins = findAllAuthOriginsByRecord(e.app, record);
+  const origins = await findAllAuthOriginsByRecord(e.app, record);
   const isFirstLogin = origins.length === 0;
   const current =
     origins.find((o) => o.getString("fingerprint") === fingerprint) ?? newAuthOrigin(e.app, record, fingerprint);

@@ -29,7 +29,7 @@ export async function recordRequestVerification(e: RequestEvent): Promise<void> 
   const form = await bindForm(e, { email: "string" });
   throwIfInvalid(validateStruct([["email", form.email, required, length(1, 255), emailFormat]]));
 
-  const record = findAuthRecordByEmail(e.app, collection, form.email);
+  const record = await findAuthRecordByEmail(e.app, collection, form.email);
   // the same 204 whatever happens next, so the answer tells nothing about which accounts exist
   if (!record) {
     e.noContent(204);
@@ -68,13 +68,15 @@ export async function recordConfirmVerification(e: RequestEvent): Promise<void> 
   if (collection.name === "_superusers") throw badRequest("All superusers are verified by default.");
   const form = await bindForm(e, { token: "string" });
 
+  // looked up before the (synchronous) struct validation, and used after it
+  const tokenRecord = form.token ? await findAuthRecordByTokenOrError(e.app, form.token, "verification") : null;
   const checkToken: Rule = (v) => {
     const token = v as string;
-    if (!token) return null;
+    if (!token || !tokenRecord) return null;
     const claim = peekClaims(token).email;
     const email = typeof claim === "string" ? claim : claim == null ? "" : String(claim);
     if (!email) return newError("validation_invalid_token_claims", "Missing email token claim.");
-    const record = findAuthRecordByTokenOrError(e.app, token, "verification");
+    const record = tokenRecord;
     if (record instanceof TokenError) return newError("validation_invalid_token", "Invalid or expired token.");
     if (record.collection.id !== collection.id) {
       return newError("validation_token_collection_mismatch", "The provided token is for different auth collection.");
@@ -89,7 +91,7 @@ export async function recordConfirmVerification(e: RequestEvent): Promise<void> 
   };
   throwIfInvalid(validateStruct([["token", form.token, required, checkToken]]));
 
-  const record = findAuthRecordByTokenOrError(e.app, form.token, "verification");
+  const record = tokenRecord ?? new TokenError("missing token");
   if (record instanceof TokenError) throw badRequest("Invalid or expired verification token.", {}, record);
   const wasVerified = record.verified();
 

@@ -14,7 +14,7 @@ import { findRecordById } from "../core/record_query.ts";
 import { deleteRecord, saveRecord } from "../core/record_save.ts";
 import { newUploadFile } from "../core/record_files.ts";
 import type { UploadFile } from "../tools/filesystem/index.ts";
-import { searchRecordsAsync } from "../core/record_search.ts";
+import { searchRecords } from "../core/record_search.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { RequestInfo } from "../core/request_info.ts";
 import { checkCreateRule, findRecordByIdWithRule, hasAuthManageAccess } from "../core/rules.ts";
@@ -62,7 +62,7 @@ async function recordsList(e: RequestEvent) {
 
   // Outside a transaction the query runs on the worker read pool (queryTimeout, no stall);
   // inside one (batch, hooks) it must see the transaction's own writes, so it runs here.
-  const result = await searchRecordsAsync(e.app, collection, {
+  const result = await searchRecords(e.app, collection, {
     reader: e.app.inTransaction ? null : e.app.readPool,
     filter: info.query.filter,
     sort: info.query.sort,
@@ -327,7 +327,7 @@ export function recordCreate(optFinalizer?: RecordFinalizer) {
         }
       }
       if (!allowed) throw new ApiError(400, "Failed to create record.", {}, noRows("create rule failure"));
-      if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
+      if (!form.hasManageAccess() && (await hasAuthManageAccess(e.app, record, info))) form.grantManagerAccess();
     }
 
     await runWriteHook(
@@ -343,7 +343,7 @@ export function recordUpdate(optFinalizer?: RecordFinalizer) {
   return async (e: RequestEvent) => {
     const { collection, id, info, isSuperuser } = await writeRequestContext(e, "updateRule");
 
-    const existing = findRecordById(e.app, collection, id);
+    const existing = await findRecordById(e.app, collection, id);
     if (!existing) throw notFound("", {}, noRows());
     let data: { [k: string]: unknown };
     try {
@@ -359,7 +359,7 @@ export function recordUpdate(optFinalizer?: RecordFinalizer) {
     const form = new RecordUpsertForm(record);
     if (isSuperuser) form.grantSuperuserAccess();
     form.load(data);
-    if (!form.hasManageAccess() && hasAuthManageAccess(e.app, record, info)) form.grantManagerAccess();
+    if (!form.hasManageAccess() && (await hasAuthManageAccess(e.app, record, info))) form.grantManagerAccess();
 
     await runWriteHook(
       e.app.onRecordUpdateRequest.hook,

@@ -199,6 +199,8 @@ const TEST_TEMPLATES = ["verification", "password-reset", "email-change", "otp",
 async function settingsTestEmail(e: RequestEvent): Promise<void> {
   const app = e.app;
   const form = formFields(await readBody(e), { email: "string", template: "string", collection: "string" });
+  // read before the (synchronous) rules run
+  const formCollection = form.collection === "" ? null : await findCollectionByNameOrId(app, form.collection);
   const errs = validateStruct([
     [
       "collection",
@@ -206,8 +208,7 @@ async function settingsTestEmail(e: RequestEvent): Promise<void> {
       length(1, 255),
       (v) => {
         if (v === "") return null;
-        const c = findCollectionByNameOrId(app, String(v));
-        return c?.isAuth()
+        return formCollection?.isAuth()
           ? null
           : newError("validation_invalid_auth_collection", "Must be a valid auth collection id or name.");
       },
@@ -217,7 +218,7 @@ async function settingsTestEmail(e: RequestEvent): Promise<void> {
   ]);
   if (errs) throw badRequest("Failed to send the test email.", errs.toJSON(), errs);
 
-  const collection = findCollectionByNameOrId(app, form.collection || "_superusers");
+  const collection = formCollection ?? (await findCollectionByNameOrId(app, form.collection || "_superusers"));
   if (!collection) throw badRequest("Failed to send the test email. Raw error: \nmissing collection");
   const record = new Record(collection);
   for (const f of collection.fields) {

@@ -5,12 +5,12 @@
  * each statement runs in turn on a worker thread (the server keeps serving, a 3-minute timeout
  * applies) and the last one's first 1000 rows come back, every cell as text or null.
  */
-import { join } from "node:path";
 import type { App } from "../core/app.ts";
+import { DbError } from "../core/db/index.ts";
 import { ApiError, badRequest, forbidden } from "../core/errors.ts";
 import { lookupKey } from "../core/fields/index.ts";
 import type { RequestEvent } from "../core/request_event.ts";
-import { runSqliteJob, SqliteJobError } from "../core/sqlite_worker.ts";
+import { runSqliteJob, SqliteJobError } from "../core/db/sqlite_worker.ts";
 import { goFormatFloatV, length, required, validateStruct } from "../core/validators/validation.ts";
 import { requireSuperuserAuth } from "./collections.ts";
 import type { Router } from "./router.ts";
@@ -66,13 +66,13 @@ export async function executeQuery(app: App, rawQuery: string, maxRows: number):
   const result: SqlResult = { execTime: 0, affectedRows: 0, columns: [], rows: [] };
 
   if (isWrite) {
-    await app.runInTransaction(() => {
-      // every statement of the text runs (as Go's Exec does)
-      result.affectedRows = Number(app.db.run(query).changes);
+    await app.runInTransaction(async () => {
+      // every statement of the text runs (as Go's Exec does), their changes summed
+      result.affectedRows = Number((await app.db.exec(query)).changes);
     });
   } else {
     const read = await runSqliteJob(
-      { kind: "read", path: join(app.dataDir, "data.db"), statements: splitStatements(query), maxRows },
+      { kind: "read", path: app.db.location, statements: splitStatements(query), maxRows },
       SQL_TIMEOUT_MS,
     );
     result.columns = read.columns.map((c) => ({ name: c.name, type: c.type, nullable: true }));
@@ -157,10 +157,8 @@ const ERRSTR: { [code: number]: string } = {
 
 /** An SQLite error as the Go driver prints it: `<errstr>: <message> (<code>)`. */
 export function sqliteErrorText(err: unknown): string {
-  const e = err as { message?: string; errno?: number; name?: string };
-  const message = String(e?.message ?? err);
-  const errno =
-    err instanceof SqliteJobError ? err.errno : e?.name === "SQLiteError" && typeof e.errno === "number" ? e.errno : 0;
+  const message = String((err as { message?: string } | null)?.message ?? err);
+  const errno = err instanceof SqliteJobError || err instanceof DbError ? err.errno : 0;
   if (!errno) return message;
   const str = ERRSTR[errno & 0xff];
   if (!str) return `${message} (${errno})`;

@@ -5,6 +5,8 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { App } from "../core/app.ts";
+// the system migrations register themselves into core (upstream's pocketbase.go imports its migrations package)
+import "../../migrations/index.ts";
 import { FlagError, flagUsages, parseFlags, type FlagSpec, type FlagValues } from "./flags.ts";
 import { color } from "./output.ts";
 import { serveCommand, SERVE_FLAGS } from "./serve.ts";

@@ -156,7 +156,7 @@ export async function migrateCommand(
         if (!Number.isFinite(count)) count = 0;
         if (count < 0) count = runner.migrations.length;
       }
-      const names = runner.lastAppliedMigrations(count);
+      const names = await runner.lastAppliedMigrations(count);
       if (
         !(await confirm(
           io,
@@ -172,7 +172,7 @@ export async function migrateCommand(
       return 0;
     }
     case "history-sync":
-      runner.removeMissingAppliedMigrations();
+      await runner.removeMissingAppliedMigrations();
       io.out(color.green(`The ${MIGRATIONS_TABLE} table was synced with the available migrations.`) + "\n");
       return 0;
   }

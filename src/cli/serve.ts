@@ -54,7 +54,7 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[
   io.out(`├─ REST API:  ${color.cyan(baseURL + "/api/")}\n`);
   io.out(`└─ Dashboard: ${color.cyan(baseURL + "/_/")}\n`);
 
-  if (needsInstaller(app)) {
+  if (await needsInstaller(app)) {
     const installer = await installerSuperuser(app);
     const token = newStaticAuthToken(installer, 30 * 60);
     io.out(color.magenta("\n(!) Launch the URL below in the browser to create your first superuser account:") + "\n");

@@ -2,22 +2,18 @@
  * The App: database handles, settings, the collection cache and the hook bus.
  * It knows nothing of HTTP, the CLI or QuickJS; those drive it from outside.
  */
-import type { Database } from "bun:sqlite";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { HookEvent } from "../tools/hook.ts";
-import { Mutex, openDatabase } from "./db.ts";
+import type { TableColumn } from "../tools/sql/dialect.ts";
+import { type Db, openStorage, type ReadPool } from "./db/index.ts";
 import { NotifyWatcher } from "./notify.ts";
-import { ReadPool } from "./read_pool.ts";
-
-/** Worker connections for reads; two keeps both cores of a small box busy without starving writes. */
-const READ_POOL_SIZE = 2;
 import { AppHooks } from "./app_hooks.ts";
 import { SettingsReloadEvent } from "./events.ts";
 import { registerRecordSystemHooks } from "./record_system_hooks.ts";
 import { registerRecordFilesHooks } from "./record_files.ts";
-import { runSystemMigrations } from "./migrations_runner.ts";
+import { requireSystemMigrations, runSystemMigrations } from "./migrations_runner.ts";
 import { Collection } from "./collection.ts";
 import { type Settings, loadSettings, saveSettings } from "./settings.ts";
 
@@ -73,18 +69,13 @@ export class App extends AppHooks {
   readonly encryptionKey: string;
   readonly queryTimeout: number;
 
-  private _db: Database | null = null;
-  private _auxDb: Database | null = null;
+  private _db: Db | null = null;
+  private _auxDb: Db | null = null;
   private _settings: Settings | null = null;
   private collectionsById = new Map<string, Collection>();
   private collectionsByName = new Map<string, Collection>();
   /** Each cached collection's position in table (rowid) order. */
   private collectionOrder = new Map<Collection, number>();
-
-  /** Serializes every write transaction on data.db (see Mutex). */
-  readonly writeLock = new Mutex();
-  /** Serializes writes on auxiliary.db. */
-  readonly auxWriteLock = new Mutex();
 
   // every hook (onBootstrap, onServe, onTerminate, the record/realtime/… hooks) is declared in AppHooks
 
@@ -101,24 +92,25 @@ export class App extends AppHooks {
     this.queryTimeout = config.queryTimeout ?? 30;
   }
 
-  get db(): Database {
+  /** data.db: collections, records, settings. */
+  get db(): Db {
     if (!this._db) throw new Error("the app is not bootstrapped");
     return this._db;
   }
 
-  get auxDb(): Database {
+  /** auxiliary.db: the logs. */
+  get auxDb(): Db {
     if (!this._auxDb) throw new Error("the app is not bootstrapped");
     return this._auxDb;
   }
 
-  private _readPool: ReadPool | null = null;
-
   /**
    * Read-only connections on worker threads for list queries (started on first use): heavy reads
-   * don't stall the JS thread, use the second core, and honour `queryTimeout`.
+   * don't stall the JS thread, use the second core, and honour `queryTimeout`. Null when the
+   * engine needs none.
    */
-  get readPool(): ReadPool {
-    return (this._readPool ??= new ReadPool(join(this.dataDir, "data.db"), READ_POOL_SIZE, this.queryTimeout));
+  get readPool(): ReadPool | null {
+    return this.db.readPool;
   }
 
   get isBootstrapped(): boolean {
@@ -128,12 +120,14 @@ export class App extends AppHooks {
   /** Opens the databases, runs system migrations, loads collections and settings. */
   async bootstrap(): Promise<void> {
     await this.onBootstrap.trigger(new BootstrapEvent(this), async () => {
-      this.close();
+      await this.close();
+      requireSystemMigrations(); // before anything is created in dataDir
       mkdirSync(this.dataDir, { recursive: true });
-      this._db = openDatabase(join(this.dataDir, "data.db"));
-      this._auxDb = openDatabase(join(this.dataDir, "auxiliary.db"));
+      const { db, auxDb } = openStorage(this.dataDir, { queryTimeout: this.queryTimeout });
+      this._db = db;
+      this._auxDb = auxDb;
       await runSystemMigrations(this);
-      this.reloadCollections();
+      await this.reloadCollections();
       this._settings = await loadSettings(this);
       rmSync(join(this.dataDir, ".pb_temp_to_delete"), { recursive: true, force: true });
     });
@@ -142,29 +136,18 @@ export class App extends AppHooks {
 
   /** Fires onTerminate, then closes the databases. */
   async terminate(isRestart = false): Promise<void> {
-    await this.onTerminate.trigger(new TerminateEvent(this, isRestart), () => {
+    await this.onTerminate.trigger(new TerminateEvent(this, isRestart), async () => {
       this.notify.stop();
-      // fold the WALs back into the files (the last close deletes them), so a stopped pb_data is
-      // just data.db and auxiliary.db even if some other handle is still open
-      for (const db of [this._db, this._auxDb]) {
-        try {
-          db?.run("PRAGMA wal_checkpoint(TRUNCATE)");
-        } catch {
-          // busy (another process writing): the close below still checkpoints what it can
-        }
-      }
-      this.close();
+      await this.close();
     });
   }
 
-  /** Closes the database handles (a WAL checkpoint happens on the last close). */
-  close(): void {
-    this._readPool?.close();
-    this._readPool = null;
-    this._db?.close();
-    this._auxDb?.close();
+  /** Closes the databases (SQLite folds its WAL back into the file first). */
+  async close(): Promise<void> {
+    const dbs = [this._db, this._auxDb];
     this._db = null;
     this._auxDb = null;
+    for (const db of dbs) await db?.close();
   }
 
   /** The current settings (a live object; call `saveSettings` after changing it). */
@@ -190,17 +173,20 @@ export class App extends AppHooks {
   }
 
   /** Call after any committed collection change: refreshes the cache and tells other processes. */
-  collectionsChanged(): void {
-    this.reloadCollections();
+  async collectionsChanged(): Promise<void> {
+    await this.reloadCollections();
     this.notify.collectionsChanged();
   }
 
-  /** Reloads the collection cache from `_collections`. */
-  reloadCollections(): void {
+  /**
+   * Reloads the collection cache from `_collections`. The rows are read before the cache is
+   * touched, so no other request sees it half-filled.
+   */
+  async reloadCollections(): Promise<void> {
+    const rows = await this.db.all<Record<string, unknown>>("SELECT * FROM `_collections` ORDER BY `rowid` ASC");
     this.collectionsById.clear();
     this.collectionsByName.clear();
     this.collectionOrder.clear();
-    const rows = this.db.query("SELECT * FROM `_collections` ORDER BY `rowid` ASC").all() as Record<string, unknown>[];
     for (const row of rows) {
       const c = Collection.fromRow(row);
       this.collectionOrder.set(c, this.collectionOrder.size);
@@ -234,19 +220,12 @@ export class App extends AppHooks {
   async runInTransaction<T>(fn: () => Promise<T> | T): Promise<T> {
     if (txContext.getStore()?.app === this) return fn();
     const tx: TxState = { app: this, onComplete: [] };
-    const out = await this.writeLock.run(() =>
-      txContext.run(tx, async () => {
-        this.db.run("BEGIN IMMEDIATE");
-        try {
-          const result = await fn();
-          this.db.run("COMMIT");
-          return { result };
-        } catch (err) {
-          if (this.db.inTransaction) this.db.run("ROLLBACK");
-          return { err };
-        }
-      }),
-    );
+    const out = await this.db
+      .transaction(() => txContext.run(tx, fn))
+      .then(
+        (result) => ({ result }),
+        (err: unknown) => ({ err }),
+      );
     // Completion callbacks run outside the lock and the transaction (they may start new ones).
     const txErr = "err" in out ? out.err : null;
     for (const cb of tx.onComplete) await cb(txErr);
@@ -267,5 +246,47 @@ export class App extends AppHooks {
   /** True when the caller runs inside this app's open transaction. */
   get inTransaction(): boolean {
     return txContext.getStore()?.app === this;
+  }
+
+  // --- catalog and maintenance (upstream's core/db_table.go)
+
+  /** The column names of a table or view of data.db. */
+  async tableColumns(table: string): Promise<string[]> {
+    return (await this.db.tableColumns(table)).map((c) => c.name);
+  }
+
+  /** The columns of a table or view of data.db as the catalog describes them. */
+  tableInfo(table: string): Promise<TableColumn[]> {
+    return this.db.tableColumns(table);
+  }
+
+  /** The explicitly created indexes of a data.db table: name → CREATE INDEX statement. */
+  tableIndexes(table: string): Promise<Map<string, string>> {
+    return this.db.tableIndexes(table);
+  }
+
+  /** True when table or view `name` exists in data.db. */
+  hasTable(name: string): Promise<boolean> {
+    return this.db.hasTable(name);
+  }
+
+  /** True when table or view `name` exists in auxiliary.db. */
+  auxHasTable(name: string): Promise<boolean> {
+    return this.auxDb.hasTable(name);
+  }
+
+  /** Drops a data.db table (no error when it does not exist). */
+  async deleteTable(table: string): Promise<void> {
+    await this.db.run(`DROP TABLE IF EXISTS ${this.db.dialect.quoteIdent(table)}`);
+  }
+
+  /** Rebuilds data.db's file, reclaiming free pages. */
+  vacuum(): Promise<void> {
+    return this.db.vacuum();
+  }
+
+  /** Rebuilds auxiliary.db's file. */
+  auxVacuum(): Promise<void> {
+    return this.auxDb.vacuum();
   }
 }

@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import type { App } from "./app.ts";
 import { COLLECTION_NAME_AUTH_ORIGINS } from "./collection.ts";
 import { Record } from "./record.ts";
-import { quoteIdent } from "./record_query.ts";
 
 function originsCollection(app: App) {
   const c = app.findCollection(COLLECTION_NAME_AUTH_ORIGINS);
@@ -15,12 +14,11 @@ function originsCollection(app: App) {
 }
 
 /** Every known origin of an auth record, newest first. */
-export function findAllAuthOriginsByRecord(app: App, authRecord: Record): Record[] {
+export async function findAllAuthOriginsByRecord(app: App, authRecord: Record): Promise<Record[]> {
   const c = originsCollection(app);
-  const sql = `SELECT * FROM ${quoteIdent(c.name)} WHERE \`collectionRef\` = ? AND \`recordRef\` = ? ORDER BY \`created\` DESC, \`rowid\` DESC`;
-  return (app.db.query(sql).all(authRecord.collection.id, authRecord.id) as { [k: string]: unknown }[]).map((row) =>
-    Record.fromRow(c, row),
-  );
+  const sql = `SELECT * FROM ${app.db.dialect.quoteIdent(c.name)} WHERE \`collectionRef\` = ? AND \`recordRef\` = ? ORDER BY \`created\` DESC, \`rowid\` DESC`;
+  const rows = await app.db.all<{ [k: string]: unknown }>(sql, [authRecord.collection.id, authRecord.id]);
+  return rows.map((row) => Record.fromRow(c, row));
 }
 
 /** A new (unsaved) origin row for `authRecord`. */

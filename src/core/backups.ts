@@ -13,7 +13,6 @@
  * a re-spawned child would get a new PID, which Docker (pb as PID 1) and systemd treat as the
  * service exiting.
  */
-import type { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -30,7 +29,7 @@ import type { App } from "./app.ts";
 import { cronAdd, cronRemove, appCron } from "./crons.ts";
 import { BackupEvent } from "./events.ts";
 import { appLogger } from "./logs.ts";
-import { runSqliteJob } from "./sqlite_worker.ts";
+import { snapshotDatabase } from "./db/snapshot.ts";
 import { detectContentType } from "./record_files.ts";
 import { findRecordsByFilter } from "./record_search.ts";
 
@@ -44,8 +43,8 @@ export const LOCAL_NOTIFY_DIR = ".notify";
 export const LOCAL_AUTOCERT_CACHE_DIR = ".autocert_cache";
 export const LOST_FOUND_DIR = "lost+found";
 
-/** The databases snapshotted into a backup instead of being zipped live. */
-const DATABASES = ["data.db", "auxiliary.db"];
+/** The databases snapshotted into a backup instead of being zipped live (files in pb_data). */
+const DATABASES = ["data.db", "auxiliary.db"] as const;
 /** Companions of a live database that must never sit next to a snapshot of it. */
 const DB_COMPANIONS = DATABASES.flatMap((db) => [`${db}-wal`, `${db}-shm`, `${db}-journal`]);
 
@@ -110,7 +109,7 @@ export async function createBackup(app: App, name = ""): Promise<string> {
         // one after the other: a single extra thread at a time keeps the memory peak low
         for (const db of DATABASES) {
           const snapshot = join(work, db);
-          await snapshotDatabase(join(e.app.dataDir, db), snapshot, db === "data.db" ? e.app.db : e.app.auxDb);
+          await snapshotDatabase(db === "data.db" ? e.app.db : e.app.auxDb, snapshot);
           replace[db] = snapshot;
         }
         const zipPath = join(work, "backup.zip");
@@ -128,41 +127,6 @@ export async function createBackup(app: App, name = ""): Promise<string> {
     active.delete(app);
   }
   return event.name;
-}
-
-/**
- * A consistent copy of the database at `src` written to `dest`, made on a worker thread with
- * `VACUUM INTO` (one read transaction; writers on the main connection are not blocked). `live` is
- * the app's own connection to it, if any.
- */
-export async function snapshotDatabase(src: string, dest: string, live?: Database): Promise<void> {
-  try {
-    await stat(src);
-  } catch {
-    return; // no such database (yet): nothing to snapshot
-  }
-  await rm(dest, { force: true });
-  // While the copy holds its read snapshot the WAL keeps every new write; the first commit after
-  // it would then checkpoint all of that on the JS thread. The live connection's automatic
-  // checkpoints pause meanwhile, and the worker folds the WAL back once its copy is done.
-  live?.run("PRAGMA wal_autocheckpoint = 0");
-  try {
-    await runSqliteJob({ kind: "vacuumInto", path: src, dest });
-    // written unsynced: flush it now, off the JS thread, rather than make the kernel throttle the
-    // server's own writes (or stall the unlink later) over hundreds of MB of dirty pages
-    const fh = await open(dest, "r+");
-    try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-  } finally {
-    try {
-      live?.run("PRAGMA wal_autocheckpoint = 1000");
-    } catch {
-      // closed meanwhile
-    }
-  }
 }
 
 /**
@@ -340,8 +304,9 @@ async function swapDataDir(app: App, extracted: string, oldDir: string, exclude:
   const dataDir = app.dataDir;
   await appLogger(app).flush();
   let swapErr: unknown = null;
-  await app.writeLock.run(() =>
-    app.auxWriteLock.run(async () => {
+  // auxiliary.db's lock first, as the migrations runner nests them (one order: no deadlock)
+  await app.auxDb.withWriteLock(() =>
+    app.db.withWriteLock(async () => {
       // close the databases before their files move: SQLite removes `-wal`/`-shm` by name on close
       await app.terminate(true);
       try {
@@ -381,7 +346,7 @@ async function swapDataDir(app: App, extracted: string, oldDir: string, exclude:
  */
 export async function restartApp(app: App): Promise<void> {
   await appLogger(app).flush();
-  await app.writeLock.run(() => app.auxWriteLock.run(() => app.terminate(true)));
+  await app.auxDb.withWriteLock(() => app.db.withWriteLock(() => app.terminate(true)));
   await app.bootstrap();
 }
 
@@ -460,7 +425,7 @@ export async function sendSystemAlertToAllSuperusers(app: App, subject: string, 
     `<p style="padding:15px;background:#e4e8ec;border-radius:5px;white-space:pre-wrap"><strong>${escapeHTML(details)}</strong></p>` +
     `<p>For more information you could explore the logs in the dashboard of your application.</p></body></html>`;
   const errors: string[] = [];
-  for (const su of findRecordsByFilter(app, "_superusers", "")) {
+  for (const su of await findRecordsByFilter(app, "_superusers", "")) {
     try {
       await newMailClient(app).send({
         from: { name: meta.senderName, address: meta.senderAddress },

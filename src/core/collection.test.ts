@@ -1,17 +1,12 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App } from "./app.ts";
+import { SqliteDb } from "./db/index.ts";
 import { Collection, newAuthCollection, newBaseCollection, newViewCollection } from "./collection.ts";
 import { buildIndex, findSingleColumnUniqueIndex, parseIndex, splitTokens } from "./collection_index.ts";
-import {
-  deleteCollection,
-  expandDbxPlaceholders,
-  saveCollection,
-  saveCollectionNoValidate,
-} from "./collection_save.ts";
+import { deleteCollection, saveCollection, saveCollectionNoValidate } from "./collection_save.ts";
 import { findAllCollections, findCollectionByNameOrId, findCollectionReferences } from "./collection_query.ts";
 import { ValidationErrors } from "./errors.ts";
 import { BoolField, FileField, NumberField, RelationField, SelectField, TextField } from "./fields/index.ts";
@@ -168,17 +163,22 @@ describe("API JSON", () => {
 });
 
 /** The fixture's _collections rows, read from a copy ([] without ../shared: those tests skip). */
-function fixtureRows(): Record<string, unknown>[] {
+async function fixtureRows(): Promise<Record<string, unknown>[]> {
   if (SHARED_MISSING) return [];
   const copyDir = mkdtempSync(join(tmpdir(), "pb-col-fixture-"));
   dirs.push(copyDir);
   copyFileSync(FIXTURE_DB, join(copyDir, "data.db"));
-  const fixture = new Database(join(copyDir, "data.db"), { readonly: true });
-  return fixture.query("SELECT * FROM _collections").all() as Record<string, unknown>[];
+  const fixture = new SqliteDb(join(copyDir, "data.db"));
+  try {
+    return await fixture.all<Record<string, unknown>>("SELECT * FROM _collections");
+  } finally {
+    await fixture.close();
+  }
 }
+const FIXTURE_ROWS = await fixtureRows();
 
 describe("_collections row encoding", () => {
-  const rows = fixtureRows();
+  const rows = FIXTURE_ROWS;
   if (SHARED_MISSING) test.skip(`fixture rows: ${SHARED_MISSING}`, () => {});
 
   test.skipIf(!!SHARED_MISSING)("every fixture row round-trips; only keys newer than the row get added", () => {
@@ -302,12 +302,6 @@ describe("CREATE INDEX parse/build", () => {
     expect(splitTokens("a, (b, c), 'd,e'", ",")).toEqual(["a", "(b, c)", "'d,e'"]);
     expect(splitTokens("a, (b", ",")).toBeNull();
   });
-
-  test("dbx placeholders", () => {
-    expect(expandDbxPlaceholders("SELECT [[a.b]], [[c]] FROM {{t}} JOIN {{s.u}}")).toBe(
-      "SELECT `a`.`b`, `c` FROM `t` JOIN `s`.`u`",
-    );
-  });
 });
 
 describe("saving collections", () => {
@@ -318,17 +312,18 @@ describe("saving collections", () => {
     app = new App({ dataDir: dir });
     await app.bootstrap();
   });
-  const tableSQL = (name: string) =>
+  const tableSQL = async (name: string) =>
     (
-      app.db.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) as {
+      (await app.db.get("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name])) as {
         sql: string;
       } | null
     )?.sql;
-  const indexNames = (table: string) =>
+  const indexNames = async (table: string) =>
     (
-      app.db
-        .query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
-        .all(table) as {
+      (await app.db.all(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+        [table],
+      )) as {
         name: string;
       }[]
     ).map((r) => r.name);
@@ -345,16 +340,16 @@ describe("saving collections", () => {
 
     expect(c.isNew()).toBe(false);
     expect(c.created).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(tableSQL("posts")).toBe(
+    expect(await tableSQL("posts")).toBe(
       "CREATE TABLE `posts` (`Score` NUMERIC DEFAULT 0 NOT NULL, `id` TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, " +
         "`tags` JSON DEFAULT '[]' NOT NULL, `title` TEXT DEFAULT '' NOT NULL)",
     );
-    expect(app.db.query("SELECT sql FROM sqlite_master WHERE name = 'idx_posts_title'").get()).toEqual({
+    expect(await app.db.get("SELECT sql FROM sqlite_master WHERE name = 'idx_posts_title'")).toEqual({
       sql: "CREATE INDEX `idx_posts_title` ON `posts` (\n  `title`,\n  `Score`\n)",
     });
     const cached = app.findCollection("posts")!;
     expect(cached.fields.map((f) => f.name)).toEqual(["id", "title", "Score", "tags"]);
-    expect(findCollectionByNameOrId(app, "POSTS")?.id).toBe(c.id);
+    expect((await findCollectionByNameOrId(app, "POSTS"))?.id).toBe(c.id);
   });
 
   test("a taken checksum id gets a numeric suffix, index names follow", async () => {
@@ -362,11 +357,11 @@ describe("saving collections", () => {
     await saveCollection(app, a);
     await deleteCollection(app, a);
     const first = newAuthCollection("members");
-    app.db.query("INSERT INTO _collections (id, name, type) VALUES (?, 'other', 'base')").run(first.id);
+    await app.db.run("INSERT INTO _collections (id, name, type) VALUES (?, 'other', 'base')", [first.id]);
     await saveCollection(app, first);
     expect(first.id).toBe(a.id + "2");
     expect(first.indexes[0]).toBe(`CREATE UNIQUE INDEX \`idx_tokenKey_${a.id}2\` ON \`members\` (\`tokenKey\`)`);
-    expect(indexNames("members")).toEqual([`idx_email_${a.id}2`, `idx_tokenKey_${a.id}2`]);
+    expect(await indexNames("members")).toEqual([`idx_email_${a.id}2`, `idx_tokenKey_${a.id}2`]);
   });
 
   test("syncs added, renamed and removed fields like upstream (temporary column names)", async () => {
@@ -374,7 +369,7 @@ describe("saving collections", () => {
     c.fields.add(new TextField({ name: "title" }), new BoolField({ name: "done" }), new TextField({ name: "body" }));
     c.addIndex("idx_notes_title", true, "title");
     await saveCollection(app, c);
-    app.db.run("INSERT INTO notes (id, title, done, body) VALUES ('r1', 'hello', 1, 'text')");
+    await app.db.run("INSERT INTO notes (id, title, done, body) VALUES ('r1', 'hello', 1, 'text')");
 
     c.fields.getByName("title")!.name = "heading";
     c.fields.removeByName("body");
@@ -382,21 +377,21 @@ describe("saving collections", () => {
     c.indexes = ["CREATE UNIQUE INDEX `idx_notes_title` ON `notes` (heading)"];
     await saveCollection(app, c);
 
-    expect(tableSQL("notes")).toBe(
+    expect(await tableSQL("notes")).toBe(
       "CREATE TABLE `notes` (`done` BOOLEAN DEFAULT FALSE NOT NULL, " +
         "`id` TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL, \"heading\" TEXT DEFAULT '' NOT NULL, " +
         '"rank" NUMERIC DEFAULT 0 NOT NULL)',
     );
-    expect(app.db.query("SELECT * FROM notes").all()).toEqual([{ done: 1, id: "r1", heading: "hello", rank: 0 }]);
-    expect(app.db.query("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_title'").get()).toEqual({
+    expect(await app.db.all("SELECT * FROM notes")).toEqual([{ done: 1, id: "r1", heading: "hello", rank: 0 }]);
+    expect(await app.db.get("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_title'")).toEqual({
       sql: "CREATE UNIQUE INDEX `idx_notes_title` ON `notes` (`heading`)",
     });
 
     c.name = "memos";
     await saveCollection(app, c);
-    expect(tableSQL("notes")).toBeUndefined();
-    expect(tableSQL("memos")).toContain('"heading"');
-    expect(app.db.query("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_title'").get()).toEqual({
+    expect(await tableSQL("notes")).toBeUndefined();
+    expect(await tableSQL("memos")).toContain('"heading"');
+    expect(await app.db.get("SELECT sql FROM sqlite_master WHERE name = 'idx_notes_title'")).toEqual({
       sql: "CREATE UNIQUE INDEX `idx_notes_title` ON `memos` (`heading`)",
     });
   });
@@ -405,20 +400,20 @@ describe("saving collections", () => {
     const c = newBaseCollection("docs");
     c.fields.add(new FileField({ name: "files", maxSelect: 1 }));
     await saveCollection(app, c);
-    app.db.run("INSERT INTO docs (id, files) VALUES ('a', 'one.txt'), ('b', '')");
+    await app.db.run("INSERT INTO docs (id, files) VALUES ('a', 'one.txt'), ('b', '')");
 
     (c.fields.getByName("files") as FileField).maxSelect = 5;
     await saveCollection(app, c);
-    expect(app.db.query("SELECT id, files FROM docs ORDER BY id").all()).toEqual([
+    expect(await app.db.all("SELECT id, files FROM docs ORDER BY id")).toEqual([
       { id: "a", files: '["one.txt"]' },
       { id: "b", files: "[]" },
     ]);
-    expect(tableSQL("docs")).toContain("`files` JSON DEFAULT '[]' NOT NULL");
+    expect(await tableSQL("docs")).toContain("`files` JSON DEFAULT '[]' NOT NULL");
 
-    app.db.run(`UPDATE docs SET files = '["x.txt","y.txt"]' WHERE id = 'b'`);
+    await app.db.run(`UPDATE docs SET files = '["x.txt","y.txt"]' WHERE id = 'b'`);
     (c.fields.getByName("files") as FileField).maxSelect = 1;
     await saveCollection(app, c);
-    expect(app.db.query("SELECT id, files FROM docs ORDER BY id").all()).toEqual([
+    expect(await app.db.all("SELECT id, files FROM docs ORDER BY id")).toEqual([
       { id: "a", files: "one.txt" },
       { id: "b", files: "y.txt" },
     ]);
@@ -437,7 +432,7 @@ describe("saving collections", () => {
         },
       },
     });
-    expect(tableSQL("broken")).toBeUndefined();
+    expect(await tableSQL("broken")).toBeUndefined();
     expect(app.findCollection("broken")).toBeNull();
   });
 
@@ -451,7 +446,7 @@ describe("saving collections", () => {
     c.authRule = "verified = true";
     await saveCollection(app, c);
     expect(c.authToken.secret).not.toBe(secret);
-    expect(findCollectionByNameOrId(app, "members")!.authToken.secret).toBe(c.authToken.secret);
+    expect((await findCollectionByNameOrId(app, "members"))!.authToken.secret).toBe(c.authToken.secret);
 
     c.id = "other";
     await expect(saveCollection(app, c)).rejects.toThrow("id: Values don't match.");
@@ -465,7 +460,7 @@ describe("saving collections", () => {
     const v = newViewCollection("titles");
     v.viewQuery = "SELECT id, title FROM posts;";
     await saveCollection(app, v);
-    expect(app.db.query("SELECT sql FROM sqlite_master WHERE name = 'titles'").get()).toEqual({
+    expect(await app.db.get("SELECT sql FROM sqlite_master WHERE name = 'titles'")).toEqual({
       sql: "CREATE VIEW `titles` AS SELECT * FROM (SELECT id, title FROM posts)",
     });
     v.viewQuery = "SELECT id FROM posts; DROP TABLE posts";
@@ -479,7 +474,7 @@ describe("saving collections", () => {
     books.fields.add(new RelationField({ name: "author", collectionId: authors.id, maxSelect: 1 }));
     await saveCollection(app, books);
 
-    const refs = findCollectionReferences(app, authors);
+    const refs = await findCollectionReferences(app, authors);
     expect([...refs.keys()].map((c) => c.name)).toEqual(["books"]);
     await expect(deleteCollection(app, authors)).rejects.toThrow("existing relation references: books");
     await expect(deleteCollection(app, app.findCollection("_superusers")!)).rejects.toThrow(
@@ -487,16 +482,16 @@ describe("saving collections", () => {
     );
 
     await deleteCollection(app, books);
-    expect(tableSQL("books")).toBeUndefined();
-    expect(findAllCollections(app, "base").map((c) => c.name)).not.toContain("books");
+    expect(await tableSQL("books")).toBeUndefined();
+    expect((await findAllCollections(app, "base")).map((c) => c.name)).not.toContain("books");
   });
   test("_superusers always keeps password auth on, OAuth2 off and MFA with OTP", async () => {
-    const su = findCollectionByNameOrId(app, "_superusers")!;
+    const su = (await findCollectionByNameOrId(app, "_superusers"))!;
     su.passwordAuth.enabled = false;
     su.oauth2.enabled = true;
     su.otp.enabled = true;
     await saveCollection(app, su);
-    const stored = findCollectionByNameOrId(app, "_superusers")!;
+    const stored = (await findCollectionByNameOrId(app, "_superusers"))!;
     expect([stored.passwordAuth.enabled, stored.oauth2.enabled, stored.otp.enabled, stored.mfa.enabled]).toEqual([
       true,
       false,
@@ -514,7 +509,7 @@ describe("saving collections", () => {
     c.name = "articles";
     await saveCollection(app, c);
     expect(app.settings().rateLimits.rules.map((r) => r.label)).toContain("articles:create");
-    const row = app.db.query("SELECT value FROM _params WHERE id = 'settings'").get() as { value: Uint8Array };
+    const row = (await app.db.get("SELECT value FROM _params WHERE id = 'settings'")) as { value: Uint8Array };
     expect(Buffer.from(row.value).toString()).toContain('"label":"articles:create"');
   });
 
@@ -522,13 +517,14 @@ describe("saving collections", () => {
     const members = newAuthCollection("members");
     await saveCollection(app, members);
     for (const t of ["_mfas", "_otps", "_authOrigins", "_externalAuths"]) {
-      app.db
-        .query(`INSERT INTO ${t} (id, collectionRef, recordRef) VALUES (?, ?, 'r1')`)
-        .run("x" + t.length, members.id);
+      await app.db.run(`INSERT INTO ${t} (id, collectionRef, recordRef) VALUES (?, ?, 'r1')`, [
+        "x" + t.length,
+        members.id,
+      ]);
     }
     await deleteCollection(app, members);
     for (const t of ["_mfas", "_otps", "_authOrigins", "_externalAuths"]) {
-      expect(app.db.query(`SELECT count(*) AS n FROM ${t}`).get()).toEqual({ n: 0 });
+      expect(await app.db.get(`SELECT count(*) AS n FROM ${t}`)).toEqual({ n: 0 });
     }
   });
 });

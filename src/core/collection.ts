@@ -481,7 +481,7 @@ export class Collection implements AuthOptions {
     return c;
   }
 
-  /** Builds the model from a `_collections` row (as read by bun:sqlite). */
+  /** Builds the model from a `_collections` row (as the database driver returns it). */
   static fromRow(row: { [key: string]: unknown }): Collection {
     const c = new Collection();
     c.id = textOf(row.id, "");

@@ -32,7 +32,7 @@ export async function importCollections(app: App, toImport: JSONObject[], delete
       const data = { ...raw };
       let identifier = toGoString(lookupKey(data, "id"));
       if (identifier === "") identifier = toGoString(lookupKey(data, "name"));
-      const existing = identifier === "" ? null : findCollectionByNameOrId(app, identifier);
+      const existing = identifier === "" ? null : await findCollectionByNameOrId(app, identifier);
 
       let c: Collection;
       if (existing) {
@@ -63,7 +63,7 @@ export async function importCollections(app: App, toImport: JSONObject[], delete
     );
     const sorted = order.map((x) => x.c);
 
-    const existingRows = app.db.query("SELECT * FROM `_collections` ORDER BY `updated` ASC").all() as JSONObject[];
+    const existingRows = await app.db.all<JSONObject>("SELECT * FROM `_collections` ORDER BY `updated` ASC");
     const existingById = new Map<string, Collection>();
     for (const row of existingRows) {
       const c = Collection.fromRow(row);
@@ -91,7 +91,7 @@ export async function importCollections(app: App, toImport: JSONObject[], delete
 
     for (const c of sorted) {
       const original = existingById.get(c.id) ?? c;
-      const err = new CollectionValidator(app, c, original).run();
+      const err = await new CollectionValidator(app, c, original).run();
       if (err) {
         const details = JSON.stringify(rawErrorsJSON(err), null, 2);
         throw new ValidationErrors({

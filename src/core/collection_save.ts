@@ -17,7 +17,7 @@ import {
   newTokenSecret,
 } from "./collection.ts";
 import { buildIndex, isValidIndex, parseIndex } from "./collection_index.ts";
-import { findCollectionById, findCollectionReferences, tableExists } from "./collection_query.ts";
+import { findCollectionById, findCollectionReferences } from "./collection_query.ts";
 import { validateCollection } from "./collection_validate.ts";
 import { FieldsList, isMultiValuer, nowDateTime } from "./fields/index.ts";
 import { Record as PbRecord } from "./record.ts";
@@ -31,36 +31,6 @@ const AUTH_HELPER_COLLECTIONS = [
   COLLECTION_NAME_AUTH_ORIGINS,
   COLLECTION_NAME_EXTERNAL_AUTHS,
 ];
-
-/** Backtick-quotes an identifier as dbx does for SQLite (names already holding a backtick pass as-is). */
-export function quoteName(name: string): string {
-  return name.includes("`") ? name : "`" + name + "`";
-}
-
-/** dbx's table-name quoting: each dot-separated part backticked; expressions pass as-is. */
-export function quoteTableName(name: string): string {
-  if (name.includes("(") || name.includes("{{")) return name;
-  return name.split(".").map(quoteName).join(".");
-}
-
-/** dbx's column-name quoting: an optional table prefix, then the backticked column. */
-export function quoteColumnName(name: string): string {
-  if (name.includes("(") || name.includes("{{") || name.includes("[[")) return name;
-  const simple = (col: string) => (col === "*" ? col : quoteName(col));
-  const dot = name.lastIndexOf(".");
-  if (dot === -1) return simple(name);
-  return quoteTableName(name.slice(0, dot)) + "." + simple(name.slice(dot + 1));
-}
-
-/**
- * Expands dbx's `{{table}}` and `[[column]]` placeholders into backtick-quoted names, as upstream's
- * query builder does before executing raw SQL (so DDL lands in sqlite_master exactly as upstream's).
- */
-export function expandDbxPlaceholders(sql: string): string {
-  return sql.replace(/\{\{[\w\-. ]+\}\}|\[\[[\w\-. ]+\]\]/g, (m) =>
-    m[0] === "{" ? quoteTableName(m.slice(2, -2)) : quoteColumnName(m.slice(2, -2)),
-  );
-}
 
 /** Options of `saveCollection`. */
 export interface SaveCollectionOptions {
@@ -106,7 +76,7 @@ export async function saveCollection(
     // everything that reads the DB runs under the write lock: on the one shared connection a read
     // outside it could see another request's uncommitted transaction
     await app.runInTransaction(async () => {
-      normalizeForSave(app, c);
+      await normalizeForSave(app, c);
       await hooks.coll.hook.trigger(new CollectionEvent(app, c, type), (ce) =>
         hooks.model.hook.trigger(new ModelEvent(app, ce.collection, type), async (me) => {
           const target = me.model as Collection;
@@ -138,11 +108,11 @@ export function saveCollectionNoValidate(app: App, collection: Collection): Prom
  */
 export async function validateCollectionModel(app: App, collection: Collection): Promise<void> {
   await app.onCollectionValidate.hook.trigger(new CollectionEvent(app, collection, "validate"), (ce) =>
-    app.onModelValidate.hook.trigger(new ModelEvent(app, ce.collection, "validate"), (me) => {
+    app.onModelValidate.hook.trigger(new ModelEvent(app, ce.collection, "validate"), async (me) => {
       const c = me.model as Collection;
-      const original = c.isNew() ? null : findCollectionById(app, c.lastSavedId);
+      const original = c.isNew() ? null : await findCollectionById(app, c.lastSavedId);
       if (!c.isNew() && !original) throw new Error("failed to fetch old collection state");
-      validateCollection(app, c, original);
+      await validateCollection(app, c, original);
     }),
   );
 }
@@ -151,7 +121,7 @@ export async function validateCollectionModel(app: App, collection: Collection):
  * Upstream's onCollectionSave: the defaults every save applies before hooks and validation see the
  * collection (type, ids, timestamps, system fields, index table names).
  */
-function normalizeForSave(app: App, c: Collection): void {
+async function normalizeForSave(app: App, c: Collection): Promise<void> {
   if (!c.type) c.type = "base";
   if (c.isNew()) {
     c.initDefaultId();
@@ -163,7 +133,7 @@ function normalizeForSave(app: App, c: Collection): void {
   c.fields = FieldsList.create(...c.fields);
   c.initDefaultFields();
   if (c.isAuth()) c.unsetMissingOAuth2MappedFields();
-  if (c.isNew()) updateGeneratedIdIfExists(app, c);
+  if (c.isNew()) await updateGeneratedIdIfExists(app, c);
 
   // indexes always target the collection's current table (invalid ones are left to the validator)
   c.indexes = c.indexes.map((raw) => {
@@ -178,7 +148,7 @@ function normalizeForSave(app: App, c: Collection): void {
 async function executeSave(app: App, c: Collection, type: SaveType): Promise<void> {
   try {
     // the previous state, read fresh from the DB so a mutated cached instance cannot mask changes
-    const old = type === "create" ? null : findCollectionById(app, c.lastSavedId);
+    const old = type === "create" ? null : await findCollectionById(app, c.lastSavedId);
     if (type === "update" && !old)
       throw new Error(`failed to find the stored collection ${JSON.stringify(c.lastSavedId)}`);
 
@@ -189,26 +159,27 @@ async function executeSave(app: App, c: Collection, type: SaveType): Promise<voi
 
     if (c.isView()) {
       // the fields always come from the query
-      const viewFields = createViewFields(app, c.viewQuery);
-      if (old) deleteView(app, old.name);
+      const viewFields = await createViewFields(app, c.viewQuery);
+      if (old) await deleteView(app, old.name);
       let query: string;
       try {
-        query = normalizeViewQueryId(app, c.viewQuery);
+        query = await normalizeViewQueryId(app, c.viewQuery);
       } catch (err) {
         throw new Error(`failed to normalize view query id: ${(err as Error).message}`);
       }
-      saveView(app, c.name, query);
+      await saveView(app, c.name, query);
       c.fields = viewFields;
     }
 
-    writeCollectionRow(app, c, type === "create");
+    await writeCollectionRow(app, c, type === "create");
     c.markAsNotNew();
 
-    if (!c.isView()) syncRecordTableSchema(app, c, old);
+    if (!c.isView()) await syncRecordTableSchema(app, c, old);
 
     if (old && old.name !== c.name) await renameRateLimitLabels(app, old.name, c.name);
   } finally {
-    app.reloadCollections();
+    // inside the save's transaction: the cache follows the uncommitted state (a failure reloads again)
+    await app.reloadCollections();
   }
 
   // views built on this collection may need new fields; failures are only logged (they can be fixed
@@ -225,20 +196,21 @@ async function executeSave(app: App, c: Collection, type: SaveType): Promise<voi
 /** Runs `fn` inside a SAVEPOINT of the current transaction, rolled back alone if it throws. */
 async function inSavepoint(app: App, fn: () => Promise<void>): Promise<void> {
   const name = "pb_sp_" + pseudorandomString(8);
-  app.db.run(`SAVEPOINT ${name}`);
+  await app.db.exec(`SAVEPOINT ${name}`);
   try {
     await fn();
-    app.db.run(`RELEASE ${name}`);
+    await app.db.exec(`RELEASE ${name}`);
   } catch (err) {
-    app.db.run(`ROLLBACK TO ${name}`);
-    app.db.run(`RELEASE ${name}`);
+    await app.db.exec(`ROLLBACK TO ${name}`);
+    await app.db.exec(`RELEASE ${name}`);
     throw err;
   }
 }
 
 async function afterSuccess(app: App, c: Collection, type: SaveType | "delete"): Promise<void> {
-  // committed: other processes sharing the pb_data reload too
-  app.collectionsChanged();
+  // committed: other processes sharing the pb_data reload too. Under the write lock, so the reload
+  // cannot read another request's uncommitted collection change on the shared connection
+  await app.db.withWriteLock(() => app.collectionsChanged());
   const [collHook, modelHook] =
     type === "create"
       ? [app.onCollectionAfterCreateSuccess, app.onModelAfterCreateSuccess]
@@ -251,9 +223,9 @@ async function afterSuccess(app: App, c: Collection, type: SaveType | "delete"):
 }
 
 async function afterError(app: App, c: Collection, type: SaveType | "delete", error: unknown): Promise<void> {
-  // the cache may hold a state that was rolled back
+  // the cache may hold a state that was rolled back (under the write lock, as in afterSuccess)
   try {
-    app.reloadCollections();
+    await app.db.withWriteLock(() => app.reloadCollections());
   } catch {
     // the app may be closing
   }
@@ -332,9 +304,9 @@ export async function deleteCollection(
           }
           await app.onCollectionDeleteExecute.hook.trigger(new CollectionEvent(app, target, "delete"), (cx) =>
             executeDelete(app, cx.collection, integrityChecks, (x) =>
-              app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, x, "delete"), (mx) => {
+              app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, x, "delete"), async (mx) => {
                 const id = (mx.model as Collection).lastSavedId || (mx.model as Collection).id;
-                app.db.query("DELETE FROM `_collections` WHERE `id` = ?").run(id);
+                await app.db.run("DELETE FROM `_collections` WHERE `id` = ?", [id]);
               }),
             ),
           );
@@ -361,14 +333,14 @@ async function executeDelete(
   if (c.system) throw new Error(`[${c.name}] system collections cannot be deleted`);
   try {
     if (integrityChecks) {
-      const refs = findCollectionReferences(app, c, c.id);
+      const refs = await findCollectionReferences(app, c, c.id);
       if (refs.size > 0) {
         const names = [...refs.keys()].map((x) => x.name).join(", ");
         throw new Error(`[${c.name}] failed to delete due to existing relation references: ${names}`);
       }
     }
-    if (c.isView()) deleteView(app, c.name);
-    else app.db.run(`DROP TABLE IF EXISTS ${quoteName(c.name)}`);
+    if (c.isView()) await deleteView(app, c.name);
+    else await app.deleteTable(c.name);
 
     if (integrityChecks) {
       // a view still reading from the dropped table fails to re-infer its fields: refuse the delete
@@ -380,7 +352,7 @@ async function executeDelete(
 
     if (c.isAuth()) await deleteAuthHelperRecords(app, c);
   } finally {
-    app.reloadCollections();
+    await app.reloadCollections();
   }
 }
 
@@ -390,9 +362,10 @@ async function deleteAuthHelperRecords(app: App, c: Collection): Promise<void> {
     if (c.name === name) continue;
     const helper = app.findCollection(name);
     if (!helper) continue;
-    const rows = app.db.query(`SELECT * FROM ${quoteName(helper.name)} WHERE \`collectionRef\` = ?`).all(c.id) as {
-      [k: string]: unknown;
-    }[];
+    const rows = await app.db.all<{ [k: string]: unknown }>(
+      `SELECT * FROM ${app.db.dialect.quoteIdent(helper.name)} WHERE \`collectionRef\` = ?`,
+      [c.id],
+    );
     for (const row of rows) await deleteRecord(app, PbRecord.fromRow(helper, row));
   }
 }
@@ -405,14 +378,14 @@ export async function truncateCollection(app: App, collection: Collection): Prom
   if (collection.isView())
     throw new Error("view collections cannot be truncated since they don't store their own records");
   await app.runInTransaction(async () => {
-    const table = quoteName(collection.name);
+    const table = app.db.dialect.quoteIdent(collection.name);
     for (;;) {
-      const rows = app.db.query(`SELECT * FROM ${table} LIMIT 500`).all() as { [k: string]: unknown }[];
+      const rows = await app.db.all<{ [k: string]: unknown }>(`SELECT * FROM ${table} LIMIT 500`);
       if (rows.length === 0) return;
       for (const row of rows) {
         const record = PbRecord.fromRow(collection, row);
         // a cascade may already have removed it
-        if (app.db.query(`SELECT 1 FROM ${table} WHERE \`id\` = ?`).get(record.id) == null) continue;
+        if ((await app.db.get(`SELECT 1 FROM ${table} WHERE \`id\` = ?`, [record.id])) === null) continue;
         await deleteRecord(app, record);
       }
     }
@@ -420,12 +393,13 @@ export async function truncateCollection(app: App, collection: Collection): Prom
 }
 
 /** A new collection's checksum id is bumped with 2..999 when another collection already has it. */
-function updateGeneratedIdIfExists(app: App, c: Collection): void {
+async function updateGeneratedIdIfExists(app: App, c: Collection): Promise<void> {
   if (c.id === "" || c.id !== c.autogeneratedId) return; // cleared or set by hand
   const base = c.idChecksum();
   let newId = base;
-  const exists = app.db.query("SELECT 1 FROM `_collections` WHERE `id` = ? LIMIT 1");
-  for (let i = 2; i < 1000 && exists.get(newId) != null; i++) newId = base + i;
+  const exists = async (id: string) =>
+    (await app.db.get("SELECT 1 FROM `_collections` WHERE `id` = ? LIMIT 1", [id])) !== null;
+  for (let i = 2; i < 1000 && (await exists(newId)); i++) newId = base + i;
   if (newId === c.id) return;
   // index names embedding the old id follow it
   c.indexes = c.indexes.map((raw) => {
@@ -440,18 +414,19 @@ function updateGeneratedIdIfExists(app: App, c: Collection): void {
 }
 
 /** Inserts or updates the row; columns sorted by name as dbx's Insert/Update write them. */
-function writeCollectionRow(app: App, c: Collection, isNew: boolean): void {
+async function writeCollectionRow(app: App, c: Collection, isNew: boolean): Promise<void> {
   const row = c.toRow() as unknown as { [key: string]: string | number | null };
   const names = Object.keys(row).sort();
   const values = names.map((n) => row[n]!);
+  const q = (name: string) => app.db.dialect.quoteIdent(name);
   if (isNew) {
-    const cols = names.map(quoteName).join(", ");
-    app.db.query(`INSERT INTO \`_collections\` (${cols}) VALUES (${names.map(() => "?").join(", ")})`).run(...values);
+    const cols = names.map(q).join(", ");
+    await app.db.run(`INSERT INTO \`_collections\` (${cols}) VALUES (${names.map(() => "?").join(", ")})`, values);
     return;
   }
   if (c.id !== c.lastSavedId) throw new Error("primary key change is not allowed");
-  const sets = names.map((n) => `${quoteName(n)}=?`).join(", ");
-  app.db.query(`UPDATE \`_collections\` SET ${sets} WHERE \`id\`=?`).run(...values, c.lastSavedId);
+  const sets = names.map((n) => `${q(n)}=?`).join(", ");
+  await app.db.run(`UPDATE \`_collections\` SET ${sets} WHERE \`id\`=?`, [...values, c.lastSavedId]);
 }
 
 // --- record table sync ------------------------------------------------------------------------------
@@ -461,17 +436,18 @@ function writeCollectionRow(app: App, c: Collection, isNew: boolean): void {
  * differences from `prev`: rename, dropped/added/renamed columns (via temporary names, as upstream),
  * single↔multiple value conversions, and index recreation when anything relevant changed.
  */
-export function syncRecordTableSchema(app: App, next: Collection, prev: Collection | null): void {
+export async function syncRecordTableSchema(app: App, next: Collection, prev: Collection | null): Promise<void> {
   if (next.isView()) return;
   const db = app.db;
+  const quoteName = (name: string) => db.dialect.quoteIdent(name);
 
-  if (!prev || !tableExists(db, prev.name)) {
+  if (!prev || !(await app.hasTable(prev.name))) {
     const cols = new Map<string, string>();
-    for (const f of next.fields) cols.set(f.name, f.columnType());
+    for (const f of next.fields) cols.set(f.name, f.columnType(db.dialect));
     const defs = [...cols.keys()].sort().map((name) => quoteName(name) + " " + cols.get(name));
-    db.run(`CREATE TABLE ${quoteName(next.name)} (${defs.join(", ")})`);
-    createCollectionIndexes(app, next);
-    db.run("PRAGMA optimize");
+    await db.run(`CREATE TABLE ${quoteName(next.name)} (${defs.join(", ")})`);
+    await createCollectionIndexes(app, next);
+    await db.optimize();
     return;
   }
 
@@ -484,13 +460,13 @@ export function syncRecordTableSchema(app: App, next: Collection, prev: Collecti
     fieldsText(prev) !== fieldsText(next) ||
     JSON.stringify(prev.indexes) !== JSON.stringify(next.indexes);
 
-  if (needIndexes) dropCollectionIndexes(app, prev);
+  if (needIndexes) await dropCollectionIndexes(app, prev);
 
-  if (needRename) db.run(`ALTER TABLE ${quoteName(oldName)} RENAME TO ${quoteName(newName)}`);
+  if (needRename) await db.run(`ALTER TABLE ${quoteName(oldName)} RENAME TO ${quoteName(newName)}`);
 
   for (const oldField of prev.fields) {
     if (next.fields.getById(oldField.id)) continue;
-    db.run(`ALTER TABLE ${quoteName(newName)} DROP COLUMN ${quoteName(oldField.name)}`);
+    await db.run(`ALTER TABLE ${quoteName(newName)} DROP COLUMN ${quoteName(oldField.name)}`);
   }
 
   // temporary names avoid collisions when names are swapped (title,name → name,title)
@@ -500,26 +476,27 @@ export function syncRecordTableSchema(app: App, next: Collection, prev: Collecti
     if (!oldField) {
       const temp = field.name + pseudorandomString(5);
       toRename.set(temp, field.name);
-      db.run(`ALTER TABLE ${quoteName(newName)} ADD ${quoteName(temp)} ${field.columnType()}`);
+      await db.run(`ALTER TABLE ${quoteName(newName)} ADD ${quoteName(temp)} ${field.columnType(db.dialect)}`);
     } else if (oldField.name !== field.name) {
       const temp = field.name + pseudorandomString(5);
       toRename.set(temp, field.name);
-      db.run(`ALTER TABLE ${quoteName(newName)} RENAME COLUMN ${quoteName(oldField.name)} TO ${quoteName(temp)}`);
+      await db.run(`ALTER TABLE ${quoteName(newName)} RENAME COLUMN ${quoteName(oldField.name)} TO ${quoteName(temp)}`);
     }
   }
   for (const [temp, actual] of toRename) {
-    db.run(`ALTER TABLE ${quoteName(newName)} RENAME COLUMN ${quoteName(temp)} TO ${quoteName(actual)}`);
+    await db.run(`ALTER TABLE ${quoteName(newName)} RENAME COLUMN ${quoteName(temp)} TO ${quoteName(actual)}`);
   }
 
-  normalizeSingleVsMultipleFieldChanges(app, next, prev);
+  await normalizeSingleVsMultipleFieldChanges(app, next, prev);
 
-  if (needIndexes) createCollectionIndexes(app, next);
-  db.run("PRAGMA optimize");
+  if (needIndexes) await createCollectionIndexes(app, next);
+  await db.optimize();
 }
 
 /** Converts the data of fields that switched between single and multiple values. */
-function normalizeSingleVsMultipleFieldChanges(app: App, next: Collection, prev: Collection): void {
+async function normalizeSingleVsMultipleFieldChanges(app: App, next: Collection, prev: Collection): Promise<void> {
   const db = app.db;
+  const quoteName = (name: string) => db.dialect.quoteIdent(name);
   for (const field of next.fields) {
     const oldField = prev.fields.getById(field.id);
     const wasMultiple = oldField && isMultiValuer(oldField) ? oldField.isMultiple() : false;
@@ -527,68 +504,66 @@ function normalizeSingleVsMultipleFieldChanges(app: App, next: Collection, prev:
     if (wasMultiple === isMultiple) continue;
 
     // views referencing the column would break the rename: drop them and restore them after
-    const views = db
-      .query("SELECT `name`, `sql` FROM `sqlite_master` WHERE sql is not null AND `type`='view'")
-      .all() as { name: string; sql: string }[];
-    for (const v of views) deleteView(app, v.name);
+    const views = await db.all<{ name: string; sql: string }>(db.dialect.catalog.views);
+    for (const v of views) await deleteView(app, v.name);
 
     const table = quoteName(next.name);
     const col = quoteName(field.name);
     const temp = quoteName("_" + field.name + pseudorandomString(5));
-    db.run(`ALTER TABLE ${table} RENAME COLUMN ${col} TO ${temp}`);
-    db.run(`ALTER TABLE ${table} ADD ${col} ${field.columnType()}`);
+    await db.run(`ALTER TABLE ${table} RENAME COLUMN ${col} TO ${temp}`);
+    await db.run(`ALTER TABLE ${table} ADD ${col} ${field.columnType(db.dialect)}`);
     if (isMultiple) {
       // single → multiple: wrap the value in a JSON array
-      db.run(
+      await db.run(
         `UPDATE ${table} set ${col} = (CASE WHEN COALESCE(${temp}, '') = '' THEN '[]' ELSE (` +
           `CASE WHEN json_valid(${temp}) AND json_type(${temp}) == 'array' THEN ${temp} ELSE json_array(${temp}) END) END)`,
       );
     } else {
       // multiple → single: keep the last element (files themselves are left for migrations to handle)
-      db.run(
+      await db.run(
         `UPDATE ${table} set ${col} = (CASE WHEN COALESCE(${temp}, '[]') = '[]' THEN '' ELSE (` +
           `CASE WHEN json_valid(${temp}) AND json_type(${temp}) == 'array' THEN COALESCE(json_extract(${temp}, '$[#-1]'), '') ELSE ${temp} END) END)`,
       );
     }
-    db.run(`ALTER TABLE ${table} DROP COLUMN ${temp}`);
+    await db.run(`ALTER TABLE ${table} DROP COLUMN ${temp}`);
 
-    for (const v of views) db.run(v.sql);
+    for (const v of views) await db.run(v.sql);
   }
 }
 
 /** Drops every index the collection declares. */
-function dropCollectionIndexes(app: App, c: Collection): void {
+async function dropCollectionIndexes(app: App, c: Collection): Promise<void> {
   if (c.isView()) return;
   for (const raw of c.indexes) {
     const parsed = parseIndex(raw);
     // the table name may be missing in a stored statement, so only the index name is required
     if (parsed.indexName === "") throw new Error(`failed to drop index - missing index name: ${raw}`);
-    app.db.run(`DROP INDEX IF EXISTS ${quoteName(parsed.indexName)}`);
+    await app.db.run(`DROP INDEX IF EXISTS ${app.db.dialect.quoteIdent(parsed.indexName)}`);
   }
 }
 
 /** Creates the collection's indexes in their normalized form; failures come back as `indexes` validation errors. */
-function createCollectionIndexes(app: App, c: Collection): void {
+async function createCollectionIndexes(app: App, c: Collection): Promise<void> {
   if (c.isView()) return;
   const errors: { [key: string]: { code: string; message: string } } = {};
-  c.indexes.forEach((raw, i) => {
-    const parsed = parseIndex(raw);
+  for (let i = 0; i < c.indexes.length; i++) {
+    const parsed = parseIndex(c.indexes[i]!);
     parsed.tableName = c.name;
     if (!isValidIndex(parsed)) {
       errors[i] = { code: "validation_invalid_index_expression", message: "Invalid CREATE INDEX expression." };
-      return;
+      continue;
     }
     try {
-      // prepare() compiles only the first statement: text stacked after `;` (e.g. in the WHERE clause)
-      // never runs, where run() would execute every statement of the string
-      app.db.prepare(buildIndex(parsed)).run();
+      // run() compiles only the first statement: text stacked after `;` (e.g. in the WHERE clause)
+      // never runs, where exec() would execute every statement of the string
+      await app.db.run(buildIndex(parsed));
     } catch (err) {
       errors[i] = {
         code: "validation_invalid_index_expression",
         message: `Failed to create index ${parsed.indexName} - ${(err as Error).message}.`,
       };
     }
-  });
+  }
   if (Object.keys(errors).length > 0) throw new ValidationErrors({ indexes: new ValidationErrors(errors) });
 }
 

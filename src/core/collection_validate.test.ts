@@ -52,7 +52,7 @@ describe("identity and system protections", () => {
       code: "validation_collection_name_exists",
       message: "Collection name must be unique (case insensitive).",
     });
-    const byId = newBaseCollection(findCollectionByNameOrId(app, "posts")!.id);
+    const byId = newBaseCollection((await findCollectionByNameOrId(app, "posts"))!.id);
     expect((await errorsOf(byId)).name.code).toBe("validation_collection_name_id_duplicate");
     expect((await errorsOf(newBaseCollection("_migrations"))).name.code).toBe("validation_collection_name_invalid");
   });
@@ -70,11 +70,11 @@ describe("identity and system protections", () => {
     p.type = "auth";
     expect((await errorsOf(p)).type.code).toBe("validation_collection_type_change");
 
-    const p2 = findCollectionByNameOrId(app, "posts")!;
+    const p2 = (await findCollectionByNameOrId(app, "posts"))!;
     p2.system = true;
     expect((await errorsOf(p2)).system.code).toBe("validation_collection_system_flag_change");
 
-    const su = findCollectionByNameOrId(app, "_mfas")!;
+    const su = (await findCollectionByNameOrId(app, "_mfas"))!;
     su.name = "renamed";
     su.listRule = "";
     const errs = await errorsOf(su);
@@ -104,14 +104,14 @@ describe("fields", () => {
     const p = await posts();
     p.fields.getByName("id")!.name = "pk"; // the re-added "id" gets the same id and is replaced, as upstream
     expect((await errorsOf(p)).fields.code).toBe("validation_missing_primary_key");
-    const users = findCollectionByNameOrId(app, "users")!;
+    const users = (await findCollectionByNameOrId(app, "users"))!;
     users.fields.getByName("email")!.name = "mail"; // a new "email" field is added by the save's defaults
     expect((await errorsOf(users)).fields).toEqual({
       code: "validation_system_field_change",
       message: "System fields cannot be deleted or renamed.",
     });
 
-    const p2 = findCollectionByNameOrId(app, "posts")!;
+    const p2 = (await findCollectionByNameOrId(app, "posts"))!;
     const title = p2.fields.getByName("title")!;
     p2.fields.removeByName("title");
     p2.fields.add(new NumberField({ id: title.id, name: "title" }));
@@ -153,7 +153,7 @@ describe("indexes", () => {
   });
 
   test("unique indexes on system fields stay", async () => {
-    const ext = findCollectionByNameOrId(app, "_externalAuths")!;
+    const ext = (await findCollectionByNameOrId(app, "_externalAuths"))!;
     ext.indexes = ext.indexes.slice(1);
     expect((await errorsOf(ext)).indexes.code).toBe("validation_invalid_unique_system_field_index");
   });
@@ -228,8 +228,8 @@ describe("auth options", () => {
 describe("views", () => {
   test("fields are inferred from the query", async () => {
     const p = await posts();
-    const users = findCollectionByNameOrId(app, "users")!;
-    const fields = createViewFields(
+    const users = (await findCollectionByNameOrId(app, "users"))!;
+    const fields = await createViewFields(
       app,
       "select p.id, p.title as heading, count(p.id) as total, cast(p.views as real) as v, u.id as author, 'x' as other " +
         "from posts p left join users u on u.id = p.id group by p.id",
@@ -248,8 +248,8 @@ describe("views", () => {
     expect((fields.getByName("author") as RelationField).collectionId).toBe(users.id);
     expect((fields.getByName("total") as NumberField).onlyInt).toBe(true);
     expect(p.id).toBeTruthy();
-    expect(() => createViewFields(app, "select title from posts")).toThrow("missing required id column");
-    expect(() => createViewFields(app, "select * from posts")).toThrow("wildcard columns");
+    await expect(createViewFields(app, "select title from posts")).rejects.toThrow("missing required id column");
+    await expect(createViewFields(app, "select * from posts")).rejects.toThrow("wildcard columns");
   });
 
   test("saving creates the SQL view (non-text ids cast); options are validated", async () => {
@@ -257,7 +257,7 @@ describe("views", () => {
     const v = newViewCollection("numbers");
     v.viewQuery = "select 1 as id, 'a' as label;";
     await saveCollection(app, v);
-    const sql = (app.db.query("SELECT sql FROM sqlite_master WHERE name = 'numbers'").get() as { sql: string }).sql;
+    const sql = ((await app.db.get("SELECT sql FROM sqlite_master WHERE name = 'numbers'")) as { sql: string }).sql;
     expect(sql).toBe(
       "CREATE VIEW `numbers` AS SELECT * FROM (SELECT CAST(`id` as TEXT) `id`,`label` FROM (select 1 as id, 'a' as label))",
     );
@@ -277,17 +277,17 @@ describe("views", () => {
 
   test("dry run: fields and a sample; ids must be non-empty and unique", async () => {
     await posts();
-    app.db.run("INSERT INTO posts (id, title, views) VALUES ('p1', 'one', 1), ('p2', 'two', 2)");
-    const r = dryRunView(app, "select id, title from posts order by id", 10);
+    await app.db.run("INSERT INTO posts (id, title, views) VALUES ('p1', 'one', 1), ('p2', 'two', 2)");
+    const r = await dryRunView(app, "select id, title from posts order by id", 10);
     expect(r.fields.map((f) => f.name)).toEqual(["id", "title"]);
     expect(r.sample.map((s) => s.get("title"))).toEqual(["one", "two"]);
-    expect(() => dryRunView(app, "select id from (select 1 as id union all select 1 as id)", 10)).toThrow(
+    await expect(dryRunView(app, "select id from (select 1 as id union all select 1 as id)", 10)).rejects.toThrow(
       "non-unique ids",
     );
-    expect(() => dryRunView(app, "select id from (select 1 as id union select '' as id)", 10)).toThrow(
+    await expect(dryRunView(app, "select id from (select 1 as id union select '' as id)", 10)).rejects.toThrow(
       "empty or invalid ids",
     );
-    expect(() => dryRunView(app, "CREATE TABLE t1(x INT)", 10)).toThrow();
+    await expect(dryRunView(app, "CREATE TABLE t1(x INT)", 10)).rejects.toThrow();
   });
 
   test("dependent views follow their source; a view dependency blocks deleting the source", async () => {
@@ -299,13 +299,13 @@ describe("views", () => {
 
     (p.fields.getByName("title") as TextField).max = 50;
     await saveCollection(app, p);
-    expect((findCollectionByNameOrId(app, "titles")!.fields.getByName("title") as TextField).max).toBe(50);
+    expect(((await findCollectionByNameOrId(app, "titles"))!.fields.getByName("title") as TextField).max).toBe(50);
 
-    await expect(deleteCollection(app, findCollectionByNameOrId(app, "posts")!)).rejects.toThrow(
+    await expect(deleteCollection(app, (await findCollectionByNameOrId(app, "posts"))!)).rejects.toThrow(
       "existing view dependency",
     );
-    expect(findCollectionByNameOrId(app, "posts")).not.toBeNull();
-    expect(app.db.query("SELECT 1 FROM sqlite_master WHERE name = 'posts'").get()).not.toBeNull();
+    expect(await findCollectionByNameOrId(app, "posts")).not.toBeNull();
+    expect(await app.db.get("SELECT 1 FROM sqlite_master WHERE name = 'posts'")).not.toBeNull();
   });
 });
 
@@ -350,7 +350,7 @@ describe("hooks", () => {
     expect(calls).toEqual(["create", "model.create", "validate", "model.validate", "afterCreateError"]);
 
     calls.length = 0;
-    await deleteCollection(app, findCollectionByNameOrId(app, "tagged")!);
+    await deleteCollection(app, (await findCollectionByNameOrId(app, "tagged"))!);
     expect(calls).toEqual(["delete", "deleteExecute", "afterDeleteSuccess"]);
   });
 
@@ -361,35 +361,35 @@ describe("hooks", () => {
     });
     const c = newBaseCollection("hooked");
     await saveCollection(app, c);
-    expect(findCollectionByNameOrId(app, "hooked")!.listRule).toBe("");
+    expect((await findCollectionByNameOrId(app, "hooked"))!.listRule).toBe("");
 
     app.onCollectionDelete().bindFunc(() => {
       throw new Error("no deletes today");
     });
     await expect(deleteCollection(app, c)).rejects.toThrow("no deletes today");
-    expect(findCollectionByNameOrId(app, "hooked")).not.toBeNull();
+    expect(await findCollectionByNameOrId(app, "hooked")).not.toBeNull();
   });
 });
 
 describe("delete, truncate, import", () => {
   test("system and referenced collections cannot be deleted", async () => {
-    await expect(deleteCollection(app, findCollectionByNameOrId(app, "_superusers")!)).rejects.toThrow(
+    await expect(deleteCollection(app, (await findCollectionByNameOrId(app, "_superusers"))!)).rejects.toThrow(
       "system collections cannot be deleted",
     );
     const p = await posts();
     const c = newBaseCollection("comments");
     c.fields.add(new RelationField({ name: "post", collectionId: p.id, maxSelect: 1 }));
     await saveCollection(app, c);
-    await expect(deleteCollection(app, findCollectionByNameOrId(app, "posts")!)).rejects.toThrow(
+    await expect(deleteCollection(app, (await findCollectionByNameOrId(app, "posts"))!)).rejects.toThrow(
       "existing relation references: comments",
     );
   });
 
   test("truncate deletes every record through the record pipeline", async () => {
     await posts();
-    app.db.run("INSERT INTO posts (id, title, views) VALUES ('p1', 'one', 1), ('p2', 'two', 2)");
-    await truncateCollection(app, findCollectionByNameOrId(app, "posts")!);
-    expect(app.db.query("SELECT count(*) AS n FROM posts").get()).toEqual({ n: 0 });
+    await app.db.run("INSERT INTO posts (id, title, views) VALUES ('p1', 'one', 1), ('p2', 'two', 2)");
+    await truncateCollection(app, (await findCollectionByNameOrId(app, "posts"))!);
+    expect(await app.db.get("SELECT count(*) AS n FROM posts")).toEqual({ n: 0 });
     const v = newViewCollection("v");
     v.viewQuery = "select id from posts";
     await saveCollection(app, v);
@@ -398,7 +398,7 @@ describe("delete, truncate, import", () => {
 
   test("import creates, merges (keeping unmentioned fields) and deletes missing ones", async () => {
     const p = await posts();
-    app.db.run("INSERT INTO posts (id, title, views) VALUES ('p1', 'one', 1)");
+    await app.db.run("INSERT INTO posts (id, title, views) VALUES ('p1', 'one', 1)");
     await importCollections(
       app,
       [
@@ -408,18 +408,18 @@ describe("delete, truncate, import", () => {
       ],
       false,
     );
-    const merged = findCollectionByNameOrId(app, "posts")!;
+    const merged = (await findCollectionByNameOrId(app, "posts"))!;
     expect(merged.id).toBe(p.id);
     expect(merged.fields.map((f) => f.name).sort()).toEqual(["extra", "id", "title", "views"]);
-    expect(app.db.query("SELECT title FROM posts").get()).toEqual({ title: "one" });
-    expect(findCollectionByNameOrId(app, "tag_view")!.fields.map((f) => f.name)).toEqual(["id", "label"]);
+    expect(await app.db.get("SELECT title FROM posts")).toEqual({ title: "one" });
+    expect((await findCollectionByNameOrId(app, "tag_view"))!.fields.map((f) => f.name)).toEqual(["id", "label"]);
 
     await importCollections(app, [{ name: "posts", fields: [{ name: "extra", type: "bool" }] }], true);
-    expect(findCollectionByNameOrId(app, "tags")).toBeNull();
-    expect(findCollectionByNameOrId(app, "tag_view")).toBeNull();
-    expect(findCollectionByNameOrId(app, "posts")!.fields.map((f) => f.name)).toEqual(["extra", "id"]);
-    expect(findCollectionByNameOrId(app, "users")).toBeNull(); // not a system collection
-    expect(findCollectionByNameOrId(app, "_superusers")).not.toBeNull();
+    expect(await findCollectionByNameOrId(app, "tags")).toBeNull();
+    expect(await findCollectionByNameOrId(app, "tag_view")).toBeNull();
+    expect((await findCollectionByNameOrId(app, "posts"))!.fields.map((f) => f.name)).toEqual(["extra", "id"]);
+    expect(await findCollectionByNameOrId(app, "users")).toBeNull(); // not a system collection
+    expect(await findCollectionByNameOrId(app, "_superusers")).not.toBeNull();
   });
 
   test("an import failing validation is rolled back whole", async () => {
@@ -442,8 +442,8 @@ describe("delete, truncate, import", () => {
     expect(data.collections.code).toBe("validation_collections_import_failure");
     expect(data.collections.message).toContain('Data validations failed for collection "broken"');
     expect(data.collections.message).toContain('"values": "cannot be blank"');
-    expect(findCollectionByNameOrId(app, "fine")).toBeNull();
-    expect(app.db.query("SELECT 1 FROM sqlite_master WHERE name = 'fine'").get()).toBeNull();
+    expect(await findCollectionByNameOrId(app, "fine")).toBeNull();
+    expect(await app.db.get("SELECT 1 FROM sqlite_master WHERE name = 'fine'")).toBeNull();
   });
 });
 

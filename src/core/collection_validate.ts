@@ -62,31 +62,43 @@ const errMustBeSystemAndHidden = () =>
 const errMustBeSystem = () => newError("validation_must_be_system", `The field must be marked as "System".`);
 
 /** True when no other collection (besides `excludeIds`) has this name, case-insensitively. */
-export function isCollectionNameUnique(app: App, name: string, ...excludeIds: string[]): boolean {
+export async function isCollectionNameUnique(app: App, name: string, ...excludeIds: string[]): Promise<boolean> {
   if (name === "") return false;
   const ids = excludeIds.filter((id) => id !== "");
   const where = ids.length > 0 ? ` AND \`id\` NOT IN (${ids.map(() => "?").join(", ")})` : "";
-  const row = app.db
-    .query(`SELECT count(*) AS n FROM \`_collections\` WHERE LOWER(\`name\`) = ?${where} LIMIT 1`)
-    .get(name.toLowerCase(), ...ids) as { n: number };
-  return row.n === 0;
-}
-
-function hasTable(app: App, name: string): boolean {
-  return (
-    app.db
-      .query("SELECT 1 FROM sqlite_master WHERE `type` IN ('table', 'view') AND LOWER(`name`) = LOWER(?) LIMIT 1")
-      .get(name) != null
+  const row = await app.db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM \`_collections\` WHERE LOWER(\`name\`) = ?${where} LIMIT 1`,
+    [name.toLowerCase(), ...ids],
   );
+  return row!.n === 0;
 }
 
 /**
  * Validates `next` against its stored state `original` (null for a new collection); throws
  * ValidationErrors. View collections get their fields re-inferred from the query first.
  */
-export function validateCollection(app: App, next: Collection, original: Collection | null): void {
-  const err = new CollectionValidator(app, next, original).run();
+export async function validateCollection(app: App, next: Collection, original: Collection | null): Promise<void> {
+  const err = await new CollectionValidator(app, next, original).run();
   if (err) throw err;
+}
+
+/**
+ * What the rules need from the database, read before they run (the rule chain is synchronous): each
+ * entry is the answer of one of upstream's lookups, or null when the value did not ask for it.
+ */
+interface ValidatorFacts {
+  /** `id` is taken by another collection (or the lookup failed). */
+  idTaken: boolean;
+  /** `id` equals another collection's name. */
+  idIsOtherName: boolean;
+  /** The name check's answer, in upstream's order: null when the name passes. */
+  nameError: Error | null;
+  /** Each field's settings error by position. */
+  fieldErrors: Map<number, Error>;
+  /** The view query's dry-run error. */
+  viewQueryError: Error | null;
+  /** The table already using an index name (lowercase), for names used by another table. */
+  indexTables: Map<string, string>;
 }
 
 /** Upstream's collectionValidator. */
@@ -102,17 +114,76 @@ export class CollectionValidator {
     this.original = original ?? Collection.create(next.type, "");
   }
 
+  private facts: ValidatorFacts = {
+    idTaken: false,
+    idIsOtherName: false,
+    nameError: null,
+    fieldErrors: new Map(),
+    viewQueryError: null,
+    indexTables: new Map(),
+  };
+
   /** The error map, or null when the collection is valid. */
-  run(): ValidationErrors | null {
-    const { next, original } = this;
+  async run(): Promise<ValidationErrors | null> {
+    const { next } = this;
     if (next.isView()) {
       // fields come from the query, whatever was submitted
       try {
-        next.fields = createViewFields(this.app, next.viewQuery);
+        next.fields = await createViewFields(this.app, next.viewQuery);
       } catch {
         next.fields = new FieldsList();
       }
     }
+    await this.loadFacts();
+    return this.runRules();
+  }
+
+  /** Reads everything the rules ask the database, so `runRules` can stay a synchronous chain. */
+  private async loadFacts(): Promise<void> {
+    const { app, next, original } = this;
+    const f = this.facts;
+    const id = next.id;
+    if (typeof id === "string" && id !== "") {
+      if (original.isNew()) {
+        try {
+          f.idTaken = (await app.db.get("SELECT `id` FROM `_collections` WHERE `id` = ? LIMIT 1", [id])) !== null;
+        } catch {
+          f.idTaken = true; // an unreadable table counts as taken, as upstream
+        }
+      }
+      f.idIsOtherName =
+        (await app.db.get("SELECT 1 FROM `_collections` WHERE `id` != ? AND LOWER(`name`) = LOWER(?) LIMIT 1", [
+          id,
+          id,
+        ])) !== null;
+    }
+    f.nameError = await this.checkUniqueName(next.name);
+    for (let i = 0; i < next.fields.length; i++) {
+      let err: Error | null;
+      try {
+        err = await next.fields[i]!.validateSettings(app, next);
+      } catch (e) {
+        err = e as Error;
+      }
+      if (err) f.fieldErrors.set(i, err);
+    }
+    if (next.isView()) f.viewQueryError = await this.checkViewQuery(next.viewQuery);
+    for (const raw of next.indexes) {
+      const indexName = parseIndex(raw).indexName;
+      const key = indexName.toLowerCase();
+      if (indexName === "" || f.indexTables.has(key)) continue;
+      // index names are global to the database: one owned by another table is taken
+      const used = await app.db.get<{ tbl_name: string }>(app.db.dialect.catalog.indexTable, [indexName]);
+      const owner = used?.tbl_name ?? "";
+      const ownerLower = owner.toLowerCase();
+      if (owner && ownerLower !== original.name.toLowerCase() && ownerLower !== next.name.toLowerCase()) {
+        f.indexTables.set(key, owner);
+      }
+    }
+  }
+
+  private runRules(): ValidationErrors | null {
+    const { next, original } = this;
 
     const isNewOriginal = original.isNew();
     const ruleFor = (rule: string | null, old: string | null, ...extra: Rule[]): Rule[] => [
@@ -149,7 +220,7 @@ export class CollectionValidator {
         checkForVia,
         match(COLLECTION_NAME_RE),
         (v) => this.ensureNoSystemNameChange(v),
-        (v) => this.checkUniqueName(v),
+        () => this.facts.nameError,
       ],
       [
         "fields",
@@ -174,19 +245,13 @@ export class CollectionValidator {
     let optionsErr: ValidationErrors | null = null;
     if (next.isAuth()) optionsErr = this.validateAuthOptions();
     else if (next.isView())
-      optionsErr = validateStruct([["viewQuery", next.viewQuery, required, (v) => this.checkViewQuery(v)]]);
+      optionsErr = validateStruct([["viewQuery", next.viewQuery, required, () => this.facts.viewQueryError]]);
 
     return joinValidationErrors(baseErr, optionsErr);
   }
 
   private uniqueId(v: unknown): Error | null {
-    if (typeof v !== "string" || v === "") return null;
-    try {
-      const hit = this.app.db.query("SELECT `id` FROM `_collections` WHERE `id` = ? LIMIT 1").get(v);
-      if (!hit) return null;
-    } catch {
-      // an unreadable table counts as taken, as upstream
-    }
+    if (typeof v !== "string" || v === "" || !this.facts.idTaken) return null;
     return newError("validation_invalid_or_existing_id", "The model id is invalid or already exists.");
   }
 
@@ -195,23 +260,23 @@ export class CollectionValidator {
    * (lookups take ids and names alike). Upstream checks only the name side (below); we refuse both.
    */
   private checkIdNotOtherName(v: unknown): Error | null {
-    if (typeof v !== "string" || v === "") return null;
-    const hit = this.app.db
-      .query("SELECT 1 FROM `_collections` WHERE `id` != ? AND LOWER(`name`) = LOWER(?) LIMIT 1")
-      .get(v, v);
-    if (hit == null) return null;
+    if (typeof v !== "string" || v === "" || !this.facts.idIsOtherName) return null;
     return newError("validation_collection_id_name_duplicate", "The id must not match an existing collection name.");
   }
 
-  private checkUniqueName(v: unknown): Error | null {
+  private async checkUniqueName(v: unknown): Promise<Error | null> {
     const name = typeof v === "string" ? v : "";
-    if (!isCollectionNameUnique(this.app, name, this.original.id)) {
+    if (!(await isCollectionNameUnique(this.app, name, this.original.id))) {
       return newError("validation_collection_name_exists", "Collection name must be unique (case insensitive).");
     }
-    if (this.app.db.query("SELECT 1 FROM `_collections` WHERE `id` = ? LIMIT 1").get(name) != null) {
+    if ((await this.app.db.get("SELECT 1 FROM `_collections` WHERE `id` = ? LIMIT 1", [name])) !== null) {
       return newError("validation_collection_name_id_duplicate", "The name must not match an existing collection id.");
     }
-    if (this.original.name !== name && isCollectionNameUnique(this.app, name) && hasTable(this.app, name)) {
+    if (
+      this.original.name !== name &&
+      (await isCollectionNameUnique(this.app, name)) &&
+      (await this.app.hasTable(name))
+    ) {
       return newError(
         "validation_collection_name_invalid",
         "The name shouldn't match with an existing internal table.",
@@ -286,23 +351,19 @@ export class CollectionValidator {
   }
 
   private checkFieldValidators(fields: FieldsList): Error | null {
+    // `fields` is `next.fields`, whose settings errors `loadFacts` collected by position
     const errs: Record<string, FieldError | ValidationErrors> = {};
-    fields.forEach((field, i) => {
-      let err: Error | null;
-      try {
-        err = field.validateSettings(this.app, this.next);
-      } catch (e) {
-        err = e as Error;
-      }
+    fields.forEach((_field, i) => {
+      const err = this.facts.fieldErrors.get(i);
       if (err) errs[String(i)] = asItem(err);
     });
     return Object.keys(errs).length > 0 ? new ValidationErrors(errs) : null;
   }
 
-  private checkViewQuery(v: unknown): Error | null {
+  private async checkViewQuery(v: unknown): Promise<Error | null> {
     if (typeof v !== "string" || v === "") return null;
     try {
-      dryRunView(this.app, v, 10);
+      await dryRunView(this.app, v, 10);
       return null;
     } catch (err) {
       let raw = (err as Error).message;
@@ -438,12 +499,8 @@ export class CollectionValidator {
       names.add(lowerName);
 
       // index names are global to the database
-      const used = this.app.db
-        .query(
-          "SELECT `tbl_name` FROM sqlite_master WHERE `type` = 'index' AND LOWER(`tbl_name`) != LOWER(?) AND LOWER(`tbl_name`) != LOWER(?) AND LOWER(`name`) = LOWER(?) LIMIT 1",
-        )
-        .get(original.name, next.name, parsed.indexName) as { tbl_name: string } | null;
-      if (used && used.tbl_name) {
+      const used = { tbl_name: this.facts.indexTables.get(lowerName) ?? "" };
+      if (used.tbl_name) {
         return new ValidationErrors({
           [String(i)]: newError(
             "validation_existing_index_name",

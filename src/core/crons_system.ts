@@ -7,14 +7,13 @@
  * `__pbLogsCleanup__` (logs older than `logs.maxDays`, every 6 hours), `__pbMFACleanup__` and
  * `__pbOTPCleanup__` (hourly), `__pbAutoBackup__` (from the settings).
  */
-import { join } from "node:path";
 import type { App } from "./app.ts";
 import { syncAutoBackupJob } from "./backups.ts";
 import { appCron, cronAdd, onCronTick } from "./crons.ts";
 import { appLogger, deleteOldLogs, pruneLogsForSettings } from "./logs.ts";
 import { deleteExpiredMFAs } from "./mfa.ts";
 import { deleteExpiredOTPs } from "./otp.ts";
-import { runSqliteJob } from "./sqlite_worker.ts";
+import { runSqliteJob } from "./db/sqlite_worker.ts";
 
 const registered = new WeakSet<App>();
 
@@ -26,13 +25,13 @@ export function registerSystemCrons(app: App): void {
   cronAdd(app, "__pbDBOptimize__", "0 0 * * *", async () => {
     // the checkpoints run on their own connection, off the JS thread (TRUNCATE waits for readers)
     for (const [db, what] of [
-      ["data.db", "main"],
-      ["auxiliary.db", "auxiliary"],
+      [app.db, "main"],
+      [app.auxDb, "auxiliary"],
     ] as const) {
       try {
         await runSqliteJob({
           kind: "exec",
-          path: join(app.dataDir, db),
+          path: db.location,
           statements: ["PRAGMA wal_checkpoint(TRUNCATE)"],
         });
       } catch (err) {
@@ -40,7 +39,7 @@ export function registerSystemCrons(app: App): void {
       }
     }
     try {
-      app.db.run("PRAGMA optimize"); // uses what this connection's queries taught it
+      await app.db.optimize(); // uses what this connection's queries taught it
     } catch (err) {
       logger.warn("Failed to run periodic PRAGMA optimize", { error: err });
     }

@@ -12,20 +12,20 @@ import type { App } from "./app.ts";
 import { ApiError, ValidationErrors, badRequest } from "./errors.ts";
 import { formatDateTime } from "./fields/index.ts";
 import { rawErrorsJSON } from "./validators/validation.ts";
-import { join } from "node:path";
 import {
   FilterError,
   SelectQuery,
   SimpleFieldResolver,
+  SqlParams,
   parseGoBool,
   parseGoInt,
   parseSort,
-  runSearchAsync,
+  runSearch,
   type SearchResult,
+  type SqlReader,
 } from "../tools/search/index.ts";
-import { ReadPool } from "./read_pool.ts";
 import { LOG_LIST_FIELDS } from "./record_search.ts";
-import { LogWriter, type LogRow } from "./logs_writer.ts";
+import { LogWriter, type LogRow } from "./db/logs_writer.ts";
 import { goMarshal, sortKeys } from "../tools/json.ts";
 
 export const LOGS_TABLE = "_logs";
@@ -104,7 +104,7 @@ export class AppLogger {
     const batch = this.queue;
     this.queue = [];
     if (batch.length > 0 && this.app.isBootstrapped && this.app.settings().logs.maxDays > 0) {
-      this.writer ??= new LogWriter(join(this.app.dataDir, "auxiliary.db"));
+      this.writer ??= new LogWriter(this.app.auxDb.location);
       this.last = this.writer.write(batch);
     }
     return this.last;
@@ -117,7 +117,7 @@ export class AppLogger {
   async exec(sql: string, params: unknown[] = []): Promise<void> {
     if (!this.app.isBootstrapped) throw new Error("the app is not bootstrapped");
     await this.flush();
-    this.writer ??= new LogWriter(join(this.app.dataDir, "auxiliary.db"));
+    this.writer ??= new LogWriter(this.app.auxDb.location);
     const done = this.writer.exec(sql, params);
     this.last = done.catch(() => {});
     await done;
@@ -200,34 +200,18 @@ export function logFromRow(row: { [key: string]: unknown }): Log {
 }
 
 /** The log with `id`, or null. */
-export function findLogById(app: App, id: string): Log | null {
-  const row = app.auxDb.query("SELECT * FROM `_logs` WHERE `id` = ? LIMIT 1").get(id) as {
-    [key: string]: unknown;
-  } | null;
+export async function findLogById(app: App, id: string): Promise<Log | null> {
+  const row = await app.auxDb.get("SELECT * FROM `_logs` WHERE `id` = ? LIMIT 1", [id]);
   return row ? logFromRow(row) : null;
 }
 
-const readers = new WeakMap<App, ReadPool>();
-
 /**
- * A read-only connection to auxiliary.db on a worker thread (created on first use, closed on
- * terminate): `_logs` grows large, and counting or filtering it must not stall the server.
+ * Where heavy `_logs` reads run: auxiliary.db's worker-thread reader when the engine has one (`_logs`
+ * grows large, and counting or filtering it must not stall the server), else the database itself.
+ * The reader is closed with the app's databases.
  */
-export function logsReader(app: App): ReadPool {
-  let reader = readers.get(app);
-  if (!reader) {
-    reader = new ReadPool(join(app.dataDir, "auxiliary.db"), 1, app.queryTimeout);
-    readers.set(app, reader);
-    app.onTerminate.bind({
-      id: "__pbLogsReaderOnTerminate__",
-      func: (e) => {
-        readers.get(app)?.close();
-        readers.delete(app);
-        return e.next();
-      },
-    });
-  }
-  return reader;
+export function logsReader(app: App): SqlReader {
+  return app.auxDb.readPool ?? app.auxDb;
 }
 
 /** The list parameters of `GET /api/logs`, as raw query strings. */
@@ -258,9 +242,9 @@ export async function searchLogs(app: App, p: LogsListParams): Promise<SearchRes
     opts[key] = v;
   }
   try {
-    const result = await runSearchAsync<{ [key: string]: unknown }>(
+    const result = await runSearch<{ [key: string]: unknown }>(
       logsReader(app),
-      new SelectQuery(LOGS_TABLE),
+      new SelectQuery(LOGS_TABLE, new SqlParams(app.auxDb.dialect)),
       new SimpleFieldResolver(LOG_LIST_FIELDS),
       {
         ...opts,
@@ -286,12 +270,13 @@ export interface LogsStatsItem {
  * built on `query`'s params (see buildTableFilter); without it every log counts.
  */
 export async function logsStats(app: App, where?: { sql: string; query: SelectQuery }): Promise<LogsStatsItem[]> {
-  const query = where?.query ?? new SelectQuery(LOGS_TABLE);
-  let sql = "SELECT count(`id`) AS `total`, strftime('%Y-%m-%d %H:00:00', `created`) AS `date` FROM `_logs`";
+  const query = where?.query ?? new SelectQuery(LOGS_TABLE, new SqlParams(app.auxDb.dialect));
+  const hour = app.auxDb.dialect.strftime(["'%Y-%m-%d %H:00:00'", "`created`"]);
+  let sql = `SELECT count(\`id\`) AS \`total\`, ${hour} AS \`date\` FROM \`_logs\``;
   if (where?.sql) sql += " WHERE " + where.sql;
   sql += " GROUP BY `date` ORDER BY `date`";
   const { sql: finalSql, bindings } = query.params.finalize(sql);
-  const rows = await logsReader(app).all<{ total: number; date: string | null }>(finalSql, [bindings]);
+  const rows = await logsReader(app).all<{ total: number; date: string | null }>(finalSql, bindings);
   return rows.map((r) => ({ date: r.date ? r.date + ".000Z" : "", total: Number(r.total) }));
 }
 

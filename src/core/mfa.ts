@@ -7,7 +7,6 @@ import { COLLECTION_NAME_MFAS } from "./collection.ts";
 import { formatDateTime } from "./fields/datetime.ts";
 import { createdMoreThan } from "./otp.ts";
 import { Record } from "./record.ts";
-import { quoteIdent } from "./record_query.ts";
 import { deleteRecord, saveRecord } from "./record_save.ts";
 
 /** The auth method names an MFA row records (upstream's core.MFAMethod*). */
@@ -21,23 +20,20 @@ function mfasCollection(app: App) {
   return c;
 }
 
-function rows(app: App, where: string, ...args: string[]): Record[] {
+async function rows(app: App, where: string, ...args: string[]): Promise<Record[]> {
   const c = mfasCollection(app);
-  return (
-    app.db
-      .query(`SELECT * FROM ${quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`)
-      .all(...args) as { [k: string]: unknown }[]
-  ).map((row) => Record.fromRow(c, row));
+  const sql = `SELECT * FROM ${app.db.dialect.quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`;
+  return (await app.db.all<{ [k: string]: unknown }>(sql, args)).map((row) => Record.fromRow(c, row));
 }
 
 /** The MFA session with `id`, or null. */
-export function findMFAById(app: App, id: string): Record | null {
+export async function findMFAById(app: App, id: string): Promise<Record | null> {
   if (!id) return null;
-  return rows(app, "`id` = ?", id)[0] ?? null;
+  return (await rows(app, "`id` = ?", id))[0] ?? null;
 }
 
 /** Every MFA session of an auth record, newest first. */
-export function findAllMFAsByRecord(app: App, authRecord: Record): Record[] {
+export function findAllMFAsByRecord(app: App, authRecord: Record): Promise<Record[]> {
   return rows(app, "`collectionRef` = ? AND `recordRef` = ?", authRecord.collection.id, authRecord.id);
 }
 
@@ -63,7 +59,7 @@ export async function deleteExpiredMFAs(app: App): Promise<number> {
   for (const c of app.collections()) {
     if (c.type !== "auth") continue;
     const minValid = formatDateTime(new Date(Date.now() - c.mfa.duration * 1000));
-    for (const mfa of rows(app, "`collectionRef` = ? AND `created` < ?", c.id, minValid)) {
+    for (const mfa of await rows(app, "`collectionRef` = ? AND `created` < ?", c.id, minValid)) {
       await deleteRecord(app, mfa);
       n++;
     }

@@ -13,7 +13,6 @@ import {
 } from "./migrations_runner.ts";
 import { newBaseCollection } from "./collection.ts";
 import { saveCollection } from "./collection_save.ts";
-import { tableExists } from "./collection_query.ts";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -26,8 +25,8 @@ beforeEach(async () => {
   await app.bootstrap();
 });
 
-const files = () =>
-  (app.db.query("SELECT file FROM _migrations ORDER BY file").all() as { file: string }[]).map((r) => r.file);
+const files = async () =>
+  ((await app.db.all("SELECT file FROM _migrations ORDER BY file")) as { file: string }[]).map((r) => r.file);
 
 describe("migrations runner", () => {
   test("the system list is sorted by file name with .go names", () => {
@@ -70,7 +69,7 @@ describe("migrations runner", () => {
       "1700000002_noop.js",
     ]);
     expect(calls).toEqual(["a", "b"]);
-    expect(files()).toContain("1700000002_noop.js");
+    expect(await files()).toContain("1700000002_noop.js");
     expect(app.findCollection("posts")).not.toBeNull();
     expect(await runAllMigrations(app, appMigrations)).toEqual([]);
   });
@@ -81,7 +80,7 @@ describe("migrations runner", () => {
         file: "1700000000_ok.js",
         up: async (tx) => {
           await saveCollection(tx, newBaseCollection("posts"));
-          tx.auxDb.run("INSERT INTO _logs (id, level, message, data, created) VALUES ('l1', 0, 'm', '{}', '')");
+          await tx.auxDb.run("INSERT INTO _logs (id, level, message, data, created) VALUES ('l1', 0, 'm', '{}', '')");
         },
       },
       {
@@ -94,10 +93,10 @@ describe("migrations runner", () => {
     await expect(runAllMigrations(app, appMigrations)).rejects.toThrow(
       "failed to apply migration 1700000001_boom.js: boom",
     );
-    expect(files()).not.toContain("1700000000_ok.js");
-    expect(tableExists(app.db, "posts")).toBe(false);
+    expect(await files()).not.toContain("1700000000_ok.js");
+    expect(await app.hasTable("posts")).toBe(false);
     expect(app.findCollection("posts")).toBeNull(); // the cache forgot the rolled back save
-    expect(app.auxDb.query("SELECT count(*) AS n FROM _logs").get()).toEqual({ n: 0 });
+    expect(await app.auxDb.get("SELECT count(*) AS n FROM _logs")).toEqual({ n: 0 });
   });
 
   test("down reverts the newest applied migrations of the list; history-sync drops unknown rows", async () => {
@@ -110,37 +109,37 @@ describe("migrations runner", () => {
     const runner = newMigrationsRunner(app, list);
     await runner.up();
     // the system rows are older; within the same second ties break by file name, newest first
-    app.db.run("UPDATE _migrations SET applied = 1600000000 WHERE file LIKE '%.go'");
-    app.db.run("UPDATE _migrations SET applied = 1700000000 WHERE file LIKE '17000000%.js'");
-    expect(runner.lastAppliedMigrations(2)).toEqual(["1700000002_c.js", "1700000001_b.js"]);
+    await app.db.run("UPDATE _migrations SET applied = 1600000000 WHERE file LIKE '%.go'");
+    await app.db.run("UPDATE _migrations SET applied = 1700000000 WHERE file LIKE '17000000%.js'");
+    expect(await runner.lastAppliedMigrations(2)).toEqual(["1700000002_c.js", "1700000001_b.js"]);
     expect(await runner.down(2)).toEqual(["1700000002_c.js", "1700000001_b.js"]);
     expect(log).toEqual(["down b"]);
-    expect(files()).not.toContain("1700000001_b.js");
-    expect(files()).toContain("1700000000_a.js");
+    expect(await files()).not.toContain("1700000001_b.js");
+    expect(await files()).toContain("1700000000_a.js");
 
-    app.db.run("INSERT INTO _migrations (file, applied) VALUES ('1600000000_gone.js', 1)");
-    runner.removeMissingAppliedMigrations();
-    expect(files()).not.toContain("1600000000_gone.js");
-    expect(files()).toContain("1640988000_init.go");
+    await app.db.run("INSERT INTO _migrations (file, applied) VALUES ('1600000000_gone.js', 1)");
+    await runner.removeMissingAppliedMigrations();
+    expect(await files()).not.toContain("1600000000_gone.js");
+    expect(await files()).toContain("1640988000_init.go");
 
     // a runner over only app migrations would forget the system ones: the CLI must pass the merged list
-    new MigrationsRunner(app, list).removeMissingAppliedMigrations();
-    expect(files()).toEqual(["1700000000_a.js"]);
+    await new MigrationsRunner(app, list).removeMissingAppliedMigrations();
+    expect(await files()).toEqual(["1700000000_a.js"]);
   });
 
   test("microsecond and second timestamps order together", async () => {
     const runner = newMigrationsRunner(app, [{ file: "1.js" }, { file: "2.js" }]);
     await runner.up();
-    app.db.run("UPDATE _migrations SET applied = 1600000000 WHERE file LIKE '%.go'");
-    app.db.run("UPDATE _migrations SET applied = 1700000001 WHERE file = '1.js'"); // seconds, but later
-    app.db.run("UPDATE _migrations SET applied = 1700000000000000 WHERE file = '2.js'"); // µs
-    expect(runner.lastAppliedMigrations(1)).toEqual(["1.js"]);
+    await app.db.run("UPDATE _migrations SET applied = 1600000000 WHERE file LIKE '%.go'");
+    await app.db.run("UPDATE _migrations SET applied = 1700000001 WHERE file = '1.js'"); // seconds, but later
+    await app.db.run("UPDATE _migrations SET applied = 1700000000000000 WHERE file = '2.js'"); // µs
+    expect(await runner.lastAppliedMigrations(1)).toEqual(["1.js"]);
   });
 
   test("the aux migration is re-applied when _logs is missing", async () => {
-    app.auxDb.run("DROP TABLE _logs");
+    await app.auxDb.run("DROP TABLE _logs");
     const applied = await newMigrationsRunner(app).up();
     expect(applied).toEqual(["1640988000_aux_init.go"]);
-    expect(tableExists(app.auxDb, "_logs")).toBe(true);
+    expect(await app.auxHasTable("_logs")).toBe(true);
   });
 });

@@ -7,7 +7,6 @@
  */
 import type { App } from "./app.ts";
 import { byteCompare } from "../tools/json.ts";
-import { systemMigrations } from "../../migrations/index.ts";
 
 /** One migration. `up`/`down` receive the app inside the running transaction. */
 export interface Migration {
@@ -17,6 +16,38 @@ export interface Migration {
   down?: (app: App) => Promise<void> | void;
   /** Re-run an already applied migration when this returns true (system migrations only). */
   reapplyCondition?: (app: App, runner: MigrationsRunner, file: string) => Promise<boolean> | boolean;
+}
+
+/**
+ * The system migrations (upstream's core.SystemMigrations): each file of migrations/ registers itself
+ * when imported, and the program's entry point imports migrations/index.ts, so core never imports
+ * migrations/ itself. Kept sorted by file name, the order they run in.
+ */
+const registeredSystemMigrations: Migration[] = [];
+
+/** Adds a system migration (called by each migrations/*.ts at import); a file registered twice is refused. */
+export function registerSystemMigration(m: Migration): void {
+  if (registeredSystemMigrations.some((x) => x.file === m.file)) {
+    throw new Error(`system migration ${m.file} is already registered`);
+  }
+  registeredSystemMigrations.push(m);
+  registeredSystemMigrations.sort((a, b) => byteCompare(a.file, b.file));
+}
+
+/** The registered system migrations, in run order. */
+export const systemMigrations: readonly Migration[] = registeredSystemMigrations;
+
+/**
+ * The system migrations, refusing to go on without them: an entry point that forgot to import
+ * migrations/index.ts would otherwise "bootstrap" a pb_data with no tables at all.
+ */
+export function requireSystemMigrations(): readonly Migration[] {
+  if (registeredSystemMigrations.length === 0) {
+    throw new Error(
+      "no system migrations are registered: the entry point must import migrations/index.ts before bootstrapping the app",
+    );
+  }
+  return registeredSystemMigrations;
 }
 
 /** The bookkeeping table. */
@@ -51,26 +82,24 @@ export class MigrationsRunner {
   }
 
   /** Creates `_migrations` if needed, with upstream's exact DDL. */
-  initMigrationsTable(): void {
+  async initMigrationsTable(): Promise<void> {
     if (this.inited) return;
-    this.app.db.run(
+    await this.app.db.run(
       `CREATE TABLE IF NOT EXISTS \`${MIGRATIONS_TABLE}\` (file VARCHAR(255) PRIMARY KEY NOT NULL, applied INTEGER NOT NULL)`,
     );
     this.inited = true;
   }
 
   /** True when `file` has a `_migrations` row. */
-  isApplied(file: string): boolean {
-    this.initMigrationsTable();
-    return this.app.db.query(`SELECT 1 FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ? LIMIT 1`).get(file) != null;
+  async isApplied(file: string): Promise<boolean> {
+    await this.initMigrationsTable();
+    return (await this.app.db.get(`SELECT 1 FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ? LIMIT 1`, [file])) !== null;
   }
 
   /** Every `_migrations` row, in file order. */
-  appliedMigrations(): AppliedMigration[] {
-    this.initMigrationsTable();
-    const rows = this.app.db
-      .query(`SELECT \`file\`, \`applied\` FROM \`${MIGRATIONS_TABLE}\``)
-      .all() as AppliedMigration[];
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    await this.initMigrationsTable();
+    const rows = await this.app.db.all<AppliedMigration>(`SELECT \`file\`, \`applied\` FROM \`${MIGRATIONS_TABLE}\``);
     return rows.sort((a, b) => byteCompare(a.file, b.file));
   }
 
@@ -79,13 +108,13 @@ export class MigrationsRunner {
    * in one transaction over both databases. Returns the applied file names.
    */
   async up(): Promise<string[]> {
-    this.initMigrationsTable();
+    await this.initMigrationsTable();
     const applied: string[] = [];
     await this.inTransaction(async () => {
       for (const m of this.migrations) {
-        if (this.isApplied(m.file)) {
+        if (await this.isApplied(m.file)) {
           if (!m.reapplyCondition || !(await m.reapplyCondition(this.app, this, m.file))) continue;
-          this.deleteRecord(m.file);
+          await this.deleteRecord(m.file);
         }
         if (m.up) {
           try {
@@ -94,13 +123,14 @@ export class MigrationsRunner {
             throw new Error(`failed to apply migration ${m.file}: ${(err as Error)?.message ?? err}`, { cause: err });
           }
         }
-        this.app.db
-          .query(`INSERT INTO \`${MIGRATIONS_TABLE}\` (\`applied\`, \`file\`) VALUES (?, ?)`)
-          .run(nowMicros(), m.file);
+        await this.app.db.run(`INSERT INTO \`${MIGRATIONS_TABLE}\` (\`applied\`, \`file\`) VALUES (?, ?)`, [
+          nowMicros(),
+          m.file,
+        ]);
         applied.push(m.file);
       }
     });
-    if (applied.length > 0) this.afterCommit();
+    if (applied.length > 0) await this.afterCommit();
     return applied;
   }
 
@@ -109,9 +139,9 @@ export class MigrationsRunner {
    * running each `down` when it has one and deleting its row. Returns the reverted file names.
    */
   async down(count = 1): Promise<string[]> {
-    this.initMigrationsTable();
+    await this.initMigrationsTable();
     if (count < 0) count = this.migrations.length; // a negative count means all
-    const names = this.lastAppliedMigrations(count);
+    const names = await this.lastAppliedMigrations(count);
     const reverted: string[] = [];
     await this.inTransaction(async () => {
       for (const name of names) {
@@ -127,12 +157,12 @@ export class MigrationsRunner {
               });
             }
           }
-          this.deleteRecord(m.file);
+          await this.deleteRecord(m.file);
           reverted.push(m.file);
         }
       }
     });
-    if (reverted.length > 0) this.afterCommit();
+    if (reverted.length > 0) await this.afterCommit();
     return reverted;
   }
 
@@ -140,65 +170,56 @@ export class MigrationsRunner {
    * The last `limit` applied files that this list knows, newest first. Second and microsecond
    * `applied` values compare on a 16-digit prefix, ties by file name descending.
    */
-  lastAppliedMigrations(limit: number): string[] {
-    this.initMigrationsTable();
+  async lastAppliedMigrations(limit: number): Promise<string[]> {
+    await this.initMigrationsTable();
     const files = this.migrations.map((m) => m.file);
     if (files.length === 0 || limit <= 0) return [];
-    const rows = this.app.db
-      .query(
-        `SELECT \`file\` FROM \`${MIGRATIONS_TABLE}\` WHERE \`applied\` IS NOT NULL AND \`file\` IN (${files.map(() => "?").join(", ")}) ` +
-          `ORDER BY substr(applied||'0000000000000000', 0, 17) DESC, file DESC LIMIT ?`,
-      )
-      .all(...files, limit) as { file: string }[];
+    const rows = await this.app.db.all<{ file: string }>(
+      `SELECT \`file\` FROM \`${MIGRATIONS_TABLE}\` WHERE \`applied\` IS NOT NULL AND \`file\` IN (${files.map(() => "?").join(", ")}) ` +
+        `ORDER BY substr(applied||'0000000000000000', 0, 17) DESC, file DESC LIMIT ?`,
+      [...files, limit],
+    );
     return rows.map((r) => r.file);
   }
 
   /** history-sync: deletes the `_migrations` rows of files this list does not know. */
-  removeMissingAppliedMigrations(): void {
-    this.initMigrationsTable();
+  async removeMissingAppliedMigrations(): Promise<void> {
+    await this.initMigrationsTable();
     const files = this.migrations.map((m) => m.file);
     if (files.length === 0) {
-      this.app.db.run(`DELETE FROM \`${MIGRATIONS_TABLE}\``);
+      await this.app.db.run(`DELETE FROM \`${MIGRATIONS_TABLE}\``);
       return;
     }
-    this.app.db
-      .query(`DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` NOT IN (${files.map(() => "?").join(", ")})`)
-      .run(...files);
+    await this.app.db.run(
+      `DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` NOT IN (${files.map(() => "?").join(", ")})`,
+      files,
+    );
   }
 
   /** Collection saves inside a batch only reloaded the cache; once committed, other processes hear of it. */
-  private afterCommit(): void {
+  private async afterCommit(): Promise<void> {
     if (this.app.inTransaction) return; // the caller's transaction is still open
     try {
-      this.app.collectionsChanged();
+      // under the write lock: the reload must not read another request's uncommitted changes
+      await this.app.db.withWriteLock(() => this.app.collectionsChanged());
     } catch {
       // `_collections` itself may have been reverted away
     }
   }
 
-  private deleteRecord(file: string): void {
-    this.app.db.query(`DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ?`).run(file);
+  private async deleteRecord(file: string): Promise<void> {
+    await this.app.db.run(`DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ?`, [file]);
   }
 
   /** auxiliary.db transaction around a data.db transaction, as upstream nests them. */
   private async inTransaction(fn: () => Promise<void>): Promise<void> {
     const app = this.app;
     try {
-      await app.auxWriteLock.run(async () => {
-        const aux = app.auxDb;
-        aux.run("BEGIN IMMEDIATE");
-        try {
-          await app.runInTransaction(fn);
-          aux.run("COMMIT");
-        } catch (err) {
-          if (aux.inTransaction) aux.run("ROLLBACK");
-          throw err;
-        }
-      });
+      await app.auxDb.transaction(() => app.runInTransaction(fn));
     } catch (err) {
       // saves inside the failed batch reloaded the cache from rows that no longer exist
       try {
-        app.reloadCollections();
+        await app.db.withWriteLock(() => app.reloadCollections());
       } catch {
         // `_collections` may be gone too (a failed first run)
       }
@@ -209,18 +230,15 @@ export class MigrationsRunner {
 
 /** Applies the pending system migrations (run on every bootstrap). */
 export async function runSystemMigrations(app: App): Promise<string[]> {
-  return new MigrationsRunner(app, systemMigrations).up();
+  return new MigrationsRunner(app, requireSystemMigrations()).up();
 }
 
 /** Applies the pending system and app migrations, merged by file name (`serve` and `migrate up`). */
 export async function runAllMigrations(app: App, appMigrations: readonly Migration[]): Promise<string[]> {
-  return new MigrationsRunner(app, mergeMigrations(systemMigrations, appMigrations)).up();
+  return new MigrationsRunner(app, mergeMigrations(requireSystemMigrations(), appMigrations)).up();
 }
 
 /** A runner over the system and app migrations, for the `migrate` command (down, history-sync). */
 export function newMigrationsRunner(app: App, appMigrations: readonly Migration[] = []): MigrationsRunner {
-  return new MigrationsRunner(app, mergeMigrations(systemMigrations, appMigrations));
+  return new MigrationsRunner(app, mergeMigrations(requireSystemMigrations(), appMigrations));
 }
-
-/** The system migrations, in run order (from migrations/). */
-export { systemMigrations };

@@ -13,7 +13,7 @@ export interface NotifyTarget {
   readonly dataDir: string;
   readonly isBootstrapped: boolean;
   reloadSettings(): Promise<void>;
-  reloadCollections(): void;
+  reloadCollections(): Promise<void>;
 }
 
 export class NotifyWatcher {
@@ -76,13 +76,7 @@ export class NotifyWatcher {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (filename.startsWith("settings@")) this.target.reloadSettings().catch(() => {});
-      else if (filename.startsWith("collections@")) {
-        try {
-          this.target.reloadCollections();
-        } catch {
-          /* keep the old cache */
-        }
-      }
+      else if (filename.startsWith("collections@")) this.target.reloadCollections().catch(() => {}); // keep the old cache
     }, 50);
   }
 }

@@ -6,7 +6,6 @@ import type { App } from "./app.ts";
 import { COLLECTION_NAME_OTPS } from "./collection.ts";
 import { formatDateTime } from "./fields/datetime.ts";
 import { Record } from "./record.ts";
-import { quoteIdent } from "./record_query.ts";
 import { deleteRecord, saveRecord } from "./record_save.ts";
 
 function otpsCollection(app: App) {
@@ -15,23 +14,20 @@ function otpsCollection(app: App) {
   return c;
 }
 
-function rows(app: App, where: string, ...args: string[]): Record[] {
+async function rows(app: App, where: string, ...args: string[]): Promise<Record[]> {
   const c = otpsCollection(app);
-  return (
-    app.db
-      .query(`SELECT * FROM ${quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`)
-      .all(...args) as { [k: string]: unknown }[]
-  ).map((row) => Record.fromRow(c, row));
+  const sql = `SELECT * FROM ${app.db.dialect.quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`;
+  return (await app.db.all<{ [k: string]: unknown }>(sql, args)).map((row) => Record.fromRow(c, row));
 }
 
 /** The OTP with `id`, or null. */
-export function findOTPById(app: App, id: string): Record | null {
+export async function findOTPById(app: App, id: string): Promise<Record | null> {
   if (!id) return null;
-  return rows(app, "`id` = ?", id)[0] ?? null;
+  return (await rows(app, "`id` = ?", id))[0] ?? null;
 }
 
 /** Every OTP of an auth record, newest first. */
-export function findAllOTPsByRecord(app: App, authRecord: Record): Record[] {
+export function findAllOTPsByRecord(app: App, authRecord: Record): Promise<Record[]> {
   return rows(app, "`collectionRef` = ? AND `recordRef` = ?", authRecord.collection.id, authRecord.id);
 }
 
@@ -59,7 +55,7 @@ export function otpHasExpired(otp: Record, durationSeconds: number): boolean {
 
 /** Deletes every OTP of an auth record (with hooks). */
 export async function deleteAllOTPsByRecord(app: App, authRecord: Record): Promise<void> {
-  for (const otp of findAllOTPsByRecord(app, authRecord)) await deleteRecord(app, otp);
+  for (const otp of await findAllOTPsByRecord(app, authRecord)) await deleteRecord(app, otp);
 }
 
 /** Deletes the OTPs older than their collection's `otp.duration` (the hourly cleanup). */
@@ -69,7 +65,7 @@ export async function deleteExpiredOTPs(app: App): Promise<number> {
   for (const c of app.collections()) {
     if (c.type !== "auth") continue;
     const minValid = formatDateTime(new Date(Date.now() - c.otp.duration * 1000));
-    for (const otp of rows(app, "`collectionRef` = ? AND `created` < ?", c.id, minValid)) {
+    for (const otp of await rows(app, "`collectionRef` = ? AND `created` < ?", c.id, minValid)) {
       await deleteRecord(app, otp);
       n++;
     }

@@ -8,7 +8,6 @@ import type { App } from "./app.ts";
 import { RelationField } from "./fields/index.ts";
 import type { Collection } from "./collection.ts";
 import { Record, isMultiple } from "./record.ts";
-import { quoteIdent } from "./record_query.ts";
 
 /** Expanding stops this deep, as upstream's maxNestedRels. */
 export const MAX_NESTED_RELS = 6;
@@ -19,10 +18,11 @@ export type ExpandFetch = (collection: Collection, ids: string[]) => Promise<Rec
 export function plainExpandFetch(app: App): ExpandFetch {
   return async (collection, ids) => {
     if (ids.length === 0) return [];
-    const rows = app.db
-      .query(`SELECT * FROM ${quoteIdent(collection.name)} WHERE \`id\` IN (${ids.map(() => "?").join(",")})`)
-      .all(...ids);
-    return (rows as { [k: string]: unknown }[]).map((r) => Record.fromRow(collection, r));
+    const rows = await app.db.all<{ [k: string]: unknown }>(
+      `SELECT * FROM ${app.db.dialect.quoteIdent(collection.name)} WHERE \`id\` IN (${ids.map(() => "?").join(",")})`,
+      ids,
+    );
+    return rows.map((r) => Record.fromRow(collection, r));
   };
 }
 
@@ -64,13 +64,14 @@ async function expandPath(app: App, records: Record[], path: string, fetch: Expa
     if (!(backField instanceof RelationField) || backField.collectionId !== main.id) {
       throw new Error(`couldn't find back-relation field "${via[2]}" in collection "${back.name}"`);
     }
-    const col = quoteIdent(backField.name);
+    const d = app.db.dialect;
+    const col = d.quoteIdent(backField.name);
     const where = isMultiple(backField)
-      ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE json_array(${col}) END) je WHERE je.value = ?)`
+      ? `EXISTS (SELECT 1 FROM ${d.jsonEach(col)} je WHERE je.value = ?)`
       : `${col} = ?`;
-    const stmt = app.db.query(`SELECT \`id\` FROM ${quoteIdent(back.name)} WHERE ${where} LIMIT 1000`);
+    const sql = `SELECT \`id\` FROM ${d.quoteIdent(back.name)} WHERE ${where} LIMIT 1000`;
     for (const r of records) {
-      const ids = (stmt.all(r.id) as { id: string }[]).map((x) => x.id);
+      const ids = (await app.db.all<{ id: string }>(sql, [r.id])).map((x) => x.id);
       if (ids.length) r.set(head, ids);
     }
     relField = new RelationField({ name: head, maxSelect: 2147483647, collectionId: back.id });

@@ -19,7 +19,6 @@ import {
   SelectField,
   TextField,
 } from "./fields/index.ts";
-import { quoteIdent } from "../tools/search/index.ts";
 import { Record } from "./record.ts";
 import { findRecordById } from "./record_query.ts";
 import { RequestInfo } from "./request_info.ts";
@@ -36,7 +35,7 @@ export interface TestData {
   cid: Record;
 }
 
-function insert(app: App, table: string, row: { [k: string]: unknown }): void {
+async function insert(app: App, table: string, row: { [k: string]: unknown }): Promise<void> {
   const cols = Object.keys(row);
   const values = cols.map((c) => {
     const v = row[c];
@@ -44,11 +43,11 @@ function insert(app: App, table: string, row: { [k: string]: unknown }): void {
     if (typeof v === "boolean") return v ? 1 : 0;
     return v as string | number | null;
   });
-  app.db
-    .query(
-      `INSERT INTO ${quoteIdent(table)} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
-    )
-    .run(...values);
+  const q = app.db.dialect.quoteIdent;
+  await app.db.run(
+    `INSERT INTO ${q(table)} (${cols.map(q).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+    values,
+  );
 }
 
 /** Builds the schema and rows in a fresh pb_data directory. */
@@ -134,9 +133,9 @@ export async function setupTestData(): Promise<TestData> {
   postStats.viewQuery = "SELECT id, title, views FROM posts";
   await saveCollection(app, postStats);
 
-  insert(app, "orgs", { id: "org1aaaaaaaaaaa", name: "Acme", secret: "s1" });
-  insert(app, "orgs", { id: "org2aaaaaaaaaaa", name: "Globex", secret: "s2" });
-  insert(app, "locked", { id: "lock1aaaaaaaaaa", name: "L" });
+  await insert(app, "orgs", { id: "org1aaaaaaaaaaa", name: "Acme", secret: "s1" });
+  await insert(app, "orgs", { id: "org2aaaaaaaaaaa", name: "Globex", secret: "s2" });
+  await insert(app, "locked", { id: "lock1aaaaaaaaaa", name: "L" });
   const member = (id: string, name: string, email: string, visible: boolean, org: string, role = "", note = "") =>
     insert(app, "members", {
       id,
@@ -150,13 +149,13 @@ export async function setupTestData(): Promise<TestData> {
       tokenKey: id + "-token-key-0123456789012345678901234",
       verified: true,
     });
-  member("ann000000000000", "Ann", "ann@example.com", true, "org1aaaaaaaaaaa", "admin", "n1");
-  member("bob000000000000", "Bob", "bob@example.com", false, "org2aaaaaaaaaaa");
-  member("cid000000000000", "Cid", "cid@example.com", false, "", "", "n3");
+  await member("ann000000000000", "Ann", "ann@example.com", true, "org1aaaaaaaaaaa", "admin", "n1");
+  await member("bob000000000000", "Bob", "bob@example.com", false, "org2aaaaaaaaaaa");
+  await member("cid000000000000", "Cid", "cid@example.com", false, "", "", "n3");
 
-  insert(app, "tags", { id: "tagxaaaaaaaaaaa", name: "x" });
-  insert(app, "tags", { id: "tagyaaaaaaaaaaa", name: "y" });
-  insert(app, "tags", { id: "tagpaaaaaaaaaaa", name: "private" });
+  await insert(app, "tags", { id: "tagxaaaaaaaaaaa", name: "x" });
+  await insert(app, "tags", { id: "tagyaaaaaaaaaaa", name: "y" });
+  await insert(app, "tags", { id: "tagpaaaaaaaaaaa", name: "private" });
 
   const post = (row: { [k: string]: unknown }) =>
     insert(app, "posts", {
@@ -169,7 +168,7 @@ export async function setupTestData(): Promise<TestData> {
       published: "",
       ...row,
     });
-  post({
+  await post({
     id: "p1aaaaaaaaaaaaa",
     title: "Hello world",
     views: 10,
@@ -183,7 +182,7 @@ export async function setupTestData(): Promise<TestData> {
     internal: "i1",
     locked: "lock1aaaaaaaaaa",
   });
-  post({
+  await post({
     id: "p2aaaaaaaaaaaaa",
     title: "Second_post",
     views: 20,
@@ -195,8 +194,8 @@ export async function setupTestData(): Promise<TestData> {
     location: { lon: 2.35, lat: 48.85 }, // Paris
     published: "2023-07-15 00:00:00.000Z",
   });
-  post({ id: "p3aaaaaaaaaaaaa", title: "third", views: 0, author: "", tags: [], data: null, labels: ["c"] });
-  post({
+  await post({ id: "p3aaaaaaaaaaaaa", title: "third", views: 0, author: "", tags: [], data: null, labels: ["c"] });
+  await post({
     id: "p4aaaaaaaaaaaaa",
     title: "fourth 100%",
     views: 5,
@@ -205,12 +204,12 @@ export async function setupTestData(): Promise<TestData> {
     data: 5,
   });
 
-  insert(app, "comments", { id: "c1aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hi there" });
-  insert(app, "comments", { id: "c2aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hello" });
-  insert(app, "comments", { id: "c3aaaaaaaaaaaaa", post: "p2aaaaaaaaaaaaa", message: "hi" });
-  insert(app, "covers", { id: "v1aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", url: "a.png" });
-  insert(app, "likes", { id: "l1aaaaaaaaaaaaa", posts: ["p1aaaaaaaaaaaaa", "p2aaaaaaaaaaaaa"], who: "ann" });
-  insert(app, "likes", { id: "l2aaaaaaaaaaaaa", posts: ["p1aaaaaaaaaaaaa"], who: "bob" });
+  await insert(app, "comments", { id: "c1aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hi there" });
+  await insert(app, "comments", { id: "c2aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", message: "hello" });
+  await insert(app, "comments", { id: "c3aaaaaaaaaaaaa", post: "p2aaaaaaaaaaaaa", message: "hi" });
+  await insert(app, "covers", { id: "v1aaaaaaaaaaaaa", post: "p1aaaaaaaaaaaaa", url: "a.png" });
+  await insert(app, "likes", { id: "l1aaaaaaaaaaaaa", posts: ["p1aaaaaaaaaaaaa", "p2aaaaaaaaaaaaa"], who: "ann" });
+  await insert(app, "likes", { id: "l2aaaaaaaaaaaaa", posts: ["p1aaaaaaaaaaaaa"], who: "bob" });
 
   const superuser = new Record(app.findCollection("_superusers")!);
   superuser.id = "su0000000000000";
@@ -218,9 +217,9 @@ export async function setupTestData(): Promise<TestData> {
     app,
     dir,
     superuser,
-    ann: findRecordById(app, "members", "ann000000000000")!,
-    bob: findRecordById(app, "members", "bob000000000000")!,
-    cid: findRecordById(app, "members", "cid000000000000")!,
+    ann: (await findRecordById(app, "members", "ann000000000000"))!,
+    bob: (await findRecordById(app, "members", "bob000000000000"))!,
+    cid: (await findRecordById(app, "members", "cid000000000000"))!,
     as: (auth, init = {}) => new RequestInfo({ method: "GET", ...init, auth }),
     async cleanup() {
       await app.terminate();

@@ -12,12 +12,11 @@ import {
   FilterError,
   MultiMatchSubquery,
   NullFallback,
-  quoteColumn,
-  quoteIdent,
   type ResolverResult,
   type SqlParams,
 } from "../tools/search/index.ts";
 import { goMarshal } from "../tools/json.ts";
+import type { Dialect } from "../tools/sql/dialect.ts";
 import type { Collection } from "./collection.ts";
 import { findSingleColumnUniqueIndex } from "./collection_index.ts";
 import {
@@ -58,31 +57,10 @@ export function splitModifier(combined: string): [string, string] {
   return [parts[0]!, parts[1]!];
 }
 
-/** Normalizes a (possibly non-array) column to a JSON array and iterates it. */
-export function jsonEach(column: string): string {
-  const c = quoteColumn(column);
-  return `json_each(CASE WHEN iif(json_valid(${c}), json_type(${c})='array', FALSE) THEN ${c} ELSE json_array(${c}) END)`;
-}
-
-/** The item count of a column holding a JSON array, a plain value ('' and NULL count as 0). */
-export function jsonArrayLength(column: string): string {
-  const c = quoteColumn(column);
-  return (
-    `json_array_length(CASE WHEN iif(json_valid(${c}), json_type(${c})='array', FALSE) THEN ${c} ` +
-    `ELSE (CASE WHEN ${c} = '' OR ${c} IS NULL THEN json_array() ELSE json_array(${c}) END) END)`
-  );
-}
-
-/** json_extract that also works on non-JSON column values (they are wrapped as `{"pb": value}`). */
-export function jsonExtract(column: string, path: string): string {
-  const c = quoteColumn(column);
-  const p = path !== "" && !path.startsWith("[") ? "." + path : path;
-  return `(CASE WHEN json_valid(${c}) THEN JSON_EXTRACT(${c}, '$${p}') ELSE JSON_EXTRACT(json_object('pb', ${c}), '$.pb${p}') END)`;
-}
-
 /** `column IN (<ids>)`, with the ids bound as one JSON array so the SQL text does not depend on their count. */
 function inIds(column: string, ids: string[], params: SqlParams): string {
-  return `${quoteColumn(column)} IN (SELECT \`value\` FROM json_each(${params.add(JSON.stringify(ids))}))`;
+  const d = params.dialect;
+  return `${d.quoteColumn(column)} IN (SELECT ${d.quoteIdent("value")} FROM ${d.jsonEachParam(params.add(JSON.stringify(ids)))})`;
 }
 
 /** A body value as a list (absent → empty; a non-list → one item). */
@@ -135,6 +113,26 @@ export class RecordFieldRunner {
     private readonly fieldName: string,
     private readonly params: SqlParams,
   ) {}
+
+  /** How the query is rendered (the params' dialect). */
+  private get d(): Dialect {
+    return this.params.dialect;
+  }
+
+  /** Iterates a column normalized to a JSON array (a plain value is one item). */
+  private jsonEach(column: string): string {
+    return this.d.jsonEach(this.d.quoteColumn(column));
+  }
+
+  /** The item count of a column holding a JSON array or a plain value ('' and NULL count as 0). */
+  private jsonArrayLength(column: string): string {
+    return this.d.jsonArrayLength(this.d.quoteColumn(column));
+  }
+
+  /** A JSON path of a column, also on non-JSON values (read as `{"pb": value}`). */
+  private jsonExtract(column: string, path: string): string {
+    return this.d.jsonExtract(this.d.quoteColumn(column), path);
+  }
 
   run(): ResolverResult {
     const r = this.resolver;
@@ -234,14 +232,14 @@ export class RecordFieldRunner {
     this.resolver.registerJoin(
       columnify(collection.name),
       this.activeTableAlias,
-      `${quoteColumn(this.activeTableAlias + ".id")} = ${this.params.add(auth.id)}`,
+      `${this.d.quoteColumn(this.activeTableAlias + ".id")} = ${this.params.add(auth.id)}`,
     );
 
     this.multiMatchActiveTableAlias = "__mm_" + this.activeTableAlias;
     this.multiMatch.joins.push({
       table: columnify(collection.name),
       alias: this.multiMatchActiveTableAlias,
-      on: `${quoteColumn(this.multiMatchActiveTableAlias + ".id")} = ${this.params.add(auth.id)}`,
+      on: `${this.d.quoteColumn(this.multiMatchActiveTableAlias + ".id")} = ${this.params.add(auth.id)}`,
     });
 
     this.props = this.props.slice(2);
@@ -290,14 +288,14 @@ export class RecordFieldRunner {
     const raw = goMarshal(toList(this.body()[field.name]));
     const ph = this.params.add(raw);
     const jeAlias = "__dataEach_je_" + columnify(field.name) + this.resolver.joinAliasSuffix;
-    this.resolver.registerJoin(`json_each(${ph})`, jeAlias);
-    const result: ResolverResult = { identifier: quoteColumn(jeAlias + ".value"), params: { [ph]: raw } };
+    this.resolver.registerJoin(this.d.jsonEachParam(ph), jeAlias);
+    const result: ResolverResult = { identifier: this.d.quoteColumn(jeAlias + ".value"), params: { [ph]: raw } };
 
     if (field.isMultiple()) this.withMultiMatch = true;
     if (this.withMultiMatch) {
       const jeAlias2 = "__mm_" + jeAlias;
-      this.multiMatch.joins.push({ table: `json_each(${this.params.add(raw)})`, alias: jeAlias2 });
-      this.multiMatch.valueIdentifier = quoteColumn(jeAlias2 + ".value");
+      this.multiMatch.joins.push({ table: this.d.jsonEachParam(this.params.add(raw)), alias: jeAlias2 });
+      this.multiMatch.valueIdentifier = this.d.quoteColumn(jeAlias2 + ".value");
       result.multiMatch = this.multiMatch;
     }
     return result;
@@ -416,10 +414,13 @@ export class RecordFieldRunner {
         });
         const result: ResolverResult = {
           nullFallback: NullFallback.Disabled,
-          identifier: jsonExtract(this.activeTableAlias + "." + columnify(prop), path),
+          identifier: this.jsonExtract(this.activeTableAlias + "." + columnify(prop), path),
         };
         if (this.withMultiMatch) {
-          this.multiMatch.valueIdentifier = jsonExtract(this.multiMatchActiveTableAlias + "." + columnify(prop), path);
+          this.multiMatch.valueIdentifier = this.jsonExtract(
+            this.multiMatchActiveTableAlias + "." + columnify(prop),
+            path,
+          );
           result.multiMatch = this.multiMatch;
         }
         return result;
@@ -451,15 +452,15 @@ export class RecordFieldRunner {
         r.registerJoin(
           columnify(newCollection),
           newAlias,
-          `${quoteColumn(newAlias + ".id")} = ${quoteColumn(prefixed)}`,
+          `${this.d.quoteColumn(newAlias + ".id")} = ${this.d.quoteColumn(prefixed)}`,
         );
       } else {
         const je = "__je_" + newAlias;
-        r.registerJoin(jsonEach(prefixed), je);
+        r.registerJoin(this.jsonEach(prefixed), je);
         r.registerJoin(
           columnify(newCollection),
           newAlias,
-          `${quoteColumn(newAlias + ".id")} = ${quoteColumn(je + ".value")}`,
+          `${this.d.quoteColumn(newAlias + ".id")} = ${this.d.quoteColumn(je + ".value")}`,
         );
       }
       this.activeCollectionName = newCollection;
@@ -473,16 +474,16 @@ export class RecordFieldRunner {
         this.multiMatch.joins.push({
           table: columnify(newCollection),
           alias: newAlias2,
-          on: `${quoteColumn(newAlias2 + ".id")} = ${quoteColumn(prefixed2)}`,
+          on: `${this.d.quoteColumn(newAlias2 + ".id")} = ${this.d.quoteColumn(prefixed2)}`,
         });
       } else {
         const je2 = this.multiMatchActiveTableAlias + "_" + cleanField + "_je";
         this.multiMatch.joins.push(
-          { table: jsonEach(prefixed2), alias: je2 },
+          { table: this.jsonEach(prefixed2), alias: je2 },
           {
             table: columnify(newCollection),
             alias: newAlias2,
-            on: `${quoteColumn(newAlias2 + ".id")} = ${quoteColumn(je2 + ".value")}`,
+            on: `${this.d.quoteColumn(newAlias2 + ".id")} = ${this.d.quoteColumn(je2 + ".value")}`,
           },
         );
       }
@@ -527,14 +528,14 @@ export class RecordFieldRunner {
       r.registerJoin(
         newCollection,
         newAlias,
-        `${quoteColumn(newAlias + "." + cleanBack)} = ${quoteColumn(this.activeTableAlias + ".id")}`,
+        `${this.d.quoteColumn(newAlias + "." + cleanBack)} = ${this.d.quoteColumn(this.activeTableAlias + ".id")}`,
       );
     } else {
       const je = "__je_" + newAlias;
       r.registerJoin(
         newCollection,
         newAlias,
-        `${quoteColumn(this.activeTableAlias + ".id")} IN (SELECT ${quoteColumn(je + ".value")} FROM ${jsonEach(newAlias + "." + cleanBack)} ${quoteIdent(je)})`,
+        `${this.d.quoteColumn(this.activeTableAlias + ".id")} IN (SELECT ${this.d.quoteColumn(je + ".value")} FROM ${this.jsonEach(newAlias + "." + cleanBack)} ${this.d.quoteIdent(je)})`,
       );
     }
     this.activeCollectionName = newCollection;
@@ -550,14 +551,14 @@ export class RecordFieldRunner {
       this.multiMatch.joins.push({
         table: newCollection,
         alias: newAlias2,
-        on: `${quoteColumn(newAlias2 + "." + cleanBack)} = ${quoteColumn(this.multiMatchActiveTableAlias + ".id")}`,
+        on: `${this.d.quoteColumn(newAlias2 + "." + cleanBack)} = ${this.d.quoteColumn(this.multiMatchActiveTableAlias + ".id")}`,
       });
     } else {
       const je2 = "__je_" + newAlias2;
       this.multiMatch.joins.push({
         table: newCollection,
         alias: newAlias2,
-        on: `${quoteColumn(this.multiMatchActiveTableAlias + ".id")} IN (SELECT ${quoteColumn(je2 + ".value")} FROM ${jsonEach(newAlias2 + "." + cleanBack)} ${quoteIdent(je2)})`,
+        on: `${this.d.quoteColumn(this.multiMatchActiveTableAlias + ".id")} IN (SELECT ${this.d.quoteColumn(je2 + ".value")} FROM ${this.jsonEach(newAlias2 + "." + cleanBack)} ${this.d.quoteIdent(je2)})`,
       });
     }
     this.multiMatchActiveTableAlias = newAlias2;
@@ -580,9 +581,9 @@ export class RecordFieldRunner {
     const mmColumn = this.multiMatchActiveTableAlias + "." + clean;
 
     if (modifier === LENGTH && isMultiValuer(field)) {
-      const result: ResolverResult = { identifier: jsonArrayLength(column) };
+      const result: ResolverResult = { identifier: this.jsonArrayLength(column) };
       if (this.withMultiMatch) {
-        this.multiMatch.valueIdentifier = jsonArrayLength(mmColumn);
+        this.multiMatch.valueIdentifier = this.jsonArrayLength(mmColumn);
         result.multiMatch = this.multiMatch;
       }
       return result;
@@ -590,36 +591,36 @@ export class RecordFieldRunner {
 
     if (modifier === EACH && isMultiValuer(field)) {
       const jeAlias = "__je_" + this.activeTableAlias + "_" + clean + r.joinAliasSuffix;
-      r.registerJoin(jsonEach(column), jeAlias);
-      const result: ResolverResult = { identifier: quoteColumn(jeAlias + ".value") };
+      r.registerJoin(this.jsonEach(column), jeAlias);
+      const result: ResolverResult = { identifier: this.d.quoteColumn(jeAlias + ".value") };
       if (field.isMultiple()) this.withMultiMatch = true;
       if (this.withMultiMatch) {
         const jeAlias2 = "__je_" + this.multiMatchActiveTableAlias + "_" + clean + r.joinAliasSuffix;
-        this.multiMatch.joins.push({ table: jsonEach(mmColumn), alias: jeAlias2 });
-        this.multiMatch.valueIdentifier = quoteColumn(jeAlias2 + ".value");
+        this.multiMatch.joins.push({ table: this.jsonEach(mmColumn), alias: jeAlias2 });
+        this.multiMatch.valueIdentifier = this.d.quoteColumn(jeAlias2 + ".value");
         result.multiMatch = this.multiMatch;
       }
       return result;
     }
 
-    const result: ResolverResult = { identifier: quoteColumn(column) };
+    const result: ResolverResult = { identifier: this.d.quoteColumn(column) };
     if (this.withMultiMatch) {
-      this.multiMatch.valueIdentifier = quoteColumn(mmColumn);
+      this.multiMatch.valueIdentifier = this.d.quoteColumn(mmColumn);
       result.multiMatch = this.multiMatch;
     }
 
     // client filters may only match auth emails their owners made public
     const emailVisibility =
       field.name === "email" && !r.allowHiddenFields && collection.isAuth()
-        ? quoteColumn(this.activeTableAlias + ".emailVisibility")
+        ? this.d.quoteColumn(this.activeTableAlias + ".emailVisibility")
         : "";
     if (emailVisibility) result.afterBuild = (expr) => `((${expr}) AND (${emailVisibility} = TRUE))`;
 
     // json values compare through json_extract so top-level primitives behave like SQL values
     if (field.type === "json") {
       result.nullFallback = NullFallback.Disabled;
-      result.identifier = jsonExtract(column, "");
-      if (this.withMultiMatch) this.multiMatch.valueIdentifier = jsonExtract(mmColumn, "");
+      result.identifier = this.jsonExtract(column, "");
+      if (this.withMultiMatch) this.multiMatch.valueIdentifier = this.jsonExtract(mmColumn, "");
     }
 
     if (modifier === LOWER) {

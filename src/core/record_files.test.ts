@@ -49,7 +49,7 @@ describe("saving records with files", () => {
     r.set("files", [await newUploadFile(new File(["a"], "a.txt")), await newUploadFile(new File(["b"], "b.txt"))]);
     await saveRecord(app, r);
     expect(r.get("file")).toMatch(/^one_file_[a-z0-9]{10}\.txt$/);
-    const saved = findRecordById(app, "docs", r.id)!;
+    const saved = (await findRecordById(app, "docs", r.id))!;
     expect(saved.get("file")).toBe(r.get("file"));
     expect(saved.getStringSlice("files")).toHaveLength(2);
     expect(listDir(storage(r.collection.id, r.id)).filter((n) => !n.endsWith(".attrs"))).toEqual(
@@ -98,19 +98,19 @@ describe("saving records with files", () => {
       await e.next();
       throw new Error("boom after the write");
     });
-    const failing = findRecordById(app, c, r.id)!;
+    const failing = (await findRecordById(app, c, r.id))!;
     failing.set("files", [keep, await newUploadFile(new File(["new"], "new.txt"))]);
     // saves run outside any transaction (as upstream); inside one, the failure rolls the write back
     await expect(app.runInTransaction(() => saveRecord(app, failing))).rejects.toThrow("boom");
     app.onRecordUpdateExecute.hook.unbind(id);
-    expect(findRecordById(app, c, r.id)!.getStringSlice("files")).toEqual([keep, drop]);
+    expect((await findRecordById(app, c, r.id))!.getStringSlice("files")).toEqual([keep, drop]);
     expect(
       listDir(storage(c.id, r.id))
         .filter((n) => !n.endsWith(".attrs"))
         .sort(),
     ).toEqual([drop, keep, `thumbs_${drop}`].sort());
 
-    const ok = findRecordById(app, c, r.id)!;
+    const ok = (await findRecordById(app, c, r.id))!;
     ok.set("files-", drop);
     await saveRecord(app, ok);
     expect(listDir(storage(c.id, r.id)).filter((n) => !n.endsWith(".attrs"))).toEqual([keep]);
@@ -149,8 +149,8 @@ describe("saving records with files", () => {
     await saveCollection(app, view);
     const v = app.findCollection("docs_view")!;
     const name = r.getStringSlice("files")[0]!;
-    expect(findRecordByViewFile(app, v, "attachments", name)?.id).toBe(r.id);
-    expect(findRecordByViewFile(app, v, "attachments", "missing.txt")).toBeNull();
-    expect(findRecordByViewFile(app, v, "title", name)).toBeNull();
+    expect((await findRecordByViewFile(app, v, "attachments", name))?.id).toBe(r.id);
+    expect(await findRecordByViewFile(app, v, "attachments", "missing.txt")).toBeNull();
+    expect(await findRecordByViewFile(app, v, "title", name)).toBeNull();
   });
 });

@@ -11,7 +11,6 @@ import type { App } from "./app.ts";
 import { Collection } from "./collection.ts";
 import { FileField, isUpload, type Field } from "./fields/index.ts";
 import { Record } from "./record.ts";
-import { quoteIdent } from "./record_query.ts";
 import { detectMimeType } from "./validators/mime.ts";
 import { parseQueryToFields } from "./view.ts";
 
@@ -198,7 +197,7 @@ export async function uploadRecordFiles(app: App, record: Record): Promise<Recor
   const originals = new Map<string, unknown>();
   const pending: { field: FileField; file: UploadFile }[] = [];
   for (const f of fields) {
-    if (!isNew) oldNames.set(f.name, latestStoredNames(app, record, f));
+    if (!isNew) oldNames.set(f.name, await latestStoredNames(app, record, f));
     const v = record.get(f.name);
     const list = valueList(v);
     const uploads = list.filter(isUploadFile);
@@ -232,11 +231,13 @@ export async function uploadRecordFiles(app: App, record: Record): Promise<Recor
 }
 
 /** The names the record's row holds now (re-read: another save may have changed them). */
-function latestStoredNames(app: App, record: Record, field: FileField): string[] {
+async function latestStoredNames(app: App, record: Record, field: FileField): Promise<string[]> {
   try {
-    const row = app.db
-      .query(`SELECT ${quoteIdent(field.name)} AS v FROM ${quoteIdent(record.collection.name)} WHERE id = ? LIMIT 1`)
-      .get(record.originalId) as { v: unknown } | null;
+    const q = app.db.dialect.quoteIdent;
+    const row = await app.db.get<{ v: unknown }>(
+      `SELECT ${q(field.name)} AS v FROM ${q(record.collection.name)} WHERE id = ? LIMIT 1`,
+      [record.originalId],
+    );
     if (row) return names(valueList(field.prepareValue(row.v)));
   } catch {
     // fall back to the loaded value
@@ -306,18 +307,18 @@ export function registerRecordFilesHooks(app: App): void {
  * The source record of a view collection's file: follows the view's file column through up to
  * five nested views to the collection that stores it. Null when there is none.
  */
-export function findRecordByViewFile(
+export async function findRecordByViewFile(
   app: App,
   view: Collection,
   fileFieldName: string,
   filename: string,
-): Record | null {
+): Promise<Record | null> {
   let current = view;
   let fieldName = fileFieldName;
   for (let level = 1; level <= 5; level++) {
     if (!current.isView()) return null;
     let found: { collection: Collection; original: Field } | null = null;
-    for (const [, qf] of parseQueryToFields(app, current.viewQuery)) {
+    for (const [, qf] of await parseQueryToFields(app, current.viewQuery)) {
       if (qf.collection && qf.original && qf.field.name === fieldName) {
         found = { collection: qf.collection, original: qf.original };
         break;
@@ -330,13 +331,14 @@ export function findRecordByViewFile(
       continue;
     }
     const c = found.collection;
-    const col = quoteIdent(found.original.name);
-    const table = quoteIdent(c.name);
+    const d = app.db.dialect;
+    const col = d.quoteIdent(found.original.name);
+    const table = d.quoteIdent(c.name);
     const multiple = found.original instanceof FileField && found.original.isMultiple();
     const sql = multiple
-      ? `SELECT ${table}.* FROM ${table} INNER JOIN json_each(CASE WHEN json_valid(${table}.${col}) THEN ${table}.${col} ELSE json_array(${table}.${col}) END) AS _je_file WHERE _je_file.value = ? LIMIT 1`
+      ? `SELECT ${table}.* FROM ${table} INNER JOIN ${d.jsonEach(`${table}.${col}`)} AS _je_file WHERE _je_file.value = ? LIMIT 1`
       : `SELECT ${table}.* FROM ${table} WHERE ${table}.${col} = ? LIMIT 1`;
-    const row = app.db.query(sql).get(filename) as { [k: string]: unknown } | null;
+    const row = await app.db.get<{ [k: string]: unknown }>(sql, [filename]);
     return row ? Record.fromRow(c, row) : null;
   }
   return null;

@@ -3,56 +3,56 @@ import type { App } from "./app.ts";
 import type { Collection } from "./collection.ts";
 import { Record } from "./record.ts";
 
-/** Backtick-quotes an identifier for SQLite, doubling embedded backticks. */
-export function quoteIdent(name: string): string {
-  return "`" + name.replaceAll("`", "``") + "`";
-}
-
 function collectionOf(app: App, c: Collection | string): Collection | null {
   return typeof c === "string" ? app.findCollection(c) : c;
 }
 
-export function findRecordById(app: App, collection: Collection | string, id: string): Record | null {
+export async function findRecordById(app: App, collection: Collection | string, id: string): Promise<Record | null> {
   const col = collectionOf(app, collection);
   if (!col || !id) return null;
-  const row = app.db.query(`SELECT * FROM ${quoteIdent(col.name)} WHERE \`id\` = ? LIMIT 1`).get(id);
-  return row ? Record.fromRow(col, row as { [k: string]: unknown }) : null;
+  const q = app.db.dialect.quoteIdent;
+  const row = await app.db.get<{ [k: string]: unknown }>(`SELECT * FROM ${q(col.name)} WHERE \`id\` = ? LIMIT 1`, [id]);
+  return row ? Record.fromRow(col, row) : null;
 }
 
 /**
  * The first record whose `field` equals `value`. As upstream, the match is case-insensitive only when
  * the field's single-column unique index declares `COLLATE NOCASE`.
  */
-export function findFirstRecordByField(
+export async function findFirstRecordByField(
   app: App,
   collection: Collection | string,
   field: string,
   value: unknown,
-): Record | null {
+): Promise<Record | null> {
   const col = collectionOf(app, collection);
   if (!col) return null;
   if (!col.fields.getByName(field)) return null;
-  const cmp = hasNocaseUniqueIndex(col, field) ? `${quoteIdent(field)} = ? COLLATE NOCASE` : `${quoteIdent(field)} = ?`;
-  const row = app.db.query(`SELECT * FROM ${quoteIdent(col.name)} WHERE ${cmp} LIMIT 1`).get(value as string);
-  return row ? Record.fromRow(col, row as { [k: string]: unknown }) : null;
+  const q = app.db.dialect.quoteIdent;
+  const cmp = hasNocaseUniqueIndex(col, field) ? `${q(field)} = ? COLLATE NOCASE` : `${q(field)} = ?`;
+  const row = await app.db.get<{ [k: string]: unknown }>(`SELECT * FROM ${q(col.name)} WHERE ${cmp} LIMIT 1`, [value]);
+  return row ? Record.fromRow(col, row) : null;
 }
 
-export function findAuthRecordByEmail(app: App, collection: Collection | string, email: string): Record | null {
+export function findAuthRecordByEmail(
+  app: App,
+  collection: Collection | string,
+  email: string,
+): Promise<Record | null> {
   return findFirstRecordByField(app, collection, "email", email);
 }
 
-export function countRecords(
+export async function countRecords(
   app: App,
   collection: Collection | string,
   where = "1=1",
   ...args: (string | number)[]
-): number {
+): Promise<number> {
   const col = collectionOf(app, collection);
   if (!col) return 0;
-  const row = app.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(col.name)} WHERE ${where}`).get(...args) as {
-    n: number;
-  };
-  return row.n;
+  const q = app.db.dialect.quoteIdent;
+  const row = await app.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${q(col.name)} WHERE ${where}`, args);
+  return row!.n;
 }
 
 function hasNocaseUniqueIndex(col: Collection, field: string): boolean {

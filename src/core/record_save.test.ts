@@ -76,7 +76,7 @@ test("a create fires record and model hooks in upstream's order, success after c
     "<recordOk",
   ]);
   expect(r.isNew).toBe(false);
-  expect(findRecordById(app, "items", r.id)?.getString("title")).toBe("first");
+  expect((await findRecordById(app, "items", r.id))?.getString("title")).toBe("first");
   app.onRecordCreate.hook.unbind(...ids);
   app.onModelCreate.hook.unbind(...ids);
   for (const h of [
@@ -95,7 +95,7 @@ test("a handler that skips next() prevents the write; a throwing one fires the e
   const r = new Record(app.findCollection("items")!);
   r.set("title", "never");
   await saveRecord(app, r);
-  expect(findRecordById(app, "items", r.id)).toBeNull();
+  expect(await findRecordById(app, "items", r.id)).toBeNull();
   app.onRecordCreate.hook.unbind(skip);
 
   const errors: unknown[] = [];
@@ -140,7 +140,7 @@ test("inside a transaction success hooks wait for the commit, and a rollback fir
     }),
   ).rejects.toThrow("abort");
   expect(seen).toEqual(["ok:in-tx", "err:rolled-back"]);
-  expect(app.db.query("SELECT COUNT(*) AS n FROM items WHERE title = 'rolled-back'").get()).toEqual({ n: 0 });
+  expect(await app.db.get("SELECT COUNT(*) AS n FROM items WHERE title = 'rolled-back'")).toEqual({ n: 0 });
   app.onRecordAfterCreateSuccess.hook.unbind(ok);
   app.onRecordAfterCreateError.hook.unbind(bad);
 });
@@ -160,9 +160,9 @@ test("updates fire update hooks; deletes cascade to records whose required list 
   });
   item.set("n+", 5);
   await saveRecord(app, item);
-  expect(findRecordById(app, "items", item.id)?.getNumber("n")).toBe(5);
+  expect((await findRecordById(app, "items", item.id))?.getNumber("n")).toBe(5);
   await deleteRecord(app, tag);
   expect(types).toEqual(["tags:delete", "items:delete"]);
-  expect(findRecordById(app, "items", item.id)).toBeNull();
+  expect(await findRecordById(app, "items", item.id)).toBeNull();
   app.onRecordDelete.hook.unbind(h);
 });

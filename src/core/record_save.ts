@@ -10,11 +10,11 @@
  * `runInTransaction` everything joins that transaction and the after hooks wait for its end.
  */
 import type { App } from "./app.ts";
+import { UniqueViolationError } from "./db/index.ts";
 import { ApiError, ValidationErrors, type FieldError } from "./errors.ts";
 import { ModelErrorEvent, ModelEvent, RecordErrorEvent, RecordEvent, type ModelEventType } from "./events.ts";
 import { AutodateField, RelationField, TextField, generateFromPattern, validateRecordValues } from "./fields/index.ts";
 import { Record, hashPendingPasswords, isMultiple, nowDateTime } from "./record.ts";
-import { quoteIdent } from "./record_query.ts";
 import { prepareRecordUploads, uploadRecordFiles } from "./record_files.ts";
 
 /** Validates and saves (inserts or updates) `record`, firing every hook on the way. */
@@ -99,22 +99,25 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
   const files = await uploadRecordFiles(app, record);
   const row = record.toRow();
   const cols = Object.keys(row);
-  const table = quoteIdent(record.collection.name);
+  const q = app.db.dialect.quoteIdent;
+  const table = q(record.collection.name);
   try {
     // the write lock for this step only (a short transaction, or the caller's)
-    await app.runInTransaction(() => {
+    await app.runInTransaction(async () => {
       // auth ids are unique across all auth collections (tokens carry only the id and collection);
-      // checked under the lock so two concurrent creates cannot both pass
-      if (record.collection.type === "auth") assertUniqueAuthId(app, record);
+      // checked inside the transaction so two concurrent creates cannot both pass
+      if (record.collection.type === "auth") await assertUniqueAuthId(app, record);
       if (type === "create") {
-        app.db
-          .query(`INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`)
-          .run(...cols.map((c) => row[c]!));
+        await app.db.run(
+          `INSERT INTO ${table} (${cols.map(q).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+          cols.map((c) => row[c]!),
+        );
       } else {
         if (record.id !== record.originalId) throw new Error("primary key change is not allowed");
-        app.db
-          .query(`UPDATE ${table} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(", ")} WHERE \`id\` = ?`)
-          .run(...cols.map((c) => row[c]!), record.originalId);
+        await app.db.run(`UPDATE ${table} SET ${cols.map((c) => `${q(c)} = ?`).join(", ")} WHERE \`id\` = ?`, [
+          ...cols.map((c) => row[c]!),
+          record.originalId,
+        ]);
       }
     });
   } catch (err) {
@@ -125,10 +128,12 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
   record.markAsSaved();
 }
 
-function assertUniqueAuthId(app: App, record: Record): void {
+async function assertUniqueAuthId(app: App, record: Record): Promise<void> {
   for (const c of app.collections()) {
     if (c.type !== "auth" || c.id === record.collection.id) continue;
-    const hit = app.db.query(`SELECT 1 FROM ${quoteIdent(c.name)} WHERE \`id\` = ? LIMIT 1`).get(record.id);
+    const hit = await app.db.get(`SELECT 1 FROM ${app.db.dialect.quoteIdent(c.name)} WHERE \`id\` = ? LIMIT 1`, [
+      record.id,
+    ]);
     if (hit)
       throw new ValidationErrors({
         id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." },
@@ -136,15 +141,13 @@ function assertUniqueAuthId(app: App, record: Record): void {
   }
 }
 
-/** SQLite's "UNIQUE constraint failed: posts.title" as a field validation error, as upstream. */
+/** A unique index refusing the write ("posts.title") as a field validation error, as upstream. */
 export function normalizeUniqueIndexError(err: unknown, table: string, fieldNames: string[]): unknown {
-  if (!(err instanceof Error) || err instanceof ValidationErrors) return err;
-  let msg = err.message.toLowerCase();
-  if (!msg.includes("unique constraint failed")) return err;
-  msg = msg.trim().replaceAll(",", " ") + " ";
+  if (!(err instanceof UniqueViolationError)) return err;
+  const refused = new Set(err.columns.map((c) => c.toLowerCase()));
   const errors: { [k: string]: FieldError } = {};
   for (const name of fieldNames) {
-    if (msg.includes(` ${table}.${name} `.toLowerCase()))
+    if (refused.has(`${table}.${name}`.toLowerCase()))
       errors[name] = { code: "validation_not_unique", message: "Value must be unique." };
   }
   return Object.keys(errors).length ? new ValidationErrors(errors) : err;
@@ -207,10 +210,10 @@ export async function deleteRecord(app: App, record: Record): Promise<void> {
         await app.onRecordDeleteExecute.hook.trigger(new RecordEvent(app, record, "delete"), (rx) =>
           // the row and its cascade go together or not at all (upstream's onRecordDeleteExecute)
           app.runInTransaction(async () => {
-            await app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, rx.record, "delete"), () => {
-              app.db
-                .query(`DELETE FROM ${quoteIdent(rx.record.collection.name)} WHERE \`id\` = ?`)
-                .run(rx.record.originalId);
+            await app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, rx.record, "delete"), async () => {
+              await app.db.run(`DELETE FROM ${app.db.dialect.quoteIdent(rx.record.collection.name)} WHERE \`id\` = ?`, [
+                rx.record.originalId,
+              ]);
             });
             await cascadeRecordDelete(app, rx.record);
           }),
@@ -244,20 +247,19 @@ async function cascadeRecordDelete(app: App, main: Record): Promise<void> {
     .sort((a, b) => (a.c.name < b.c.name ? -1 : a.c.name > b.c.name ? 1 : 0));
 
   for (const { c, fields } of refs) {
-    const table = quoteIdent(c.name);
+    const d = app.db.dialect;
+    const table = d.quoteIdent(c.name);
     for (const field of fields) {
-      const col = `${table}.${quoteIdent(field.name)}`;
+      const col = `${table}.${d.quoteIdent(field.name)}`;
       let where = isMultiple(field)
-        ? `EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${col}) THEN ${col} ELSE json_array(${col}) END) AS __je__ WHERE __je__.value = ?)`
+        ? `EXISTS (SELECT 1 FROM ${d.jsonEach(col)} AS __je__ WHERE __je__.value = ?)`
         : `${col} = ?`;
       const params: string[] = [main.id];
       if (c.id === main.collection.id) {
         where += ` AND ${table}.\`id\` != ?`;
         params.push(main.id);
       }
-      const rows = app.db.query(`SELECT ${table}.* FROM ${table} WHERE ${where}`).all(...params) as {
-        [k: string]: unknown;
-      }[];
+      const rows = await app.db.all<{ [k: string]: unknown }>(`SELECT ${table}.* FROM ${table} WHERE ${where}`, params);
       for (const row of rows) {
         const ref = Record.fromRow(c, row);
         const ids = ref.getStringSlice(field.name).filter((id) => id !== main.id);

@@ -2,25 +2,24 @@
  * Listing records (the engine behind `GET /api/collections/{c}/records`) and listing plain tables
  * (`_collections`, `_logs`) with upstream's filter/sort/pagination semantics.
  */
-import type { Database } from "bun:sqlite";
 import {
   FilterError,
   parseGoBool,
   parseGoInt,
   parseSort,
   runSearch,
-  runSearchAsync,
   SelectQuery,
   SimpleFieldResolver,
+  SqlParams,
   buildFilterExpr,
   buildSortExpr,
-  queryAll,
   type RunSearchOptions,
   type SearchResult,
   type SqlReader,
 } from "../tools/search/index.ts";
 import type { App } from "./app.ts";
 import type { Collection } from "./collection.ts";
+import { DbError, queryAll, type Db } from "./db/index.ts";
 import { ApiError, badRequest, forbidden } from "./errors.ts";
 import { Record } from "./record.ts";
 import { RecordFieldResolver } from "./record_field_resolver.ts";
@@ -103,11 +102,10 @@ function parseListParams(p: ListParams): ParsedListParams {
   return out;
 }
 
-/** Wraps filter errors and SQLite failures as upstream's generic 400; other errors pass through. */
+/** Wraps filter errors and database failures as upstream's generic 400; other errors pass through. */
 function toListError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
-  if (err instanceof FilterError || (err instanceof Error && err.name === "SQLiteError"))
-    return badRequest("", {}, err);
+  if (err instanceof FilterError || err instanceof DbError) return badRequest("", {}, err);
   return err;
 }
 
@@ -115,38 +113,26 @@ function toListError(err: unknown): unknown {
  * One page of a collection's records: the rule (for non-superusers) ANDed with the client filter,
  * sorted, paginated and counted as upstream's records list.
  *
+ * The SQL runs on `reader` when given (e.g. the app's worker read pool, which enforces
+ * `--queryTimeout` and keeps the JS thread free; it sees committed data only, so not inside a
+ * transaction), else on `app.db`. Any failure of a given reader (timeout included) is upstream's
+ * generic 400.
+ *
  * Throws ApiError: 403 for a null rule or superuser-only client filter fields, 400 (generic
  * message) for malformed parameters, invalid filters/sorts or failing SQL.
  */
-export function searchRecords(app: App, collection: Collection, opts: SearchRecordsOptions = {}): SearchResult<Record> {
-  const { query, resolver, runOpts } = prepareRecordSearch(app, collection, opts);
-  try {
-    const result = runSearch<{ [k: string]: unknown }>(app.db, query, resolver, runOpts());
-    return { ...result, items: result.items.map((row) => Record.fromRow(collection, row)) };
-  } catch (err) {
-    throw toListError(err);
-  }
-}
-
-/**
- * searchRecords with the SQL run by `reader` (e.g. the app's worker read pool, which enforces
- * `--queryTimeout` and keeps the JS thread free); the count and page queries run concurrently.
- * Any reader failure (timeout included) is upstream's generic 400. Without a reader it is
- * searchRecords. Reads see committed data only: inside a transaction use searchRecords.
- */
-export async function searchRecordsAsync(
+export async function searchRecords(
   app: App,
   collection: Collection,
   opts: SearchRecordsOptions & { reader?: SqlReader | null } = {},
 ): Promise<SearchResult<Record>> {
-  if (!opts.reader) return searchRecords(app, collection, opts);
   const { query, resolver, runOpts } = prepareRecordSearch(app, collection, opts);
   try {
-    const result = await runSearchAsync<{ [k: string]: unknown }>(opts.reader, query, resolver, runOpts());
+    const result = await runSearch<{ [k: string]: unknown }>(opts.reader ?? app.db, query, resolver, runOpts());
     return { ...result, items: result.items.map((row) => Record.fromRow(collection, row)) };
   } catch (err) {
     const mapped = toListError(err);
-    throw mapped instanceof ApiError ? mapped : badRequest("", {}, err);
+    throw opts.reader && !(mapped instanceof ApiError) ? badRequest("", {}, err) : mapped;
   }
 }
 
@@ -159,7 +145,7 @@ function prepareRecordSearch(app: App, collection: Collection, opts: SearchRecor
   if (opts.isClientQuery && !isSuperuser) checkSuperuserOnlyFilterFields(opts.filter, opts.sort);
 
   const parsed = parseListParams(opts);
-  const query = new SelectQuery(collection.name);
+  const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect));
   const resolver = new RecordFieldResolver(app, collection, requestInfo, true);
   try {
     if (!isSuperuser && opts.rule) query.andWhere(buildFilterExpr(opts.rule, resolver, query.params));
@@ -190,20 +176,20 @@ export const LOG_LIST_FIELDS = ["id", "created", "level", "message", "data", "^d
  * sortable columns (a `^...$` entry is a pattern; dotted names are JSON paths). Rows come back as
  * stored. Errors as searchRecords (400 with the generic message).
  *
- * `db` is the App (its data.db) or any Database (e.g. `app.auxDb` for `_logs`).
+ * `db` is the App (its data.db) or any Db (e.g. `app.auxDb` for `_logs`).
  */
-export function searchTable(
-  db: App | Database,
+export async function searchTable(
+  db: App | Db,
   table: string,
   opts: ListParams = {},
   allowedFields: readonly string[] = [],
-): SearchResult<{ [k: string]: unknown }> {
+): Promise<SearchResult<{ [k: string]: unknown }>> {
   const database = "auxDb" in db ? db.db : db;
   const parsed = parseListParams(opts);
-  const query = new SelectQuery(table);
+  const query = new SelectQuery(table, new SqlParams(database.dialect));
   const resolver = new SimpleFieldResolver(allowedFields);
   try {
-    return runSearch(database, query, resolver, {
+    return await runSearch(database, query, resolver, {
       ...parsed,
       filter: opts.filter ? [opts.filter] : [],
       sort: opts.sort ? parseSort(opts.sort) : [],
@@ -266,7 +252,7 @@ export function replaceFilterPlaceholders(filter: string, params: { readonly [na
  * internal code): no rules, hidden fields allowed, `{:name}` placeholders bound from `params`
  * (use them for untrusted values). `sort` as the API's; limit ≤ 0 = no limit. Throws FilterError.
  */
-export function findRecordsByFilter(
+export async function findRecordsByFilter(
   app: App,
   collection: Collection | string,
   filter: string,
@@ -274,16 +260,15 @@ export function findRecordsByFilter(
   limit = 0,
   offset = 0,
   params: { readonly [name: string]: unknown } = {},
-): Record[] {
+): Promise<Record[]> {
   const { c, query } = recordsByFilterQuery(app, collection, filter, sort, limit, offset, params);
-  return queryAll(app.db, query).map((row) => Record.fromRow(c, row));
+  return (await queryAll(app.db, query)).map((row) => Record.fromRow(c, row));
 }
 
 /**
  * findRecordsByFilter with the query on the app's read pool (another core; `--queryTimeout`
- * applies), so a slow filter or sort does not hold the JS thread. Inside a transaction it reads
- * through the transaction's connection, as findRecordsByFilter does (the pool sees committed data
- * only).
+ * applies), so a slow filter or sort does not hold the JS thread. Inside a transaction (the pool sees
+ * committed data only), or without a pool, it is findRecordsByFilter.
  */
 export async function findRecordsByFilterAsync(
   app: App,
@@ -294,11 +279,11 @@ export async function findRecordsByFilterAsync(
   offset = 0,
   params: { readonly [name: string]: unknown } = {},
 ): Promise<Record[]> {
-  if (app.inTransaction) return findRecordsByFilter(app, collection, filter, sort, limit, offset, params);
+  const pool = app.readPool;
+  if (app.inTransaction || !pool) return findRecordsByFilter(app, collection, filter, sort, limit, offset, params);
   const { c, query } = recordsByFilterQuery(app, collection, filter, sort, limit, offset, params);
   const { sql, bindings } = query.params.finalize(query.sql());
-  const rows = await app.readPool.all(sql, [bindings]);
-  return rows.map((row) => Record.fromRow(c, row));
+  return (await pool.all(sql, bindings)).map((row) => Record.fromRow(c, row));
 }
 
 function recordsByFilterQuery(
@@ -312,7 +297,7 @@ function recordsByFilterQuery(
 ): { c: Collection; query: SelectQuery } {
   const c = typeof collection === "string" ? app.findCollection(collection) : collection;
   if (!c) throw new FilterError(`missing collection ${JSON.stringify(collection)}`);
-  const query = new SelectQuery(c.name);
+  const query = new SelectQuery(c.name, new SqlParams(app.db.dialect));
   const resolver = new RecordFieldResolver(app, c, null, true);
   if (filter !== "") {
     try {
@@ -329,13 +314,13 @@ function recordsByFilterQuery(
 }
 
 /** The first record matching `filter` (see findRecordsByFilter), or null. */
-export function findFirstRecordByFilter(
+export async function findFirstRecordByFilter(
   app: App,
   collection: Collection | string,
   filter: string,
   params: { readonly [name: string]: unknown } = {},
-): Record | null {
-  return findRecordsByFilter(app, collection, filter, "", 1, 0, params)[0] ?? null;
+): Promise<Record | null> {
+  return (await findRecordsByFilter(app, collection, filter, "", 1, 0, params))[0] ?? null;
 }
 
 /**

@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 /** The auth record a scenario's token names (signature not checked: the corpus tokens are valid ones). */
-function authOf(headers: { [k: string]: string }): Record | null | "expired" {
+async function authOf(headers: { [k: string]: string }): Promise<Record | null | "expired"> {
   const token = headers.Authorization ?? headers.authorization;
   if (!token) return null;
   const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as {
@@ -67,39 +67,40 @@ function authOf(headers: { [k: string]: string }): Record | null | "expired" {
   };
   if (payload.exp < Date.now() / 1000 || payload.type !== "auth") return "expired";
   const c = app.findCollection(payload.collectionId);
-  return c ? findRecordById(app, c, payload.id) : null;
+  return c ? await findRecordById(app, c, payload.id) : null;
 }
 
 /** Go-side setup of the non-replayable scenarios we can reproduce. */
-const STUBS: { [name: string]: () => () => void } = {
+type Stub = () => Promise<() => Promise<void>>;
+
+const STUBS: { [name: string]: Stub } = {
   // BeforeTestFunc: demo3's `title` marked hidden
-  hiddenTitle: () => {
+  hiddenTitle: async () => {
     const f = app.findCollection("demo3")!.fields.getByName("title")!;
     f.hidden = true;
-    return () => {
+    return async () => {
       f.hidden = false;
     };
   },
   // tests.StubMFARecords / StubOTPRecords: one record of users' test@example.com is what the list scenarios see
-  authStubs: () => {
-    const user = app.db.query("SELECT id FROM users WHERE email = 'test@example.com'").get() as { id: string };
+  authStubs: async () => {
+    const user = (await app.db.get<{ id: string }>("SELECT id FROM users WHERE email = 'test@example.com'"))!;
     for (const table of ["_mfas", "_otps"]) {
       const extra = table === "_mfas" ? ", `method`" : ", `password`";
-      app.db
-        .query(
-          `INSERT INTO \`${table}\` (id, collectionRef, recordRef${extra}) VALUES ('user1_0', '_pb_users_auth_', ?, 'x')`,
-        )
-        .run(user.id);
+      await app.db.run(
+        `INSERT INTO \`${table}\` (id, collectionRef, recordRef${extra}) VALUES ('user1_0', '_pb_users_auth_', ?, 'x')`,
+        [user.id],
+      );
     }
-    return () => {
-      app.db.run("DELETE FROM `_mfas` WHERE id = 'user1_0'");
-      app.db.run("DELETE FROM `_otps` WHERE id = 'user1_0'");
+    return async () => {
+      await app.db.run("DELETE FROM `_mfas` WHERE id = 'user1_0'");
+      await app.db.run("DELETE FROM `_otps` WHERE id = 'user1_0'");
     };
   },
 };
 
-function stubFor(s: Scenario): (() => () => void) | null {
-  if (s.replayable) return () => () => {};
+function stubFor(s: Scenario): Stub | null {
+  if (s.replayable) return async () => async () => {};
   if (s.skipReasons.join() !== "before-test-func") return null;
   if (/hidden field/.test(s.name) && s.url.includes("demo3")) return STUBS.hiddenTitle!;
   if (/^TestRecordCrud(MFA|OTP)(List|View)$/.test(s.test)) return STUBS.authStubs!;
@@ -127,10 +128,10 @@ function resolveNumberModifiers(body: { [k: string]: unknown }, stored: Record |
 type Outcome = { status: number; ids: string[]; page?: string };
 
 /** What our engine decides for a scenario (null = not something the engine alone decides). */
-function outcome(s: Scenario): Outcome | null {
+async function outcome(s: Scenario): Promise<Outcome | null> {
   const m = /^\/api\/collections\/([^/?]+)\/records(?:\/([^/?]+))?(?:\?(.*))?$/.exec(s.url);
   if (!m) return null;
-  const auth = authOf(s.headers);
+  const auth = await authOf(s.headers);
   if (auth === "expired") return null;
   const url = new URL("http://localhost" + s.url);
   const query: { [k: string]: string } = {};
@@ -141,7 +142,7 @@ function outcome(s: Scenario): Outcome | null {
   const collection = app.findCollection(decodeURIComponent(m[1]!));
   if (!collection) return { status: 404, ids: [] };
   const id = m[2] ? decodeURIComponent(m[2]) : "";
-  const stored = id ? findRecordById(app, collection, id) : null;
+  const stored = id ? await findRecordById(app, collection, id) : null;
   const body = resolveNumberModifiers(submitted, stored);
   const ri = new RequestInfo({ query, auth, method: s.method, body });
   try {
@@ -149,10 +150,10 @@ function outcome(s: Scenario): Outcome | null {
       case "GET": {
         if (id) {
           requireRuleAccess(collection.viewRule, ri);
-          const r = findRecordByIdWithRule(app, collection, id, ri, collection.viewRule);
+          const r = await findRecordByIdWithRule(app, collection, id, ri, collection.viewRule);
           return r ? { status: 200, ids: [r.id] } : { status: 404, ids: [] };
         }
-        const r = searchRecords(app, collection, {
+        const r = await searchRecords(app, collection, {
           ...query,
           requestInfo: ri,
           rule: collection.listRule,
@@ -174,8 +175,8 @@ function outcome(s: Scenario): Outcome | null {
         if (collection.isView()) return null;
         const rule = s.method === "DELETE" ? collection.deleteRule : collection.updateRule;
         requireRuleAccess(rule, ri);
-        if (!findRecordById(app, collection, id)) return { status: 404, ids: [] };
-        const r = findRecordByIdWithRule(app, collection, id, ri, rule);
+        if (!(await findRecordById(app, collection, id))) return { status: 404, ids: [] };
+        const r = await findRecordByIdWithRule(app, collection, id, ri, rule);
         return r ? { status: 200, ids: [r.id] } : { status: 404, ids: [] };
       }
       case "POST": {
@@ -183,7 +184,7 @@ function outcome(s: Scenario): Outcome | null {
         requireRuleAccess(collection.createRule, ri);
         const record = new Record(collection);
         for (const [k, v] of Object.entries(body)) if (collection.fields.getByName(k)) record.set(k, v);
-        return { status: checkCreateRule(app, record, ri, collection.createRule) ? 200 : 400, ids: [] };
+        return { status: (await checkCreateRule(app, record, ri, collection.createRule)) ? 200 : 400, ids: [] };
       }
     }
   } catch (err) {
@@ -235,34 +236,37 @@ function compare(s: Scenario, o: Outcome): string[] {
 }
 
 if (!available) test.skip("upstream record scenarios: skipped: ../shared not present", () => {});
-test.skipIf(!available)("upstream record scenarios: our filters, sorts and rules select what upstream does", () => {
-  const all = JSON.parse(require("node:fs").readFileSync(join(CONFORMANCE, "scenarios.json"), "utf8")) as Scenario[];
-  let checked = 0;
-  let listChecked = 0;
-  const byMethod: { [m: string]: number } = {};
-  const failures: string[] = [];
-  for (const s of all) {
-    if (!s.file.startsWith("apis/record_crud") || !s.url.includes("/records")) continue;
-    if (s.expectedStatus === 429 || s.expectedStatus === 413) continue;
-    const stub = stubFor(s);
-    if (!stub) continue;
-    const undo = stub();
-    try {
-      const o = outcome(s);
-      if (!o) continue;
-      checked++;
-      byMethod[s.method] = (byMethod[s.method] ?? 0) + 1;
-      if (s.method === "GET" && !/\/records\/[^?]/.test(s.url)) listChecked++;
-      const problems = compare(s, o);
-      if (problems.length > 0) failures.push(`${s.id} ${s.name}: ${problems.join("; ")}`);
-    } finally {
-      undo();
+test.skipIf(!available)(
+  "upstream record scenarios: our filters, sorts and rules select what upstream does",
+  async () => {
+    const all = JSON.parse(require("node:fs").readFileSync(join(CONFORMANCE, "scenarios.json"), "utf8")) as Scenario[];
+    let checked = 0;
+    let listChecked = 0;
+    const byMethod: { [m: string]: number } = {};
+    const failures: string[] = [];
+    for (const s of all) {
+      if (!s.file.startsWith("apis/record_crud") || !s.url.includes("/records")) continue;
+      if (s.expectedStatus === 429 || s.expectedStatus === 413) continue;
+      const stub = stubFor(s);
+      if (!stub) continue;
+      const undo = await stub();
+      try {
+        const o = await outcome(s);
+        if (!o) continue;
+        checked++;
+        byMethod[s.method] = (byMethod[s.method] ?? 0) + 1;
+        if (s.method === "GET" && !/\/records\/[^?]/.test(s.url)) listChecked++;
+        const problems = compare(s, o);
+        if (problems.length > 0) failures.push(`${s.id} ${s.name}: ${problems.join("; ")}`);
+      } finally {
+        await undo();
+      }
     }
-  }
-  expect(failures).toEqual([]);
-  expect(listChecked).toBeGreaterThanOrEqual(40);
-  expect(checked).toBeGreaterThanOrEqual(150);
-  console.log(
-    `conformance scenarios reproduced by the filter engine: ${checked - failures.length}/${checked} (${listChecked} lists; by method ${JSON.stringify(byMethod)})`,
-  );
-});
+    expect(failures).toEqual([]);
+    expect(listChecked).toBeGreaterThanOrEqual(40);
+    expect(checked).toBeGreaterThanOrEqual(150);
+    console.log(
+      `conformance scenarios reproduced by the filter engine: ${checked - failures.length}/${checked} (${listChecked} lists; by method ${JSON.stringify(byMethod)})`,
+    );
+  },
+);

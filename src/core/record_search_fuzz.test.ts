@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { MARKER, randomFilter, randomSort, seededRandom } from "../tools/search/fuzz_corpus.ts";
-import { FilterError, statementCache } from "../tools/search/index.ts";
+import { FilterError } from "../tools/search/index.ts";
+import { DbError, type Db } from "./db/index.ts";
 import { ApiError } from "./errors.ts";
 import { Record } from "./record.ts";
 import { FUZZ_PATHS, FUZZ_WORDS, setupTestData, type TestData } from "./record_field_resolver.testutil.ts";
@@ -23,22 +24,33 @@ import { findRecordById } from "./record_query.ts";
 let td: TestData;
 beforeAll(async () => {
   td = await setupTestData();
-  td.app.db.run("CREATE TABLE canary (x TEXT)");
-  td.app.db.run("INSERT INTO canary VALUES ('alive')");
+  await td.app.db.exec("CREATE TABLE canary (x TEXT); INSERT INTO canary VALUES ('alive')");
 });
 afterAll(() => td.cleanup());
 
-test("random filters, sorts and rules over records: clean errors only", () => {
+/** Records the SQL text of every read on `db` until the returned function is called. */
+function spyReads(db: Db, seen: string[]): () => void {
+  const { all, get } = db;
+  db.all = <T>(sql: string, params?: Parameters<Db["all"]>[1]) => {
+    seen.push(sql);
+    return all.call(db, sql, params) as Promise<T[]>;
+  };
+  db.get = <T>(sql: string, params?: Parameters<Db["get"]>[1]) => {
+    seen.push(sql);
+    return get.call(db, sql, params) as Promise<T | null>;
+  };
+  return () => {
+    db.all = all;
+    db.get = get;
+  };
+}
+
+test("random filters, sorts and rules over records: clean errors only", async () => {
   const seed = 0xf11e;
   const rng = seededRandom(seed);
   const db = td.app.db;
-  const cache = statementCache(db);
   const seen: string[] = [];
-  const orig = cache.get.bind(cache);
-  cache.get = (sql: string) => {
-    seen.push(sql);
-    return orig(sql);
-  };
+  const restore = spyReads(db, seen);
   const collections = ["posts", "members", "orgs", "tags", "comments", "likes", "post_stats", "locked"].map((n) =>
     td.app.findCollection(n)!,
   );
@@ -64,7 +76,7 @@ test("random filters, sorts and rules over records: clean errors only", () => {
       });
       const context = `case ${i} (seed ${seed}) on ${collection.name}: filter ${JSON.stringify(filter)} sort ${JSON.stringify(sort)} rule ${JSON.stringify(rule)}`;
       try {
-        searchRecords(td.app, collection, {
+        await searchRecords(td.app, collection, {
           filter,
           sort,
           rule,
@@ -87,29 +99,29 @@ test("random filters, sorts and rules over records: clean errors only", () => {
           throw new Error(`${context} checkRule threw ${String(err)}`);
         counts.ruleRejected++;
       }
-      const any = db.query(`SELECT id FROM \`${collection.name}\` LIMIT 1`).get() as { id: string } | null;
+      const any = await db.get<{ id: string }>(`SELECT id FROM \`${collection.name}\` LIMIT 1`);
       if (any) {
-        const record = findRecordById(td.app, collection, any.id)!;
-        expect(typeof canAccessRecord(td.app, record, ri, filter)).toBe("boolean");
-        findRecordByIdWithRule(td.app, collection, any.id, ri, filter);
+        const record = (await findRecordById(td.app, collection, any.id))!;
+        expect(typeof (await canAccessRecord(td.app, record, ri, filter))).toBe("boolean");
+        await findRecordByIdWithRule(td.app, collection, any.id, ri, filter);
         try {
-          findRecordsByIdsWithRule(td.app, collection, [any.id, "x'--"], ri, filter);
+          await findRecordsByIdsWithRule(td.app, collection, [any.id, "x'--"], ri, filter);
         } catch (err) {
-          if (!(err instanceof FilterError) && !(err instanceof Error && err.name === "SQLiteError"))
+          if (!(err instanceof FilterError) && !(err instanceof DbError))
             throw new Error(`${context} findRecordsByIds threw ${String(err)}`);
         }
         if (!collection.isView()) {
           const fresh = new Record(collection);
           fresh.set("title", "QZXVfresh'");
-          expect(typeof checkCreateRule(td.app, fresh, ri, filter)).toBe("boolean");
+          expect(typeof (await checkCreateRule(td.app, fresh, ri, filter))).toBe("boolean");
         }
       }
     }
   } finally {
-    cache.get = orig;
+    restore();
   }
   expect(seen.filter((sql) => sql.includes(MARKER) || sql.includes("DROP TABLE"))).toEqual([]);
-  expect(db.query("SELECT x FROM canary").all()).toEqual([{ x: "alive" }]);
+  expect(await db.all("SELECT x FROM canary")).toEqual([{ x: "alive" }]);
   expect(counts.ok).toBeGreaterThan(20);
   expect(counts.apiError).toBeGreaterThan(50);
 });

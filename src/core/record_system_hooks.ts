@@ -5,7 +5,7 @@
 import type { App } from "./app.ts";
 import { ApiError } from "./errors.ts";
 import { Record } from "./record.ts";
-import { findAuthRecordByEmail, quoteIdent } from "./record_query.ts";
+import { findAuthRecordByEmail } from "./record_query.ts";
 import { deleteRecord } from "./record_save.ts";
 
 export const SUPERUSERS = "_superusers";
@@ -18,7 +18,7 @@ export function registerRecordSystemHooks(app: App): void {
     e.record.setRaw("verified", true);
     await e.next();
     if (e.type === "create" && e.record.email() !== INSTALLER_EMAIL) {
-      const installer = findAuthRecordByEmail(app, SUPERUSERS, INSTALLER_EMAIL);
+      const installer = await findAuthRecordByEmail(app, SUPERUSERS, INSTALLER_EMAIL);
       if (installer) await deleteRecord(app, installer);
     }
   };
@@ -30,8 +30,10 @@ export function registerRecordSystemHooks(app: App): void {
     priority: -99,
     func: (e) =>
       app.runInTransaction(async () => {
-        const row = app.db.query(`SELECT COUNT(*) AS n FROM ${quoteIdent(SUPERUSERS)}`).get() as { n: number };
-        if (row.n === 1) throw new ApiError(400, "You can't delete the only existing superuser");
+        const row = await app.db.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM ${app.db.dialect.quoteIdent(SUPERUSERS)}`,
+        );
+        if (row!.n === 1) throw new ApiError(400, "You can't delete the only existing superuser");
         await e.next();
       }),
   });
@@ -50,7 +52,7 @@ export function registerRecordSystemHooks(app: App): void {
         // the external auths go with the save or not at all (as upstream); the lock is held for
         // this rare step only — other saves take it just for their own statement
         await app.runInTransaction(async () => {
-          if (deleteSideRows(app, r, ["_externalAuths"]) > 0) r.refreshTokenKey();
+          if ((await deleteSideRows(app, r, ["_externalAuths"])) > 0) r.refreshTokenKey();
           await e.next();
         });
       } else {
@@ -72,20 +74,22 @@ export function registerRecordSystemHooks(app: App): void {
       // in the delete's transaction (which the row's delete after it joins), as upstream
       return app.runInTransaction(async () => {
         await e.next();
-        deleteSideRows(app, e.record, AUTH_SIDE_TABLES);
+        await deleteSideRows(app, e.record, AUTH_SIDE_TABLES);
       });
     },
   });
 }
 
 /** Deletes the rows of `tables` that point at `record`; returns how many went. */
-function deleteSideRows(app: App, record: Record, tables: string[]): number {
+async function deleteSideRows(app: App, record: Record, tables: string[]): Promise<number> {
   let n = 0;
   for (const t of tables) {
     if (!app.findCollection(t)) continue;
-    n += app.db
-      .query(`DELETE FROM ${quoteIdent(t)} WHERE collectionRef = ? AND recordRef = ?`)
-      .run(record.collection.id, record.originalId || record.id).changes;
+    const res = await app.db.run(
+      `DELETE FROM ${app.db.dialect.quoteIdent(t)} WHERE collectionRef = ? AND recordRef = ?`,
+      [record.collection.id, record.originalId || record.id],
+    );
+    n += res.changes;
   }
   return n;
 }

@@ -6,19 +6,10 @@
  * Rule values: null = superusers only, "" = everyone, an expression = a filter the record must match
  * (superusers always pass).
  */
-import {
-  buildFilterExpr,
-  FilterError,
-  queryAll,
-  queryGet,
-  quoteColumn,
-  quoteIdent,
-  SelectQuery,
-  SqlParams,
-  statementCache,
-} from "../tools/search/index.ts";
+import { buildFilterExpr, FilterError, SelectQuery, SqlParams } from "../tools/search/index.ts";
 import type { App } from "./app.ts";
 import type { Collection } from "./collection.ts";
+import { DbError, queryAll, queryGet } from "./db/index.ts";
 import { forbidden } from "./errors.ts";
 import { Record } from "./record.ts";
 import { RecordFieldResolver } from "./record_field_resolver.ts";
@@ -36,7 +27,7 @@ export function checkRule(app: App, collection: Collection, rule: string): void 
   if (rule === "") return;
   try {
     const resolver = new RecordFieldResolver(app, collection, new RequestInfo(), true);
-    buildFilterExpr(rule, resolver, new SqlParams());
+    buildFilterExpr(rule, resolver, new SqlParams(app.db.dialect));
   } catch (err) {
     throw new Error("Invalid rule. Raw error: " + ((err as Error)?.message ?? String(err)));
   }
@@ -64,30 +55,29 @@ function applyRule(
   resolver.updateQuery(query);
 }
 
-const isExpectedFailure = (err: unknown) =>
-  err instanceof FilterError || (err instanceof Error && err.name === "SQLiteError");
+const isExpectedFailure = (err: unknown) => err instanceof FilterError || err instanceof DbError;
 
 /** `SELECT (1) FROM <table> WHERE id = <record.id>`: the stored row a rule is checked against. */
-function storedRecordQuery(record: Record): SelectQuery {
+function storedRecordQuery(app: App, record: Record): SelectQuery {
   const table = record.collection.name;
-  const query = new SelectQuery(table, new SqlParams(), ["(1)"]);
-  query.andWhere(`${quoteColumn(table + ".id")} = ${query.params.add(record.id)}`);
+  const query = new SelectQuery(table, new SqlParams(app.db.dialect), ["(1)"]);
+  query.andWhere(`${app.db.dialect.quoteColumn(table + ".id")} = ${query.params.add(record.id)}`);
   return query;
 }
 
 /** Whether `query` still yields a row once `rule` is applied; an invalid rule (or SQL error) → false. */
-function rowMatches(
+async function rowMatches(
   app: App,
   collection: Collection,
   query: SelectQuery,
   requestInfo: RequestInfo | null,
   rule: string,
   allowHiddenFields = true,
-): boolean {
+): Promise<boolean> {
   try {
     applyRule(app, collection, query, requestInfo, rule, allowHiddenFields);
     query.limit = 1;
-    return queryGet(app.db, query, { distinct: false }) !== null;
+    return (await queryGet(app.db, query, { distinct: false })) !== null;
   } catch (err) {
     if (isExpectedFailure(err)) return false;
     throw err;
@@ -99,16 +89,16 @@ function rowMatches(
  * superusers always, null → nobody else, "" → everyone, otherwise the rule must match the record's row.
  * An invalid rule denies access.
  */
-export function canAccessRecord(
+export async function canAccessRecord(
   app: App,
   record: Record,
   requestInfo: RequestInfo | null,
   rule: string | null,
-): boolean {
+): Promise<boolean> {
   if (requestInfo?.hasSuperuserAuth()) return true;
   if (rule === null) return false;
   if (rule === "") return true;
-  return rowMatches(app, record.collection, storedRecordQuery(record), requestInfo, rule);
+  return rowMatches(app, record.collection, storedRecordQuery(app, record), requestInfo, rule);
 }
 
 /**
@@ -122,8 +112,8 @@ export function matchesClientFilter(
   record: Record,
   requestInfo: RequestInfo | null,
   filter: string,
-): boolean {
-  return rowMatches(app, record.collection, storedRecordQuery(record), requestInfo, filter, false);
+): Promise<boolean> {
+  return rowMatches(app, record.collection, storedRecordQuery(app, record), requestInfo, filter, false);
 }
 
 /**
@@ -132,13 +122,13 @@ export function matchesClientFilter(
  * A null rule yields null for non-superusers: check `requireRuleAccess` first to answer 403.
  * For update, pass a RequestInfo whose body is the new (modifier-resolved) data.
  */
-export function findRecordByIdWithRule(
+export async function findRecordByIdWithRule(
   app: App,
   collection: Collection,
   id: string,
   requestInfo: RequestInfo | null,
   rule: string | null,
-): Record | null {
+): Promise<Record | null> {
   if (id === "") return null;
   const isSuperuser = requestInfo?.hasSuperuserAuth() ?? false;
   if (rule === null && !isSuperuser) return null;
@@ -146,13 +136,13 @@ export function findRecordByIdWithRule(
     let row: { [k: string]: unknown } | null;
     if (isSuperuser || !rule) {
       // no rule to apply: the same statement for every id of this table
-      row = statementCache(app.db).get(byIdSql(collection.name)).get({ p0: id }) as { [k: string]: unknown } | null;
+      row = await app.db.get<{ [k: string]: unknown }>(byIdSql(app, collection.name), { p0: id });
     } else {
-      const query = new SelectQuery(collection.name);
-      query.andWhere(`${quoteColumn(collection.name + ".id")} = ${query.params.add(id)}`);
+      const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect));
+      query.andWhere(`${app.db.dialect.quoteColumn(collection.name + ".id")} = ${query.params.add(id)}`);
       applyRule(app, collection, query, requestInfo, rule);
       query.limit = 1;
-      row = queryGet(app.db, query);
+      row = await queryGet(app.db, query);
     }
     return row ? Record.fromRow(collection, row) : null;
   } catch (err) {
@@ -163,16 +153,17 @@ export function findRecordByIdWithRule(
 
 const byIdSqls = new Map<string, string>();
 
-/** `SELECT <t>.* FROM <t> WHERE <t>.id = :p0 LIMIT 1`, as the query builder writes it, remembered per table. */
-function byIdSql(table: string): string {
-  let sql = byIdSqls.get(table);
+/** `SELECT <t>.* FROM <t> WHERE <t>.id = :p0 LIMIT 1` as the query builder writes it, kept per dialect and table. */
+function byIdSql(app: App, table: string): string {
+  const key = app.db.dialect.name + "\u0000" + table;
+  let sql = byIdSqls.get(key);
   if (sql === undefined) {
-    const q = new SelectQuery(table);
-    q.andWhere(`${quoteColumn(table + ".id")} = ${q.params.add("")}`);
+    const q = new SelectQuery(table, new SqlParams(app.db.dialect));
+    q.andWhere(`${app.db.dialect.quoteColumn(table + ".id")} = ${q.params.add("")}`);
     q.limit = 1;
     sql = q.params.finalize(q.sql()).sql;
     if (byIdSqls.size >= 1000) byIdSqls.clear();
-    byIdSqls.set(table, sql);
+    byIdSqls.set(key, sql);
   }
   return sql;
 }
@@ -183,46 +174,50 @@ function byIdSql(table: string): string {
  * with `context = "expand"`. Throws when the rule is null for a non-superuser (upstream fails the
  * whole expand path then) or invalid.
  */
-export function findRecordsByIdsWithRule(
+export async function findRecordsByIdsWithRule(
   app: App,
   collection: Collection,
   ids: readonly string[],
   requestInfo: RequestInfo | null,
   rule: string | null,
-): Record[] {
+): Promise<Record[]> {
   const unique = [...new Set(ids.filter((id) => id !== ""))];
   if (unique.length === 0) return [];
   const isSuperuser = requestInfo?.hasSuperuserAuth() ?? false;
   if (rule === null && !isSuperuser) {
     throw new FilterError(`only superusers can view collection ${JSON.stringify(collection.name)} records`);
   }
-  const query = new SelectQuery(collection.name);
+  const d = app.db.dialect;
+  const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect));
   // one bound JSON array: the same SQL text for any number of ids
   query.andWhere(
-    `${quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM json_each(${query.params.add(JSON.stringify(unique))}))`,
+    `${d.quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM ${d.jsonEachParam(query.params.add(JSON.stringify(unique)))})`,
   );
   if (!isSuperuser && rule) applyRule(app, collection, query, requestInfo, rule);
-  return queryAll(app.db, query).map((row) => Record.fromRow(collection, row));
+  return (await queryAll<{ [k: string]: unknown }>(app.db, query)).map((row) => Record.fromRow(collection, row));
 }
 
 /**
  * The ids among `ids` of auth records the requester manages through the collection's manageRule
  * (used to show their emails regardless of emailVisibility). Empty without a non-empty manageRule.
  */
-export function findManagedRecordIds(
+export async function findManagedRecordIds(
   app: App,
   collection: Collection,
   ids: readonly string[],
   requestInfo: RequestInfo | null,
-): string[] {
+): Promise<string[]> {
   if (!collection.isAuth() || !collection.manageRule || ids.length === 0) return [];
-  const query = new SelectQuery(collection.name, new SqlParams(), [quoteColumn(collection.name + ".id") + " AS `id`"]);
+  const d = app.db.dialect;
+  const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect), [
+    d.quoteColumn(collection.name + ".id") + " AS `id`",
+  ]);
   query.andWhere(
-    `${quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM json_each(${query.params.add(JSON.stringify([...ids]))}))`,
+    `${d.quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM ${d.jsonEachParam(query.params.add(JSON.stringify([...ids])))})`,
   );
   try {
     applyRule(app, collection, query, requestInfo, collection.manageRule);
-    return queryAll<{ id: string }>(app.db, query).map((r) => String(r.id));
+    return (await queryAll<{ id: string }>(app.db, query)).map((r) => String(r.id));
   } catch (err) {
     if (isExpectedFailure(err)) return [];
     throw err;
@@ -237,7 +232,7 @@ const CREATE_CTE_SUFFIX = "__pb_create__rule";
  * would be stored with (verified forced false, a temporary id if none), and a shallow copy of the
  * collection named after the CTE, so rules resolve their fields against the unsaved record.
  */
-function unsavedRecordQuery(record: Record): { query: SelectQuery; collection: Collection } {
+function unsavedRecordQuery(app: App, record: Record): { query: SelectQuery; collection: Collection } {
   const original = record.collection;
   const row = record.toRow();
   if (!row.id) row.id = "__temp_id__" + CREATE_CTE_SUFFIX;
@@ -247,7 +242,8 @@ function unsavedRecordQuery(record: Record): { query: SelectQuery; collection: C
   dummy.id = original.id + CREATE_CTE_SUFFIX;
   dummy.name = original.name + CREATE_CTE_SUFFIX;
 
-  const params = new SqlParams();
+  const quoteIdent = app.db.dialect.quoteIdent;
+  const params = new SqlParams(app.db.dialect);
   const selects = Object.entries(row).map(([col, v]) => {
     const isNumberField = original.fields.getByName(col)?.type === "number";
     return `${params.add(v, { real: isNumberField })} AS ${quoteIdent(col)}`;
@@ -262,12 +258,12 @@ function unsavedRecordQuery(record: Record): { query: SelectQuery; collection: C
  * modifiers resolved — satisfies `rule` for `requestInfo` (whose body should be the resolved data).
  * null → false for non-superusers; "" → true. An invalid rule fails the check (upstream: 400).
  */
-export function checkCreateRule(
+export async function checkCreateRule(
   app: App,
   record: Record,
   requestInfo: RequestInfo | null,
   rule: string | null,
-): boolean {
+): Promise<boolean> {
   if (requestInfo?.hasSuperuserAuth()) return true;
   if (rule === null) return false;
   if (rule === "") return true;
@@ -279,14 +275,14 @@ export function checkCreateRule(
  * hasAuthManageAccess): an unsaved record is checked through the same CTE as the create rule,
  * a stored one by id. False without auth or without a non-empty manageRule.
  */
-export function hasAuthManageAccess(app: App, record: Record, requestInfo: RequestInfo | null): boolean {
+export async function hasAuthManageAccess(app: App, record: Record, requestInfo: RequestInfo | null): Promise<boolean> {
   const collection = record.collection;
   if (!collection.isAuth() || !collection.manageRule || !requestInfo?.auth) return false;
   if (record.isNew) return matchesUnsaved(app, record, requestInfo, collection.manageRule);
-  return rowMatches(app, collection, storedRecordQuery(record), requestInfo, collection.manageRule);
+  return rowMatches(app, collection, storedRecordQuery(app, record), requestInfo, collection.manageRule);
 }
 
-function matchesUnsaved(app: App, record: Record, requestInfo: RequestInfo | null, rule: string): boolean {
-  const { query, collection } = unsavedRecordQuery(record);
+function matchesUnsaved(app: App, record: Record, requestInfo: RequestInfo | null, rule: string): Promise<boolean> {
+  const { query, collection } = unsavedRecordQuery(app, record);
   return rowMatches(app, collection, query, requestInfo, rule);
 }

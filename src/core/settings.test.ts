@@ -122,9 +122,9 @@ describe("settings storage", () => {
     s.meta.appName = "Changed";
     s.smtp.password = "secret-pass";
     await app.saveSettings(s);
-    const row = app.db
-      .query("SELECT typeof(value) AS t, created, updated FROM _params WHERE id = 'settings'")
-      .get() as any;
+    const row = (await app.db.get(
+      "SELECT typeof(value) AS t, created, updated FROM _params WHERE id = 'settings'",
+    )) as any;
     expect(row.t).toBe("blob");
     expect(row.updated >= row.created).toBe(true);
     const loaded = await loadSettings(app);
@@ -136,7 +136,7 @@ describe("settings storage", () => {
   test("plain JSON stored as TEXT loads too", async () => {
     const app = new App({ dataDir: newDir() });
     await app.bootstrap();
-    app.db.run(`UPDATE _params SET value = '{"meta":{"appName":"Text"}}' WHERE id = 'settings'`);
+    await app.db.run(`UPDATE _params SET value = '{"meta":{"appName":"Text"}}' WHERE id = 'settings'`);
     const loaded = await loadSettings(app);
     expect(loaded.meta.appName).toBe("Text");
     expect(loaded.logs.maxDays).toBe(5); // defaults fill the rest
@@ -151,7 +151,7 @@ describe("settings storage", () => {
     s.smtp.password = "encrypted-pass";
     await app.saveSettings(s);
 
-    const row = app.db.query("SELECT typeof(value) AS t, value FROM _params WHERE id = 'settings'").get() as {
+    const row = (await app.db.get("SELECT typeof(value) AS t, value FROM _params WHERE id = 'settings'")) as {
       t: string;
       value: string;
     };
@@ -168,17 +168,17 @@ describe("settings storage", () => {
     await again.terminate();
     const noKey = new App({ dataDir: dir });
     await expect(noKey.bootstrap()).rejects.toThrow("missing encryption key");
-    noKey.close();
+    await noKey.close();
     const wrongKey = new App({ dataDir: dir, encryptionKey: "fedcba9876543210fedcba9876543210" });
     await expect(wrongKey.bootstrap()).rejects.toThrow();
-    wrongKey.close();
+    await wrongKey.close();
   });
 
   test("a row encrypted the way upstream does it loads", async () => {
     const app = new App({ dataDir: newDir(), encryptionKey: KEY });
     await app.bootstrap();
     const value = goEncrypt('{"meta":{"appName":"FromGo"},"batch":{"enabled":true}}', KEY);
-    app.db.query("UPDATE _params SET value = ? WHERE id = 'settings'").run(value);
+    await app.db.run("UPDATE _params SET value = ? WHERE id = 'settings'", [value]);
     const loaded = await loadSettings(app);
     expect(loaded.meta.appName).toBe("FromGo");
     expect(loaded.batch.enabled).toBe(true);
@@ -195,7 +195,7 @@ describe("settings storage", () => {
     expect(keyed.settings().meta.appName).toBe("Acme");
     // the next save encrypts
     await saveSettings(keyed, keyed.settings());
-    expect((keyed.db.query("SELECT typeof(value) AS t FROM _params").get() as { t: string }).t).toBe("text");
+    expect(((await keyed.db.get("SELECT typeof(value) AS t FROM _params")) as { t: string }).t).toBe("text");
     await keyed.terminate();
   });
 

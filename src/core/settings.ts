@@ -468,9 +468,9 @@ export function encodeSettingsValue(settings: Settings, encryptionKey: string): 
 
 /** Loads the settings row over the defaults, inserting the defaults on first run. */
 export async function loadSettings(app: App): Promise<Settings> {
-  const row = app.db.query("SELECT `value` FROM `_params` WHERE `id` = ? LIMIT 1").get(SETTINGS_PARAM_KEY) as {
-    value: unknown;
-  } | null;
+  const row = await app.db.get<{ value: unknown }>("SELECT `value` FROM `_params` WHERE `id` = ? LIMIT 1", [
+    SETTINGS_PARAM_KEY,
+  ]);
   const settings = new Settings();
   if (!row) {
     await saveSettings(app, settings);
@@ -488,17 +488,24 @@ export async function saveSettings(app: App, settings: Settings): Promise<void> 
   const errs = validateSettings(settings);
   if (errs) throw errs;
   const value = encodeSettingsValue(settings, app.encryptionKey);
-  await app.runInTransaction(() => {
+  // check-then-write in the transaction, so two saves cannot both insert
+  await app.runInTransaction(async () => {
     const now = nowDateTime();
-    const exists = app.db.query("SELECT 1 FROM `_params` WHERE `id` = ? LIMIT 1").get(SETTINGS_PARAM_KEY) != null;
+    const exists = (await app.db.get("SELECT 1 FROM `_params` WHERE `id` = ? LIMIT 1", [SETTINGS_PARAM_KEY])) !== null;
     if (exists) {
-      app.db
-        .query("UPDATE `_params` SET `id`=?, `updated`=?, `value`=? WHERE `id`=?")
-        .run(SETTINGS_PARAM_KEY, now, value, SETTINGS_PARAM_KEY);
+      await app.db.run("UPDATE `_params` SET `id`=?, `updated`=?, `value`=? WHERE `id`=?", [
+        SETTINGS_PARAM_KEY,
+        now,
+        value,
+        SETTINGS_PARAM_KEY,
+      ]);
     } else {
-      app.db
-        .query("INSERT INTO `_params` (`created`, `id`, `updated`, `value`) VALUES (?, ?, ?, ?)")
-        .run(now, SETTINGS_PARAM_KEY, now, value);
+      await app.db.run("INSERT INTO `_params` (`created`, `id`, `updated`, `value`) VALUES (?, ?, ?, ?)", [
+        now,
+        SETTINGS_PARAM_KEY,
+        now,
+        value,
+      ]);
     }
   });
 }

@@ -51,7 +51,7 @@ export async function saveSuperuser(app: App, record: Record): Promise<void> {
 /** Creates a superuser; fails when the email is taken. */
 export async function createSuperuser(app: App, email: string, password: string): Promise<Record> {
   if (!isEmail(email)) throw new Error("missing or invalid email address");
-  if (findAuthRecordByEmail(app, SUPERUSERS, email)) {
+  if (await findAuthRecordByEmail(app, SUPERUSERS, email)) {
     throw new ValidationErrors({ email: { code: "validation_not_unique", message: "Value must be unique." } });
   }
   validatePassword(password);
@@ -65,7 +65,7 @@ export async function createSuperuser(app: App, email: string, password: string)
 /** Changes an existing superuser's password; fails when the email is unknown. */
 export async function updateSuperuserPassword(app: App, email: string, password: string): Promise<Record> {
   if (!isEmail(email)) throw new Error("missing or invalid email address");
-  const record = findAuthRecordByEmail(app, SUPERUSERS, email);
+  const record = await findAuthRecordByEmail(app, SUPERUSERS, email);
   if (!record) throw new Error(`superuser with email "${email}" doesn't exist`);
   validatePassword(password);
   await record.setPassword(password);
@@ -76,7 +76,7 @@ export async function updateSuperuserPassword(app: App, email: string, password:
 /** Creates the superuser, or changes its password when the email exists. */
 export async function upsertSuperuser(app: App, email: string, password: string): Promise<Record> {
   if (!isEmail(email)) throw new Error("missing or invalid email address");
-  return findAuthRecordByEmail(app, SUPERUSERS, email)
+  return (await findAuthRecordByEmail(app, SUPERUSERS, email))
     ? updateSuperuserPassword(app, email, password)
     : createSuperuser(app, email, password);
 }
@@ -84,20 +84,20 @@ export async function upsertSuperuser(app: App, email: string, password: string)
 /** Deletes a superuser. Returns false when there was none; refuses to delete the last one. */
 export async function deleteSuperuser(app: App, email: string): Promise<boolean> {
   if (!isEmail(email)) throw new Error("invalid or missing email address");
-  const record = findAuthRecordByEmail(app, SUPERUSERS, email);
+  const record = await findAuthRecordByEmail(app, SUPERUSERS, email);
   if (!record) return false;
   await deleteRecord(app, record);
   return true;
 }
 
 /** True when the only superusers are the installer placeholder (or none): the installer should run. */
-export function needsInstaller(app: App): boolean {
-  return countRecords(app, SUPERUSERS, "`email` != ?", INSTALLER_EMAIL) === 0;
+export async function needsInstaller(app: App): Promise<boolean> {
+  return (await countRecords(app, SUPERUSERS, "`email` != ?", INSTALLER_EMAIL)) === 0;
 }
 
 /** Finds or creates the installer superuser with a random password. */
 export async function installerSuperuser(app: App): Promise<Record> {
-  const existing = findAuthRecordByEmail(app, SUPERUSERS, INSTALLER_EMAIL);
+  const existing = await findAuthRecordByEmail(app, SUPERUSERS, INSTALLER_EMAIL);
   if (existing) return existing;
   const record = new Record(superusersCollection(app));
   record.set("email", INSTALLER_EMAIL);
@@ -112,7 +112,7 @@ export async function createSuperuserOTP(
   email: string,
 ): Promise<{ id: string; password: string; duration: number }> {
   if (!isEmail(email)) throw new Error("invalid or missing email address");
-  const superuser = findAuthRecordByEmail(app, SUPERUSERS, email);
+  const superuser = await findAuthRecordByEmail(app, SUPERUSERS, email);
   if (!superuser) throw new Error(`superuser with email "${email}" doesn't exist`);
   const { otp } = superuser.collection;
   if (!otp.enabled) throw new Error("OTP auth is not enabled for the _superusers collection");

@@ -38,7 +38,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("each token type: its claims, its duration and its own secret", () => {
+test("each token type: its claims, its duration and its own secret", async () => {
   const c = user.collection;
   const cases: [string, string, { [k: string]: unknown }, number][] = [
     [newAuthToken(user), "auth", { refreshable: true }, c.authToken.duration],
@@ -58,51 +58,51 @@ test("each token type: its claims, its duration and its own secret", () => {
     const claims = claimsOf(token);
     expect(claims).toEqual({ collectionId: c.id, exp: claims.exp, id: user.id, type, ...extra });
     expect(Math.abs(claims.exp - (now() + duration))).toBeLessThanOrEqual(1);
-    expect(findAuthRecordByToken(app, token, type as "auth")?.id).toBe(user.id);
+    expect((await findAuthRecordByToken(app, token, type as "auth"))?.id).toBe(user.id);
     // checked against another type, it is refused
     const other = type === "auth" ? "file" : "auth";
-    expect(findAuthRecordByToken(app, token, other as "auth")).toBeNull();
+    expect(await findAuthRecordByToken(app, token, other as "auth")).toBeNull();
   }
 });
 
 test("refused: a token signed with another type's secret, expired, or after the tokenKey changed", async () => {
   const c = user.collection;
   const forged = newJWT({ id: user.id, collectionId: c.id, type: "auth" }, user.tokenKey() + c.fileToken.secret, 60);
-  expect(findAuthRecordByTokenOrError(app, forged, "auth")).toBeInstanceOf(TokenError);
+  expect(await findAuthRecordByTokenOrError(app, forged, "auth")).toBeInstanceOf(TokenError);
   const expired = newJWT({ id: user.id, collectionId: c.id, type: "auth" }, user.tokenKey() + c.authToken.secret, -10);
-  expect((findAuthRecordByTokenOrError(app, expired) as TokenError).message).toBe("token is expired");
+  expect(((await findAuthRecordByTokenOrError(app, expired)) as TokenError).message).toBe("token is expired");
   expect(
-    (findAuthRecordByTokenOrError(app, newJWT({ id: user.id, type: "auth" }, "k", 60)) as TokenError).message,
+    ((await findAuthRecordByTokenOrError(app, newJWT({ id: user.id, type: "auth" }, "k", 60))) as TokenError).message,
   ).toBe("missing or invalid token claims");
 
   const token = newAuthToken(user);
   user.refreshTokenKey();
   await saveRecord(app, user);
-  expect(findAuthRecordByToken(app, token, "auth")).toBeNull();
-  expect(findAuthRecordByToken(app, newAuthToken(user), "auth")?.id).toBe(user.id);
+  expect(await findAuthRecordByToken(app, token, "auth")).toBeNull();
+  expect((await findAuthRecordByToken(app, newAuthToken(user), "auth"))?.id).toBe(user.id);
 });
 
 test("a token accepted once is still refused after its tokenKey, its secret or its time changes", async () => {
   const token = newAuthToken(user);
-  expect(findAuthRecordByToken(app, token, "auth")?.id).toBe(user.id);
-  expect(findAuthRecordByToken(app, token, "auth")?.id).toBe(user.id); // the remembered path
-  expect(findAuthRecordByToken(app, token, "file")).toBeNull(); // still its own type only
+  expect((await findAuthRecordByToken(app, token, "auth"))?.id).toBe(user.id);
+  expect((await findAuthRecordByToken(app, token, "auth"))?.id).toBe(user.id); // the remembered path
+  expect(await findAuthRecordByToken(app, token, "file")).toBeNull(); // still its own type only
   user.refreshTokenKey();
   await saveRecord(app, user);
-  expect(findAuthRecordByToken(app, token, "auth")).toBeNull();
+  expect(await findAuthRecordByToken(app, token, "auth")).toBeNull();
 
   const again = newAuthToken(user);
-  expect(findAuthRecordByToken(app, again, "auth")?.id).toBe(user.id);
+  expect((await findAuthRecordByToken(app, again, "auth"))?.id).toBe(user.id);
   const c = app.findCollection("users")!;
   c.authToken.secret = "x".repeat(50); // the in-memory collection the lookup uses
-  expect(findAuthRecordByToken(app, again, "auth")).toBeNull();
+  expect(await findAuthRecordByToken(app, again, "auth")).toBeNull();
 
   const short = newJWT(
     { id: user.id, collectionId: c.id, type: "auth", refreshable: true },
     user.tokenKey() + c.authToken.secret,
     2,
   );
-  expect(findAuthRecordByToken(app, short, "auth")?.id).toBe(user.id); // exp is at least 1 s ahead
+  expect((await findAuthRecordByToken(app, short, "auth"))?.id).toBe(user.id); // exp is at least 1 s ahead
   await Bun.sleep(2100);
-  expect((findAuthRecordByTokenOrError(app, short, "auth") as TokenError).message).toBe("token is expired");
+  expect(((await findAuthRecordByTokenOrError(app, short, "auth")) as TokenError).message).toBe("token is expired");
 });

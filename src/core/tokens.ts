@@ -94,7 +94,11 @@ export class TokenError extends Error {}
  * The auth record a token belongs to, or a TokenError for anything malformed, expired, of a type
  * not in `validTypes` (when given), badly signed, or for a record that no longer exists.
  */
-export function findAuthRecordByTokenOrError(app: App, token: string, ...validTypes: TokenType[]): Record | TokenError {
+export async function findAuthRecordByTokenOrError(
+  app: App,
+  token: string,
+  ...validTypes: TokenType[]
+): Promise<Record | TokenError> {
   if (!token) return new TokenError("missing token");
   const hit = verifiedTokens.get(token);
   let claims;
@@ -113,7 +117,7 @@ export function findAuthRecordByTokenOrError(app: App, token: string, ...validTy
     return new TokenError(`invalid token type "${type}", expects "${validTypes.join(",")}"`);
   }
   const collection = app.findCollection(collectionId);
-  const record = collection ? findRecordById(app, collection, id) : null;
+  const record = collection ? await findRecordById(app, collection, id) : null;
   if (!collection || !record) return new TokenError("no rows in result set");
   if (collection.type !== "auth") return new TokenError("the token is not associated to an auth collection record");
   if (!(type in CONFIG_KEY)) return new TokenError("unknown token type " + type);
@@ -142,7 +146,11 @@ const VERIFIED_TOKENS_MAX = 2048;
  * The auth record a token belongs to, or null for anything invalid, expired, of the wrong type or
  * for a record that no longer exists: callers treat that as a guest, as upstream does.
  */
-export function findAuthRecordByToken(app: App, token: string, ...validTypes: TokenType[]): Record | null {
-  const r = findAuthRecordByTokenOrError(app, token, ...validTypes);
+export async function findAuthRecordByToken(
+  app: App,
+  token: string,
+  ...validTypes: TokenType[]
+): Promise<Record | null> {
+  const r = await findAuthRecordByTokenOrError(app, token, ...validTypes);
   return r instanceof TokenError ? null : r;
 }

@@ -25,7 +25,9 @@ afterAll(async () => {
 });
 
 const types = (query: string) =>
-  app.runInTransaction(() => Object.fromEntries(createViewFields(app, query).map((f) => [f.name, f.type])));
+  app.runInTransaction(async () =>
+    Object.fromEntries((await createViewFields(app, query)).map((f) => [f.name, f.type])),
+  );
 
 describe.skipIf(missing)("createViewFields", () => {
   // a clone without ../shared says why these did not run
@@ -43,7 +45,7 @@ describe.skipIf(missing)("createViewFields", () => {
       await expect(types(q)).rejects.toThrow();
     }
     // no temporary views are left behind
-    expect(app.db.query("SELECT name FROM sqlite_master WHERE name LIKE '\\_temp\\_%' ESCAPE '\\'").all()).toEqual([]);
+    expect(await app.db.all("SELECT name FROM sqlite_master WHERE name LIKE '\\_temp\\_%' ESCAPE '\\'")).toEqual([]);
   });
 
   test("comments, quoted identifiers and joins", async () => {

@@ -9,11 +9,7 @@ import { findAllCollections } from "./collection_query.ts";
 import { BoolField, FieldsList, JSONField, NumberField, RelationField, TextField, type Field } from "./fields/index.ts";
 import { Record } from "./record.ts";
 import { pseudorandomString, randomString } from "../tools/security/random.ts";
-
-/** Backtick-quotes an identifier as upstream's `{{name}}` placeholder does. */
-function quote(name: string): string {
-  return name.includes("`") ? name : "`" + name + "`";
-}
+import type { TableColumn } from "../tools/sql/dialect.ts";
 
 // --- tokenizer (upstream's tools/tokenizer) -----------------------------------------------------------
 
@@ -77,8 +73,8 @@ export function tokenize(s: string, opts: TokenizeOptions): string[] {
 // --- the SQL view ---------------------------------------------------------------------------------------
 
 /** Drops the SQL view `name` if it exists. */
-export function deleteView(app: App, name: string): void {
-  app.db.run(`DROP VIEW IF EXISTS ${quote(name)}`);
+export async function deleteView(app: App, name: string): Promise<void> {
+  await app.db.run(`DROP VIEW IF EXISTS ${app.db.dialect.quoteIdent(name)}`);
 }
 
 /** A SELECT as a view takes it: trimmed of spaces and semicolons; several statements are rejected. */
@@ -104,19 +100,9 @@ function trimChars(s: string, cutset: string): string {
   return s.slice(a, b);
 }
 
-/** One `PRAGMA table_info` row. */
-export interface TableInfoRow {
-  cid: number;
-  name: string;
-  type: string;
-  notnull: number;
-  dflt_value: unknown;
-  pk: number;
-}
-
 /** The columns of a table or view (throws when it is missing or, for a view, broken). */
-export function tableInfo(app: App, name: string): TableInfoRow[] {
-  const rows = app.db.query(`PRAGMA table_info(${quote(name)})`).all() as TableInfoRow[];
+async function tableInfo(app: App, name: string): Promise<TableColumn[]> {
+  const rows = await app.tableInfo(name);
   if (rows.length === 0) throw new Error(`empty table info probably due to invalid or missing table ${name}`);
   return rows;
 }
@@ -125,28 +111,28 @@ export function tableInfo(app: App, name: string): TableInfoRow[] {
  * (Re)creates the SQL view `name` as `CREATE VIEW name AS SELECT * FROM (<query>)`; a query that
  * only fails when read (a missing table or column) is caught and the view dropped again.
  */
-export function saveView(app: App, name: string, selectQuery: string): void {
-  deleteView(app, name);
+export async function saveView(app: App, name: string, selectQuery: string): Promise<void> {
+  await deleteView(app, name);
   const query = normalizeViewSelectQuery(selectQuery);
-  // prepare() compiles only the first statement: a query that closes the wrapping parenthesis and
+  // run() compiles only the first statement: a query that closes the wrapping parenthesis and
   // hides a `;` from the splitter (e.g. behind a quote in a comment) can't run a second statement
-  app.db.prepare(`CREATE VIEW ${quote(name)} AS SELECT * FROM (${query})`).run();
+  await app.db.run(`CREATE VIEW ${app.db.dialect.quoteIdent(name)} AS SELECT * FROM (${query})`);
   try {
-    tableInfo(app, name);
+    await tableInfo(app, name);
   } catch (err) {
-    deleteView(app, name);
+    await deleteView(app, name);
     throw err;
   }
 }
 
 /** The columns a SELECT produces, read from a throwaway view. */
-function queryTableInfo(app: App, query: string): TableInfoRow[] {
+async function queryTableInfo(app: App, query: string): Promise<TableColumn[]> {
   const temp = "_temp_" + pseudorandomString(6);
   try {
-    saveView(app, temp, query);
-    return tableInfo(app, temp);
+    await saveView(app, temp, query);
+    return await tableInfo(app, temp);
   } finally {
-    deleteView(app, temp);
+    await deleteView(app, temp);
   }
 }
 
@@ -154,9 +140,10 @@ function queryTableInfo(app: App, query: string): TableInfoRow[] {
  * Wraps the query so that its `id` column is TEXT (a view's records need string ids):
  * `SELECT CAST(`id` as TEXT) `id`,`other` FROM (<query>)`; queries already giving a TEXT id pass as they are.
  */
-export function normalizeViewQueryId(app: App, query: string): string {
+export async function normalizeViewQueryId(app: App, query: string): Promise<string> {
   const q = trimChars(query.trim(), ";");
-  const info = queryTableInfo(app, q);
+  const info = await queryTableInfo(app, q);
+  const quote = (name: string) => app.db.dialect.quoteIdent(name);
   if (info.some((row) => row.name.toLowerCase() === "id" && row.type.toUpperCase() === "TEXT")) return q;
   const parsed = parseIdentifiers(q);
   const columns = parsed.columns.map((col) =>
@@ -286,9 +273,9 @@ function defaultViewIdField(): Field {
 const CAST_RE = /^cast\s*\([\s\S]*\s+as\s+(\w+)\s*\)$/i;
 
 /** Suggested fields per column alias, from the SELECT's column expressions and known collections. */
-export function parseQueryToFields(app: App, selectQuery: string): Map<string, QueryField> {
+export async function parseQueryToFields(app: App, selectQuery: string): Promise<Map<string, QueryField>> {
   const parsed = parseIdentifiers(selectQuery);
-  const collections = findCollectionsByIdentifiers(app, parsed.tables);
+  const collections = await findCollectionsByIdentifiers(app, parsed.tables);
   const mainTable = parsed.tables[0];
   const result = new Map<string, QueryField>();
 
@@ -361,11 +348,11 @@ export function parseQueryToFields(app: App, selectQuery: string): Map<string, Q
 }
 
 /** The collections named by the FROM/JOIN tables, keyed by the table alias. */
-function findCollectionsByIdentifiers(app: App, tables: Identifier[]): Map<string, Collection> {
+async function findCollectionsByIdentifiers(app: App, tables: Identifier[]): Promise<Map<string, Collection>> {
   const result = new Map<string, Collection>();
   const names = tables.filter((t) => !t.alias.includes("(")).map((t) => t.original);
   if (names.length === 0) return result;
-  const all = findAllCollections(app).filter((c) => names.includes(c.name));
+  const all = (await findAllCollections(app)).filter((c) => names.includes(c.name));
   for (const table of tables) {
     for (const c of all) if (c.name === table.original) result.set(table.alias, c);
   }
@@ -377,9 +364,9 @@ function findCollectionsByIdentifiers(app: App, tables: Identifier[]): Map<strin
  * field when the column maps to one, else inferred (see the spec §4). Throws when the query is
  * invalid or has no `id` column.
  */
-export function createViewFields(app: App, selectQuery: string): FieldsList {
-  const suggested = parseQueryToFields(app, selectQuery);
-  const info = queryTableInfo(app, selectQuery);
+export async function createViewFields(app: App, selectQuery: string): Promise<FieldsList> {
+  const suggested = await parseQueryToFields(app, selectQuery);
+  const info = await queryTableInfo(app, selectQuery);
   const result = new FieldsList();
   let hasId = false;
   for (const row of info) {
@@ -402,31 +389,30 @@ export interface DryRunViewResult {
  * Tries a view query without saving anything: infers its fields, checks their settings and reads up
  * to `sampleSize` records, which must have non-empty unique ids. Throws with the reason otherwise.
  */
-export function dryRunView(app: App, selectQuery: string, sampleSize: number): DryRunViewResult {
+export async function dryRunView(app: App, selectQuery: string, sampleSize: number): Promise<DryRunViewResult> {
   const query = normalizeViewSelectQuery(selectQuery);
-  const fields = createViewFields(app, query);
+  const fields = await createViewFields(app, query);
   const tempName = "temp_view_" + randomString(5);
   const temp = newViewCollection(tempName);
   temp.fields = fields;
-  fields.forEach((f, i) => {
-    const err = f.validateSettings(app, temp);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const err = await f.validateSettings(app, temp);
     if (err) throw new Error(`invalid field ${JSON.stringify(f.name)} (${i}): ${err.message}`);
-  });
+  }
 
   let normalized: string;
   try {
-    normalized = normalizeViewQueryId(app, query);
+    normalized = await normalizeViewQueryId(app, query);
   } catch (err) {
     throw new Error(`failed to normalize view query id: ${(err as Error).message}`);
   }
 
   let rows: { [key: string]: unknown }[];
   try {
-    rows = app.db
-      .query(
-        `SELECT ${quote(tempName)}.* FROM (SELECT * FROM (${normalized})) as ${tempName} LIMIT ${Math.trunc(sampleSize)}`,
-      )
-      .all() as { [key: string]: unknown }[];
+    rows = await app.db.all(
+      `SELECT ${app.db.dialect.quoteIdent(tempName)}.* FROM (SELECT * FROM (${normalized})) as ${tempName} LIMIT ${Math.trunc(sampleSize)}`,
+    );
   } catch (err) {
     throw new Error(`failed to retrieve query records: ${(err as Error).message}`);
   }
@@ -462,10 +448,10 @@ export async function resaveViewsWithChangedFields(
   ...excludeIds: string[]
 ): Promise<string> {
   const failures: string[] = [];
-  for (const view of findAllCollections(app, "view")) {
+  for (const view of await findAllCollections(app, "view")) {
     if (excludeIds.includes(view.id)) continue;
     try {
-      const fresh = createViewFields(app, view.viewQuery);
+      const fresh = await createViewFields(app, view.viewQuery);
       if (fieldsWithoutIds(fresh) === fieldsWithoutIds(view.fields)) continue;
       await save(view);
     } catch (err) {

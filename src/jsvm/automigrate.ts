@@ -37,8 +37,12 @@ export function registerAutomigrate(app: App, dir: string): void {
         ? "created_" + normalizeCollectionName(next.name)
         : "updated_" + normalizeCollectionName(old.name);
     const name = `${Math.floor(Date.now() / 1000)}_${action}.js`;
-    await app.runInTransaction(() => {
-      app.db.query(`INSERT INTO \`${MIGRATIONS_TABLE}\` (\`file\`, \`applied\`) VALUES (?, ?)`).run(name, nowMicros());
+    await app.runInTransaction(async () => {
+      const q = app.db.dialect.quoteIdent;
+      await app.db.run(`INSERT INTO ${q(MIGRATIONS_TABLE)} (${q("file")}, ${q("applied")}) VALUES (?, ?)`, [
+        name,
+        nowMicros(),
+      ]);
       try {
         mkdirSync(dir, { recursive: true });
       } catch (err) {

@@ -4,10 +4,12 @@
  * placeholders bound from `bind({...})`. Writes outside a transaction take the app's write lock.
  */
 import type { App } from "../core/app.ts";
-import { expandDbxPlaceholders, quoteColumnName, quoteTableName } from "../core/collection_save.ts";
+import type { Db } from "../core/db/index.ts";
 import { JSONRaw } from "../core/fields/index.ts";
 import { Record } from "../core/record.ts";
 import { byteCompare } from "../tools/json.ts";
+import { dbxQuote, type DbxQuote } from "../tools/sql/dbx.ts";
+import type { Dialect } from "../tools/sql/dialect.ts";
 
 /** A `$dbx` expression as the prelude encodes it. */
 export interface DbxExp {
@@ -38,10 +40,11 @@ export interface QuerySpec {
   aux?: boolean;
 }
 
-/** Named parameters collected while building (`{:name}` placeholders). */
+/** Named parameters collected while building (`{:name}` placeholders), and the quoting to build with. */
 class Params {
   values: { [k: string]: unknown } = {};
   private n = 0;
+  constructor(readonly q: DbxQuote) {}
   add(v: unknown): string {
     const name = `p${this.n++}`;
     this.values[name] = v;
@@ -71,9 +74,9 @@ export function buildExp(e: unknown, params: Params): string {
         if (isDbxExp(v)) {
           const sql = buildExp(v, params);
           if (sql) parts.push(sql);
-        } else if (v === null || v === undefined) parts.push(`${quoteColumnName(k)} IS NULL`);
+        } else if (v === null || v === undefined) parts.push(`${params.q.column(k)} IS NULL`);
         else if (Array.isArray(v)) parts.push(inExp(k, v, false, params));
-        else parts.push(`${quoteColumnName(k)}=${params.add(v)}`);
+        else parts.push(`${params.q.column(k)}=${params.add(v)}`);
       }
       return joinParts(parts, "AND");
     }
@@ -97,7 +100,7 @@ export function buildExp(e: unknown, params: Params): string {
         for (let i = 0; i + 1 < escapes.length; i += 2) s = s.split(escapes[i]!).join(escapes[i + 1]!);
         if (e.left !== false) s = "%" + s;
         if (e.right !== false) s = s + "%";
-        return `${quoteColumnName(String(e.col))} ${e.not ? "NOT LIKE" : "LIKE"} ${params.add(s)}`;
+        return `${params.q.column(String(e.col))} ${e.not ? "NOT LIKE" : "LIKE"} ${params.add(s)}`;
       });
       return joinParts(parts, e.or ? "OR" : "AND");
     }
@@ -106,7 +109,7 @@ export function buildExp(e: unknown, params: Params): string {
       return sql ? `${e.not ? "NOT EXISTS" : "EXISTS"} (${sql})` : "";
     }
     case "between":
-      return `${quoteColumnName(String(e.col))} ${e.not ? "NOT BETWEEN" : "BETWEEN"} ${params.add(e.a)} AND ${params.add(e.b)}`;
+      return `${params.q.column(String(e.col))} ${e.not ? "NOT BETWEEN" : "BETWEEN"} ${params.add(e.a)} AND ${params.add(e.b)}`;
   }
   return "";
 }
@@ -119,14 +122,15 @@ function joinParts(parts: string[], op: string): string {
 
 function inExp(col: string, values: unknown[], not: boolean, params: Params): string {
   if (values.length === 0) return not ? "" : "0=1";
-  const q = quoteColumnName(col);
+  const q = params.q.column(col);
   if (values.length === 1) return `${q}${not ? "<>" : "="}${params.add(values[0])}`;
   return `${q} ${not ? "NOT IN" : "IN"} (${values.map((v) => params.add(v)).join(", ")})`;
 }
 
 /** The SQL text and named parameters of a query spec. */
-export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string]: unknown } } {
-  const params = new Params();
+export function buildQuery(dialect: Dialect, spec: QuerySpec): { sql: string; params: { [k: string]: unknown } } {
+  const q = dbxQuote(dialect);
+  const params = new Params(q);
   let sql = "";
   switch (spec.kind) {
     case "raw":
@@ -134,26 +138,24 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
       break;
     case "select": {
       const cols = spec.select?.length
-        ? spec.select
-            .map((c) => (c.includes("(") || c.includes(" ") || c.includes("{{") ? c : quoteColumnName(c)))
-            .join(", ")
+        ? spec.select.map((c) => (c.includes("(") || c.includes(" ") || c.includes("{{") ? c : q.column(c))).join(", ")
         : "*";
       sql = `SELECT ${spec.distinct ? "DISTINCT " : ""}${spec.option ? spec.option + " " : ""}${cols}`;
       if (spec.from?.length)
-        sql += ` FROM ${spec.from.map((t) => (t.includes(" ") || t.includes("(") || t.includes("{{") ? t : quoteTableName(t))).join(", ")}`;
+        sql += ` FROM ${spec.from.map((t) => (t.includes(" ") || t.includes("(") || t.includes("{{") ? t : q.table(t))).join(", ")}`;
       for (const j of spec.joins ?? []) {
         const on = buildExp(j.on, params);
-        sql += ` ${j.type} ${j.table.includes(" ") || j.table.includes("{{") ? j.table : quoteTableName(j.table)}${on ? ` ON ${on}` : ""}`;
+        sql += ` ${j.type} ${j.table.includes(" ") || j.table.includes("{{") ? j.table : q.table(j.table)}${on ? ` ON ${on}` : ""}`;
       }
       const where = buildExp(spec.where, params);
       if (where) sql += ` WHERE ${where}`;
-      if (spec.groupBy?.length) sql += ` GROUP BY ${spec.groupBy.map(orderTerm).join(", ")}`;
+      if (spec.groupBy?.length) sql += ` GROUP BY ${spec.groupBy.map((t) => orderTerm(q, t)).join(", ")}`;
       const having = buildExp(spec.having, params);
       if (having) sql += ` HAVING ${having}`;
-      if (spec.orderBy?.length) sql += ` ORDER BY ${spec.orderBy.map(orderTerm).join(", ")}`;
+      if (spec.orderBy?.length) sql += ` ORDER BY ${spec.orderBy.map((t) => orderTerm(q, t)).join(", ")}`;
       const limit = spec.limit ?? -1;
       const offset = spec.offset ?? -1;
-      if (limit >= 0 || offset > 0) sql += ` LIMIT ${limit >= 0 ? Math.trunc(limit) : -1}`;
+      if (limit >= 0 || offset > 0) sql += ` LIMIT ${limit >= 0 ? Math.trunc(limit) : dialect.limitAll}`;
       if (offset > 0) sql += ` OFFSET ${Math.trunc(offset)}`;
       break;
     }
@@ -163,10 +165,10 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
       const values = cols.map((c) =>
         isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c]),
       );
-      sql = `INSERT INTO ${quoteTableName(spec.table!)} (${cols.map(quoteColumnName).join(", ")}) VALUES (${values.join(", ")})`;
+      sql = `INSERT INTO ${q.table(spec.table!)} (${cols.map((c) => q.column(c)).join(", ")}) VALUES (${values.join(", ")})`;
       if (spec.kind === "upsert") {
-        const set = cols.map((c) => `${quoteColumnName(c)}=excluded.${quoteColumnName(c)}`).join(", ");
-        sql += ` ON CONFLICT${spec.constraints?.length ? ` (${spec.constraints.map(quoteColumnName).join(", ")})` : ""} DO UPDATE SET ${set}`;
+        const set = cols.map((c) => `${q.column(c)}=excluded.${q.column(c)}`).join(", ");
+        sql += ` ON CONFLICT${spec.constraints?.length ? ` (${spec.constraints.map((c) => q.column(c)).join(", ")})` : ""} DO UPDATE SET ${set}`;
       }
       break;
     }
@@ -174,15 +176,15 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
       const cols = Object.keys(spec.cols ?? {}).sort(byteCompare);
       const set = cols.map(
         (c) =>
-          `${quoteColumnName(c)}=${isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c])}`,
+          `${q.column(c)}=${isDbxExp(spec.cols![c]) ? buildExp(spec.cols![c], params) : params.add(spec.cols![c])}`,
       );
-      sql = `UPDATE ${quoteTableName(spec.table!)} SET ${set.join(", ")}`;
+      sql = `UPDATE ${q.table(spec.table!)} SET ${set.join(", ")}`;
       const where = buildExp(spec.where, params);
       if (where) sql += ` WHERE ${where}`;
       break;
     }
     case "delete": {
-      sql = `DELETE FROM ${quoteTableName(spec.table!)}`;
+      sql = `DELETE FROM ${q.table(spec.table!)}`;
       const where = buildExp(spec.where, params);
       if (where) sql += ` WHERE ${where}`;
       break;
@@ -190,8 +192,8 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
     case "createTable": {
       const cols = Object.keys(spec.cols ?? {})
         .sort(byteCompare)
-        .map((c) => `${quoteColumnName(c)} ${spec.cols![c]}`);
-      sql = `CREATE TABLE ${quoteTableName(spec.table!)} (${cols.join(", ")})${spec.options?.length ? " " + spec.options.join(" ") : ""}`;
+        .map((c) => `${q.column(c)} ${spec.cols![c]}`);
+      sql = `CREATE TABLE ${q.table(spec.table!)} (${cols.join(", ")})${spec.options?.length ? " " + spec.options.join(" ") : ""}`;
       break;
     }
   }
@@ -199,10 +201,10 @@ export function buildQuery(spec: QuerySpec): { sql: string; params: { [k: string
   return { sql, params: params.values };
 }
 
-function orderTerm(t: string): string {
+function orderTerm(q: DbxQuote, t: string): string {
   const m = /^\s*([\w.`"\[\]{}]+)(\s+(asc|desc))?\s*$/i.exec(t);
   if (!m || t.includes("(")) return t;
-  return quoteColumnName(m[1]!) + (m[3] ? " " + m[3].toUpperCase() : "");
+  return q.column(m[1]!) + (m[3] ? " " + m[3].toUpperCase() : "");
 }
 
 type SqlArg = string | number | bigint | boolean | null | Uint8Array;
@@ -218,13 +220,19 @@ function sqlValue(v: unknown): SqlArg {
 }
 
 /** The final SQL with `?` placeholders and its positional arguments. */
-export function finalize(sql: string, params: { [k: string]: unknown }): { sql: string; args: SqlArg[] } {
+export function finalize(
+  dialect: Dialect,
+  sql: string,
+  params: { [k: string]: unknown },
+): { sql: string; args: SqlArg[] } {
   const args: SqlArg[] = [];
-  const out = expandDbxPlaceholders(sql).replace(/\{:(\w+)\}/g, (_m, name: string) => {
-    if (!(name in params)) throw new Error(`Named parameter "${name}" is not found`);
-    args.push(sqlValue(params[name]));
-    return "?";
-  });
+  const out = dbxQuote(dialect)
+    .expand(sql)
+    .replace(/\{:(\w+)\}/g, (_m, name: string) => {
+      if (!(name in params)) throw new Error(`Named parameter "${name}" is not found`);
+      args.push(sqlValue(params[name]));
+      return "?";
+    });
   return { sql: out, args };
 }
 
@@ -232,48 +240,54 @@ function isRead(sql: string): boolean {
   return /^\s*(select|with|pragma|explain|values)\b/i.test(sql);
 }
 
+/** A spec's database (auxiliary.db for `$app.logQuery()`) and its final SQL. */
+function prepare(app: App, spec: QuerySpec): { db: Db; sql: string; args: SqlArg[] } {
+  const db = spec.aux ? app.auxDb : app.db;
+  const { sql, params } = buildQuery(db.dialect, spec);
+  return { db, ...finalize(db.dialect, sql, params) };
+}
+
+/**
+ * Runs `fn` as a write of `sql` would: a statement that may write, outside a transaction, runs in one
+ * (holding the write lock across the call); reads and statements already in a transaction run as they are.
+ */
+function asWrite<T>(app: App, sql: string, fn: () => Promise<T>): Promise<T> {
+  if (isRead(sql) || app.inTransaction) return fn();
+  return app.runInTransaction(fn);
+}
+
 /** Runs a statement; writes outside a transaction go through the write lock. */
 export async function executeSpec(app: App, spec: QuerySpec): Promise<{ lastInsertId: number; rowsAffected: number }> {
-  const { sql, params } = buildQuery(spec);
-  const q = finalize(sql, params);
-  if (spec.aux) {
-    // the logs writer thread owns writes to auxiliary.db
-    if (!isRead(q.sql)) throw new Error("the logs query is read-only");
-    const r = app.auxDb.query(q.sql).run(...q.args);
-    return { lastInsertId: Number(r.lastInsertRowid), rowsAffected: r.changes };
-  }
-  const run = () => {
-    const r = app.db.query(q.sql).run(...q.args);
-    return { lastInsertId: Number(r.lastInsertRowid), rowsAffected: r.changes };
+  const q = prepare(app, spec);
+  // the logs writer thread owns writes to auxiliary.db
+  if (spec.aux && !isRead(q.sql)) throw new Error("the logs query is read-only");
+  const run = async () => {
+    const r = await q.db.run(q.sql, q.args);
+    return { lastInsertId: r.lastInsertId ?? 0, rowsAffected: r.changes };
   };
-  if (isRead(q.sql) || app.inTransaction) return run();
-  return app.runInTransaction(run);
+  return spec.aux ? run() : asWrite(app, q.sql, run);
 }
 
 /** Runs a query and returns its rows as objects. */
 export async function querySpec(app: App, spec: QuerySpec): Promise<{ [k: string]: unknown }[]> {
-  const { sql, params } = buildQuery(spec);
-  const q = finalize(sql, params);
-  if (spec.aux) {
-    if (!isRead(q.sql)) throw new Error("the logs query is read-only");
-    return app.auxDb.query(q.sql).all(...q.args) as { [k: string]: unknown }[];
-  }
-  const run = () => app.db.query(q.sql).all(...q.args) as { [k: string]: unknown }[];
-  if (isRead(q.sql) || app.inTransaction) return run();
-  return app.runInTransaction(run);
+  const q = prepare(app, spec);
+  if (spec.aux && !isRead(q.sql)) throw new Error("the logs query is read-only");
+  const run = () => q.db.all<{ [k: string]: unknown }>(q.sql, q.args);
+  return spec.aux ? run() : asWrite(app, q.sql, run);
 }
 
 /** Runs a query and returns its rows as arrays of column values. */
-export function queryValues(app: App, spec: QuerySpec): unknown[][] {
-  const { sql, params } = buildQuery(spec);
-  const q = finalize(sql, params);
-  return (spec.aux ? app.auxDb : app.db).query(q.sql).values(...q.args) as unknown[][];
+export async function queryValues(app: App, spec: QuerySpec): Promise<unknown[][]> {
+  const q = prepare(app, spec);
+  const run = () => q.db.values(q.sql, q.args);
+  // a writing statement (`INSERT ... RETURNING`) must not land inside another request's transaction
+  return spec.aux ? run() : asWrite(app, q.sql, run);
 }
 
 /** A WHERE clause of `$dbx` expressions ANDed (for findAllRecords / countRecords). */
-export function whereOf(exprs: unknown[]): { sql: string; args: SqlArg[] } {
-  const params = new Params();
+export function whereOf(dialect: Dialect, exprs: unknown[]): { sql: string; args: SqlArg[] } {
+  const params = new Params(dbxQuote(dialect));
   const parts = exprs.map((e) => buildExp(e, params)).filter((s) => s !== "");
   const sql = joinParts(parts, "AND");
-  return sql ? finalize(sql, params.values) : { sql: "", args: [] };
+  return sql ? finalize(dialect, sql, params.values) : { sql: "", args: [] };
 }

@@ -4,6 +4,7 @@ import { NumberField, TextField } from "../core/fields/index.ts";
 import { diffMaps, diffTemplate, EmptyTemplateError, marshalIndent } from "./migrate_templates.ts";
 import { normalizeCollectionName } from "./automigrate.ts";
 import { buildQuery, finalize } from "./dbx.ts";
+import { sqliteDialect } from "../tools/sql/dialect.ts";
 import { snakeCase } from "../cli/migrate.ts";
 
 test("marshalIndent writes Go's MarshalIndent(v, '  ', '  ') with sorted keys and no HTML escaping", () => {
@@ -44,7 +45,7 @@ test("automigrate file names and migrate create names", () => {
 });
 
 test("dbx: expressions and builders become parameterised SQL", () => {
-  const q = buildQuery({
+  const q = buildQuery(sqliteDialect, {
     kind: "select",
     select: ["id", "count(*) as n"],
     from: ["posts"],
@@ -60,10 +61,10 @@ test("dbx: expressions and builders become parameterised SQL", () => {
     orderBy: ["n DESC"],
     limit: 10,
   });
-  const f = finalize(q.sql, q.params);
+  const f = finalize(sqliteDialect, q.sql, q.params);
   expect(f.sql).toBe(
     "SELECT `id`, count(*) as n FROM `posts` WHERE ((`deleted` IS NULL) AND (`kind` IN (?, ?)) AND (`status`=?)) AND (`title` LIKE ?) AND (views > ?) GROUP BY `id` ORDER BY `n` DESC LIMIT 10",
   );
   expect(f.args).toEqual(["a", "b", "active", "%50\\%%", 5]);
-  expect(() => finalize("SELECT {:missing}", {})).toThrow('Named parameter "missing" is not found');
+  expect(() => finalize(sqliteDialect, "SELECT {:missing}", {})).toThrow('Named parameter "missing" is not found');
 });

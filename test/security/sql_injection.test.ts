@@ -10,7 +10,6 @@
  * as a literal, and must never execute. A canary table, the record counts and
  * `PRAGMA integrity_check` are checked after every probe, and once more on the closed database file.
  */
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import { NumberField, RelationField, SelectField, TextField } from "../../src/co
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
 import { tempDir, type TestServer } from "../harness.ts";
+import { withDb } from "../support/db.ts";
 import { startWithSuperuser } from "./support.ts";
 
 const SECRET = "TOPSECRET-7f3a91";
@@ -54,8 +54,7 @@ beforeAll(async () => {
   );
   notes.listRule = notes.viewRule = notes.createRule = "";
   await saveCollection(app, notes);
-  app.db.run("CREATE TABLE canary (v TEXT)");
-  app.db.run("INSERT INTO canary VALUES ('alive')");
+  await app.db.exec("CREATE TABLE canary (v TEXT); INSERT INTO canary VALUES ('alive');");
 
   const author = new Record(people);
   author.set("name", "Ann");
@@ -472,22 +471,14 @@ test("view queries can't read other databases: no ATTACH, no auxiliary.db tables
 test("after every probe the closed database files are intact", async () => {
   await assertWritable();
   expect(await srv.stop({ keep: true })).toBe(0);
-  const db = new Database(join(dataDir, "data.db"), { readonly: true });
-  try {
-    expect(db.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
-    expect(db.query("SELECT v FROM canary").all()).toEqual([{ v: "alive" }]);
-    expect((db.query("SELECT title FROM notes ORDER BY n").all() as { title: string }[]).map((r) => r.title)).toEqual(
-      TITLES,
-    );
-    expect(db.query("SELECT secret FROM secrets").all()).toEqual([{ secret: SECRET }]);
-  } finally {
-    db.close();
-  }
-  const aux = new Database(join(dataDir, "auxiliary.db"), { readonly: true });
-  try {
-    expect(aux.query("PRAGMA integrity_check").all()).toEqual([{ integrity_check: "ok" }]);
-    expect((aux.query("SELECT count(*) AS n FROM _logs").get() as { n: number }).n).toBeGreaterThanOrEqual(0);
-  } finally {
-    aux.close();
-  }
+  await withDb(join(dataDir, "data.db"), async (db) => {
+    expect(await db.all("PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
+    expect(await db.all("SELECT v FROM canary")).toEqual([{ v: "alive" }]);
+    expect((await db.all<{ title: string }>("SELECT title FROM notes ORDER BY n")).map((r) => r.title)).toEqual(TITLES);
+    expect(await db.all("SELECT secret FROM secrets")).toEqual([{ secret: SECRET }]);
+  });
+  await withDb(join(dataDir, "auxiliary.db"), async (aux) => {
+    expect(await aux.all("PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
+    expect((await aux.get<{ n: number }>("SELECT count(*) AS n FROM _logs"))!.n).toBeGreaterThanOrEqual(0);
+  });
 });

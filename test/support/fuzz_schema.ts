@@ -49,8 +49,7 @@ export async function buildFuzzSchema(dataDir: string): Promise<string[]> {
   const locked = newBaseCollection("locked");
   locked.fields.add(new TextField({ name: "x" }));
   await saveCollection(app, locked);
-  app.db.run("CREATE TABLE canary (x TEXT)");
-  app.db.run("INSERT INTO canary VALUES ('alive')");
+  await app.db.exec("CREATE TABLE canary (x TEXT); INSERT INTO canary VALUES ('alive');");
   const settings = app.settings();
   settings.batch.enabled = true;
   await app.saveSettings(settings);

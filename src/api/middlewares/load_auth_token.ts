@@ -10,11 +10,11 @@ export function loadAuthToken(): Middleware {
   return {
     id: "pbLoadAuthToken",
     priority: LOAD_AUTH_TOKEN,
-    func: (e) => {
+    func: async (e) => {
       if (e.auth) return e.next(); // already set by a parent (batch, hooks)
       let token = e.request.headers.get("Authorization") ?? "";
       if (token.length > 7 && token.slice(0, 7).toLowerCase() === "bearer ") token = token.slice(7);
-      if (token) e.auth = findAuthRecordByToken(e.app, token, "auth");
+      if (token) e.auth = await findAuthRecordByToken(e.app, token, "auth");
       return e.next();
     },
   };

@@ -1,4 +1,5 @@
 /** The "autodate" field: set to now on create and/or update; clients cannot set it. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BASE_SCHEMA,
   BaseField,
@@ -35,8 +36,8 @@ export class AutodateField extends BaseField {
   }
 
   /** No dynamic default: SQLite cannot add a column whose default is not constant. */
-  columnType(): string {
-    return "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return "text";
   }
 
   prepareValue(raw: unknown): string {
@@ -47,10 +48,10 @@ export class AutodateField extends BaseField {
     // set by the system, nothing to check
   }
 
-  validateSettings(app: App, collection: Collection): ValidationErrors | null {
+  async validateSettings(app: App, collection: Collection): Promise<ValidationErrors | null> {
     let oldOnCreate = this.onCreate;
     let oldOnUpdate = this.onUpdate;
-    const oldField = storedFieldJSON(app, collection.id, this.id);
+    const oldField = await storedFieldJSON(app, collection.id, this.id);
     if (oldField && oldField.type === FIELD_TYPE_AUTODATE) {
       oldOnCreate = oldField.onCreate === true;
       oldOnUpdate = oldField.onUpdate === true;

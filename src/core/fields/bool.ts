@@ -1,4 +1,5 @@
 /** The "bool" field. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -31,8 +32,8 @@ export class BoolField extends BaseField {
     this.assign(init);
   }
 
-  columnType(): string {
-    return "BOOLEAN DEFAULT FALSE NOT NULL";
+  columnKind(): ColumnKind {
+    return "bool";
   }
 
   /** cast.ToBool: true, non-zero numbers and "1"/"t"/"true"… are true; everything else false. */
@@ -49,7 +50,7 @@ export class BoolField extends BaseField {
     }
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],

@@ -1,4 +1,5 @@
 /** The "date" field: a UTC datetime stored as `YYYY-MM-DD HH:MM:SS.sssZ`, "" when unset. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -44,8 +45,8 @@ export class DateField extends BaseField {
     this.assign(init);
   }
 
-  columnType(): string {
-    return "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return "text";
   }
 
   /** Unparsable input silently becomes "" (upstream ignores the parse error). */
@@ -73,7 +74,7 @@ export class DateField extends BaseField {
     }
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     const lower = dateTimeToDate(this.min);
     const upper = dateTimeToDate(this.max);
     // ozzo's Date rule with a range: the max bound itself must not precede the min one

@@ -1,4 +1,5 @@
 /** The "editor" field: rich text (HTML) content. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -42,8 +43,8 @@ export class EditorField extends BaseField implements MaxBodySizeCalculator {
     this.assign(init);
   }
 
-  columnType(): string {
-    return "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return "text";
   }
 
   prepareValue(raw: unknown): string {
@@ -69,7 +70,7 @@ export class EditorField extends BaseField implements MaxBodySizeCalculator {
     }
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],

@@ -1,4 +1,5 @@
 /** The "email" field. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -46,8 +47,8 @@ export class EmailField extends BaseField {
     this.assign(init);
   }
 
-  columnType(): string {
-    return "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return "text";
   }
 
   prepareValue(raw: unknown): string {
@@ -73,7 +74,7 @@ export class EmailField extends BaseField {
     }
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     const hasOnly = (this.onlyDomains?.length ?? 0) > 0;
     const hasExcept = (this.exceptDomains?.length ?? 0) > 0;
     return validateStruct([

@@ -8,6 +8,7 @@
  * (keys sorted byte-wise plus `"type"`, as upstream's FieldsList writes `_collections.fields`).
  */
 import { byteCompare } from "../../tools/json.ts";
+import type { ColumnKind, Dialect } from "../../tools/sql/dialect.ts";
 import { parseDateTime } from "./datetime.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collection.ts";
@@ -55,8 +56,10 @@ export interface Field {
   hidden: boolean;
   /** A dashboard hint: show this field in relation previews. */
   presentable: boolean;
-  /** The SQL column definition upstream creates for this field. */
-  columnType(): string;
+  /** What the column stores; the dialect turns it into the column definition. */
+  columnKind(): ColumnKind;
+  /** The SQL column definition upstream creates for this field, in `dialect`'s syntax. */
+  columnType(dialect: Dialect): string;
   /** Normalizes a raw DB value or input into this field's value, as upstream's PrepareValue. */
   prepareValue(raw: unknown): unknown;
   /** The settings as stored in `_collections.fields`: sorted keys including `"type"`. */
@@ -69,7 +72,7 @@ export interface Field {
    */
   validateValue(app: App, record: RecordValues): Promise<void>;
   /** Checks the field's own settings within `collection` (upstream's ValidateSettings); null when valid. */
-  validateSettings(app: App, collection: Collection): ValidationErrors | null;
+  validateSettings(app: App, collection: Collection): Promise<ValidationErrors | null>;
 }
 
 /**
@@ -115,12 +118,16 @@ export const fieldNameRule: Rule = (v) =>
 export const fieldHelpRule: Rule = (v) => firstError(v, [length(1, 300)]);
 
 /** A field's stored JSON in the `_collections` row of `collectionId` (the DB state, as upstream reads it). */
-export function storedFieldJSON(app: App, collectionId: string, fieldId: string): { [key: string]: unknown } | null {
+export async function storedFieldJSON(
+  app: App,
+  collectionId: string,
+  fieldId: string,
+): Promise<{ [key: string]: unknown } | null> {
   if (collectionId === "" || fieldId === "") return null;
   try {
-    const row = app.db.query("SELECT `fields` FROM `_collections` WHERE `id` = ? LIMIT 1").get(collectionId) as {
-      fields: string;
-    } | null;
+    const row = await app.db.get<{ fields: string }>("SELECT `fields` FROM `_collections` WHERE `id` = ? LIMIT 1", [
+      collectionId,
+    ]);
     if (!row) return null;
     const list = JSON.parse(String(row.fields)) as { [key: string]: unknown }[];
     return (Array.isArray(list) ? list : []).find((f) => f && f.id === fieldId) ?? null;
@@ -177,10 +184,14 @@ export abstract class BaseField implements Field {
   hidden = false;
   presentable = false;
 
-  abstract columnType(): string;
+  abstract columnKind(): ColumnKind;
+
+  columnType(dialect: Dialect): string {
+    return dialect.columnType(this.columnKind());
+  }
   abstract prepareValue(raw: unknown): unknown;
   abstract validateValue(app: App, record: RecordValues): Promise<void>;
-  abstract validateSettings(app: App, collection: Collection): ValidationErrors | null;
+  abstract validateSettings(app: App, collection: Collection): Promise<ValidationErrors | null>;
 
   /** This type's settings schema. */
   protected get schema(): FieldSchema {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { sqliteDialect } from "../../tools/sql/dialect.ts";
 import {
   AutodateField,
   BoolField,
@@ -133,8 +134,8 @@ describe("toJSON and columnType per type", () => {
       type: "text",
     });
     expect(Object.keys(f.toJSON())).toEqual([...Object.keys(f.toJSON())].sort());
-    expect(f.columnType()).toBe("TEXT DEFAULT '' NOT NULL");
-    expect(new TextField({ name: "id", primaryKey: true }).columnType()).toBe(
+    expect(f.columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new TextField({ name: "id", primaryKey: true }).columnType(sqliteDialect)).toBe(
       "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL",
     );
   });
@@ -144,12 +145,12 @@ describe("toJSON and columnType per type", () => {
     expect(JSON.stringify(f.toJSON())).toBe(
       '{"help":"","hidden":false,"id":"","max":null,"min":null,"name":"f","onlyInt":false,"presentable":false,"required":false,"system":false,"type":"number"}',
     );
-    expect(f.columnType()).toBe("NUMERIC DEFAULT 0 NOT NULL");
+    expect(f.columnType(sqliteDialect)).toBe("NUMERIC DEFAULT 0 NOT NULL");
   });
 
   test("bool", () => {
     expect(new BoolField({ name: "f" }).toJSON()).toEqual({ ...COMMON, type: "bool" });
-    expect(new BoolField().columnType()).toBe("BOOLEAN DEFAULT FALSE NOT NULL");
+    expect(new BoolField().columnType(sqliteDialect)).toBe("BOOLEAN DEFAULT FALSE NOT NULL");
   });
 
   test("email and url", () => {
@@ -165,8 +166,8 @@ describe("toJSON and columnType per type", () => {
       onlyDomains: ["a.com"],
       type: "url",
     });
-    expect(new EmailField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
-    expect(new URLField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new EmailField().columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new URLField().columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
   });
 
   test("editor", () => {
@@ -176,7 +177,7 @@ describe("toJSON and columnType per type", () => {
       maxSize: 0,
       type: "editor",
     });
-    expect(new EditorField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new EditorField().columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
     expect(new EditorField().calculateMaxBodySize()).toBe(5 << 20);
   });
 
@@ -185,7 +186,7 @@ describe("toJSON and columnType per type", () => {
     expect(fieldFromJSON({ type: "date", name: "d", min: "2024-01-02T03:04:05Z" }).toJSON().min).toBe(
       "2024-01-02 03:04:05.000Z",
     );
-    expect(new DateField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new DateField().columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
   });
 
   test("autodate has no help and no required", () => {
@@ -200,13 +201,13 @@ describe("toJSON and columnType per type", () => {
       system: false,
       type: "autodate",
     });
-    expect(new AutodateField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new AutodateField().columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
   });
 
   test("select", () => {
     expect(new SelectField({ name: "f" }).toJSON()).toEqual({ ...COMMON, maxSelect: 0, type: "select", values: null });
-    expect(new SelectField({ maxSelect: 1 }).columnType()).toBe("TEXT DEFAULT '' NOT NULL");
-    expect(new SelectField({ maxSelect: 2 }).columnType()).toBe("JSON DEFAULT '[]' NOT NULL");
+    expect(new SelectField({ maxSelect: 1 }).columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new SelectField({ maxSelect: 2 }).columnType(sqliteDialect)).toBe("JSON DEFAULT '[]' NOT NULL");
   });
 
   test("file", () => {
@@ -219,8 +220,8 @@ describe("toJSON and columnType per type", () => {
       thumbs: null,
       type: "file",
     });
-    expect(new FileField({ maxSelect: 1 }).columnType()).toBe("TEXT DEFAULT '' NOT NULL");
-    expect(new FileField({ maxSelect: 5 }).columnType()).toBe("JSON DEFAULT '[]' NOT NULL");
+    expect(new FileField({ maxSelect: 1 }).columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new FileField({ maxSelect: 5 }).columnType(sqliteDialect)).toBe("JSON DEFAULT '[]' NOT NULL");
     expect(new FileField({ maxSelect: 3, maxSize: 10 }).calculateMaxBodySize()).toBe(30);
     expect(new FileField().calculateMaxBodySize()).toBe(5 << 20);
   });
@@ -234,13 +235,13 @@ describe("toJSON and columnType per type", () => {
       minSelect: 0,
       type: "relation",
     });
-    expect(new RelationField({ maxSelect: 1 }).columnType()).toBe("TEXT DEFAULT '' NOT NULL");
-    expect(new RelationField({ maxSelect: 9999 }).columnType()).toBe("JSON DEFAULT '[]' NOT NULL");
+    expect(new RelationField({ maxSelect: 1 }).columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new RelationField({ maxSelect: 9999 }).columnType(sqliteDialect)).toBe("JSON DEFAULT '[]' NOT NULL");
   });
 
   test("json", () => {
     expect(new JSONField({ name: "f" }).toJSON()).toEqual({ ...COMMON, maxSize: 0, type: "json" });
-    expect(new JSONField().columnType()).toBe("JSON DEFAULT NULL");
+    expect(new JSONField().columnType(sqliteDialect)).toBe("JSON DEFAULT NULL");
     expect(new JSONField().calculateMaxBodySize()).toBe(1 << 20);
   });
 
@@ -253,12 +254,12 @@ describe("toJSON and columnType per type", () => {
       pattern: "",
       type: "password",
     });
-    expect(new PasswordField().columnType()).toBe("TEXT DEFAULT '' NOT NULL");
+    expect(new PasswordField().columnType(sqliteDialect)).toBe("TEXT DEFAULT '' NOT NULL");
   });
 
   test("geoPoint", () => {
     expect(new GeoPointField({ name: "f" }).toJSON()).toEqual({ ...COMMON, type: "geoPoint" });
-    expect(new GeoPointField().columnType()).toBe(`JSON DEFAULT '{"lon":0,"lat":0}' NOT NULL`);
+    expect(new GeoPointField().columnType(sqliteDialect)).toBe(`JSON DEFAULT '{"lon":0,"lat":0}' NOT NULL`);
   });
 });
 

@@ -1,4 +1,5 @@
 /** The "file" field: names of files kept in storage/<collectionId>/<recordId>/. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -96,8 +97,8 @@ export class FileField extends BaseField implements MultiValuer, MaxBodySizeCalc
     return this.maxSelect > 1;
   }
 
-  columnType(): string {
-    return this.isMultiple() ? "JSON DEFAULT '[]' NOT NULL" : "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return this.isMultiple() ? "jsonArray" : "text";
   }
 
   /**
@@ -120,14 +121,14 @@ export class FileField extends BaseField implements MultiValuer, MaxBodySizeCalc
   }
 
   /** The file names the record's stored row holds for this field ([] for a new record). */
-  storedNames(app: App, record: RecordValues): string[] {
+  async storedNames(app: App, record: RecordValues): Promise<string[]> {
     if (record.isNew || record.originalId === "") return [];
     try {
-      const table = "`" + record.collection.name.replaceAll("`", "``") + "`";
-      const col = "`" + this.name.replaceAll("`", "``") + "`";
-      const row = app.db.query(`SELECT ${col} AS v FROM ${table} WHERE id = ? LIMIT 1`).get(record.originalId) as {
-        v: unknown;
-      } | null;
+      const q = app.db.dialect.quoteIdent;
+      const row = await app.db.get<{ v: unknown }>(
+        `SELECT ${q(this.name)} AS v FROM ${q(record.collection.name)} WHERE id = ? LIMIT 1`,
+        [record.originalId],
+      );
       if (!row) return [];
       return toFileList(row.v).filter((v): v is string => typeof v === "string");
     } catch {
@@ -143,7 +144,7 @@ export class FileField extends BaseField implements MultiValuer, MaxBodySizeCalc
     }
 
     // clients may keep or drop stored names, never introduce new plain names (uploads are objects)
-    const stored = new Set(this.storedNames(app, record));
+    const stored = new Set(await this.storedNames(app, record));
     const added = files.filter((f): f is string => typeof f === "string" && !stored.has(f));
     if (added.length > 0) {
       const invalidFiles = added.map((f) => (f.length > 250 ? f.slice(0, 250) : f));
@@ -187,7 +188,7 @@ export class FileField extends BaseField implements MultiValuer, MaxBodySizeCalc
     }
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],

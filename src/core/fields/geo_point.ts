@@ -1,4 +1,5 @@
 /** The "geoPoint" field: a `{lon, lat}` pair stored as JSON. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -37,8 +38,8 @@ export class GeoPointField extends BaseField {
     this.assign(init);
   }
 
-  columnType(): string {
-    return `JSON DEFAULT '{"lon":0,"lat":0}' NOT NULL`;
+  columnKind(): ColumnKind {
+    return "geoPoint";
   }
 
   /**
@@ -76,7 +77,7 @@ export class GeoPointField extends BaseField {
       throw newError("validation_invalid_longitude", "Longitude must be between -180 and 180 degrees.");
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],

@@ -1,4 +1,5 @@
 /** The "json" field: any JSON value, stored as its raw text (NULL when empty). */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import { goMarshal } from "../../tools/json.ts";
 import {
   BaseField,
@@ -90,8 +91,8 @@ export class JSONField extends BaseField implements MaxBodySizeCalculator {
     this.assign(init);
   }
 
-  columnType(): string {
-    return "JSON DEFAULT NULL";
+  columnKind(): ColumnKind {
+    return "json";
   }
 
   /**
@@ -132,7 +133,7 @@ export class JSONField extends BaseField implements MaxBodySizeCalculator {
     }
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],

@@ -1,4 +1,5 @@
 /** The "number" field: a float64; `min`/`max` are optional (null), `onlyInt` rejects decimals. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -45,8 +46,8 @@ export class NumberField extends BaseField {
     this.assign(init);
   }
 
-  columnType(): string {
-    return "NUMERIC DEFAULT 0 NOT NULL";
+  columnKind(): ColumnKind {
+    return "number";
   }
 
   /** cast.ToFloat64: numeric strings parse, bools are 1/0, anything else is 0. */
@@ -72,7 +73,7 @@ export class NumberField extends BaseField {
     if (this.max !== null && v > this.max) throw maxNumberError(this.max);
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     const checkOnlyInt: Rule = (v) =>
       typeof v === "number" && this.onlyInt && !Number.isInteger(v) ? onlyIntError() : null;
     const maxRules: Rule[] = [checkOnlyInt];

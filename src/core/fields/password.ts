@@ -1,4 +1,5 @@
 /** The "password" field: a bcrypt hash; never output. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -47,8 +48,8 @@ export class PasswordField extends BaseField {
     this.assign(init);
   }
 
-  columnType(): string {
-    return "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return "text";
   }
 
   /**
@@ -85,7 +86,7 @@ export class PasswordField extends BaseField {
       throw newError("validation_invalid_format", "Invalid value format");
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],

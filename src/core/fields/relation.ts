@@ -1,4 +1,5 @@
 /** The "relation" field: ids of records in another collection. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -48,8 +49,8 @@ export class RelationField extends BaseField implements MultiValuer {
     return this.maxSelect > 1;
   }
 
-  columnType(): string {
-    return this.isMultiple() ? "JSON DEFAULT '[]' NOT NULL" : "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return this.isMultiple() ? "jsonArray" : "text";
   }
 
   /** Unique non-empty ids; a single relation keeps the last one ("" when none). */
@@ -75,11 +76,12 @@ export class RelationField extends BaseField implements MultiValuer {
       throw newError("validation_missing_rel_collection", "Relation connection is missing or cannot be accessed");
     let total = -1;
     try {
-      const table = "`" + target.name.replaceAll("`", "``") + "`";
-      const row = app.db
-        .query(`SELECT count(*) AS n FROM ${table} WHERE id IN (${ids.map(() => "?").join(", ")})`)
-        .get(...ids) as { n: number };
-      total = row.n;
+      const table = app.db.dialect.quoteIdent(target.name);
+      const row = await app.db.get<{ n: number }>(
+        `SELECT count(*) AS n FROM ${table} WHERE id IN (${ids.map(() => "?").join(", ")})`,
+        ids,
+      );
+      total = row!.n;
     } catch {
       total = -1;
     }
@@ -88,26 +90,25 @@ export class RelationField extends BaseField implements MultiValuer {
     }
   }
 
-  validateSettings(app: App, collection: Collection): ValidationErrors | null {
+  async validateSettings(app: App, collection: Collection): Promise<ValidationErrors | null> {
+    // the target of an existing relation field is fixed: compare with the stored settings
+    const stored =
+      this.collectionId !== "" && !collection.isNew() ? await storedFieldJSON(app, collection.id, this.id) : null;
     return validateStruct([
       ["id", this.id, fieldIdRule],
       ["name", this.name, fieldNameRule],
       ["help", this.help, fieldHelpRule],
-      ["collectionId", this.collectionId, required, this.checkCollectionId(app, collection)],
+      ["collectionId", this.collectionId, required, this.checkCollectionId(app, collection, stored)],
       ["minSelect", this.minSelect, min(0)],
       ["maxSelect", this.maxSelect, when(this.minSelect > 0, [required]), min(this.minSelect)],
     ]);
   }
 
-  private checkCollectionId(app: App, collection: Collection): Rule {
+  private checkCollectionId(app: App, collection: Collection, old: { [key: string]: unknown } | null): Rule {
     return (v) => {
       if (typeof v !== "string" || v === "") return null;
-      // the target of an existing relation field is fixed
-      if (!collection.isNew()) {
-        const old = storedFieldJSON(app, collection.id, this.id);
-        if (old && old.type === FIELD_TYPE_RELATION && old.collectionId !== v) {
-          return newError("validation_field_relation_change", "The relation collection cannot be changed.");
-        }
+      if (old && old.type === FIELD_TYPE_RELATION && old.collectionId !== v) {
+        return newError("validation_field_relation_change", "The relation collection cannot be changed.");
       }
       const target = app.findCollection(v);
       if (!target || target.id !== v) {

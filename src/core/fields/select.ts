@@ -1,4 +1,5 @@
 /** The "select" field: one or more values from a fixed list. */
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import {
   BaseField,
   COMMON_SCHEMA,
@@ -42,8 +43,8 @@ export class SelectField extends BaseField implements MultiValuer {
     return this.maxSelect > 1;
   }
 
-  columnType(): string {
-    return this.isMultiple() ? "JSON DEFAULT '[]' NOT NULL" : "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return this.isMultiple() ? "jsonArray" : "text";
   }
 
   /** Unique non-empty strings; a single select keeps the last one ("" when none). */
@@ -67,7 +68,7 @@ export class SelectField extends BaseField implements MultiValuer {
     }
   }
 
-  validateSettings(): ValidationErrors | null {
+  async validateSettings(): Promise<ValidationErrors | null> {
     const maxValues = Math.max((this.values ?? []).length, 1);
     return validateStruct([
       ["id", this.id, fieldIdRule],

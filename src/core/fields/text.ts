@@ -11,6 +11,7 @@ import {
   type RecordValues,
 } from "./field.ts";
 import { toGoString } from "./cast.ts";
+import type { ColumnKind } from "../../tools/sql/dialect.ts";
 import type { App } from "../app.ts";
 import type { Collection } from "../collection.ts";
 import type { ValidationErrors } from "../errors.ts";
@@ -30,9 +31,6 @@ import { checkGoRegex, generateFromPattern, goRegexMatch } from "../validators/r
 
 /** The registered type name of text fields. */
 export const FIELD_TYPE_TEXT = "text";
-
-/** The column of the primary-key text field; the random default only guards raw SQL inserts. */
-export const PRIMARY_KEY_COLUMN_TYPE = "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL";
 
 /** The id pattern of default collections; ids matching it skip the extra primary key checks. */
 const DEFAULT_LOWERCASE_ID_PATTERN = "^[a-z0-9]+$";
@@ -110,8 +108,8 @@ export class TextField extends BaseField {
     this.assign(init);
   }
 
-  columnType(): string {
-    return this.primaryKey ? PRIMARY_KEY_COLUMN_TYPE : "TEXT DEFAULT '' NOT NULL";
+  columnKind(): ColumnKind {
+    return this.primaryKey ? "textPrimaryKey" : "text";
   }
 
   prepareValue(raw: unknown): string {
@@ -132,12 +130,8 @@ export class TextField extends BaseField {
         // a custom pattern could allow ids differing only in case: check for duplicates case-insensitively
         let exists = false;
         try {
-          exists =
-            app.db
-              .query(
-                `SELECT (1) FROM \`${record.collection.name.replaceAll("`", "``")}\` WHERE id = ? COLLATE NOCASE LIMIT 1`,
-              )
-              .get(value) != null;
+          const sql = `SELECT (1) FROM ${app.db.dialect.quoteIdent(record.collection.name)} WHERE id = ? COLLATE NOCASE LIMIT 1`;
+          exists = (await app.db.get(sql, [value])) !== null;
         } catch {
           exists = true;
         }
@@ -195,7 +189,7 @@ export class TextField extends BaseField {
     return null;
   }
 
-  validateSettings(_app: App, collection: Collection): ValidationErrors | null {
+  async validateSettings(_app: App, collection: Collection): Promise<ValidationErrors | null> {
     return validateStruct([
       ["id", this.id, fieldIdRule],
       [

@@ -39,11 +39,9 @@ beforeAll(async () => {
   posts = newBaseCollection("posts");
   posts.fields.add(new TextField({ name: "title" }), new FileField({ name: "files", maxSelect: 3 }));
   await saveCollection(app, posts);
-  app.db
-    .query(
-      "INSERT INTO posts (id, title, files) VALUES ('aaaaaaaaaaaaaaa', 'a', '[\"kept.txt\"]'), ('bbbbbbbbbbbbbbb', 'b', '[]')",
-    )
-    .run();
+  await app.db.run(
+    "INSERT INTO posts (id, title, files) VALUES ('aaaaaaaaaaaaaaa', 'a', '[\"kept.txt\"]'), ('bbbbbbbbbbbbbbb', 'b', '[]')",
+  );
   view = newViewCollection("posts_view");
   view.viewQuery = "select id, title from posts";
   await saveCollection(app, view);
@@ -332,57 +330,57 @@ describe("validateValue", () => {
 });
 
 describe("validateSettings", () => {
-  const json = (f: Field, c: Collection = posts) => f.validateSettings(app, c)?.toJSON() ?? null;
+  const json = async (f: Field, c: Collection = posts) => (await f.validateSettings(app, c))?.toJSON() ?? null;
 
-  test("common: id, name (reserved, pattern, _via_), help", () => {
-    expect(json(new TextField({ id: "x", name: "" }))).toEqual({
+  test("common: id, name (reserved, pattern, _via_), help", async () => {
+    expect(await json(new TextField({ id: "x", name: "" }))).toEqual({
       name: { code: "validation_required", message: "Cannot be blank." },
     });
-    expect(json(new BoolField({ id: "x", name: "expand" }))).toEqual({
+    expect(await json(new BoolField({ id: "x", name: "expand" }))).toEqual({
       name: { code: "validation_not_in_invalid", message: "Must not be in list." },
     });
-    expect(json(new BoolField({ id: "x", name: "a-b" }))).toEqual({
+    expect(await json(new BoolField({ id: "x", name: "a-b" }))).toEqual({
       name: { code: "validation_match_invalid", message: "Must be in a valid format." },
     });
-    expect(json(new BoolField({ id: "x", name: "a_via_b" }))).toEqual({
+    expect(await json(new BoolField({ id: "x", name: "a_via_b" }))).toEqual({
       name: { code: "validation_found_via", message: 'The value cannot contain "_via_".' },
     });
-    expect(json(new BoolField({ id: "x", name: "ok", help: "h".repeat(301) }))).toEqual({
+    expect(await json(new BoolField({ id: "x", name: "ok", help: "h".repeat(301) }))).toEqual({
       help: {
         code: "validation_length_out_of_range",
         message: "The length must be between 1 and 300.",
         params: { min: 1, max: 300 },
       },
     });
-    expect(json(new BoolField({ id: "", name: "ok" }))).toEqual({
+    expect(await json(new BoolField({ id: "", name: "ok" }))).toEqual({
       id: { code: "validation_required", message: "Cannot be blank." },
     });
   });
 
-  test("text: min/max, regexes, primary key rules", () => {
-    expect(json(new TextField({ id: "x", name: "t", min: 5, max: 3 }))).toEqual({
+  test("text: min/max, regexes, primary key rules", async () => {
+    expect(await json(new TextField({ id: "x", name: "t", min: 5, max: 3 }))).toEqual({
       max: {
         code: "validation_min_greater_equal_than_required",
         message: "Must be no less than 5.",
         params: { threshold: 5 },
       },
     });
-    const badRe = json(new TextField({ id: "x", name: "t", pattern: "[a-" })) as {
+    const badRe = (await json(new TextField({ id: "x", name: "t", pattern: "[a-" }))) as {
       pattern: { code: string; message: string };
     };
     expect(badRe.pattern.code).toBe("validation_invalid_regex");
     expect(badRe.pattern.message).toBe("Error parsing regexp: missing closing ]: `[a-`.");
-    expect(json(new TextField({ id: "x", name: "t", autogeneratePattern: "^abc$" }))).toEqual({
+    expect(await json(new TextField({ id: "x", name: "t", autogeneratePattern: "^abc$" }))).toEqual({
       autogeneratePattern: {
         code: "validation_invalid_autogenerate_pattern",
         message: "Unsupported pattern operator 9.",
       },
     });
     expect(
-      (json(new TextField({ id: "x", name: "t", max: 3, autogeneratePattern: "[a-z]{5}" })) as any).autogeneratePattern
-        .code,
+      ((await json(new TextField({ id: "x", name: "t", max: 3, autogeneratePattern: "[a-z]{5}" }))) as any)
+        .autogeneratePattern.code,
     ).toBe("validation_invalid_autogenerate_pattern_value");
-    expect(json(new TextField({ id: "x", name: "key", primaryKey: true, pattern: "", hidden: true }))).toEqual({
+    expect(await json(new TextField({ id: "x", name: "key", primaryKey: true, pattern: "", hidden: true }))).toEqual({
       name: { code: "validation_in_invalid", message: 'The primary key must be named "id".' },
       pattern: { code: "validation_required", message: "Cannot be blank." },
       hidden: { code: "validation_empty", message: "Must be blank." },
@@ -391,7 +389,7 @@ describe("validateSettings", () => {
   });
 
   test("number, select, relation, file, password, autodate, date", async () => {
-    expect(json(new NumberField({ id: "x", name: "n", onlyInt: true, min: 1.5, max: 1 }))).toEqual({
+    expect(await json(new NumberField({ id: "x", name: "n", onlyInt: true, min: 1.5, max: 1 }))).toEqual({
       min: { code: "validation_only_int_constraint", message: "Decimal numbers are not allowed." },
       max: {
         code: "validation_min_number_constraint",
@@ -399,31 +397,32 @@ describe("validateSettings", () => {
         params: { min: 1.5 },
       },
     });
-    expect(json(new SelectField({ id: "x", name: "s", values: ["a"], maxSelect: 2 }))).toEqual({
+    expect(await json(new SelectField({ id: "x", name: "s", values: ["a"], maxSelect: 2 }))).toEqual({
       maxSelect: {
         code: "validation_max_less_equal_than_required",
         message: "Must be no greater than 1.",
         params: { threshold: 1 },
       },
     });
-    expect((json(new SelectField({ id: "x", name: "s" })) as any).values.code).toBe("validation_required");
-    expect((json(new RelationField({ id: "x", name: "r", collectionId: "missing" })) as any).collectionId.code).toBe(
-      "validation_field_relation_missing_collection",
-    );
-    expect((json(new RelationField({ id: "x", name: "r", collectionId: view.id })) as any).collectionId.code).toBe(
-      "validation_relation_field_non_view_base_collection",
-    );
-    expect(json(new RelationField({ id: "x", name: "r", collectionId: view.id }), view)).toBeNull();
+    expect(((await json(new SelectField({ id: "x", name: "s" }))) as any).values.code).toBe("validation_required");
     expect(
-      (json(new RelationField({ id: "x", name: "r", collectionId: posts.id, minSelect: 2 })) as any).maxSelect.code,
+      ((await json(new RelationField({ id: "x", name: "r", collectionId: "missing" }))) as any).collectionId.code,
+    ).toBe("validation_field_relation_missing_collection");
+    expect(
+      ((await json(new RelationField({ id: "x", name: "r", collectionId: view.id }))) as any).collectionId.code,
+    ).toBe("validation_relation_field_non_view_base_collection");
+    expect(await json(new RelationField({ id: "x", name: "r", collectionId: view.id }), view)).toBeNull();
+    expect(
+      ((await json(new RelationField({ id: "x", name: "r", collectionId: posts.id, minSelect: 2 }))) as any).maxSelect
+        .code,
     ).toBe("validation_required");
-    expect(json(new FileField({ id: "x", name: "f", thumbs: ["100x100", "0x0", "abc"] }))).toEqual({
+    expect(await json(new FileField({ id: "x", name: "f", thumbs: ["100x100", "0x0", "abc"] }))).toEqual({
       thumbs: {
         "1": { code: "validation_not_in_invalid", message: "Must not be in list." },
         "2": { code: "validation_match_invalid", message: "Must be in a valid format." },
       },
     });
-    expect(json(new PasswordField({ id: "x", name: "p", min: 0, max: 80, cost: 2 }))).toEqual({
+    expect(await json(new PasswordField({ id: "x", name: "p", min: 0, max: 80, cost: 2 }))).toEqual({
       max: {
         code: "validation_max_less_equal_than_required",
         message: "Must be no greater than 71.",
@@ -435,20 +434,24 @@ describe("validateSettings", () => {
         params: { threshold: 4 },
       },
     });
-    expect(json(new AutodateField({ id: "x", name: "a" }))).toEqual({
+    expect(await json(new AutodateField({ id: "x", name: "a" }))).toEqual({
       onCreate: { code: "validation_required", message: "Either onCreate or onUpdate must be enabled." },
       onUpdate: { code: "validation_required", message: "Either onCreate or onUpdate must be enabled." },
     });
     expect(
-      json(new DateField({ id: "x", name: "d", min: "2022-01-01 00:00:00.000Z", max: "2021-01-01 00:00:00.000Z" })),
+      await json(
+        new DateField({ id: "x", name: "d", min: "2022-01-01 00:00:00.000Z", max: "2021-01-01 00:00:00.000Z" }),
+      ),
     ).toEqual({
       max: { code: "validation_date_out_of_range", message: "The date is out of range." },
     });
-    expect(json(new EmailField({ id: "x", name: "e", onlyDomains: ["a.com"], exceptDomains: ["b.com"] }))).toEqual({
+    expect(
+      await json(new EmailField({ id: "x", name: "e", onlyDomains: ["a.com"], exceptDomains: ["b.com"] })),
+    ).toEqual({
       exceptDomains: { code: "validation_empty", message: "Must be blank." },
       onlyDomains: { code: "validation_empty", message: "Must be blank." },
     });
-    expect(json(new URLField({ id: "x", name: "u", onlyDomains: ["bad domain"] }))).toEqual({
+    expect(await json(new URLField({ id: "x", name: "u", onlyDomains: ["bad domain"] }))).toEqual({
       onlyDomains: { "0": { code: "validation_is_domain", message: "Must be a valid domain." } },
     });
   });

@@ -164,7 +164,7 @@ export async function sendRecordOTP(app: App, record: Record, otpId: string, pas
     async (e) => {
       const to = e.message.to?.[0]?.address ?? "";
       if (!to) return;
-      const otp = findOTPById(e.app, otpId);
+      const otp = await findOTPById(e.app, otpId);
       if (!otp || otp.getString("sentTo") !== "") return; // deleted meanwhile, or already sent elsewhere
       otp.set("sentTo", to);
       try {

@@ -14,28 +14,33 @@ function externalAuthsCollection(app: App) {
 }
 
 /** The link of `providerId` at `provider` for the collection, or null. */
-export function findExternalAuth(app: App, collectionId: string, provider: string, providerId: string): Record | null {
+export async function findExternalAuth(
+  app: App,
+  collectionId: string,
+  provider: string,
+  providerId: string,
+): Promise<Record | null> {
   const c = externalAuthsCollection(app);
-  const row = app.db
-    .query("SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `provider` = ? AND `providerId` = ? LIMIT 1")
-    .get(collectionId, provider, providerId);
-  return row ? Record.fromRow(c, row as { [k: string]: unknown }) : null;
+  const row = await app.db.get<{ [k: string]: unknown }>(
+    "SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `provider` = ? AND `providerId` = ? LIMIT 1",
+    [collectionId, provider, providerId],
+  );
+  return row ? Record.fromRow(c, row) : null;
 }
 
 /** Every link of an auth record, oldest first. */
-export function findExternalAuthsByRecord(app: App, record: Record): Record[] {
+export async function findExternalAuthsByRecord(app: App, record: Record): Promise<Record[]> {
   const c = externalAuthsCollection(app);
-  const rows = app.db
-    .query(
-      "SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `recordRef` = ? ORDER BY `created` ASC, `rowid` ASC",
-    )
-    .all(record.collection.id, record.id);
-  return rows.map((row) => Record.fromRow(c, row as { [k: string]: unknown }));
+  const rows = await app.db.all<{ [k: string]: unknown }>(
+    "SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `recordRef` = ? ORDER BY `created` ASC, `rowid` ASC",
+    [record.collection.id, record.id],
+  );
+  return rows.map((row) => Record.fromRow(c, row));
 }
 
 /** Deletes every link of an auth record (through the normal delete hooks). */
 export async function deleteExternalAuthsByRecord(app: App, record: Record): Promise<void> {
-  for (const ea of findExternalAuthsByRecord(app, record)) await deleteRecord(app, ea);
+  for (const ea of await findExternalAuthsByRecord(app, record)) await deleteRecord(app, ea);
 }
 
 /** Saves a new link of `record` to `providerId` at `provider`. */

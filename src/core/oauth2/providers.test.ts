@@ -46,8 +46,8 @@ beforeAll(() => {
   base = `http://127.0.0.1:${server.port}`;
 });
 
-afterAll(() => {
-  server.stop(true);
+afterAll(async () => {
+  await server.stop(true);
 });
 
 function config(name: string, extra: JSONish | null = null): OAuth2ProviderConfig {

@@ -15,7 +15,7 @@ import { importCollections } from "../../core/collection_import.ts";
 import { ApiError } from "../../core/errors.ts";
 import { Record } from "../../core/record.ts";
 import { expandRecords } from "../../core/record_expand.ts";
-import { findAuthRecordByEmail, findFirstRecordByField, findRecordById, quoteIdent } from "../../core/record_query.ts";
+import { findAuthRecordByEmail, findFirstRecordByField, findRecordById } from "../../core/record_query.ts";
 import { deleteRecord, saveRecord, saveRecordNoValidate, validateRecord } from "../../core/record_save.ts";
 import { findFirstRecordByFilter, findRecordsByFilter, findRecordsByFilterAsync } from "../../core/record_search.ts";
 import { RequestInfo } from "../../core/request_info.ts";
@@ -24,7 +24,6 @@ import { Settings } from "../../core/settings.ts";
 import { findAuthRecordByToken, type TokenType } from "../../core/tokens.ts";
 import { newMailClient } from "../../core/mails/index.ts";
 import type { Mailer, Message } from "../../tools/mailer/index.ts";
-import { hasTable } from "../../core/db.ts";
 import { executeSpec, querySpec, queryValues, whereOf, type QuerySpec } from "../dbx.ts";
 import { JsError, NoRowsError, bindingNamed, defineBinding, toPlain, type Cx } from "../host.ts";
 import { resolveCollection } from "./models.ts";
@@ -76,8 +75,13 @@ function recordsWhere(
   select = "*",
 ): { c: Collection; sql: string; args: unknown[] } {
   const c = resolveCollection(cx, col);
-  const w = whereOf(exprs);
-  return { c, sql: `SELECT ${select} FROM ${quoteIdent(c.name)}${w.sql ? ` WHERE ${w.sql}` : ""}`, args: w.args };
+  const dialect = cx.plugin.app.db.dialect;
+  const w = whereOf(dialect, exprs);
+  return {
+    c,
+    sql: `SELECT ${select} FROM ${dialect.quoteIdent(c.name)}${w.sql ? ` WHERE ${w.sql}` : ""}`,
+    args: w.args,
+  };
 }
 
 /**
@@ -99,8 +103,13 @@ function scanModel(cx: Cx, spec: QuerySpec, records: unknown): ((row: { [k: stri
 /**
  * Records of an auth system collection (`_externalAuths`, `_mfas`, `_otps`, `_authOrigins`) for a record or collection.
  */
-function systemRecords(cx: Cx, system: string, filter: string, params: { [k: string]: unknown }): Record[] {
-  return findRecordsByFilter(cx.plugin.app, system, filter, "", 0, 0, params);
+async function systemRecords(
+  cx: Cx,
+  system: string,
+  filter: string,
+  params: { [k: string]: unknown },
+): Promise<Record[]> {
+  return await findRecordsByFilter(cx.plugin.app, system, filter, "", 0, 0, params);
 }
 
 const byRecord = (system: string) => (cx: Cx, _a: App, r: Record) =>
@@ -108,7 +117,7 @@ const byRecord = (system: string) => (cx: Cx, _a: App, r: Record) =>
 const byCollection = (system: string) => (cx: Cx, _a: App, c: unknown) =>
   systemRecords(cx, system, "collectionRef = {:c}", { c: resolveCollection(cx, c).id });
 const deleteByRecord = (system: string) => async (cx: Cx, _a: App, r: Record) => {
-  for (const rec of systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", {
+  for (const rec of await systemRecords(cx, system, "collectionRef = {:c} && recordRef = {:r}", {
     c: r.collection.id,
     r: r.id,
   }))
@@ -116,7 +125,7 @@ const deleteByRecord = (system: string) => async (cx: Cx, _a: App, r: Record) =>
 };
 
 /** Runs a schema write under the app's write lock unless a transaction already holds it. */
-async function write(app: App, fn: () => void): Promise<void> {
+async function write(app: App, fn: () => Promise<void> | void): Promise<void> {
   if (app.inTransaction) return fn();
   await app.runInTransaction(fn);
 }
@@ -154,26 +163,27 @@ defineBinding<App>({
   cls: App,
   methods: {
     // --- records
-    findRecordById: (cx, _a, col: unknown, id: unknown) =>
-      must(findRecordById(cx.plugin.app, resolveCollection(cx, col), String(id ?? ""))),
-    findRecordsByIds: (cx, _a, col: unknown, ids: unknown) => {
+    findRecordById: async (cx, _a, col: unknown, id: unknown) =>
+      must(await findRecordById(cx.plugin.app, resolveCollection(cx, col), String(id ?? ""))),
+    findRecordsByIds: async (cx, _a, col: unknown, ids: unknown) => {
       const c = resolveCollection(cx, col);
       const list = (Array.isArray(ids) ? ids : []).map(String);
       if (list.length === 0) return [];
-      const rows = cx.plugin.app.db
-        .query(`SELECT * FROM ${quoteIdent(c.name)} WHERE \`id\` IN (${list.map(() => "?").join(", ")})`)
-        .all(...list);
-      return rows.map((r) => Record.fromRow(c, r as { [k: string]: unknown }));
+      const db = cx.plugin.app.db;
+      const q = db.dialect.quoteIdent;
+      const rows = await db.all<{ [k: string]: unknown }>(
+        `SELECT * FROM ${q(c.name)} WHERE ${q("id")} IN (${list.map(() => "?").join(", ")})`,
+        list,
+      );
+      return rows.map((r) => Record.fromRow(c, r));
     },
-    findAllRecords: (cx, _a, col: unknown, ...exprs: unknown[]) => {
+    findAllRecords: async (cx, _a, col: unknown, ...exprs: unknown[]) => {
       const q = recordsWhere(cx, col, exprs);
-      return cx.plugin.app.db
-        .query(q.sql)
-        .all(...(q.args as never[]))
-        .map((r) => Record.fromRow(q.c, r as { [k: string]: unknown }));
+      const rows = await cx.plugin.app.db.all<{ [k: string]: unknown }>(q.sql, q.args);
+      return rows.map((r) => Record.fromRow(q.c, r));
     },
-    findFirstRecordByData: (cx, _a, col: unknown, field: unknown, value: unknown) =>
-      must(findFirstRecordByField(cx.plugin.app, resolveCollection(cx, col), String(field), value)),
+    findFirstRecordByData: async (cx, _a, col: unknown, field: unknown, value: unknown) =>
+      must(await findFirstRecordByField(cx.plugin.app, resolveCollection(cx, col), String(field), value)),
     // on the read pool (outside transactions): the handler's worker waits either way, the JS thread need not
     findRecordsByFilter: (
       cx,
@@ -194,24 +204,24 @@ defineBinding<App>({
         Number(offset) || 0,
         (params ?? {}) as { [k: string]: unknown },
       ),
-    findFirstRecordByFilter: (cx, _a, col: unknown, filter: unknown, params?: unknown) =>
+    findFirstRecordByFilter: async (cx, _a, col: unknown, filter: unknown, params?: unknown) =>
       must(
-        findFirstRecordByFilter(
+        await findFirstRecordByFilter(
           cx.plugin.app,
           resolveCollection(cx, col),
           String(filter ?? ""),
           (params ?? {}) as { [k: string]: unknown },
         ),
       ),
-    countRecords: (cx, _a, col: unknown, ...exprs: unknown[]) => {
+    countRecords: async (cx, _a, col: unknown, ...exprs: unknown[]) => {
       const q = recordsWhere(cx, col, exprs, "COUNT(*) AS n");
-      return (cx.plugin.app.db.query(q.sql).get(...(q.args as never[])) as { n: number }).n;
+      return (await cx.plugin.app.db.get<{ n: number }>(q.sql, q.args))!.n;
     },
-    findAuthRecordByEmail: (cx, _a, col: unknown, email: unknown) =>
-      must(findAuthRecordByEmail(cx.plugin.app, resolveCollection(cx, col), String(email ?? ""))),
-    findAuthRecordByToken: (cx, _a, token: unknown, ...types: unknown[]) =>
+    findAuthRecordByEmail: async (cx, _a, col: unknown, email: unknown) =>
+      must(await findAuthRecordByEmail(cx.plugin.app, resolveCollection(cx, col), String(email ?? ""))),
+    findAuthRecordByToken: async (cx, _a, token: unknown, ...types: unknown[]) =>
       must(
-        findAuthRecordByToken(
+        await findAuthRecordByToken(
           cx.plugin.app,
           String(token ?? ""),
           ...((types.length ? types : ["auth"]).map(String) as TokenType[]),
@@ -230,8 +240,8 @@ defineBinding<App>({
       );
       return Object.fromEntries([...failed].map(([k, e]) => [k, e.message]));
     },
-    canAccessRecord: (cx, _a, record: Record, info: unknown, rule: unknown) =>
-      canAccessRecord(
+    canAccessRecord: async (cx, _a, record: Record, info: unknown, rule: unknown) =>
+      await canAccessRecord(
         cx.plugin.app,
         record,
         info instanceof RequestInfo ? info : new RequestInfo((info ?? {}) as object),
@@ -294,11 +304,8 @@ defineBinding<App>({
     },
     truncateCollection: (cx, _a, col: unknown) => truncateCollection(cx.plugin.app, resolveCollection(cx, col)),
     reloadCachedCollections: (_cx, app) => app.reloadCollections(),
-    hasTable: (_cx, app, name: unknown) => hasTable(app.db, String(name ?? "")),
-    tableColumns: (_cx, app, name: unknown) =>
-      (app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all() as { name: string }[]).map(
-        (r) => r.name,
-      ),
+    hasTable: (_cx, app, name: unknown) => app.hasTable(String(name ?? "")),
+    tableColumns: (_cx, app, name: unknown) => app.tableColumns(String(name ?? "")),
 
     // --- raw queries (the prelude's db() builder)
     "db.execute": async (cx, _a, spec: QuerySpec) => new SqlResult(await executeSpec(cx.plugin.app, spec)),
@@ -314,9 +321,9 @@ defineBinding<App>({
       const model = scanModel(cx, spec, records);
       return model ? model(row) : row;
     },
-    "db.column": (cx, _a, spec: QuerySpec) => queryValues(cx.plugin.app, spec).map((r) => r[0]),
-    "db.row": (cx, _a, spec: QuerySpec) => {
-      const r = queryValues(cx.plugin.app, spec)[0];
+    "db.column": async (cx, _a, spec: QuerySpec) => (await queryValues(cx.plugin.app, spec)).map((r) => r[0]),
+    "db.row": async (cx, _a, spec: QuerySpec) => {
+      const r = (await queryValues(cx.plugin.app, spec))[0];
       if (!r) throw new NoRowsError();
       return r;
     },
@@ -357,19 +364,21 @@ defineBinding<App>({
     saveView: (_cx, app, name: unknown, query: unknown) =>
       write(app, () => saveView(app, String(name ?? ""), String(query ?? ""))),
     deleteView: (_cx, app, name: unknown) => write(app, () => deleteView(app, String(name ?? ""))),
-    deleteTable: (_cx, app, name: unknown) =>
-      write(app, () => void app.db.run(`DROP TABLE IF EXISTS ${quoteIdent(String(name ?? ""))}`)),
+    deleteTable: (_cx, app, name: unknown) => write(app, () => app.deleteTable(String(name ?? ""))),
     createViewFields: (_cx, app, query: unknown) => createViewFields(app, String(query ?? "")),
     deleteExpiredMFAs: async (_cx, app) => void (await deleteExpiredMFAs(app)),
     deleteExpiredOTPs: async (_cx, app) => void (await deleteExpiredOTPs(app)),
     // --- logs (auxiliary.db)
-    auxHasTable: (_cx, app, name: unknown) => hasTable(app.auxDb, String(name ?? "")),
+    auxHasTable: (_cx, app, name: unknown) => app.auxHasTable(String(name ?? "")),
+    // through the logs writer thread (it owns auxiliary.db's writes), after the queued entries
     auxVacuum: (_cx, app) => appLogger(app).exec("VACUUM"),
-    findLogById: (_cx, app, id: unknown) => must(findLogById(app, String(id ?? ""))),
-    logsStats: (_cx, app, expr: unknown) => {
-      const w = whereOf(expr === undefined || expr === null ? [] : [expr]);
-      const sql = `SELECT count(\`id\`) AS \`total\`, strftime('%Y-%m-%d %H:00:00', \`created\`) AS \`date\` FROM \`_logs\`${w.sql ? ` WHERE ${w.sql}` : ""} GROUP BY \`date\` ORDER BY \`date\``;
-      const rows = app.auxDb.query(sql).all(...(w.args as never[])) as { total: number; date: string | null }[];
+    findLogById: async (_cx, app, id: unknown) => must(await findLogById(app, String(id ?? ""))),
+    logsStats: async (_cx, app, expr: unknown) => {
+      const d = app.auxDb.dialect;
+      const q = d.quoteIdent;
+      const w = whereOf(d, expr === undefined || expr === null ? [] : [expr]);
+      const sql = `SELECT count(${q("id")}) AS ${q("total")}, ${d.strftime(["'%Y-%m-%d %H:00:00'", q("created")])} AS ${q("date")} FROM ${q("_logs")}${w.sql ? ` WHERE ${w.sql}` : ""} GROUP BY ${q("date")} ORDER BY ${q("date")}`;
+      const rows = await app.auxDb.all<{ total: number; date: string | null }>(sql, w.args);
       return rows.map((r) => ({ date: r.date ? r.date + ".000Z" : "", total: Number(r.total) }));
     },
     deleteOldLogs: async (_cx, app, before: unknown) => {
@@ -377,42 +386,40 @@ defineBinding<App>({
       if (Number.isNaN(d.getTime())) throw new Error("deleteOldLogs expects a date");
       await deleteOldLogs(app, d);
     },
-    tableInfo: (_cx, app, name: unknown) => app.db.query(`PRAGMA table_info(${quoteIdent(String(name ?? ""))})`).all(),
-    tableIndexes: (_cx, app, name: unknown) => {
-      const rows = app.db
-        .query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
-        .all(String(name ?? "")) as { name: string; sql: string }[];
-      return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
-    },
-    vacuum: (_cx, app) => void app.db.run("VACUUM"),
-    findRecordByViewFile: (cx, _a, view: unknown, field: unknown, filename: unknown) =>
-      must(findRecordByViewFile(cx.plugin.app, resolveCollection(cx, view), String(field), String(filename))),
+    tableInfo: (_cx, app, name: unknown) => app.tableInfo(String(name ?? "")),
+    tableIndexes: async (_cx, app, name: unknown) => Object.fromEntries(await app.tableIndexes(String(name ?? ""))),
+    vacuum: (_cx, app) => app.vacuum(),
+    findRecordByViewFile: async (cx, _a, view: unknown, field: unknown, filename: unknown) =>
+      must(await findRecordByViewFile(cx.plugin.app, resolveCollection(cx, view), String(field), String(filename))),
     findAllExternalAuthsByRecord: byRecord("_externalAuths"),
     findAllExternalAuthsByCollection: byCollection("_externalAuths"),
-    findFirstExternalAuthByExpr: (cx, _a, expr: unknown) => {
+    findFirstExternalAuthByExpr: async (cx, _a, expr: unknown) => {
       const q = recordsWhere(cx, "_externalAuths", [expr], "*");
-      const row = cx.plugin.app.db.query(q.sql + " LIMIT 1").get(...(q.args as never[]));
-      return must(row ? Record.fromRow(q.c, row as { [k: string]: unknown }) : null);
+      const row = await cx.plugin.app.db.get<{ [k: string]: unknown }>(q.sql + " LIMIT 1", q.args);
+      return must(row ? Record.fromRow(q.c, row) : null);
     },
     deleteAllExternalAuthsByRecord: deleteByRecord("_externalAuths"),
     findAllMFAsByRecord: byRecord("_mfas"),
     findAllMFAsByCollection: byCollection("_mfas"),
-    findMFAById: (cx, _a, id: unknown) => must(findRecordById(cx.plugin.app, "_mfas", String(id ?? ""))),
+    findMFAById: async (cx, _a, id: unknown) => must(await findRecordById(cx.plugin.app, "_mfas", String(id ?? ""))),
     deleteAllMFAsByRecord: deleteByRecord("_mfas"),
     findAllOTPsByRecord: byRecord("_otps"),
     findAllOTPsByCollection: byCollection("_otps"),
-    findOTPById: (cx, _a, id: unknown) => must(findRecordById(cx.plugin.app, "_otps", String(id ?? ""))),
+    findOTPById: async (cx, _a, id: unknown) => must(await findRecordById(cx.plugin.app, "_otps", String(id ?? ""))),
     deleteAllOTPsByRecord: deleteByRecord("_otps"),
     findAllAuthOriginsByRecord: byRecord("_authOrigins"),
     findAllAuthOriginsByCollection: byCollection("_authOrigins"),
-    findAuthOriginById: (cx, _a, id: unknown) => must(findRecordById(cx.plugin.app, "_authOrigins", String(id ?? ""))),
-    findAuthOriginByRecordAndFingerprint: (cx, _a, r: Record, fp: unknown) =>
+    findAuthOriginById: async (cx, _a, id: unknown) =>
+      must(await findRecordById(cx.plugin.app, "_authOrigins", String(id ?? ""))),
+    findAuthOriginByRecordAndFingerprint: async (cx, _a, r: Record, fp: unknown) =>
       must(
-        systemRecords(cx, "_authOrigins", "collectionRef = {:c} && recordRef = {:r} && fingerprint = {:f}", {
-          c: r.collection.id,
-          r: r.id,
-          f: String(fp ?? ""),
-        })[0],
+        (
+          await systemRecords(cx, "_authOrigins", "collectionRef = {:c} && recordRef = {:r} && fingerprint = {:f}", {
+            c: r.collection.id,
+            r: r.id,
+            f: String(fp ?? ""),
+          })
+        )[0],
       ),
     deleteAllAuthOriginsByRecord: deleteByRecord("_authOrigins"),
     ...Object.fromEntries(

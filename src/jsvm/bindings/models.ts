@@ -211,7 +211,7 @@ const fieldMethods = {
   getHidden: (_cx: Cx, f: Field) => f.hidden,
   setHidden: (_cx: Cx, f: Field, v: unknown) => void (f.hidden = !!v),
   type: (_cx: Cx, f: Field) => f.type,
-  columnType: (_cx: Cx, f: Field) => f.columnType(),
+  columnType: (cx: Cx, f: Field) => f.columnType(cx.plugin.app.db.dialect),
   prepareValue: (_cx: Cx, f: Field, v: unknown) => f.prepareValue(v),
   isMultiple: (_cx: Cx, f: Field) => {
     const m = (f as unknown as { isMultiple?: () => boolean }).isMultiple;

@@ -1,16 +1,18 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SqliteDb } from "../../core/db/sqlite.ts";
+import { queryAll } from "../../core/db/query.ts";
+import { sqliteDialect } from "../sql/dialect.ts";
 import { FilterError } from "./errors.ts";
 import { buildFilterExpr } from "./filter.ts";
 import { setMacroClock } from "./macros.ts";
 import { SimpleFieldResolver } from "./resolver.ts";
-import { queryAll, SelectQuery, SqlParams } from "./sql.ts";
+import { SelectQuery, SqlParams } from "./sql.ts";
 
 const resolver = new SimpleFieldResolver(["a", "b", "c", "n", "^j\\.[\\w.:]*\\w+$", "j"]);
 
 /** The SQL (with placeholders as `?`) and the bound values of a filter. */
 function sql(filter: string, maxExpr?: number): { text: string; values: unknown[] } {
-  const p = new SqlParams();
+  const p = new SqlParams(sqliteDialect);
   const built = p.finalize(buildFilterExpr(filter, resolver, p, maxExpr));
   const values = Object.entries(built.bindings)
     .filter(([k]) => !k.startsWith(":"))
@@ -130,11 +132,8 @@ describe("filter SQL", () => {
 });
 
 describe("filter semantics on SQLite", () => {
-  const db = new Database(":memory:", { strict: true });
+  const db = new SqliteDb(":memory:");
   afterAll(() => db.close());
-  db.run(
-    "CREATE TABLE t (id TEXT PRIMARY KEY, a TEXT DEFAULT '' NOT NULL, b TEXT, n NUMERIC DEFAULT 0 NOT NULL, j JSON)",
-  );
   const rows: [string, string, string | null, number, string | null][] = [
     ["r1", "", null, 0, null],
     ["r2", "x", "x", 1, '{"x":1,"y":"1"}'],
@@ -142,43 +141,48 @@ describe("filter semantics on SQLite", () => {
     ["r4", "123", "123", 123, "[1,2]"],
     ["r5", "50%", null, -1, '"str"'],
   ];
-  for (const r of rows) db.query("INSERT INTO t VALUES (?, ?, ?, ?, ?)").run(...r);
+  beforeAll(async () => {
+    await db.exec(
+      "CREATE TABLE t (id TEXT PRIMARY KEY, a TEXT DEFAULT '' NOT NULL, b TEXT, n NUMERIC DEFAULT 0 NOT NULL, j JSON)",
+    );
+    for (const r of rows) await db.run("INSERT INTO t VALUES (?, ?, ?, ?, ?)", r);
+  });
   const r = new SimpleFieldResolver(["a", "b", "n", "j", "^j\\.[\\w.]*\\w+$"]);
-  const ids = (filter: string) => {
-    const q = new SelectQuery("t");
+  const ids = async (filter: string) => {
+    const q = new SelectQuery("t", new SqlParams(db.dialect));
     q.andWhere(buildFilterExpr(filter, r, q.params));
     q.andOrderBy("`t`.`id` ASC");
-    return queryAll<{ id: string }>(db, q).map((x) => x.id);
+    return (await queryAll<{ id: string }>(db, q)).map((x) => x.id);
   };
 
-  test("empty vs null", () => {
-    expect(ids("b = ''")).toEqual(["r1", "r3", "r5"]);
-    expect(ids("b != ''")).toEqual(["r2", "r4"]);
-    expect(ids("b != 'x'")).toEqual(["r1", "r3", "r4", "r5"]); // NULL differs from 'x' too
-    expect(ids("a = b")).toEqual(["r1", "r2", "r4"]); // '' equals NULL
+  test("empty vs null", async () => {
+    expect(await ids("b = ''")).toEqual(["r1", "r3", "r5"]);
+    expect(await ids("b != ''")).toEqual(["r2", "r4"]);
+    expect(await ids("b != 'x'")).toEqual(["r1", "r3", "r4", "r5"]); // NULL differs from 'x' too
+    expect(await ids("a = b")).toEqual(["r1", "r2", "r4"]); // '' equals NULL
   });
 
-  test("numbers bind as reals, as upstream's float64 (a TEXT '123' is not 123.0)", () => {
-    expect(ids("n = 123")).toEqual(["r4"]);
-    expect(ids("a = 123")).toEqual([]);
-    expect(ids("a = '123'")).toEqual(["r4"]);
-    expect(ids("n > 1 && n < 100")).toEqual(["r3"]);
-    expect(ids("n >= -1 && n <= 0")).toEqual(["r1", "r5"]);
+  test("numbers bind as reals, as upstream's float64 (a TEXT '123' is not 123.0)", async () => {
+    expect(await ids("n = 123")).toEqual(["r4"]);
+    expect(await ids("a = 123")).toEqual([]);
+    expect(await ids("a = '123'")).toEqual(["r4"]);
+    expect(await ids("n > 1 && n < 100")).toEqual(["r3"]);
+    expect(await ids("n >= -1 && n <= 0")).toEqual(["r1", "r5"]);
   });
 
-  test("LIKE", () => {
-    expect(ids("a ~ 'hello'")).toEqual(["r3"]); // case-insensitive for ASCII
-    expect(ids("a ~ 'o_W'")).toEqual(["r3"]);
-    expect(ids("a ~ 'oxW'")).toEqual([]);
-    expect(ids("a ~ '0\\%'")).toEqual(["r5"]);
-    expect(ids("a ~ 'x%'")).toEqual(["r2"]);
-    expect(ids("a !~ 'l'")).toEqual(["r1", "r2", "r4", "r5"]);
+  test("LIKE", async () => {
+    expect(await ids("a ~ 'hello'")).toEqual(["r3"]); // case-insensitive for ASCII
+    expect(await ids("a ~ 'o_W'")).toEqual(["r3"]);
+    expect(await ids("a ~ 'oxW'")).toEqual([]);
+    expect(await ids("a ~ '0\\%'")).toEqual(["r5"]);
+    expect(await ids("a ~ 'x%'")).toEqual(["r2"]);
+    expect(await ids("a !~ 'l'")).toEqual(["r1", "r2", "r4", "r5"]);
   });
 
-  test("json paths", () => {
-    expect(ids("j.x = 1")).toEqual(["r2"]);
-    expect(ids("j.x > 1")).toEqual(["r3"]);
-    expect(ids("j.y = '1'")).toEqual(["r2"]);
-    expect(ids("j.x = null")).toEqual(["r1", "r4", "r5"]);
+  test("json paths", async () => {
+    expect(await ids("j.x = 1")).toEqual(["r2"]);
+    expect(await ids("j.x > 1")).toEqual(["r3"]);
+    expect(await ids("j.y = '1'")).toEqual(["r2"]);
+    expect(await ids("j.x = null")).toEqual(["r1", "r4", "r5"]);
   });
 });

@@ -137,34 +137,35 @@ export function resolveOperand(op: Operand, resolver: FieldResolver, params: Sql
     case "function": {
       const fn = Object.hasOwn(TOKEN_FUNCTIONS, op.literal) ? TOKEN_FUNCTIONS[op.literal] : undefined;
       if (!fn) throw new FilterError(`unknown function ${JSON.stringify(op.literal)}`);
-      return fn((arg) => resolveOperand(arg, resolver, params), op.args);
+      return fn((arg) => resolveOperand(arg, resolver, params), op.args, params.dialect);
     }
   }
 }
 
 /** Builds `left op right`, adding the "every value" subquery for multi-valued operands of non-`?` operators. */
 export function buildComparison(left: ResolverResult, op: SignOp, right: ResolverResult, params: SqlParams): string {
+  const d = params.dialect;
   let expr: string;
   switch (op) {
     case "=":
     case "?=":
-      expr = buildEqual(true, left, right);
+      expr = buildEqual(true, left, right, params);
       break;
     case "!=":
     case "?!=":
-      expr = buildEqual(false, left, right);
+      expr = buildEqual(false, left, right, params);
       break;
     case "~":
     case "?~":
     case "!~":
     case "?!~": {
-      const not = op === "!~" || op === "?!~" ? "NOT " : "";
+      const negate = op === "!~" || op === "?!~";
       if (paramCount(right) === 0) {
         // a column or expression on the right: contains-match against its value
-        expr = `${left.identifier} ${not}LIKE ('%' || ${right.identifier} || '%') ESCAPE '\\'`;
+        expr = d.likeContains(left.identifier, right.identifier, negate);
       } else {
         wrapLikeParams(right, params);
-        expr = `${left.identifier} ${not}LIKE ${right.identifier} ESCAPE '\\'`;
+        expr = d.like(left.identifier, right.identifier, negate);
       }
       break;
     }
@@ -213,44 +214,50 @@ function manyVsOne(
   inverse: boolean,
   params: SqlParams,
 ): string {
+  const d = params.dialect;
   const alias = params.alias("__sm");
   const value: ResolverResult = {
     nullFallback: multi.nullFallback,
-    identifier: `\`${alias}\`.\`multiMatchValue\``,
+    identifier: `${d.quoteIdent(alias)}.${d.quoteIdent("multiMatchValue")}`,
     afterBuild: not,
   };
   const plain: ResolverResult = { identifier: other.identifier, params: other.params };
   const where = inverse ? buildComparison(plain, op, value, params) : buildComparison(value, op, plain, params);
-  return `NOT EXISTS (SELECT 1 FROM (${multi.multiMatch!.build()}) \`${alias}\` WHERE ${where})`;
+  return `NOT EXISTS (SELECT 1 FROM (${multi.multiMatch!.build(d)}) ${d.quoteIdent(alias)} WHERE ${where})`;
 }
 
 /** Both sides multi-valued: every left value compared with every right value. */
 function manyVsMany(left: ResolverResult, op: SignOp, right: ResolverResult, params: SqlParams): string {
+  const d = params.dialect;
   const l = params.alias("__ml");
   const r = params.alias("__mr");
   const where = buildComparison(
-    { nullFallback: left.nullFallback, identifier: `\`${l}\`.\`multiMatchValue\`` },
+    { nullFallback: left.nullFallback, identifier: `${d.quoteIdent(l)}.${d.quoteIdent("multiMatchValue")}` },
     op,
-    { nullFallback: right.nullFallback, identifier: `\`${r}\`.\`multiMatchValue\``, afterBuild: not },
+    {
+      nullFallback: right.nullFallback,
+      identifier: `${d.quoteIdent(r)}.${d.quoteIdent("multiMatchValue")}`,
+      afterBuild: not,
+    },
     params,
   );
-  return `NOT EXISTS (SELECT 1 FROM (${left.multiMatch!.build()}) \`${l}\` LEFT JOIN (${right.multiMatch!.build()}) \`${r}\` WHERE ${where})`;
+  return `NOT EXISTS (SELECT 1 FROM (${left.multiMatch!.build(d)}) ${d.quoteIdent(l)} LEFT JOIN (${right.multiMatch!.build(d)}) ${d.quoteIdent(r)} WHERE ${where})`;
 }
 
 /**
  * `=` and `!=` with upstream's NULL/empty normalizations: direct comparisons when one side is a
  * known non-empty value, `(x = '' OR x IS NULL)` against empty values, COALESCE between columns,
- * plain `IS`/`IS NOT` when an operand disables the fallback. `!=` is always `IS NOT` so a NULL
- * column still differs from a value.
+ * null-safe equality (`IS`/`IS NOT`) when an operand disables the fallback. `!=` is always the
+ * null-safe `IS NOT` so a NULL column still differs from a value.
  */
-function buildEqual(equal: boolean, left: ResolverResult, right: ResolverResult): string {
-  const eqOp = equal ? "=" : "IS NOT";
-  const nullEqOp = equal ? "IS" : "IS NOT";
+function buildEqual(equal: boolean, left: ResolverResult, right: ResolverResult, params: SqlParams): string {
+  const d = params.dialect;
+  const eq = (l: string, r: string) => (equal ? `${l} = ${r}` : d.nullSafeEq(l, r, true));
   const concat = equal ? "OR" : "AND";
   const nullExpr = equal ? "IS NULL" : "IS NOT NULL";
 
   if (left.nullFallback === NullFallback.Disabled || right.nullFallback === NullFallback.Disabled) {
-    return `${left.identifier} ${nullEqOp} ${right.identifier}`;
+    return d.nullSafeEq(left.identifier, right.identifier, !equal);
   }
 
   const leftEmpty =
@@ -262,14 +269,14 @@ function buildEqual(equal: boolean, left: ResolverResult, right: ResolverResult)
       paramCount(right) === 1 &&
       hasEmptyParam(right));
 
-  if (leftEmpty && rightEmpty) return `'' ${eqOp} ''`;
+  if (leftEmpty && rightEmpty) return eq("''", "''");
 
   if (isKnownNonEmpty(left) || isKnownNonEmpty(right)) {
-    return `${leftEmpty ? "''" : left.identifier} ${eqOp} ${rightEmpty ? "''" : right.identifier}`;
+    return eq(leftEmpty ? "''" : left.identifier, rightEmpty ? "''" : right.identifier);
   }
-  if (leftEmpty) return `('' ${eqOp} ${right.identifier} ${concat} ${right.identifier} ${nullExpr})`;
-  if (rightEmpty) return `(${left.identifier} ${eqOp} '' ${concat} ${left.identifier} ${nullExpr})`;
-  return `COALESCE(${left.identifier}, '') ${eqOp} COALESCE(${right.identifier}, '')`;
+  if (leftEmpty) return `(${eq("''", right.identifier)} ${concat} ${right.identifier} ${nullExpr})`;
+  if (rightEmpty) return `(${eq(left.identifier, "''")} ${concat} ${left.identifier} ${nullExpr})`;
+  return eq(`COALESCE(${left.identifier}, '')`, `COALESCE(${right.identifier}, '')`);
 }
 
 function hasEmptyParam(r: ResolverResult): boolean {

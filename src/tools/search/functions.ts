@@ -2,12 +2,13 @@
  * Filter functions: `geoDistance(lonA, latA, lonB, latB)` and `strftime(format[, time[, modifiers...]])`.
  * Each gets its argument operands and a callback resolving one operand, and returns an operand.
  */
+import type { Dialect } from "../sql/dialect.ts";
 import { FilterError } from "./errors.ts";
 import type { Operand } from "./parser.ts";
 import { NullFallback, type ResolverResult } from "./resolver.ts";
 
 type ResolveArg = (arg: Operand) => ResolverResult;
-type TokenFunction = (resolveArg: ResolveArg, args: Operand[]) => ResolverResult;
+type TokenFunction = (resolveArg: ResolveArg, args: Operand[], dialect: Dialect) => ResolverResult;
 
 function mergeParams(...results: ResolverResult[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -47,13 +48,13 @@ export const TOKEN_FUNCTIONS: { readonly [name: string]: TokenFunction } = {
    * SQLite's strftime with NULL results normalized like text fields. The format and modifiers must be
    * text literals; the time value a text, number or identifier (multi-valued → "every value" match).
    */
-  strftime(resolveArg, args) {
+  strftime(resolveArg, args, d) {
     if (args.length < 1) throw new FilterError(`[strftime] expected at least 1 arguments, got ${args.length}`);
     if (args.length > 10) throw new FilterError(`[strftime] too many arguments (max allowed 10, got ${args.length})`);
     if (args[0]!.type !== "text") throw new FilterError("[strftime] expects the first argument to be a format string");
     const format = resolveArg(args[0]!);
     if (args.length === 1) {
-      return { ...format, nullFallback: NullFallback.Enforced, identifier: `strftime(${format.identifier})` };
+      return { ...format, nullFallback: NullFallback.Enforced, identifier: d.strftime([format.identifier]) };
     }
     const timeArg = args[1]!;
     if (timeArg.type !== "text" && timeArg.type !== "identifier" && timeArg.type !== "number") {
@@ -72,13 +73,13 @@ export const TOKEN_FUNCTIONS: { readonly [name: string]: TokenFunction } = {
     const idents = [format.identifier, time.identifier, ...modifiers.map((m) => m.identifier)];
     const result: ResolverResult = {
       nullFallback: NullFallback.Enforced,
-      identifier: `strftime(${idents.join(",")})`,
+      identifier: d.strftime(idents),
       params: mergeParams(format, time, ...modifiers),
     };
     if (time.multiMatch) {
       // the "every value" subquery formats each of the values the same way
       idents[1] = time.multiMatch.valueIdentifier;
-      time.multiMatch.valueIdentifier = `strftime(${idents.join(",")})`;
+      time.multiMatch.valueIdentifier = d.strftime(idents);
       result.multiMatch = time.multiMatch;
     }
     return result;

@@ -3,13 +3,12 @@
  * It parses the list parameters, applies them through a FieldResolver and runs the page query and,
  * unless skipped, the COUNT query.
  */
-import type { Database } from "bun:sqlite";
+import type { SqlBindings } from "../sql/dialect.ts";
 import { ERR_FILTER_LENGTH_LIMIT, ERR_SORT_EXPR_LIMIT, ERR_SORT_FIELD_LENGTH_LIMIT, FilterError } from "./errors.ts";
 import { buildFilterExpr, DEFAULT_FILTER_EXPR_LIMIT } from "./filter.ts";
 import type { FieldResolver } from "./resolver.ts";
 import { buildSortExpr, parseSort, ROWID_SORT_KEY, type SortField } from "./sort.ts";
-import type { SQLQueryBindings } from "bun:sqlite";
-import { quoteColumn, statementCache, type SelectQuery, type SqlValue } from "./sql.ts";
+import type { SelectQuery, SqlValue } from "./sql.ts";
 
 /** Default page size. */
 export const DEFAULT_PER_PAGE = 30;
@@ -126,11 +125,13 @@ export function planSearch(query: SelectQuery, resolver: FieldResolver, opts: Ru
 
   let count: SearchPlan["count"] = null;
   if (!opts.skipTotal) {
-    const countCol = quoteColumn(query.from + "." + (opts.countCol ?? "id"));
+    const d = query.params.dialect;
+    const countCol = d.quoteColumn(query.from + "." + (opts.countCol ?? "id"));
+    const total = d.quoteIdent("total");
     const plain = opts.countColUnique && !query.distinct && query.joins.length === 0;
     count = query.params.finalize(
       query.sql({
-        select: plain ? "COUNT(*) AS `total`" : `COUNT(DISTINCT ${countCol}) AS \`total\``,
+        select: plain ? `COUNT(*) AS ${total}` : `COUNT(DISTINCT ${countCol}) AS ${total}`,
         distinct: false,
         order: false,
         paginate: false,
@@ -149,38 +150,23 @@ function toResult<T>(plan: SearchPlan, items: T[], countRow: { total: number } |
 }
 
 /**
- * Applies filters and sort to `query` through `resolver`, then runs it for one page on `db`.
- * Throws FilterError for invalid filters/sorts; SQLite errors propagate as thrown.
+ * What runs a search's read statements: the app's database (`Db`, also inside a transaction) or a
+ * worker read pool (`ReadPool`, off the JS thread with a query timeout).
  */
-export function runSearch<T = Record<string, unknown>>(
-  db: Database,
-  query: SelectQuery,
-  resolver: FieldResolver,
-  opts: RunSearchOptions = {},
-): SearchResult<T> {
-  const plan = planSearch(query, resolver, opts);
-  const cache = statementCache(db);
-  const countRow = plan.count
-    ? (cache.get(plan.count.sql).get(plan.count.bindings as SQLQueryBindings) as { total: number } | null)
-    : null;
-  const items = cache.get(plan.items.sql).all(plan.items.bindings as SQLQueryBindings) as T[];
-  return toResult(plan, items, countRow);
-}
-
-/** Something that runs read statements elsewhere (a worker read pool with a query timeout). */
 export interface SqlReader {
-  all<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
-  get<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T | null>;
+  all<T = Record<string, unknown>>(sql: string, params?: SqlBindings): Promise<T[]>;
+  get<T = Record<string, unknown>>(sql: string, params?: SqlBindings): Promise<T | null>;
   /** Statements run in order in one round trip (when the reader can). */
-  batch?(statements: { sql: string; params?: unknown[]; mode: "all" | "get" }[]): Promise<unknown[]>;
+  batch?(statements: { sql: string; params?: SqlBindings; mode: "all" | "get" }[]): Promise<unknown[]>;
 }
 
 /**
- * runSearch through a SqlReader: the page and count statements run off the JS thread, in one
- * round trip when the reader batches (else concurrently); the named bindings are passed as the
- * single parameter object. Errors of the reader propagate.
+ * Applies filters and sort to `query` through `resolver`, then runs it for one page on `reader`: the
+ * page and count statements in one round trip when the reader batches (a worker pool), else both
+ * at once (concurrently where the reader can). Throws FilterError for invalid filters/sorts; the
+ * reader's errors propagate.
  */
-export async function runSearchAsync<T = Record<string, unknown>>(
+export async function runSearch<T = Record<string, unknown>>(
   reader: SqlReader,
   query: SelectQuery,
   resolver: FieldResolver,
@@ -190,14 +176,14 @@ export async function runSearchAsync<T = Record<string, unknown>>(
   if (plan.count && reader.batch) {
     // one round trip: the page, then its count, on the same worker
     const [items, countRow] = await reader.batch([
-      { sql: plan.items.sql, params: [plan.items.bindings], mode: "all" },
-      { sql: plan.count.sql, params: [plan.count.bindings], mode: "get" },
+      { sql: plan.items.sql, params: plan.items.bindings, mode: "all" },
+      { sql: plan.count.sql, params: plan.count.bindings, mode: "get" },
     ]);
     return toResult(plan, items as T[], countRow as { total: number } | null);
   }
   const [countRow, items] = await Promise.all([
-    plan.count ? reader.get<{ total: number }>(plan.count.sql, [plan.count.bindings]) : Promise.resolve(null),
-    reader.all<T>(plan.items.sql, [plan.items.bindings]),
+    plan.count ? reader.get<{ total: number }>(plan.count.sql, plan.count.bindings) : null,
+    reader.all<T>(plan.items.sql, plan.items.bindings),
   ]);
   return toResult(plan, items, countRow);
 }

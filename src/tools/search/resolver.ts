@@ -3,7 +3,8 @@
  * a resolver turns `author.name` or `@request.auth.id` into an SQL operand (and may register joins).
  */
 import { FilterError } from "./errors.ts";
-import { quoteColumn, quoteIdent, type Join, type SelectQuery, type SqlParams } from "./sql.ts";
+import type { Dialect } from "../sql/dialect.ts";
+import type { Join, SelectQuery, SqlParams } from "./sql.ts";
 
 /** How an operand wants `=`/`!=` to treat NULL and empty values. */
 export enum NullFallback {
@@ -57,16 +58,16 @@ export class MultiMatchSubquery {
     public fromTableAlias: string,
   ) {}
 
-  build(): string {
+  build(d: Dialect): string {
     if (!this.targetTableAlias || !this.fromTableName || !this.fromTableAlias) return "0=1";
     let joins = "";
     for (const j of this.joins) {
-      joins += " LEFT JOIN " + (j.table.includes("(") ? j.table : quoteIdent(j.table)) + " " + quoteIdent(j.alias);
+      joins += " LEFT JOIN " + d.quoteTable(j.table) + " " + d.quoteIdent(j.alias);
       if (j.on) joins += " ON " + j.on;
     }
     return (
-      `SELECT ${this.valueIdentifier} AS ${quoteIdent("multiMatchValue")} FROM ${quoteIdent(this.fromTableName)} ${quoteIdent(this.fromTableAlias)}` +
-      `${joins} WHERE ${quoteColumn(this.fromTableAlias + ".id")} = ${quoteColumn(this.targetTableAlias + ".id")}`
+      `SELECT ${this.valueIdentifier} AS ${d.quoteIdent("multiMatchValue")} FROM ${d.quoteIdent(this.fromTableName)} ${d.quoteIdent(this.fromTableAlias)}` +
+      `${joins} WHERE ${d.quoteColumn(this.fromTableAlias + ".id")} = ${d.quoteColumn(this.targetTableAlias + ".id")}`
     );
   }
 }
@@ -99,17 +100,18 @@ export class SimpleFieldResolver implements FieldResolver {
     return this.exact.has(field) || this.patterns.some((p) => p.test(field));
   }
 
-  resolve(field: string): ResolverResult {
+  resolve(field: string, params: SqlParams): ResolverResult {
     if (!this.allowed(field)) throw new FilterError(`failed to resolve field ${JSON.stringify(field)}`);
+    const d = params.dialect;
     const parts = field.split(".");
-    if (parts.length === 1) return { identifier: quoteIdent(columnify(parts[0]!)) };
-    let path = "$";
+    if (parts.length === 1) return { identifier: d.quoteIdent(columnify(parts[0]!)) };
+    let path = "";
     for (const p of parts.slice(1)) {
       const clean = columnify(p);
       path += /^[+-]?\d+$/.test(p) ? `[${clean}]` : `.${clean}`;
     }
     return {
-      identifier: `JSON_EXTRACT(${quoteIdent(columnify(parts[0]!))}, '${path}')`,
+      identifier: d.jsonExtractRaw(d.quoteIdent(columnify(parts[0]!)), path),
       nullFallback: NullFallback.Disabled,
     };
   }

@@ -2,7 +2,7 @@
  * Sort expressions: `-created,+title,@random` → ORDER BY terms resolved through a FieldResolver.
  */
 import { FilterError } from "./errors.ts";
-import { quoteIdent, type SqlParams } from "./sql.ts";
+import type { SqlParams } from "./sql.ts";
 import { paramCount, type FieldResolver } from "./resolver.ts";
 
 /** The special sort keys. */
@@ -30,7 +30,10 @@ export function parseSort(text: string): SortField[] {
  */
 export function buildSortExpr(field: SortField, resolver: FieldResolver, params: SqlParams, table: string): string {
   if (field.name === RANDOM_SORT_KEY) return "RANDOM()";
-  if (field.name === ROWID_SORT_KEY) return `${quoteIdent(table)}.${quoteIdent("_rowid_")} ${field.direction}`;
+  if (field.name === ROWID_SORT_KEY) {
+    const d = params.dialect;
+    return `${d.quoteIdent(table)}.${d.quoteIdent("_rowid_")} ${field.direction}`;
+  }
   let identifier = "";
   try {
     const r = resolver.resolve(field.name, params);

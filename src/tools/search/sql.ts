@@ -1,31 +1,12 @@
 /**
- * A small SQL builder for SQLite SELECTs: quoting, named parameters and a query model.
- * Values never enter the SQL text: every value is bound through `SqlParams` as `:pN`, and the
- * names are numbered in build order so the same filter always yields the same SQL text
- * (which lets prepared statements be reused).
+ * A small SQL builder for SELECTs: named parameters and a query model. Values never enter the SQL
+ * text: every value is bound through `SqlParams` as `:pN`, and the names are numbered in build order
+ * so the same filter always yields the same SQL text (which lets prepared statements be reused).
+ * Whatever differs between engines (quoting, REAL params, "no limit") comes from the params' Dialect.
  */
-import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
+import type { Dialect, SqlValue } from "../sql/dialect.ts";
 
-/** Backtick-quotes one identifier, doubling embedded backticks. */
-export function quoteIdent(name: string): string {
-  return "`" + name.replaceAll("`", "``") + "`";
-}
-
-/** Quotes a possibly dotted column reference: `a.b` → `` `a`.`b` `` (a `*` part stays bare). */
-export function quoteColumn(ref: string): string {
-  return ref
-    .split(".")
-    .map((p) => (p === "*" ? p : quoteIdent(p)))
-    .join(".");
-}
-
-/** Quotes a table name; a table expression such as `json_each(...)` is left as written. */
-export function quoteTable(name: string): string {
-  return name.includes("(") ? name : quoteIdent(name);
-}
-
-/** A bindable value: what a filter may compare with. */
-export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
+export type { SqlValue } from "../sql/dialect.ts";
 
 const PARAM_RE = /:(p\d+)\b/g;
 
@@ -39,6 +20,9 @@ export class SqlParams {
   private reals = new Set<string>();
   private counter = 0;
   private aliasCounter = 0;
+
+  /** `dialect`: how the query this builds is rendered (the database's `db.dialect`). */
+  constructor(readonly dialect: Dialect) {}
 
   /** Binds `value` and returns its placeholder (`:p0`, `:p1`, ...). */
   add(value: unknown, opts: { real?: boolean } = {}): string {
@@ -66,9 +50,9 @@ export class SqlParams {
   }
 
   /**
-   * The final SQL and its bindings: real-valued numbers are forced to REAL in the text
-   * (`(:p3 + 0.0)` keeps "no affinity", exactly like a bound double), and only the parameters
-   * the SQL uses are bound (a discarded branch may have added some).
+   * The final SQL and its bindings: real-valued numbers are forced to REAL in the text (the
+   * dialect's realParam: SQLite's `(:p3 + 0.0)` keeps "no affinity", exactly like a bound double),
+   * and only the parameters the SQL uses are bound (a discarded branch may have added some).
    */
   finalize(sql: string): { sql: string; bindings: Record<string, SqlValue> } {
     const bindings: Record<string, SqlValue> = {};
@@ -77,7 +61,7 @@ export class SqlParams {
       if (v === undefined) return m;
       bindings[name] = v;
       bindings[":" + name] = v; // for a Database opened without `strict`
-      return this.reals.has(name) && typeof v === "number" && Number.isInteger(v) ? `(${m} + 0.0)` : m;
+      return this.reals.has(name) && typeof v === "number" && Number.isInteger(v) ? this.dialect.realParam(m) : m;
     });
     return { sql: out, bindings };
   }
@@ -127,10 +111,11 @@ export class SelectQuery {
   constructor(
     /** The FROM table name (unquoted). */
     readonly from: string,
-    readonly params: SqlParams = new SqlParams(),
+    /** The query's parameters; their dialect renders the query. */
+    readonly params: SqlParams,
     selects?: string[],
   ) {
-    this.selects = selects ?? [quoteIdent(from) + ".*"];
+    this.selects = selects ?? [params.dialect.quoteIdent(from) + ".*"];
   }
 
   /** Adds a WHERE term, ANDed with the existing ones. */
@@ -161,12 +146,13 @@ export class SelectQuery {
 
   /** The SQL text (with placeholders) of this query. */
   sql(opts: { select?: string; distinct?: boolean; order?: boolean; paginate?: boolean } = {}): string {
+    const d = this.params.dialect;
     const distinct = opts.distinct ?? this.distinct;
     let sql = this.preFragment ? this.preFragment + " " : "";
     sql += "SELECT " + (distinct ? "DISTINCT " : "") + (opts.select ?? this.selects.join(", "));
-    sql += " FROM " + quoteIdent(this.from);
+    sql += " FROM " + d.quoteIdent(this.from);
     for (const j of this.joins) {
-      sql += " LEFT JOIN " + quoteTable(j.table) + " " + quoteIdent(j.alias);
+      sql += " LEFT JOIN " + d.quoteTable(j.table) + " " + d.quoteIdent(j.alias);
       if (j.on) sql += " ON " + j.on;
     }
     const where = this.whereSql();
@@ -176,96 +162,9 @@ export class SelectQuery {
       // literal integers, as upstream's builder writes them: a bound LIMIT/OFFSET doubled the cost
       // of a primary-key lookup in bun:sqlite (each bound number costs µs), and the statement
       // cache keeps the few distinct pages that matter
-      sql += " LIMIT " + (this.limit >= 0 ? clampInt(this.limit) : -1);
+      sql += " LIMIT " + (this.limit >= 0 ? clampInt(this.limit) : d.limitAll);
       sql += " OFFSET " + clampInt(this.offset);
     }
     return sql;
   }
-}
-
-/**
- * Prepared statements by SQL text, per database, least recently used evicted. bun's `db.query()`
- * caches without bound, and client filters can produce many distinct texts.
- */
-export class StatementCache {
-  private cache = new Map<string, Statement>();
-  constructor(
-    readonly db: Database,
-    readonly max = 500,
-  ) {}
-
-  get(sql: string): Statement {
-    let st = this.cache.get(sql);
-    if (st) {
-      this.cache.delete(sql);
-      this.cache.set(sql, st);
-      return st;
-    }
-    st = this.db.prepare(sql);
-    this.cache.set(sql, st);
-    if (this.cache.size > this.max) {
-      const oldest = this.cache.keys().next().value as string;
-      this.cache.get(oldest)?.finalize();
-      this.cache.delete(oldest);
-    }
-    return st;
-  }
-
-  clear(): void {
-    for (const st of this.cache.values()) st.finalize();
-    this.cache.clear();
-  }
-}
-
-const caches = new WeakMap<Database, StatementCache>();
-
-/**
- * The statement cache of `db` (created on first use). Statements we prepare ourselves are not
- * finalized by `db.close()`, which would leave the connection open (no WAL checkpoint on close),
- * so the handle's `close` is wrapped to finalize them first.
- */
-export function statementCache(db: Database): StatementCache {
-  let c = caches.get(db);
-  if (!c) {
-    const cache = new StatementCache(db);
-    caches.set(db, cache);
-    const close = db.close.bind(db);
-    db.close = (...args: Parameters<Database["close"]>) => {
-      cache.clear();
-      return close(...args);
-    };
-    c = cache;
-  }
-  return c;
-}
-
-/** Finalizes the cached statements of `db` (e.g. before closing it by other means). */
-export function clearStatementCache(db: Database): void {
-  caches.get(db)?.clear();
-}
-
-/** Runs a built query and returns all rows. */
-export function queryAll<T = Record<string, unknown>>(
-  db: Database,
-  query: SelectQuery,
-  opts?: Parameters<SelectQuery["sql"]>[0],
-): T[] {
-  const { sql, bindings } = query.params.finalize(query.sql(opts));
-  return statementCache(db)
-    .get(sql)
-    .all(bindings as SQLQueryBindings) as T[];
-}
-
-/** Runs a built query and returns its first row (null when none). */
-export function queryGet<T = Record<string, unknown>>(
-  db: Database,
-  query: SelectQuery,
-  opts?: Parameters<SelectQuery["sql"]>[0],
-): T | null {
-  const { sql, bindings } = query.params.finalize(query.sql(opts));
-  return (
-    (statementCache(db)
-      .get(sql)
-      .get(bindings as SQLQueryBindings) as T | null) ?? null
-  );
 }

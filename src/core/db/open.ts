@@ -25,35 +25,3 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
   }
   return db;
 }
-
-/** True when `name` is a table or view in `db`. */
-export function hasTable(db: Database, name: string): boolean {
-  return db.query("SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ? LIMIT 1").get(name) != null;
-}
-
-/**
- * A FIFO async mutex. bun:sqlite is synchronous on one connection, so a transaction that awaits
- * (hooks run inside saves) must keep every other writer out until it commits.
- */
-export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  private held = false;
-
-  get locked(): boolean {
-    return this.held;
-  }
-
-  async run<T>(fn: () => Promise<T> | T): Promise<T> {
-    const prev = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((r) => (release = r));
-    await prev;
-    this.held = true;
-    try {
-      return await fn();
-    } finally {
-      this.held = false;
-      release();
-    }
-  }
-}

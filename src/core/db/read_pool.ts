@@ -9,18 +9,17 @@
  * Reads see committed data only (WAL); work inside a transaction must use the main connection.
  */
 
-export class QueryTimeoutError extends Error {
-  constructor(seconds: number) {
-    super(`the query exceeded the ${seconds}s timeout`);
-  }
-}
+import type { SqlBindings } from "../../tools/sql/dialect.ts";
+import { QueryTimeoutError, toDbError } from "./errors.ts";
+
+export { QueryTimeoutError };
 
 /**
  * In the compiled binary a worker entrypoint is addressed by its path below the build's common root
  * (src/, see build.ts); from source it sits next to this file.
  */
 const WORKER_SPEC = Bun.isStandaloneExecutable
-  ? "./core/read_worker.ts"
+  ? "./core/db/read_worker.ts"
   : new URL("./read_worker.ts", import.meta.url).href;
 
 interface Pending {
@@ -50,13 +49,22 @@ class Slot {
         for (const m of queued) this.worker.postMessage(m);
         return;
       }
-      const { id, rows, error } = ev.data as { id: number; rows?: unknown; error?: string };
+      const { id, rows, error, errorName, errno, code } = ev.data as {
+        id: number;
+        rows?: unknown;
+        error?: string;
+        errorName?: string;
+        errno?: number;
+        code?: string;
+      };
       const p = this.pending.get(id);
       if (!p) return;
       this.pending.delete(id);
       this.busy--;
       if (p.timer) clearTimeout(p.timer);
-      if (error !== undefined) p.reject(new Error(error));
+      // the engine's error as the main connection reports it (DbError, UniqueViolationError)
+      if (error !== undefined)
+        p.reject(toDbError(Object.assign(new Error(error), { name: errorName, errno, code })) as Error);
       else p.resolve(rows);
     };
     // a worker that died takes its jobs' answers with it: fail them and start a fresh one
@@ -102,13 +110,13 @@ export class ReadPool {
     this.slots = Array.from({ length: Math.max(1, size) }, () => new Slot(dbPath));
   }
 
-  /** All rows of a SELECT, as objects. */
-  all<T = { [k: string]: unknown }>(sql: string, params: unknown[] = []): Promise<T[]> {
+  /** All rows of a SELECT, as objects (params as the `Db`'s: `[a, b]` for `?`, `{ p0 }` for `:p0`). */
+  all<T = { [k: string]: unknown }>(sql: string, params?: SqlBindings): Promise<T[]> {
     return this.run(sql, params, "all") as Promise<T[]>;
   }
 
   /** The first row, or null. */
-  get<T = { [k: string]: unknown }>(sql: string, params: unknown[] = []): Promise<T | null> {
+  get<T = { [k: string]: unknown }>(sql: string, params?: SqlBindings): Promise<T | null> {
     return this.run(sql, params, "get") as Promise<T | null>;
   }
 
@@ -117,14 +125,14 @@ export class ReadPool {
    * each message costs tens of µs on the JS thread). Results are in statement order; the timeout
    * covers the whole batch.
    */
-  batch(statements: { sql: string; params?: unknown[]; mode: "all" | "get" }[]): Promise<unknown[]> {
+  batch(statements: { sql: string; params?: SqlBindings; mode: "all" | "get" }[]): Promise<unknown[]> {
     return this.post({
-      batch: statements.map((s) => ({ sql: s.sql, params: (s.params ?? []).map(toTransferable), mode: s.mode })),
+      batch: statements.map((s) => ({ sql: s.sql, params: workerArgs(s.params), mode: s.mode })),
     }) as Promise<unknown[]>;
   }
 
-  private run(sql: string, params: unknown[], mode: "all" | "get"): Promise<unknown> {
-    return this.post({ sql, params: params.map(toTransferable), mode });
+  private run(sql: string, params: SqlBindings | undefined, mode: "all" | "get"): Promise<unknown> {
+    return this.post({ sql, params: workerArgs(params), mode });
   }
 
   private post(job: object): Promise<unknown> {
@@ -155,4 +163,10 @@ export class ReadPool {
 
 function toTransferable(v: unknown): unknown {
   return typeof v === "boolean" ? (v ? 1 : 0) : v;
+}
+
+/** The worker spreads its `params` into the statement call: positional values, or one object of named ones. */
+function workerArgs(params: SqlBindings | undefined): unknown[] {
+  if (!params) return [];
+  return Array.isArray(params) ? params.map(toTransferable) : [params];
 }

@@ -48,7 +48,14 @@ self.onmessage = (ev: MessageEvent) => {
     const rows = job.batch ? job.batch.map(run) : run(job as Statement);
     postMessage({ id: job.id, rows });
   } catch (err) {
-    postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) });
+    const e = err as { name?: unknown; errno?: unknown; code?: unknown };
+    postMessage({
+      id: job.id,
+      error: err instanceof Error ? err.message : String(err),
+      errorName: typeof e?.name === "string" ? e.name : "Error",
+      errno: typeof e?.errno === "number" ? e.errno : 0,
+      code: typeof e?.code === "string" ? e.code : "",
+    });
   }
 };
 

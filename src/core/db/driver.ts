@@ -1,0 +1,65 @@
+/**
+ * The storage seam: what the app asks of a database, engine-neutral and async. The SQLite driver
+ * (sqlite.ts) is the only one today; a PostgreSQL one implements the same interfaces. SQL text comes
+ * from `dialect` (src/tools/sql) so callers never write an engine's syntax themselves.
+ */
+import type { Dialect, SqlBindings, TableColumn } from "../../tools/sql/dialect.ts";
+import type { ReadPool } from "./read_pool.ts";
+
+export type Row = { [column: string]: unknown };
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+  /** The rowid of the last inserted row, where the engine tells it (SQLite; `$app.db()`'s sql.Result). */
+  lastInsertId?: number;
+}
+
+/** Statements on one connection (or a transaction's). */
+export interface DbConn {
+  /** Every row of a query. */
+  all<T = Row>(sql: string, params?: SqlBindings): Promise<T[]>;
+  /** The first row of a query, or null. */
+  get<T = Row>(sql: string, params?: SqlBindings): Promise<T | null>;
+  /** Every row as an array of column values, in column order. */
+  values(sql: string, params?: SqlBindings): Promise<unknown[][]>;
+  /** One statement that changes something (only the first statement of the text is compiled). */
+  run(sql: string, params?: SqlBindings): Promise<RunResult>;
+  /** A script of several statements (DDL, pragmas), no parameters; `changes` counts all of them. */
+  exec(script: string): Promise<RunResult>;
+}
+
+export interface Db extends DbConn {
+  readonly dialect: Dialect;
+  /** A file path (SQLite) or a URL naming where the data lives. */
+  readonly location: string;
+  /**
+   * Runs `fn` in a write transaction: committed when it resolves, rolled back when it throws. Inside
+   * it, nested calls join the outer transaction (tracked through the async context), and statements
+   * from other async contexts wait until it ends.
+   */
+  transaction<T>(fn: () => Promise<T> | T): Promise<T>;
+  /**
+   * Runs `fn` holding the write lock without opening a transaction (a restore swapping files, work
+   * that must not interleave with any write). Statements `fn` runs on this database go straight through.
+   */
+  withWriteLock<T>(fn: () => Promise<T> | T): Promise<T>;
+  /** True when the caller runs inside this database's open transaction. */
+  readonly inTransaction: boolean;
+  /** Worker-thread readers for heavy queries (SQLite only: the connection itself is synchronous). */
+  readonly readPool: ReadPool | null;
+
+  /** Catalog: the columns of a table or view (empty when there is no such table). */
+  tableColumns(table: string): Promise<TableColumn[]>;
+  /** Catalog: table or view `name` exists. */
+  hasTable(name: string): Promise<boolean>;
+  /** Catalog: the explicitly created indexes of `table` by name, with their SQL. */
+  tableIndexes(table: string): Promise<Map<string, string>>;
+  /** Maintenance: rebuilds the database file (SQLite's VACUUM). */
+  vacuum(): Promise<void>;
+  /** Maintenance: refreshes the planner's statistics where they may help (SQLite's PRAGMA optimize). */
+  optimize(): Promise<void>;
+
+  /** Closes the connection(s); pending worker reads fail. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,230 @@
+/**
+ * The SQLite driver: one bun:sqlite connection behind the async `Db` interface (upstream's twin is
+ * core/db_connect.go plus dbx's transaction handling). bun:sqlite is synchronous, so each method
+ * runs its statement at once and hands back a settled promise; the only real waiting is for the
+ * write lock. Heavy reads go to `readPool` (worker threads with their own connections).
+ */
+import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { sqliteDialect, type SqlBindings, type TableColumn } from "../../tools/sql/dialect.ts";
+import type { Db, RunResult } from "./driver.ts";
+import { toDbError } from "./errors.ts";
+import { Mutex } from "./mutex.ts";
+import { openDatabase } from "./open.ts";
+import { ReadPool } from "./read_pool.ts";
+
+/**
+ * Prepared statements by SQL text, least recently used evicted (bun's own `db.query()` cache has no
+ * bound, and client filters can produce many distinct texts).
+ */
+class StatementCache {
+  private cache = new Map<string, Statement>();
+  constructor(
+    private readonly db: Database,
+    private readonly max = 500,
+  ) {}
+
+  get(sql: string): Statement {
+    let st = this.cache.get(sql);
+    if (st) {
+      this.cache.delete(sql);
+      this.cache.set(sql, st);
+      return st;
+    }
+    st = this.db.prepare(sql);
+    this.cache.set(sql, st);
+    if (this.cache.size > this.max) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.get(oldest)?.finalize();
+      this.cache.delete(oldest);
+    }
+    return st;
+  }
+
+  clear(): void {
+    for (const st of this.cache.values()) st.finalize();
+    this.cache.clear();
+  }
+}
+
+/** Statements worth keeping prepared: the data statements; DDL and pragmas run once. */
+const CACHEABLE = /^\s*(select|insert|update|delete|replace|with)\b/i;
+
+export interface SqliteDbOptions {
+  /** Worker-thread readers to start on first use (0: no read pool). */
+  readPoolSize?: number;
+  /** Seconds a pooled read may run before it is abandoned (0: no limit). */
+  queryTimeout?: number;
+}
+
+export class SqliteDb implements Db {
+  readonly dialect = sqliteDialect;
+  /** The raw connection, for this folder's own SQLite-only helpers (snapshots, checkpoints). */
+  readonly handle: Database;
+  private readonly statements: StatementCache;
+  /** Serializes writes: a transaction holds it across awaits so no other request's statements land inside. */
+  private readonly writeLock = new Mutex();
+  /** The async contexts that hold the write lock (inside `transaction` or `withWriteLock`). */
+  private readonly holder = new AsyncLocalStorage<{ tx: boolean }>();
+  private _readPool: ReadPool | null = null;
+  private closed = false;
+
+  constructor(
+    readonly location: string,
+    private readonly options: SqliteDbOptions = {},
+  ) {
+    this.handle = openDatabase(location);
+    this.statements = new StatementCache(this.handle);
+  }
+
+  get readPool(): ReadPool | null {
+    const size = this.options.readPoolSize ?? 0;
+    if (size <= 0 || this.closed) return null;
+    return (this._readPool ??= new ReadPool(this.location, size, this.options.queryTimeout ?? 0));
+  }
+
+  get inTransaction(): boolean {
+    return this.holder.getStore()?.tx === true;
+  }
+
+  private prepare(sql: string): { st: Statement; once: boolean } {
+    if (CACHEABLE.test(sql)) return { st: this.statements.get(sql), once: false };
+    return { st: this.handle.prepare(sql), once: true };
+  }
+
+  /** Runs a statement now (reads, or writes whose context may write), mapping engine errors. */
+  private now<T>(sql: string, fn: (st: Statement) => T): T {
+    let prepared: { st: Statement; once: boolean } | null = null;
+    try {
+      prepared = this.prepare(sql);
+      return fn(prepared.st);
+    } catch (err) {
+      throw toDbError(err);
+    } finally {
+      if (prepared?.once) prepared.st.finalize();
+    }
+  }
+
+  /** Runs a write now when this context may write (it holds the lock, or nobody does), else waits its turn. */
+  private write<T>(fn: () => T): Promise<T> {
+    if (this.holder.getStore() || !this.writeLock.locked) {
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.writeLock.run(() => this.holder.run({ tx: false }, fn));
+  }
+
+  async all<T>(sql: string, params?: SqlBindings): Promise<T[]> {
+    return this.now(sql, (st) => (params ? st.all(params as SQLQueryBindings) : st.all()) as T[]);
+  }
+
+  async get<T>(sql: string, params?: SqlBindings): Promise<T | null> {
+    return this.now(sql, (st) => ((params ? st.get(params as SQLQueryBindings) : st.get()) as T | null) ?? null);
+  }
+
+  async values(sql: string, params?: SqlBindings): Promise<unknown[][]> {
+    return this.now(sql, (st) => (params ? st.values(params as SQLQueryBindings) : st.values()) as unknown[][]);
+  }
+
+  run(sql: string, params?: SqlBindings): Promise<RunResult> {
+    return this.write(() =>
+      this.now(sql, (st) => {
+        const r = params ? st.run(params as SQLQueryBindings) : st.run();
+        return { changes: r.changes, lastInsertId: Number(r.lastInsertRowid) };
+      }),
+    );
+  }
+
+  exec(script: string): Promise<RunResult> {
+    return this.write(() => {
+      try {
+        return { changes: this.handle.run(script).changes };
+      } catch (err) {
+        throw toDbError(err);
+      }
+    });
+  }
+
+  async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    const held = this.holder.getStore();
+    if (held?.tx) return fn();
+    const inTx = () => this.holder.run({ tx: true }, () => this.begin(fn));
+    // inside withWriteLock the lock is already ours: taking it again would wait forever
+    return held ? inTx() : this.writeLock.run(inTx);
+  }
+
+  private async begin<T>(fn: () => Promise<T> | T): Promise<T> {
+    this.handle.run("BEGIN IMMEDIATE");
+    try {
+      const result = await fn();
+      this.handle.run("COMMIT");
+      return result;
+    } catch (err) {
+      if (this.handle.inTransaction) this.handle.run("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `fn` holding the write lock without opening a transaction (a restore swapping the files,
+   * a statement that cannot run inside one). Statements `fn` runs on this database go straight through.
+   */
+  async withWriteLock<T>(fn: () => Promise<T> | T): Promise<T> {
+    if (this.holder.getStore()) return fn();
+    return this.writeLock.run(() => this.holder.run({ tx: false }, fn));
+  }
+
+  async tableColumns(table: string): Promise<TableColumn[]> {
+    return this.all<TableColumn>(this.dialect.catalog.tableColumns(table));
+  }
+
+  async hasTable(name: string): Promise<boolean> {
+    return (await this.get(this.dialect.catalog.hasTable, [name])) !== null;
+  }
+
+  async tableIndexes(table: string): Promise<Map<string, string>> {
+    const rows = await this.all<{ name: string; sql: string }>(this.dialect.catalog.tableIndexes, [table]);
+    return new Map(rows.map((r) => [r.name, r.sql]));
+  }
+
+  async vacuum(): Promise<void> {
+    await this.exec("VACUUM");
+  }
+
+  /** Uses what this connection's queries taught it (cheap when there is nothing to do). */
+  async optimize(): Promise<void> {
+    await this.exec("PRAGMA optimize");
+  }
+
+  /** Sets how many WAL pages trigger an automatic checkpoint (0: none; a snapshot pauses them). */
+  setAutoCheckpoint(pages: number): void {
+    if (!this.closed) this.handle.run(`PRAGMA wal_autocheckpoint = ${Math.trunc(pages)}`);
+  }
+
+  /** Folds the WAL back into the file (on stop: a stopped pb_data is just its .db files). */
+  checkpoint(): void {
+    if (!this.closed) this.handle.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+  /**
+   * Folds the WAL back into the file, then closes: a stopped pb_data is just its .db files even if
+   * another handle is still open. Statements we prepared are finalized first, or the connection
+   * would stay open.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.checkpoint();
+    } catch {
+      // busy (another process writing): the close below still checkpoints what it can
+    }
+    this.closed = true;
+    this._readPool?.close();
+    this._readPool = null;
+    this.statements.clear();
+    this.handle.close();
+  }
+}
