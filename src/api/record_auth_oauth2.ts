@@ -295,11 +295,10 @@ async function canAssignUsername(e: RecordAuthWithOAuth2RequestEvent, username: 
   const index = findSingleColumnUniqueIndex(c.indexes, field.name);
   if (index) {
     const nocase = (index.columns[0]?.collate ?? "").toLowerCase() === "nocase";
-    const q = e.app.db.dialect.quoteIdent;
-    const row = await e.app.db.get(
-      `SELECT 1 FROM ${q(c.name)} WHERE ${q(field.name)} = ?${nocase ? " COLLATE NOCASE" : ""} LIMIT 1`,
-      [username],
-    );
+    const d = e.app.db.dialect;
+    const q = d.quoteIdent;
+    const cmp = nocase ? d.nocaseEq(q(field.name), "?") : `${q(field.name)} = ?`;
+    const row = await e.app.db.get(`SELECT 1 FROM ${q(c.name)} WHERE ${cmp} LIMIT 1`, [username]);
     if (row) return false;
   }
   return true;

@@ -183,7 +183,10 @@ export class App extends AppHooks {
    * touched, so no other request sees it half-filled.
    */
   async reloadCollections(): Promise<void> {
-    const rows = await this.db.all<Record<string, unknown>>("SELECT * FROM `_collections` ORDER BY `rowid` ASC");
+    const d = this.db.dialect;
+    const rows = await this.db.all<Record<string, unknown>>(
+      `SELECT * FROM ${d.quoteIdent("_collections")} ORDER BY ${d.rowid} ASC`,
+    );
     this.collectionsById.clear();
     this.collectionsByName.clear();
     this.collectionOrder.clear();

@@ -16,7 +16,9 @@ function originsCollection(app: App) {
 /** Every known origin of an auth record, newest first. */
 export async function findAllAuthOriginsByRecord(app: App, authRecord: Record): Promise<Record[]> {
   const c = originsCollection(app);
-  const sql = `SELECT * FROM ${app.db.dialect.quoteIdent(c.name)} WHERE \`collectionRef\` = ? AND \`recordRef\` = ? ORDER BY \`created\` DESC, \`rowid\` DESC`;
+  const d = app.db.dialect;
+  const q = d.quoteIdent;
+  const sql = `SELECT * FROM ${q(c.name)} WHERE ${q("collectionRef")} = ? AND ${q("recordRef")} = ? ORDER BY ${q("created")} DESC, ${d.rowid} DESC`;
   const rows = await app.db.all<{ [k: string]: unknown }>(sql, [authRecord.collection.id, authRecord.id]);
   return rows.map((row) => Record.fromRow(c, row));
 }

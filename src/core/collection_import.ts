@@ -63,7 +63,10 @@ export async function importCollections(app: App, toImport: JSONObject[], delete
     );
     const sorted = order.map((x) => x.c);
 
-    const existingRows = await app.db.all<JSONObject>("SELECT * FROM `_collections` ORDER BY `updated` ASC");
+    const q = app.db.dialect.quoteIdent;
+    const existingRows = await app.db.all<JSONObject>(
+      `SELECT * FROM ${q("_collections")} ORDER BY ${q("updated")} ASC`,
+    );
     const existingById = new Map<string, Collection>();
     for (const row of existingRows) {
       const c = Collection.fromRow(row);

@@ -8,8 +8,12 @@ type Row = { [key: string]: unknown };
 /** All collections, optionally of the given types, in rowid order (as upstream's FindAllCollections). */
 export async function findAllCollections(app: App, ...types: string[]): Promise<Collection[]> {
   const unique = [...new Set(types.filter((t) => t !== ""))];
-  const where = unique.length > 0 ? ` WHERE \`type\` IN (${unique.map(() => "?").join(", ")})` : "";
-  const rows = await app.db.all<Row>(`SELECT * FROM \`_collections\`${where} ORDER BY rowid ASC`, unique);
+  const d = app.db.dialect;
+  const where = unique.length > 0 ? ` WHERE ${d.quoteIdent("type")} IN (${unique.map(() => "?").join(", ")})` : "";
+  const rows = await app.db.all<Row>(
+    `SELECT * FROM ${d.quoteIdent("_collections")}${where} ORDER BY ${d.rowid} ASC`,
+    unique,
+  );
   return rows.map((row) => Collection.fromRow(row));
 }
 
@@ -18,8 +22,10 @@ export async function findAllCollections(app: App, ...types: string[]): Promise<
  * missing.
  */
 export async function findCollectionByNameOrId(app: App, nameOrId: string): Promise<Collection | null> {
+  const d = app.db.dialect;
+  const q = d.quoteIdent;
   const row = await app.db.get<Row>(
-    "SELECT * FROM `_collections` WHERE `id` = ? OR LOWER(`name`) = ? ORDER BY `rowid` ASC LIMIT 1",
+    `SELECT * FROM ${q("_collections")} WHERE ${q("id")} = ? OR LOWER(${q("name")}) = ? ORDER BY ${d.rowid} ASC LIMIT 1`,
     [nameOrId, nameOrId.toLowerCase()],
   );
   return row ? Collection.fromRow(row) : null;
@@ -27,7 +33,8 @@ export async function findCollectionByNameOrId(app: App, nameOrId: string): Prom
 
 /** One collection by exact id, from the DB; null when missing. */
 export async function findCollectionById(app: App, id: string): Promise<Collection | null> {
-  const row = await app.db.get<Row>("SELECT * FROM `_collections` WHERE `id` = ? LIMIT 1", [id]);
+  const q = app.db.dialect.quoteIdent;
+  const row = await app.db.get<Row>(`SELECT * FROM ${q("_collections")} WHERE ${q("id")} = ? LIMIT 1`, [id]);
   return row ? Collection.fromRow(row) : null;
 }
 

@@ -65,9 +65,10 @@ const errMustBeSystem = () => newError("validation_must_be_system", `The field m
 export async function isCollectionNameUnique(app: App, name: string, ...excludeIds: string[]): Promise<boolean> {
   if (name === "") return false;
   const ids = excludeIds.filter((id) => id !== "");
-  const where = ids.length > 0 ? ` AND \`id\` NOT IN (${ids.map(() => "?").join(", ")})` : "";
+  const q = app.db.dialect.quoteIdent;
+  const where = ids.length > 0 ? ` AND ${q("id")} NOT IN (${ids.map(() => "?").join(", ")})` : "";
   const row = await app.db.get<{ n: number }>(
-    `SELECT count(*) AS n FROM \`_collections\` WHERE LOWER(\`name\`) = ?${where} LIMIT 1`,
+    `SELECT count(*) AS n FROM ${q("_collections")} WHERE LOWER(${q("name")}) = ?${where} LIMIT 1`,
     [name.toLowerCase(), ...ids],
   );
   return row!.n === 0;
@@ -142,20 +143,23 @@ export class CollectionValidator {
   private async loadFacts(): Promise<void> {
     const { app, next, original } = this;
     const f = this.facts;
+    const q = app.db.dialect.quoteIdent;
     const id = next.id;
     if (typeof id === "string" && id !== "") {
       if (original.isNew()) {
         try {
-          f.idTaken = (await app.db.get("SELECT `id` FROM `_collections` WHERE `id` = ? LIMIT 1", [id])) !== null;
+          f.idTaken =
+            (await app.db.get(`SELECT ${q("id")} FROM ${q("_collections")} WHERE ${q("id")} = ? LIMIT 1`, [id])) !==
+            null;
         } catch {
           f.idTaken = true; // an unreadable table counts as taken, as upstream
         }
       }
       f.idIsOtherName =
-        (await app.db.get("SELECT 1 FROM `_collections` WHERE `id` != ? AND LOWER(`name`) = LOWER(?) LIMIT 1", [
-          id,
-          id,
-        ])) !== null;
+        (await app.db.get(
+          `SELECT 1 FROM ${q("_collections")} WHERE ${q("id")} != ? AND LOWER(${q("name")}) = LOWER(?) LIMIT 1`,
+          [id, id],
+        )) !== null;
     }
     f.nameError = await this.checkUniqueName(next.name);
     for (let i = 0; i < next.fields.length; i++) {
@@ -269,7 +273,8 @@ export class CollectionValidator {
     if (!(await isCollectionNameUnique(this.app, name, this.original.id))) {
       return newError("validation_collection_name_exists", "Collection name must be unique (case insensitive).");
     }
-    if ((await this.app.db.get("SELECT 1 FROM `_collections` WHERE `id` = ? LIMIT 1", [name])) !== null) {
+    const q = this.app.db.dialect.quoteIdent;
+    if ((await this.app.db.get(`SELECT 1 FROM ${q("_collections")} WHERE ${q("id")} = ? LIMIT 1`, [name])) !== null) {
       return newError("validation_collection_name_id_duplicate", "The name must not match an existing collection id.");
     }
     if (

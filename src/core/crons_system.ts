@@ -13,7 +13,6 @@ import { appCron, cronAdd, onCronTick } from "./crons.ts";
 import { appLogger, deleteOldLogs, pruneLogsForSettings } from "./logs.ts";
 import { deleteExpiredMFAs } from "./mfa.ts";
 import { deleteExpiredOTPs } from "./otp.ts";
-import { runSqliteJob } from "./db/sqlite_worker.ts";
 
 const registered = new WeakSet<App>();
 
@@ -23,17 +22,13 @@ export function registerSystemCrons(app: App): void {
   const logger = appLogger(app); // binds the flush on terminate
 
   cronAdd(app, "__pbDBOptimize__", "0 0 * * *", async () => {
-    // the checkpoints run on their own connection, off the JS thread (TRUNCATE waits for readers)
+    // each Db checkpoints off the JS thread (it waits for readers)
     for (const [db, what] of [
       [app.db, "main"],
       [app.auxDb, "auxiliary"],
     ] as const) {
       try {
-        await runSqliteJob({
-          kind: "exec",
-          path: db.location,
-          statements: ["PRAGMA wal_checkpoint(TRUNCATE)"],
-        });
+        await db.checkpoint();
       } catch (err) {
         logger.warn(`Failed to run periodic PRAGMA wal_checkpoint for the ${what} DB`, { error: err });
       }

@@ -201,7 +201,8 @@ export function logFromRow(row: { [key: string]: unknown }): Log {
 
 /** The log with `id`, or null. */
 export async function findLogById(app: App, id: string): Promise<Log | null> {
-  const row = await app.auxDb.get("SELECT * FROM `_logs` WHERE `id` = ? LIMIT 1", [id]);
+  const q = app.auxDb.dialect.quoteIdent;
+  const row = await app.auxDb.get(`SELECT * FROM ${q(LOGS_TABLE)} WHERE ${q("id")} = ? LIMIT 1`, [id]);
   return row ? logFromRow(row) : null;
 }
 
@@ -271,10 +272,12 @@ export interface LogsStatsItem {
  */
 export async function logsStats(app: App, where?: { sql: string; query: SelectQuery }): Promise<LogsStatsItem[]> {
   const query = where?.query ?? new SelectQuery(LOGS_TABLE, new SqlParams(app.auxDb.dialect));
-  const hour = app.auxDb.dialect.strftime(["'%Y-%m-%d %H:00:00'", "`created`"]);
-  let sql = `SELECT count(\`id\`) AS \`total\`, ${hour} AS \`date\` FROM \`_logs\``;
+  const d = app.auxDb.dialect;
+  const q = d.quoteIdent;
+  const hour = d.strftime(["'%Y-%m-%d %H:00:00'", q("created")]);
+  let sql = `SELECT count(${q("id")}) AS ${q("total")}, ${hour} AS ${q("date")} FROM ${q(LOGS_TABLE)}`;
   if (where?.sql) sql += " WHERE " + where.sql;
-  sql += " GROUP BY `date` ORDER BY `date`";
+  sql += ` GROUP BY ${q("date")} ORDER BY ${q("date")}`;
   const { sql: finalSql, bindings } = query.params.finalize(sql);
   const rows = await logsReader(app).all<{ total: number; date: string | null }>(finalSql, bindings);
   return rows.map((r) => ({ date: r.date ? r.date + ".000Z" : "", total: Number(r.total) }));
@@ -282,12 +285,13 @@ export async function logsStats(app: App, where?: { sql: string; query: SelectQu
 
 /** Deletes the logs created at or before `before` (upstream's DeleteOldLogs), on the writer thread. */
 export async function deleteOldLogs(app: App, before: Date): Promise<void> {
-  await appLogger(app).exec("DELETE FROM `_logs` WHERE `created` <= ?", [formatDateTime(before)]);
+  const q = app.auxDb.dialect.quoteIdent;
+  await appLogger(app).exec(`DELETE FROM ${q(LOGS_TABLE)} WHERE ${q("created")} <= ?`, [formatDateTime(before)]);
 }
 
 /** Deletes every log (`DELETE /api/logs`), on the writer thread. */
 export async function truncateLogs(app: App): Promise<void> {
-  await appLogger(app).exec("DELETE FROM `_logs`");
+  await appLogger(app).exec(`DELETE FROM ${app.auxDb.dialect.quoteIdent(LOGS_TABLE)}`);
 }
 
 /**
@@ -298,7 +302,11 @@ export async function pruneLogsForSettings(app: App): Promise<void> {
   const { maxDays, minLevel } = app.settings().logs;
   const before = new Date(Date.now() - maxDays * 86_400_000);
   const logger = appLogger(app);
-  await logger.exec("DELETE FROM `_logs` WHERE `created` <= ? OR `level` < ?", [formatDateTime(before), minLevel]);
+  const q = app.auxDb.dialect.quoteIdent;
+  await logger.exec(`DELETE FROM ${q(LOGS_TABLE)} WHERE ${q("created")} <= ? OR ${q("level")} < ?`, [
+    formatDateTime(before),
+    minLevel,
+  ]);
   if (maxDays === 0) await logger.exec("VACUUM");
 }
 

@@ -20,21 +20,29 @@ function mfasCollection(app: App) {
   return c;
 }
 
-async function rows(app: App, where: string, ...args: string[]): Promise<Record[]> {
+/** The rows matching `where` (built with the dialect's identifier quoting), newest first. */
+async function rows(app: App, where: (q: (name: string) => string) => string, ...args: string[]): Promise<Record[]> {
   const c = mfasCollection(app);
-  const sql = `SELECT * FROM ${app.db.dialect.quoteIdent(c.name)} WHERE ${where} ORDER BY \`created\` DESC, \`rowid\` DESC`;
+  const d = app.db.dialect;
+  const q = d.quoteIdent;
+  const sql = `SELECT * FROM ${q(c.name)} WHERE ${where(q)} ORDER BY ${q("created")} DESC, ${d.rowid} DESC`;
   return (await app.db.all<{ [k: string]: unknown }>(sql, args)).map((row) => Record.fromRow(c, row));
 }
 
 /** The MFA session with `id`, or null. */
 export async function findMFAById(app: App, id: string): Promise<Record | null> {
   if (!id) return null;
-  return (await rows(app, "`id` = ?", id))[0] ?? null;
+  return (await rows(app, (q) => `${q("id")} = ?`, id))[0] ?? null;
 }
 
 /** Every MFA session of an auth record, newest first. */
 export function findAllMFAsByRecord(app: App, authRecord: Record): Promise<Record[]> {
-  return rows(app, "`collectionRef` = ? AND `recordRef` = ?", authRecord.collection.id, authRecord.id);
+  return rows(
+    app,
+    (q) => `${q("collectionRef")} = ? AND ${q("recordRef")} = ?`,
+    authRecord.collection.id,
+    authRecord.id,
+  );
 }
 
 /** Opens an MFA session after a first factor passed with `method`. */
@@ -59,7 +67,7 @@ export async function deleteExpiredMFAs(app: App): Promise<number> {
   for (const c of app.collections()) {
     if (c.type !== "auth") continue;
     const minValid = formatDateTime(new Date(Date.now() - c.mfa.duration * 1000));
-    for (const mfa of await rows(app, "`collectionRef` = ? AND `created` < ?", c.id, minValid)) {
+    for (const mfa of await rows(app, (q) => `${q("collectionRef")} = ? AND ${q("created")} < ?`, c.id, minValid)) {
       await deleteRecord(app, mfa);
       n++;
     }

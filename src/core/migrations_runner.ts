@@ -81,11 +81,22 @@ export class MigrationsRunner {
     this.migrations = mergeMigrations(migrations);
   }
 
+  /** The dialect's identifier quoting (read on each use: the app's Db may be reopened). */
+  private get q(): (name: string) => string {
+    return this.app.db.dialect.quoteIdent;
+  }
+
+  /** The quoted `_migrations` table. */
+  private get table(): string {
+    return this.q(MIGRATIONS_TABLE);
+  }
+
   /** Creates `_migrations` if needed, with upstream's exact DDL. */
   async initMigrationsTable(): Promise<void> {
     if (this.inited) return;
+    // column types as upstream's DDL writes them (portable SQL types)
     await this.app.db.run(
-      `CREATE TABLE IF NOT EXISTS \`${MIGRATIONS_TABLE}\` (file VARCHAR(255) PRIMARY KEY NOT NULL, applied INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${this.table} (file VARCHAR(255) PRIMARY KEY NOT NULL, applied INTEGER NOT NULL)`,
     );
     this.inited = true;
   }
@@ -93,13 +104,14 @@ export class MigrationsRunner {
   /** True when `file` has a `_migrations` row. */
   async isApplied(file: string): Promise<boolean> {
     await this.initMigrationsTable();
-    return (await this.app.db.get(`SELECT 1 FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ? LIMIT 1`, [file])) !== null;
+    return (await this.app.db.get(`SELECT 1 FROM ${this.table} WHERE ${this.q("file")} = ? LIMIT 1`, [file])) !== null;
   }
 
   /** Every `_migrations` row, in file order. */
   async appliedMigrations(): Promise<AppliedMigration[]> {
     await this.initMigrationsTable();
-    const rows = await this.app.db.all<AppliedMigration>(`SELECT \`file\`, \`applied\` FROM \`${MIGRATIONS_TABLE}\``);
+    const q = this.q;
+    const rows = await this.app.db.all<AppliedMigration>(`SELECT ${q("file")}, ${q("applied")} FROM ${this.table}`);
     return rows.sort((a, b) => byteCompare(a.file, b.file));
   }
 
@@ -123,7 +135,7 @@ export class MigrationsRunner {
             throw new Error(`failed to apply migration ${m.file}: ${(err as Error)?.message ?? err}`, { cause: err });
           }
         }
-        await this.app.db.run(`INSERT INTO \`${MIGRATIONS_TABLE}\` (\`applied\`, \`file\`) VALUES (?, ?)`, [
+        await this.app.db.run(`INSERT INTO ${this.table} (${this.q("applied")}, ${this.q("file")}) VALUES (?, ?)`, [
           nowMicros(),
           m.file,
         ]);
@@ -174,8 +186,9 @@ export class MigrationsRunner {
     await this.initMigrationsTable();
     const files = this.migrations.map((m) => m.file);
     if (files.length === 0 || limit <= 0) return [];
+    const q = this.q;
     const rows = await this.app.db.all<{ file: string }>(
-      `SELECT \`file\` FROM \`${MIGRATIONS_TABLE}\` WHERE \`applied\` IS NOT NULL AND \`file\` IN (${files.map(() => "?").join(", ")}) ` +
+      `SELECT ${q("file")} FROM ${this.table} WHERE ${q("applied")} IS NOT NULL AND ${q("file")} IN (${files.map(() => "?").join(", ")}) ` +
         `ORDER BY substr(applied||'0000000000000000', 0, 17) DESC, file DESC LIMIT ?`,
       [...files, limit],
     );
@@ -187,11 +200,11 @@ export class MigrationsRunner {
     await this.initMigrationsTable();
     const files = this.migrations.map((m) => m.file);
     if (files.length === 0) {
-      await this.app.db.run(`DELETE FROM \`${MIGRATIONS_TABLE}\``);
+      await this.app.db.run(`DELETE FROM ${this.table}`);
       return;
     }
     await this.app.db.run(
-      `DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` NOT IN (${files.map(() => "?").join(", ")})`,
+      `DELETE FROM ${this.table} WHERE ${this.q("file")} NOT IN (${files.map(() => "?").join(", ")})`,
       files,
     );
   }
@@ -208,7 +221,7 @@ export class MigrationsRunner {
   }
 
   private async deleteRecord(file: string): Promise<void> {
-    await this.app.db.run(`DELETE FROM \`${MIGRATIONS_TABLE}\` WHERE \`file\` = ?`, [file]);
+    await this.app.db.run(`DELETE FROM ${this.table} WHERE ${this.q("file")} = ?`, [file]);
   }
 
   /** auxiliary.db transaction around a data.db transaction, as upstream nests them. */

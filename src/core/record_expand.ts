@@ -18,8 +18,9 @@ export type ExpandFetch = (collection: Collection, ids: string[]) => Promise<Rec
 export function plainExpandFetch(app: App): ExpandFetch {
   return async (collection, ids) => {
     if (ids.length === 0) return [];
+    const q = app.db.dialect.quoteIdent;
     const rows = await app.db.all<{ [k: string]: unknown }>(
-      `SELECT * FROM ${app.db.dialect.quoteIdent(collection.name)} WHERE \`id\` IN (${ids.map(() => "?").join(",")})`,
+      `SELECT * FROM ${q(collection.name)} WHERE ${q("id")} IN (${ids.map(() => "?").join(",")})`,
       ids,
     );
     return rows.map((r) => Record.fromRow(collection, r));
@@ -69,7 +70,7 @@ async function expandPath(app: App, records: Record[], path: string, fetch: Expa
     const where = isMultiple(backField)
       ? `EXISTS (SELECT 1 FROM ${d.jsonEach(col)} je WHERE je.value = ?)`
       : `${col} = ?`;
-    const sql = `SELECT \`id\` FROM ${d.quoteIdent(back.name)} WHERE ${where} LIMIT 1000`;
+    const sql = `SELECT ${d.quoteIdent("id")} FROM ${d.quoteIdent(back.name)} WHERE ${where} LIMIT 1000`;
     for (const r of records) {
       const ids = (await app.db.all<{ id: string }>(sql, [r.id])).map((x) => x.id);
       if (ids.length) r.set(head, ids);

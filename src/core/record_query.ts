@@ -11,7 +11,9 @@ export async function findRecordById(app: App, collection: Collection | string, 
   const col = collectionOf(app, collection);
   if (!col || !id) return null;
   const q = app.db.dialect.quoteIdent;
-  const row = await app.db.get<{ [k: string]: unknown }>(`SELECT * FROM ${q(col.name)} WHERE \`id\` = ? LIMIT 1`, [id]);
+  const row = await app.db.get<{ [k: string]: unknown }>(`SELECT * FROM ${q(col.name)} WHERE ${q("id")} = ? LIMIT 1`, [
+    id,
+  ]);
   return row ? Record.fromRow(col, row) : null;
 }
 
@@ -29,7 +31,7 @@ export async function findFirstRecordByField(
   if (!col) return null;
   if (!col.fields.getByName(field)) return null;
   const q = app.db.dialect.quoteIdent;
-  const cmp = hasNocaseUniqueIndex(col, field) ? `${q(field)} = ? COLLATE NOCASE` : `${q(field)} = ?`;
+  const cmp = hasNocaseUniqueIndex(col, field) ? app.db.dialect.nocaseEq(q(field), "?") : `${q(field)} = ?`;
   const row = await app.db.get<{ [k: string]: unknown }>(`SELECT * FROM ${q(col.name)} WHERE ${cmp} LIMIT 1`, [value]);
   return row ? Record.fromRow(col, row) : null;
 }

@@ -114,7 +114,7 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
         );
       } else {
         if (record.id !== record.originalId) throw new Error("primary key change is not allowed");
-        await app.db.run(`UPDATE ${table} SET ${cols.map((c) => `${q(c)} = ?`).join(", ")} WHERE \`id\` = ?`, [
+        await app.db.run(`UPDATE ${table} SET ${cols.map((c) => `${q(c)} = ?`).join(", ")} WHERE ${q("id")} = ?`, [
           ...cols.map((c) => row[c]!),
           record.originalId,
         ]);
@@ -131,9 +131,8 @@ async function executeSave(app: App, record: Record, type: "create" | "update" |
 async function assertUniqueAuthId(app: App, record: Record): Promise<void> {
   for (const c of app.collections()) {
     if (c.type !== "auth" || c.id === record.collection.id) continue;
-    const hit = await app.db.get(`SELECT 1 FROM ${app.db.dialect.quoteIdent(c.name)} WHERE \`id\` = ? LIMIT 1`, [
-      record.id,
-    ]);
+    const q = app.db.dialect.quoteIdent;
+    const hit = await app.db.get(`SELECT 1 FROM ${q(c.name)} WHERE ${q("id")} = ? LIMIT 1`, [record.id]);
     if (hit)
       throw new ValidationErrors({
         id: { code: "validation_invalid_auth_id", message: "Invalid or duplicated auth record id." },
@@ -211,7 +210,8 @@ export async function deleteRecord(app: App, record: Record): Promise<void> {
           // the row and its cascade go together or not at all (upstream's onRecordDeleteExecute)
           app.runInTransaction(async () => {
             await app.onModelDeleteExecute.hook.trigger(new ModelEvent(app, rx.record, "delete"), async () => {
-              await app.db.run(`DELETE FROM ${app.db.dialect.quoteIdent(rx.record.collection.name)} WHERE \`id\` = ?`, [
+              const q = app.db.dialect.quoteIdent;
+              await app.db.run(`DELETE FROM ${q(rx.record.collection.name)} WHERE ${q("id")} = ?`, [
                 rx.record.originalId,
               ]);
             });
@@ -256,7 +256,7 @@ async function cascadeRecordDelete(app: App, main: Record): Promise<void> {
         : `${col} = ?`;
       const params: string[] = [main.id];
       if (c.id === main.collection.id) {
-        where += ` AND ${table}.\`id\` != ?`;
+        where += ` AND ${table}.${d.quoteIdent("id")} != ?`;
         params.push(main.id);
       }
       const rows = await app.db.all<{ [k: string]: unknown }>(`SELECT ${table}.* FROM ${table} WHERE ${where}`, params);

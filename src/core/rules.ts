@@ -191,7 +191,7 @@ export async function findRecordsByIdsWithRule(
   const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect));
   // one bound JSON array: the same SQL text for any number of ids
   query.andWhere(
-    `${d.quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM ${d.jsonEachParam(query.params.add(JSON.stringify(unique)))})`,
+    `${d.quoteColumn(collection.name + ".id")} IN (SELECT ${d.quoteIdent("value")} FROM ${d.jsonEachParam(query.params.add(JSON.stringify(unique)))})`,
   );
   if (!isSuperuser && rule) applyRule(app, collection, query, requestInfo, rule);
   return (await queryAll<{ [k: string]: unknown }>(app.db, query)).map((row) => Record.fromRow(collection, row));
@@ -210,10 +210,10 @@ export async function findManagedRecordIds(
   if (!collection.isAuth() || !collection.manageRule || ids.length === 0) return [];
   const d = app.db.dialect;
   const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect), [
-    d.quoteColumn(collection.name + ".id") + " AS `id`",
+    d.quoteColumn(collection.name + ".id") + " AS " + d.quoteIdent("id"),
   ]);
   query.andWhere(
-    `${d.quoteColumn(collection.name + ".id")} IN (SELECT \`value\` FROM ${d.jsonEachParam(query.params.add(JSON.stringify([...ids])))})`,
+    `${d.quoteColumn(collection.name + ".id")} IN (SELECT ${d.quoteIdent("value")} FROM ${d.jsonEachParam(query.params.add(JSON.stringify([...ids])))})`,
   );
   try {
     applyRule(app, collection, query, requestInfo, collection.manageRule);

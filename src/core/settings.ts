@@ -468,9 +468,11 @@ export function encodeSettingsValue(settings: Settings, encryptionKey: string): 
 
 /** Loads the settings row over the defaults, inserting the defaults on first run. */
 export async function loadSettings(app: App): Promise<Settings> {
-  const row = await app.db.get<{ value: unknown }>("SELECT `value` FROM `_params` WHERE `id` = ? LIMIT 1", [
-    SETTINGS_PARAM_KEY,
-  ]);
+  const q = app.db.dialect.quoteIdent;
+  const row = await app.db.get<{ value: unknown }>(
+    `SELECT ${q("value")} FROM ${q("_params")} WHERE ${q("id")} = ? LIMIT 1`,
+    [SETTINGS_PARAM_KEY],
+  );
   const settings = new Settings();
   if (!row) {
     await saveSettings(app, settings);
@@ -489,23 +491,21 @@ export async function saveSettings(app: App, settings: Settings): Promise<void> 
   if (errs) throw errs;
   const value = encodeSettingsValue(settings, app.encryptionKey);
   // check-then-write in the transaction, so two saves cannot both insert
+  const q = app.db.dialect.quoteIdent;
   await app.runInTransaction(async () => {
     const now = nowDateTime();
-    const exists = (await app.db.get("SELECT 1 FROM `_params` WHERE `id` = ? LIMIT 1", [SETTINGS_PARAM_KEY])) !== null;
+    const exists =
+      (await app.db.get(`SELECT 1 FROM ${q("_params")} WHERE ${q("id")} = ? LIMIT 1`, [SETTINGS_PARAM_KEY])) !== null;
     if (exists) {
-      await app.db.run("UPDATE `_params` SET `id`=?, `updated`=?, `value`=? WHERE `id`=?", [
-        SETTINGS_PARAM_KEY,
-        now,
-        value,
-        SETTINGS_PARAM_KEY,
-      ]);
+      await app.db.run(
+        `UPDATE ${q("_params")} SET ${q("id")}=?, ${q("updated")}=?, ${q("value")}=? WHERE ${q("id")}=?`,
+        [SETTINGS_PARAM_KEY, now, value, SETTINGS_PARAM_KEY],
+      );
     } else {
-      await app.db.run("INSERT INTO `_params` (`created`, `id`, `updated`, `value`) VALUES (?, ?, ?, ?)", [
-        now,
-        SETTINGS_PARAM_KEY,
-        now,
-        value,
-      ]);
+      await app.db.run(
+        `INSERT INTO ${q("_params")} (${["created", "id", "updated", "value"].map((c) => q(c)).join(", ")}) VALUES (?, ?, ?, ?)`,
+        [now, SETTINGS_PARAM_KEY, now, value],
+      );
     }
   });
 }

@@ -92,7 +92,8 @@ export async function deleteSuperuser(app: App, email: string): Promise<boolean>
 
 /** True when the only superusers are the installer placeholder (or none): the installer should run. */
 export async function needsInstaller(app: App): Promise<boolean> {
-  return (await countRecords(app, SUPERUSERS, "`email` != ?", INSTALLER_EMAIL)) === 0;
+  const where = `${app.db.dialect.quoteIdent("email")} != ?`;
+  return (await countRecords(app, SUPERUSERS, where, INSTALLER_EMAIL)) === 0;
 }
 
 /** Finds or creates the installer superuser with a random password. */

@@ -59,6 +59,11 @@ export interface Db extends DbConn {
   vacuum(): Promise<void>;
   /** Maintenance: refreshes the planner's statistics where they may help (SQLite's PRAGMA optimize). */
   optimize(): Promise<void>;
+  /**
+   * Maintenance: folds the write-ahead log back into the database (SQLite's WAL checkpoint), off
+   * the JS thread since it waits for readers; a no-op where the engine has nothing to fold.
+   */
+  checkpoint(): Promise<void>;
 
   /** Closes the connection(s); pending worker reads fail. */
   close(): Promise<void>;

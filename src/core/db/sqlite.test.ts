@@ -3,7 +3,7 @@
  * (results, parameters, typed errors, transactions and the write lock, catalog, closing).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Db } from "./driver.ts";
@@ -424,6 +424,22 @@ describe("catalog", () => {
     await db.vacuum();
     await db.optimize();
     expect(await db.get("SELECT a FROM t")).toEqual({ a: "v" });
+  });
+
+  test("checkpoint folds the WAL into the file (on a worker) and truncates it; closed: a no-op", async () => {
+    const { db, path } = await fresh();
+    await db.run("INSERT INTO t (a) VALUES ('c')");
+    expect(statSync(path + "-wal").size).toBeGreaterThan(0);
+    await db.checkpoint();
+    expect(statSync(path + "-wal").size).toBe(0);
+    // the data is in the .db file itself: a copy without the WAL still has it
+    const copy = join(dir, "checkpointed.db");
+    copyFileSync(path, copy);
+    const other = new SqliteDb(copy);
+    opened.push(other);
+    expect(await other.get("SELECT a FROM t")).toEqual({ a: "c" });
+    await db.close();
+    await db.checkpoint();
   });
 });
 

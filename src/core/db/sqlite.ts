@@ -12,6 +12,9 @@ import { toDbError } from "./errors.ts";
 import { Mutex } from "./mutex.ts";
 import { openDatabase } from "./open.ts";
 import { ReadPool } from "./read_pool.ts";
+import { runSqliteJob } from "./sqlite_worker.ts";
+
+const CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)";
 
 /**
  * Prepared statements by SQL text, least recently used evicted (bun's own `db.query()` cache has no
@@ -204,9 +207,18 @@ export class SqliteDb implements Db {
     if (!this.closed) this.handle.run(`PRAGMA wal_autocheckpoint = ${Math.trunc(pages)}`);
   }
 
-  /** Folds the WAL back into the file (on stop: a stopped pb_data is just its .db files). */
-  checkpoint(): void {
-    if (!this.closed) this.handle.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  /**
+   * Folds the WAL back into the file and truncates it, on a connection of its own in a worker
+   * thread: TRUNCATE waits for readers, which must not stall the JS thread (the daily cron).
+   */
+  async checkpoint(): Promise<void> {
+    if (this.closed) return;
+    await runSqliteJob({ kind: "exec", path: this.location, statements: [CHECKPOINT] });
+  }
+
+  /** The same on this connection, at once (on stop: a stopped pb_data is just its .db files). */
+  private checkpointNow(): void {
+    if (!this.closed) this.handle.run(CHECKPOINT);
   }
 
   /**
@@ -217,7 +229,7 @@ export class SqliteDb implements Db {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      this.checkpoint();
+      this.checkpointNow();
     } catch {
       // busy (another process writing): the close below still checkpoints what it can
     }

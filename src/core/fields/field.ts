@@ -125,9 +125,11 @@ export async function storedFieldJSON(
 ): Promise<{ [key: string]: unknown } | null> {
   if (collectionId === "" || fieldId === "") return null;
   try {
-    const row = await app.db.get<{ fields: string }>("SELECT `fields` FROM `_collections` WHERE `id` = ? LIMIT 1", [
-      collectionId,
-    ]);
+    const q = app.db.dialect.quoteIdent;
+    const row = await app.db.get<{ fields: string }>(
+      `SELECT ${q("fields")} FROM ${q("_collections")} WHERE ${q("id")} = ? LIMIT 1`,
+      [collectionId],
+    );
     if (!row) return null;
     const list = JSON.parse(String(row.fields)) as { [key: string]: unknown }[];
     return (Array.isArray(list) ? list : []).find((f) => f && f.id === fieldId) ?? null;

@@ -130,7 +130,8 @@ export class TextField extends BaseField {
         // a custom pattern could allow ids differing only in case: check for duplicates case-insensitively
         let exists = false;
         try {
-          const sql = `SELECT (1) FROM ${app.db.dialect.quoteIdent(record.collection.name)} WHERE id = ? COLLATE NOCASE LIMIT 1`;
+          const d = app.db.dialect;
+          const sql = `SELECT (1) FROM ${d.quoteIdent(record.collection.name)} WHERE ${d.nocaseEq("id", "?")} LIMIT 1`;
           exists = (await app.db.get(sql, [value])) !== null;
         } catch {
           exists = true;

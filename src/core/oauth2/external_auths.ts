@@ -21,8 +21,9 @@ export async function findExternalAuth(
   providerId: string,
 ): Promise<Record | null> {
   const c = externalAuthsCollection(app);
+  const q = app.db.dialect.quoteIdent;
   const row = await app.db.get<{ [k: string]: unknown }>(
-    "SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `provider` = ? AND `providerId` = ? LIMIT 1",
+    `SELECT * FROM ${q("_externalAuths")} WHERE ${q("collectionRef")} = ? AND ${q("provider")} = ? AND ${q("providerId")} = ? LIMIT 1`,
     [collectionId, provider, providerId],
   );
   return row ? Record.fromRow(c, row) : null;
@@ -31,8 +32,10 @@ export async function findExternalAuth(
 /** Every link of an auth record, oldest first. */
 export async function findExternalAuthsByRecord(app: App, record: Record): Promise<Record[]> {
   const c = externalAuthsCollection(app);
+  const d = app.db.dialect;
+  const q = d.quoteIdent;
   const rows = await app.db.all<{ [k: string]: unknown }>(
-    "SELECT * FROM `_externalAuths` WHERE `collectionRef` = ? AND `recordRef` = ? ORDER BY `created` ASC, `rowid` ASC",
+    `SELECT * FROM ${q("_externalAuths")} WHERE ${q("collectionRef")} = ? AND ${q("recordRef")} = ? ORDER BY ${q("created")} ASC, ${d.rowid} ASC`,
     [record.collection.id, record.id],
   );
   return rows.map((row) => Record.fromRow(c, row));

@@ -176,11 +176,81 @@ describe("comparisons", () => {
     expect(await eq("NULL", "1", true)).toBe(1);
   });
 
+  test("nocaseEq compares ASCII letters case-insensitively (SQLite's NOCASE), other characters exactly", async () => {
+    expect(d.nocaseEq("`email`", "?")).toBe("`email` = ? COLLATE NOCASE");
+    expect(await matching(d.nocaseEq("w", "?"), ["A%b"])).toEqual(["a%b", "A%B"]);
+    expect(await matching(d.nocaseEq("w", "?"), ["a%"])).toEqual([]);
+    expect(await scalar(`SELECT ${d.nocaseEq("'É'", "'é'")}`)).toBe(0);
+    // the collation binds to the comparison whichever side is the column
+    expect(await matching(d.nocaseEq("?", "w"), ["AXB"])).toEqual(["axb"]);
+  });
+
   test("strftime formats a stored date with modifiers", async () => {
     expect(await scalar(`SELECT ${d.strftime(["'%Y-%m'", "'2024-03-05 10:00:00.000Z'"])}`)).toBe("2024-03");
     expect(
       await scalar(`SELECT ${d.strftime(["'%Y-%m-%d'", ":p0", "'+1 month'"])}`, { p0: "2024-01-31 00:00:00.000Z" }),
     ).toBe("2024-03-02");
+  });
+});
+
+describe("row order", () => {
+  test("rowid follows insertion order, breaking ties of an ORDER BY (the text core always wrote)", async () => {
+    expect(d.rowid).toBe("`rowid`");
+    await db.exec("CREATE TABLE sessions (id TEXT PRIMARY KEY, created TEXT)");
+    // text ids out of insertion order, and one shared created time
+    for (const id of ["m", "c", "x", "a"]) await db.run("INSERT INTO sessions VALUES (?, '2024-01-01')", [id]);
+    await db.run("DELETE FROM sessions WHERE id = 'c'");
+    await db.run("INSERT INTO sessions VALUES ('b', '2024-01-01')");
+    const order = (dir: string) =>
+      db
+        .values(`SELECT id FROM sessions ORDER BY ${d.quoteIdent("created")} ${dir}, ${d.rowid} ${dir}`)
+        .then((r) => r.map((x) => x[0]));
+    expect(await order("ASC")).toEqual(["m", "x", "a", "b"]);
+    expect(await order("DESC")).toEqual(["b", "a", "x", "m"]);
+  });
+});
+
+describe("single/multiple value conversions", () => {
+  // upstream core/collection_record_table_sync.go (normalizeSingleVsMultipleFieldChanges), verbatim
+  test("the texts are upstream's", () => {
+    expect(d.toJsonArray("`t`")).toBe(
+      "CASE WHEN json_valid(`t`) AND json_type(`t`) == 'array' THEN `t` ELSE json_array(`t`) END",
+    );
+    expect(d.lastJsonItem("`t`")).toBe(
+      "CASE WHEN json_valid(`t`) AND json_type(`t`) == 'array' THEN COALESCE(json_extract(`t`, '$[#-1]'), '') ELSE `t` END",
+    );
+  });
+
+  test("toJsonArray keeps an array and wraps anything else as one item", async () => {
+    const rows = await db.values(`SELECT id, ${d.toJsonArray("v")} FROM vals ORDER BY id`);
+    expect(rows).toEqual([
+      [1, '["a","b"]'],
+      [2, '["plain"]'],
+      [3, '[""]'],
+      [4, "[null]"],
+      [5, "[]"],
+      // valid JSON that is no array is wrapped as text, as upstream's json_array() does
+      [6, '["{\\"k\\":1}"]'],
+      [7, '["5"]'],
+      [8, "[[1],2]"],
+    ]);
+    expect(await scalar(`SELECT ${d.toJsonArray(":p0")}`, { p0: 5 })).toBe("[5]");
+  });
+
+  test("lastJsonItem takes an array's last item ('' for none) and leaves anything else", async () => {
+    const rows = await db.values(`SELECT id, ${d.lastJsonItem("v")} FROM vals ORDER BY id`);
+    expect(rows).toEqual([
+      [1, "b"],
+      [2, "plain"],
+      [3, ""],
+      [4, null],
+      [5, ""],
+      [6, '{"k":1}'],
+      [7, "5"],
+      [8, 2],
+    ]);
+    expect(await scalar(`SELECT ${d.lastJsonItem(":p0")}`, { p0: '["a",null]' })).toBe("");
+    expect(await scalar(`SELECT ${d.lastJsonItem(":p0")}`, { p0: '[["x"]]' })).toBe('["x"]');
   });
 });
 

@@ -69,6 +69,26 @@ export interface Dialect {
   nullSafeEq(left: string, right: string, negate: boolean): string;
   /** `strftime(format, time, modifiers...)` over already-rendered arguments. */
   strftime(args: string[]): string;
+  /** `left = right` compared case-insensitively (SQLite's NOCASE collation: ASCII letters only). */
+  nocaseEq(left: string, right: string): string;
+
+  /**
+   * The implicit key of a table's rows, which follows insertion order (SQLite's rowid), for ORDER BY
+   * ties. A user column of that name shadows it (SQLite's rule; `_rowid_` is the unshadowable alias).
+   */
+  readonly rowid: string;
+
+  /**
+   * `expr` as a JSON array, for a field turning multiple: itself when it already holds one, else a
+   * one-item array of the value (any text, JSON objects included, becomes a string item). Callers
+   * map ''/NULL themselves.
+   */
+  toJsonArray(expr: string): string;
+  /**
+   * The last item of `expr` when it holds a JSON array ('' for an empty array or a null item), else
+   * `expr` unchanged: a field turning single keeps its last value.
+   */
+  lastJsonItem(expr: string): string;
 
   /** The column definition (type, default, constraints) a kind of stored value takes. */
   columnType(kind: ColumnKind): string;
@@ -153,6 +173,17 @@ export const sqliteDialect: Dialect = {
   },
   strftime(args) {
     return `strftime(${args.join(",")})`;
+  },
+  nocaseEq(left, right) {
+    return `${left} = ${right} COLLATE NOCASE`;
+  },
+  rowid: "`rowid`",
+  // upstream's core/collection_record_table_sync.go conversions, as written there
+  toJsonArray(expr) {
+    return `CASE WHEN json_valid(${expr}) AND json_type(${expr}) == 'array' THEN ${expr} ELSE json_array(${expr}) END`;
+  },
+  lastJsonItem(expr) {
+    return `CASE WHEN json_valid(${expr}) AND json_type(${expr}) == 'array' THEN COALESCE(json_extract(${expr}, '$[#-1]'), '') ELSE ${expr} END`;
   },
   columnType(kind) {
     return SQLITE_COLUMN_TYPES[kind];
