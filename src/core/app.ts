@@ -4,7 +4,6 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { AsyncLocalStorage } from "node:async_hooks";
 import { HookEvent } from "../tools/hook.ts";
 import type { TableColumn } from "../tools/sql/dialect.ts";
 import { type Db, openStorage, type ReadPool } from "./db/index.ts";
@@ -42,13 +41,6 @@ export class TerminateEvent extends HookEvent {
     super();
   }
 }
-
-/** The transaction the current async context runs in: its app and what to run once it ends. */
-interface TxState {
-  app: App;
-  onComplete: ((err: unknown) => Promise<void> | void)[];
-}
-const txContext = new AsyncLocalStorage<TxState>();
 
 /**
  * Fired once the router is built and before the server listens; JS `routerAdd` binds routes here.
@@ -221,19 +213,7 @@ export class App extends AppHooks {
    * so no other request's statements land inside it. Nested calls join the outer transaction.
    */
   async runInTransaction<T>(fn: () => Promise<T> | T): Promise<T> {
-    if (txContext.getStore()?.app === this) return fn();
-    const tx: TxState = { app: this, onComplete: [] };
-    const out = await this.db
-      .transaction(() => txContext.run(tx, fn))
-      .then(
-        (result) => ({ result }),
-        (err: unknown) => ({ err }),
-      );
-    // Completion callbacks run outside the lock and the transaction (they may start new ones).
-    const txErr = "err" in out ? out.err : null;
-    for (const cb of tx.onComplete) await cb(txErr);
-    if ("err" in out) throw out.err;
-    return out.result as T;
+    return this.db.transaction(fn);
   }
 
   /**
@@ -241,14 +221,12 @@ export class App extends AppHooks {
    * outside a transaction it runs at once with null. Deferred "after success" hooks use this.
    */
   async afterTransaction(fn: (err: unknown) => Promise<void> | void): Promise<void> {
-    const tx = txContext.getStore();
-    if (tx?.app === this) tx.onComplete.push(fn);
-    else await fn(null);
+    if (!this.db.onTransactionEnd(fn)) await fn(null);
   }
 
   /** True when the caller runs inside this app's open transaction. */
   get inTransaction(): boolean {
-    return txContext.getStore()?.app === this;
+    return this._db?.inTransaction ?? false;
   }
 
   // --- catalog and maintenance (upstream's core/db_table.go)

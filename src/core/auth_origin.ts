@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type { App } from "./app.ts";
 import { COLLECTION_NAME_AUTH_ORIGINS } from "./collection.ts";
 import { Record } from "./record.ts";
+import { findRecordsNewestFirst } from "./record_query.ts";
 
 function originsCollection(app: App) {
   const c = app.findCollection(COLLECTION_NAME_AUTH_ORIGINS);
@@ -14,13 +15,13 @@ function originsCollection(app: App) {
 }
 
 /** Every known origin of an auth record, newest first. */
-export async function findAllAuthOriginsByRecord(app: App, authRecord: Record): Promise<Record[]> {
-  const c = originsCollection(app);
-  const d = app.db.dialect;
-  const q = d.quoteIdent;
-  const sql = `SELECT * FROM ${q(c.name)} WHERE ${q("collectionRef")} = ? AND ${q("recordRef")} = ? ORDER BY ${q("created")} DESC, ${d.rowid} DESC`;
-  const rows = await app.db.all<{ [k: string]: unknown }>(sql, [authRecord.collection.id, authRecord.id]);
-  return rows.map((row) => Record.fromRow(c, row));
+export function findAllAuthOriginsByRecord(app: App, authRecord: Record): Promise<Record[]> {
+  return findRecordsNewestFirst(
+    app,
+    originsCollection(app),
+    (q) => `${q("collectionRef")} = ? AND ${q("recordRef")} = ?`,
+    [authRecord.collection.id, authRecord.id],
+  );
 }
 
 /** A new (unsaved) origin row for `authRecord`. */

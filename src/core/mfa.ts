@@ -7,6 +7,7 @@ import { COLLECTION_NAME_MFAS } from "./collection.ts";
 import { formatDateTime } from "./fields/datetime.ts";
 import { createdMoreThan } from "./otp.ts";
 import { Record } from "./record.ts";
+import { findRecordsNewestFirst } from "./record_query.ts";
 import { deleteRecord, saveRecord } from "./record_save.ts";
 
 /** The auth method names an MFA row records (upstream's core.MFAMethod*). */
@@ -20,13 +21,9 @@ function mfasCollection(app: App) {
   return c;
 }
 
-/** The rows matching `where` (built with the dialect's identifier quoting), newest first. */
-async function rows(app: App, where: (q: (name: string) => string) => string, ...args: string[]): Promise<Record[]> {
-  const c = mfasCollection(app);
-  const d = app.db.dialect;
-  const q = d.quoteIdent;
-  const sql = `SELECT * FROM ${q(c.name)} WHERE ${where(q)} ORDER BY ${q("created")} DESC, ${d.rowid} DESC`;
-  return (await app.db.all<{ [k: string]: unknown }>(sql, args)).map((row) => Record.fromRow(c, row));
+/** The rows matching `where`, newest first. */
+function rows(app: App, where: (q: (name: string) => string) => string, ...args: string[]): Promise<Record[]> {
+  return findRecordsNewestFirst(app, mfasCollection(app), where, args);
 }
 
 /** The MFA session with `id`, or null. */

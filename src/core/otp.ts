@@ -6,6 +6,7 @@ import type { App } from "./app.ts";
 import { COLLECTION_NAME_OTPS } from "./collection.ts";
 import { formatDateTime } from "./fields/datetime.ts";
 import { Record } from "./record.ts";
+import { findRecordsNewestFirst } from "./record_query.ts";
 import { deleteRecord, saveRecord } from "./record_save.ts";
 
 function otpsCollection(app: App) {
@@ -14,13 +15,9 @@ function otpsCollection(app: App) {
   return c;
 }
 
-/** The rows matching `where` (built with the dialect's identifier quoting), newest first. */
-async function rows(app: App, where: (q: (name: string) => string) => string, ...args: string[]): Promise<Record[]> {
-  const c = otpsCollection(app);
-  const d = app.db.dialect;
-  const q = d.quoteIdent;
-  const sql = `SELECT * FROM ${q(c.name)} WHERE ${where(q)} ORDER BY ${q("created")} DESC, ${d.rowid} DESC`;
-  return (await app.db.all<{ [k: string]: unknown }>(sql, args)).map((row) => Record.fromRow(c, row));
+/** The rows matching `where`, newest first. */
+function rows(app: App, where: (q: (name: string) => string) => string, ...args: string[]): Promise<Record[]> {
+  return findRecordsNewestFirst(app, otpsCollection(app), where, args);
 }
 
 /** The OTP with `id`, or null. */

@@ -7,6 +7,23 @@ function collectionOf(app: App, c: Collection | string): Collection | null {
   return typeof c === "string" ? app.findCollection(c) : c;
 }
 
+/**
+ * Rows of `collection` matching `where` (a condition built with the dialect's identifier quoting
+ * and `?` placeholders), newest first with the insertion order breaking ties: the order upstream's
+ * auth system tables (`_otps`, `_mfas`, `_authOrigins`) are read in.
+ */
+export async function findRecordsNewestFirst(
+  app: App,
+  collection: Collection,
+  where: (q: (name: string) => string) => string,
+  args: readonly string[],
+): Promise<Record[]> {
+  const d = app.db.dialect;
+  const q = d.quoteIdent;
+  const sql = `SELECT * FROM ${q(collection.name)} WHERE ${where(q)} ORDER BY ${q("created")} DESC, ${d.rowid} DESC`;
+  return (await app.db.all<{ [k: string]: unknown }>(sql, args)).map((row) => Record.fromRow(collection, row));
+}
+
 export async function findRecordById(app: App, collection: Collection | string, id: string): Promise<Record | null> {
   const col = collectionOf(app, collection);
   if (!col || !id) return null;

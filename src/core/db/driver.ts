@@ -40,6 +40,11 @@ export interface Db extends DbConn {
    */
   transaction<T>(fn: () => Promise<T> | T): Promise<T>;
   /**
+   * Registers `cb` to run once the caller's transaction ends — committed (null) or rolled back (its
+   * error) — outside the transaction and the write lock. False (nothing registered) outside one.
+   */
+  onTransactionEnd(cb: (err: unknown) => Promise<void> | void): boolean;
+  /**
    * Runs `fn` holding the write lock without opening a transaction (a restore swapping files, work
    * that must not interleave with any write). Statements `fn` runs on this database go straight through.
    */

@@ -27,6 +27,16 @@ class StatementCache {
     private readonly max = 500,
   ) {}
 
+  /** A cached statement (moved to most recent), or undefined. */
+  hit(sql: string): Statement | undefined {
+    const st = this.cache.get(sql);
+    if (st && this.cache.size > 1) {
+      this.cache.delete(sql);
+      this.cache.set(sql, st);
+    }
+    return st;
+  }
+
   get(sql: string): Statement {
     let st = this.cache.get(sql);
     if (st) {
@@ -60,6 +70,12 @@ export interface SqliteDbOptions {
   queryTimeout?: number;
 }
 
+/** What an async context holding the write lock carries: whether it is a transaction, and its end callbacks. */
+interface Holder {
+  tx: boolean;
+  onEnd: ((err: unknown) => Promise<void> | void)[];
+}
+
 export class SqliteDb implements Db {
   readonly dialect = sqliteDialect;
   /** The raw connection, for this folder's own SQLite-only helpers (snapshots, checkpoints). */
@@ -67,8 +83,11 @@ export class SqliteDb implements Db {
   private readonly statements: StatementCache;
   /** Serializes writes: a transaction holds it across awaits so no other request's statements land inside. */
   private readonly writeLock = new Mutex();
-  /** The async contexts that hold the write lock (inside `transaction` or `withWriteLock`). */
-  private readonly holder = new AsyncLocalStorage<{ tx: boolean }>();
+  /**
+   * The async contexts that hold the write lock (inside `transaction` or `withWriteLock`); a
+   * transaction's store also collects what runs once it ends.
+   */
+  private readonly holder = new AsyncLocalStorage<Holder>();
   private _readPool: ReadPool | null = null;
   private closed = false;
 
@@ -91,6 +110,8 @@ export class SqliteDb implements Db {
   }
 
   private prepare(sql: string): { st: Statement; once: boolean } {
+    const cached = this.statements.hit(sql);
+    if (cached) return { st: cached, once: false };
     if (CACHEABLE.test(sql)) return { st: this.statements.get(sql), once: false };
     return { st: this.handle.prepare(sql), once: true };
   }
@@ -117,7 +138,7 @@ export class SqliteDb implements Db {
         return Promise.reject(err);
       }
     }
-    return this.writeLock.run(() => this.holder.run({ tx: false }, fn));
+    return this.writeLock.run(() => this.holder.run({ tx: false, onEnd: [] }, fn));
   }
 
   async all<T>(sql: string, params?: SqlBindings): Promise<T[]> {
@@ -154,9 +175,30 @@ export class SqliteDb implements Db {
   async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
     const held = this.holder.getStore();
     if (held?.tx) return fn();
-    const inTx = () => this.holder.run({ tx: true }, () => this.begin(fn));
-    // inside withWriteLock the lock is already ours: taking it again would wait forever
-    return held ? inTx() : this.writeLock.run(inTx);
+    const store: Holder = { tx: true, onEnd: [] };
+    const inTx = () => this.holder.run(store, () => this.begin(fn));
+    let result: T;
+    try {
+      // inside withWriteLock the lock is already ours: taking it again would wait forever
+      result = await (held ? inTx() : this.writeLock.run(inTx));
+    } catch (err) {
+      await this.ended(store, err);
+      throw err;
+    }
+    await this.ended(store, null);
+    return result;
+  }
+
+  /** Runs a transaction's end callbacks in order, outside it and outside the lock (they may start new ones). */
+  private async ended(store: Holder, err: unknown): Promise<void> {
+    for (const cb of store.onEnd) await cb(err);
+  }
+
+  onTransactionEnd(cb: (err: unknown) => Promise<void> | void): boolean {
+    const held = this.holder.getStore();
+    if (!held?.tx) return false;
+    held.onEnd.push(cb);
+    return true;
   }
 
   private async begin<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -177,7 +219,7 @@ export class SqliteDb implements Db {
    */
   async withWriteLock<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.holder.getStore()) return fn();
-    return this.writeLock.run(() => this.holder.run({ tx: false }, fn));
+    return this.writeLock.run(() => this.holder.run({ tx: false, onEnd: [] }, fn));
   }
 
   async tableColumns(table: string): Promise<TableColumn[]> {
