@@ -321,6 +321,36 @@ describe("transactions", () => {
     await Promise.all([one("a"), one("b"), one("c")]);
     expect(log).toEqual(["a begin", "a end", "b begin", "b end", "c begin", "c end"]);
   });
+
+  test("work a transaction left running writes as an outsider once it ended, not into the next one", async () => {
+    const { db } = await fresh();
+    let fire!: () => void;
+    const trigger = new Promise<void>((r) => (fire = r));
+    let late!: Promise<unknown>;
+    await db.transaction(async () => {
+      // started inside the transaction, not awaited: it inherits the transaction's async context
+      late = trigger.then(() => db.run("INSERT INTO t (a) VALUES ('late')"));
+    });
+    expect(db.inTransaction).toBe(false);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const next = db
+      .transaction(async () => {
+        await db.run("INSERT INTO t (a) VALUES ('next')");
+        await gate;
+        throw new Error("rolled back");
+      })
+      .catch((e: Error) => e.message);
+    await Bun.sleep(1);
+    fire();
+    // it must queue behind the open transaction instead of joining it...
+    expect(await settled(late)).toBe("pending");
+    release();
+    expect(await next).toBe("rolled back");
+    await late;
+    // ...so the rollback does not take it along
+    expect(await db.all("SELECT a FROM t")).toEqual([{ a: "late" }]);
+  });
 });
 
 describe("withWriteLock", () => {

@@ -70,10 +70,16 @@ export interface SqliteDbOptions {
   queryTimeout?: number;
 }
 
-/** What an async context holding the write lock carries: whether it is a transaction, and its end callbacks. */
+/**
+ * What an async context holding the write lock carries: whether it is a transaction, its end
+ * callbacks, and whether it still holds the lock — work a transaction started without awaiting it
+ * (a timer, a promise left running) inherits the context after the lock is gone, and must then
+ * queue like anyone else instead of joining a transaction that no longer exists.
+ */
 interface Holder {
   tx: boolean;
   onEnd: ((err: unknown) => Promise<void> | void)[];
+  live: boolean;
 }
 
 export class SqliteDb implements Db {
@@ -106,7 +112,23 @@ export class SqliteDb implements Db {
   }
 
   get inTransaction(): boolean {
-    return this.holder.getStore()?.tx === true;
+    const held = this.held();
+    return held !== null && held.tx;
+  }
+
+  /** The lock this async context still holds, or null. */
+  private held(): Holder | null {
+    const store = this.holder.getStore();
+    return store?.live ? store : null;
+  }
+
+  /** Runs `fn` with the lock held by a fresh context, which ends (stops counting as held) with `fn`. */
+  private async holding<T>(store: Holder, fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await this.holder.run(store, fn);
+    } finally {
+      store.live = false;
+    }
   }
 
   private prepare(sql: string): { st: Statement; once: boolean } {
@@ -131,14 +153,14 @@ export class SqliteDb implements Db {
 
   /** Runs a write now when this context may write (it holds the lock, or nobody does), else waits its turn. */
   private write<T>(fn: () => T): Promise<T> {
-    if (this.holder.getStore() || !this.writeLock.locked) {
+    if (this.held() || !this.writeLock.locked) {
       try {
         return Promise.resolve(fn());
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return this.writeLock.run(() => this.holder.run({ tx: false, onEnd: [] }, fn));
+    return this.writeLock.run(() => this.holding({ tx: false, onEnd: [], live: true }, fn));
   }
 
   async all<T>(sql: string, params?: SqlBindings): Promise<T[]> {
@@ -173,10 +195,10 @@ export class SqliteDb implements Db {
   }
 
   async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
-    const held = this.holder.getStore();
+    const held = this.held();
     if (held?.tx) return fn();
-    const store: Holder = { tx: true, onEnd: [] };
-    const inTx = () => this.holder.run(store, () => this.begin(fn));
+    const store: Holder = { tx: true, onEnd: [], live: true };
+    const inTx = () => this.holding(store, () => this.begin(fn));
     let result: T;
     try {
       // inside withWriteLock the lock is already ours: taking it again would wait forever
@@ -195,7 +217,7 @@ export class SqliteDb implements Db {
   }
 
   onTransactionEnd(cb: (err: unknown) => Promise<void> | void): boolean {
-    const held = this.holder.getStore();
+    const held = this.held();
     if (!held?.tx) return false;
     held.onEnd.push(cb);
     return true;
@@ -218,8 +240,8 @@ export class SqliteDb implements Db {
    * a statement that cannot run inside one). Statements `fn` runs on this database go straight through.
    */
   async withWriteLock<T>(fn: () => Promise<T> | T): Promise<T> {
-    if (this.holder.getStore()) return fn();
-    return this.writeLock.run(() => this.holder.run({ tx: false, onEnd: [] }, fn));
+    if (this.held()) return fn();
+    return this.writeLock.run(() => this.holding({ tx: false, onEnd: [], live: true }, fn));
   }
 
   async tableColumns(table: string): Promise<TableColumn[]> {
