@@ -10,26 +10,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBuilt, ROOT } from "../build.ts";
+import { freePort } from "./harness.ts";
 
 const QEMU = Bun.which("qemu-aarch64");
 const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
 const CI = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
-
-/** A TCP port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Running {
   port: number;

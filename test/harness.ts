@@ -10,6 +10,7 @@
  */
 import PocketBase, { ClientResponseError } from "pocketbase";
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -45,6 +46,18 @@ export interface TestServer {
   sdk(): PocketBase;
   /** SIGTERM and wait for exit; returns the exit code. Removes the temp folder unless `keep`. */
   stop(opts?: { keep?: boolean; signal?: NodeJS.Signals }): Promise<number>;
+}
+
+/** A loopback TCP port nothing listens on right now (the OS picks it; a server started next may still lose a race). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** A fresh temp folder under the OS temp dir. */

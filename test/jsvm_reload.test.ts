@@ -6,18 +6,12 @@ import { expect, test } from "bun:test";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startJsServer } from "./support/jsvm.ts";
+import { freePort } from "./harness.ts";
 
 /** Writes like an editor saving: a temp file renamed over the target (no half-written reads). */
 function save(path: string, text: string): void {
   writeFileSync(path + ".tmp~", text);
   renameSync(path + ".tmp~", path);
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
 }
 
 async function poll(url: string, want: (body: string) => boolean, output: () => string, ms = 15_000): Promise<string> {

@@ -20,8 +20,8 @@
  */
 import { SQL } from "bun";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../harness.ts";
 
 export const PG_MISSING_MESSAGE = "skipped: PostgreSQL not installed (apt install postgresql)";
 
@@ -69,18 +69,6 @@ export function postgresInstalled(): boolean {
 /** A command line that runs as the postgres user when we are root (initdb/pg_ctl refuse root). */
 function asPostgres(cmd: string[]): string[] {
   return IS_ROOT ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
-}
-
-/** A loopback TCP port nothing listens on right now (postgres may still lose the race; start retries). */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function run(cmd: string[]): Promise<{ ok: boolean; output: string }> {
