@@ -4,6 +4,7 @@
  * `- ` before list items, links as `[text](href)`, and non-content elements (style, script, img,
  * forms…) dropped.
  */
+import { VOID_ELEMENTS } from "../html.ts";
 
 const SKIPPED = new Set([
   "style",
@@ -22,22 +23,6 @@ const SKIPPED = new Set([
   "template",
 ]);
 const INLINE = new Set(["a", "span", "small", "strike", "strong", "sub", "sup", "em", "b", "u", "i"]);
-const VOID = new Set([
-  "area",
-  "base",
-  "br",
-  "col",
-  "embed",
-  "hr",
-  "img",
-  "input",
-  "link",
-  "meta",
-  "param",
-  "source",
-  "track",
-  "wbr",
-]);
 
 /** Converts an HTML document or fragment to readable text. */
 export function html2Text(html: string): string {
@@ -77,7 +62,7 @@ export function html2Text(html: string): string {
     }
     const closing = tok.startsWith("</");
     if (skipDepth) {
-      if (name === skipTag) skipDepth += closing ? -1 : VOID.has(name) || tok.endsWith("/>") ? 0 : 1;
+      if (name === skipTag) skipDepth += closing ? -1 : VOID_ELEMENTS.has(name) || tok.endsWith("/>") ? 0 : 1;
       continue;
     }
     if (closing) {
@@ -85,7 +70,7 @@ export function html2Text(html: string): string {
       continue;
     }
     if (SKIPPED.has(name)) {
-      if (!VOID.has(name) && !tok.endsWith("/>")) {
+      if (!VOID_ELEMENTS.has(name) && !tok.endsWith("/>")) {
         skipDepth = 1;
         skipTag = name;
       }

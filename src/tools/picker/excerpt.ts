@@ -3,6 +3,7 @@
  * characters — as upstream's picker modifier (block elements separate words; scripts, forms and
  * media are skipped).
  */
+import { VOID_ELEMENTS } from "../html.ts";
 const EXCLUDED = new Set([
   "head",
   "style",
@@ -46,22 +47,6 @@ const INLINE = new Set([
   "sup",
   "time",
 ]);
-const VOID = new Set([
-  "area",
-  "base",
-  "br",
-  "col",
-  "embed",
-  "hr",
-  "img",
-  "input",
-  "link",
-  "meta",
-  "param",
-  "source",
-  "track",
-  "wbr",
-]);
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
 
@@ -104,7 +89,7 @@ export function excerpt(value: unknown, max: number, withEllipsis: boolean): unk
     const name = tag.toLowerCase();
     const closing = whole.startsWith("</");
     if (EXCLUDED.has(name)) {
-      if (!closing && !VOID.has(name) && !whole.endsWith("/>")) skip.push(name);
+      if (!closing && !VOID_ELEMENTS.has(name) && !whole.endsWith("/>")) skip.push(name);
       else if (closing && skip[skip.length - 1] === name) skip.pop();
       continue;
     }
