@@ -12,6 +12,7 @@ import type { Collection } from "./collection.ts";
 import { DbError, queryAll, queryGet } from "./db/index.ts";
 import { forbidden } from "./errors.ts";
 import { Record } from "./record.ts";
+import { findRecordById } from "./record_query.ts";
 import { RecordFieldResolver } from "./record_field_resolver.ts";
 import { RequestInfo } from "./request_info.ts";
 
@@ -133,39 +134,18 @@ export async function findRecordByIdWithRule(
   const isSuperuser = requestInfo?.hasSuperuserAuth() ?? false;
   if (rule === null && !isSuperuser) return null;
   try {
-    let row: { [k: string]: unknown } | null;
-    if (isSuperuser || !rule) {
-      // no rule to apply: the same statement for every id of this table
-      row = await app.db.get<{ [k: string]: unknown }>(byIdSql(app, collection.name), { p0: id });
-    } else {
-      const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect));
-      query.andWhere(`${app.db.dialect.quoteColumn(collection.name + ".id")} = ${query.params.add(id)}`);
-      applyRule(app, collection, query, requestInfo, rule);
-      query.limit = 1;
-      row = await queryGet(app.db, query);
-    }
+    // no rule to apply: the plain lookup by id
+    if (isSuperuser || !rule) return await findRecordById(app, collection, id);
+    const query = new SelectQuery(collection.name, new SqlParams(app.db.dialect));
+    query.andWhere(`${app.db.dialect.quoteColumn(collection.name + ".id")} = ${query.params.add(id)}`);
+    applyRule(app, collection, query, requestInfo, rule);
+    query.limit = 1;
+    const row = await queryGet(app.db, query);
     return row ? Record.fromRow(collection, row) : null;
   } catch (err) {
     if (isExpectedFailure(err)) return null;
     throw err;
   }
-}
-
-const byIdSqls = new Map<string, string>();
-
-/** `SELECT <t>.* FROM <t> WHERE <t>.id = :p0 LIMIT 1` as the query builder writes it, kept per dialect and table. */
-function byIdSql(app: App, table: string): string {
-  const key = app.db.dialect.name + "\u0000" + table;
-  let sql = byIdSqls.get(key);
-  if (sql === undefined) {
-    const q = new SelectQuery(table, new SqlParams(app.db.dialect));
-    q.andWhere(`${app.db.dialect.quoteColumn(table + ".id")} = ${q.params.add("")}`);
-    q.limit = 1;
-    sql = q.params.finalize(q.sql()).sql;
-    if (byIdSqls.size >= 1000) byIdSqls.clear();
-    byIdSqls.set(key, sql);
-  }
-  return sql;
 }
 
 /**
