@@ -31,6 +31,12 @@ export async function findCollectionByNameOrId(app: App, nameOrId: string): Prom
   return row ? Collection.fromRow(row) : null;
 }
 
+/** True when a stored collection has exactly this id (read from the DB, not the cache). */
+export async function collectionIdExists(app: App, id: string): Promise<boolean> {
+  const q = app.db.dialect.quoteIdent;
+  return (await app.db.get(`SELECT 1 FROM ${q("_collections")} WHERE ${q("id")} = ? LIMIT 1`, [id])) !== null;
+}
+
 /** One collection by exact id, from the DB; null when missing. */
 export async function findCollectionById(app: App, id: string): Promise<Collection | null> {
   const q = app.db.dialect.quoteIdent;

@@ -21,6 +21,7 @@ import {
   type TokenConfig,
 } from "./collection.ts";
 import { buildIndex, findSingleColumnUniqueIndex, isValidIndex, parseIndex } from "./collection_index.ts";
+import { collectionIdExists } from "./collection_query.ts";
 import { ValidationErrors, type FieldError } from "./errors.ts";
 import {
   BoolField,
@@ -148,9 +149,7 @@ export class CollectionValidator {
     if (typeof id === "string" && id !== "") {
       if (original.isNew()) {
         try {
-          f.idTaken =
-            (await app.db.get(`SELECT ${q("id")} FROM ${q("_collections")} WHERE ${q("id")} = ? LIMIT 1`, [id])) !==
-            null;
+          f.idTaken = await collectionIdExists(app, id);
         } catch {
           f.idTaken = true; // an unreadable table counts as taken, as upstream
         }
@@ -273,8 +272,7 @@ export class CollectionValidator {
     if (!(await isCollectionNameUnique(this.app, name, this.original.id))) {
       return newError("validation_collection_name_exists", "Collection name must be unique (case insensitive).");
     }
-    const q = this.app.db.dialect.quoteIdent;
-    if ((await this.app.db.get(`SELECT 1 FROM ${q("_collections")} WHERE ${q("id")} = ? LIMIT 1`, [name])) !== null) {
+    if (await collectionIdExists(this.app, name)) {
       return newError("validation_collection_name_id_duplicate", "The name must not match an existing collection id.");
     }
     if (

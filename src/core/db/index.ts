@@ -8,7 +8,6 @@ import { SqliteDb } from "./sqlite.ts";
 
 export type { Db, DbConn, Row, RunResult } from "./driver.ts";
 export { DbError, QueryTimeoutError, UniqueViolationError } from "./errors.ts";
-export { Mutex } from "./mutex.ts";
 export { ReadPool } from "./read_pool.ts";
 export { SqliteDb } from "./sqlite.ts";
 export { queryAll, queryGet } from "./query.ts";
