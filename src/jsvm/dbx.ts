@@ -248,12 +248,11 @@ function prepare(app: App, spec: QuerySpec): { db: Db; sql: string; args: SqlArg
 }
 
 /**
- * Runs `fn` as a write of `sql` would: a statement that may write, outside a transaction, runs in one
- * (holding the write lock across the call); reads and statements already in a transaction run as they are.
+ * Runs `fn` as a write of `sql` would: a statement that may write runs in a transaction (holding the
+ * write lock across the call; inside an open one it joins it); reads run as they are.
  */
 function asWrite<T>(app: App, sql: string, fn: () => Promise<T>): Promise<T> {
-  if (isRead(sql) || app.inTransaction) return fn();
-  return app.runInTransaction(fn);
+  return isRead(sql) ? fn() : app.runInTransaction(fn);
 }
 
 /** Runs a statement; writes outside a transaction go through the write lock. */

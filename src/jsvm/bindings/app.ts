@@ -124,12 +124,6 @@ const deleteByRecord = (system: string) => async (cx: Cx, _a: App, r: Record) =>
     await deleteRecord(cx.plugin.app, rec);
 };
 
-/** Runs a schema write under the app's write lock unless a transaction already holds it. */
-async function write(app: App, fn: () => Promise<void> | void): Promise<void> {
-  if (app.inTransaction) return fn();
-  await app.runInTransaction(fn);
-}
-
 /** Another method of this binding (aliases). */
 function appMethod(_cx: Cx, name: string): (cx: Cx, a: App, ...args: unknown[]) => unknown {
   return bindingNamed("App")!.methods![name] as never;
@@ -360,11 +354,11 @@ defineBinding<App>({
         "$app.restoreBackup() is not supported from JS hooks: the restore restarts the server under the running handler (use POST /api/backups/{key}/restore)",
       );
     },
-    // --- schema helpers (writes take the write lock outside a transaction)
+    // --- schema helpers (each write in a transaction, joining the caller's when one is open)
     saveView: (_cx, app, name: unknown, query: unknown) =>
-      write(app, () => saveView(app, String(name ?? ""), String(query ?? ""))),
-    deleteView: (_cx, app, name: unknown) => write(app, () => deleteView(app, String(name ?? ""))),
-    deleteTable: (_cx, app, name: unknown) => write(app, () => app.deleteTable(String(name ?? ""))),
+      app.runInTransaction(() => saveView(app, String(name ?? ""), String(query ?? ""))),
+    deleteView: (_cx, app, name: unknown) => app.runInTransaction(() => deleteView(app, String(name ?? ""))),
+    deleteTable: (_cx, app, name: unknown) => app.runInTransaction(() => app.deleteTable(String(name ?? ""))),
     createViewFields: (_cx, app, query: unknown) => createViewFields(app, String(query ?? "")),
     deleteExpiredMFAs: async (_cx, app) => void (await deleteExpiredMFAs(app)),
     deleteExpiredOTPs: async (_cx, app) => void (await deleteExpiredOTPs(app)),
