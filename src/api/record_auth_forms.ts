@@ -72,10 +72,7 @@ export function throwIfInvalid(errs: ValidationErrors | null, message = VALIDATI
  * committed (nothing is written when it rolls back), as upstream's execAfterSuccessTx.
  */
 export async function respondAfterTx(app: App, write: () => void): Promise<void> {
-  if (!app.inTransaction) {
-    write();
-    return;
-  }
+  // outside a transaction afterTransaction runs it at once, with no error
   await app.afterTransaction((err) => {
     if (!err) write();
   });

@@ -171,13 +171,15 @@ export class App extends AppHooks {
   }
 
   /**
-   * Reloads the collection cache from `_collections`. The rows are read before the cache is
-   * touched, so no other request sees it half-filled.
+   * Reloads the collection cache from `_collections`. The rows are read under the write lock (or in
+   * the caller's transaction), so a reload never picks up another request's uncommitted collection
+   * change on the shared connection, and they are read before the cache is touched, so no request
+   * sees it half-filled.
    */
   async reloadCollections(): Promise<void> {
     const d = this.db.dialect;
-    const rows = await this.db.all<Record<string, unknown>>(
-      `SELECT * FROM ${d.quoteIdent("_collections")} ORDER BY ${d.rowid} ASC`,
+    const rows = await this.db.withWriteLock(() =>
+      this.db.all<Record<string, unknown>>(`SELECT * FROM ${d.quoteIdent("_collections")} ORDER BY ${d.rowid} ASC`),
     );
     this.collectionsById.clear();
     this.collectionsByName.clear();

@@ -208,9 +208,8 @@ async function inSavepoint(app: App, fn: () => Promise<void>): Promise<void> {
 }
 
 async function afterSuccess(app: App, c: Collection, type: SaveType | "delete"): Promise<void> {
-  // committed: other processes sharing the pb_data reload too. Under the write lock, so the reload
-  // cannot read another request's uncommitted collection change on the shared connection
-  await app.db.withWriteLock(() => app.collectionsChanged());
+  // committed: other processes sharing the pb_data reload too
+  await app.collectionsChanged();
   const [collHook, modelHook] =
     type === "create"
       ? [app.onCollectionAfterCreateSuccess, app.onModelAfterCreateSuccess]
@@ -223,9 +222,9 @@ async function afterSuccess(app: App, c: Collection, type: SaveType | "delete"):
 }
 
 async function afterError(app: App, c: Collection, type: SaveType | "delete", error: unknown): Promise<void> {
-  // the cache may hold a state that was rolled back (under the write lock, as in afterSuccess)
+  // the cache may hold a state that was rolled back
   try {
-    await app.db.withWriteLock(() => app.reloadCollections());
+    await app.reloadCollections();
   } catch {
     // the app may be closing
   }

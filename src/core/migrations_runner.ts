@@ -213,8 +213,7 @@ export class MigrationsRunner {
   private async afterCommit(): Promise<void> {
     if (this.app.inTransaction) return; // the caller's transaction is still open
     try {
-      // under the write lock: the reload must not read another request's uncommitted changes
-      await this.app.db.withWriteLock(() => this.app.collectionsChanged());
+      await this.app.collectionsChanged();
     } catch {
       // `_collections` itself may have been reverted away
     }
@@ -232,7 +231,7 @@ export class MigrationsRunner {
     } catch (err) {
       // saves inside the failed batch reloaded the cache from rows that no longer exist
       try {
-        await app.db.withWriteLock(() => app.reloadCollections());
+        await app.reloadCollections();
       } catch {
         // `_collections` may be gone too (a failed first run)
       }
