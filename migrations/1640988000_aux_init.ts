@@ -22,11 +22,32 @@ const LOGS_SQL = [
 export const migration: Migration = {
   file: "1640988000_aux_init.go",
   async up(app) {
-    // several statements: exec runs them all
-    await app.auxDb.exec(dbxQuote(app.auxDb.dialect).expand(LOGS_SQL));
+    const d = app.auxDb.dialect;
+    if (d.name === "sqlite") {
+      // several statements: exec runs them all
+      await app.auxDb.exec(dbxQuote(d).expand(LOGS_SQL));
+      return;
+    }
+    // the same table through the dialect; the hourly index is an expression index on the text prefix
+    const q = d.quoteIdent;
+    await app.auxDb.exec(
+      [
+        `CREATE TABLE IF NOT EXISTS ${q("_logs")} (${[
+          `${q("id")} ${d.columnType("textPrimaryKey")}`,
+          `${q("level")} INTEGER NOT NULL DEFAULT 0`,
+          `${q("message")} TEXT NOT NULL DEFAULT ''`,
+          `${q("data")} TEXT NOT NULL DEFAULT '{}'`,
+          `${q("created")} TEXT NOT NULL DEFAULT (${d.timestampDefault})`,
+          ...(d.rowidColumn ? [d.rowidColumn] : []),
+        ].join(", ")});`,
+        `CREATE INDEX IF NOT EXISTS ${q("idx_logs_level")} ON ${q("_logs")} (${q("level")});`,
+        `CREATE INDEX IF NOT EXISTS ${q("idx_logs_message")} ON ${q("_logs")} (${q("message")});`,
+        `CREATE INDEX IF NOT EXISTS ${q("idx_logs_created_hour")} ON ${q("_logs")} ((substr(${q("created")}, 1, 13)));`,
+      ].join("\n"),
+    );
   },
   async down(app) {
-    await app.auxDb.run("DROP TABLE `_logs`");
+    await app.auxDb.run(`DROP TABLE ${app.auxDb.dialect.quoteIdent("_logs")}`);
   },
   async reapplyCondition(app) {
     return !(await app.auxHasTable("_logs"));

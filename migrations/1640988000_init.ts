@@ -6,6 +6,7 @@ import type { App } from "../src/core/app.ts";
 import { registerSystemMigration, type Migration } from "../src/core/migrations_runner.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { dbxQuote } from "../src/tools/sql/dbx.ts";
+import type { Dialect } from "../src/tools/sql/dialect.ts";
 import {
   COLLECTION_NAME_AUTH_ORIGINS,
   COLLECTION_NAME_EXTERNAL_AUTHS,
@@ -52,6 +53,38 @@ const COLLECTIONS_SQL = [
   "\t\t\tCREATE INDEX IF NOT EXISTS idx__collections_type on {{_collections}} ([[type]]);",
   "\t\t",
 ].join("\n");
+
+/**
+ * `_params` and `_collections` for engines other than SQLite: the same columns and defaults, written
+ * through the dialect (JSON as text, bools as 0/1, the hidden insertion-order column).
+ */
+function systemTablesSql(d: Dialect): string {
+  const q = d.quoteIdent;
+  const ts = `TEXT NOT NULL DEFAULT (${d.timestampDefault})`;
+  const table = (name: string, cols: string[]) =>
+    `CREATE TABLE ${q(name)} (${[...cols, ...(d.rowidColumn ? [d.rowidColumn] : [])].join(", ")});`;
+  return [
+    table("_params", [
+      `${q("id")} ${d.columnType("textPrimaryKey")}`,
+      `${q("value")} ${d.columnType("json")}`,
+      `${q("created")} ${ts}`,
+      `${q("updated")} ${ts}`,
+    ]),
+    table("_collections", [
+      `${q("id")} ${d.columnType("textPrimaryKey")}`,
+      `${q("system")} ${d.columnType("bool")}`,
+      `${q("type")} TEXT NOT NULL DEFAULT 'base'`,
+      `${q("name")} TEXT UNIQUE NOT NULL`,
+      `${q("fields")} TEXT NOT NULL DEFAULT '[]'`,
+      `${q("indexes")} TEXT NOT NULL DEFAULT '[]'`,
+      ...["listRule", "viewRule", "createRule", "updateRule", "deleteRule"].map((r) => `${q(r)} TEXT DEFAULT NULL`),
+      `${q("options")} TEXT NOT NULL DEFAULT '{}'`,
+      `${q("created")} ${ts}`,
+      `${q("updated")} ${ts}`,
+    ]),
+    `CREATE INDEX IF NOT EXISTS ${q("idx__collections_type")} ON ${q("_collections")} (${q("type")});`,
+  ].join("\n");
+}
 
 /** Records may only be read by their owner (the auth record they belong to). */
 const OWNER_RULE =
@@ -170,9 +203,13 @@ export async function createUsersCollection(app: App): Promise<void> {
 export const migration: Migration = {
   file: "1640988000_init.go",
   async up(app) {
-    // several statements (the table, then its index): exec runs them all
-    await app.db.exec(dbxQuote(app.db.dialect).expand(PARAMS_SQL));
-    await app.db.exec(dbxQuote(app.db.dialect).expand(COLLECTIONS_SQL));
+    if (app.db.dialect.name === "sqlite") {
+      // several statements (the table, then its index): exec runs them all
+      await app.db.exec(dbxQuote(app.db.dialect).expand(PARAMS_SQL));
+      await app.db.exec(dbxQuote(app.db.dialect).expand(COLLECTIONS_SQL));
+    } else {
+      await app.db.exec(systemTablesSql(app.db.dialect));
+    }
     await createMFAsCollection(app);
     await createOTPsCollection(app);
     await createExternalAuthsCollection(app);

@@ -26,8 +26,9 @@ const SYSTEM_NAMES = [
 /** Points the `collectionRef` of the auth-helper records at the collection's new id. */
 async function updateCollectionRefs(app: App, oldId: string, newId: string): Promise<void> {
   for (const table of [COLLECTION_NAME_AUTH_ORIGINS, COLLECTION_NAME_MFAS, COLLECTION_NAME_OTPS]) {
+    const q = app.db.dialect.quoteIdent;
     await app.db.run(
-      `UPDATE ${app.db.dialect.quoteIdent(table)} SET \`collectionRef\` = ?, \`updated\` = ? WHERE \`collectionRef\` = ?`,
+      `UPDATE ${q(table)} SET ${q("collectionRef")} = ?, ${q("updated")} = ? WHERE ${q("collectionRef")} = ?`,
       [newId, nowDateTime(), oldId],
     );
   }
@@ -61,7 +62,7 @@ export const migration: Migration = {
       const row = c.toRow() as unknown as { [key: string]: string | number | null };
       const names = Object.keys(row).sort();
       const q = (name: string) => app.db.dialect.quoteIdent(name);
-      await app.db.run(`UPDATE \`_collections\` SET ${names.map((n) => `${q(n)}=?`).join(", ")} WHERE \`id\`=?`, [
+      await app.db.run(`UPDATE ${q("_collections")} SET ${names.map((n) => `${q(n)}=?`).join(", ")} WHERE ${q("id")}=?`, [
         ...names.map((n) => row[n]!),
         originalId,
       ]);

@@ -17,7 +17,11 @@ export const migration: Migration = {
       if (collection.system || collection.isView()) continue;
 
       // the catalog's explicitly created indexes (automatic ones have no SQL)
-      const masterIndexes = [...(await app.tableIndexes(collection.name))].map(([name, sql]) => ({ name, sql }));
+      // (SQLite only: on other engines every index was made by the app from the collection's own list)
+      const masterIndexes =
+        app.db.dialect.name === "sqlite"
+          ? [...(await app.tableIndexes(collection.name))].map(([name, sql]) => ({ name, sql }))
+          : [];
       if (masterIndexes.length === 0 && collection.indexes.length === 0) continue;
 
       const known = collection.indexes.map((raw) => parseIndex(raw).indexName.toLowerCase()).filter((n) => n !== "");

@@ -60,6 +60,50 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The engine servers started here store their data in: `PB_TEST_DB=postgres` runs the same tests on
+ * PostgreSQL — each pb_data folder gets its own database on a throwaway cluster of this test process,
+ * handed to pb through `PB_DB_URL` (the default of `--db`), and a copied-in pb_data (`fromDataDir`) is
+ * first copied into that database with `pb db copy`.
+ */
+export const TEST_DB: "sqlite" | "postgres" = process.env.PB_TEST_DB === "postgres" ? "postgres" : "sqlite";
+
+let pgCluster: Promise<{ createDatabase(): Promise<string> }> | null = null;
+const pgDatabases = new Map<string, string>();
+
+/** The environment that points pb at `dataDir`'s database: `{}` on SQLite (the files in dataDir). */
+export async function dbEnvFor(dataDir: string, fromDataDir?: string): Promise<Record<string, string>> {
+  if (TEST_DB !== "postgres") return {};
+  const key = resolve(dataDir);
+  let url = pgDatabases.get(key);
+  if (!url) {
+    // imported on first use: the support module imports this one (freePort)
+    pgCluster ??= import("./support/pg.ts").then((m) => m.startPostgres());
+    url = await (await pgCluster).createDatabase();
+    pgDatabases.set(key, url);
+    if (fromDataDir) {
+      const copy = await runPb(["db", "copy", fromDataDir, url], { env: { PB_DB_URL: "" } });
+      if (copy.code !== 0) throw new Error(`pb db copy failed (exit ${copy.code}):\n${copy.stdout}${copy.stderr}`);
+    }
+  }
+  return { PB_DB_URL: url };
+}
+
+/**
+ * An in-process App's config with the database the servers of this run use for `cfg.dataDir`
+ * (`dbUrl` on PostgreSQL), so a schema built in-process is the one a server then serves.
+ */
+export async function testAppConfig<C extends { dataDir: string; dbUrl?: string }>(cfg: C): Promise<C> {
+  const env = await dbEnvFor(cfg.dataDir);
+  return env.PB_DB_URL ? { ...cfg, dbUrl: env.PB_DB_URL } : cfg;
+}
+
+/** The pb_data a one-shot command works on: its --dir, else pb_data in its working directory. */
+function dataDirOfArgs(args: string[], cwd: string): string {
+  const dir = args.find((a) => a.startsWith("--dir="))?.slice("--dir=".length);
+  return resolve(cwd, dir || "pb_data");
+}
+
 /** A fresh temp folder under the OS temp dir. */
 export function tempDir(prefix = "pb-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -75,9 +119,11 @@ export async function runPb(
   args: string[],
   opts: { binary?: string; cwd?: string; env?: Record<string, string> } = {},
 ) {
+  const cwd = opts.cwd ?? REPO;
+  const dbEnv = args[0] === "db" ? {} : await dbEnvFor(dataDirOfArgs(args, cwd));
   const proc = Bun.spawn([...pbCommand(opts.binary), ...args], {
-    cwd: opts.cwd ?? REPO,
-    env: { ...process.env, ...opts.env, NO_COLOR: "1" },
+    cwd,
+    env: { ...process.env, ...dbEnv, ...opts.env, NO_COLOR: "1" },
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",
@@ -94,11 +140,12 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const workDir = opts.workDir ?? tempDir();
   const dataDir = join(workDir, "pb_data");
   if (opts.fromDataDir) cpSync(opts.fromDataDir, dataDir, { recursive: true });
+  const dbEnv = await dbEnvFor(dataDir, opts.fromDataDir);
   const proc = Bun.spawn(
     [...pbCommand(opts.binary), "serve", "--http=127.0.0.1:0", `--dir=${dataDir}`, ...(opts.args ?? [])],
     {
       cwd: opts.cwd ?? workDir,
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, ...dbEnv, ...opts.env },
       stdout: "pipe",
       stderr: "pipe",
       stdin: "ignore",

@@ -15,7 +15,7 @@ import {
   SelectField,
   TextField,
 } from "../src/core/fields/index.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { runPb, startServer, tempDir, testAppConfig, type TestServer } from "./harness.ts";
 
 let srv: TestServer;
 let su: PocketBase;
@@ -23,7 +23,7 @@ let guest: PocketBase;
 
 /** Builds the schema in-process on the pb_data the server will open. */
 async function buildSchema(dataDir: string) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const authors = newBaseCollection("authors");
   authors.fields.add(

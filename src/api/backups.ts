@@ -32,15 +32,26 @@ import type { Router } from "./router.ts";
 
 const BUSY_MESSAGE = "Try again later - another backup/restore process has already been started.";
 
+/** What the backups API answers when the data is not in SQLite files (`--db=postgres://…`). */
+export const BACKUPS_UNAVAILABLE_MESSAGE =
+  "Backups are not available when the data is stored in PostgreSQL - use pg_dump or your database provider's backups instead.";
+
 export function bindBackupsApi(router: Router): void {
   const su = requireSuperuserAuth();
-  router.get("/api/backups", backupsList, su);
-  router.post("/api/backups", backupCreate, su);
+  const sqliteOnly = {
+    id: "pbBackupsSqliteOnly",
+    func: async (e: RequestEvent) => {
+      if (e.app.db.dialect.name !== "sqlite") throw badRequest(BACKUPS_UNAVAILABLE_MESSAGE);
+      await e.next();
+    },
+  };
+  router.get("/api/backups", backupsList, su, sqliteOnly);
+  router.post("/api/backups", backupCreate, su, sqliteOnly);
   // no body limit: the file is streamed to disk
-  router.post("/api/backups/upload", backupUpload, su).unbind("pbBodyLimit");
-  router.get("/api/backups/{key}", backupDownload); // a superuser file token, checked below
-  router.delete("/api/backups/{key}", backupDelete, su);
-  router.post("/api/backups/{key}/restore", backupRestore, su);
+  router.post("/api/backups/upload", backupUpload, su, sqliteOnly).unbind("pbBodyLimit");
+  router.get("/api/backups/{key}", backupDownload, sqliteOnly); // a superuser file token, checked below
+  router.delete("/api/backups/{key}", backupDelete, su, sqliteOnly);
+  router.post("/api/backups/{key}/restore", backupRestore, su, sqliteOnly);
 }
 
 async function backupsList(e: RequestEvent): Promise<void> {

@@ -24,7 +24,10 @@ export function bindHealthApi(router: Router) {
         }
       }
       // a Go map: keys sorted
-      data = { canBackup: activeBackup(e.app) === null, possibleProxyHeader, realIP: e.realIP };
+      const dialect = e.app.db.dialect.name;
+      data = { canBackup: dialect === "sqlite" && activeBackup(e.app) === null, possibleProxyHeader, realIP: e.realIP };
+      // which engine runs, said only when it is not upstream's (the SQLite answer stays byte-identical)
+      if (dialect !== "sqlite") data = { canBackup: false, dbDialect: dialect, possibleProxyHeader, realIP: e.realIP };
     }
     e.json(200, { message: "API is healthy.", code: 200, data });
   });

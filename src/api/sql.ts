@@ -10,7 +10,7 @@ import { DbError } from "../core/db/index.ts";
 import { ApiError, badRequest, forbidden } from "../core/errors.ts";
 import { lookupKey } from "../core/fields/index.ts";
 import type { RequestEvent } from "../core/request_event.ts";
-import { runSqliteJob, SqliteJobError } from "../core/db/sqlite_worker.ts";
+import { SqliteJobError } from "../core/db/sqlite_worker.ts";
 import { goFormatFloatV, length, required, validateStruct } from "../core/validators/validation.ts";
 import { requireSuperuserAuth } from "./collections.ts";
 import type { Router } from "./router.ts";
@@ -29,6 +29,8 @@ export interface SqlResult {
   affectedRows: number;
   columns: { name: string; type: string; nullable: boolean }[];
   rows: (string | null)[][];
+  /** The engine that ran it, when not SQLite (upstream's answer has no such key). */
+  dialect?: string;
 }
 
 async function runSql(e: RequestEvent): Promise<void> {
@@ -71,14 +73,12 @@ export async function executeQuery(app: App, rawQuery: string, maxRows: number):
       result.affectedRows = Number((await app.db.exec(query)).changes);
     });
   } else {
-    const read = await runSqliteJob(
-      { kind: "read", path: app.db.location, statements: splitStatements(query), maxRows },
-      SQL_TIMEOUT_MS,
-    );
+    const read = await app.db.consoleRead(splitStatements(query), maxRows, SQL_TIMEOUT_MS);
     result.columns = read.columns.map((c) => ({ name: c.name, type: c.type, nullable: true }));
     result.rows = read.rows.map((row) => row.map(cellText));
   }
   result.execTime = Math.trunc(performance.now() - started);
+  if (app.db.dialect.name !== "sqlite") result.dialect = app.db.dialect.name;
   return result;
 }
 
@@ -88,6 +88,8 @@ function cellText(v: unknown): string | null {
   if (typeof v === "number") return goFormatFloatV(v); // a REAL (integers arrive as bigint)
   if (typeof v === "bigint") return v.toString();
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+  if (v instanceof Date) return v.toISOString(); // PostgreSQL's timestamp columns
+  if (typeof v === "object") return JSON.stringify(v); // PostgreSQL's json/jsonb and arrays
   return String(v);
 }
 

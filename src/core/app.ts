@@ -25,6 +25,8 @@ export interface AppConfig {
   encryptionKey?: string;
   /** Seconds a SELECT may run before it is interrupted (`--queryTimeout`). */
   queryTimeout?: number;
+  /** A `postgres://` URL to store everything in instead of dataDir's SQLite files (`--db`). */
+  dbUrl?: string;
 }
 
 export class BootstrapEvent extends HookEvent {
@@ -60,6 +62,8 @@ export class App extends AppHooks {
   readonly isDev: boolean;
   readonly encryptionKey: string;
   readonly queryTimeout: number;
+  /** The `--db` URL; empty for the SQLite files in dataDir. */
+  readonly dbUrl: string;
 
   private _db: Db | null = null;
   private _auxDb: Db | null = null;
@@ -82,6 +86,7 @@ export class App extends AppHooks {
     this.isDev = config.isDev ?? false;
     this.encryptionKey = config.encryptionKey ?? "";
     this.queryTimeout = config.queryTimeout ?? 30;
+    this.dbUrl = config.dbUrl ?? "";
   }
 
   /** data.db: collections, records, settings. */
@@ -115,7 +120,10 @@ export class App extends AppHooks {
       await this.close();
       requireSystemMigrations(); // before anything is created in dataDir
       mkdirSync(this.dataDir, { recursive: true });
-      const { db, auxDb } = openStorage(this.dataDir, { queryTimeout: this.queryTimeout });
+      const { db, auxDb } = await openStorage(this.dataDir, {
+        queryTimeout: this.queryTimeout,
+        dbUrl: this.dbUrl || undefined,
+      });
       this._db = db;
       this._auxDb = auxDb;
       await runSystemMigrations(this);

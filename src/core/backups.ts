@@ -360,7 +360,8 @@ const scheduled = new WeakMap<App, string>();
  */
 export function syncAutoBackupJob(app: App): void {
   if (!app.isBootstrapped) return;
-  const expr = app.settings().backups.cron;
+  // a server database is backed up by its own tools (pg_dump): there are no files to snapshot
+  const expr = app.db.dialect.name === "sqlite" ? app.settings().backups.cron : "";
   if (scheduled.get(app) === expr && (expr === "" || appCron(app).job(AUTO_BACKUP_JOB_ID))) return;
   scheduled.set(app, expr);
   if (expr === "") {

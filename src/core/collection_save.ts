@@ -445,6 +445,7 @@ export async function syncRecordTableSchema(app: App, next: Collection, prev: Co
     const cols = new Map<string, string>();
     for (const f of next.fields) cols.set(f.name, f.columnType(db.dialect));
     const defs = [...cols.keys()].sort().map((name) => quoteName(name) + " " + cols.get(name));
+    if (db.dialect.rowidColumn) defs.push(db.dialect.rowidColumn);
     await db.run(`CREATE TABLE ${quoteName(next.name)} (${defs.join(", ")})`);
     await createCollectionIndexes(app, next);
     await db.optimize();
@@ -554,7 +555,7 @@ async function createCollectionIndexes(app: App, c: Collection): Promise<void> {
     try {
       // run() compiles only the first statement: text stacked after `;` (e.g. in the WHERE clause)
       // never runs, where exec() would execute every statement of the string
-      await app.db.run(buildIndex(parsed));
+      await app.db.run(app.db.dialect.buildIndex(parsed));
     } catch (err) {
       errors[i] = {
         code: "validation_invalid_index_expression",

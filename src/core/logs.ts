@@ -25,7 +25,7 @@ import {
   type SqlReader,
 } from "../tools/search/index.ts";
 import { LOG_LIST_FIELDS } from "./record_search.ts";
-import { LogWriter, type LogRow } from "./db/logs_writer.ts";
+import { DbLogWriter, LogWriter, type LogRow, type LogSink } from "./db/logs_writer.ts";
 import { goMarshal, sortKeys } from "../tools/json.ts";
 
 export const LOGS_TABLE = "_logs";
@@ -58,7 +58,7 @@ interface PendingLog {
 export class AppLogger {
   private queue: LogRow[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private writer: LogWriter | null = null;
+  private writer: LogSink | null = null;
   private last: Promise<void> = Promise.resolve();
 
   constructor(private readonly app: App) {}
@@ -104,7 +104,7 @@ export class AppLogger {
     const batch = this.queue;
     this.queue = [];
     if (batch.length > 0 && this.app.isBootstrapped && this.app.settings().logs.maxDays > 0) {
-      this.writer ??= new LogWriter(this.app.auxDb.location);
+      this.writer ??= newLogSink(this.app);
       this.last = this.writer.write(batch);
     }
     return this.last;
@@ -117,7 +117,7 @@ export class AppLogger {
   async exec(sql: string, params: unknown[] = []): Promise<void> {
     if (!this.app.isBootstrapped) throw new Error("the app is not bootstrapped");
     await this.flush();
-    this.writer ??= new LogWriter(this.app.auxDb.location);
+    this.writer ??= newLogSink(this.app);
     const done = this.writer.exec(sql, params);
     this.last = done.catch(() => {});
     await done;
@@ -130,6 +130,12 @@ export class AppLogger {
     this.writer = null;
     await w?.close();
   }
+}
+
+/** SQLite logs through its writer thread (its own connection, off the JS thread); other engines through the aux pool. */
+function newLogSink(app: App): LogSink {
+  const aux = app.auxDb;
+  return aux.dialect.name === "sqlite" ? new LogWriter(aux.location) : new DbLogWriter(aux);
 }
 
 const loggers = new WeakMap<App, AppLogger>();

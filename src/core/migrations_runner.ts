@@ -95,8 +95,10 @@ export class MigrationsRunner {
   async initMigrationsTable(): Promise<void> {
     if (this.inited) return;
     // column types as upstream's DDL writes them (portable SQL types)
+    // `applied` holds Unix microseconds: SQLite's INTEGER is 64-bit, PostgreSQL's needs BIGINT
+    const applied = this.app.db.dialect.name === "sqlite" ? "INTEGER" : "BIGINT";
     await this.app.db.run(
-      `CREATE TABLE IF NOT EXISTS ${this.table} (file VARCHAR(255) PRIMARY KEY NOT NULL, applied INTEGER NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${this.table} (file VARCHAR(255) PRIMARY KEY NOT NULL, applied ${applied} NOT NULL)`,
     );
     this.inited = true;
   }

@@ -8,6 +8,12 @@ import type { ReadPool } from "./read_pool.ts";
 
 export type Row = { [column: string]: unknown };
 
+/** A console read's result: column names and declared types, and up to `maxRows` rows. */
+export interface ConsoleReadResult {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+}
+
 export interface RunResult {
   /** Rows inserted, updated or deleted. */
   changes: number;
@@ -69,6 +75,13 @@ export interface Db extends DbConn {
    * the JS thread since it waits for readers; a no-op where the engine has nothing to fold.
    */
   checkpoint(): Promise<void>;
+
+  /**
+   * The SQL console's read: runs `statements` in turn, read-only and off the request path where the
+   * engine allows, within `timeoutMs`, and returns the last one's columns (name, declared type) and
+   * first `maxRows` rows (integers as bigint).
+   */
+  consoleRead(statements: string[], maxRows: number, timeoutMs: number): Promise<ConsoleReadResult>;
 
   /** Closes the connection(s); pending worker reads fail. */
   close(): Promise<void>;

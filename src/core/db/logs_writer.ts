@@ -11,6 +11,8 @@
 /** One entry as handed to the writer: level, message, the data as JSON text, the time in ms. */
 export type LogRow = [level: number, message: string, data: string, timeMs: number];
 
+import type { Db } from "./driver.ts";
+
 async function writerMain() {
   const { Database } = await import("bun:sqlite");
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -90,7 +92,7 @@ let writerURL: string | null = null;
 const MAX_IN_FLIGHT = 100;
 
 /** A writer thread bound to one auxiliary.db path. */
-export class LogWriter {
+export class LogWriter implements LogSink {
   private readonly worker: Worker;
   private readonly ready: Promise<void>;
   private seq = 0;
@@ -177,5 +179,78 @@ export class LogWriter {
       Bun.sleep(5000),
     ]);
     this.worker.terminate();
+  }
+}
+
+/** What the app's logger hands entries to: the SQLite writer thread, or a server database's pool. */
+export interface LogSink {
+  write(rows: LogRow[]): Promise<void>;
+  exec(sql: string, params?: unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/** A time-ordered 15-character id (the writer thread's scheme: 9 base-36 ms digits, then 6 random). */
+function timeOrderedId(ms: number): string {
+  let out = Math.max(0, Math.floor(ms)).toString(36).padStart(9, "0").slice(-9);
+  while (out.length < 15) {
+    for (const b of crypto.getRandomValues(new Uint8Array(12))) {
+      if (b < 252 && out.length < 15) out += ID_ALPHABET[b % 36];
+    }
+  }
+  return out;
+}
+
+/**
+ * Logs into a server database (PostgreSQL's pb_aux): its client is asynchronous and its pool has
+ * its own connections, so a thread buys nothing — each batch is one multi-row INSERT, and batches
+ * and statements run one at a time in the order handed over, as on the writer thread.
+ */
+export class DbLogWriter implements LogSink {
+  private tail: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private dropped = 0;
+
+  constructor(private readonly db: Db) {}
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(job);
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  write(rows: LogRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    if (this.inFlight >= MAX_IN_FLIGHT) {
+      if (this.dropped++ === 0) console.error("The log writer is falling behind: dropping log entries.");
+      return Promise.resolve();
+    }
+    this.inFlight++;
+    const q = this.db.dialect.quoteIdent;
+    const cols = ["id", "level", "message", "data", "created"].map(q).join(", ");
+    return this.enqueue(async () => {
+      try {
+        const values: unknown[] = [];
+        for (const r of rows)
+          values.push(timeOrderedId(r[3]), r[0], r[1], r[2], new Date(r[3]).toISOString().replace("T", " "));
+        const tuples = rows.map(() => "(?, ?, ?, ?, ?)").join(", ");
+        await this.db.run(`INSERT INTO ${q("_logs")} (${cols}) VALUES ${tuples}`, values);
+      } catch (err) {
+        console.error("Failed to write logs:", (err as Error)?.message ?? err);
+      } finally {
+        this.inFlight--;
+      }
+    });
+  }
+
+  exec(sql: string, params: unknown[] = []): Promise<void> {
+    return this.enqueue(async () => {
+      await this.db.run(sql, params);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
   }
 }

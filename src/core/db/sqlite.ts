@@ -7,7 +7,7 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { sqliteDialect, type SqlBindings, type TableColumn } from "../../tools/sql/dialect.ts";
-import type { Db, RunResult } from "./driver.ts";
+import type { ConsoleReadResult, Db, RunResult } from "./driver.ts";
 import { toDbError } from "./errors.ts";
 import { Mutex } from "./mutex.ts";
 import { openDatabase } from "./open.ts";
@@ -278,6 +278,11 @@ export class SqliteDb implements Db {
   async checkpoint(): Promise<void> {
     if (this.closed) return;
     await runSqliteJob({ kind: "exec", path: this.location, statements: [CHECKPOINT] });
+  }
+
+  /** On a worker thread of its own, read-only (the server keeps serving). */
+  async consoleRead(statements: string[], maxRows: number, timeoutMs: number): Promise<ConsoleReadResult> {
+    return runSqliteJob({ kind: "read", path: this.location, statements, maxRows }, timeoutMs);
   }
 
   /** The same on this connection, at once (on stop: a stopped pb_data is just its .db files). */

@@ -222,6 +222,7 @@ defineBinding<App>({
         ),
       ),
     recordQueryTable: (cx, _a, col: unknown) => resolveCollection(cx, col).name,
+    dbDialect: (cx) => cx.plugin.app.db.dialect.name,
     expandRecord: async (cx, _a, record: Record, paths: unknown) => {
       const failed = await expandRecords(cx.plugin.app, [record], (Array.isArray(paths) ? paths : []).map(String));
       return Object.fromEntries([...failed].map(([k, e]) => [k, e.message]));

@@ -712,13 +712,20 @@ class DbxBuilder {
   dropIndex(table, name) {
     return new DbxQuery(this, { kind: "raw", sql: `DROP INDEX [[${name}]]`, params: {} });
   }
+  /** The identifier quote of the engine the app runs on (asked once: backtick for SQLite, " for PostgreSQL). */
+  __quoteChar() {
+    if (this.__qc === undefined) defineHidden(this, "__qc", hcall(this.__app, "dbDialect", []) === "sqlite" ? "`" : '"');
+    return this.__qc;
+  }
   quoteTableName(s) {
-    return "`" + String(s).replace(/`/g, "``") + "`";
+    const c = this.__quoteChar();
+    return c + String(s).split(c).join(c + c) + c;
   }
   quoteColumnName(s) {
+    const c = this.__quoteChar();
     return String(s)
       .split(".")
-      .map((p) => "`" + p.replace(/`/g, "``") + "`")
+      .map((p) => c + p.split(c).join(c + c) + c)
       .join(".");
   }
   quoteSimpleTableName(s) {
@@ -730,6 +737,10 @@ class DbxBuilder {
 }
 
 extend("App", {
+  /** "sqlite" or "postgres": the SQL dialect raw queries (`db().newQuery`) must be written in. */
+  dbDialect() {
+    return hcall(this[H], "dbDialect", []);
+  },
   db() {
     return new DbxBuilder(this);
   },

@@ -237,3 +237,15 @@ test("property: the filter compiler's SQL, numbered, round-trips", () => {
   expect(maxNames).toBeGreaterThanOrEqual(10); // :p1 beside :p10
   expect(withStrings).toBeGreaterThan(20); // JSON paths, ESCAPE '\'
 });
+
+describe("only the first statement", () => {
+  test("text after a top-level ';' is dropped, as SQLite compiles only the first statement", () => {
+    expect(toNumbered("INSERT INTO t VALUES ('a'); DROP TABLE t").sql).toBe("INSERT INTO t VALUES ('a')");
+    expect(toNumbered("SELECT ?; DROP TABLE t", [1])).toEqual({ sql: "SELECT $1", params: [1] });
+    expect(toNumbered("SELECT :a;", { a: 1 })).toEqual({ sql: "SELECT $1", params: [1] });
+  });
+  test("a ';' inside strings, identifiers, comments and dollar quotes is not an end", () => {
+    const sql = `SELECT 'a;b', "c;d", $$e;f$$ -- g;h\n/* i;j */ FROM t`;
+    expect(toNumbered(sql).sql).toBe(sql);
+  });
+});

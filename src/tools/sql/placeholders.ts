@@ -13,7 +13,7 @@
  * parameter. Out of scope because we never emit them: PostgreSQL's `?`-operators (`?`, `?|`, `?&` on
  * jsonb — every `?` outside quotes is a placeholder here), array slices `a[1:2]` (`:2` would read as
  * a name), and SQLite's `?NNN`, `$name`, `@name` forms (`?NNN` and an already numbered `$1` are
- * errors rather than silently renumbered).
+ * errors rather than silently renumbered). Only the first statement of a text is kept (see `scan`).
  *
  * A statement's analysis is cached per distinct text (bounded like the SQLite driver's statement cache,
  * evicting the least recently used roughly), so a hot statement costs a map lookup plus building its
@@ -124,6 +124,7 @@ const DASH = 45; // -
 const SLASH = 47; // /
 const STAR = 42; // *
 const BACKSLASH = 92; // \
+const SEMICOLON = 59; // ;
 
 /** A character of a name or bare word: ASCII letters, digits, `_`, and any non-ASCII (PostgreSQL's identifiers). */
 function isWordChar(c: number): boolean {
@@ -142,7 +143,7 @@ function isIdentChar(c: number): boolean {
 /** One pass over `sql`: placeholders outside quotes and comments, replaced by their number. */
 function scan(sql: string): Analysis {
   // most statements the app runs without bindings skip the character walk entirely
-  if (sql.indexOf("?") === -1 && sql.indexOf(":") === -1 && sql.indexOf("$") === -1)
+  if (sql.indexOf("?") === -1 && sql.indexOf(":") === -1 && sql.indexOf("$") === -1 && sql.indexOf(";") === -1)
     return { sql, kind: "none", count: 0, names: [] };
 
   const n = sql.length;
@@ -158,10 +159,16 @@ function scan(sql: string): Analysis {
     copied = end;
   };
 
+  let end = n; // where the first statement ends
   while (i < n) {
     const c = sql.charCodeAt(i);
     const prev = i > 0 ? sql.charCodeAt(i - 1) : 0;
-    if (c === QUOTE) {
+    if (c === SEMICOLON) {
+      // only the first statement is kept, as SQLite compiles only the first of a text (nothing
+      // stacked after it may run, whether or not the statement has parameters)
+      end = i;
+      break;
+    } else if (c === QUOTE) {
       // E'…' (escape string syntax) also takes backslash escapes; a standard string only ''
       const escapes = (prev === 69 || prev === 101) && !(i > 1 && isIdentChar(sql.charCodeAt(i - 2)));
       i = endOfQuoted(sql, i + 1, QUOTE, escapes);
@@ -215,9 +222,10 @@ function scan(sql: string): Analysis {
     }
   }
 
-  if (count > 0) return { sql: out + sql.slice(copied), kind: "positional", count, names: [] };
-  if (names.length > 0) return { sql: out + sql.slice(copied), kind: "named", count: 0, names };
-  return { sql, kind: "none", count: 0, names: [] };
+  const text = out + sql.slice(copied, end);
+  if (count > 0) return { sql: text, kind: "positional", count, names: [] };
+  if (names.length > 0) return { sql: text, kind: "named", count: 0, names };
+  return { sql: text, kind: "none", count: 0, names: [] };
 }
 
 function mixed(): PlaceholderError {
