@@ -39,7 +39,7 @@ export function isPostgresUrl(url: string): boolean {
 export async function openStorage(dataDir: string, opts: StorageOptions): Promise<{ db: Db; auxDb: Db }> {
   if (opts.dbUrl) {
     if (!isPostgresUrl(opts.dbUrl)) throw new Error(`unsupported --db URL (expected postgres://…): ${redactUrl(opts.dbUrl)}`);
-    const db = new PostgresDb(opts.dbUrl, { queryTimeout: opts.queryTimeout, max: 10 });
+    const db = new PostgresDb(opts.dbUrl, { queryTimeout: opts.queryTimeout, max: 16 });
     const auxDb = new PostgresDb(opts.dbUrl, { schema: PG_AUX_SCHEMA, queryTimeout: opts.queryTimeout, max: 3 });
     try {
       await db.setup();

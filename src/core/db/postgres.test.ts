@@ -120,6 +120,25 @@ describe.skipIf(!HAVE_PG)("PostgresDb", () => {
     expect(uniqueKeyColumns('Key ("we""ird", lower(x))=(1, 2) already exists.')).toEqual(['we"ird', "x"]);
   });
 
+  test("a failed write inside a transaction leaves it usable, as on SQLite (a caught error does not doom it)", async () => {
+    const d = db();
+    await d.exec(`CREATE TABLE caught ("id" TEXT PRIMARY KEY)`);
+    await d.transaction(async () => {
+      await d.run(`INSERT INTO caught VALUES ('a')`);
+      const err = await d.run(`INSERT INTO caught VALUES ('a')`).catch((e) => e);
+      expect(err).toBeInstanceOf(UniqueViolationError);
+      // concurrent writes of one transaction keep their savepoints apart
+      await Promise.all([d.run(`INSERT INTO caught VALUES ('b')`), d.run(`INSERT INTO caught VALUES ('c')`)]);
+    });
+    expect((await d.all<{ id: string }>("SELECT id FROM caught ORDER BY id")).map((r) => r.id)).toEqual(["a", "b", "c"]);
+  });
+
+  test("the query timeout bounds reads only: a write may run longer", async () => {
+    const d = db({ queryTimeout: 1 });
+    await d.exec("CREATE TABLE slow (x DOUBLE PRECISION)");
+    expect((await d.run("INSERT INTO slow SELECT 1 FROM pg_sleep(1.3)")).changes).toBe(1);
+  });
+
   test("a statement past the query timeout is a QueryTimeoutError", async () => {
     const d = db({ queryTimeout: 1 });
     const err = await d.get("SELECT pg_sleep(3)").catch((e) => e);

@@ -30,6 +30,8 @@ export interface PostgresDbOptions {
 interface Holder {
   /** The transaction's connection; null inside `withWriteLock` (no transaction). */
   conn: ReservedSQL | null;
+  /** Orders the transaction's savepoint-wrapped writes. */
+  statements: Mutex;
   onEnd: ((err: unknown) => Promise<void> | void)[];
   live: boolean;
 }
@@ -55,6 +57,9 @@ const PG_TYPE_NAMES: Record<number, string> = {
   3802: "JSONB",
 };
 
+/** Statements that only read (our code never writes through a CTE). */
+const READ_STATEMENT = /^\s*(select|with|values|show|explain)\b/i;
+
 /** SQLSTATE classes we give meaning to. */
 const UNIQUE_VIOLATION = "23505";
 const QUERY_CANCELED = "57014";
@@ -62,7 +67,10 @@ const QUERY_CANCELED = "57014";
 export class PostgresDb implements Db {
   readonly dialect = postgresDialect;
   readonly readPool = null;
+  /** Writes, DDL and transactions. */
   private readonly sql: SQL;
+  /** Reads outside a transaction (with the query timeout). */
+  private readonly readSql: SQL;
   private readonly holder = new AsyncLocalStorage<Holder>();
   /** Excludes `withWriteLock` sections from each other (transactions do not take it: PG isolates them). */
   private readonly lock = new Mutex();
@@ -79,16 +87,23 @@ export class PostgresDb implements Db {
     this.schema = options.schema ?? "";
     const connection: Record<string, string> = {};
     if (options.schema) connection.search_path = options.schema;
-    if (this.timeout > 0) connection.statement_timeout = String(this.timeout * 1000);
-    this.sql = new SQL(location, {
-      max: options.max ?? 10,
-      bigint: true,
-      // unnamed statements: a named one cached on a connection breaks ("cached plan must not change
-      // result type") once a collection's table gains or loses a column under `SELECT *`
-      prepare: false,
-      connection,
-      idleTimeout: 60,
-    });
+    const max = Math.max(2, options.max ?? 10);
+    const pool = (size: number, extra: Record<string, string>) =>
+      new SQL(location, {
+        max: size,
+        bigint: true,
+        // unnamed statements: a named one cached on a connection breaks ("cached plan must not change
+        // result type") once a collection's table gains or loses a column under `SELECT *`
+        prepare: false,
+        connection: { ...connection, ...extra },
+        idleTimeout: 60,
+      });
+    // `--queryTimeout` bounds reads only, as on SQLite (its worker reads): reads outside a transaction
+    // get a pool whose connections carry the server-side statement_timeout; writes, DDL and
+    // transactions (a migration may run for minutes) use one without it
+    const writers = Math.max(1, Math.round(max * 0.4));
+    this.sql = pool(writers, {});
+    this.readSql = this.timeout > 0 ? pool(max - writers, { statement_timeout: String(this.timeout * 1000) }) : this.sql;
   }
 
   /**
@@ -129,22 +144,44 @@ export class PostgresDb implements Db {
   }
 
   /** The connection statements of this async context go to: its transaction's, or the pool. */
-  private runner(): Runner {
-    return this.held()?.conn ?? this.sql;
+  private runner(sql?: string): Runner {
+    const conn = this.held()?.conn;
+    if (conn) return conn;
+    return sql !== undefined && READ_STATEMENT.test(sql) ? this.readSql : this.sql;
   }
 
   private async query(sql: string, params: SqlBindings | undefined): Promise<Record<string, unknown>[]> {
     const n = toNumbered(sql, params);
     const values = n.params.map(bindValue);
-    let rows: Record<string, unknown>[];
+    const held = this.held();
     try {
-      // always the extended protocol (even without values): it runs one statement only, so text stacked
-      // after a `;` (say in an index's WHERE clause) fails instead of running
-      rows = (await this.runner().unsafe(n.sql, values)) as Record<string, unknown>[];
+      if (held?.conn && !READ_STATEMENT.test(n.sql)) return await this.atomically(held, n.sql, values);
+      return (await this.runner(n.sql).unsafe(n.sql, values)) as Record<string, unknown>[];
     } catch (err) {
       throw this.toDbError(err);
     }
-    return rows;
+  }
+
+  /**
+   * A write inside a transaction, under a savepoint: a failing statement leaves the transaction
+   * usable, as on SQLite (a unique violation a hook catches must not doom the rest of its
+   * transaction — PostgreSQL otherwise refuses every later statement until ROLLBACK). One at a time
+   * per transaction, so concurrent statements never interleave their savepoints.
+   */
+  private atomically(held: Holder, sql: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+    const conn = held.conn!;
+    return held.statements.run(async () => {
+      await conn.unsafe("SAVEPOINT pb_statement");
+      try {
+        const rows = (await conn.unsafe(sql, values)) as Record<string, unknown>[];
+        await conn.unsafe("RELEASE SAVEPOINT pb_statement");
+        return rows;
+      } catch (err) {
+        await conn.unsafe("ROLLBACK TO SAVEPOINT pb_statement").catch(() => {});
+        await conn.unsafe("RELEASE SAVEPOINT pb_statement").catch(() => {});
+        throw err;
+      }
+    });
   }
 
   async all<T>(sql: string, params?: SqlBindings): Promise<T[]> {
@@ -183,7 +220,7 @@ export class PostgresDb implements Db {
     const held = this.held();
     if (held?.conn) return fn();
     const conn = await this.sql.reserve();
-    const store: Holder = { conn, onEnd: [], live: true };
+    const store: Holder = { conn, statements: new Mutex(), onEnd: [], live: true };
     let result: T;
     try {
       result = await this.holder.run(store, async () => {
@@ -223,7 +260,7 @@ export class PostgresDb implements Db {
   async withWriteLock<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.held()) return fn();
     return this.lock.run(async () => {
-      const store: Holder = { conn: null, onEnd: [], live: true };
+      const store: Holder = { conn: null, statements: new Mutex(), onEnd: [], live: true };
       try {
         return await this.holder.run(store, fn);
       } finally {
@@ -298,6 +335,7 @@ export class PostgresDb implements Db {
     if (this.closed) return;
     this.closed = true;
     await this.sql.close({ timeout: 5 });
+    if (this.readSql !== this.sql) await this.readSql.close({ timeout: 5 });
   }
 
   /** Bun's PostgresError as our DbError classes (SQLSTATE in `errno`). */
