@@ -12,6 +12,7 @@ import { color } from "./output.ts";
 import { serveCommand, SERVE_FLAGS } from "./serve.ts";
 import { superuserCommand, SUPERUSER_HELP, SUPERUSER_SUBCOMMANDS, type SubcommandHelp } from "./superuser.ts";
 import { migrateCommand, migrateHelp, MIGRATE_SHORT, MIGRATE_SUBCOMMANDS } from "./migrate.ts";
+import { dbCommand, dbHelp, DB_FLAGS, DB_SHORT, DB_SUBCOMMANDS } from "./db.ts";
 import { COMPLETION_SHELLS, completionHelp, completionScript, type Shell } from "./completion.ts";
 import { beforeServe, JSVM_FLAGS, setupJsvm } from "../jsvm/cli.ts";
 
@@ -92,6 +93,7 @@ const COMMANDS: { [name: string]: string } = {
   serve: "Starts the web server (default to 127.0.0.1:8090 if no domain is specified)",
   superuser: "Manage superusers",
   migrate: MIGRATE_SHORT,
+  db: DB_SHORT,
   completion: "Generate the autocompletion script for the specified shell",
   help: "Help about any command",
 };
@@ -99,6 +101,7 @@ const COMMANDS: { [name: string]: string } = {
 const SUBCOMMANDS: { [command: string]: { [name: string]: SubcommandHelp } } = {
   superuser: SUPERUSER_SUBCOMMANDS,
   migrate: MIGRATE_SUBCOMMANDS,
+  db: DB_SUBCOMMANDS,
 };
 
 /** Runs the CLI and returns the process exit code. */
@@ -108,7 +111,8 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
   const name = basename(cliEnv.argv0) || "pb";
   const [command, ...rest] = argv[0] && !argv[0].startsWith("-") ? argv : ["", ...argv];
 
-  const specs = command === "serve" ? [...SERVE_FLAGS, ...GLOBAL_FLAGS] : GLOBAL_FLAGS;
+  const specs =
+    command === "serve" ? [...SERVE_FLAGS, ...GLOBAL_FLAGS] : command === "db" ? [...DB_FLAGS, ...GLOBAL_FLAGS] : GLOBAL_FLAGS;
   let parsed;
   try {
     parsed = parseFlags(rest, specs);
@@ -150,7 +154,7 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
           ]),
         ),
         globalFlags: GLOBAL_FLAGS,
-        commandFlags: { serve: SERVE_FLAGS },
+        commandFlags: { serve: SERVE_FLAGS, db: DB_FLAGS },
       }),
     );
     return 0;
@@ -158,6 +162,12 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
   if (!(command in COMMANDS)) {
     err(color.red(`Error: unknown command "${command}" for "${name}"`) + `\nRun '${name} --help' for usage.\n`);
     return 1;
+  }
+
+  if (command === "db") {
+    // FROM and TO name the databases: no app is opened on --dir
+    const tty = !cliEnv.stderr && process.stderr.isTTY === true;
+    return dbCommand(args, { force: !!flags.force, queryTimeout: Number(flags.queryTimeout) }, { out, err, tty, name });
   }
 
   const cfg = globalConfig(flags, cliEnv);
@@ -229,6 +239,7 @@ function globalConfig(flags: FlagValues, cliEnv: CliEnv): GlobalConfig {
 
 function helpText(name: string, command: string, sub?: string): string {
   const global = `Global Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
+  if (command === "db") return dbHelp(name, sub, global, flagUsages(DB_FLAGS));
   const subHelp = sub ? SUBCOMMANDS[command]?.[sub] : undefined;
   if (subHelp) {
     // cobra's layout for a leaf command
