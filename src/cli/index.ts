@@ -36,6 +36,13 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     default: false,
     usage: "enable dev mode, aka. printing logs and sql statements to the console",
   },
+  {
+    name: "db",
+    type: "string",
+    default: "",
+    usage:
+      "a postgres://user:pass@host:port/db URL to store data in PostgreSQL instead of \nSQLite files in --dir (default the PB_DB_URL env variable, else SQLite)",
+  },
   { name: "queryTimeout", type: "int", default: 30, usage: "the default SELECT queries timeout in seconds" },
   { name: "hooksDir", type: "string", default: "", usage: "the directory with the JS app hooks" },
   {
@@ -187,6 +194,7 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
     isDev: !!flags.dev,
     encryptionKey,
     queryTimeout: Number(flags.queryTimeout),
+    dbUrl: String(flags.db) || cliEnv.env.PB_DB_URL || "",
   });
   let jsvm;
   try {
