@@ -40,8 +40,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     name: "db",
     type: "string",
     default: "",
-    usage:
-      "a postgres://user:pass@host:port/db URL to store data in PostgreSQL instead of \nSQLite files in --dir (default the PB_DB_URL env variable, else SQLite)",
+    usage: "store the data in PostgreSQL (postgres://user:pass@host:port/db) instead of SQLite files in --dir (default $PB_DB_URL)",
   },
   { name: "queryTimeout", type: "int", default: 30, usage: "the default SELECT queries timeout in seconds" },
   { name: "hooksDir", type: "string", default: "", usage: "the directory with the JS app hooks" },
