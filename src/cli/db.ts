@@ -88,7 +88,9 @@ export async function dbCommand(
     return 1;
   }
   if (rest.length !== 2) {
-    io.err(color.red("Error: db copy takes two arguments, FROM and TO") + `\nRun '${io.name} db copy --help' for usage.\n`);
+    io.err(
+      color.red("Error: db copy takes two arguments, FROM and TO") + `\nRun '${io.name} db copy --help' for usage.\n`,
+    );
     return 1;
   }
   const [from, to] = rest as [string, string];

@@ -118,7 +118,11 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
   const [command, ...rest] = argv[0] && !argv[0].startsWith("-") ? argv : ["", ...argv];
 
   const specs =
-    command === "serve" ? [...SERVE_FLAGS, ...GLOBAL_FLAGS] : command === "db" ? [...DB_FLAGS, ...GLOBAL_FLAGS] : GLOBAL_FLAGS;
+    command === "serve"
+      ? [...SERVE_FLAGS, ...GLOBAL_FLAGS]
+      : command === "db"
+        ? [...DB_FLAGS, ...GLOBAL_FLAGS]
+        : GLOBAL_FLAGS;
   let parsed;
   try {
     parsed = parseFlags(rest, specs);

@@ -25,7 +25,8 @@ export type DbLocation = { kind: "sqlite"; dir: string } | { kind: "postgres"; u
 /** A FROM/TO argument: a `postgres://` URL, else a pb_data folder path. */
 export function parseDbLocation(arg: string): DbLocation {
   if (isPostgresUrl(arg)) return { kind: "postgres", url: arg };
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) throw new Error(`unsupported database URL (expected postgres://…): ${redactUrl(arg)}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg))
+    throw new Error(`unsupported database URL (expected postgres://…): ${redactUrl(arg)}`);
   return { kind: "sqlite", dir: resolve(arg) };
 }
 
@@ -215,9 +216,28 @@ async function openSource(loc: DbLocation, queryTimeout: number): Promise<Storag
   // the source folder
   const dataPath = join(loc.dir, "data.db");
   if (!existsSync(dataPath)) throw new Error(`${loc.dir} has no data.db: not a pb_data folder`);
-  const db = new SqliteDb(dataPath, { queryTimeout });
+  const open = (path: string) => {
+    try {
+      return new SqliteDb(path, { queryTimeout });
+    } catch (err) {
+      // WAL mode needs the -wal/-shm files beside the database, read-only opens included
+      if (/readonly|read-only/i.test(errText(err))) {
+        throw new Error(
+          `cannot open ${path}: ${errText(err)} (SQLite needs write access to the pb_data folder; copy it somewhere writable first)`,
+        );
+      }
+      throw err;
+    }
+  };
+  const db = open(dataPath);
   const auxPath = join(loc.dir, "auxiliary.db");
-  const auxDb = existsSync(auxPath) ? new SqliteDb(auxPath, { queryTimeout }) : null;
+  let auxDb: Db | null = null;
+  try {
+    auxDb = existsSync(auxPath) ? open(auxPath) : null;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return { db, auxDb };
 }
 
@@ -431,7 +451,9 @@ async function copyRows(
     onRows(page.length);
   }
   for (const [col, n] of nulled) {
-    warn(`${table}.${col}: ${n} NULL value(s) stored as the column default ${JSON.stringify(nullAs[cols.indexOf(col)])}`);
+    warn(
+      `${table}.${col}: ${n} NULL value(s) stored as the column default ${JSON.stringify(nullAs[cols.indexOf(col)])}`,
+    );
   }
   for (const [col, n] of coerced) {
     warn(`${table}.${col}: ${n} value(s) that are not numbers stored as numbers (as pb reads them)`);
