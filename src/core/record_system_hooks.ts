@@ -85,8 +85,9 @@ async function deleteSideRows(app: App, record: Record, tables: string[]): Promi
   let n = 0;
   for (const t of tables) {
     if (!app.findCollection(t)) continue;
+    const q = app.db.dialect.quoteIdent;
     const res = await app.db.run(
-      `DELETE FROM ${app.db.dialect.quoteIdent(t)} WHERE collectionRef = ? AND recordRef = ?`,
+      `DELETE FROM ${q(t)} WHERE ${q("collectionRef")} = ? AND ${q("recordRef")} = ?`,
       [record.collection.id, record.originalId || record.id],
     );
     n += res.changes;

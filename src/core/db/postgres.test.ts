@@ -54,6 +54,16 @@ describe.skipIf(!HAVE_PG)("PostgresDb", () => {
     expect((await d.run("UPDATE vals SET n = n + 1")).changes).toBe(2);
   });
 
+  test("a value with U+0000 (which PostgreSQL text cannot hold) misses a lookup instead of failing it", async () => {
+    const d = db();
+    await d.exec("CREATE TABLE nul (id TEXT PRIMARY KEY)");
+    await d.run("INSERT INTO nul (id) VALUES (?)", ["a"]);
+    expect(await d.get("SELECT * FROM nul WHERE id = ?", ["a\0b"])).toBeNull();
+    expect(await d.get("SELECT * FROM nul WHERE id = ?", [new TextEncoder().encode("a\0")])).toBeNull();
+    await d.run("INSERT INTO nul (id) VALUES (?)", ["x\0y"]);
+    expect(await d.get("SELECT * FROM nul WHERE id LIKE 'x%'")).toEqual({ id: "x\uFFFDy" });
+  });
+
   test("run() executes the first statement only, as SQLite: text stacked after ';' never runs", async () => {
     const d = db();
     await d.exec("CREATE TABLE stack (x TEXT)");

@@ -370,14 +370,24 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 function bindValue(v: unknown): unknown {
   if (v === undefined) return null;
   if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "string") return withoutNul(v);
   if (v instanceof Uint8Array) {
     try {
-      return utf8.decode(v);
+      return withoutNul(utf8.decode(v));
     } catch {
       return v;
     }
   }
   return v;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (the statement fails with 22021, where SQLite simply finds no
+ * row for an id like "a\0b"), so it is bound as U+FFFD, as a lossy decode would show it: lookups miss
+ * instead of failing, and a write keeps the rest of the value.
+ */
+function withoutNul(s: string): string {
+  return s.includes("\0") ? s.replaceAll("\0", "\uFFFD") : s;
 }
 
 /** int8 values (counts, sums, identities) as plain numbers, as bun:sqlite returns them. */
