@@ -2,27 +2,15 @@
  * CREATE INDEX parsing and rebuilding, as upstream's tools/dbutils/index.go. A collection keeps its
  * index statements as written, but the statement executed on the DB is the normalized rebuild
  * (backticked names; several columns go one per line with two spaces of indent), so sqlite_master
- * holds exactly what upstream would have created.
+ * holds exactly what upstream would have created. The rendering itself is the dialect's (buildIndex).
  */
+import { type IndexColumnSpec, type IndexSpec, isValidIndexSpec, sqliteDialect } from "../tools/sql/dialect.ts";
 
 /** One column (or expression) of an index. */
-export interface IndexColumn {
-  name: string;
-  collate: string;
-  sort: string;
-}
+export type IndexColumn = IndexColumnSpec;
 
-/** A parsed CREATE INDEX statement. */
-export interface IndexInfo {
-  schemaName: string;
-  indexName: string;
-  tableName: string;
-  where: string;
-  columns: IndexColumn[];
-  unique: boolean;
-  /** IF NOT EXISTS */
-  optional: boolean;
-}
+/** A parsed CREATE INDEX statement (the dialects render it: Dialect.buildIndex). */
+export type IndexInfo = IndexSpec;
 
 const INDEX_RE =
   /create\s+(unique\s+)?\s*index\s*(if\s+not\s+exists\s+)?(\S*)\s+on\s+(\S*)\s*\(([\s\S]*)\)(?:\s*where\s+([\s\S]*))?/i;
@@ -121,35 +109,12 @@ export function parseIndex(sql: string): IndexInfo {
 
 /** True when the index has a name, a table and at least one column. */
 export function isValidIndex(idx: IndexInfo): boolean {
-  return idx.indexName !== "" && idx.tableName !== "" && idx.columns.length > 0;
+  return isValidIndexSpec(idx);
 }
 
-/** The normalized CREATE INDEX statement; "" for an invalid index. */
+/** The normalized CREATE INDEX statement as SQLite takes it (upstream's text); "" for an invalid index. */
 export function buildIndex(idx: IndexInfo): string {
-  if (!isValidIndex(idx)) return "";
-  let s = "CREATE ";
-  if (idx.unique) s += "UNIQUE ";
-  s += "INDEX ";
-  if (idx.optional) s += "IF NOT EXISTS ";
-  if (idx.schemaName !== "") s += "`" + idx.schemaName + "`.";
-  s += "`" + idx.indexName + "` ON `" + idx.tableName + "` (";
-  const multi = idx.columns.length > 1;
-  if (multi) s += "\n  ";
-  let hasCol = false;
-  for (const col of idx.columns) {
-    const name = col.name.trim();
-    if (name === "") continue;
-    if (hasCol) s += ",\n  ";
-    // a name with a parenthesis or a space is an expression and stays as written
-    s += col.name.includes("(") || col.name.includes(" ") ? name : "`" + name + "`";
-    if (col.collate !== "") s += " COLLATE " + col.collate;
-    if (col.sort !== "") s += " " + col.sort.toUpperCase();
-    hasCol = true;
-  }
-  if (hasCol && multi) s += "\n";
-  s += ")";
-  if (idx.where !== "") s += " WHERE " + idx.where;
-  return s;
+  return sqliteDialect.buildIndex(idx);
 }
 
 /** The first UNIQUE single-column index on `column` (case-insensitive), if any. */

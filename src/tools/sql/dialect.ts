@@ -2,7 +2,8 @@
  * What differs between SQL engines, rendered as text: identifier quoting, parameters, the JSON helpers
  * the filter compiler and the record resolver use, LIKE, null-safe equality, column types and the
  * catalog queries. Pure: no I/O and nothing of the app (upstream's twin is tools/dbutils plus the
- * dbx builder's dialect). Only SQLite exists today; core asks `app.db.dialect` and never assumes it.
+ * dbx builder's dialect). SQLite here; PostgreSQL in postgres.ts. Core asks `app.db.dialect` and never
+ * assumes either.
  */
 
 /** A bindable value. */
@@ -28,8 +29,35 @@ export interface TableColumn {
  */
 export type ColumnKind = "text" | "textPrimaryKey" | "number" | "bool" | "json" | "jsonArray" | "geoPoint";
 
+/** One column (or expression) of an index, as written in the collection's CREATE INDEX. */
+export interface IndexColumnSpec {
+  name: string;
+  /** The COLLATE name as written ('' for none). */
+  collate: string;
+  /** 'ASC', 'DESC' or ''. */
+  sort: string;
+}
+
+/** A CREATE INDEX statement taken apart (core's parseIndex in collection_index.ts fills it). */
+export interface IndexSpec {
+  schemaName: string;
+  indexName: string;
+  tableName: string;
+  /** The WHERE condition as written (upstream's SQLite syntax), '' for none. */
+  where: string;
+  columns: IndexColumnSpec[];
+  unique: boolean;
+  /** IF NOT EXISTS */
+  optional: boolean;
+}
+
+/** True when the index has a name, a table and at least one column. */
+export function isValidIndexSpec(idx: IndexSpec): boolean {
+  return idx.indexName !== "" && idx.tableName !== "" && idx.columns.length > 0;
+}
+
 export interface Dialect {
-  readonly name: "sqlite";
+  readonly name: "sqlite" | "postgres";
 
   /** One identifier, quoted (embedded quote characters doubled). */
   quoteIdent(name: string): string;
@@ -77,6 +105,15 @@ export interface Dialect {
    * ties. A user column of that name shadows it (SQLite's rule; `_rowid_` is the unshadowable alias).
    */
   readonly rowid: string;
+  /**
+   * The column definition appended to CREATE TABLE of every record and system table to give it that
+   * implicit key (null when the engine has one already, as SQLite's rowid).
+   */
+  readonly rowidColumn: string | null;
+  /** An expression for "now" as upstream stores dates (`2024-01-02 03:04:05.678Z`), for column defaults. */
+  readonly timestampDefault: string;
+  /** An idempotent script run once when a database is opened (helper functions); '' for none. */
+  readonly setupScript: string;
 
   /**
    * `expr` as a JSON array, for a field turning multiple: itself when it already holds one, else a
@@ -92,6 +129,8 @@ export interface Dialect {
 
   /** The column definition (type, default, constraints) a kind of stored value takes. */
   columnType(kind: ColumnKind): string;
+  /** The CREATE INDEX statement for `spec` in this engine's syntax; '' for an invalid spec. */
+  buildIndex(spec: IndexSpec): string;
 
   /** Catalog queries (each one statement taking positional parameters). */
   readonly catalog: {
@@ -120,6 +159,11 @@ const SQLITE_COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
   jsonArray: "JSON DEFAULT '[]' NOT NULL",
   geoPoint: `JSON DEFAULT '{"lon":0,"lat":0}' NOT NULL`,
 };
+
+/** An index column that is an expression rather than a plain column name (upstream's test). */
+export function isIndexExpression(name: string): boolean {
+  return name.includes("(") || name.includes(" ");
+}
 
 function sqliteQuoteIdent(name: string): string {
   return "`" + name.replaceAll("`", "``") + "`";
@@ -178,6 +222,9 @@ export const sqliteDialect: Dialect = {
     return `${left} = ${right} COLLATE NOCASE`;
   },
   rowid: "`rowid`",
+  rowidColumn: null,
+  timestampDefault: "strftime('%Y-%m-%d %H:%M:%fZ')",
+  setupScript: "",
   // upstream's core/collection_record_table_sync.go conversions, as written there
   toJsonArray(expr) {
     return `CASE WHEN json_valid(${expr}) AND json_type(${expr}) == 'array' THEN ${expr} ELSE json_array(${expr}) END`;
@@ -187,6 +234,33 @@ export const sqliteDialect: Dialect = {
   },
   columnType(kind) {
     return SQLITE_COLUMN_TYPES[kind];
+  },
+  // upstream's tools/dbutils Index.Build: backticked names, several columns one per line
+  buildIndex(idx) {
+    if (!isValidIndexSpec(idx)) return "";
+    let s = "CREATE ";
+    if (idx.unique) s += "UNIQUE ";
+    s += "INDEX ";
+    if (idx.optional) s += "IF NOT EXISTS ";
+    if (idx.schemaName !== "") s += "`" + idx.schemaName + "`.";
+    s += "`" + idx.indexName + "` ON `" + idx.tableName + "` (";
+    const multi = idx.columns.length > 1;
+    if (multi) s += "\n  ";
+    let hasCol = false;
+    for (const col of idx.columns) {
+      const name = col.name.trim();
+      if (name === "") continue;
+      if (hasCol) s += ",\n  ";
+      // a name with a parenthesis or a space is an expression and stays as written
+      s += isIndexExpression(col.name) ? name : "`" + name + "`";
+      if (col.collate !== "") s += " COLLATE " + col.collate;
+      if (col.sort !== "") s += " " + col.sort.toUpperCase();
+      hasCol = true;
+    }
+    if (hasCol && multi) s += "\n";
+    s += ")";
+    if (idx.where !== "") s += " WHERE " + idx.where;
+    return s;
   },
   catalog: {
     hasTable: "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND LOWER(name) = LOWER(?) LIMIT 1",
