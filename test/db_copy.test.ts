@@ -11,7 +11,8 @@ import { Database } from "bun:sqlite";
 import { cpSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "../src/core/app.ts";
-import { newViewCollection } from "../src/core/collection.ts";
+import { newBaseCollection, newViewCollection } from "../src/core/collection.ts";
+import { NumberField, TextField } from "../src/core/fields/index.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { literalDefault } from "../src/core/db_copy.ts";
 import { FIXTURE, SHARED_MISSING, runPb, startServer, tempDir } from "./harness.ts";
@@ -366,6 +367,48 @@ describe.skipIf(!!SHARED_MISSING || !postgresInstalled())("pb db copy, SQLite â†
     const names = copied.get("data:_collections")!.map((r) => r.name!.value);
     expect(names).not.toContain("typeof_view");
     expect(names).toContain("view2");
+  });
+});
+
+describe.skipIf(!postgresInstalled())("pb db copy, values PostgreSQL columns cannot hold", () => {
+  if (!postgresInstalled()) test.skip(PG_MISSING_MESSAGE, () => {});
+
+  let pg: PgCluster;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  test("are stored as pb reads them, with a warning naming the column", async () => {
+    const dataDir = join(workDir(), "pb_data");
+    const app = new App({ dataDir });
+    await app.bootstrap();
+    const posts = newBaseCollection("posts");
+    posts.fields.add(new TextField({ name: "title" }), new NumberField({ name: "score" }));
+    await saveCollection(app, posts);
+    // SQLite keeps whatever it is given: a NUL inside text, a word in a NUMERIC column
+    await app.db.run("INSERT INTO posts (id, title, score) VALUES ('p1', ?, 'many'), ('p2', 'plain', 7.5)", [
+      "a\u0000b",
+    ]);
+    await app.terminate();
+
+    const url = await pg.createDatabase();
+    const r = await runPb(["db", "copy", dataDir, url]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("posts.title: 1 value(s) with NUL characters");
+    expect(r.stderr).toContain("posts.score: 1 value(s) that are not numbers stored as numbers");
+    const sql = new SQL(url, { max: 1 });
+    try {
+      const rows = (await sql.unsafe(`SELECT id, title, score FROM "posts" ORDER BY "_rowid_"`)) as unknown[];
+      expect(rows).toEqual([
+        { id: "p1", title: "a\uFFFDb", score: 0 },
+        { id: "p2", title: "plain", score: 7.5 },
+      ]);
+    } finally {
+      await sql.close();
+    }
   });
 });
 

@@ -146,7 +146,14 @@ export async function copyDatabase(opts: DbCopyOptions): Promise<DbCopyResult> {
         tableCopied += n;
         opts.onProgress?.({ table: t.name, tableCopied, tableDone: false, copied, total });
       };
-      const n = await copyRows(t.aux ? source.auxDb! : source.db, target, t.name, onRows, warn);
+      let n: number;
+      try {
+        n = await copyRows(t.aux ? source.auxDb! : source.db, target, t.name, onRows, warn);
+      } catch (err) {
+        // e.g. a text PostgreSQL cannot store (a NUL character), or a unique index the target checks
+        // differently (its lower() folds more than ASCII where SQLite's NOCASE does not)
+        throw new Error(`failed to copy the rows of ${t.name}: ${errText(err)}`, { cause: err });
+      }
       opts.onProgress?.({ table: t.name, tableCopied, tableDone: true, copied, total });
       counts.push({ name: t.name, rows: n });
     };
@@ -420,7 +427,8 @@ async function copyRows(
   const insertHead = `INSERT INTO ${tq(table)} (${cols.map(tq).join(", ")}) VALUES `;
   const rowSlots = "(" + cols.map(() => "?").join(", ") + ")";
   const rowsPerInsert = Math.max(1, Math.floor(MAX_PARAMS / cols.length));
-  const coerced = new Map<string, number>();
+  /** Per column, how many values were changed on the way, by kind of change. */
+  const changed = new Map<string, number>();
 
   let last: unknown = Number.MIN_SAFE_INTEGER;
   let copied = 0;
@@ -440,7 +448,10 @@ async function copyRows(
               nulled.set(cols[c]!, (nulled.get(cols[c]!) ?? 0) + 1);
             }
             const out = converters[c]!(v);
-            if (out.coerced) coerced.set(cols[c]!, (coerced.get(cols[c]!) ?? 0) + 1);
+            if (out.change) {
+              const k = `${cols[c]}\0${out.change}`;
+              changed.set(k, (changed.get(k) ?? 0) + 1);
+            }
             values.push(out.value);
           }
         }
@@ -455,8 +466,9 @@ async function copyRows(
       `${table}.${col}: ${n} NULL value(s) stored as the column default ${JSON.stringify(nullAs[cols.indexOf(col)])}`,
     );
   }
-  for (const [col, n] of coerced) {
-    warn(`${table}.${col}: ${n} value(s) that are not numbers stored as numbers (as pb reads them)`);
+  for (const [k, n] of changed) {
+    const [col, change] = k.split("\0") as [string, Change];
+    warn(`${table}.${col}: ${n} ${CHANGE_TEXT[change]}`);
   }
   return copied;
 }
@@ -466,8 +478,18 @@ async function copyRows(
  * are text); PostgreSQL keeps it as TEXT, so JSON text coming back becomes a BLOB again.
  */
 function paramsValueForSqlite(v: unknown): Converted {
-  if (typeof v === "string" && /^\s*[[{]/.test(v)) return { value: Buffer.from(v, "utf8"), coerced: false };
-  return { value: v, coerced: false };
+  if (typeof v === "string" && /^\s*[[{]/.test(v)) return { value: Buffer.from(v, "utf8") };
+  return { value: v };
+}
+
+const utf8 = new TextDecoder();
+
+/** A value as text: numbers as JavaScript writes them, booleans as 1/0, bytes decoded as UTF-8. */
+function asText(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean") return v ? "1" : "0";
+  if (v instanceof Uint8Array) return utf8.decode(v);
+  return String(v);
 }
 
 /** The table has the engine's insertion-order key (always on SQLite; a catalog may hide PostgreSQL's). */
@@ -481,7 +503,14 @@ async function hasInsertionKey(db: Db, table: string): Promise<boolean> {
   }
 }
 
-type Converted = { value: unknown; coerced: boolean };
+/** What a value went through to fit its target column (named in a warning per column). */
+type Change = "number" | "nul";
+type Converted = { value: unknown; change?: Change };
+
+const CHANGE_TEXT: Record<Change, string> = {
+  number: "value(s) that are not numbers stored as numbers (as pb reads them)",
+  nul: "value(s) with NUL characters, which PostgreSQL cannot store in text: each NUL became U+FFFD",
+};
 
 /**
  * How a source value goes into a target column. SQLite takes any value in any column, so SQLite
@@ -490,7 +519,7 @@ type Converted = { value: unknown; coerced: boolean };
  * columns (text, JSON) get text.
  */
 function valueConverter(to: Db, columnType: string): (v: unknown) => Converted {
-  const same = (value: unknown): Converted => ({ value, coerced: false });
+  const same = (value: unknown): Converted => ({ value });
   if (to.dialect.name === "sqlite") return same;
   if (/int|double|real|float|numeric|decimal/i.test(columnType)) {
     return (v) => {
@@ -499,17 +528,15 @@ function valueConverter(to: Db, columnType: string): (v: unknown) => Converted {
       if (typeof v === "boolean") return same(v ? 1 : 0);
       const s = typeof v === "string" ? v.trim() : "";
       if (s !== "" && Number.isFinite(Number(s))) return same(Number(s));
-      if (s.toLowerCase() === "true") return { value: 1, coerced: true };
-      return { value: 0, coerced: true };
+      if (s.toLowerCase() === "true") return { value: 1, change: "number" };
+      return { value: 0, change: "number" };
     };
   }
-  const decoder = new TextDecoder();
   return (v) => {
-    if (v === null || v === undefined || typeof v === "string") return same(v ?? null);
-    if (typeof v === "number" || typeof v === "bigint") return same(String(v));
-    if (typeof v === "boolean") return same(v ? "1" : "0");
-    if (v instanceof Uint8Array) return same(decoder.decode(v));
-    return same(String(v));
+    if (v === null || v === undefined) return same(null);
+    const text = asText(v);
+    if (text.includes("\u0000")) return { value: text.replaceAll("\u0000", "\uFFFD"), change: "nul" };
+    return same(text);
   };
 }
 
