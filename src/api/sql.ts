@@ -4,9 +4,13 @@
  * REPLACE runs as a write, in a transaction, and reports `affectedRows`. Anything else is a read:
  * each statement runs in turn on a worker thread (the server keeps serving, a 3-minute timeout
  * applies) and the last one's first 1000 rows come back, every cell as text or null.
+ *
+ * On PostgreSQL the text is PostgreSQL's SQL: a read runs in a read-only transaction with the same
+ * timeout, column types are the server's type names, errors carry the SQLSTATE, and the answer names
+ * the engine (`dialect: "postgres"`).
  */
 import type { App } from "../core/app.ts";
-import { DbError } from "../core/db/index.ts";
+import { DbError, QueryTimeoutError } from "../core/db/index.ts";
 import { ApiError, badRequest, forbidden } from "../core/errors.ts";
 import { lookupKey } from "../core/fields/index.ts";
 import type { RequestEvent } from "../core/request_event.ts";
@@ -18,6 +22,8 @@ import type { Router } from "./router.ts";
 export const SQL_MAX_ROWS = 1000;
 export const SQL_TIMEOUT_MS = 3 * 60_000;
 const WRITE_PREFIXES = ["INSERT", "CREATE", "UPDATE", "DELETE", "DROP", "DETACH", "ALTER", "REPLACE"];
+/** PostgreSQL's other statements that change something (a read-only transaction would refuse them). */
+const PG_WRITE_PREFIXES = ["TRUNCATE", "COMMENT", "GRANT", "REVOKE"];
 
 export function bindSqlApi(router: Router): void {
   router.post("/api/sql", runSql, requireSuperuserAuth());
@@ -53,7 +59,8 @@ async function runSql(e: RequestEvent): Promise<void> {
   try {
     result = await executeQuery(e.app, query, SQL_MAX_ROWS);
   } catch (err) {
-    throw badRequest("Failed to execute query. Raw error:\n" + sqliteErrorText(err), {}, err);
+    const text = e.app.db.dialect.name === "sqlite" ? sqliteErrorText(err) : postgresErrorText(err);
+    throw badRequest("Failed to execute query. Raw error:\n" + text, {}, err);
   }
   e.json(200, result);
 }
@@ -63,7 +70,8 @@ export async function executeQuery(app: App, rawQuery: string, maxRows: number):
   const query = rawQuery.trim();
   if (query === "") throw new Error("empty query");
   const upper = query.toUpperCase();
-  const isWrite = !upper.startsWith("SELECT") && WRITE_PREFIXES.some((p) => upper.startsWith(p));
+  const writes = app.db.dialect.name === "postgres" ? [...WRITE_PREFIXES, ...PG_WRITE_PREFIXES] : WRITE_PREFIXES;
+  const isWrite = !upper.startsWith("SELECT") && writes.some((p) => upper.startsWith(p));
   const started = performance.now();
   const result: SqlResult = { execTime: 0, affectedRows: 0, columns: [], rows: [] };
 
@@ -165,4 +173,15 @@ export function sqliteErrorText(err: unknown): string {
   const str = ERRSTR[errno & 0xff];
   if (!str) return `${message} (${errno})`;
   return message === str ? `${str} (${errno})` : `${str}: ${message} (${errno})`;
+}
+
+/**
+ * A PostgreSQL error as Go's pgx driver prints it, `ERROR: <message> (SQLSTATE <code>)`: the server's
+ * own text with the code that names the condition (42P01 undefined table, 25006 read-only, …).
+ */
+export function postgresErrorText(err: unknown): string {
+  if (err instanceof QueryTimeoutError) return "ERROR: canceling statement due to statement timeout (SQLSTATE 57014)";
+  const message = String((err as { message?: string } | null)?.message ?? err);
+  if (err instanceof DbError && /^[0-9A-Z]{5}$/.test(err.code)) return `ERROR: ${message} (SQLSTATE ${err.code})`;
+  return message;
 }

@@ -22,7 +22,16 @@ import { validateCollection } from "./collection_validate.ts";
 import { FieldsList, isMultiValuer, nowDateTime } from "./fields/index.ts";
 import { Record as PbRecord } from "./record.ts";
 import { deleteRecord } from "./record_save.ts";
-import { createViewFields, deleteView, normalizeViewQueryId, resaveViewsWithChangedFields, saveView } from "./view.ts";
+import {
+  createViewFields,
+  deleteView,
+  detachDependentViews,
+  normalizeViewQueryId,
+  reattachViews,
+  resaveViewsWithChangedFields,
+  saveView,
+  withDependentViewsDetached,
+} from "./view.ts";
 
 /** System collections whose rows point at an auth collection through `collectionRef`. */
 const AUTH_HELPER_COLLECTIONS = [
@@ -160,6 +169,8 @@ async function executeSave(app: App, c: Collection, type: SaveType): Promise<voi
     if (c.isView()) {
       // the fields always come from the query
       const viewFields = await createViewFields(app, c.viewQuery);
+      // views reading this one are recreated after it (PostgreSQL cannot drop a view others read)
+      const dependents = old ? await detachDependentViews(app, old.name) : [];
       if (old) await deleteView(app, old.name);
       let query: string;
       try {
@@ -168,6 +179,7 @@ async function executeSave(app: App, c: Collection, type: SaveType): Promise<voi
         throw new Error(`failed to normalize view query id: ${(err as Error).message}`);
       }
       await saveView(app, c.name, query);
+      await reattachViews(app, dependents);
       c.fields = viewFields;
     }
 
@@ -339,6 +351,9 @@ async function executeDelete(
         throw new Error(`[${c.name}] failed to delete due to existing relation references: ${names}`);
       }
     }
+    // views reading it go too (PostgreSQL refuses the drop otherwise; SQLite leaves them broken):
+    // the view dependency check below then refuses the delete and the rollback brings them back
+    await detachDependentViews(app, c.name);
     if (c.isView()) await deleteView(app, c.name);
     else await app.deleteTable(c.name);
 
@@ -465,9 +480,14 @@ export async function syncRecordTableSchema(app: App, next: Collection, prev: Co
 
   if (needRename) await db.run(`ALTER TABLE ${quoteName(oldName)} RENAME TO ${quoteName(newName)}`);
 
-  for (const oldField of prev.fields) {
-    if (next.fields.getById(oldField.id)) continue;
-    await db.run(`ALTER TABLE ${quoteName(newName)} DROP COLUMN ${quoteName(oldField.name)}`);
+  const dropped = prev.fields.filter((f) => !next.fields.getById(f.id));
+  if (dropped.length > 0) {
+    // PostgreSQL cannot drop a column a view reads: those views are recreated after (if they still can be)
+    await withDependentViewsDetached(app, newName, async () => {
+      for (const oldField of dropped) {
+        await db.run(`ALTER TABLE ${quoteName(newName)} DROP COLUMN ${quoteName(oldField.name)}`);
+      }
+    });
   }
 
   // temporary names avoid collisions when names are swapped (title,name → name,title)
@@ -504,8 +524,11 @@ async function normalizeSingleVsMultipleFieldChanges(app: App, next: Collection,
     const isMultiple = isMultiValuer(field) ? field.isMultiple() : false;
     if (wasMultiple === isMultiple) continue;
 
-    // views referencing the column would break the rename: drop them and restore them after
-    const views = await db.all<{ name: string; sql: string }>(db.dialect.catalog.views);
+    // views referencing the column would break the rename: drop them and restore them after (on
+    // PostgreSQL only those reading the table, deepest first, which its catalog order would not give)
+    const pgDependents = await detachDependentViews(app, next.name);
+    const views =
+      db.dialect.name === "postgres" ? [] : await db.all<{ name: string; sql: string }>(db.dialect.catalog.views);
     for (const v of views) await deleteView(app, v.name);
 
     const table = quoteName(next.name);
@@ -527,6 +550,7 @@ async function normalizeSingleVsMultipleFieldChanges(app: App, next: Collection,
     await db.run(`ALTER TABLE ${table} DROP COLUMN ${temp}`);
 
     for (const v of views) await db.run(v.sql);
+    await reattachViews(app, pgDependents);
   }
 }
 

@@ -2,6 +2,12 @@
  * View collections (upstream's core/view.go): the SQL VIEW behind a view collection, the fields
  * inferred from its SELECT, the dry run the dashboard uses, and the re-save of views whose inferred
  * fields changed after another collection changed.
+ *
+ * The view query is the user's SQL in the running engine's dialect. On PostgreSQL three things differ
+ * from SQLite: a failed statement aborts the whole transaction (so every attempt that may fail runs in
+ * a savepoint), a subquery in FROM needs an alias, and a table, column or view another view reads
+ * cannot be dropped (so those views are detached first and recreated afterwards, see
+ * `detachDependentViews`; SQLite just lets them break).
  */
 import type { App } from "./app.ts";
 import { newViewCollection, type Collection } from "./collection.ts";
@@ -10,6 +16,38 @@ import { BoolField, FieldsList, JSONField, NumberField, RelationField, TextField
 import { Record } from "./record.ts";
 import { pseudorandomString, randomString } from "../tools/security/random.ts";
 import type { TableColumn } from "../tools/sql/dialect.ts";
+
+/** True when a failed statement aborts the surrounding transaction (PostgreSQL; SQLite carries on). */
+function failureAbortsTransaction(app: App): boolean {
+  return app.db.dialect.name === "postgres";
+}
+
+/**
+ * Runs `fn` so that a statement failing inside it leaves the caller's transaction usable: in a
+ * SAVEPOINT rolled back on failure where the engine needs it (PostgreSQL, inside a transaction).
+ */
+export async function attempt<T>(app: App, fn: () => Promise<T>): Promise<T> {
+  if (!failureAbortsTransaction(app) || !app.db.inTransaction) return fn();
+  // exec, not run: the driver puts each write of a transaction under a savepoint of its own, and
+  // releasing that one would release ours, opened after it, too
+  const name = "pb_view_sp_" + pseudorandomString(8);
+  await app.db.exec(`SAVEPOINT ${name}`);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    await app.db.exec(`ROLLBACK TO SAVEPOINT ${name}`);
+    await app.db.exec(`RELEASE SAVEPOINT ${name}`);
+    throw err;
+  }
+  await app.db.exec(`RELEASE SAVEPOINT ${name}`);
+  return result;
+}
+
+/** ` AS alias` for a subquery in FROM: PostgreSQL (before 16) requires one, SQLite's text stays upstream's. */
+function subqueryAlias(app: App, alias: string): string {
+  return app.db.dialect.name === "postgres" ? ` AS ${app.db.dialect.quoteIdent(alias)}` : "";
+}
 
 // --- tokenizer (upstream's tools/tokenizer) -----------------------------------------------------------
 
@@ -77,6 +115,73 @@ export async function deleteView(app: App, name: string): Promise<void> {
   await app.db.run(`DROP VIEW IF EXISTS ${app.db.dialect.quoteIdent(name)}`);
 }
 
+/** A view dropped out of the way of a change to what it reads, with the text that recreates it. */
+export interface DetachedView {
+  name: string;
+  sql: string;
+}
+
+/**
+ * The views reading `relation`, directly or through other views, deepest last (pg_rewrite rules and
+ * their pg_depend entries; a view's own rule depends on the view itself and is left out).
+ */
+const PG_DEPENDENT_VIEWS = `
+WITH RECURSIVE dependents(oid, depth) AS (
+  SELECT r.ev_class, 1 FROM pg_catalog.pg_depend d
+  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+  WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+    AND d.refobjid = to_regclass(quote_ident(CAST(? AS text))) AND r.ev_class <> d.refobjid
+  UNION ALL
+  SELECT r.ev_class, dependents.depth + 1 FROM dependents
+  JOIN pg_catalog.pg_depend d ON d.refobjid = dependents.oid
+    AND d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+  WHERE r.ev_class <> dependents.oid AND dependents.depth < 64
+)
+SELECT c.relname::text AS name, pg_catalog.pg_get_viewdef(c.oid) AS def
+FROM dependents JOIN pg_catalog.pg_class c ON c.oid = dependents.oid
+WHERE c.relkind = 'v'
+GROUP BY c.oid, c.relname
+ORDER BY max(dependents.depth), c.oid`;
+
+/**
+ * Drops the views that read `relation` (a table or view about to lose a column or be dropped) and
+ * returns how to recreate them. PostgreSQL refuses such a change while a view depends on it, where
+ * SQLite makes it and leaves the view broken; nothing to do on SQLite.
+ */
+export async function detachDependentViews(app: App, relation: string): Promise<DetachedView[]> {
+  if (app.db.dialect.name !== "postgres") return [];
+  const rows = await app.db.all<{ name: string; def: string }>(PG_DEPENDENT_VIEWS, [relation]);
+  const views = rows.map((r) => ({
+    name: r.name,
+    sql: `CREATE VIEW ${app.db.dialect.quoteIdent(r.name)} AS ${trimChars(r.def.trim(), ";")}`,
+  }));
+  for (const v of [...views].reverse()) await deleteView(app, v.name);
+  return views;
+}
+
+/**
+ * Recreates detached views in their order. One whose text no longer runs (it read a dropped column
+ * or table) stays dropped: SQLite's broken view, and the view collection re-save reports it.
+ */
+export async function reattachViews(app: App, views: DetachedView[]): Promise<void> {
+  for (const v of views) {
+    try {
+      await attempt(app, () => app.db.run(v.sql));
+    } catch {
+      // left dropped, see above
+    }
+  }
+}
+
+/** Runs `change` on `relation` with the views reading it detached, then recreates them. */
+export async function withDependentViewsDetached<T>(app: App, relation: string, change: () => Promise<T>): Promise<T> {
+  const views = await detachDependentViews(app, relation);
+  const result = await change();
+  await reattachViews(app, views);
+  return result;
+}
+
 /** A SELECT as a view takes it: trimmed of spaces and semicolons; several statements are rejected. */
 export function normalizeViewSelectQuery(query: string): string {
   const q = trimChars(query.trim(), ";");
@@ -116,13 +221,17 @@ export async function saveView(app: App, name: string, selectQuery: string): Pro
   const query = normalizeViewSelectQuery(selectQuery);
   // run() compiles only the first statement: a query that closes the wrapping parenthesis and
   // hides a `;` from the splitter (e.g. behind a quote in a comment) can't run a second statement
-  await app.db.run(`CREATE VIEW ${app.db.dialect.quoteIdent(name)} AS SELECT * FROM (${query})`);
-  try {
-    await tableInfo(app, name);
-  } catch (err) {
-    await deleteView(app, name);
-    throw err;
-  }
+  await attempt(app, async () => {
+    await app.db.run(
+      `CREATE VIEW ${app.db.dialect.quoteIdent(name)} AS SELECT * FROM (${query})${subqueryAlias(app, "_pb_view_src")}`,
+    );
+    try {
+      await tableInfo(app, name);
+    } catch (err) {
+      await deleteView(app, name);
+      throw err;
+    }
+  });
 }
 
 /** The columns a SELECT produces, read from a throwaway view. */
@@ -149,7 +258,7 @@ export async function normalizeViewQueryId(app: App, query: string): Promise<str
   const columns = parsed.columns.map((col) =>
     col.alias === "id" ? `CAST(${quote(col.alias)} as TEXT) ${quote(col.alias)}` : quote(col.alias),
   );
-  return `SELECT ${columns.join(",")} FROM (${q})`;
+  return `SELECT ${columns.join(",")} FROM (${q})${subqueryAlias(app, "_pb_view_id")}`;
 }
 
 // --- fields from a query ------------------------------------------------------------------------------
@@ -272,11 +381,47 @@ function defaultViewIdField(): Field {
 
 const CAST_RE = /^cast\s*\([\s\S]*\s+as\s+(\w+)\s*\)$/i;
 
+/** PostgreSQL's own casts: `CAST(x AS <type>)` with any type name and `x::<type>` (a length or precision allowed). */
+const PG_CAST_RE = /^cast\s*\([\s\S]*\s+as\s+([a-z_][a-z0-9_ ]*?)\s*(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?\s*\)$/i;
+const PG_COLON_CAST_RE = /::\s*([a-z_][a-z0-9_]*)\s*(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?$/i;
+
+const PG_FLOAT_TYPES = new Set(["real", "float", "float4", "float8", "double precision", "decimal", "numeric"]);
+const PG_INT_TYPES = new Set(["int", "integer", "int2", "int4", "int8", "smallint", "bigint"]);
+const PG_TEXT_TYPES = new Set(["text", "varchar", "character varying", "char", "character", "bpchar", "name"]);
+const PG_BOOL_TYPES = new Set(["bool", "boolean"]);
+
+/** The field of a PostgreSQL type name (lower case; as a cast names it or as format_type prints it). */
+function fieldOfPgType(type: string, name: string): Field | null {
+  const t = type.trim().replace(/\s*\(.*\)$/, "").replace(/\s+/g, " ").toLowerCase();
+  if (PG_FLOAT_TYPES.has(t)) return new NumberField({ name });
+  if (PG_INT_TYPES.has(t)) return new NumberField({ name, onlyInt: true });
+  if (PG_TEXT_TYPES.has(t)) return new TextField({ name });
+  if (PG_BOOL_TYPES.has(t)) return new BoolField({ name });
+  return null;
+}
+
+/** The field a PostgreSQL cast of a column expression says (`CAST(x AS bigint)`, `x::float8`), or null. */
+function pgCastField(expr: string, name: string): Field | null {
+  const m = PG_CAST_RE.exec(expr) ?? PG_COLON_CAST_RE.exec(expr);
+  return m ? fieldOfPgType(m[1]!, name) : null;
+}
+
+/**
+ * On PostgreSQL, the field of a column nothing else told about, from the type the server gives it in
+ * the view (an expression such as `sum(n)` or `a > b` is typed there): numbers and bools get their
+ * fields; text and everything else stay json, as on SQLite (whose view columns carry no usable type).
+ */
+function fieldOfCatalogType(type: string, name: string): Field | null {
+  const field = fieldOfPgType(type, name);
+  return field && field.type !== "text" ? field : null;
+}
+
 /** Suggested fields per column alias, from the SELECT's column expressions and known collections. */
 export async function parseQueryToFields(app: App, selectQuery: string): Promise<Map<string, QueryField>> {
   const parsed = parseIdentifiers(selectQuery);
   const collections = await findCollectionsByIdentifiers(app, parsed.tables);
   const mainTable = parsed.tables[0];
+  const pg = app.db.dialect.name === "postgres";
   const result = new Map<string, QueryField>();
 
   for (const col of parsed.columns) {
@@ -306,6 +451,13 @@ export async function parseQueryToFields(app: App, selectQuery: string): Promise
       else if (to === "int" || to === "integer") field = new NumberField({ name: col.alias, onlyInt: true });
       else if (to === "text") field = new TextField({ name: col.alias });
       else if (to === "boolean" || to === "bool") field = new BoolField({ name: col.alias });
+      if (field) {
+        result.set(col.alias, { field });
+        continue;
+      }
+    }
+    if (pg) {
+      const field = pgCastField(lower, col.alias);
       if (field) {
         result.set(col.alias, { field });
         continue;
@@ -364,14 +516,24 @@ async function findCollectionsByIdentifiers(app: App, tables: Identifier[]): Pro
  * field when the column maps to one, else inferred (see the spec §4). Throws when the query is
  * invalid or has no `id` column.
  */
-export async function createViewFields(app: App, selectQuery: string): Promise<FieldsList> {
+export function createViewFields(app: App, selectQuery: string): Promise<FieldsList> {
+  return attempt(app, () => inferViewFields(app, selectQuery));
+}
+
+async function inferViewFields(app: App, selectQuery: string): Promise<FieldsList> {
   const suggested = await parseQueryToFields(app, selectQuery);
   const info = await queryTableInfo(app, selectQuery);
   const result = new FieldsList();
   let hasId = false;
+  const pg = app.db.dialect.name === "postgres";
   for (const row of info) {
     if (row.name === "id") hasId = true;
-    result.add(suggested.get(row.name)?.field ?? defaultViewField(row.name));
+    const known = suggested.get(row.name);
+    let field = known?.field ?? defaultViewField(row.name);
+    if (pg && row.name !== "id" && field.type === "json" && !known?.original) {
+      field = fieldOfCatalogType(row.type, row.name) ?? field;
+    }
+    result.add(field);
   }
   if (!hasId) {
     throw new Error("missing required id column (you can use `(ROW_NUMBER() OVER()) as id` if you don't have one)");
@@ -389,7 +551,11 @@ export interface DryRunViewResult {
  * Tries a view query without saving anything: infers its fields, checks their settings and reads up
  * to `sampleSize` records, which must have non-empty unique ids. Throws with the reason otherwise.
  */
-export async function dryRunView(app: App, selectQuery: string, sampleSize: number): Promise<DryRunViewResult> {
+export function dryRunView(app: App, selectQuery: string, sampleSize: number): Promise<DryRunViewResult> {
+  return attempt(app, () => tryView(app, selectQuery, sampleSize));
+}
+
+async function tryView(app: App, selectQuery: string, sampleSize: number): Promise<DryRunViewResult> {
   const query = normalizeViewSelectQuery(selectQuery);
   const fields = await createViewFields(app, query);
   const tempName = "temp_view_" + randomString(5);
@@ -411,7 +577,7 @@ export async function dryRunView(app: App, selectQuery: string, sampleSize: numb
   let rows: { [key: string]: unknown }[];
   try {
     rows = await app.db.all(
-      `SELECT ${app.db.dialect.quoteIdent(tempName)}.* FROM (SELECT * FROM (${normalized})) as ${tempName} LIMIT ${Math.trunc(sampleSize)}`,
+      `SELECT ${app.db.dialect.quoteIdent(tempName)}.* FROM (SELECT * FROM (${normalized})${subqueryAlias(app, "_pb_view_src")}) AS ${app.db.dialect.quoteIdent(tempName)} LIMIT ${Math.trunc(sampleSize)}`,
     );
   } catch (err) {
     throw new Error(`failed to retrieve query records: ${(err as Error).message}`);
@@ -451,9 +617,10 @@ export async function resaveViewsWithChangedFields(
   for (const view of await findAllCollections(app, "view")) {
     if (excludeIds.includes(view.id)) continue;
     try {
-      const fresh = await createViewFields(app, view.viewQuery);
-      if (fieldsWithoutIds(fresh) === fieldsWithoutIds(view.fields)) continue;
-      await save(view);
+      await attempt(app, async () => {
+        const fresh = await createViewFields(app, view.viewQuery);
+        if (fieldsWithoutIds(fresh) !== fieldsWithoutIds(view.fields)) await save(view);
+      });
     } catch (err) {
       failures.push(`[${view.name}] ${(err as Error).message}`);
     }
