@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App } from "./app.ts";
-import { Collection } from "./collection.ts";
+import type { Collection } from "./collection.ts";
 import { syncRecordTableSchema } from "./collection_save.ts";
 import { type Db, isPostgresUrl, openStorage, PG_AUX_SCHEMA, PostgresDb, redactUrl, SqliteDb } from "./db/index.ts";
 import { MIGRATIONS_TABLE } from "./migrations_runner.ts";
