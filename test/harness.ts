@@ -140,7 +140,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const workDir = opts.workDir ?? tempDir();
   const dataDir = join(workDir, "pb_data");
   if (opts.fromDataDir) cpSync(opts.fromDataDir, dataDir, { recursive: true });
-  const dbEnv = await dbEnvFor(dataDir, opts.fromDataDir);
+  // the copy in dataDir, not the original: SQLite writes -wal/-shm beside a database it reads
+  const dbEnv = await dbEnvFor(dataDir, opts.fromDataDir ? dataDir : undefined);
   const proc = Bun.spawn(
     [...pbCommand(opts.binary), "serve", "--http=127.0.0.1:0", `--dir=${dataDir}`, ...(opts.args ?? [])],
     {

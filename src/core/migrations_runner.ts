@@ -96,9 +96,12 @@ export class MigrationsRunner {
     if (this.inited) return;
     // column types as upstream's DDL writes them (portable SQL types)
     // `applied` holds Unix microseconds: SQLite's INTEGER is 64-bit, PostgreSQL's needs BIGINT
-    const applied = this.app.db.dialect.name === "sqlite" ? "INTEGER" : "BIGINT";
+    const d = this.app.db.dialect;
+    const applied = d.name === "sqlite" ? "INTEGER" : "BIGINT";
+    // (plus, where the engine has no implicit rowid, the insertion-order column every table gets)
+    const rowid = d.rowidColumn ? `, ${d.rowidColumn}` : "";
     await this.app.db.run(
-      `CREATE TABLE IF NOT EXISTS ${this.table} (file VARCHAR(255) PRIMARY KEY NOT NULL, applied ${applied} NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${this.table} (file VARCHAR(255) PRIMARY KEY NOT NULL, applied ${applied} NOT NULL${rowid})`,
     );
     this.inited = true;
   }
