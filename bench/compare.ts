@@ -7,7 +7,9 @@
  * Rows are matched by section, scenario, mode, request count and concurrency. For each row it prints
  * the median req/s and server CPU per request of each side and their ratios (after ÷ before), and marks
  * rows whose median throughput dropped by more than the threshold (`--threshold=5`, percent). Prints
- * figures only; it never fails on them.
+ * figures only; it never fails on them. In a `--db=postgres` run's file the SQLite sections keep their
+ * names (they match a one-engine run's) and the PostgreSQL ones read "<section> (PostgreSQL)"; the
+ * side-by-side tables are skipped.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -31,14 +33,23 @@ function micros(s: string): number {
   return m[2] === "s" ? v * 1e6 : m[2] === "ms" ? v * 1e3 : v;
 }
 
+const STANDARD_HEADER =
+  "| scenario | mode | reqs | conc | req/s | p50 | p90 | p99 | max | total | errors | srv CPU/req |";
+
 /** The measured rows of one result file (rows without a req/s figure, such as notes, are skipped). */
 export function parseResults(text: string): Row[] {
   const rows: Row[] = [];
   const seen = new Map<string, number>();
   let section = "";
+  // only the one-engine tables; a --db run's side-by-side tables have other columns
+  let standard = false;
   for (const line of text.split("\n")) {
-    if (line.startsWith("### ")) section = line.slice(4).trim();
-    if (!line.startsWith("| ") || line.startsWith("| scenario")) continue;
+    if (line.startsWith("### ")) {
+      section = line.slice(4).trim();
+      standard = false;
+    }
+    if (line.startsWith("| scenario")) standard = line.startsWith(STANDARD_HEADER);
+    if (!line.startsWith("| ") || line.startsWith("| scenario") || !standard) continue;
     const cells = line.split("|").map((c) => c.trim());
     // | scenario | mode | reqs | conc | req/s | p50 | p90 | p99 | max | total | errors | srv CPU/req | peak RSS | note |
     if (cells.length < 15) continue;

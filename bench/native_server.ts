@@ -3,7 +3,7 @@
  * `custom` scenario: `GET /native` — a route middleware sets `total` = 20, the handler answers
  * `findRecordsByFilter("posts10k", "title != ''", "-created", total)` as JSON.
  *
- *   bun bench/native_server.ts --http=127.0.0.1:8092 --dir=/path/to/pb_data [--queryTimeout=90]
+ *   bun bench/native_server.ts --http=127.0.0.1:8092 --dir=/path/to/pb_data [--db=postgres://…] [--queryTimeout=90]
  *
  * It runs from source (same App, router and middlewares as dist/pb) because a compiled binary has
  * no way to add a route without pb_hooks. With `--hookCollection=<name>` it also binds upstream's
@@ -19,7 +19,11 @@ import { findRecordsByFilterAsync } from "../src/core/record_search.ts";
 const arg = (name: string, def: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 
-const app = new App({ dataDir: arg("dir", "./pb_data"), queryTimeout: Number(arg("queryTimeout", "30")) });
+const app = new App({
+  dataDir: arg("dir", "./pb_data"),
+  dbUrl: arg("db", "") || undefined,
+  queryTimeout: Number(arg("queryTimeout", "30")),
+});
 await app.bootstrap();
 
 app.onServe.bindFunc(async (e) => {

@@ -23,7 +23,26 @@ export interface LoadSpec {
   record?: boolean;
   /** false = leave the server CPU column empty (a load that runs alongside another one). */
   measureCpu?: boolean;
+  /** false = the server does not use pb's database (the floor): its CPU excludes the database server's. */
+  usesDb?: boolean;
 }
+
+/** The storage pb's data set lives in for one pass of the benchmark. */
+export interface Engine {
+  /** "SQLite" or "PostgreSQL": labels the pass's sections. */
+  name: string;
+  /** The data set's `--db=` URL; "" for SQLite files in the pb_data folder. */
+  dbUrl: string;
+  /** An empty database for a server that starts from nothing (startup's cold runs); null on SQLite. */
+  freshDatabase: (() => Promise<string>) | null;
+  /**
+   * CPU seconds the database server's processes used so far (PostgreSQL's own processes; null when
+   * they cannot be read): a load's server CPU counts them, as SQLite's work runs inside pb.
+   */
+  dbCpuSeconds: (() => number) | null;
+}
+
+export const SQLITE: Engine = { name: "SQLite", dbUrl: "", freshDatabase: null, dbCpuSeconds: null };
 
 export interface Extra {
   /** Markdown blocks appended after the tables (ratios, startup, machine). */
@@ -52,7 +71,15 @@ export class Bench {
     /** The pb binary under test (the custom scenario starts a second one with pb_hooks). */
     readonly binary: string,
     readonly print: (line: string) => void,
+    readonly engine: Engine = SQLITE,
+    /** Printed after each section's name when two engines run ("" = one engine, nothing added). */
+    private readonly sectionSuffix = "",
   ) {}
+
+  /** The `--db=` argument every pb process on this data set needs (none on SQLite). */
+  get dbArgs(): string[] {
+    return this.engine.dbUrl ? [`--db=${this.engine.dbUrl}`] : [];
+  }
 
   /** The mode that fills the real collections and runs the one-mode scenarios. */
   get primary(): Mode {
@@ -80,7 +107,8 @@ export class Bench {
     const host = `${HOST}:${server.port}`;
     const encoded = s.requests.map((r) => encodeRequest(host, r, keepAlive));
     const sampler = rssSampler(server.pid);
-    const cpu0 = cpuSeconds(server.pid);
+    const dbCpu = s.usesDb === false ? null : this.engine.dbCpuSeconds;
+    const cpu0 = cpuSeconds(server.pid) + (dbCpu?.() ?? 0);
     const res = await runLoad({
       hostname: HOST,
       port: server.port,
@@ -89,7 +117,7 @@ export class Bench {
       concurrency: s.conc,
       keepAlive,
     });
-    const cpu = cpuSeconds(server.pid) - cpu0;
+    const cpu = cpuSeconds(server.pid) + (dbCpu?.() ?? 0) - cpu0;
     const peakRss = sampler.stop();
     const row = toRow(res, {
       section: s.section,
@@ -108,7 +136,7 @@ export class Bench {
     this.rows.push(row);
     if (row.section !== this.lastSection) {
       this.lastSection = row.section;
-      this.print(`\n== ${row.section}`);
+      this.print(`\n== ${row.section}${this.sectionSuffix}`);
       this.print(consoleHeader());
     }
     this.print(consoleLine(row));

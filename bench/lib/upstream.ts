@@ -115,10 +115,13 @@ export const UPSTREAM_FIGURES: Figure[] = [
   },
 ];
 
-/** Markdown table: upstream's figure, ours, and how many times faster ours is. */
-export function upstreamTable(rows: Row[], fullProfile: boolean): string {
+/**
+ * Markdown table: upstream's figure, ours, and how many times faster ours is. `engine` names the
+ * storage in the heading when a run has two.
+ */
+export function upstreamTable(rows: Row[], fullProfile: boolean, engine = ""): string {
   const out = [
-    "### against upstream's published figures",
+    `### against upstream's published figures${engine ? ` — pb on ${engine}` : ""}`,
     "",
     "Upstream: PocketBase v0.36 on a Hetzner CAX11 (2 vCPU ARM), its own harness on the same box, new connection per request. Ours: the new-connection rows of this run. Different machines — read the ratio as an order of magnitude, not a verdict.",
     "",

@@ -86,6 +86,7 @@ export async function floor(b: Bench): Promise<FloorRatio[]> {
               conc: run[1],
               mode,
               server,
+              usesDb: who === "pb",
             }),
           );
         }

@@ -1,7 +1,7 @@
 /**
  * `startup`: cold start of the binary from an empty folder to its first 200 on /api/health
  * (several runs, median), idle RSS a moment after that, the binary's size — and the same for the
- * compiled floor server, for reference.
+ * compiled floor server, for reference. On PostgreSQL each cold run gets an empty database of its own.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -28,21 +28,26 @@ const median = (xs: number[]) => {
   return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 };
 
-/** Starts from an empty folder, then restarts on the data it made; both timed to the first 200. */
+/**
+ * Starts from an empty folder (and, on PostgreSQL, an empty database: `extraArgs` is called once per
+ * run), then restarts on the data it made; both timed to the first 200.
+ */
 async function coldRuns(
   b: Bench,
   runs: number,
   cmdFor: (dir: string, port: number) => string[],
+  extraArgs: () => Promise<string[]> = async () => [],
 ): Promise<{ ms: number[]; rss: number[]; warmMs: number[] }> {
   const ms: number[] = [];
   const rss: number[] = [];
   const warmMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dir = mkdtempSync(join(b.workDir, "cold-"));
+    const extra = await extraArgs();
     let port = await freePort();
     const srv = await spawnServer({
       name: "cold start",
-      cmd: cmdFor(dir, port),
+      cmd: [...cmdFor(dir, port), ...extra],
       port,
       cwd: dir,
       logFile: join(dir, "log.txt"),
@@ -55,7 +60,7 @@ async function coldRuns(
     port = await freePort();
     const again = await spawnServer({
       name: "restart",
-      cmd: cmdFor(dir, port),
+      cmd: [...cmdFor(dir, port), ...extra],
       port,
       cwd: dir,
       logFile: join(dir, "log.txt"),
@@ -70,12 +75,13 @@ async function coldRuns(
 
 export async function startup(b: Bench, binary: string): Promise<StartupFigures> {
   const runs = b.profile.startupRuns;
-  const pb = await coldRuns(b, runs, (dir, port) => [
-    binary,
-    "serve",
-    `--http=127.0.0.1:${port}`,
-    `--dir=${join(dir, "pb_data")}`,
-  ]);
+  const fresh = b.engine.freshDatabase;
+  const pb = await coldRuns(
+    b,
+    runs,
+    (dir, port) => [binary, "serve", `--http=127.0.0.1:${port}`, `--dir=${join(dir, "pb_data")}`],
+    fresh ? async () => [`--db=${await fresh()}`] : undefined,
+  );
   const floorCmd = await floorCommand(b.workDir);
   const fl = await coldRuns(b, runs, (dir, port) => [
     ...floorCmd,
