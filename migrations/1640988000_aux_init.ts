@@ -30,14 +30,15 @@ export const migration: Migration = {
     }
     // the same table through the dialect; the hourly index is an expression index on the text prefix
     const q = d.quoteIdent;
+    const text = d.columnType("text").replace(/ NOT NULL DEFAULT ''$/, ""); // TEXT with the engine's collation
     await app.auxDb.exec(
       [
         `CREATE TABLE IF NOT EXISTS ${q("_logs")} (${[
           `${q("id")} ${d.columnType("textPrimaryKey")}`,
           `${q("level")} INTEGER NOT NULL DEFAULT 0`,
-          `${q("message")} TEXT NOT NULL DEFAULT ''`,
-          `${q("data")} TEXT NOT NULL DEFAULT '{}'`,
-          `${q("created")} TEXT NOT NULL DEFAULT (${d.timestampDefault})`,
+          `${q("message")} ${text} NOT NULL DEFAULT ''`,
+          `${q("data")} ${text} NOT NULL DEFAULT '{}'`,
+          `${q("created")} ${text} NOT NULL DEFAULT (${d.timestampDefault})`,
           ...(d.rowidColumn ? [d.rowidColumn] : []),
         ].join(", ")});`,
         `CREATE INDEX IF NOT EXISTS ${q("idx_logs_level")} ON ${q("_logs")} (${q("level")});`,

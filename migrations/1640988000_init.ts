@@ -60,7 +60,8 @@ const COLLECTIONS_SQL = [
  */
 function systemTablesSql(d: Dialect): string {
   const q = d.quoteIdent;
-  const ts = `TEXT NOT NULL DEFAULT (${d.timestampDefault})`;
+  const text = d.columnType("text").replace(/ NOT NULL DEFAULT ''$/, ""); // TEXT with the engine's collation
+  const ts = `${text} NOT NULL DEFAULT (${d.timestampDefault})`;
   const table = (name: string, cols: string[]) =>
     `CREATE TABLE ${q(name)} (${[...cols, ...(d.rowidColumn ? [d.rowidColumn] : [])].join(", ")});`;
   return [
@@ -73,12 +74,12 @@ function systemTablesSql(d: Dialect): string {
     table("_collections", [
       `${q("id")} ${d.columnType("textPrimaryKey")}`,
       `${q("system")} ${d.columnType("bool")}`,
-      `${q("type")} TEXT NOT NULL DEFAULT 'base'`,
-      `${q("name")} TEXT UNIQUE NOT NULL`,
-      `${q("fields")} TEXT NOT NULL DEFAULT '[]'`,
-      `${q("indexes")} TEXT NOT NULL DEFAULT '[]'`,
-      ...["listRule", "viewRule", "createRule", "updateRule", "deleteRule"].map((r) => `${q(r)} TEXT DEFAULT NULL`),
-      `${q("options")} TEXT NOT NULL DEFAULT '{}'`,
+      `${q("type")} ${text} NOT NULL DEFAULT 'base'`,
+      `${q("name")} ${text} UNIQUE NOT NULL`,
+      `${q("fields")} ${text} NOT NULL DEFAULT '[]'`,
+      `${q("indexes")} ${text} NOT NULL DEFAULT '[]'`,
+      ...["listRule", "viewRule", "createRule", "updateRule", "deleteRule"].map((r) => `${q(r)} ${text} DEFAULT NULL`),
+      `${q("options")} ${text} NOT NULL DEFAULT '{}'`,
       `${q("created")} ${ts}`,
       `${q("updated")} ${ts}`,
     ]),

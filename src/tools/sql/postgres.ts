@@ -30,16 +30,23 @@ function quoteLiteral(s: string): string {
   return "'" + s.replaceAll("'", "''") + "'";
 }
 
+/**
+ * Text columns take the "C" collation whatever the database's default is: SQLite compares text by
+ * bytes (ORDER BY, <, unique indexes) and folds case for ASCII letters only (NOCASE, LIKE); under "C"
+ * PostgreSQL does the same — byte order, and lower()/ILIKE fold ASCII only — where a database created
+ * with, say, en_US.UTF-8 would sort "a" before "B" and fold "É".
+ */
+export const TEXT_COLLATION = 'COLLATE "C"';
+
 const PG_COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
-  text: "TEXT NOT NULL DEFAULT ''",
+  text: `TEXT ${TEXT_COLLATION} NOT NULL DEFAULT ''`,
   // upstream's default id shape, 'r' + 14 hex characters (pb generates ids in JS anyway)
-  textPrimaryKey:
-    "TEXT PRIMARY KEY NOT NULL DEFAULT ('r' || substr(md5(random()::text || clock_timestamp()::text), 1, 14))",
+  textPrimaryKey: `TEXT ${TEXT_COLLATION} PRIMARY KEY NOT NULL DEFAULT ('r' || substr(md5(random()::text || clock_timestamp()::text), 1, 14))`,
   bool: "SMALLINT NOT NULL DEFAULT 0",
   number: "DOUBLE PRECISION NOT NULL DEFAULT 0",
-  json: "TEXT DEFAULT NULL",
-  jsonArray: "TEXT NOT NULL DEFAULT '[]'",
-  geoPoint: `TEXT NOT NULL DEFAULT '{"lon":0,"lat":0}'`,
+  json: `TEXT ${TEXT_COLLATION} DEFAULT NULL`,
+  jsonArray: `TEXT ${TEXT_COLLATION} NOT NULL DEFAULT '[]'`,
+  geoPoint: `TEXT ${TEXT_COLLATION} NOT NULL DEFAULT '{"lon":0,"lat":0}'`,
 };
 
 /** True when `expr` holds a JSON array (SQLite's `json_valid(x) AND json_type(x) = 'array'`); NULL for NULL. */
@@ -186,7 +193,7 @@ export const postgresDialect: Dialect = {
     return `pb_strftime(${[format ?? "NULL", time ?? "'now'", ...modifiers].join(", ")})`;
   },
   nocaseEq(left, right) {
-    // lower() also folds non-ASCII letters, which SQLite's NOCASE leaves; it matches the NOCASE index
+    // matches the NOCASE lower() index; under the columns' "C" collation lower() folds ASCII only, as NOCASE
     return `lower(${left}) = lower(${right})`;
   },
   rowid: '"_rowid_"',
