@@ -30,9 +30,12 @@ beforeAll(async () => {
   pg = await startPostgres();
   const env = { PB_DB_URL: await pg.createDatabase() };
   const workDir = tempDir();
-  const up = await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(workDir, "pb_data")}`], {
-    env,
-  });
+  const up = await runPb(
+    ["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(workDir, "pb_data")}`],
+    {
+      env,
+    },
+  );
   if (up.code !== 0) throw new Error(up.stdout + up.stderr);
   srv = await startServer({ workDir, env });
   const su = srv.sdk();

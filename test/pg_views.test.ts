@@ -35,15 +35,22 @@ beforeAll(async () => {
   const url = await pg.createDatabase();
   const workDir = tempDir();
   const env = { PB_DB_URL: url };
-  const up = await runPb(["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(workDir, "pb_data")}`], {
-    env,
-  });
+  const up = await runPb(
+    ["superuser", "upsert", "root@example.com", "1234567890", `--dir=${join(workDir, "pb_data")}`],
+    {
+      env,
+    },
+  );
   if (up.code !== 0) throw new Error(up.stdout + up.stderr);
   srv = await startServer({ workDir, env });
   su = srv.sdk();
   await su.collection("_superusers").authWithPassword("root@example.com", "1234567890");
 
-  const authors = await su.collections.create({ name: "authors", type: "base", fields: [{ name: "name", type: "text" }] });
+  const authors = await su.collections.create({
+    name: "authors",
+    type: "base",
+    fields: [{ name: "name", type: "text" }],
+  });
   await su.collections.create({
     name: "posts",
     type: "base",
@@ -93,9 +100,9 @@ describe.skipIf(missing)("view collections on PostgreSQL", () => {
     expect(unsorted.map((r) => r.id).sort()).toEqual(["p1xxxxxxxxxxxxx", "p2xxxxxxxxxxxxx", "p3xxxxxxxxxxxxx"]);
     const filtered = await su.collection("post_view").getList(1, 10, { filter: "n > 1 && b = true && title ~ 'HR'" });
     expect(filtered.items.map((r) => r.id)).toEqual(["p3xxxxxxxxxxxxx"]);
-    expect((await su.collection("post_view").getOne("p2xxxxxxxxxxxxx", { expand: "author" })).expand?.author?.name).toBe(
-      "Ann",
-    );
+    expect(
+      (await su.collection("post_view").getOne("p2xxxxxxxxxxxxx", { expand: "author" })).expand?.author?.name,
+    ).toBe("Ann");
     // a guest (rules "") too, counting through the view's id
     const guest = srv.sdk();
     expect((await guest.collection("post_view").getList(1, 1)).totalItems).toBe(3);
@@ -141,7 +148,8 @@ describe.skipIf(missing)("view collections on PostgreSQL", () => {
       name: "author_counts",
       type: "view",
       listRule: "",
-      viewQuery: "select a.id, a.id as ref, count(p.id) as posts from authors a left join posts p on p.author = a.id group by a.id",
+      viewQuery:
+        "select a.id, a.id as ref, count(p.id) as posts from authors a left join posts p on p.author = a.id group by a.id",
     });
     expect(fieldTypes(v)).toEqual({ id: "text", ref: "relation", posts: "number" });
     const rows = await su.collection("author_counts").getFullList({ sort: "-posts", expand: "ref" });
@@ -235,7 +243,9 @@ describe.skipIf(missing)("view collections on PostgreSQL", () => {
     // a broken view blocks deleting others (upstream's dependency check re-infers every view), and
     // is fixed by saving a query that works
     expect((await failure(su.collections.delete("flags"))).status).toBe(400);
-    await su.collections.update("stats", { viewQuery: "select author as id, count(*) as total from posts group by author" });
+    await su.collections.update("stats", {
+      viewQuery: "select author as id, count(*) as total from posts group by author",
+    });
     await su.collections.update("flags", { viewQuery: "select id, title from posts" });
     expect((await su.collection("flags").getFullList()).length).toBe(3);
     await su.collections.delete("flags");

@@ -392,7 +392,11 @@ const PG_BOOL_TYPES = new Set(["bool", "boolean"]);
 
 /** The field of a PostgreSQL type name (lower case; as a cast names it or as format_type prints it). */
 function fieldOfPgType(type: string, name: string): Field | null {
-  const t = type.trim().replace(/\s*\(.*\)$/, "").replace(/\s+/g, " ").toLowerCase();
+  const t = type
+    .trim()
+    .replace(/\s*\(.*\)$/, "")
+    .replace(/\s+/g, " ")
+    .toLowerCase();
   if (PG_FLOAT_TYPES.has(t)) return new NumberField({ name });
   if (PG_INT_TYPES.has(t)) return new NumberField({ name, onlyInt: true });
   if (PG_TEXT_TYPES.has(t)) return new TextField({ name });

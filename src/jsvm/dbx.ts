@@ -44,7 +44,10 @@ export interface QuerySpec {
 class Params {
   values: { [k: string]: unknown } = {};
   private n = 0;
-  constructor(readonly q: DbxQuote) {}
+  readonly q: DbxQuote;
+  constructor(readonly dialect: Dialect) {
+    this.q = dbxQuote(dialect);
+  }
   add(v: unknown): string {
     const name = `p${this.n++}`;
     this.values[name] = v;
@@ -100,7 +103,9 @@ export function buildExp(e: unknown, params: Params): string {
         for (let i = 0; i + 1 < escapes.length; i += 2) s = s.split(escapes[i]!).join(escapes[i + 1]!);
         if (e.left !== false) s = "%" + s;
         if (e.right !== false) s = s + "%";
-        return `${params.q.column(String(e.col))} ${e.not ? "NOT LIKE" : "LIKE"} ${params.add(s)}`;
+        // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE is its counterpart (`\` escapes by default)
+        const op = params.dialect.name === "postgres" ? "ILIKE" : "LIKE";
+        return `${params.q.column(String(e.col))} ${e.not ? "NOT " : ""}${op} ${params.add(s)}`;
       });
       return joinParts(parts, e.or ? "OR" : "AND");
     }
@@ -129,8 +134,8 @@ function inExp(col: string, values: unknown[], not: boolean, params: Params): st
 
 /** The SQL text and named parameters of a query spec. */
 export function buildQuery(dialect: Dialect, spec: QuerySpec): { sql: string; params: { [k: string]: unknown } } {
-  const q = dbxQuote(dialect);
-  const params = new Params(q);
+  const params = new Params(dialect);
+  const q = params.q;
   let sql = "";
   switch (spec.kind) {
     case "raw":
@@ -168,7 +173,11 @@ export function buildQuery(dialect: Dialect, spec: QuerySpec): { sql: string; pa
       sql = `INSERT INTO ${q.table(spec.table!)} (${cols.map((c) => q.column(c)).join(", ")}) VALUES (${values.join(", ")})`;
       if (spec.kind === "upsert") {
         const set = cols.map((c) => `${q.column(c)}=excluded.${q.column(c)}`).join(", ");
-        sql += ` ON CONFLICT${spec.constraints?.length ? ` (${spec.constraints.map((c) => q.column(c)).join(", ")})` : ""} DO UPDATE SET ${set}`;
+        // PostgreSQL's DO UPDATE needs a conflict target: without one named, the primary key every
+        // pb table has (id), when the row sets it
+        let target = spec.constraints ?? [];
+        if (target.length === 0 && dialect.name === "postgres" && cols.includes("id")) target = ["id"];
+        sql += ` ON CONFLICT${target.length ? ` (${target.map((c) => q.column(c)).join(", ")})` : ""} DO UPDATE SET ${set}`;
       }
       break;
     }
@@ -285,7 +294,7 @@ export async function queryValues(app: App, spec: QuerySpec): Promise<unknown[][
 
 /** A WHERE clause of `$dbx` expressions ANDed (for findAllRecords / countRecords). */
 export function whereOf(dialect: Dialect, exprs: unknown[]): { sql: string; args: SqlArg[] } {
-  const params = new Params(dbxQuote(dialect));
+  const params = new Params(dialect);
   const parts = exprs.map((e) => buildExp(e, params)).filter((s) => s !== "");
   const sql = joinParts(parts, "AND");
   return sql ? finalize(dialect, sql, params.values) : { sql: "", args: [] };

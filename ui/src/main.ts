@@ -1,5 +1,5 @@
 /** Dashboard entry: theme, auth guard, layout and routes. */
-import { appSettings, collections, isSuperuser, loadCollections, loadSettings, pb } from "./lib/app.ts";
+import { appSettings, collections, isSuperuser, loadCollections, loadDbDialect, loadSettings, pb } from "./lib/app.ts";
 import { h, runUnmounts } from "./lib/dom.ts";
 import { icon } from "./lib/icons.ts";
 import { menuButton, toast } from "./lib/ui.ts";
@@ -75,7 +75,7 @@ async function render(): Promise<void> {
   if (def.layout === "app" && !bootstrapped) {
     root.replaceChildren(h("div.boot", null, h("div.loader")));
     try {
-      await Promise.all([loadCollections(), loadSettings()]);
+      await Promise.all([loadCollections(), loadSettings(), loadDbDialect()]);
       bootstrapped = true;
     } catch (err) {
       if (!pb.authStore.isValid) return; // the 401 handler redirects

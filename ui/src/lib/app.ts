@@ -27,6 +27,27 @@ export function findCollection(idOrName: string): CollectionModel | undefined {
   return collections.get().find((c) => c.id === idOrName || c.name === idOrName);
 }
 
+/** The database engine the server runs on: "sqlite" unless `/api/health` names another (`dbDialect`). */
+export const dbDialect = new Signal<string>("sqlite");
+
+/** Asks the server which engine it runs (health names it only when it is not SQLite). */
+export async function loadDbDialect(): Promise<string> {
+  try {
+    const r: any = await pb.health.check({ requestKey: null });
+    dbDialect.set(typeof r?.data?.dbDialect === "string" && r.data.dbDialect ? r.data.dbDialect : "sqlite");
+  } catch {
+    // an older server or a network hiccup: the SQLite screens, as before
+  }
+  return dbDialect.get();
+}
+
+/** The engine's display name ("PostgreSQL"). */
+export function dbEngineName(dialect = dbDialect.get()): string {
+  if (dialect === "postgres") return "PostgreSQL";
+  if (dialect === "sqlite") return "SQLite";
+  return dialect;
+}
+
 export async function loadSettings(): Promise<Record<string, any> | null> {
   try {
     const s = await pb.settings.getAll({ requestKey: null });

@@ -2,6 +2,8 @@
 import {
   applyAccent,
   collections,
+  dbDialect,
+  dbEngineName,
   errorMessage,
   isNotAvailable,
   loadCollections,
@@ -47,11 +49,17 @@ const NAV: [string, string, string][] = [
   ["/settings/import-collections", "Import collections", "download"],
 ];
 
+/** True when the server keeps its data in PostgreSQL: no backups of pb_data there (health says so). */
+function onPostgres(): boolean {
+  return dbDialect.get() === "postgres";
+}
+
 function layout(active: string, content: HTMLElement): HTMLElement {
+  const entries = onPostgres() ? NAV.filter(([path]) => path !== "/settings/backups") : NAV;
   const nav = h(
     "nav.side-list",
     { "aria-label": "Settings" },
-    NAV.map(([path, label, ic]) =>
+    entries.map(([path, label, ic]) =>
       h(
         "a.side-link",
         {
@@ -68,7 +76,16 @@ function layout(active: string, content: HTMLElement): HTMLElement {
     "div.page.page-settings",
     null,
     sidebarLayout(
-      h("div.side-inner", null, h("h2.side-title", null, "Settings"), nav),
+      h(
+        "div.side-inner",
+        null,
+        h("h2.side-title", null, "Settings"),
+        nav,
+        // which engine runs is only worth a line when it is not the embedded SQLite
+        dbDialect.get() === "sqlite"
+          ? null
+          : h("div.side-footer", null, h("p.muted.sm", { "data-testid": "db-engine" }, `Database: ${dbEngineName()}`)),
+      ),
       h("div.content-inner", null, content),
       "Settings",
     ),
@@ -764,6 +781,16 @@ export function backupsPage(): Page {
       content.replaceChildren(pageHeader("Backups"), notAvailable("Backups", "/api/backups"));
       return;
     }
+    if (onPostgres()) {
+      content.replaceChildren(
+        pageHeader("Backups"),
+        notice(
+          "info",
+          "Backups are not available: the data lives in PostgreSQL. Back it up with PostgreSQL's own tools (pg_dump, continuous archiving).",
+        ),
+      );
+      return;
+    }
     content.replaceChildren(
       pageHeader(
         "Backups",
@@ -788,7 +815,7 @@ export function backupsPage(): Page {
     );
   };
   render();
-  load();
+  if (!onPostgres()) load();
   return { el: layout("/settings/backups", content), title: "Backups" };
 }
 
@@ -1114,7 +1141,12 @@ export function importPage(): Page {
 // ---------- SQL ----------
 export function sqlPage(): Page {
   const data = {
-    query: store.get<string>("sqlDraft", "SELECT name, type FROM sqlite_master WHERE type = 'table' ORDER BY name"),
+    query: store.get<string>(
+      "sqlDraft",
+      onPostgres()
+        ? "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1"
+        : "SELECT name, type FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    ),
   };
   const ta = textarea(data, "query", {
     rows: 6,
@@ -1205,7 +1237,14 @@ export function sqlPage(): Page {
         "div.settings-body",
         null,
         pageHeader("SQL console"),
-        notice("warn", "Queries run directly against data.db: writes bypass validation, hooks and API rules."),
+        onPostgres()
+          ? notice(
+              "warn",
+              "Queries run directly against the ",
+              h("strong", { "data-testid": "sql-engine" }, dbEngineName()),
+              " database, in its SQL: writes bypass validation, hooks and API rules.",
+            )
+          : notice("warn", "Queries run directly against data.db: writes bypass validation, hooks and API rules."),
         ta,
         h(
           "div.row.gap",
