@@ -21,7 +21,8 @@
  *   Cost (measured on PG 15 here): a statement calling pb_strftime plans it once (~15-80 ms), then
  *   ~0.5-1 ms a row: SQL functions that are not inlined are started anew on every call.
  *
- * Everything is LANGUAGE sql and `CREATE OR REPLACE`, so running the script again is harmless.
+ * Everything is LANGUAGE sql and `CREATE OR REPLACE`, so running the script again is harmless. The
+ * functions land in the first schema of the search_path (public; pb_aux for the logs database).
  * Our own: upstream runs SQLite only and has no twin.
  */
 
@@ -271,6 +272,9 @@ function formatSql(fmt: string, jd: string, subsec: string, held: string): strin
 }
 
 export const PG_FUNCTIONS_SQL = `
+-- two servers opening the database at once would race on the catalog rows (CREATE OR REPLACE fails
+-- with 'tuple concurrently updated'); a multi-statement script is one transaction, which holds this
+SELECT pg_advisory_xact_lock(7417201701);
 CREATE OR REPLACE FUNCTION pb_json_valid(t text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $pb$
   SELECT CASE

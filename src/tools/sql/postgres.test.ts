@@ -25,8 +25,8 @@ beforeAll(async () => {
   cluster = await startPostgres();
   pg = new SQL(await cluster.createDatabase(), { max: 2 });
   await pg.unsafe(d.setupScript).simple();
-  // twice: the script is idempotent
-  await pg.unsafe(d.setupScript).simple();
+  // again, twice at once on the pool's two connections: idempotent, and concurrent runs do not collide
+  await Promise.all([pg.unsafe(d.setupScript).simple(), pg.unsafe(d.setupScript).simple()]);
 }, 60_000);
 
 afterAll(async () => {

@@ -160,6 +160,8 @@ export const postgresDialect: Dialect = {
   },
   limitAll: "ALL",
   jsonEach(expr) {
+    // `value` is text for every item (SQLite's json_each gives 5 for a number item, here '5'; true is
+    // 'true', SQLite's 1); a non-array value, '' and NULL included, is the one item, as in SQLite
     return `json_array_elements_text(CASE WHEN ${isJsonArray(expr)} THEN (${expr})::json ELSE json_build_array(${expr}) END)`;
   },
   jsonEachParam(placeholder) {
