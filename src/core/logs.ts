@@ -280,7 +280,12 @@ export async function logsStats(app: App, where?: { sql: string; query: SelectQu
   const query = where?.query ?? new SelectQuery(LOGS_TABLE, new SqlParams(app.auxDb.dialect));
   const d = app.auxDb.dialect;
   const q = d.quoteIdent;
-  const hour = d.strftime(["'%Y-%m-%d %H:00:00'", q("created")]);
+  // SQLite: upstream's strftime; elsewhere the same text from the stored date's first 13 characters
+  // ("2006-01-02 15"), which the hourly index covers — a strftime emulation costs per row there
+  const hour =
+    d.name === "sqlite"
+      ? d.strftime(["'%Y-%m-%d %H:00:00'", q("created")])
+      : `(substr(${q("created")}, 1, 13) || ':00:00')`;
   let sql = `SELECT count(${q("id")}) AS ${q("total")}, ${hour} AS ${q("date")} FROM ${q(LOGS_TABLE)}`;
   if (where?.sql) sql += " WHERE " + where.sql;
   sql += ` GROUP BY ${q("date")} ORDER BY ${q("date")}`;

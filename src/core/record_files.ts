@@ -336,7 +336,7 @@ export async function findRecordByViewFile(
     const table = d.quoteIdent(c.name);
     const multiple = found.original instanceof FileField && found.original.isMultiple();
     const sql = multiple
-      ? `SELECT ${table}.* FROM ${table} INNER JOIN ${d.jsonEach(`${table}.${col}`)} AS _je_file WHERE _je_file.value = ? LIMIT 1`
+      ? `SELECT ${table}.* FROM ${table} CROSS JOIN ${d.jsonEach(`${table}.${col}`)} AS _je_file WHERE _je_file.value = ? LIMIT 1`
       : `SELECT ${table}.* FROM ${table} WHERE ${table}.${col} = ? LIMIT 1`;
     const row = await app.db.get<{ [k: string]: unknown }>(sql, [filename]);
     return row ? Record.fromRow(c, row) : null;
