@@ -1,6 +1,6 @@
 /**
  * The storage seam's layering (issue 16), checked on the source tree: only src/core/db/ talks to the
- * SQLite client library, core does not import migrations/ (they register themselves into core), and
+ * engines' client libraries (bun:sqlite, Bun's SQL), core does not import migrations/ (they register themselves into core), and
  * tools know nothing of the app. Each failure lists the offending files.
  */
 import { describe, expect, test } from "bun:test";
@@ -72,11 +72,25 @@ describe("storage seam layering", () => {
   const SQLITE_MODULE = ["bun", "sqlite"].join(":");
   const sqliteSpec = new RegExp(`(["'\`])${SQLITE_MODULE}\\1`);
 
-  test(`only src/core/db/ imports ${SQLITE_MODULE}`, () => {
+  // tests that compare the engines' own answers (a dialect's rendering against SQLite's, a copied
+  // pb_data file by file) may open them directly; nothing else outside the drivers' folder may
+  test(`only src/core/db/ (and tests) import ${SQLITE_MODULE}`, () => {
     const users = SCANNED.filter((f) => sqliteSpec.test(read(f)));
     // the detector works: the driver itself uses the module
     expect(users).toContain("src/core/db/sqlite.ts");
-    const offenders = users.filter((f) => !f.startsWith("src/core/db/"));
+    const offenders = users.filter((f) => !f.startsWith("src/core/db/") && !isTest(f));
+    expect(offenders).toEqual([]);
+  });
+
+  // Bun's built-in SQL client (PostgreSQL), imported as `import { SQL } from "bun"`
+  const bunSqlSpec = /\bimport\s*(?:type\s*)?\{[^}]*\bSQL\b[^}]*\}\s*from\s*["']bun["']|\bBun\.SQL\b/;
+
+  test("only src/core/db/ (and tests, and the test cluster helper) use Bun's SQL client", () => {
+    const users = SCANNED.filter((f) => bunSqlSpec.test(read(f)));
+    expect(users).toContain("src/core/db/postgres.ts");
+    const offenders = users.filter(
+      (f) => !f.startsWith("src/core/db/") && !isTest(f) && f !== "test/support/pg.ts",
+    );
     expect(offenders).toEqual([]);
   });
 
