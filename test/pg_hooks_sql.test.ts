@@ -86,6 +86,19 @@ routerAdd("POST", "/sql/write", (e) => {
   return e.json(200, { updated: upd.rowsAffected(), deleted: del.rowsAffected(), dupError, all })
 })
 
+routerAdd("POST", "/sql/views", (e) => {
+  $app.saveView("hv1", "select id, label from kv")
+  $app.saveView("hv2", "select id from hv1")
+  const before = []
+  $app.db().newQuery("SELECT table_name FROM information_schema.views WHERE table_name LIKE 'hv%' ORDER BY 1").column(before)
+  // PostgreSQL refuses to drop a view another reads; SQLite drops it and leaves hv2 broken
+  $app.deleteView("hv1")
+  const after = []
+  $app.db().newQuery("SELECT table_name FROM information_schema.views WHERE table_name LIKE 'hv%' ORDER BY 1").column(after)
+  const fields = $app.createViewFields("select id, n::int as whole, label from kv")
+  return e.json(200, { before, after, fields: JSON.parse(JSON.stringify(fields)).map((f) => f.name + ":" + f.type) })
+})
+
 routerAdd("GET", "/sql/records", (e) => {
   const recs = arrayOf(new Record)
   $app.recordQuery("notes").where($dbx.exp("[[title]] ILIKE {:t}", { t: "%NOTE%" })).orderBy("title DESC").all(recs)
@@ -157,6 +170,14 @@ describe.skipIf(missing)("raw SQL in hooks on PostgreSQL", () => {
       { id: "c", label: "Cherry!", n: 30, ok: true },
       { id: "e", label: "Elder", n: 5, ok: false },
     ]);
+  });
+
+  test("$app.saveView / deleteView / createViewFields", async () => {
+    expect(await su.send("/sql/views", { method: "POST" })).toEqual({
+      before: ["hv1", "hv2"],
+      after: [],
+      fields: ["id:text", "whole:number", "label:json"],
+    });
   });
 
   test("record queries with PostgreSQL SQL in $dbx.exp", async () => {

@@ -110,9 +110,13 @@ export function tokenize(s: string, opts: TokenizeOptions): string[] {
 
 // --- the SQL view ---------------------------------------------------------------------------------------
 
-/** Drops the SQL view `name` if it exists. */
+/**
+ * Drops the SQL view `name` if it exists. Views reading it go with it on PostgreSQL (CASCADE: it
+ * refuses otherwise), where SQLite leaves them broken; callers that want them back detach them first.
+ */
 export async function deleteView(app: App, name: string): Promise<void> {
-  await app.db.run(`DROP VIEW IF EXISTS ${app.db.dialect.quoteIdent(name)}`);
+  const cascade = app.db.dialect.name === "postgres" ? " CASCADE" : "";
+  await app.db.run(`DROP VIEW IF EXISTS ${app.db.dialect.quoteIdent(name)}${cascade}`);
 }
 
 /** A view dropped out of the way of a change to what it reads, with the text that recreates it. */
