@@ -145,6 +145,19 @@ describe.skipIf(missing)("view collections on PostgreSQL", () => {
     ]);
   });
 
+  test("an unquoted alias is folded to lower case by PostgreSQL: the field follows the column", async () => {
+    const v = await su.collections.create({
+      name: "cased",
+      type: "view",
+      listRule: "",
+      viewQuery: 'select id, title AS myTitle, n as "BigN" from posts',
+    });
+    expect(fieldTypes(v)).toEqual({ id: "text", mytitle: "text", BigN: "number" });
+    const r = await su.collection("cased").getOne("p1xxxxxxxxxxxxx");
+    expect([r.mytitle, r.BigN]).toEqual(["one", 1]);
+    await su.collections.delete("cased");
+  });
+
   test("an id from another collection's id is a relation, and expands", async () => {
     const v = await su.collections.create({
       name: "author_counts",

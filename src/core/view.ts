@@ -536,7 +536,12 @@ async function inferViewFields(app: App, selectQuery: string): Promise<FieldsLis
   const pg = app.db.dialect.name === "postgres";
   for (const row of info) {
     if (row.name === "id") hasId = true;
-    const known = suggested.get(row.name);
+    let known = suggested.get(row.name);
+    if (!known && pg) {
+      // PostgreSQL folds an unquoted alias to lower case (`AS myTitle` names the column mytitle)
+      for (const [alias, qf] of suggested) if (alias.toLowerCase() === row.name) known = qf;
+      if (known) known.field.name = row.name;
+    }
     let field = known?.field ?? defaultViewField(row.name);
     if (pg && row.name !== "id" && field.type === "json" && !known?.original) {
       field = fieldOfCatalogType(row.type, row.name) ?? field;
