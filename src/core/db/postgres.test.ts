@@ -141,6 +141,14 @@ describe.skipIf(!HAVE_PG)("PostgresDb", () => {
       await Promise.all([d.run(`INSERT INTO caught VALUES ('b')`), d.run(`INSERT INTO caught VALUES ('c')`)]);
     });
     expect((await d.all<{ id: string }>("SELECT id FROM caught ORDER BY id")).map((r) => r.id)).toEqual(["a", "b", "c"]);
+    // a caller's own savepoint through run() is not swallowed by the statement savepoints
+    await d.transaction(async () => {
+      await d.run("SAVEPOINT mine");
+      await d.run(`INSERT INTO caught VALUES ('d')`);
+      await d.run("ROLLBACK TO SAVEPOINT mine");
+      await d.run("RELEASE SAVEPOINT mine");
+    });
+    expect((await d.all("SELECT id FROM caught")).length).toBe(3);
   });
 
   test("the query timeout bounds reads only: a write may run longer", async () => {

@@ -60,6 +60,9 @@ const PG_TYPE_NAMES: Record<number, string> = {
 /** Statements that only read (our code never writes through a CTE). */
 const READ_STATEMENT = /^\s*(select|with|values|show|explain)\b/i;
 
+/** Statements that steer the transaction itself: never wrapped in a statement savepoint (releasing it would release theirs). */
+const TX_CONTROL = /^\s*(savepoint|release|rollback|commit|begin|start|set|reset)\b/i;
+
 /** SQLSTATE classes we give meaning to. */
 const UNIQUE_VIOLATION = "23505";
 const QUERY_CANCELED = "57014";
@@ -85,7 +88,9 @@ export class PostgresDb implements Db {
   ) {
     this.timeout = options.queryTimeout ?? 0;
     this.schema = options.schema ?? "";
-    const connection: Record<string, string> = {};
+    // no JIT: filter SQL over small tables is cheap to run but its estimated cost (set-returning
+    // JSON joins count 100 rows each) crosses jit_above_cost, and compiling it took seconds
+    const connection: Record<string, string> = { jit: "off" };
     if (options.schema) connection.search_path = options.schema;
     const max = Math.max(2, options.max ?? 10);
     const pool = (size: number, extra: Record<string, string>) =>
@@ -155,7 +160,8 @@ export class PostgresDb implements Db {
     const values = n.params.map(bindValue);
     const held = this.held();
     try {
-      if (held?.conn && !READ_STATEMENT.test(n.sql)) return await this.atomically(held, n.sql, values);
+      if (held?.conn && !READ_STATEMENT.test(n.sql) && !TX_CONTROL.test(n.sql))
+        return await this.atomically(held, n.sql, values);
       return (await this.runner(n.sql).unsafe(n.sql, values)) as Record<string, unknown>[];
     } catch (err) {
       throw this.toDbError(err);
