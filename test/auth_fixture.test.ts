@@ -8,7 +8,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { ClientResponseError } from "pocketbase";
 import { App } from "../src/core/app.ts";
-import { FIXTURE, SHARED_MISSING, startServer, tempDir, type TestServer } from "./harness.ts";
+import { FIXTURE, SHARED_MISSING, startServer, tempDir, type TestServer, testAppConfig, dbEnvFor } from "./harness.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
 
 /** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
@@ -52,7 +52,8 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
     const work = tempDir();
     const dataDir = join(work, "pb_data");
     cpSync(FIXTURE, dataDir, { recursive: true });
-    const app = new App({ dataDir });
+    await dbEnvFor(dataDir, dataDir); // on PostgreSQL: the fixture copied into this pb_data's database
+    const app = new App(await testAppConfig({ dataDir }));
     await app.bootstrap();
     const s = app.settings();
     s.smtp = { ...s.smtp, enabled: true, host: "127.0.0.1", port: smtp.port };

@@ -13,7 +13,7 @@ import { TextField } from "../src/core/fields/index.ts";
 import { Record } from "../src/core/record.ts";
 import { saveRecord } from "../src/core/record_save.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
-import { type TestServer, failure, startServer, tempDir } from "./harness.ts";
+import { type TestServer, failure, startServer, tempDir, testAppConfig } from "./harness.ts";
 import { type SmtpServer, linkToken, otpCode, sentTo, startSmtp } from "./support/smtp.ts";
 
 /** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
@@ -37,7 +37,7 @@ async function post(path: string, body: unknown, headers: { [k: string]: string 
 }
 
 async function buildSchema(dataDir: string, smtpPort: number) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const settings = app.settings();
   settings.smtp = {

@@ -13,7 +13,7 @@ import { badRequest } from "../src/core/errors.ts";
 import { Record } from "../src/core/record.ts";
 import { findAuthRecordByEmail } from "../src/core/record_query.ts";
 import { saveRecord } from "../src/core/record_save.ts";
-import { tempDir } from "./harness.ts";
+import { tempDir, testAppConfig } from "./harness.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
 
 /** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
@@ -29,7 +29,7 @@ const seen: string[] = [];
 beforeAll(async () => {
   smtp = await startSmtp();
   dir = tempDir();
-  app = new App({ dataDir: dir });
+  app = new App(await testAppConfig({ dataDir: dir }));
   await app.bootstrap();
   const s = app.settings();
   s.smtp = { ...s.smtp, enabled: true, host: "127.0.0.1", port: smtp.port };

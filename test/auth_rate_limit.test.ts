@@ -11,7 +11,7 @@ import { saveCollection } from "../src/core/collection_save.ts";
 import { Record } from "../src/core/record.ts";
 import { saveRecord } from "../src/core/record_save.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "./harness.ts";
+import { startServer, tempDir, type TestServer, testAppConfig } from "./harness.ts";
 
 /** Per-test budget: bcrypt checks and server processes are slow when the whole suite runs at once. */
 const SLOW = 20_000;
@@ -42,7 +42,7 @@ const login = (collection: string, ip: string, password = "wrong-password") =>
 beforeAll(async () => {
   const work = tempDir();
   dataDir = join(work, "pb_data");
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const s = app.settings();
   s.trustedProxy = { headers: ["X-Forwarded-For"], useLeftmostIP: false };
@@ -165,7 +165,7 @@ test(
     const ip = newIP();
     const health = () => call("GET", "/api/health", ip).then((r) => r.status);
     expect([await health(), await health(), await health()]).toEqual([200, 200, 429]);
-    const app = new App({ dataDir });
+    const app = new App(await testAppConfig({ dataDir }));
     await app.bootstrap();
     const s = app.settings();
     s.rateLimits.enabled = false;

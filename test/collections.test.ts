@@ -8,8 +8,8 @@ import { saveCollection } from "../src/core/collection_save.ts";
 import { NumberField, RelationField, TextField } from "../src/core/fields/index.ts";
 import { Record } from "../src/core/record.ts";
 import { saveRecord } from "../src/core/record_save.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
-import { withDb } from "./support/db.ts";
+import { runPb, startServer, tempDir, TEST_DB, testAppConfig, type TestServer } from "./harness.ts";
+import { withDataDb } from "./support/db.ts";
 
 let srv: TestServer;
 let su: PocketBase;
@@ -17,7 +17,7 @@ let userToken = "";
 
 /** Builds a schema with data in-process, on the pb_data the server then opens. */
 async function seed(dataDir: string) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const posts = newBaseCollection("posts");
   posts.fields.add(new TextField({ name: "title" }), new NumberField({ name: "views" }));
@@ -45,8 +45,16 @@ async function seed(dataDir: string) {
   await app.terminate();
 }
 
-/** A look at the server's data.db from outside. */
-const rows = (sql: string) => withDb(join(srv.dataDir, "data.db"), (d) => d.all(sql));
+/** A look at the server's database from outside. */
+const rows = (sql: string) => withDataDb(srv.dataDir, (d) => d.all(sql));
+const hasTable = (name: string) => withDataDb(srv.dataDir, (d) => d.hasTable(name));
+const columnNames = (table: string) =>
+  withDataDb(srv.dataDir, async (d) =>
+    (await d.tableColumns(table))
+      .map((c) => c.name)
+      .filter((n) => n !== "_rowid_")
+      .sort(),
+  );
 
 /** The error envelope of a failing SDK call. */
 async function failure(p: Promise<unknown>): Promise<{ status: number; message: string; data: any }> {
@@ -151,9 +159,14 @@ describe("create and update", () => {
       ["slug", "text" + Bun.hash.crc32("slug")],
       ["body", "editor" + Bun.hash.crc32("body")],
     ]);
-    expect(await rows("SELECT sql FROM sqlite_master WHERE name = 'idx_articles_slug'")).toEqual([
-      { sql: "CREATE UNIQUE INDEX `idx_articles_slug` ON `articles` (`slug`)" },
-    ]);
+    const indexes = await withDataDb(srv.dataDir, (d) => d.tableIndexes("articles"));
+    if (TEST_DB === "sqlite") {
+      expect(indexes.get("idx_articles_slug")).toBe("CREATE UNIQUE INDEX `idx_articles_slug` ON `articles` (`slug`)");
+    } else {
+      expect(indexes.get("idx_articles_slug")).toMatch(
+        /^CREATE UNIQUE INDEX "?idx_articles_slug"? ON .*articles.* \("?slug"?\)$/,
+      );
+    }
 
     const dup = await failure(su.collections.create({ name: "Articles", fields: [{ name: "", type: "text" }] }));
     expect(dup.status).toBe(400);
@@ -169,7 +182,7 @@ describe("create and update", () => {
       }),
     );
     expect(badIndex.data.indexes["0"].code).toBe("validation_invalid_index_expression");
-    expect(await rows("SELECT name FROM sqlite_master WHERE name = 'x1'")).toEqual([]);
+    expect(await hasTable("x1")).toBe(false);
 
     const badType = await failure(su.collections.create({ name: "x2", fields: [{ name: "a", type: "nope" }] }));
     expect(badType.message).toBe("Failed to load the submitted data due to invalid formatting.");
@@ -193,11 +206,7 @@ describe("create and update", () => {
       { headline: "first", published: 0 },
       { headline: "second", published: 0 },
     ]);
-    expect(await rows("SELECT name FROM pragma_table_info('posts') ORDER BY name")).toEqual([
-      { name: "headline" },
-      { name: "id" },
-      { name: "published" },
-    ]);
+    expect(await columnNames("posts")).toEqual(["headline", "id", "published"]);
 
     const renamed = await su.collections.update(posts.id, { name: "entries" });
     expect(renamed.name).toBe("entries");
@@ -272,7 +281,7 @@ describe("views", () => {
     expect(del.message).toBe("Failed to delete collection probably due to existing reference in comments.");
 
     await su.collections.delete("post_views");
-    expect(await rows("SELECT name FROM sqlite_master WHERE name = 'post_views'")).toEqual([]);
+    expect(await hasTable("post_views")).toBe(false);
   });
 });
 
@@ -295,7 +304,7 @@ describe("delete and truncate", () => {
 
     await su.collections.delete("comments");
     await su.collections.delete("posts");
-    expect(await rows("SELECT name FROM sqlite_master WHERE name IN ('posts', 'comments')")).toEqual([]);
+    expect([await hasTable("posts"), await hasTable("comments")]).toEqual([false, false]);
   });
 });
 

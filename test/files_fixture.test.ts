@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, readdirSync, readFileSync 
 import { join } from "node:path";
 import PocketBase from "pocketbase";
 import { ensureBuilt } from "../build.ts";
-import { FIXTURE, SHARED_MISSING, runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { FIXTURE, SHARED_MISSING, dbEnvFor, runPb, startServer, tempDir, type TestServer } from "./harness.ts";
 import { withDb } from "./support/db.ts";
 import { imageMeta, sampleJpeg, samplePng } from "./support/images.ts";
 
@@ -66,6 +66,7 @@ describe.skipIf(!!SHARED_MISSING)("fixture files through the compiled binary", (
     const work = tempDir();
     const dataDir = join(work, "pb_data");
     cpSync(FIXTURE, dataDir, { recursive: true });
+    await dbEnvFor(dataDir, dataDir); // on PostgreSQL: the fixture copied into this pb_data's database
     expect(
       (
         await runPb(["superuser", "upsert", "files@example.com", "1234567890", `--dir=${dataDir}`], {

@@ -13,7 +13,7 @@ import { FileField, TextField } from "../src/core/fields/index.ts";
 import { Record } from "../src/core/record.ts";
 import { newUploadFile } from "../src/core/record_files.ts";
 import { saveRecord } from "../src/core/record_save.ts";
-import { tempDir } from "./harness.ts";
+import { tempDir, testAppConfig } from "./harness.ts";
 import { imageMeta, samplePng } from "./support/images.ts";
 
 let app: App;
@@ -24,7 +24,7 @@ const seen: string[] = [];
 
 beforeAll(async () => {
   dir = tempDir();
-  app = new App({ dataDir: dir });
+  app = new App(await testAppConfig({ dataDir: dir }));
   await app.bootstrap();
   const docs = newBaseCollection("docs");
   docs.fields.add(

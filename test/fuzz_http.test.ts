@@ -1,8 +1,8 @@
 /** A few hundred hostile requests against a live server: no 5xx, no bare errors, no damage. */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { runPb, startServer, tempDir } from "./harness.ts";
-import { withDb } from "./support/db.ts";
+import { runPb, startServer, tempDir, TEST_DB } from "./harness.ts";
+import { withDataDb } from "./support/db.ts";
 import { buildFuzzSchema } from "./support/fuzz_schema.ts";
 import { runHttpFuzz } from "./support/http_fuzz.ts";
 
@@ -30,8 +30,9 @@ test("hostile filters, sorts, fields, ids and bodies never yield a 5xx or a brok
   } finally {
     await srv.stop({ keep: true });
   }
-  await withDb(join(dataDir, "data.db"), async (db) => {
+  await withDataDb(dataDir, async (db) => {
     expect(await db.get("SELECT x FROM canary")).toEqual({ x: "alive" });
-    expect(await db.get("PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
+    // PostgreSQL has no integrity_check to ask: a crash-safe server keeps its own files consistent
+    if (TEST_DB === "sqlite") expect(await db.get("PRAGMA integrity_check")).toEqual({ integrity_check: "ok" });
   });
 });

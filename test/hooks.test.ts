@@ -10,7 +10,7 @@ import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { TextField } from "../src/core/fields/index.ts";
-import { tempDir } from "./harness.ts";
+import { tempDir, testAppConfig } from "./harness.ts";
 
 let app: App;
 let server: RunningServer;
@@ -20,7 +20,7 @@ const seen: string[] = [];
 
 beforeAll(async () => {
   dir = tempDir();
-  app = new App({ dataDir: dir });
+  app = new App(await testAppConfig({ dataDir: dir }));
   await app.bootstrap();
   const notes = newBaseCollection("notes");
   notes.fields.add(new TextField({ name: "title" }), new TextField({ name: "internal" }));

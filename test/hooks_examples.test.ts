@@ -14,6 +14,7 @@ import { runAllMigrations } from "../src/core/migrations_runner.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
 import { jsCron } from "../src/jsvm/cron.ts";
 import { registerJsvm, type JsvmPlugin } from "../src/jsvm/plugin.ts";
+import { testAppConfig } from "./harness.ts";
 
 const EXAMPLES = join(import.meta.dir, "..", "hooks");
 
@@ -28,7 +29,7 @@ let guest: PocketBase;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pb-hooks-examples-"));
-  app = new App({ dataDir: join(dir, "pb_data") });
+  app = new App(await testAppConfig({ dataDir: join(dir, "pb_data") }));
   plugin = await registerJsvm(app, {
     hooksDir: join(EXAMPLES, "pb_hooks"),
     migrationsDir: join(EXAMPLES, "pb_migrations"),

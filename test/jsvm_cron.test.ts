@@ -13,6 +13,7 @@ import { registerJsvm, type JsvmPlugin } from "../src/jsvm/plugin.ts";
 import { appStore } from "../src/jsvm/store.ts";
 import { appLogger } from "../src/core/logs.ts";
 import { writeFiles } from "./support/jsvm.ts";
+import { testAppConfig } from "./harness.ts";
 
 let dir: string;
 let app: App;
@@ -35,7 +36,7 @@ routerAdd("POST", "/schedule", (e) => {
 })
 `,
   });
-  app = new App({ dataDir: join(dir, "pb_data") });
+  app = new App(await testAppConfig({ dataDir: join(dir, "pb_data") }));
   plugin = await registerJsvm(app, {
     hooksDir: join(dir, "pb_hooks"),
     migrationsDir: join(dir, "pb_migrations"),
@@ -105,7 +106,7 @@ test("an executor can add jobs (cronAdd exists outside the loader too)", async (
 test("an invalid expression fails the hook file at load", async () => {
   const d = mkdtempSync(join(tmpdir(), "pb-jsvm-cron-bad-"));
   writeFiles(join(d, "pb_hooks"), { "bad.pb.js": `cronAdd("bad", "not a cron", () => {})` });
-  const a = new App({ dataDir: join(d, "pb_data") });
+  const a = new App(await testAppConfig({ dataDir: join(d, "pb_data") }));
   try {
     await expect(
       registerJsvm(a, { hooksDir: join(d, "pb_hooks"), migrationsDir: join(d, "m"), hooksWatch: false, hooksPool: 1 }),

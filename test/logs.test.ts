@@ -15,7 +15,7 @@ import { saveCollection } from "../src/core/collection_save.ts";
 import { TextField } from "../src/core/fields/index.ts";
 import { LOG_BATCH_SIZE, appLogger } from "../src/core/logs.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
-import { tempDir } from "./harness.ts";
+import { tempDir, testAppConfig } from "./harness.ts";
 
 setDefaultTimeout(20_000);
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   dir = tempDir();
   mkdirSync(join(dir, "pb_public"));
   writeFileSync(join(dir, "pb_public", "index.html"), "<h1>hi</h1>");
-  app = new App({ dataDir: join(dir, "pb_data") });
+  app = new App(await testAppConfig({ dataDir: join(dir, "pb_data") }));
   await app.bootstrap();
   const notes = newBaseCollection("notes");
   notes.fields.add(new TextField({ name: "title", required: true }));
@@ -219,7 +219,7 @@ describe("the logger", () => {
     for (let i = 0; i < 50; i++) logger.info("id entry", { n: 2 });
     await logger.flush();
     const rows = await app.auxDb.all<{ id: string; created: string }>(
-      "SELECT id, created FROM _logs WHERE message = 'id entry' ORDER BY created, rowid",
+      `SELECT id, created FROM _logs WHERE message = 'id entry' ORDER BY created, ${app.auxDb.dialect.rowid}`,
     );
     expect(rows).toHaveLength(51);
     for (const r of rows) expect(r.id).toMatch(/^[a-z0-9]{15}$/);

@@ -11,7 +11,7 @@ import { newAuthCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { EmailField, TextField } from "../src/core/fields/index.ts";
 import { s256Challenge, type AuthMethodsProviderInfo } from "../src/core/oauth2/auth_methods.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { runPb, startServer, tempDir, type TestServer, testAppConfig } from "./harness.ts";
 import { loginHint, startOIDCProvider, type OIDCProvider } from "./support/oidc.ts";
 
 let idp: OIDCProvider;
@@ -23,7 +23,7 @@ const CLIENT_ID = "pb-test-client";
 const REDIRECT = "https://app.example.com/oauth2/callback";
 
 async function buildSchema(dir: string) {
-  const app = new App({ dataDir: dir });
+  const app = new App(await testAppConfig({ dataDir: dir }));
   await app.bootstrap();
   const users = app.findCollection("users")!;
   users.fields.add(new TextField({ name: "username", max: 30, pattern: "^[a-z0-9_]+$" }));

@@ -12,7 +12,7 @@ import type { RecordAuthWithOAuth2RequestEvent } from "../src/core/events.ts";
 import { authMethodsOAuth2Providers } from "../src/core/oauth2/auth_methods.ts";
 import { AppleProvider } from "../src/core/oauth2/providers/apple.ts";
 import { registerProvider } from "../src/core/oauth2/registry.ts";
-import { tempDir } from "./harness.ts";
+import { tempDir, testAppConfig } from "./harness.ts";
 import { loginHint, startOIDCProvider, type OIDCProvider } from "./support/oidc.ts";
 
 let app: App;
@@ -46,7 +46,7 @@ beforeAll(async () => {
     return p;
   });
 
-  app = new App({ dataDir: tempDir() });
+  app = new App(await testAppConfig({ dataDir: tempDir() }));
   await app.bootstrap();
   const users = app.findCollection("users")!;
   users.oauth2.enabled = true;
@@ -163,9 +163,10 @@ describe("onRecordAuthWithOAuth2Request", () => {
       .catch((e) => e)) as ClientResponseError;
     expect(err.response).toEqual({ data: {}, message: "TX_ERROR.", status: 400 });
     expect(await app.db.get("SELECT COUNT(*) AS n FROM users WHERE email = 'tx@example.com'")).toEqual({ n: 0 });
-    expect(await app.db.get("SELECT COUNT(*) AS n FROM _externalAuths WHERE providerId = 'tx-error'")).toEqual({
-      n: 0,
-    });
+    const q = app.db.dialect.quoteIdent;
+    expect(
+      await app.db.get(`SELECT COUNT(*) AS n FROM ${q("_externalAuths")} WHERE ${q("providerId")} = 'tx-error'`),
+    ).toEqual({ n: 0 });
   });
 
   test("superusers cannot use OAuth2", async () => {

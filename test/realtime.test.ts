@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import PocketBase from "pocketbase";
 import { App } from "../src/core/app.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { runPb, startServer, tempDir, type TestServer, testAppConfig } from "./harness.ts";
 
 let srv: TestServer;
 let su: PocketBase;
@@ -15,7 +15,7 @@ let userToken = "";
 let otherUserToken = "";
 
 async function buildSchema(dataDir: string) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const settings = app.settings();
   // lets a test pretend to come from another IP

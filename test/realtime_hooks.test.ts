@@ -19,7 +19,7 @@ import {
   realtimeHooks,
   subscriptionsBroker,
 } from "../src/core/realtime/index.ts";
-import { tempDir } from "./harness.ts";
+import { tempDir, testAppConfig } from "./harness.ts";
 
 let app: App;
 let server: RunningServer;
@@ -33,7 +33,7 @@ const knobs = {
 };
 
 beforeAll(async () => {
-  app = new App({ dataDir: tempDir() });
+  app = new App(await testAppConfig({ dataDir: tempDir() }));
   await app.bootstrap();
   const user = new Record(app.findCollection("users")!);
   user.load({ email: "u1@example.com", password: "1234567890", passwordConfirm: "1234567890", verified: true });

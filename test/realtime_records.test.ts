@@ -6,7 +6,7 @@ import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { BoolField, RelationField, TextField } from "../src/core/fields/index.ts";
-import { runPb, startServer, tempDir, type TestServer } from "./harness.ts";
+import { runPb, startServer, tempDir, type TestServer, testAppConfig } from "./harness.ts";
 
 let srv: TestServer;
 let su: PocketBase;
@@ -14,7 +14,7 @@ let su: PocketBase;
 beforeAll(async () => {
   const work = tempDir();
   const dataDir = join(work, "pb_data");
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const authors = newBaseCollection("authors");
   authors.fields.add(new TextField({ name: "name" }));
@@ -112,7 +112,7 @@ test("the SDK reconnects and resubscribes after the server drops the stream", as
   });
   const work = tempDir();
   const dataDir = join(work, "pb_data");
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const notes = newBaseCollection("notes");
   notes.fields.add(new TextField({ name: "text" }));

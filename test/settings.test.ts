@@ -12,8 +12,8 @@ import type PocketBase from "pocketbase";
 import { App } from "../src/core/app.ts";
 import { decodeSettingsValue } from "../src/core/settings.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
-import { startServer, tempDir, type TestServer } from "./harness.ts";
-import { withDb } from "./support/db.ts";
+import { startServer, tempDir, type TestServer, testAppConfig } from "./harness.ts";
+import { withDataDb } from "./support/db.ts";
 import { startS3rver, type S3Server } from "./support/s3rver.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
 
@@ -28,7 +28,7 @@ let s3: S3Server;
 let smtp: SmtpServer;
 
 async function prepare(dataDir: string) {
-  const app = new App({ dataDir, encryptionKey: KEY });
+  const app = new App(await testAppConfig({ dataDir, encryptionKey: KEY }));
   await app.bootstrap();
   await createSuperuser(app, "root@example.com", PASSWORD);
   await app.terminate();
@@ -104,7 +104,7 @@ describe("GET/PATCH /api/settings", () => {
 
   test('settings are stored AES-GCM encrypted with --encryptionEnv, secrets included; "" clears a secret', async () => {
     const stored = async () => {
-      const row = (await withDb(join(srv.dataDir, "data.db"), (db) =>
+      const row = (await withDataDb(srv.dataDir, (db) =>
         db.get<{ value: unknown }>("SELECT value FROM _params WHERE id = 'settings'"),
       ))!;
       const raw = typeof row.value === "string" ? row.value : new TextDecoder().decode(row.value as Uint8Array);

@@ -6,7 +6,7 @@ import PocketBase from "pocketbase";
 import { startServer, type RunningServer } from "../src/api/server.ts";
 import { App } from "../src/core/app.ts";
 import { createSuperuser } from "../src/core/superusers.ts";
-import { failure, tempDir } from "./harness.ts";
+import { failure, tempDir, testAppConfig } from "./harness.ts";
 
 setDefaultTimeout(20_000);
 
@@ -17,7 +17,7 @@ let pb: PocketBase;
 
 beforeAll(async () => {
   dir = tempDir();
-  app = new App({ dataDir: join(dir, "pb_data") });
+  app = new App(await testAppConfig({ dataDir: join(dir, "pb_data") }));
   await app.bootstrap();
   await createSuperuser(app, "root@example.com", "1234567890");
   server = await startServer(app, { http: "127.0.0.1:0" });

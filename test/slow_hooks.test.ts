@@ -13,7 +13,7 @@ import { App } from "../src/core/app.ts";
 import { newBaseCollection } from "../src/core/collection.ts";
 import { saveCollection } from "../src/core/collection_save.ts";
 import { TextField } from "../src/core/fields/index.ts";
-import { tempDir, type TestServer } from "./harness.ts";
+import { tempDir, type TestServer, testAppConfig } from "./harness.ts";
 import { startJsServer } from "./support/jsvm.ts";
 
 const NAP_MS = 800;
@@ -161,7 +161,7 @@ describe("TypeScript hooks (await Bun.sleep)", () => {
   let dir: string;
   beforeAll(async () => {
     dir = tempDir();
-    app = new App({ dataDir: dir });
+    app = new App(await testAppConfig({ dataDir: dir }));
     await app.bootstrap();
     for (const name of ["slow", "fast"]) {
       const c = newBaseCollection(name);

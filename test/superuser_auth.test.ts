@@ -1,8 +1,7 @@
 /** Superuser auth with the official SDK: the upstream fixture's accounts, our own, and bcrypt interop both ways. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { FIXTURE, SHARED_MISSING, runPb, startServer, type TestServer } from "./harness.ts";
-import { withDb } from "./support/db.ts";
+import { FIXTURE, SHARED_MISSING, TEST_DB, runPb, startServer, type TestServer } from "./harness.ts";
+import { withDataDb } from "./support/db.ts";
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
 
@@ -30,7 +29,7 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
     expect(Object.keys(c)).toEqual(["collectionId", "exp", "id", "refreshable", "type"]);
     expect(c).toMatchObject({ collectionId: "pbc_3142635823", id: "sywbhecnh46rhm0", refreshable: true, type: "auth" });
     const fixtureDuration = JSON.parse(
-      (await withDb(join(srv.dataDir, "data.db"), (db) =>
+      (await withDataDb(srv.dataDir, (db) =>
         db.get<{ options: string }>("SELECT options FROM _collections WHERE name='_superusers'"),
       ))!.options,
     ).authToken.duration as number;
@@ -47,7 +46,8 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture pb_data", () => {
     const token =
       "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6InN5d2JoZWNuaDQ2cmhtMCIsInR5cGUiOiJhdXRoIiwiY29sbGVjdGlvbklkIjoicGJjXzMxNDI2MzU4MjMiLCJleHAiOjI1MjQ2MDQ0NjEsInJlZnJlc2hhYmxlIjp0cnVlfQ.UXgO3j-0BumcugrFjbd7j0M4MQvbrLggLlcu_YNGjoY";
     const res = await fetch(`${srv.url}/api/health`, { headers: { Authorization: token } });
-    expect(((await res.json()) as any).data.canBackup).toBe(true);
+    // a superuser sees canBackup; backups are SQLite-only, so it is false on PostgreSQL
+    expect(((await res.json()) as any).data.canBackup).toBe(TEST_DB === "sqlite");
     const pb = srv.sdk();
     await expect(pb.collection("_superusers").authWithPassword("test@example.com", "wrong")).rejects.toMatchObject({
       status: 400,
@@ -84,7 +84,7 @@ describe("our own superusers", () => {
     const pb = srv.sdk();
     const auth = await pb.collection("_superusers").authWithPassword("admin@example.com", "s3cret-pass");
     expect(auth.record.email).toBe("admin@example.com");
-    const hash = (await withDb(join(srv.dataDir, "data.db"), (db) =>
+    const hash = (await withDataDb(srv.dataDir, (db) =>
       db.get<{ password: string }>("SELECT password FROM _superusers WHERE email = 'admin@example.com'"),
     ))!.password;
     expect(hash).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
@@ -96,7 +96,7 @@ describe("our own superusers", () => {
     expect((await runPb(["superuser", "upsert", "go@example.com", "placeholder-1", `--dir=${srv.dataDir}`])).code).toBe(
       0,
     );
-    await withDb(join(srv.dataDir, "data.db"), (db) =>
+    await withDataDb(srv.dataDir, (db) =>
       db.run("UPDATE _superusers SET password = ? WHERE email = 'go@example.com'", [goHash]),
     );
     const auth = await srv.sdk().collection("_superusers").authWithPassword("go@example.com", "1234567890");

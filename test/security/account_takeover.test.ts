@@ -21,7 +21,7 @@ import { newAuthCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { EmailField } from "../../src/core/fields/index.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import { type TestServer, failure } from "../harness.ts";
+import { type TestServer, failure, testAppConfig } from "../harness.ts";
 import { loginHint, startOIDCProvider, type OIDCProvider } from "../support/oidc.ts";
 import { type SmtpServer, linkToken, otpCode, sentTo, startSmtp } from "../support/smtp.ts";
 import { caller, mailTo, PASSWORD, recordAdder, startBuilt } from "./support.ts";
@@ -129,7 +129,7 @@ function expectNoSecrets(text: string) {
 // ---------------------------------------------------------------- setup
 
 async function buildSchema(dataDir: string) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   await mailTo(app, smtp.port);
 

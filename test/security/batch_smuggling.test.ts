@@ -13,7 +13,7 @@ import { newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { BoolField, RelationField, TextField } from "../../src/core/fields/index.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import type { TestServer } from "../harness.ts";
+import { type TestServer, testAppConfig } from "../harness.ts";
 import { caller, login, PASSWORD, recordAdder, type Res, startBuilt } from "./support.ts";
 
 const LOCKED_VALUE = "locked-value-never-shown";
@@ -22,7 +22,7 @@ const ids: { [k: string]: string } = {};
 const tokens: { [k: string]: string } = {};
 
 async function buildSchema(dataDir: string) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const users = app.findCollection("users")!;
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import PocketBase from "pocketbase";
 import { startServer, type TestServer } from "../harness.ts";
-import { withDb } from "../support/db.ts";
+import { withDataDb } from "../support/db.ts";
 import { startWithSuperuser } from "./support.ts";
 
 let srv: TestServer;
@@ -125,8 +125,8 @@ test("when stored data already has an id equal to an older collection's name, th
   await su.collection("intruder").create({ title: "intruder's post" });
   await srv.stop({ keep: true });
   // what validation now refuses, written behind its back (e.g. by an older server)
-  await withDb(join(work, "pb_data", "data.db"), (db) =>
-    db.run("UPDATE `_collections` SET `id` = 'posts' WHERE `id` = ?", [newer.id]),
+  await withDataDb(join(work, "pb_data"), (db) =>
+    db.run(`UPDATE ${db.dialect.quoteIdent("_collections")} SET id = 'posts' WHERE id = ?`, [newer.id]),
   );
   srv = await startServer({ workDir: work });
   su = srv.sdk();

@@ -18,7 +18,7 @@ import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField, RelationField, TextField } from "../../src/core/fields/index.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
-import { tempDir, type TestServer } from "../harness.ts";
+import { tempDir, type TestServer, testAppConfig } from "../harness.ts";
 import { samplePng } from "../support/images.ts";
 import { rawRequest, startWithSuperuser } from "./support.ts";
 
@@ -47,7 +47,7 @@ beforeAll(async () => {
   png = samplePng(60, 40);
   work = tempDir();
   dataDir = join(work, "pb_data");
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const users = app.findCollection("users")!;
   const people: { [email: string]: Record } = {};

@@ -18,7 +18,7 @@ import { newAuthCollection, newBaseCollection } from "../../src/core/collection.
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { RelationField, TextField } from "../../src/core/fields/index.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import type { TestServer } from "../harness.ts";
+import { type TestServer, testAppConfig } from "../harness.ts";
 import { caller, login, PASSWORD, recordAdder, type Res, startBuilt } from "./support.ts";
 
 const ALICE_EMAIL = "alice.private@example.com";
@@ -40,7 +40,7 @@ const tokens: { [k: string]: string } = {};
 const unprivilegedBodies: { who: Who; text: string }[] = [];
 
 async function buildSchema(dataDir: string) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
 
   const staff = newAuthCollection("staff");

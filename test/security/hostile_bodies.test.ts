@@ -15,7 +15,7 @@ import { App } from "../../src/core/app.ts";
 import { newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField, JSONField, NumberField, TextField } from "../../src/core/fields/index.ts";
-import { tempDir, type TestServer } from "../harness.ts";
+import { tempDir, type TestServer, testAppConfig } from "../harness.ts";
 import { startWithSuperuser } from "./support.ts";
 
 const TOO_LARGE = { data: {}, message: "Request entity too large.", status: 413 };
@@ -28,7 +28,7 @@ const ids: { [k: string]: string } = {};
 beforeAll(async () => {
   work = tempDir();
   const dataDir = join(work, "pb_data");
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const items = newBaseCollection("items");
   items.fields.add(new TextField({ name: "title" }), new NumberField({ name: "n" }), new JSONField({ name: "data" }));

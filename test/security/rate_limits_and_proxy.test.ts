@@ -19,7 +19,7 @@ import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField, TextField } from "../../src/core/fields/index.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
-import { tempDir, type TestServer } from "../harness.ts";
+import { tempDir, type TestServer, testAppConfig } from "../harness.ts";
 import { rawRequest, startWithSuperuser } from "./support.ts";
 
 const SPOOF_HEADERS = [
@@ -46,7 +46,7 @@ let vault: { id: string; doc: string };
 beforeAll(async () => {
   work = tempDir();
   const dataDir = join(work, "pb_data");
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const notes = newBaseCollection("notes");
   notes.fields.add(new TextField({ name: "title" }));

@@ -19,8 +19,8 @@ import { saveCollection } from "../../src/core/collection_save.ts";
 import { NumberField, RelationField, SelectField, TextField } from "../../src/core/fields/index.ts";
 import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
-import { tempDir, type TestServer } from "../harness.ts";
-import { withDb } from "../support/db.ts";
+import { TEST_DB, tempDir, type TestServer, testAppConfig } from "../harness.ts";
+import { withDataDb } from "../support/db.ts";
 import { startWithSuperuser } from "./support.ts";
 
 const SECRET = "TOPSECRET-7f3a91";
@@ -36,7 +36,7 @@ let baseline: (string | null)[] = [];
 beforeAll(async () => {
   const work = tempDir();
   dataDir = join(work, "pb_data");
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const people = newBaseCollection("people");
   people.fields.add(new TextField({ name: "name" }));
@@ -405,10 +405,16 @@ test("index definitions: statements stacked after a CREATE INDEX never run", asy
     await assertWritable();
   }
   // whatever was created holds only the index statement itself
-  for (const row of await sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_probe%'")) {
+  const indexDefs =
+    TEST_DB === "sqlite"
+      ? "SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_probe%'"
+      : "SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'idx_probe%'";
+  for (const row of await sql(indexDefs)) {
     expect(row[0]).not.toMatch(/DELETE|DROP|PRAGMA|ATTACH/i);
   }
-  expect(await sql("SELECT count(*) FROM pragma_database_list WHERE name = 'evil'")).toEqual([["0"]]);
+  // (PostgreSQL has no ATTACH: one database per connection)
+  if (TEST_DB === "sqlite")
+    expect(await sql("SELECT count(*) FROM pragma_database_list WHERE name = 'evil'")).toEqual([["0"]]);
 });
 
 test("view queries can't write: DELETE, INSERT, UPDATE, CTE writes, pragmas and stacked statements are refused", async () => {
@@ -435,7 +441,11 @@ test("view queries can't write: DELETE, INSERT, UPDATE, CTE writes, pragmas and 
     expect(await sql("SELECT count(*) FROM notes WHERE title = 'pwned'")).toEqual([["0"]]);
     await assertWritable();
   }
-  expect(await sql("SELECT count(*) FROM sqlite_master WHERE type = 'view'")).toEqual([["0"]]);
+  const views =
+    TEST_DB === "sqlite"
+      ? "SELECT count(*) FROM sqlite_master WHERE type = 'view'"
+      : "SELECT count(*) FROM information_schema.views WHERE table_schema NOT IN ('pg_catalog', 'information_schema')";
+  expect(await sql(views)).toEqual([["0"]]);
 });
 
 test("view queries can't read other databases: no ATTACH, no auxiliary.db tables", async () => {
@@ -455,7 +465,7 @@ test("view queries can't read other databases: no ATTACH, no auxiliary.db tables
     expect(body.data.viewQuery.code).toBe("validation_invalid_view_query");
     await assertIntact(viewQuery);
   }
-  expect(await sql("SELECT name FROM pragma_database_list ORDER BY seq")).toEqual([["main"]]);
+  if (TEST_DB === "sqlite") expect(await sql("SELECT name FROM pragma_database_list ORDER BY seq")).toEqual([["main"]]);
   // a plain read-only view is still fine
   const res = await createCollection({
     name: "okview",
@@ -471,14 +481,20 @@ test("view queries can't read other databases: no ATTACH, no auxiliary.db tables
 test("after every probe the closed database files are intact", async () => {
   await assertWritable();
   expect(await srv.stop({ keep: true })).toBe(0);
-  await withDb(join(dataDir, "data.db"), async (db) => {
-    expect(await db.all("PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
+  // PostgreSQL has no integrity_check to ask: its own crash safety keeps the files consistent
+  const sqlite = TEST_DB === "sqlite";
+  await withDataDb(dataDir, async (db) => {
+    if (sqlite) expect(await db.all("PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
     expect(await db.all("SELECT v FROM canary")).toEqual([{ v: "alive" }]);
     expect((await db.all<{ title: string }>("SELECT title FROM notes ORDER BY n")).map((r) => r.title)).toEqual(TITLES);
     expect(await db.all("SELECT secret FROM secrets")).toEqual([{ secret: SECRET }]);
   });
-  await withDb(join(dataDir, "auxiliary.db"), async (aux) => {
-    expect(await aux.all("PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
-    expect((await aux.get<{ n: number }>("SELECT count(*) AS n FROM _logs"))!.n).toBeGreaterThanOrEqual(0);
-  });
+  await withDataDb(
+    dataDir,
+    async (aux) => {
+      if (sqlite) expect(await aux.all("PRAGMA integrity_check")).toEqual([{ integrity_check: "ok" }]);
+      expect((await aux.get<{ n: number }>("SELECT count(*) AS n FROM _logs"))!.n).toBeGreaterThanOrEqual(0);
+    },
+    "aux",
+  );
 });

@@ -18,7 +18,7 @@ import { newAuthCollection, newBaseCollection } from "../../src/core/collection.
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField } from "../../src/core/fields/index.ts";
 import { createSuperuser } from "../../src/core/superusers.ts";
-import { type TestServer } from "../harness.ts";
+import { type TestServer, testAppConfig } from "../harness.ts";
 import { type SmtpServer, linkToken, sentTo, startSmtp } from "../support/smtp.ts";
 import { caller, mailTo, PASSWORD, recordAdder, startBuilt } from "./support.ts";
 
@@ -99,7 +99,7 @@ const byEmail = (collection: string, email: string) =>
 // ---------------------------------------------------------------- setup
 
 async function buildSchema(dataDir: string) {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   await mailTo(app, smtp.port);
 

@@ -13,7 +13,7 @@ import { newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import { FileField, JSONField, TextField } from "../../src/core/fields/index.ts";
 import { Filesystem, type S3Config } from "../../src/tools/filesystem/index.ts";
-import { runPb, startServer, tempDir, type TestServer } from "../harness.ts";
+import { runPb, startServer, tempDir, testAppConfig, type TestServer } from "../harness.ts";
 import { imageMeta, sampleGif, sampleJpeg, samplePng, sampleWebp } from "./images.ts";
 
 const THUMBS = ["50x50", "50x50t", "50x50b", "50x50f", "0x30", "40x0", "600x400f"];
@@ -50,7 +50,7 @@ export function filesSuite(label: string, opts: SuiteOptions = {}) {
     png = samplePng();
     const work = tempDir();
     const dataDir = join(work, "pb_data");
-    const app = new App({ dataDir });
+    const app = new App(await testAppConfig({ dataDir }));
     await app.bootstrap();
     const users = app.findCollection("users")!;
     users.createRule = users.viewRule = "";

@@ -1,5 +1,6 @@
 /** The schema the HTTP fuzzers run against (posts/authors/notes/locked plus a canary table); returns record ids. */
 import { App } from "../../src/core/app.ts";
+import { testAppConfig } from "../harness.ts";
 import { newBaseCollection } from "../../src/core/collection.ts";
 import { saveCollection } from "../../src/core/collection_save.ts";
 import {
@@ -16,7 +17,7 @@ import { Record } from "../../src/core/record.ts";
 import { saveRecord } from "../../src/core/record_save.ts";
 
 export async function buildFuzzSchema(dataDir: string): Promise<string[]> {
-  const app = new App({ dataDir });
+  const app = new App(await testAppConfig({ dataDir }));
   await app.bootstrap();
   const authors = newBaseCollection("authors");
   authors.fields.add(new TextField({ name: "name" }), new TextField({ name: "secret", hidden: true }));
