@@ -9,6 +9,8 @@
 import {
   buildFilterExpr,
   columnify,
+  sqlIsTrue,
+  sqlLower,
   FilterError,
   MultiMatchSubquery,
   NullFallback,
@@ -47,7 +49,7 @@ const PLAIN_AUTH_FIELDS = new Set(
 
 const VIA_RE = /^(\w+)_via_(\w+)$/;
 
-const NULL_RESULT = (): ResolverResult => ({ identifier: "NULL" });
+const NULL_RESULT = (): ResolverResult => ({ identifier: "NULL", type: "null" });
 
 /** `prop:modifier` → [prop, modifier]; anything but exactly one known modifier is kept as the name. */
 export function splitModifier(combined: string): [string, string] {
@@ -266,6 +268,7 @@ export class RecordFieldRunner {
     return {
       identifier: placeholder,
       nullFallback: NullFallback.Disabled,
+      type: "bool",
       afterBuild: (expr) => expr.replaceAll(placeholder, aliasExpr),
     };
   }
@@ -273,13 +276,13 @@ export class RecordFieldRunner {
   private processRequestBodyLower(field: Field): ResolverResult {
     const v = toGoString(this.body()[field.name]);
     const ph = this.params.add(v);
-    return { identifier: `LOWER(${ph})`, params: { [ph]: v } };
+    return { identifier: sqlLower(this.d, ph), params: { [ph]: v }, type: "text" };
   }
 
   private processRequestBodyLength(field: Field): ResolverResult {
     if (!isMultiValuer(field))
       throw new FilterError(`field ${JSON.stringify(field.name)} doesn't support multivalue operations`);
-    return { identifier: String(toList(this.body()[field.name]).length) };
+    return { identifier: String(toList(this.body()[field.name]).length), type: "number" };
   }
 
   private processRequestBodyEach(field: Field): ResolverResult {
@@ -289,7 +292,11 @@ export class RecordFieldRunner {
     const ph = this.params.add(raw);
     const jeAlias = "__dataEach_je_" + columnify(field.name) + this.resolver.joinAliasSuffix;
     this.resolver.registerJoin(this.d.jsonEachParam(ph), jeAlias);
-    const result: ResolverResult = { identifier: this.d.quoteColumn(jeAlias + ".value"), params: { [ph]: raw } };
+    const result: ResolverResult = {
+      identifier: this.d.quoteColumn(jeAlias + ".value"),
+      params: { [ph]: raw },
+      type: "text",
+    };
 
     if (field.isMultiple()) this.withMultiMatch = true;
     if (this.withMultiMatch) {
@@ -357,7 +364,7 @@ export class RecordFieldRunner {
     keys[keys.length - 1] = lastProp;
 
     const { found, value: raw } = extractNested(this.staticRequestInfo(), keys);
-    if (modifier === ISSET) return { identifier: found ? "TRUE" : "FALSE" };
+    if (modifier === ISSET) return { identifier: found ? "TRUE" : "FALSE", type: "bool" };
 
     let value: unknown = found ? raw : undefined;
     let real = false;
@@ -385,8 +392,9 @@ export class RecordFieldRunner {
     if (value === null || value === undefined) return NULL_RESULT();
 
     const ph = this.params.add(value, { real });
-    if (modifier === LOWER) return { identifier: `LOWER(${ph})`, params: { [ph]: value } };
-    return { identifier: ph, params: { [ph]: value } };
+    if (modifier === LOWER) return { identifier: sqlLower(this.d, ph), params: { [ph]: value }, type: "text" };
+    const type = typeof value === "number" || typeof value === "boolean" ? "number" : "text";
+    return { identifier: ph, params: { [ph]: value }, type };
   }
 
   // --- collection field paths --------------------------------------------------------------------
@@ -412,15 +420,17 @@ export class RecordFieldRunner {
           if (/^\d+$/.test(p)) path += `[${columnify(p)}]`;
           else path += (j > 0 ? "." : "") + columnify(p);
         });
+        const column = this.activeTableAlias + "." + columnify(prop);
         const result: ResolverResult = {
           nullFallback: NullFallback.Disabled,
-          identifier: this.jsonExtract(this.activeTableAlias + "." + columnify(prop), path),
+          identifier: this.jsonExtract(column, path),
+          type: "json",
+          jsonSource: { expr: this.d.quoteColumn(column), path },
         };
         if (this.withMultiMatch) {
-          this.multiMatch.valueIdentifier = this.jsonExtract(
-            this.multiMatchActiveTableAlias + "." + columnify(prop),
-            path,
-          );
+          const mmColumn = this.multiMatchActiveTableAlias + "." + columnify(prop);
+          this.multiMatch.valueIdentifier = this.jsonExtract(mmColumn, path);
+          this.multiMatch.valueJsonSource = { expr: this.d.quoteColumn(mmColumn), path };
           result.multiMatch = this.multiMatch;
         }
         return result;
@@ -581,7 +591,7 @@ export class RecordFieldRunner {
     const mmColumn = this.multiMatchActiveTableAlias + "." + clean;
 
     if (modifier === LENGTH && isMultiValuer(field)) {
-      const result: ResolverResult = { identifier: this.jsonArrayLength(column) };
+      const result: ResolverResult = { identifier: this.jsonArrayLength(column), type: "number" };
       if (this.withMultiMatch) {
         this.multiMatch.valueIdentifier = this.jsonArrayLength(mmColumn);
         result.multiMatch = this.multiMatch;
@@ -592,7 +602,7 @@ export class RecordFieldRunner {
     if (modifier === EACH && isMultiValuer(field)) {
       const jeAlias = "__je_" + this.activeTableAlias + "_" + clean + r.joinAliasSuffix;
       r.registerJoin(this.jsonEach(column), jeAlias);
-      const result: ResolverResult = { identifier: this.d.quoteColumn(jeAlias + ".value") };
+      const result: ResolverResult = { identifier: this.d.quoteColumn(jeAlias + ".value"), type: "text" };
       if (field.isMultiple()) this.withMultiMatch = true;
       if (this.withMultiMatch) {
         const jeAlias2 = "__je_" + this.multiMatchActiveTableAlias + "_" + clean + r.joinAliasSuffix;
@@ -603,7 +613,10 @@ export class RecordFieldRunner {
       return result;
     }
 
-    const result: ResolverResult = { identifier: this.d.quoteColumn(column) };
+    const result: ResolverResult = {
+      identifier: this.d.quoteColumn(column),
+      type: field.type === "number" || field.type === "bool" ? "numberColumn" : "textColumn",
+    };
     if (this.withMultiMatch) {
       this.multiMatch.valueIdentifier = this.d.quoteColumn(mmColumn);
       result.multiMatch = this.multiMatch;
@@ -614,22 +627,33 @@ export class RecordFieldRunner {
       field.name === "email" && !r.allowHiddenFields && collection.isAuth()
         ? this.d.quoteColumn(this.activeTableAlias + ".emailVisibility")
         : "";
-    if (emailVisibility) result.afterBuild = (expr) => `((${expr}) AND (${emailVisibility} = TRUE))`;
+    if (emailVisibility) result.afterBuild = (expr) => `((${expr}) AND (${sqlIsTrue(this.d, emailVisibility)}))`;
 
     // json values compare through json_extract so top-level primitives behave like SQL values
     if (field.type === "json") {
       result.nullFallback = NullFallback.Disabled;
       result.identifier = this.jsonExtract(column, "");
-      if (this.withMultiMatch) this.multiMatch.valueIdentifier = this.jsonExtract(mmColumn, "");
+      result.type = "json";
+      result.jsonSource = { expr: this.d.quoteColumn(column), path: "" };
+      if (this.withMultiMatch) {
+        this.multiMatch.valueIdentifier = this.jsonExtract(mmColumn, "");
+        this.multiMatch.valueJsonSource = { expr: this.d.quoteColumn(mmColumn), path: "" };
+      }
     }
 
     if (modifier === LOWER) {
-      result.identifier = `LOWER(${result.identifier})`;
-      if (this.withMultiMatch) this.multiMatch.valueIdentifier = `LOWER(${this.multiMatch.valueIdentifier})`;
+      result.identifier = sqlLower(this.d, result.identifier);
+      result.type = "text";
+      result.jsonSource = undefined;
+      if (this.withMultiMatch) {
+        this.multiMatch.valueIdentifier = sqlLower(this.d, this.multiMatch.valueIdentifier);
+        this.multiMatch.valueJsonSource = undefined;
+      }
     }
     // and sort only by those too: ordering by private emails would let a caller who can add
     // records of its own locate another's email letter by letter (upstream sorts by the raw email)
-    if (emailVisibility) result.sortIdentifier = `(CASE WHEN ${emailVisibility} = TRUE THEN ${result.identifier} END)`;
+    if (emailVisibility)
+      result.sortIdentifier = `(CASE WHEN ${sqlIsTrue(this.d, emailVisibility)} THEN ${result.identifier} END)`;
     return result;
   }
 }

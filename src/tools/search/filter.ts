@@ -7,8 +7,9 @@ import { ERR_FILTER_EXPR_LIMIT, FilterError } from "./errors.ts";
 import { TOKEN_FUNCTIONS } from "./functions.ts";
 import { IDENTIFIER_MACROS } from "./macros.ts";
 import { isAnyMatchOp, parseFilter, type Expr, type ExprGroup, type Operand, type SignOp } from "./parser.ts";
-import { NullFallback, paramCount, type FieldResolver, type ResolverResult } from "./resolver.ts";
+import { joinOn, NullFallback, paramCount, type FieldResolver, type ResolverResult } from "./resolver.ts";
 import type { SqlParams } from "./sql.ts";
+import { pgCompare, pgJsonValue, pgLike, typesStrictly, type CompareOp, type TypedOperand } from "./typed.ts";
 
 /** The default number of comparisons one filter may hold. */
 export const DEFAULT_FILTER_EXPR_LIMIT = 200;
@@ -105,7 +106,7 @@ export function resolveOperand(op: Operand, resolver: FieldResolver, params: Sql
       if (macro) {
         const v = macro();
         const ph = params.add(v);
-        return { identifier: ph, params: { [ph]: v } };
+        return { identifier: ph, params: { [ph]: v }, type: typeof v === "number" ? "number" : "text" };
       }
       let result: ResolverResult | undefined;
       let error: unknown;
@@ -116,7 +117,9 @@ export function resolveOperand(op: Operand, resolver: FieldResolver, params: Sql
       }
       if (!result || result.identifier === "") {
         const lower = op.literal.toLowerCase();
-        for (const [k, v] of NORMALIZED_IDENTIFIERS) if (k === lower) return { identifier: v };
+        for (const [k, v] of NORMALIZED_IDENTIFIERS) {
+          if (k === lower) return { identifier: v, type: v === "NULL" ? "null" : "number" };
+        }
         if (error instanceof FilterError) throw error;
         if (error) throw new FilterError((error as Error)?.message ?? String(error));
         throw new FilterError(`failed to resolve ${JSON.stringify(op.literal)}`);
@@ -125,19 +128,19 @@ export function resolveOperand(op: Operand, resolver: FieldResolver, params: Sql
     }
     case "text": {
       const ph = params.add(op.literal);
-      return { identifier: ph, params: { [ph]: op.literal } };
+      return { identifier: ph, params: { [ph]: op.literal }, type: "text" };
     }
     case "number": {
       // as Go's cast.ToFloat64: out of range (or otherwise unparsable) is 0
       let n = Number(op.literal);
       if (!Number.isFinite(n)) n = 0;
       const ph = params.add(n, { real: true });
-      return { identifier: ph, params: { [ph]: n } };
+      return { identifier: ph, params: { [ph]: n }, type: "number" };
     }
     case "function": {
       const fn = Object.hasOwn(TOKEN_FUNCTIONS, op.literal) ? TOKEN_FUNCTIONS[op.literal] : undefined;
       if (!fn) throw new FilterError(`unknown function ${JSON.stringify(op.literal)}`);
-      return fn((arg) => resolveOperand(arg, resolver, params), op.args, params.dialect);
+      return fn((arg) => resolveOperand(arg, resolver, params), op.args, params.dialect, (v) => params.add(v));
     }
   }
 }
@@ -160,30 +163,39 @@ export function buildComparison(left: ResolverResult, op: SignOp, right: Resolve
     case "!~":
     case "?!~": {
       const negate = op === "!~" || op === "?!~";
+      // a strictly typed engine matches the text SQLite would convert each side to
+      const typed = typesStrictly(d) && left.type !== undefined && right.type !== undefined;
+      const add = (v: unknown) => params.add(v);
       if (paramCount(right) === 0) {
         // a column or expression on the right: contains-match against its value
-        expr = d.likeContains(left.identifier, right.identifier, negate);
+        expr = typed
+          ? pgLike(typedOperand(left, params), typedOperand(right, params), negate, true, add)
+          : d.likeContains(left.identifier, right.identifier, negate);
       } else {
         wrapLikeParams(right, params);
-        expr = d.like(left.identifier, right.identifier, negate);
+        // the bound values are LIKE patterns now: text
+        const pattern = /^:p\d+$/.test(right.identifier) ? { ...typedOperand(right, params), type: "text" as const } : typedOperand(right, params);
+        expr = typed
+          ? pgLike(typedOperand(left, params), pattern, negate, false, add)
+          : d.like(left.identifier, right.identifier, negate);
       }
       break;
     }
     case "<":
     case "?<":
-      expr = `${left.identifier} < ${right.identifier}`;
+      expr = compare(typedOperand(left, params), "<", typedOperand(right, params), params);
       break;
     case "<=":
     case "?<=":
-      expr = `${left.identifier} <= ${right.identifier}`;
+      expr = compare(typedOperand(left, params), "<=", typedOperand(right, params), params);
       break;
     case ">":
     case "?>":
-      expr = `${left.identifier} > ${right.identifier}`;
+      expr = compare(typedOperand(left, params), ">", typedOperand(right, params), params);
       break;
     case ">=":
     case "?>=":
-      expr = `${left.identifier} >= ${right.identifier}`;
+      expr = compare(typedOperand(left, params), ">=", typedOperand(right, params), params);
       break;
     default:
       throw new FilterError(`unknown expression operator ${JSON.stringify(op)}`);
@@ -220,10 +232,11 @@ function manyVsOne(
     nullFallback: multi.nullFallback,
     identifier: `${d.quoteIdent(alias)}.${d.quoteIdent("multiMatchValue")}`,
     afterBuild: not,
+    type: multi.type,
   };
-  const plain: ResolverResult = { identifier: other.identifier, params: other.params };
+  const plain: ResolverResult = { identifier: other.identifier, params: other.params, type: other.type, jsonSource: other.jsonSource };
   const where = inverse ? buildComparison(plain, op, value, params) : buildComparison(value, op, plain, params);
-  return `NOT EXISTS (SELECT 1 FROM (${multi.multiMatch!.build(d)}) ${d.quoteIdent(alias)} WHERE ${where})`;
+  return `NOT EXISTS (SELECT 1 FROM (${buildMultiMatch(multi, params)}) ${d.quoteIdent(alias)} WHERE ${where})`;
 }
 
 /** Both sides multi-valued: every left value compared with every right value. */
@@ -232,16 +245,63 @@ function manyVsMany(left: ResolverResult, op: SignOp, right: ResolverResult, par
   const l = params.alias("__ml");
   const r = params.alias("__mr");
   const where = buildComparison(
-    { nullFallback: left.nullFallback, identifier: `${d.quoteIdent(l)}.${d.quoteIdent("multiMatchValue")}` },
+    {
+      nullFallback: left.nullFallback,
+      identifier: `${d.quoteIdent(l)}.${d.quoteIdent("multiMatchValue")}`,
+      type: left.type,
+    },
     op,
     {
       nullFallback: right.nullFallback,
       identifier: `${d.quoteIdent(r)}.${d.quoteIdent("multiMatchValue")}`,
       afterBuild: not,
+      type: right.type,
     },
     params,
   );
-  return `NOT EXISTS (SELECT 1 FROM (${left.multiMatch!.build(d)}) ${d.quoteIdent(l)} LEFT JOIN (${right.multiMatch!.build(d)}) ${d.quoteIdent(r)} WHERE ${where})`;
+  return `NOT EXISTS (SELECT 1 FROM (${buildMultiMatch(left, params)}) ${d.quoteIdent(l)} LEFT JOIN (${buildMultiMatch(right, params)}) ${d.quoteIdent(r)}${joinOn(d, undefined)} WHERE ${where})`;
+}
+
+/**
+ * The "every value" subquery of a multi-valued operand. A strictly typed engine selects a JSON
+ * operand's JSON value itself, so that its class (number, text...) is still known outside.
+ */
+function buildMultiMatch(multi: ResolverResult, params: SqlParams): string {
+  const d = params.dialect;
+  const mm = multi.multiMatch!;
+  if (typesStrictly(d) && multi.type === "json" && mm.valueJsonSource) {
+    return mm.build(d, pgJsonValue(mm.valueJsonSource.expr, mm.valueJsonSource.path));
+  }
+  return mm.build(d);
+}
+
+/** The typed view of a resolved operand (its bound constant when it is a lone placeholder). */
+function typedOperand(r: ResolverResult, params: SqlParams): TypedOperand {
+  const lone = /^:p\d+$/.test(r.identifier);
+  return {
+    sql: r.identifier,
+    type: r.type,
+    jsonSource: r.jsonSource,
+    constant: lone ? params.get(r.identifier) : undefined,
+    real: lone ? params.isReal(r.identifier) : r.real === true,
+  };
+}
+
+const EMPTY_TEXT: TypedOperand = { sql: "''", type: "text" };
+
+/**
+ * `left op right`: as written for SQLite (`IS`/`IS NOT` through the dialect); a strictly typed
+ * engine compares as SQLite would (typed.ts) when both operand types are known.
+ */
+function compare(left: TypedOperand, op: CompareOp, right: TypedOperand, params: SqlParams): string {
+  const d = params.dialect;
+  if (typesStrictly(d) && left.type !== undefined && right.type !== undefined) {
+    return pgCompare(left, op, right, (v) => params.add(v));
+  }
+  const l = left.orEmpty ? `COALESCE(${left.sql}, '')` : left.sql;
+  const r = right.orEmpty ? `COALESCE(${right.sql}, '')` : right.sql;
+  if (op === "IS" || op === "IS NOT") return d.nullSafeEq(l, r, op === "IS NOT");
+  return `${l} ${op} ${r}`;
 }
 
 /**
@@ -251,13 +311,14 @@ function manyVsMany(left: ResolverResult, op: SignOp, right: ResolverResult, par
  * null-safe `IS NOT` so a NULL column still differs from a value.
  */
 function buildEqual(equal: boolean, left: ResolverResult, right: ResolverResult, params: SqlParams): string {
-  const d = params.dialect;
-  const eq = (l: string, r: string) => (equal ? `${l} = ${r}` : d.nullSafeEq(l, r, true));
+  const L = typedOperand(left, params);
+  const R = typedOperand(right, params);
+  const eq = (l: TypedOperand, r: TypedOperand) => compare(l, equal ? "=" : "IS NOT", r, params);
   const concat = equal ? "OR" : "AND";
   const nullExpr = equal ? "IS NULL" : "IS NOT NULL";
 
   if (left.nullFallback === NullFallback.Disabled || right.nullFallback === NullFallback.Disabled) {
-    return d.nullSafeEq(left.identifier, right.identifier, !equal);
+    return compare(L, equal ? "IS" : "IS NOT", R, params);
   }
 
   const leftEmpty =
@@ -269,14 +330,14 @@ function buildEqual(equal: boolean, left: ResolverResult, right: ResolverResult,
       paramCount(right) === 1 &&
       hasEmptyParam(right));
 
-  if (leftEmpty && rightEmpty) return eq("''", "''");
+  if (leftEmpty && rightEmpty) return eq(EMPTY_TEXT, EMPTY_TEXT);
 
   if (isKnownNonEmpty(left) || isKnownNonEmpty(right)) {
-    return eq(leftEmpty ? "''" : left.identifier, rightEmpty ? "''" : right.identifier);
+    return eq(leftEmpty ? EMPTY_TEXT : L, rightEmpty ? EMPTY_TEXT : R);
   }
-  if (leftEmpty) return `(${eq("''", right.identifier)} ${concat} ${right.identifier} ${nullExpr})`;
-  if (rightEmpty) return `(${eq(left.identifier, "''")} ${concat} ${left.identifier} ${nullExpr})`;
-  return eq(`COALESCE(${left.identifier}, '')`, `COALESCE(${right.identifier}, '')`);
+  if (leftEmpty) return `(${eq(EMPTY_TEXT, R)} ${concat} ${right.identifier} ${nullExpr})`;
+  if (rightEmpty) return `(${eq(L, EMPTY_TEXT)} ${concat} ${left.identifier} ${nullExpr})`;
+  return eq({ ...L, orEmpty: true }, { ...R, orEmpty: true });
 }
 
 function hasEmptyParam(r: ResolverResult): boolean {

@@ -5,6 +5,7 @@
 import { FilterError } from "./errors.ts";
 import type { Dialect } from "../sql/dialect.ts";
 import type { Join, SelectQuery, SqlParams } from "./sql.ts";
+import type { OperandType } from "./typed.ts";
 
 /** How an operand wants `=`/`!=` to treat NULL and empty values. */
 export enum NullFallback {
@@ -29,6 +30,12 @@ export interface ResolverResult {
   afterBuild?: (expr: string) => string;
   /** What ORDER BY uses instead of `identifier` (e.g. NULL for emails the caller may not see). */
   sortIdentifier?: string;
+  /** What the operand's value is (typed engines compare through it); unknown = compared as written. */
+  type?: OperandType;
+  /** A number that SQLite holds as a REAL even when integral (prints as `5.0`), e.g. a computed distance. */
+  real?: boolean;
+  /** For a `json` operand: the JSON document and the path it reads (`a.b`, `[0]`; '' = the root). */
+  jsonSource?: { expr: string; path: string };
 }
 
 /** Resolves filter identifiers to SQL operands. Throws FilterError for unknown or forbidden ones. */
@@ -49,6 +56,8 @@ export function paramCount(r: ResolverResult): number {
  */
 export class MultiMatchSubquery {
   valueIdentifier = "";
+  /** For JSON values: the document and path `valueIdentifier` reads (typed engines select the JSON value itself). */
+  valueJsonSource?: { expr: string; path: string };
   joins: Join[] = [];
 
   constructor(
@@ -58,15 +67,13 @@ export class MultiMatchSubquery {
     public fromTableAlias: string,
   ) {}
 
-  build(d: Dialect): string {
+  /** The subquery; `value` replaces the selected value expression. */
+  build(d: Dialect, value = this.valueIdentifier): string {
     if (!this.targetTableAlias || !this.fromTableName || !this.fromTableAlias) return "0=1";
     let joins = "";
-    for (const j of this.joins) {
-      joins += " LEFT JOIN " + d.quoteTable(j.table) + " " + d.quoteIdent(j.alias);
-      if (j.on) joins += " ON " + j.on;
-    }
+    for (const j of this.joins) joins += " LEFT JOIN " + d.quoteTable(j.table) + " " + d.quoteIdent(j.alias) + joinOn(d, j.on);
     return (
-      `SELECT ${this.valueIdentifier} AS ${d.quoteIdent("multiMatchValue")} FROM ${d.quoteIdent(this.fromTableName)} ${d.quoteIdent(this.fromTableAlias)}` +
+      `SELECT ${value} AS ${d.quoteIdent("multiMatchValue")} FROM ${d.quoteIdent(this.fromTableName)} ${d.quoteIdent(this.fromTableAlias)}` +
       `${joins} WHERE ${d.quoteColumn(this.fromTableAlias + ".id")} = ${d.quoteColumn(this.targetTableAlias + ".id")}`
     );
   }
@@ -117,6 +124,12 @@ export class SimpleFieldResolver implements FieldResolver {
   }
 
   updateQuery(): void {}
+}
+
+/** The ON clause of a LEFT JOIN; PostgreSQL requires one even for an unconditioned join. */
+export function joinOn(d: Dialect, on: string | undefined): string {
+  if (on) return " ON " + on;
+  return d.name === "postgres" ? " ON TRUE" : "";
 }
 
 /** Keeps only the characters a column reference may hold (upstream's inflector.Columnify). */

@@ -4,6 +4,7 @@
 import { FilterError } from "./errors.ts";
 import type { SqlParams } from "./sql.ts";
 import { paramCount, type FieldResolver } from "./resolver.ts";
+import { pgSortKey, typesStrictly } from "./typed.ts";
 
 /** The special sort keys. */
 export const RANDOM_SORT_KEY = "@random";
@@ -35,14 +36,24 @@ export function buildSortExpr(field: SortField, resolver: FieldResolver, params:
     return `${d.quoteIdent(table)}.${d.quoteIdent("_rowid_")} ${field.direction}`;
   }
   let identifier = "";
+  let pgKey: string | null = null;
   try {
     const r = resolver.resolve(field.name, params);
-    if (paramCount(r) === 0) identifier = r.sortIdentifier ?? r.identifier;
+    if (paramCount(r) === 0) {
+      identifier = r.sortIdentifier ?? r.identifier;
+      if (typesStrictly(params.dialect) && !r.sortIdentifier) {
+        pgKey = pgSortKey({ sql: r.identifier, type: r.type, jsonSource: r.jsonSource }, (v) => params.add(v));
+      }
+    }
   } catch {
     // reported below
   }
   if (identifier === "" || identifier.toLowerCase() === "null") {
     throw new FilterError(`invalid sort field ${JSON.stringify(field.name)}`);
+  }
+  // SQLite orders NULL first; PostgreSQL last unless told
+  if (typesStrictly(params.dialect)) {
+    return `${pgKey ?? identifier} ${field.direction} ${field.direction === "ASC" ? "NULLS FIRST" : "NULLS LAST"}`;
   }
   return `${identifier} ${field.direction}`;
 }

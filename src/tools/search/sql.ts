@@ -5,6 +5,7 @@
  * Whatever differs between engines (quoting, REAL params, "no limit") comes from the params' Dialect.
  */
 import type { Dialect, SqlValue } from "../sql/dialect.ts";
+import { joinOn } from "./resolver.ts";
 
 export type { SqlValue } from "../sql/dialect.ts";
 
@@ -35,6 +36,11 @@ export class SqlParams {
   /** The value bound to a placeholder (`:p0` or `p0`). */
   get(placeholder: string): SqlValue | undefined {
     return this.values.get(placeholder.replace(/^:/, ""));
+  }
+
+  /** True when the placeholder's number is bound as a REAL. */
+  isReal(placeholder: string): boolean {
+    return this.reals.has(placeholder.replace(/^:/, ""));
   }
 
   /** Replaces the value of an existing placeholder (a LIKE pattern built from it). */
@@ -148,16 +154,19 @@ export class SelectQuery {
   sql(opts: { select?: string; distinct?: boolean; order?: boolean; paginate?: boolean } = {}): string {
     const d = this.params.dialect;
     const distinct = opts.distinct ?? this.distinct;
-    let sql = this.preFragment ? this.preFragment + " " : "";
-    sql += "SELECT " + (distinct ? "DISTINCT " : "") + (opts.select ?? this.selects.join(", "));
-    sql += " FROM " + d.quoteIdent(this.from);
-    for (const j of this.joins) {
-      sql += " LEFT JOIN " + d.quoteTable(j.table) + " " + d.quoteIdent(j.alias);
-      if (j.on) sql += " ON " + j.on;
-    }
+    const prefix = this.preFragment ? this.preFragment + " " : "";
+    const selects = opts.select ?? this.selects.join(", ");
+    let from = " FROM " + d.quoteIdent(this.from);
+    for (const j of this.joins) from += " LEFT JOIN " + d.quoteTable(j.table) + " " + d.quoteIdent(j.alias) + joinOn(d, j.on);
     const where = this.whereSql();
-    if (where) sql += " WHERE " + where;
-    if (opts.order !== false && this.orderBys.length > 0) sql += " ORDER BY " + this.orderBys.join(", ");
+    if (where) from += " WHERE " + where;
+    let sql: string;
+    if (opts.order !== false && this.orderBys.length > 0 && distinct && d.name === "postgres") {
+      sql = prefix + this.pgDistinctOrdered(from, selects);
+    } else {
+      sql = prefix + "SELECT " + (distinct ? "DISTINCT " : "") + selects + from;
+      if (opts.order !== false && this.orderBys.length > 0) sql += " ORDER BY " + this.orderBys.join(", ");
+    }
     if (opts.paginate !== false && (this.limit >= 0 || this.offset > 0)) {
       // literal integers, as upstream's builder writes them: a bound LIMIT/OFFSET doubled the cost
       // of a primary-key lookup in bun:sqlite (each bound number costs µs), and the statement
@@ -166,5 +175,32 @@ export class SelectQuery {
       sql += " OFFSET " + clampInt(this.offset);
     }
     return sql;
+  }
+
+  /**
+   * PostgreSQL refuses SELECT DISTINCT ordered by what it does not select (a joined column), so the
+   * rows are made distinct by the FROM table's row key instead, keeping each row's first sort values
+   * (the smallest for ASC, the largest for DESC, as SQLite's DISTINCT keeps the first row in order),
+   * and ordered outside. `fromWhere` is the query's FROM ... WHERE part.
+   */
+  private pgDistinctOrdered(fromWhere: string, selects: string): string {
+    const d = this.params.dialect;
+    const table = d.quoteIdent(this.from);
+    const rowid = `${table}.${d.rowid}`;
+    const keys: string[] = [];
+    const outer: string[] = [];
+    const innerOrder: string[] = [rowid];
+    this.orderBys.forEach((term, i) => {
+      const m = / (ASC|DESC)((?: NULLS (?:FIRST|LAST))?)$/i.exec(term);
+      const expr = m ? term.slice(0, m.index) : term;
+      const alias = d.quoteIdent("__pb_sort" + i);
+      keys.push(`${expr} AS ${alias}`);
+      innerOrder.push(term);
+      outer.push(m ? `${alias} ${m[1]}${m[2]}` : alias);
+    });
+    return (
+      `SELECT ${selects} FROM (SELECT DISTINCT ON (${rowid}) ${table}.*, ${keys.join(", ")}${fromWhere}` +
+      ` ORDER BY ${innerOrder.join(", ")}) ${table} ORDER BY ${outer.join(", ")}`
+    );
   }
 }
