@@ -8,6 +8,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { ClientResponseError } from "pocketbase";
 import { App } from "../src/core/app.ts";
+import { withDataDb } from "./support/db.ts";
 import { FIXTURE, SHARED_MISSING, startServer, tempDir, type TestServer, testAppConfig, dbEnvFor } from "./harness.ts";
 import { startSmtp, type SmtpServer } from "./support/smtp.ts";
 
@@ -40,6 +41,19 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
   if (SHARED_MISSING) test.skip(SHARED_MISSING, () => {});
   let smtp: SmtpServer;
   let srv: TestServer;
+
+  /** Waits until the OTP's sentTo is stored (the mailer sets it once the mail is out). */
+  const sentToRecorded = async (otpId: string) => {
+    const q = (name: string) => `"${name}"`;
+    for (let i = 0; i < 200; i++) {
+      const row = await withDataDb(srv.dataDir, (d) =>
+        d.get<{ sentTo: string }>(`SELECT ${q("sentTo")} FROM ${q("_otps")} WHERE id = ?`, [otpId]),
+      );
+      if (row?.sentTo) return;
+      await Bun.sleep(50);
+    }
+    throw new Error(`OTP ${otpId}: sentTo never recorded`);
+  };
 
   const refresh = (collection: string, token: string) =>
     fetch(`${srv.url}/api/collections/${collection}/auth-refresh`, {
@@ -118,6 +132,9 @@ describe.skipIf(!!SHARED_MISSING)("upstream fixture", () => {
       const { otpId } = await pb.collection("users").requestOTP("test@example.com");
       const mail = await smtp.waitFor((m) => m.to.includes("test@example.com") && m.subject === "OTP for acme_test");
       const code = /<strong>(\d+)<\/strong>/.exec(mail.html)![1]!;
+      // the OTP records where it was sent after the mail went out (as upstream): wait for that before
+      // using it, or the login would not count as proof of the address
+      await sentToRecorded(otpId);
       expect(code).toHaveLength(8);
       const auth = await pb.collection("users").authWithOTP(otpId, code, { mfaId });
       expect(auth.record).toMatchObject({ id: "4q1xlclmfloku33", email: "test@example.com", username: "users75657" });
