@@ -356,6 +356,11 @@ const PATHS: { readonly [collection: string]: readonly string[] } = {
     "@request.body.tags.name",
     "@request.body.meta",
     "@request.query.q",
+    "@request.query.missing",
+    "@request.body.title:isset",
+    "@request.body.missing:isset",
+    "@request.body.title:changed",
+    "@request.body.n:lower",
     "@request.method",
     "@collection.tags.name",
     "@collection.tags.weight",
@@ -396,7 +401,8 @@ function literal(rng: Rng, collection: string): string {
 
 function functionCall(rng: Rng, collection: string): string {
   const time = pick(rng, collection === "items" ? ["day", "created", "parent.day", "tags.name", "code", "n", "@now", "'2024-03-01'", "1700000000"] : ["created", "id"]);
-  if (rng() < 0.4) {
+  // strftime sparingly: pb_strftime costs milliseconds a call on PostgreSQL and would dominate the run
+  if (rng() < 0.2) {
     const fmt = pick(rng, ["%Y", "%Y-%m-%d", "%s", "%H:%M", "%j", "%w", "%d/%m"]);
     const mod = rng() < 0.2 ? ", " + pickQuote(pick(rng, ["+1 day", "start of month", "unixepoch", "-2 hours"])) : "";
     return `strftime('${fmt}', ${time}${mod})`;
@@ -461,7 +467,25 @@ function describeError(err: unknown): Outcome {
  * Where the engines may legitimately differ, each with its reason; returns the reason when the
  * difference seen is one of them. Keep this list tiny: everything else is a compiler bug.
  */
-const KNOWN_DIFFERENCES: { reason: string; applies(c: Case, sqlite: Outcome, pg: Outcome): boolean }[] = [];
+const KNOWN_DIFFERENCES: { reason: string; applies(c: Case, sqlite: Outcome, pg: Outcome): boolean }[] = [
+  {
+    reason:
+      "`x ~ @request.body.f:each` (upstream's quirk): the LIKE wrapping rewrites the bound array that also feeds " +
+      "json_each into a '%...%' pattern; SQLite fails with 'malformed JSON' when its plan reads it, PostgreSQL reads no items",
+    applies: (c, sqlite) =>
+      !sqlite.ok &&
+      sqlite.cause === "DbError" &&
+      sqlite.message === "malformed JSON" &&
+      /~\s*@request\.body\.\w+:each/.test(c.filter + " " + c.rule),
+  },
+  {
+    reason:
+      "a computed REAL needing more than 15 significant digits (a geoDistance result) read as text by LIKE: " +
+      "SQLite prints 17 digits with its own rounding of the last one, PostgreSQL its shortest round-trip digits",
+    applies: (c, sqlite, pg) =>
+      sqlite.ok && pg.ok && /geoDistance\([^)]*\)\s*\??!?~|\??!?~\s*geoDistance\(/.test(c.filter + " " + c.rule),
+  },
+];
 
 let pg: PgCluster | null = null;
 let sqliteApp: App;
@@ -517,9 +541,11 @@ async function run(app: App, c: Case): Promise<Outcome> {
       requestInfo,
       isClientQuery: c.clientQuery,
       perPage: 1000,
+      // every page holds all matches; the COUNT statement is still checked on every fifth case
+      skipTotal: c.i % 5 !== 0,
     });
     const ids = result.items.map((r) => r.id);
-    return { ok: true, ids: c.sort ? ids : ids.sort(), total: result.totalItems };
+    return { ok: true, ids: c.sort ? ids : ids.sort(), total: result.totalItems < 0 ? ids.length : result.totalItems };
   } catch (err) {
     return describeError(err);
   }
@@ -569,6 +595,7 @@ test.skipIf(!postgresInstalled())(
     const failures: string[] = [];
     const kinds = new Map<string, number>();
     const slow: { i: number; sqlite: number; pg: number; text: string }[] = [];
+    const perCase: { ms: number; text: string }[] = [];
     // cases are generated in order (the stream stays seeded), then run a batch at a time: SQLite one
     // by one, PostgreSQL concurrently over its pool
     const BATCH = 8;
@@ -591,11 +618,22 @@ test.skipIf(!postgresInstalled())(
         batch.push(c);
       }
       const sqliteOutcomes: Outcome[] = [];
+      const restoreSpy = process.env.FUZZ_ONLY ? spySql(pgApp) : () => {};
+      const pgOutcomes: Outcome[] = [];
+      // PostgreSQL works in its own processes while SQLite runs here
+      const pgBatch = process.env.FUZZ_SLOW ? null : Promise.all(batch.map((c) => run(pgApp, c)));
       const t0 = performance.now();
       for (const c of batch) sqliteOutcomes.push(await run(sqliteApp, c));
       const t1 = performance.now();
-      const restoreSpy = process.env.FUZZ_ONLY ? spySql(pgApp) : () => {};
-      const pgOutcomes = await Promise.all(batch.map((c) => run(pgApp, c)));
+      if (pgBatch) pgOutcomes.push(...(await pgBatch));
+      else {
+        // profiling: one at a time, timed per case
+        for (const c of batch) {
+          const t = performance.now();
+          pgOutcomes.push(await run(pgApp, c));
+          perCase.push({ ms: performance.now() - t, text: `${c.filter} | ${c.rule} | ${c.sort}` });
+        }
+      }
       restoreSpy();
       const t2 = performance.now();
       slow.push({ i: start, sqlite: t1 - t0, pg: t2 - t1, text: batch.map((c) => `${c.filter} | ${c.rule} | ${c.sort}`).join("\n    ") });
@@ -632,6 +670,15 @@ test.skipIf(!postgresInstalled())(
       slow.sort((x, y) => y.pg - x.pg);
       const total = (k: "sqlite" | "pg") => slow.reduce((acc, x) => acc + x[k], 0).toFixed(0);
       console.log(`time sqlite ${total("sqlite")}ms pg ${total("pg")}ms; slowest on pg:`);
+      const byKind = new Map<string, { n: number; ms: number }>();
+      for (const x of perCase) {
+        const kind = x.text.includes("strftime(") ? "strftime" : x.text.includes("geoDistance(") ? "geoDistance" : x.text.includes("@collection") ? "@collection" : "other";
+        const e = byKind.get(kind) ?? { n: 0, ms: 0 };
+        e.n++;
+        e.ms += x.ms;
+        byKind.set(kind, e);
+      }
+      console.log([...byKind].map(([k, e]) => `${k}: ${e.n} cases ${e.ms.toFixed(0)}ms (${(e.ms / e.n).toFixed(1)}ms avg)`).join("; "));
       for (const x of slow.slice(0, Number(process.env.FUZZ_SLOW))) console.log(`${x.pg.toFixed(0)}ms (sqlite ${x.sqlite.toFixed(0)}ms) batch from case ${x.i}:\n    ${x.text}`);
     }
     if (failures.length > 0) console.log([...kinds].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${n}\t${k}`).join("\n"));

@@ -107,11 +107,19 @@ function pgTextToNumber(t: string): string {
  * column, and counts, as integers). The exponent forms (below 1e-4, from 1e17) are PostgreSQL's.
  */
 export function pgNumberText(x: string, real: boolean): string {
+  // digits (numeric) as SQLite writes them: trailing zeros dropped, at least one decimal
   const fixed = (n: string) =>
     `(SELECT CASE WHEN t LIKE '%.' THEN t || '0' WHEN t LIKE '%.%' THEN t ELSE t || '.0' END FROM ` +
     `(SELECT CASE WHEN position('.' in r) > 0 THEN rtrim(r, '0') ELSE r END AS t FROM (SELECT (${n})::text AS r) pb_u) pb_t)`;
+  // beyond 1e17 and below 1e-4 PostgreSQL prints the shortest round-trip digits in exponent form
+  // too: the significand gets SQLite's '.0' and the exponent its two digits at least
+  const exponentForm =
+    `(SELECT ${fixed("split_part(t, 'e', 1)")} || 'e' || (CASE WHEN x < 0 THEN '-' ELSE '+' END) || ` +
+    `(CASE WHEN abs(x) < 10 THEN '0' ELSE '' END) || abs(x)::text ` +
+    `FROM (SELECT t, split_part(t, 'e', 2)::int AS x FROM (SELECT v::text AS t) pb_x) pb_y)`;
   const realText =
-    `(SELECT CASE WHEN v = 0 THEN '0.0' WHEN abs(v) >= 1e17 OR abs(v) < 1e-4 OR v IN ('Infinity', '-Infinity', 'NaN') THEN v::text ` +
+    `(SELECT CASE WHEN v = 0 THEN '0.0' WHEN v IN ('Infinity', '-Infinity', 'NaN') THEN v::text ` +
+    `WHEN abs(v) >= 1e17 OR abs(v) < 1e-4 THEN ${exponentForm} ` +
     `WHEN r15::float8 = v THEN ${fixed("r15")} ELSE ${fixed("(v::text)::numeric")} END FROM ` +
     `(SELECT v, CASE WHEN v <> 0 AND abs(v) < 1e17 AND abs(v) >= 1e-4 THEN round((v::text)::numeric, (14 - floor(log(abs((v::text)::numeric))))::int) END AS r15 ` +
     `FROM (SELECT (${x})::float8 AS v OFFSET 0) pb_r) pb_s)`;
@@ -319,8 +327,38 @@ function applyAffinity(left: TypedOperand, l: PgValue, right: TypedOperand, r: P
   return [l, r];
 }
 
+/** The leading number of a text as SQLite reads a text's truth ('100%' → 100, 'abc' → 0). */
+const PG_NUMERIC_PREFIX_RE = "^[ \\t\\n\\f\\r]*[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?";
+
+/**
+ * SQLite's `x IS [NOT] TRUE|FALSE`, a truth test rather than a comparison with 1/0: a number is
+ * true when not 0, a text by its leading number, NULL is neither.
+ */
+function truthTest(v: PgValue, op: "IS" | "IS NOT", keyword: "TRUE" | "FALSE"): string {
+  const textNumber = (t: string) => `COALESCE(${pgTextToNumber(`substring(${t} from '${PG_NUMERIC_PREFIX_RE}')`)}, 0)`;
+  let z: string;
+  switch (v.cls) {
+    case "null":
+      z = "NULL::float8";
+      break;
+    case "num":
+      z = v.num;
+      break;
+    case "text":
+      z = `(CASE WHEN ${v.txt} IS NULL THEN NULL ELSE ${textNumber(v.txt)} END)`;
+      break;
+    default:
+      z = `(CASE ${v.rank} WHEN 1 THEN ${v.num} WHEN 2 THEN ${textNumber(v.txt)} END)`;
+  }
+  const test = `COALESCE(${z} ${keyword === "TRUE" ? "<>" : "="} 0, FALSE)`;
+  return op === "IS" ? test : `(NOT ${test})`;
+}
+
 /** `left op right` for PostgreSQL with SQLite's result (NULL where SQLite gives NULL). */
 export function pgCompare(left: TypedOperand, op: CompareOp, right: TypedOperand, add: AddParam): string {
+  if ((op === "IS" || op === "IS NOT") && (right.sql === "TRUE" || right.sql === "FALSE") && !right.orEmpty) {
+    return withBindings([left], add, ([lv]) => truthTest(lv!, op, right.sql as "TRUE" | "FALSE"));
+  }
   return withBindings([left, right], add, ([lv, rv]) => {
     const [l, r] = applyAffinity(left, lv!, right, rv!, add);
     return compareValues(l, op, r);

@@ -165,8 +165,10 @@ export const postgresDialect: Dialect = {
     return `json_array_elements_text(CASE WHEN ${isJsonArray(expr)} THEN (${expr})::json ELSE json_build_array(${expr}) END)`;
   },
   jsonEachParam(placeholder) {
-    // through text: a placeholder cast straight to json would bind a JS string as a JSON string
-    return `json_array_elements_text(CAST(${placeholder} AS text)::json)`;
+    // through text: a placeholder cast straight to json would bind a JS string as a JSON string; a
+    // value that is no JSON array (a LIKE pattern the filter made of it) gives no items, not an error
+    // (the placeholder appears once: a positional `?` binds one value)
+    return `json_array_elements_text((SELECT CASE WHEN ${isJsonArray("t")} THEN t::json ELSE '[]'::json END FROM (SELECT CAST(${placeholder} AS text) AS t) pb_p))`;
   },
   jsonArrayLength(expr) {
     return `(CASE WHEN ${isJsonArray(expr)} THEN json_array_length((${expr})::json) WHEN ${expr} = '' OR ${expr} IS NULL THEN 0 ELSE 1 END)`;
