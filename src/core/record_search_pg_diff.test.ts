@@ -402,7 +402,7 @@ function literal(rng: Rng, collection: string): string {
 function functionCall(rng: Rng, collection: string): string {
   const time = pick(rng, collection === "items" ? ["day", "created", "parent.day", "tags.name", "code", "n", "@now", "'2024-03-01'", "1700000000"] : ["created", "id"]);
   // strftime sparingly: pb_strftime costs milliseconds a call on PostgreSQL and would dominate the run
-  if (rng() < 0.2) {
+  if (rng() < 0.1) {
     const fmt = pick(rng, ["%Y", "%Y-%m-%d", "%s", "%H:%M", "%j", "%w", "%d/%m"]);
     const mod = rng() < 0.2 ? ", " + pickQuote(pick(rng, ["+1 day", "start of month", "unixepoch", "-2 hours"])) : "";
     return `strftime('${fmt}', ${time}${mod})`;
@@ -503,13 +503,7 @@ beforeAll(async () => {
   const d2 = mkdtempSync(join(tmpdir(), "pb-diff-pg-"));
   dirs.push(d1, d2);
   sqliteApp = new App({ dataDir: d1 });
-  const dbUrl = await pg.createDatabase();
-  if (process.env.FUZZ_NOJIT) {
-    const admin = new SQL(dbUrl, { max: 1 });
-    await admin.unsafe(`ALTER DATABASE "${new URL(dbUrl).pathname.slice(1)}" SET jit = off`);
-    await admin.close();
-  }
-  pgApp = new App({ dataDir: d2, dbUrl });
+  pgApp = new App({ dataDir: d2, dbUrl: await naturalCollationDatabase(pg) });
   await seed(sqliteApp, rows);
   await seed(pgApp, rows);
 }, 60_000);
@@ -521,6 +515,24 @@ afterAll(async () => {
   await pg?.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+
+/**
+ * A database whose default collation orders text as people do (ICU en-US: 'a' < 'B'), as a server's
+ * usually does, unlike SQLite's byte order: text comparisons and sorts must not depend on it. Falls
+ * back to the cluster's default (C.UTF-8) when PostgreSQL has no ICU.
+ */
+async function naturalCollationDatabase(cluster: PgCluster): Promise<string> {
+  const name = "diff_icu";
+  const admin = new SQL(cluster.url(), { max: 1 });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
+    return cluster.url(name);
+  } catch {
+    return cluster.createDatabase();
+  } finally {
+    await admin.close();
+  }
+}
 
 async function run(app: App, c: Case): Promise<Outcome> {
   const collection = app.findCollection(c.collection) as Collection;
@@ -661,8 +673,11 @@ test.skipIf(!postgresInstalled())(
       });
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const collation = await pgApp.db.get<{ provider: string; locale: string | null }>(
+      "SELECT datlocprovider::text AS provider, daticulocale AS locale FROM pg_database WHERE datname = current_database()",
+    );
     console.log(
-      `pg diff fuzz: ${cases} cases in ${seconds}s (seed ${seedValue}): ${counts.ok} same results, ` +
+      `pg diff fuzz: ${cases} cases in ${seconds}s (seed ${seedValue}, PostgreSQL collation ${collation?.provider === "i" ? "ICU " + collation.locale : "C.UTF-8"}): ${counts.ok} same results, ` +
         `${counts.bothFailed} rejected by both, ${failures.length} differences; known: ` +
         JSON.stringify(Object.fromEntries(counts.known)),
     );

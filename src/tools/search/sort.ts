@@ -41,8 +41,9 @@ export function buildSortExpr(field: SortField, resolver: FieldResolver, params:
     const r = resolver.resolve(field.name, params);
     if (paramCount(r) === 0) {
       identifier = r.sortIdentifier ?? r.identifier;
-      if (typesStrictly(params.dialect) && !r.sortIdentifier) {
-        pgKey = pgSortKey({ sql: r.identifier, type: r.type, jsonSource: r.jsonSource }, (v) => params.add(v));
+      if (typesStrictly(params.dialect)) {
+        const sortType = r.sortIdentifier && r.type === "json" ? undefined : r.type;
+        pgKey = pgSortKey({ sql: identifier, type: sortType, jsonSource: r.jsonSource }, (v) => params.add(v));
       }
     }
   } catch {

@@ -375,7 +375,8 @@ function compareValues(l: PgValue, op: CompareOp, r: PgValue): string {
   }
   const sqlOp = op === "IS" ? "IS NOT DISTINCT FROM" : op === "IS NOT" ? "IS DISTINCT FROM" : op;
   if (l.cls === "num" && r.cls === "num") return `${l.num} ${sqlOp} ${r.num}`;
-  if (l.cls === "text" && r.cls === "text") return `${l.txt} ${sqlOp} ${r.txt}`;
+  // text orders by its bytes, as SQLite's BINARY collation, whatever the database's collation
+  if (l.cls === "text" && r.cls === "text") return `${l.txt} ${sqlOp} ${r.txt}${nullSafe || op === "=" ? "" : ' COLLATE "C"'}`;
   if (l.cls !== "dyn" && r.cls !== "dyn") {
     // a number against a text: never equal, and the number orders first
     const lNull = isNullSql(l);
@@ -388,7 +389,7 @@ function compareValues(l: PgValue, op: CompareOp, r: PgValue): string {
   }
   const a = toDyn(l);
   const b = toDyn(r);
-  const row = (v: PgValue) => `ROW(${v.rank}, COALESCE(${v.num}, 0::float8), COALESCE(${v.txt}, ''::text))`;
+  const row = (v: PgValue) => `ROW(${v.rank}, COALESCE(${v.num}, 0::float8), COALESCE(${v.txt}, ''::text) COLLATE "C")`;
   const rowOp = nullSafe ? "=" : op;
   const cmp = `${row(a)} ${rowOp} ${row(b)}`;
   if (op === "IS") return `(CASE WHEN ${a.rank} IS NULL OR ${b.rank} IS NULL THEN (${a.rank} IS NULL AND ${b.rank} IS NULL) ELSE ${cmp} END)`;
@@ -442,12 +443,18 @@ export function pgMathNumber(op: TypedOperand, add: AddParam): string {
 }
 
 /**
- * An ORDER BY key ordering as SQLite orders the operand's values (NULL, then numbers, then text),
- * for operands whose class is only known per row; null when the plain SQL already orders right.
+ * An ORDER BY key ordering as SQLite orders the operand's values: text by its bytes (SQLite's BINARY
+ * collation, whatever the database's), JSON values by class (NULL, numbers, text) then value; null
+ * when the plain SQL already orders right.
  */
 export function pgSortKey(op: TypedOperand, add: AddParam): string | null {
+  if (op.type === "text" || op.type === "textColumn") return `${op.sql} COLLATE "C"`;
   if (op.type !== "json") return null;
-  return withBindings([op], add, ([v]) => `ROW(COALESCE(${v!.rank}, 0), COALESCE(${v!.num}, 0::float8), COALESCE(${v!.txt}, ''::text))`);
+  return withBindings(
+    [op],
+    add,
+    ([v]) => `ROW(COALESCE(${v!.rank}, 0), COALESCE(${v!.num}, 0::float8), COALESCE(${v!.txt}, ''::text) COLLATE "C")`,
+  );
 }
 
 /** SQLite's LOWER: ASCII letters only (PostgreSQL's lower() folds every letter and takes only text). */
