@@ -9,8 +9,6 @@
 import {
   buildFilterExpr,
   columnify,
-  sqlIsTrue,
-  sqlLower,
   FilterError,
   MultiMatchSubquery,
   NullFallback,
@@ -276,7 +274,7 @@ export class RecordFieldRunner {
   private processRequestBodyLower(field: Field): ResolverResult {
     const v = toGoString(this.body()[field.name]);
     const ph = this.params.add(v);
-    return { identifier: sqlLower(this.d, ph), params: { [ph]: v }, type: "text" };
+    return { identifier: this.d.lower(ph), params: { [ph]: v }, type: "text" };
   }
 
   private processRequestBodyLength(field: Field): ResolverResult {
@@ -392,7 +390,7 @@ export class RecordFieldRunner {
     if (value === null || value === undefined) return NULL_RESULT();
 
     const ph = this.params.add(value, { real });
-    if (modifier === LOWER) return { identifier: sqlLower(this.d, ph), params: { [ph]: value }, type: "text" };
+    if (modifier === LOWER) return { identifier: this.d.lower(ph), params: { [ph]: value }, type: "text" };
     const type = typeof value === "number" || typeof value === "boolean" ? "number" : "text";
     return { identifier: ph, params: { [ph]: value }, type };
   }
@@ -627,7 +625,7 @@ export class RecordFieldRunner {
       field.name === "email" && !r.allowHiddenFields && collection.isAuth()
         ? this.d.quoteColumn(this.activeTableAlias + ".emailVisibility")
         : "";
-    if (emailVisibility) result.afterBuild = (expr) => `((${expr}) AND (${sqlIsTrue(this.d, emailVisibility)}))`;
+    if (emailVisibility) result.afterBuild = (expr) => `((${expr}) AND (${this.d.isTrue(emailVisibility)}))`;
 
     // json values compare through json_extract so top-level primitives behave like SQL values
     if (field.type === "json") {
@@ -642,18 +640,18 @@ export class RecordFieldRunner {
     }
 
     if (modifier === LOWER) {
-      result.identifier = sqlLower(this.d, result.identifier);
+      result.identifier = this.d.lower(result.identifier);
       result.type = "text";
       result.jsonSource = undefined;
       if (this.withMultiMatch) {
-        this.multiMatch.valueIdentifier = sqlLower(this.d, this.multiMatch.valueIdentifier);
+        this.multiMatch.valueIdentifier = this.d.lower(this.multiMatch.valueIdentifier);
         this.multiMatch.valueJsonSource = undefined;
       }
     }
     // and sort only by those too: ordering by private emails would let a caller who can add
     // records of its own locate another's email letter by letter (upstream sorts by the raw email)
     if (emailVisibility)
-      result.sortIdentifier = `(CASE WHEN ${sqlIsTrue(this.d, emailVisibility)} THEN ${result.identifier} END)`;
+      result.sortIdentifier = `(CASE WHEN ${this.d.isTrue(emailVisibility)} THEN ${result.identifier} END)`;
     return result;
   }
 }

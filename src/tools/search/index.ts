@@ -11,4 +11,4 @@ export * from "./sql.ts";
 export * from "./macros.ts";
 export * from "./functions.ts";
 export * from "./provider.ts";
-export { sqlIsTrue, sqlLower, type OperandType } from "./typed.ts";
+export type { OperandType } from "./typed.ts";

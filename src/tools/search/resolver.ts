@@ -128,8 +128,7 @@ export class SimpleFieldResolver implements FieldResolver {
 
 /** The ON clause of a LEFT JOIN; PostgreSQL requires one even for an unconditioned join. */
 export function joinOn(d: Dialect, on: string | undefined): string {
-  if (on) return " ON " + on;
-  return d.name === "postgres" ? " ON TRUE" : "";
+  return on ? " ON " + on : d.unconditionedJoinOn;
 }
 
 /** Keeps only the characters a column reference may hold (upstream's inflector.Columnify). */

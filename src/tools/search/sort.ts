@@ -52,9 +52,5 @@ export function buildSortExpr(field: SortField, resolver: FieldResolver, params:
   if (identifier === "" || identifier.toLowerCase() === "null") {
     throw new FilterError(`invalid sort field ${JSON.stringify(field.name)}`);
   }
-  // SQLite orders NULL first; PostgreSQL last unless told
-  if (typesStrictly(params.dialect)) {
-    return `${pgKey ?? identifier} ${field.direction} ${field.direction === "ASC" ? "NULLS FIRST" : "NULLS LAST"}`;
-  }
-  return `${identifier} ${field.direction}`;
+  return params.dialect.orderTerm(pgKey ?? identifier, field.direction);
 }

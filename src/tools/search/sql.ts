@@ -161,7 +161,7 @@ export class SelectQuery {
     const where = this.whereSql();
     if (where) from += " WHERE " + where;
     let sql: string;
-    if (opts.order !== false && this.orderBys.length > 0 && distinct && d.name === "postgres") {
+    if (opts.order !== false && this.orderBys.length > 0 && distinct && d.strictTypes) {
       sql = prefix + this.pgDistinctOrdered(from, selects);
     } else {
       sql = prefix + "SELECT " + (distinct ? "DISTINCT " : "") + selects + from;

@@ -457,18 +457,7 @@ export function pgSortKey(op: TypedOperand, add: AddParam): string | null {
   );
 }
 
-/** SQLite's LOWER: ASCII letters only (PostgreSQL's lower() folds every letter and takes only text). */
-export function sqlLower(d: Dialect, expr: string): string {
-  if (d.name !== "postgres") return `LOWER(${expr})`;
-  return `translate((${expr})::text, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
-}
-
-/** `expr` (a bool column, 0/1) is true. */
-export function sqlIsTrue(d: Dialect, expr: string): string {
-  return d.name === "postgres" ? `${expr} <> 0` : `${expr} = TRUE`;
-}
-
 /** True when `d` types strictly and needs the typed rendering. */
 export function typesStrictly(d: Dialect): boolean {
-  return d.name === "postgres";
+  return d.strictTypes;
 }

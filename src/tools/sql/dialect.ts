@@ -99,6 +99,20 @@ export interface Dialect {
   strftime(args: string[]): string;
   /** `left = right` compared case-insensitively (SQLite's NOCASE collation: ASCII letters only). */
   nocaseEq(left: string, right: string): string;
+  /** SQLite's `LOWER(expr)`: ASCII letters only, any value read as text. */
+  lower(expr: string): string;
+  /** `expr` (a bool column: 0/1) is true. */
+  isTrue(expr: string): string;
+  /** What follows an unconditioned `LEFT JOIN <table> <alias>` ('' when the engine needs no ON). */
+  readonly unconditionedJoinOn: string;
+  /** One ORDER BY term; NULLs come first ascending and last descending, as in SQLite. */
+  orderTerm(expr: string, direction: "ASC" | "DESC"): string;
+  /**
+   * True when the engine compares only values of one type (PostgreSQL): the filter compiler then
+   * writes each comparison from its operands' types to give SQLite's answer (tools/search/typed.ts),
+   * orders text by its bytes, and rewrites a DISTINCT ordered by unselected columns.
+   */
+  readonly strictTypes: boolean;
 
   /**
    * The implicit key of a table's rows, which follows insertion order (SQLite's rowid), for ORDER BY
@@ -221,6 +235,17 @@ export const sqliteDialect: Dialect = {
   nocaseEq(left, right) {
     return `${left} = ${right} COLLATE NOCASE`;
   },
+  lower(expr) {
+    return `LOWER(${expr})`;
+  },
+  isTrue(expr) {
+    return `${expr} = TRUE`;
+  },
+  unconditionedJoinOn: "",
+  orderTerm(expr, direction) {
+    return `${expr} ${direction}`;
+  },
+  strictTypes: false,
   rowid: "`rowid`",
   rowidColumn: null,
   timestampDefault: "strftime('%Y-%m-%d %H:%M:%fZ')",

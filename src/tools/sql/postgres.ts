@@ -200,6 +200,18 @@ export const postgresDialect: Dialect = {
     // matches the NOCASE lower() index; under the columns' "C" collation lower() folds ASCII only, as NOCASE
     return `lower(${left}) = lower(${right})`;
   },
+  lower(expr) {
+    // SQLite's LOWER folds ASCII letters only (lower() folds every letter) and reads numbers as text
+    return `translate((${expr})::text, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+  },
+  isTrue(expr) {
+    return `${expr} <> 0`;
+  },
+  unconditionedJoinOn: " ON TRUE",
+  orderTerm(expr, direction) {
+    return `${expr} ${direction} ${direction === "ASC" ? "NULLS FIRST" : "NULLS LAST"}`;
+  },
+  strictTypes: true,
   rowid: '"_rowid_"',
   rowidColumn: '"_rowid_" BIGINT GENERATED ALWAYS AS IDENTITY',
   timestampDefault: `to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS"Z"')`,
