@@ -117,9 +117,13 @@ export class SimpleFieldResolver implements FieldResolver {
       const clean = columnify(p);
       path += /^[+-]?\d+$/.test(p) ? `[${clean}]` : `.${clean}`;
     }
+    const column = d.quoteIdent(columnify(parts[0]!));
     return {
-      identifier: d.jsonExtractRaw(d.quoteIdent(columnify(parts[0]!)), path),
+      identifier: d.jsonExtractRaw(column, path),
       nullFallback: NullFallback.Disabled,
+      // the plain columns stay untyped (compared as written); a JSON value's class is per row
+      type: "json",
+      jsonSource: { expr: column, path },
     };
   }
 
