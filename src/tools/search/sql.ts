@@ -179,14 +179,15 @@ export class SelectQuery {
 
   /**
    * PostgreSQL refuses SELECT DISTINCT ordered by what it does not select (a joined column), so the
-   * rows are made distinct by the FROM table's row key instead, keeping each row's first sort values
+   * rows are made distinct by the FROM table's id instead, keeping each row's first sort values
    * (the smallest for ASC, the largest for DESC, as SQLite's DISTINCT keeps the first row in order),
    * and ordered outside. `fromWhere` is the query's FROM ... WHERE part.
    */
   private pgDistinctOrdered(fromWhere: string, selects: string): string {
     const d = this.params.dialect;
     const table = d.quoteIdent(this.from);
-    const rowid = `${table}.${d.rowid}`;
+    // the record id, not the row key: a view has no row key
+    const rowid = `${table}.${d.quoteIdent("id")}`;
     const keys: string[] = [];
     const outer: string[] = [];
     const innerOrder: string[] = [rowid];
