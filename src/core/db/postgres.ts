@@ -11,8 +11,9 @@
 import { SQL, type ReservedSQL } from "bun";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { postgresDialect } from "../../tools/sql/postgres.ts";
-import type { SqlBindings, TableColumn } from "../../tools/sql/dialect.ts";
+import type { SqlBindings } from "../../tools/sql/dialect.ts";
 import { toNumbered } from "../../tools/sql/placeholders.ts";
+import { DbCatalog } from "./catalog.ts";
 import type { ConsoleReadResult, Db, RunResult } from "./driver.ts";
 import { DbError, QueryTimeoutError, UniqueViolationError } from "./errors.ts";
 import { Mutex } from "./mutex.ts";
@@ -67,7 +68,7 @@ const TX_CONTROL = /^\s*(savepoint|release|rollback|commit|begin|start|set|reset
 const UNIQUE_VIOLATION = "23505";
 const QUERY_CANCELED = "57014";
 
-export class PostgresDb implements Db {
+export class PostgresDb extends DbCatalog implements Db {
   readonly dialect = postgresDialect;
   readonly readPool = null;
   /** Writes, DDL and transactions. */
@@ -86,6 +87,7 @@ export class PostgresDb implements Db {
     readonly location: string,
     options: PostgresDbOptions = {},
   ) {
+    super();
     this.timeout = options.queryTimeout ?? 0;
     this.schema = options.schema ?? "";
     // no JIT: filter SQL over small tables is cheap to run but its estimated cost (set-returning
@@ -273,19 +275,6 @@ export class PostgresDb implements Db {
         store.live = false;
       }
     });
-  }
-
-  async tableColumns(table: string): Promise<TableColumn[]> {
-    return this.all<TableColumn>(this.dialect.catalog.tableColumns(table));
-  }
-
-  async hasTable(name: string): Promise<boolean> {
-    return (await this.get(this.dialect.catalog.hasTable, [name])) !== null;
-  }
-
-  async tableIndexes(table: string): Promise<Map<string, string>> {
-    const rows = await this.all<{ name: string; sql: string }>(this.dialect.catalog.tableIndexes, [table]);
-    return new Map(rows.map((r) => [r.name, r.sql]));
   }
 
   async vacuum(): Promise<void> {

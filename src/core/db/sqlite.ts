@@ -6,7 +6,8 @@
  */
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { sqliteDialect, type SqlBindings, type TableColumn } from "../../tools/sql/dialect.ts";
+import { sqliteDialect, type SqlBindings } from "../../tools/sql/dialect.ts";
+import { DbCatalog } from "./catalog.ts";
 import type { ConsoleReadResult, Db, RunResult } from "./driver.ts";
 import { toDbError } from "./errors.ts";
 import { Mutex } from "./mutex.ts";
@@ -82,7 +83,7 @@ interface Holder {
   live: boolean;
 }
 
-export class SqliteDb implements Db {
+export class SqliteDb extends DbCatalog implements Db {
   readonly dialect = sqliteDialect;
   /** The raw connection, for this folder's own SQLite-only helpers (snapshots, checkpoints). */
   readonly handle: Database;
@@ -101,6 +102,7 @@ export class SqliteDb implements Db {
     readonly location: string,
     private readonly options: SqliteDbOptions = {},
   ) {
+    super();
     this.handle = openDatabase(location);
     this.statements = new StatementCache(this.handle);
   }
@@ -242,19 +244,6 @@ export class SqliteDb implements Db {
   async withWriteLock<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.held()) return fn();
     return this.writeLock.run(() => this.holding({ tx: false, onEnd: [], live: true }, fn));
-  }
-
-  async tableColumns(table: string): Promise<TableColumn[]> {
-    return this.all<TableColumn>(this.dialect.catalog.tableColumns(table));
-  }
-
-  async hasTable(name: string): Promise<boolean> {
-    return (await this.get(this.dialect.catalog.hasTable, [name])) !== null;
-  }
-
-  async tableIndexes(table: string): Promise<Map<string, string>> {
-    const rows = await this.all<{ name: string; sql: string }>(this.dialect.catalog.tableIndexes, [table]);
-    return new Map(rows.map((r) => [r.name, r.sql]));
   }
 
   async vacuum(): Promise<void> {
