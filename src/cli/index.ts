@@ -175,6 +175,11 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
   }
 
   if (command === "db") {
+    // a parent command alone prints its help, as `superuser` does (cobra's behaviour)
+    if (args.length === 0) {
+      out(helpText(name, "db"));
+      return 0;
+    }
     // FROM and TO name the databases: no app is opened on --dir
     const tty = !cliEnv.stderr && process.stderr.isTTY === true;
     return dbCommand(args, { force: !!flags.force, queryTimeout: Number(flags.queryTimeout) }, { out, err, tty, name });
