@@ -47,7 +47,12 @@ export async function openStorage(dataDir: string, opts: StorageOptions): Promis
     } catch (err) {
       await db.close().catch(() => {});
       await auxDb.close().catch(() => {});
-      throw err;
+      // name the server (never the password) and Bun's code: "Failed to connect" alone says little
+      const e = err as { message?: string; code?: unknown };
+      const code = typeof e.code === "string" && e.code.startsWith("ERR_POSTGRES") ? ` (${e.code})` : "";
+      throw new Error(`cannot open the PostgreSQL database ${redactUrl(opts.dbUrl)}: ${e.message ?? err}${code}`, {
+        cause: err,
+      });
     }
     return { db, auxDb };
   }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type PgCluster, PG_MISSING_MESSAGE, postgresInstalled, startPostgres } from "../../../test/support/pg.ts";
 import { QueryTimeoutError, UniqueViolationError } from "./errors.ts";
+import { openStorage } from "./index.ts";
 import { PostgresDb, uniqueKeyColumns } from "./postgres.ts";
 
 const HAVE_PG = postgresInstalled();
@@ -175,6 +176,14 @@ describe.skipIf(!HAVE_PG)("PostgresDb", () => {
       ["id", 1, 1],
       ["level", 0, 1],
     ]);
+  });
+
+  test("a server that cannot be reached is named in the error, its password never", async () => {
+    const bad = url.replace(/^postgres:\/\/([^@/]*)@/, "postgres://$1:hunter2@").replace(/:\d+\//, ":1/");
+    const err = (await openStorage("/nonexistent", { queryTimeout: 0, dbUrl: bad }).catch((e) => e)) as Error;
+    expect(err.message).toContain("cannot open the PostgreSQL database postgres://");
+    expect(err.message).toContain(":***@127.0.0.1:1/");
+    expect(err.message).not.toContain("hunter2");
   });
 
   test("withWriteLock sections exclude each other; statements inside go straight through", async () => {
