@@ -38,12 +38,12 @@ export function isPostgresUrl(url: string): boolean {
  */
 export async function openStorage(dataDir: string, opts: StorageOptions): Promise<{ db: Db; auxDb: Db }> {
   if (opts.dbUrl) {
-    if (!isPostgresUrl(opts.dbUrl)) throw new Error(`unsupported --db URL (expected postgres://…): ${redactUrl(opts.dbUrl)}`);
+    if (!isPostgresUrl(opts.dbUrl))
+      throw new Error(`unsupported --db URL (expected postgres://…): ${redactUrl(opts.dbUrl)}`);
     const db = new PostgresDb(opts.dbUrl, { queryTimeout: opts.queryTimeout, max: 16 });
     const auxDb = new PostgresDb(opts.dbUrl, { schema: PG_AUX_SCHEMA, queryTimeout: opts.queryTimeout, max: 3 });
     try {
-      await db.setup();
-      await auxDb.setup();
+      await Promise.all([db.setup(), auxDb.setup()]);
     } catch (err) {
       await db.close().catch(() => {});
       await auxDb.close().catch(() => {});

@@ -110,35 +110,40 @@ export class PostgresDb extends DbCatalog implements Db {
     // transactions (a migration may run for minutes) use one without it
     const writers = Math.max(1, Math.round(max * 0.4));
     this.sql = pool(writers, {});
-    this.readSql = this.timeout > 0 ? pool(max - writers, { statement_timeout: String(this.timeout * 1000) }) : this.sql;
+    this.readSql =
+      this.timeout > 0 ? pool(max - writers, { statement_timeout: String(this.timeout * 1000) }) : this.sql;
   }
 
-  /**
-   * Creates the schema when asked for one (on a connection of its own, before the pool's connections
-   * start with it as their search_path) and installs the dialect's helper functions into it, once.
-   */
+  /** Creates the schema when asked for one and installs the dialect's helper functions into it, once. */
   async setup(): Promise<void> {
-    this.setupDone ??= (async () => {
-      const schema = this.schema;
-      if (schema) {
-        const admin = new SQL(this.location, { max: 1 });
-        try {
-          await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS ${this.dialect.quoteIdent(schema)}`).simple();
-        } catch (err) {
-          throw this.toDbError(err);
-        } finally {
-          await admin.close();
-        }
-      }
-      if (this.dialect.setupScript) {
-        try {
-          await this.sql.unsafe(this.dialect.setupScript).simple();
-        } catch (err) {
-          throw this.toDbError(err);
-        }
-      }
-    })();
+    this.setupDone ??= this.install();
     return this.setupDone;
+  }
+
+  private async install(): Promise<void> {
+    // (a search_path naming a schema that does not exist yet is fine: PostgreSQL resolves it per
+    // statement, so this pool's connections see the schema once it is created)
+    if (this.schema) {
+      try {
+        await this.sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${this.dialect.quoteIdent(this.schema)}`).simple();
+      } catch (err) {
+        throw this.toDbError(err);
+      }
+    }
+    const script = this.dialect.setupScript;
+    if (!script) return;
+    // the script (~20 KB of functions) is installed once per version: a start finds it by a marker
+    // function named after the script's hash instead of re-creating every function
+    const marker = `pb_setup_${Bun.hash(script).toString(36)}`;
+    const installed = (await this.sql.unsafe("SELECT to_regproc($1) IS NOT NULL AS ok", [marker])) as { ok: boolean }[];
+    if (installed[0]?.ok) return;
+    try {
+      await this.sql
+        .unsafe(`${script};\nCREATE OR REPLACE FUNCTION ${marker}() RETURNS void LANGUAGE sql AS $$ $$;`)
+        .simple();
+    } catch (err) {
+      throw this.toDbError(err);
+    }
   }
 
   get inTransaction(): boolean {
@@ -312,14 +317,14 @@ export class PostgresDb extends DbCatalog implements Db {
     }
   }
 
-  private typeNames = new Map<number, string>(
-    Object.entries(PG_TYPE_NAMES).map(([oid, name]) => [Number(oid), name]),
-  );
+  private typeNames = new Map<number, string>(Object.entries(PG_TYPE_NAMES).map(([oid, name]) => [Number(oid), name]));
 
   private async typeName(conn: ReservedSQL, oid: number): Promise<string> {
     let name = this.typeNames.get(oid);
     if (name === undefined) {
-      const rows = (await conn.unsafe("SELECT upper(typname) AS n FROM pg_type WHERE oid = $1", [oid])) as { n: string }[];
+      const rows = (await conn.unsafe("SELECT upper(typname) AS n FROM pg_type WHERE oid = $1", [oid])) as {
+        n: string;
+      }[];
       name = rows[0]?.n ?? "";
       this.typeNames.set(oid, name);
     }
