@@ -91,7 +91,12 @@ describe.skipIf(!HAVE_PG)("PostgresDb", () => {
       // uncommitted rows are visible inside, not outside (another context takes a pool connection)
       expect((await d.all("SELECT * FROM tx")).length).toBe(2);
       const outside = await new Promise<number>((resolve) =>
-        setImmediate(() => void db().all("SELECT * FROM tx").then((r) => resolve(r.length))),
+        setImmediate(
+          () =>
+            void db()
+              .all("SELECT * FROM tx")
+              .then((r) => resolve(r.length)),
+        ),
       );
       expect(outside).toBe(0);
       events.push("body");
@@ -141,7 +146,11 @@ describe.skipIf(!HAVE_PG)("PostgresDb", () => {
       // concurrent writes of one transaction keep their savepoints apart
       await Promise.all([d.run(`INSERT INTO caught VALUES ('b')`), d.run(`INSERT INTO caught VALUES ('c')`)]);
     });
-    expect((await d.all<{ id: string }>("SELECT id FROM caught ORDER BY id")).map((r) => r.id)).toEqual(["a", "b", "c"]);
+    expect((await d.all<{ id: string }>("SELECT id FROM caught ORDER BY id")).map((r) => r.id)).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
     // a caller's own savepoint through run() is not swallowed by the statement savepoints
     await d.transaction(async () => {
       await d.run("SAVEPOINT mine");
