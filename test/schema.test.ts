@@ -11,7 +11,9 @@ import { App } from "../src/core/app.ts";
 import type { Db } from "../src/core/db/index.ts";
 import { SqliteDb } from "../src/core/db/sqlite.ts";
 
+import { copyDatabase } from "../src/core/db_copy.ts";
 import { FIXTURE, SHARED_MISSING } from "./harness.ts";
+import { type PgCluster, PG_MISSING_MESSAGE, postgresInstalled, startPostgres } from "./support/pg.ts";
 
 // FIXTURE: the upstream-made pb_data shared beside the repo (read-only: always copied before opening)
 const dirs: string[] = [];
@@ -621,121 +623,157 @@ const DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // --- fresh pb_data -----------------------------------------------------------------------------------
 
-describe("fresh pb_data", () => {
-  const app = new App({ dataDir: tempDir("pb-schema-") });
-  let db: Db;
-  beforeAll(async () => {
-    await app.bootstrap();
-    db = app.db;
-  });
+/**
+ * Upstream's schema checks on a fresh pb_data made by `prepare` (which returns its folder): our own
+ * bootstrap, and the same copied to PostgreSQL and back with `pb db copy` — what comes back must be
+ * what upstream would have made.
+ */
+function describeFreshPbData(title: string, prepare: () => Promise<string>, skip = "") {
+  if (skip) {
+    test.skip(`${title}: ${skip}`, () => {});
+    return;
+  }
+  describe(title, () => {
+    let app: App;
+    let db: Db;
+    beforeAll(async () => {
+      app = new App({ dataDir: await prepare() });
+      await app.bootstrap();
+      db = app.db;
+    }, 60_000);
 
-  test("data.db sqlite_master matches upstream's", async () => {
-    expect(await master(db)).toEqual(EXPECTED_DATA);
-  });
-
-  test("auxiliary.db sqlite_master matches upstream's", async () => {
-    expect(await master(app.auxDb)).toEqual(EXPECTED_AUX);
-  });
-
-  test("all eight system migrations are recorded with µs timestamps", async () => {
-    const rows = await db.all<{
-      file: string;
-      applied: number;
-      t: string;
-    }>("SELECT file, applied, typeof(applied) AS t FROM _migrations ORDER BY file");
-    expect(rows.map((r) => r.file)).toEqual(SYSTEM_MIGRATIONS);
-    for (const r of rows) {
-      expect(r.t).toBe("integer");
-      expect(r.applied).toBeGreaterThan(1_600_000_000_000_000); // microseconds, not seconds
-      expect(Math.abs(r.applied / 1000 - Date.now())).toBeLessThan(600_000);
-    }
-  });
-
-  test("_collections holds the six system collections as upstream encodes them", async () => {
-    const rows = await db.all<Record<string, unknown>>("SELECT * FROM _collections ORDER BY rowid");
-    expect(rows.map((r) => r.name)).toEqual(EXPECTED_COLLECTIONS.map((c) => c.name));
-    const secrets = new Set<string>();
-    rows.forEach((row, i) => {
-      const want = EXPECTED_COLLECTIONS[i]!;
-      expect({
-        id: row.id,
-        name: row.name,
-        type: row.type,
-        system: row.system,
-        listRule: row.listRule,
-        viewRule: row.viewRule,
-        createRule: row.createRule,
-        updateRule: row.updateRule,
-        deleteRule: row.deleteRule,
-      }).toEqual({
-        id: want.id,
-        name: want.name,
-        type: want.type,
-        system: want.system,
-        listRule: want.listRule,
-        viewRule: want.viewRule,
-        createRule: want.createRule,
-        updateRule: want.updateRule,
-        deleteRule: want.deleteRule,
-      });
-      // the JSON columns byte for byte (sorted field keys, Go's escaping), secrets aside
-      expect(row.fields).toBe(goJSON(want.fields));
-      expect(row.indexes).toBe(goJSON(want.indexes));
-      const options = String(row.options).replace(/"secret":"([^"]*)"/g, (_m, s: string) => {
-        expect(s).toMatch(/^[A-Za-z0-9]{50}$/);
-        secrets.add(s);
-        return '"secret":"SECRET"';
-      });
-      expect(options).toBe(goJSON(want.options));
-      expect(String(row.created)).toMatch(DATETIME);
-      expect(String(row.updated)).toMatch(DATETIME);
+    test("data.db sqlite_master matches upstream's", async () => {
+      expect(await master(db)).toEqual(EXPECTED_DATA);
     });
-    expect(secrets.size).toBe(10); // five fresh secrets per auth collection
 
-    // normalize_indexes re-saves users, so only its `updated` moves
-    const users = rows.find((r) => r.name === "users")!;
-    expect(String(users.updated) >= String(users.created)).toBe(true);
-  });
+    test("auxiliary.db sqlite_master matches upstream's", async () => {
+      expect(await master(app.auxDb)).toEqual(EXPECTED_AUX);
+    });
 
-  test("the default settings row is stored as a JSON blob", async () => {
-    const row = (await db.get<{
-      t: string;
-      value: Uint8Array;
-      created: string;
-      updated: string;
-    }>("SELECT typeof(value) AS t, value, created, updated FROM _params WHERE id = 'settings'"))!;
-    expect(row.t).toBe("blob");
-    expect(Buffer.from(row.value).toString("utf8")).toBe(EXPECTED_SETTINGS);
-    expect(row.created).toMatch(DATETIME);
-    expect(row.updated).toBe(row.created);
-    expect(await db.get("SELECT count(*) AS n FROM _params")).toEqual({ n: 1 });
-  });
+    test("all eight system migrations are recorded with µs timestamps", async () => {
+      const rows = await db.all<{
+        file: string;
+        applied: number;
+        t: string;
+      }>("SELECT file, applied, typeof(applied) AS t FROM _migrations ORDER BY file");
+      expect(rows.map((r) => r.file)).toEqual(SYSTEM_MIGRATIONS);
+      for (const r of rows) {
+        expect(r.t).toBe("integer");
+        expect(r.applied).toBeGreaterThan(1_600_000_000_000_000); // microseconds, not seconds
+        expect(Math.abs(r.applied / 1000 - Date.now())).toBeLessThan(600_000);
+      }
+    });
 
-  test("the collection cache and settings are loaded", () => {
-    expect(
-      app
-        .collections()
-        .map((c) => c.name)
-        .sort(),
-    ).toEqual(["_authOrigins", "_externalAuths", "_mfas", "_otps", "_superusers", "users"].sort());
-    expect(app.findCollection("USERS")?.id).toBe("_pb_users_auth_");
-    expect(app.settings().meta.appName).toBe("Acme");
-  });
+    test("_collections holds the six system collections as upstream encodes them", async () => {
+      const rows = await db.all<Record<string, unknown>>("SELECT * FROM _collections ORDER BY rowid");
+      expect(rows.map((r) => r.name)).toEqual(EXPECTED_COLLECTIONS.map((c) => c.name));
+      const secrets = new Set<string>();
+      rows.forEach((row, i) => {
+        const want = EXPECTED_COLLECTIONS[i]!;
+        expect({
+          id: row.id,
+          name: row.name,
+          type: row.type,
+          system: row.system,
+          listRule: row.listRule,
+          viewRule: row.viewRule,
+          createRule: row.createRule,
+          updateRule: row.updateRule,
+          deleteRule: row.deleteRule,
+        }).toEqual({
+          id: want.id,
+          name: want.name,
+          type: want.type,
+          system: want.system,
+          listRule: want.listRule,
+          viewRule: want.viewRule,
+          createRule: want.createRule,
+          updateRule: want.updateRule,
+          deleteRule: want.deleteRule,
+        });
+        // the JSON columns byte for byte (sorted field keys, Go's escaping), secrets aside
+        expect(row.fields).toBe(goJSON(want.fields));
+        expect(row.indexes).toBe(goJSON(want.indexes));
+        const options = String(row.options).replace(/"secret":"([^"]*)"/g, (_m, s: string) => {
+          expect(s).toMatch(/^[A-Za-z0-9]{50}$/);
+          secrets.add(s);
+          return '"secret":"SECRET"';
+        });
+        expect(options).toBe(goJSON(want.options));
+        expect(String(row.created)).toMatch(DATETIME);
+        expect(String(row.updated)).toMatch(DATETIME);
+      });
+      expect(secrets.size).toBe(10); // five fresh secrets per auth collection
 
-  test("a second bootstrap applies nothing and changes nothing", async () => {
-    const snapshot = async () =>
-      JSON.stringify([
-        await master(app.db),
-        await app.db.all("SELECT * FROM _collections ORDER BY rowid"),
-        await app.db.all("SELECT * FROM _migrations ORDER BY file"),
-        await app.db.all("SELECT id, hex(value), created, updated FROM _params"),
-      ]);
-    const before = await snapshot();
-    await app.bootstrap();
-    expect(await snapshot()).toBe(before);
-    await app.terminate();
+      // normalize_indexes re-saves users, so only its `updated` moves
+      const users = rows.find((r) => r.name === "users")!;
+      expect(String(users.updated) >= String(users.created)).toBe(true);
+    });
+
+    test("the default settings row is stored as a JSON blob", async () => {
+      const row = (await db.get<{
+        t: string;
+        value: Uint8Array;
+        created: string;
+        updated: string;
+      }>("SELECT typeof(value) AS t, value, created, updated FROM _params WHERE id = 'settings'"))!;
+      expect(row.t).toBe("blob");
+      expect(Buffer.from(row.value).toString("utf8")).toBe(EXPECTED_SETTINGS);
+      expect(row.created).toMatch(DATETIME);
+      expect(row.updated).toBe(row.created);
+      expect(await db.get("SELECT count(*) AS n FROM _params")).toEqual({ n: 1 });
+    });
+
+    test("the collection cache and settings are loaded", () => {
+      expect(
+        app
+          .collections()
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual(["_authOrigins", "_externalAuths", "_mfas", "_otps", "_superusers", "users"].sort());
+      expect(app.findCollection("USERS")?.id).toBe("_pb_users_auth_");
+      expect(app.settings().meta.appName).toBe("Acme");
+    });
+
+    test("a second bootstrap applies nothing and changes nothing", async () => {
+      const snapshot = async () =>
+        JSON.stringify([
+          await master(app.db),
+          await app.db.all("SELECT * FROM _collections ORDER BY rowid"),
+          await app.db.all("SELECT * FROM _migrations ORDER BY file"),
+          await app.db.all("SELECT id, hex(value), created, updated FROM _params"),
+        ]);
+      const before = await snapshot();
+      await app.bootstrap();
+      expect(await snapshot()).toBe(before);
+      await app.terminate();
+    });
   });
+}
+
+describeFreshPbData("fresh pb_data", async () => tempDir("pb-schema-"));
+
+// SQLite → PostgreSQL → SQLite (issue 17: `pb db copy` round trips give a pb_data upstream opens)
+let roundTripCluster: PgCluster | null = null;
+afterAll(async () => {
+  await roundTripCluster?.stop();
 });
+describeFreshPbData(
+  "fresh pb_data copied to PostgreSQL and back",
+  async () => {
+    const fresh = tempDir("pb-schema-rt-a-");
+    const made = new App({ dataDir: fresh });
+    await made.bootstrap();
+    await made.terminate();
+    roundTripCluster = await startPostgres();
+    const url = await roundTripCluster.createDatabase();
+    const back = join(tempDir("pb-schema-rt-b-"), "pb_data");
+    await copyDatabase({ from: fresh, to: url });
+    await copyDatabase({ from: url, to: back });
+    return back;
+  },
+  postgresInstalled() ? "" : PG_MISSING_MESSAGE,
+);
 
 // --- upstream-made pb_data ----------------------------------------------------------------------------
 
