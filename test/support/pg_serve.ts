@@ -32,7 +32,8 @@ async function admin(statement: string): Promise<void> {
   }
 }
 
-await admin(`CREATE DATABASE ${quote(name)} TEMPLATE ${quote(template)}`);
+// FILE_COPY: a small template is copied as files at once (the default strategy logs every block)
+await admin(`CREATE DATABASE ${quote(name)} TEMPLATE ${quote(template)} STRATEGY FILE_COPY`);
 
 const pb = Bun.spawn([...command, `--db=${dbUrl.href}`], { stdio: ["ignore", "inherit", "inherit"] });
 for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => pb.kill(signal));
