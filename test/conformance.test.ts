@@ -10,12 +10,15 @@
  */
 import { expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ensureBuilt, ROOT } from "../build.ts";
+import {
+  CONFORMANCE_FLOOR_FILE as FLOOR_FILE,
+  CONFORMANCE_RUNNER,
+  failureReasons,
+  runConformance,
+} from "./support/conformance.ts";
 
-const SHARED = resolve(ROOT, "../shared");
-const RUNNER = join(SHARED, "conformance/run.ts");
-const FLOOR_FILE = join(ROOT, "test/conformance-floor.json");
 const OUT_DIR = join(ROOT, ".tmp/conformance");
 const UPDATE = ["1", "true", "yes"].includes((process.env.UPDATE_CONFORMANCE_FLOOR ?? "").toLowerCase());
 
@@ -28,18 +31,12 @@ interface Floor {
   recorded?: { date: string; passed: number; failed: number; skipped: number };
 }
 
-interface Report {
-  durationMs: number;
-  totals: { passed: number; failed: number; skipped: number; percent: number };
-  results: { id: string; status: "pass" | "fail" | "skip"; reasons: string[] }[];
-}
-
 function readFloor(): Floor {
   if (!existsSync(FLOOR_FILE)) return { count: 0, ids: [] };
   return JSON.parse(readFileSync(FLOOR_FILE, "utf8")) as Floor;
 }
 
-if (!existsSync(RUNNER)) {
+if (!existsSync(CONFORMANCE_RUNNER)) {
   test.skip("skipped: ../shared not present", () => {});
 } else {
   test(
@@ -47,34 +44,10 @@ if (!existsSync(RUNNER)) {
     async () => {
       const pb = await ensureBuilt("host");
       mkdirSync(OUT_DIR, { recursive: true });
-      const reportFile = join(OUT_DIR, "report.json");
-      const logFile = join(OUT_DIR, "run.log");
-      const started = performance.now();
-      const proc = Bun.spawn(
-        [
-          process.execPath,
-          RUNNER,
-          "--bin",
-          `${pb} serve --http=127.0.0.1:{port} --dir={dir}`,
-          "--json",
-          reportFile,
-          "--concurrency",
-          "2",
-        ],
-        { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
-      );
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-        proc.exited,
-      ]);
-      const wallS = ((performance.now() - started) / 1000).toFixed(1);
-      writeFileSync(logFile, stdout + (stderr ? `\n--- stderr ---\n${stderr}` : ""));
-      if (code !== 0)
-        throw new Error(`the conformance runner failed (exit ${code}); see ${logFile}\n${stderr.slice(-2000)}`);
-
-      const report = JSON.parse(readFileSync(reportFile, "utf8")) as Report;
-      const passing = report.results.filter((r) => r.status === "pass").map((r) => r.id);
+      const { report, passing, logFile, wallS } = await runConformance({
+        bin: `${pb} serve --http=127.0.0.1:{port} --dir={dir}`,
+        outDir: OUT_DIR,
+      });
       const passingSet = new Set(passing);
       const floor = readFloor();
       const lost = floor.ids.filter((id) => !passingSet.has(id));
@@ -96,14 +69,7 @@ if (!existsSync(RUNNER)) {
         return;
       }
 
-      if (lost.length) {
-        const why = (id: string) =>
-          report.results
-            .find((r) => r.id === id)
-            ?.reasons.join("; ")
-            .slice(0, 300) ?? "";
-        console.log(`no longer passing (${lost.length}):\n` + lost.map((id) => `  ${id}: ${why(id)}`).join("\n"));
-      }
+      if (lost.length) console.log(`no longer passing (${lost.length}):\n` + failureReasons(report, lost));
       expect(lost).toEqual([]);
       expect(passing.length).toBeGreaterThanOrEqual(floor.count);
       if (passing.length > floor.count) {

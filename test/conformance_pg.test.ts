@@ -10,15 +10,18 @@
  * storage files. The runner output and JSON report stay in .tmp/conformance-pg/.
  */
 import { expect, test } from "bun:test";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ensureBuilt, ROOT } from "../build.ts";
 import { FIXTURE, TEST_DB, tempDir } from "./harness.ts";
+import {
+  CONFORMANCE_FLOOR_FILE as FLOOR_FILE,
+  CONFORMANCE_RUNNER,
+  failureReasons,
+  runConformance,
+} from "./support/conformance.ts";
 import { PG_MISSING_MESSAGE, postgresInstalled, startPostgres } from "./support/pg.ts";
 
-const SHARED = resolve(ROOT, "../shared");
-const RUNNER = join(SHARED, "conformance/run.ts");
-const FLOOR_FILE = join(ROOT, "test/conformance-floor.json");
 const OUT_DIR = join(ROOT, ".tmp/conformance-pg");
 const WRAPPER = join(ROOT, "test/support/pg_serve.ts");
 const TEMPLATE = "pb_fixture_tmpl";
@@ -40,13 +43,7 @@ const PG_DIFFERENCES: { [id: string]: string } = {
   "sql:TestSQLRun#11": CONSOLE,
 };
 
-interface Report {
-  durationMs: number;
-  totals: { passed: number; failed: number; skipped: number; percent: number };
-  results: { id: string; status: "pass" | "fail" | "skip"; reasons: string[] }[];
-}
-
-const skipReason = !existsSync(RUNNER)
+const skipReason = !existsSync(CONFORMANCE_RUNNER)
   ? "skipped: ../shared not present"
   : !postgresInstalled()
     ? PG_MISSING_MESSAGE
@@ -76,53 +73,16 @@ if (skipReason) {
         if (copy.exitCode !== 0)
           throw new Error(`pb db copy of the fixture failed (exit ${copy.exitCode}):\n${copyOutput}`);
 
-        const reportFile = join(OUT_DIR, "report.json");
-        const logFile = join(OUT_DIR, "run.log");
-        const started = performance.now();
-        const proc = Bun.spawn(
-          [
-            process.execPath,
-            RUNNER,
-            "--bin",
-            `${process.execPath} ${WRAPPER} ${pb} serve --http=127.0.0.1:{port} --dir={dir}`,
-            "--json",
-            reportFile,
-            "--concurrency",
-            "2",
-            // a clone and a PostgreSQL pool to open before /api/health answers, on a loaded CI box
-            "--startup-timeout",
-            "30000",
-          ],
-          {
-            cwd: ROOT,
-            stdin: "ignore",
-            stdout: "pipe",
-            stderr: "pipe",
-            env: {
-              ...process.env,
-              NO_COLOR: "1",
-              PB_DB_URL: "",
-              PB_PG_ADMIN_URL: pg.url(),
-              PB_PG_TEMPLATE: TEMPLATE,
-            },
-          },
-        );
-        const [stdout, stderr, code] = await Promise.all([
-          new Response(proc.stdout).text(),
-          new Response(proc.stderr).text(),
-          proc.exited,
-        ]);
-        const wallS = ((performance.now() - started) / 1000).toFixed(1);
-        writeFileSync(
-          logFile,
-          `--- pb db copy ---\n${copyOutput}\n--- runner ---\n${stdout}` +
-            (stderr ? `\n--- stderr ---\n${stderr}` : ""),
-        );
-        if (code !== 0)
-          throw new Error(`the conformance runner failed (exit ${code}); see ${logFile}\n${stderr.slice(-2000)}`);
-
-        const report = JSON.parse(readFileSync(reportFile, "utf8")) as Report;
-        const passing = new Set(report.results.filter((r) => r.status === "pass").map((r) => r.id));
+        const run = await runConformance({
+          bin: `${process.execPath} ${WRAPPER} ${pb} serve --http=127.0.0.1:{port} --dir={dir}`,
+          outDir: OUT_DIR,
+          // a clone and a PostgreSQL pool to open before /api/health answers, on a loaded CI box
+          extraArgs: ["--startup-timeout", "30000"],
+          env: { PB_DB_URL: "", PB_PG_ADMIN_URL: pg.url(), PB_PG_TEMPLATE: TEMPLATE },
+          logPrefix: `--- pb db copy ---\n${copyOutput}\n--- runner ---\n`,
+        });
+        const { report, logFile, wallS } = run;
+        const passing = new Set(run.passing);
         const floor = JSON.parse(readFileSync(FLOOR_FILE, "utf8")) as { ids: string[] };
         const lost = floor.ids.filter((id) => !passing.has(id) && !(id in PG_DIFFERENCES));
         const stale = Object.keys(PG_DIFFERENCES).filter((id) => passing.has(id));
@@ -133,17 +93,8 @@ if (skipReason) {
             `runner ${(report.durationMs / 1000).toFixed(1)} s, wall ${wallS} s; log ${logFile})`,
         );
         if (stale.length) console.log(`PG_DIFFERENCES that pass now (remove them): ${stale.join(", ")}`);
-        if (lost.length) {
-          const why = (id: string) =>
-            report.results
-              .find((r) => r.id === id)
-              ?.reasons.join("; ")
-              .slice(0, 300) ?? "";
-          console.log(
-            `passing on SQLite, not on PostgreSQL (${lost.length}):\n` +
-              lost.map((id) => `  ${id}: ${why(id)}`).join("\n"),
-          );
-        }
+        if (lost.length)
+          console.log(`passing on SQLite, not on PostgreSQL (${lost.length}):\n` + failureReasons(report, lost));
         expect(lost).toEqual([]);
       } finally {
         await pg.stop();
