@@ -155,21 +155,25 @@ export class PostgresDb extends DbCatalog implements Db {
     return store?.live ? store : null;
   }
 
-  /** The connection statements of this async context go to: its transaction's, or the pool. */
-  private runner(sql?: string): Runner {
-    const conn = this.held()?.conn;
-    if (conn) return conn;
-    return sql !== undefined && READ_STATEMENT.test(sql) ? this.readSql : this.sql;
+  /** Where a script goes: the caller's transaction, else the write pool. */
+  private runner(): Runner {
+    return this.held()?.conn ?? this.sql;
   }
 
+  /**
+   * One statement: inside a transaction on its connection (a write under a statement savepoint),
+   * else a read on the read pool and anything else on the write pool.
+   */
   private async query(sql: string, params: SqlBindings | undefined): Promise<Record<string, unknown>[]> {
     const n = toNumbered(sql, params);
     const values = n.params.map(bindValue);
     const held = this.held();
+    const conn = held?.conn;
+    const isRead = READ_STATEMENT.test(n.sql);
     try {
-      if (held?.conn && !READ_STATEMENT.test(n.sql) && !TX_CONTROL.test(n.sql))
-        return await this.atomically(held, n.sql, values);
-      return (await this.runner(n.sql).unsafe(n.sql, values)) as Record<string, unknown>[];
+      if (!conn) return (await (isRead ? this.readSql : this.sql).unsafe(n.sql, values)) as Record<string, unknown>[];
+      if (isRead || TX_CONTROL.test(n.sql)) return (await conn.unsafe(n.sql, values)) as Record<string, unknown>[];
+      return await this.atomically(held!, n.sql, values);
     } catch (err) {
       throw this.toDbError(err);
     }
