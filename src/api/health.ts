@@ -1,5 +1,6 @@
 /** `GET /api/health`: a liveness answer, with a few diagnostics for superusers (the dashboard shows them). */
 import { activeBackup } from "../core/backups.ts";
+import { clusterNode } from "../core/cluster.ts";
 import type { Router } from "./router.ts";
 
 export { ACTIVE_BACKUP_KEY } from "../core/backups.ts";
@@ -27,7 +28,13 @@ export function bindHealthApi(router: Router) {
       const dialect = e.app.db.dialect.name;
       data = { canBackup: dialect === "sqlite" && activeBackup(e.app) === null, possibleProxyHeader, realIP: e.realIP };
       // which engine runs, said only when it is not upstream's (the SQLite answer stays byte-identical)
-      if (dialect !== "sqlite") data = { canBackup: false, dbDialect: dialect, possibleProxyHeader, realIP: e.realIP };
+      if (dialect !== "sqlite") {
+        data = { canBackup: false, dbDialect: dialect };
+        // which node of the cluster answered, and whether it leads (runs the crons)
+        const node = clusterNode(e.app);
+        if (node) data = { ...data, leader: node.leader, node: node.id };
+        data = { ...data, possibleProxyHeader, realIP: e.realIP };
+      }
     }
     e.json(200, { message: "API is healthy.", code: 200, data });
   });

@@ -26,6 +26,7 @@ import type { RequestEvent } from "../core/request_event.ts";
 import { each, length, required, validateStruct } from "../core/validators/validation.ts";
 import { skipSuccessActivityLog } from "./middlewares/activity_logger.ts";
 import type { Router } from "./router.ts";
+import { announceClient, commitSubscriptions, forgetClient, remoteClient } from "./realtime_cluster.ts";
 
 /** Default idle timeout of a connection (reset whenever a message is sent). */
 export const REALTIME_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -78,6 +79,7 @@ async function realtimeConnect(e: RequestEvent) {
     ce.write(new Response(stream, { status: 200 }));
     void detachedContext(() => serveConnection(ce, controller, stop, socketTimeoutOff)).finally(() => {
       broker.unregister(ce.client.id);
+      void forgetClient(ce.app, ce.client.id);
       try {
         controller.close();
       } catch {
@@ -128,6 +130,7 @@ async function serveConnection(
       }, SOCKET_KEEPALIVE_MS / 4);
 
   try {
+    await announceClient(ce.app, client); // on a cluster: other nodes may take its subscriptions
     await write({ name: "PB_CONNECT", data: `{"clientId":"${client.id}"}` });
   } catch (err) {
     clearInterval(keepalive);
@@ -194,13 +197,9 @@ async function realtimeSetSubscriptions(e: RequestEvent) {
   ]);
   if (invalid) throw badRequest("", invalid.toJSON(), invalid);
 
-  const client = subscriptionsBroker(e.app).clientById(form.clientId);
-  if (!client)
-    throw notFound(
-      "Missing or invalid client id.",
-      {},
-      new Error(`no client associated with connection ID ${JSON.stringify(form.clientId)}`),
-    );
+  // a client whose stream is on another node of a cluster gets a stand-in checked here
+  const client = subscriptionsBroker(e.app).clientById(form.clientId) ?? (await remoteClient(e.app, form.clientId));
+  if (!client) throw unknownClient(form.clientId);
 
   // guards against another party reusing a leaked client id (clients registered by app code have no IP)
   const clientIP = client.get(REALTIME_CLIENT_IP_KEY);
@@ -219,10 +218,11 @@ async function realtimeSetSubscriptions(e: RequestEvent) {
   }
 
   const event = new RealtimeSubscribeRequestEvent(e, client, form.subscriptions);
-  await e.app.onRealtimeSubscribeRequest.trigger(event, (se) => {
+  await e.app.onRealtimeSubscribeRequest.trigger(event, async (se) => {
     se.client.set(REALTIME_CLIENT_AUTH_KEY, se.auth);
     se.client.unsubscribe();
     se.client.subscribe(...se.subscriptions);
+    if (!(await commitSubscriptions(se.app, se.client, se.subscriptions))) throw unknownClient(form.clientId);
     se.noContent(204);
   });
 }
@@ -259,6 +259,14 @@ async function readSubscribeForm(e: RequestEvent): Promise<SubscribeForm> {
     subscriptions = [v];
   }
   return { clientId, subscriptions };
+}
+
+function unknownClient(clientId: string): ApiError {
+  return notFound(
+    "Missing or invalid client id.",
+    {},
+    new Error(`no client associated with connection ID ${JSON.stringify(clientId)}`),
+  );
 }
 
 function isSameAuth(a: PbRecord | null, b: PbRecord | null): boolean {

@@ -9,7 +9,7 @@ import type { App } from "../core/app.ts";
 import type { ModelEvent } from "../core/events.ts";
 import { Record } from "../core/record.ts";
 import { RequestInfo } from "../core/request_info.ts";
-import { canAccessRecord, matchesClientFilter } from "../core/rules.ts";
+import { canAccessRecord, matchesClientFilter, type RecordSource } from "../core/rules.ts";
 import {
   clientAuth,
   subscriptionsBroker,
@@ -88,12 +88,16 @@ function flushDry(app: App, key: string, send: boolean): void {
   }
 }
 
-/** Sends (or, with `dryCacheKey`, stores for later) the record's change to every client allowed to see it. */
+/**
+ * Sends (or, with `dryCacheKey`, stores for later) the record's change to every client allowed to see
+ * it. `source.snapshot`: the record's row is gone (a delete made through another node of a cluster).
+ */
 export async function broadcastRecord(
   app: App,
   action: string,
   record: Record,
   dryCacheKey: string | null,
+  source: RecordSource = {},
 ): Promise<void> {
   const clients = subscriptionsBroker(app).clients();
   if (clients.size === 0) return;
@@ -129,7 +133,7 @@ export async function broadcastRecord(
           data = shared.get(key);
         }
         if (data === undefined) {
-          data = await recordMessageData(app, action, record, rule, options, auth);
+          data = await recordMessageData(app, action, record, rule, options, auth, source);
           shared?.set(key, data);
         }
         if (data === null) continue;
@@ -154,6 +158,7 @@ async function recordMessageData(
   rule: string | null,
   options: SubscriptionOptions,
   auth: Record | null,
+  source: RecordSource,
 ): Promise<string | null> {
   const c = record.collection;
   const info = new RequestInfo({
@@ -163,7 +168,7 @@ async function recordMessageData(
     headers: options.headers,
     auth,
   });
-  if (!(await canSee(app, record, info, rule))) return null;
+  if (!(await canSee(app, record, info, rule, source))) return null;
   const clean = record.fresh();
   if (info.hasSuperuserAuth()) clean.unhide(...c.fields.map((f) => f.name));
   await app.onRecordEnrich.hook.trigger(new RecordEnrichEvent(app, clean, info), async () => {
@@ -171,7 +176,8 @@ async function recordMessageData(
     if (expand) await expandRecords(app, [clean], expand.split(","), expandFetch(app, info));
     if (c.type === "auth") {
       const same = !!auth && auth.id === clean.id && auth.collection.id === c.id;
-      if (same || (c.manageRule && (await canSee(app, clean, info, c.manageRule)))) clean.ignoreEmailVisibility = true;
+      if (same || (c.manageRule && (await canSee(app, clean, info, c.manageRule, source))))
+        clean.ignoreEmailVisibility = true;
     }
   });
   let recordData: unknown = clean;
@@ -186,13 +192,19 @@ async function recordMessageData(
 }
 
 /** The subscriber's rule, then the filter of its subscription options (as a client filter, for superusers too). */
-async function canSee(app: App, record: Record, info: RequestInfo, rule: string | null): Promise<boolean> {
-  if (!(await canAccessRecord(app, record, info, rule))) return false;
+async function canSee(
+  app: App,
+  record: Record,
+  info: RequestInfo,
+  rule: string | null,
+  source: RecordSource,
+): Promise<boolean> {
+  if (!(await canAccessRecord(app, record, info, rule, source))) return false;
   const filter = info.query.filter;
   if (!filter) return true;
   try {
     checkForSuperuserOnlyRuleFields(info);
-    return await matchesClientFilter(app, record, info, filter);
+    return await matchesClientFilter(app, record, info, filter, source);
   } catch {
     return false;
   }

@@ -98,7 +98,7 @@ export async function recordAuthWithOTP(e: RequestEvent): Promise<void> {
   const record = await findRecordById(e.app, collection, otp.getString("recordRef"));
   if (!record) throw invalid(noRows("missing auth record"));
 
-  checkRateLimit(
+  await checkRateLimit(
     e,
     "@pb_otp_" + record.id,
     OTP_ATTEMPTS_RULE,

@@ -54,7 +54,7 @@ async function requestInfoOr400(e: RequestEvent): Promise<RequestInfo> {
 
 async function recordsList(e: RequestEvent) {
   const collection = collectionFromPath(e);
-  checkCollectionRateLimit(e, collection, "list");
+  await checkCollectionRateLimit(e, collection, "list");
   const info = await requestInfoOr400(e);
   const isSuperuser = info.hasSuperuserAuth();
   if (collection.listRule === null && !isSuperuser) throw forbidden("Only superusers can perform this action.");
@@ -81,7 +81,7 @@ async function recordsList(e: RequestEvent) {
     // Many filtered searches that find nothing look like probing: answer them a little later.
     if (!isSuperuser && collection.listRule && info.query.filter && ev.records.length === 0) {
       try {
-        checkRateLimit(ev, "@pb_list_timing_check_" + collection.id, LIST_TIMING_RULE);
+        await checkRateLimit(ev, "@pb_list_timing_check_" + collection.id, LIST_TIMING_RULE);
       } catch {
         await Bun.sleep(Math.floor(Math.random() * 500));
       }
@@ -94,7 +94,7 @@ const LIST_TIMING_RULE = { audience: "", maxRequests: 3, duration: 3 };
 
 async function recordView(e: RequestEvent) {
   const collection = collectionFromPath(e);
-  checkCollectionRateLimit(e, collection, "view");
+  await checkCollectionRateLimit(e, collection, "view");
   const id = e.params.id ?? "";
   if (!id) throw notFound();
   const info = await requestInfoOr400(e);
@@ -249,7 +249,7 @@ function castString(v: unknown): string {
 async function writeRequestContext(e: RequestEvent, rule: "createRule" | "updateRule" | "deleteRule") {
   const collection = collectionFromPath(e);
   if (collection.type === "view") throw new ApiError(400, "Unsupported collection type.");
-  checkCollectionRateLimit(e, collection, rule.replace("Rule", ""));
+  await checkCollectionRateLimit(e, collection, rule.replace("Rule", ""));
   const id = e.params.id ?? "";
   if (rule !== "createRule" && !id) throw notFound();
   const info = await requestInfoOr400(e);

@@ -6,12 +6,14 @@ import type { App } from "../core/app.ts";
 import { ServeEvent } from "../core/app.ts";
 import { notFound } from "../core/errors.ts";
 import { registerSystemCrons } from "../core/crons_system.ts";
+import { joinCluster } from "../core/cluster.ts";
 import { bindBackupsApi } from "./backups.ts";
 import { bindBatchApi } from "./batch.ts";
 import { bindCollectionsApi } from "./collections.ts";
 import { bindDashboard } from "./dashboard.ts";
 import { bindRecordCrudApi } from "./records.ts";
 import { bindRealtimeRecordEvents } from "./realtime_records.ts";
+import { bindRealtimeCluster } from "./realtime_cluster.ts";
 import { bindFilesApi } from "./files.ts";
 import { bindCronsApi } from "./crons.ts";
 import { bindHealthApi } from "./health.ts";
@@ -42,6 +44,8 @@ export interface ServeOptions {
   publicDir?: string;
   /** Serve `index.html` for missing static paths (`--indexFallback`). */
   indexFallback?: boolean;
+  /** Share the port with other processes (SO_REUSEPORT: several nodes of a cluster on one host). */
+  reusePort?: boolean;
 }
 
 export interface RunningServer {
@@ -56,6 +60,7 @@ export interface RunningServer {
 export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Router {
   const router = new Router();
   bindRealtimeRecordEvents(app);
+  bindRealtimeCluster(app);
   registerSystemCrons(app);
   router.use(cors({ allowOrigins: opts.origins }));
   router.use(activityLogger());
@@ -86,6 +91,7 @@ export function buildRouter(app: App, opts: Pick<ServeOptions, "origins">): Rout
 export async function startServer(app: App, opts: ServeOptions): Promise<RunningServer> {
   const router = buildRouter(app, opts);
   const { hostname, port } = parseAddress(opts.http);
+  await joinCluster(app); // on a shared PostgreSQL: before the first request can need the bus
 
   type BunServer = { stop(force?: boolean): Promise<void> | void; port: number; hostname: string };
   let server = null as BunServer | null;
@@ -106,12 +112,13 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
       ipOf,
     );
     // Bun's longest idle timeout (upstream allows 5 min); slow list queries must not lose their socket.
-    // no SO_REUSEPORT (Elysia turns it on): a second server on a busy address must fail, not split the traffic
+    // no SO_REUSEPORT unless asked (Elysia turns it on): a second server on a busy address must fail,
+    // not split the traffic — except between nodes of one cluster, which is what `--reusePort` says
     try {
       elysia.listen({
         hostname,
         port,
-        reusePort: false,
+        reusePort: opts.reusePort ?? false,
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         idleTimeout: 255,
       });

@@ -5,6 +5,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { App } from "../core/app.ts";
+import { appCron } from "../core/crons.ts";
 // the system migrations register themselves into core (upstream's pocketbase.go imports its migrations package)
 import "../../migrations/index.ts";
 import { FlagError, flagUsages, parseFlags, type FlagSpec, type FlagValues } from "./flags.ts";
@@ -221,9 +222,13 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
 
   try {
     switch (command) {
-      case "serve":
+      case "serve": {
+        // test-only: a shorter cron tick, so tests see several ticks in seconds
+        const tick = Number(cliEnv.env.PB_CRON_TICK_MS);
+        if (tick > 0) appCron(app).setInterval(tick);
         await beforeServe(app, jsvm);
         return await serveCommand(app, cfg, args, { out, err, invokedAs: cliEnv.invokedAs || name });
+      }
       case "migrate":
         return await migrateCommand(app, jsvm.appMigrations, cfg.migrationsDir, args, { out, err });
       case "superuser":

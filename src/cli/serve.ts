@@ -24,6 +24,12 @@ export const SERVE_FLAGS: FlagSpec[] = [
     usage: "TCP address to listen for the HTTPS server (not supported yet: terminate TLS in a reverse proxy)",
   },
   { name: "origins", type: "strings", default: ["*"], usage: "CORS allowed domain origins list" },
+  {
+    name: "reusePort",
+    type: "bool",
+    default: false,
+    usage: "share the --http port with other pb processes (several nodes of one --db cluster on one host)",
+  },
 ];
 
 interface Io {
@@ -47,6 +53,7 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[
     origins: cfg.flags.origins as string[],
     publicDir: cfg.publicDir,
     indexFallback: !!cfg.flags.indexFallback,
+    reusePort: !!cfg.flags.reusePort,
   });
   const baseURL = server.url;
 

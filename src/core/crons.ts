@@ -1,6 +1,6 @@
 /**
  * The app's cron scheduler (upstream's `app.Cron()`): one per app, ticking every minute in UTC once
- * the server starts. System jobs (`__pb*`) are registered by `registerOperations`; hooks and plugins
+ * the server starts (on a cluster of nodes, on the leader only). System jobs (`__pb*`) are registered by `registerOperations`; hooks and plugins
  * add their own with `cronAdd`.
  *
  * @example
@@ -9,6 +9,7 @@
  */
 import { Cron, type Job, type JobFunc } from "../tools/cron/index.ts";
 import type { App } from "./app.ts";
+import { isClusterLeader } from "./cluster.ts";
 import { appLogger } from "./logs.ts";
 
 const crons = new WeakMap<App, Cron>();
@@ -23,6 +24,8 @@ export function appCron(app: App): Cron {
       beforeTick: () => {
         for (const fn of tickListeners.get(app) ?? []) fn();
       },
+      // on a cluster every node knows every job, the leader alone runs them on schedule
+      shouldRunDue: () => isClusterLeader(app),
     });
     crons.set(app, cron);
   }

@@ -122,9 +122,16 @@ export class MigrationsRunner {
 
   /**
    * Applies every pending migration (and re-applies those whose reapply condition holds), in order,
-   * in one transaction over both databases. Returns the applied file names.
+   * in one transaction over both databases. Returns the applied file names. Processes sharing one
+   * database (PostgreSQL nodes starting together) take turns: a later one finds nothing pending.
    */
   async up(): Promise<string[]> {
+    const cluster = this.app.db.cluster;
+    if (cluster && !this.app.inTransaction) return cluster.exclusive("pb:migrate", () => this.applyPending());
+    return this.applyPending();
+  }
+
+  private async applyPending(): Promise<string[]> {
     await this.initMigrationsTable();
     const applied: string[] = [];
     await this.inTransaction(async () => {

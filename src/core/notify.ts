@@ -21,6 +21,8 @@ export class NotifyWatcher {
   readonly instanceId = "@" + pseudorandomString(10);
   private watcher: FSWatcher | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Where notices also go beyond this host (the cluster bus, on a shared PostgreSQL). */
+  relay: ((kind: "settings" | "collections") => void) | null = null;
 
   constructor(private readonly target: NotifyTarget) {}
 
@@ -50,11 +52,13 @@ export class NotifyWatcher {
 
   /** Tells other processes that settings changed. */
   settingsChanged(): void {
+    this.relay?.("settings");
     this.touch("settings");
   }
 
   /** Tells other processes that collections changed. */
   collectionsChanged(): void {
+    this.relay?.("collections");
     this.touch("collections");
   }
 

@@ -95,11 +95,26 @@ export async function canAccessRecord(
   record: Record,
   requestInfo: RequestInfo | null,
   rule: string | null,
+  opts: RecordSource = {},
 ): Promise<boolean> {
   if (requestInfo?.hasSuperuserAuth()) return true;
   if (rule === null) return false;
   if (rule === "") return true;
-  return rowMatches(app, record.collection, storedRecordQuery(app, record), requestInfo, rule);
+  const { query, collection } = recordQuery(app, record, opts);
+  return rowMatches(app, collection, query, requestInfo, rule);
+}
+
+export interface RecordSource {
+  /**
+   * The record's row is gone (deleted through another node of a cluster): rules are checked
+   * against the record's values, as they were stored, instead of its row.
+   */
+  snapshot?: boolean;
+}
+
+function recordQuery(app: App, record: Record, opts: RecordSource): { query: SelectQuery; collection: Collection } {
+  if (opts.snapshot) return valuesQuery(app, record, true);
+  return { query: storedRecordQuery(app, record), collection: record.collection };
 }
 
 /**
@@ -113,8 +128,10 @@ export function matchesClientFilter(
   record: Record,
   requestInfo: RequestInfo | null,
   filter: string,
+  opts: RecordSource = {},
 ): Promise<boolean> {
-  return rowMatches(app, record.collection, storedRecordQuery(app, record), requestInfo, filter, false);
+  const { query, collection } = recordQuery(app, record, opts);
+  return rowMatches(app, collection, query, requestInfo, filter, false);
 }
 
 /**
@@ -213,10 +230,17 @@ const CREATE_CTE_SUFFIX = "__pb_create__rule";
  * collection named after the CTE, so rules resolve their fields against the unsaved record.
  */
 function unsavedRecordQuery(app: App, record: Record): { query: SelectQuery; collection: Collection } {
+  return valuesQuery(app, record, false);
+}
+
+/** The CTE query over the record's values: as a new record would be stored, or (`asStored`) as they are. */
+function valuesQuery(app: App, record: Record, asStored: boolean): { query: SelectQuery; collection: Collection } {
   const original = record.collection;
   const row = record.toRow();
-  if (!row.id) row.id = "__temp_id__" + CREATE_CTE_SUFFIX;
-  if (original.isAuth() && "verified" in row) row.verified = 0;
+  if (!asStored) {
+    if (!row.id) row.id = "__temp_id__" + CREATE_CTE_SUFFIX;
+    if (original.isAuth() && "verified" in row) row.verified = 0;
+  }
 
   const dummy = Object.assign(Object.create(Object.getPrototypeOf(original)) as Collection, original);
   dummy.id = original.id + CREATE_CTE_SUFFIX;

@@ -10,13 +10,14 @@
  *   collection + route + rule audience. It also answers 404 for a missing collection.
  * - `checkCollectionRateLimit(e, collection, ...tags)` — the same check from inside a handler.
  *
- * State is per app and starts over whenever the settings change (as upstream resets on reload); the
+ * State is per app (on a cluster: shared by the nodes, in the database) and starts over whenever the settings change (as upstream resets on reload); the
  * `__pbRateLimitersCleanup__` cron job (added with the first limiter, as upstream) forgets idle clients.
  */
 import type { App } from "../../core/app.ts";
 import type { Collection } from "../../core/collection.ts";
 import { ApiError, noRows } from "../../core/errors.ts";
 import { cronAdd } from "../../core/crons.ts";
+import { clusterNode } from "../../core/cluster.ts";
 import type { RequestEvent } from "../../core/request_event.ts";
 import type { RateLimitRule, RateLimitsConfig, Settings } from "../../core/settings.ts";
 import { RateLimiter } from "../../tools/rate_limit/limiter.ts";
@@ -85,23 +86,17 @@ function limitersOf(app: App): Map<string, RateLimiter> {
  * Counts this request against `rule` under the limiter `id` and throws 429 once it is exhausted.
  * It does not look at `enabled`, superusers or excluded IPs (callers do; the OTP guard doesn't).
  */
-export function checkRateLimit(
+export async function checkRateLimit(
   e: RequestEvent,
   id: string,
   rule: Pick<RateLimitRule, "audience" | "duration" | "maxRequests">,
   message = "",
-): void {
+): Promise<void> {
   if (rule.audience === AUDIENCE_GUEST && e.auth) return;
   if (rule.audience === AUDIENCE_AUTH && !e.auth) return;
   const key = e.realIP;
   if (!key) return;
-  const limiters = limitersOf(e.app);
-  let rl = limiters.get(id);
-  if (!rl || rl.maxRequests !== rule.maxRequests || rl.duration !== rule.duration) {
-    rl = new RateLimiter(rule.maxRequests, rule.duration);
-    limiters.set(id, rl);
-  }
-  if (!rl.isAllowed(key)) {
+  if (!(await isAllowed(e.app, id, rule, key))) {
     // the matched rule goes to the request log as upstream's RateLimitRule.String() (its JSON)
     const label = (rule as Partial<RateLimitRule>).label ?? "";
     const ruleJSON = JSON.stringify({
@@ -112,6 +107,31 @@ export function checkRateLimit(
     });
     throw new ApiError(429, message, {}, message ? undefined : new Error("triggered rate limit rule: " + ruleJSON));
   }
+}
+
+/**
+ * Counts one request of client `key` under limiter `id`. On a cluster the count is shared by every
+ * node (one upsert); the rule's figures are part of the key, so a changed rule starts over, as a
+ * settings change resets upstream's limiters.
+ */
+async function isAllowed(
+  app: App,
+  id: string,
+  rule: Pick<RateLimitRule, "duration" | "maxRequests">,
+  key: string,
+): Promise<boolean> {
+  const node = clusterNode(app);
+  if (node) {
+    const count = await node.countRequest(`${id}\u0000${rule.maxRequests}/${rule.duration}\u0000${key}`, rule.duration);
+    return count <= rule.maxRequests;
+  }
+  const limiters = limitersOf(app);
+  let rl = limiters.get(id);
+  if (!rl || rl.maxRequests !== rule.maxRequests || rl.duration !== rule.duration) {
+    rl = new RateLimiter(rule.maxRequests, rule.duration);
+    limiters.set(id, rl);
+  }
+  return rl.isAllowed(key);
 }
 
 /** True when rate limits don't apply to this request: disabled, a superuser, or an excluded IP. */
@@ -141,10 +161,10 @@ export function rateLimit(): Middleware {
   return {
     id: RATE_LIMIT_MIDDLEWARE_ID,
     priority: RATE_LIMIT,
-    func: (e) => {
+    func: async (e) => {
       if (!skipRateLimit(e)) {
         const rule = findRateLimitRule(e.app.settings().rateLimits.rules, defaultLabels(e), audiencesOf(e));
-        if (rule) checkRateLimit(e, rule.label + rule.audience, rule);
+        if (rule) await checkRateLimit(e, rule.label + rule.audience, rule);
       }
       return e.next();
     },
@@ -155,11 +175,15 @@ export function rateLimit(): Middleware {
  * Checks the collection-aware rules for `tags` (e.g. "create", or "authWithPassword" + "auth"):
  * labels `{name}:{tag}`, then `*:{tag}`, then `METHOD path` and `path`. Throws 429 when exceeded.
  */
-export function checkCollectionRateLimit(e: RequestEvent, collection: Collection, ...tags: string[]): void {
+export async function checkCollectionRateLimit(
+  e: RequestEvent,
+  collection: Collection,
+  ...tags: string[]
+): Promise<void> {
   if (skipRateLimit(e)) return;
   const labels = [...tags.map((t) => `${collection.name}:${t}`), ...tags.map((t) => `*:${t}`), ...defaultLabels(e)];
   const rule = findRateLimitRule(e.app.settings().rateLimits.rules, labels, audiencesOf(e));
-  if (rule) checkRateLimit(e, `${collection.id} ${e.method} ${tags.join(",")}${rule.audience}`, rule);
+  if (rule) await checkRateLimit(e, `${collection.id} ${e.method} ${tags.join(",")}${rule.audience}`, rule);
 }
 
 /**
@@ -171,10 +195,10 @@ export function collectionPathRateLimit(...tags: string[]): Middleware {
   return {
     id: RATE_LIMIT_MIDDLEWARE_ID,
     priority: RATE_LIMIT,
-    func: (e) => {
+    func: async (e) => {
       const collection = e.app.findCollection(e.params.collection ?? "");
       if (!collection) throw new ApiError(404, "Missing or invalid collection context.", {}, noRows());
-      checkCollectionRateLimit(e, collection, ...tags);
+      await checkCollectionRateLimit(e, collection, ...tags);
       return e.next();
     },
   };

@@ -83,6 +83,36 @@ export interface Db extends DbConn {
    */
   consoleRead(statements: string[], maxRows: number, timeoutMs: number): Promise<ConsoleReadResult>;
 
+  /**
+   * What several processes on one database coordinate through (PostgreSQL's LISTEN/NOTIFY and
+   * advisory locks); null where the engine is embedded (SQLite: one server per pb_data).
+   */
+  readonly cluster: ClusterLink | null;
+
   /** Closes the connection(s); pending worker reads fail. */
   close(): Promise<void>;
+}
+
+/** The coordination primitives of a database shared by several pb processes. */
+export interface ClusterLink {
+  /**
+   * Subscribes to `channel`: `onPayload` gets every notification, `onListen` runs once the server
+   * acknowledged the subscription and again after every reconnect (notifications in between are lost).
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onListen: () => void): Promise<() => Promise<void>>;
+  /** Sends a notification (autocommit, outside any transaction: delivered at once). */
+  notify(channel: string, payload: string): Promise<void>;
+  /** Runs `fn` holding the cluster-wide lock `name`, waiting while another process holds it. */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** A lock held by this process on a connection of its own for as long as it lives (the leader's). */
+  sessionLock(name: string): SessionLock;
+}
+
+export interface SessionLock {
+  /** Takes the lock if it is free; true when this process holds it afterwards. */
+  tryAcquire(): Promise<boolean>;
+  /** True while the lock's connection is alive (and so the lock held); false drops it. */
+  check(): Promise<boolean>;
+  /** Gives the lock up and closes its connection. */
+  release(): Promise<void>;
 }

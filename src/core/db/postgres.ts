@@ -17,6 +17,7 @@ import { DbCatalog } from "./catalog.ts";
 import type { ConsoleReadResult, Db, RunResult } from "./driver.ts";
 import { DbError, QueryTimeoutError, UniqueViolationError } from "./errors.ts";
 import { Mutex } from "./mutex.ts";
+import { PgClusterLink } from "./pg_cluster.ts";
 
 export interface PostgresDbOptions {
   /** Schema for unqualified names (`search_path`); the URL's default (public) when omitted. */
@@ -82,6 +83,7 @@ export class PostgresDb extends DbCatalog implements Db {
   private readonly schema: string;
   private setupDone: Promise<void> | null = null;
   private closed = false;
+  private link: PgClusterLink | null = null;
 
   constructor(
     readonly location: string,
@@ -114,9 +116,18 @@ export class PostgresDb extends DbCatalog implements Db {
       this.timeout > 0 ? pool(max - writers, { statement_timeout: String(this.timeout * 1000) }) : this.sql;
   }
 
-  /** Creates the schema when asked for one and installs the dialect's helper functions into it, once. */
+  /** Several processes may share this database: PostgreSQL coordinates them. */
+  get cluster(): PgClusterLink {
+    this.link ??= new PgClusterLink(this.location, this.sql);
+    return this.link;
+  }
+
+  /**
+   * Creates the schema when asked for one and installs the dialect's helper functions into it, once
+   * — under a cluster-wide lock, as nodes starting together would race on CREATE … IF NOT EXISTS.
+   */
   async setup(): Promise<void> {
-    this.setupDone ??= this.install();
+    this.setupDone ??= this.cluster.exclusive("pb:setup", () => this.install());
     return this.setupDone;
   }
 
@@ -338,6 +349,7 @@ export class PostgresDb extends DbCatalog implements Db {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.link?.close();
     await this.sql.close({ timeout: 5 });
     if (this.readSql !== this.sql) await this.readSql.close({ timeout: 5 });
   }

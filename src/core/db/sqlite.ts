@@ -85,6 +85,8 @@ interface Holder {
 
 export class SqliteDb extends DbCatalog implements Db {
   readonly dialect = sqliteDialect;
+  /** One server per pb_data: nothing to coordinate with. */
+  readonly cluster = null;
   /** The raw connection, for this folder's own SQLite-only helpers (snapshots, checkpoints). */
   readonly handle: Database;
   private readonly statements: StatementCache;

@@ -43,6 +43,8 @@ export interface CronOptions {
   onError?: (job: Job, err: unknown) => void;
   /** Called on every tick before the due jobs are picked (e.g. to sync jobs from settings). */
   beforeTick?: (date: Date) => void;
+  /** Asked at every tick; false skips the due jobs (another process runs them). Default: always. */
+  shouldRunDue?: () => boolean;
 }
 
 export class Cron {
@@ -51,10 +53,12 @@ export class Cron {
   private interval: number;
   private readonly onError: (job: Job, err: unknown) => void;
   private readonly beforeTick: ((date: Date) => void) | undefined;
+  private readonly shouldRunDue: () => boolean;
 
   constructor(opts: CronOptions = {}) {
     this.interval = opts.interval ?? 60_000;
     this.beforeTick = opts.beforeTick;
+    this.shouldRunDue = opts.shouldRunDue ?? (() => true);
     this.onError =
       opts.onError ??
       ((job, err) => console.error(`cron job "${job.id}" failed:`, err instanceof Error ? err.message : err));
@@ -122,7 +126,7 @@ export class Cron {
         } catch (err) {
           console.error("cron: beforeTick failed:", err);
         }
-        this.runDue(at);
+        if (this.shouldRunDue()) this.runDue(at);
         if (this.timer) schedule();
       }, next - now);
       (this.timer as { unref?: () => void }).unref?.();
