@@ -41,7 +41,8 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     name: "db",
     type: "string",
     default: "",
-    usage: "store the data in PostgreSQL (postgres://user:pass@host:port/db) instead of SQLite files in --dir (default $PB_DB_URL)",
+    usage:
+      "store the data in PostgreSQL (postgres://user:pass@host:port/db) instead of SQLite files in --dir (default $PB_DB_URL)",
   },
   { name: "queryTimeout", type: "int", default: 30, usage: "the default SELECT queries timeout in seconds" },
   { name: "hooksDir", type: "string", default: "", usage: "the directory with the JS app hooks" },

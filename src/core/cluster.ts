@@ -8,8 +8,8 @@
  *   is notified. A node ignores its own broadcasts. Delivery is at most once, as upstream's in-memory
  *   realtime: a listen connection that came back may have missed messages, so the node resyncs
  *   (reloads its caches, drops its SSE clients so they reconnect and resubscribe).
- * - **Leader.** A session advisory lock on a connection of its own; non-leaders try every 2 s, the
- *   leader checks its connection as often and steps down when it fails. PostgreSQL frees the lock
+ * - **Leader.** A session advisory lock on a connection of its own; non-leaders try every second, the
+ *   leader checks its connection every second and steps down when it fails. PostgreSQL frees the lock
  *   when the holder dies. Cron ticks and the cluster's housekeeping run on the leader only.
  * - **Membership.** Each node upserts `pb_aux._cluster_nodes` every 5 s; the leader forgets nodes
  *   silent for 30 s, and the realtime clients they owned.
@@ -22,7 +22,7 @@ const BROADCAST_CHANNEL = "pb_cluster";
 /** NOTIFY refuses payloads of 8,000 bytes or more; beyond this a message goes through the outbox. */
 const NOTIFY_MAX_BYTES = 7_500;
 const COALESCE_MS = 5;
-const LEADER_RETRY_MS = 2_000;
+const LEADER_RETRY_MS = 1_000;
 const HEARTBEAT_MS = 5_000;
 /** A node not seen for this long is gone (its realtime clients with it). */
 export const NODE_STALE_MS = 30_000;
@@ -210,7 +210,11 @@ export class ClusterNode {
           if (++broadcastListens > 1) this.enqueue(() => this.resync());
         },
       ),
-      await this.link.listen(this.channel, (p) => this.receive(p), () => {}),
+      await this.link.listen(
+        this.channel,
+        (p) => this.receive(p),
+        () => {},
+      ),
     );
     await this.heartbeat();
     await this.elect();
@@ -312,9 +316,9 @@ export class ClusterNode {
         } catch {
           answer = null;
         }
-        await this.send(`pb_node_${env.n}`, [{ n: this.id, s: ++this.seq, t: REPLY_TOPIC, d: answer ?? null, r }]).catch(
-          () => {},
-        );
+        await this.send(`pb_node_${env.n}`, [
+          { n: this.id, s: ++this.seq, t: REPLY_TOPIC, d: answer ?? null, r },
+        ]).catch(() => {});
       })();
       return;
     }
