@@ -10,8 +10,9 @@
  *   npm run bench -- search floor         only these (data is seeded unmeasured when `create` is not run)
  *   npm run bench -- --mode=keepalive     one client mode (default: both, new connection first)
  *   npm run bench -- --db=postgres        every row on SQLite, then on PostgreSQL, side by side
+ *   npm run bench -- cluster              1, 2, 3 pb nodes on one port and one PostgreSQL (implies --db=postgres)
  *
- * Scenarios: create auth search custom delete floor realtime startup.
+ * Scenarios: create auth search custom delete floor realtime startup; cluster (PostgreSQL only, not in the default set).
  * Options: --quick | --full | --profile=smoke, --mode=both|close|keepalive, --binary=<path>,
  *   --no-build (use dist/pb as it is), --out=<file>|none, --keep (keep the temp pb_data),
  *   --cooldown=<ms>, --realtime-clients=<n> (default 10,000 full, 2,000 quick),
@@ -49,6 +50,7 @@ import {
 import { createSchema, disableRequestLogs } from "./lib/schema.ts";
 import { upstreamTable } from "./lib/upstream.ts";
 import { authScenario } from "./scenarios/auth.ts";
+import { cluster } from "./scenarios/cluster.ts";
 import { create } from "./scenarios/create.ts";
 import { custom } from "./scenarios/custom.ts";
 import { deleteScenario } from "./scenarios/delete.ts";
@@ -59,7 +61,9 @@ import { median, startup } from "./scenarios/startup.ts";
 
 export const ROOT = resolve(import.meta.dir, "..");
 export const SCENARIOS = ["create", "auth", "search", "custom", "floor", "realtime", "delete", "startup"] as const;
-type Scenario = (typeof SCENARIOS)[number];
+/** PostgreSQL-only scenarios: run when named, never by default; named alone, they imply --db=postgres and no SQLite pass. */
+const PG_ONLY = ["cluster"] as const;
+type Scenario = (typeof SCENARIOS)[number] | (typeof PG_ONLY)[number];
 const NEEDS_DATA: Scenario[] = ["auth", "search", "custom", "realtime", "delete"];
 const SU_EMAIL = "bench@example.com";
 const SU_PASSWORD = "1234567890";
@@ -74,6 +78,8 @@ export interface Options {
   keep: boolean;
   /** "" (SQLite only, as ever), "postgres" (throwaway cluster) or a postgres:// URL: a second pass on PostgreSQL. */
   db: string;
+  /** Only PostgreSQL-only scenarios were named: one pass, on PostgreSQL. */
+  pgOnly: boolean;
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -112,16 +118,18 @@ export function parseArgs(argv: string[]): Options {
     } else if (k === "-h" || k === "--help") throw new HelpRequested();
     else {
       for (const s of a.split(",")) {
-        if (!(SCENARIOS as readonly string[]).includes(s))
-          throw new Error(`unknown scenario or option "${s}" (scenarios: ${SCENARIOS.join(", ")})`);
+        if (![...SCENARIOS, ...PG_ONLY].includes(s as Scenario))
+          throw new Error(`unknown scenario or option "${s}" (scenarios: ${[...SCENARIOS, ...PG_ONLY].join(", ")})`);
         scenarios.push(s as Scenario);
       }
     }
   }
   if (cooldown !== null && Number.isFinite(cooldown)) profile = { ...profile, cooldownMs: cooldown };
   if (realtimeClients !== null && realtimeClients > 0) profile = { ...profile, realtimeClients };
+  const pgOnly = scenarios.length > 0 && scenarios.every((s) => (PG_ONLY as readonly string[]).includes(s));
+  if (pgOnly && !db) db = "postgres";
   return {
-    scenarios: scenarios.length ? SCENARIOS.filter((s) => scenarios.includes(s)) : [...SCENARIOS],
+    scenarios: scenarios.length ? [...SCENARIOS, ...PG_ONLY].filter((s) => scenarios.includes(s)) : [...SCENARIOS],
     profile,
     modes,
     binary,
@@ -129,6 +137,7 @@ export function parseArgs(argv: string[]): Options {
     out,
     keep,
     db,
+    pgOnly,
   };
 }
 
@@ -173,7 +182,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const doc =
       "usage: npm run bench -- [scenario...] [--quick|--full] [--mode=both|close|keepalive] [--no-build] [--binary=path] [--out=file|none] [--keep] [--cooldown=ms] [--realtime-clients=n] [--db=postgres|postgres://…]\nscenarios: " +
-      SCENARIOS.join(" ");
+      [...SCENARIOS, ...PG_ONLY].join(" ");
     if (e instanceof HelpRequested) {
       console.log(doc);
       return 0;
@@ -214,7 +223,7 @@ export async function main(argv: string[]): Promise<number> {
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
 
-  const engines: Engine[] = [SQLITE];
+  const engines: Engine[] = o.pgOnly ? [] : [SQLITE];
   let pg: PostgresTarget | null = null;
   let failed = false;
   let pgCpu = 0;
@@ -223,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
     if (o.db) {
       pg = await openPostgres(o.db);
       print(
-        `PostgreSQL ${pg.version}: ${pg.where}; each row runs on SQLite first, then on PostgreSQL (same binary, --db=)`,
+        `PostgreSQL ${pg.version}: ${pg.where}${o.pgOnly ? "" : "; each row runs on SQLite first, then on PostgreSQL (same binary, --db=)"}`,
       );
       const target = pg;
       engines.push({
@@ -283,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
       );
       const memLine = `${two ? `${p.engine.name}: ` : ""}pb peak RSS under load ${fmtMB(peak) || "n/a (no pb load scenario ran)"}; RSS at the end of the run (idle, data loaded) ${fmtMB(p.finalRss)}`;
       // with two engines the console keeps to the side-by-side rows; the file has both upstream tables
-      if (!two) print(`\n${upstreamTable(p.bench.rows, full)}`);
+      if (!two && !o.pgOnly) print(`\n${upstreamTable(p.bench.rows, full)}`);
       print(`${memLine}${p.startupNote ? `\n${two ? `${p.engine.name}: ` : ""}${p.startupNote}` : ""}`);
       notes.push(memLine, ...(p.startupNote ? [`${two ? `${p.engine.name}: ` : ""}${p.startupNote}`] : []));
     }
@@ -354,7 +363,7 @@ async function runPass(o: Options, engine: Engine, print: (s: string) => void, s
       print(`seeded in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
     }
     for (const s of o.scenarios) {
-      if (s === "startup") continue; // after pb stops
+      if (s === "startup" || s === "cluster") continue; // after pb stops
       const ts = performance.now();
       try {
         if (s === "create") await create(b);
@@ -380,6 +389,18 @@ async function runPass(o: Options, engine: Engine, print: (s: string) => void, s
   }
 
   const bench = pass.bench;
+  if (bench && o.scenarios.includes("cluster")) {
+    // its own nodes on the pass's data set (pb, still running, would be one more node)
+    const ts = performance.now();
+    try {
+      await cluster(bench);
+    } catch (e) {
+      pass.failed = true;
+      bench.add(noteRow("cluster", "cluster stopped by an error", (e as Error).message.split("\n")[0]!.slice(0, 300)));
+      console.error(e);
+    }
+    print(`-- cluster${sectionSuffix}: ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+  }
   if (bench && o.scenarios.includes("startup")) {
     const ts = performance.now();
     try {
@@ -401,7 +422,7 @@ function defaultOut(o: Options, m: Machine): string {
   if (o.profile.name !== "full") name += `-${o.profile.name}`;
   if (o.scenarios.length !== SCENARIOS.length) name += `-${o.scenarios.join("-")}`;
   if (o.modes.length === 1) name += `-${o.modes[0]}`;
-  if (o.db) name += "-postgres";
+  if (o.db && !o.pgOnly) name += "-postgres";
   return join(ROOT, "bench/results", `${name}.md`);
 }
 
@@ -420,7 +441,11 @@ function renderMarkdown(
   const lines = [
     // a two-engine file is a comparison, not one of pb's own runs: its own title keeps it out of what
     // the top-level README's Performance section quotes (test/readme.test.ts: "# pb benchmark — …")
-    two ? `# pb on ${passes.map((p) => p.engine.name).join(" vs ")} — ${when}` : `# pb benchmark — ${when}`,
+    two
+      ? `# pb on ${passes.map((p) => p.engine.name).join(" vs ")} — ${when}`
+      : o.pgOnly
+        ? `# pb ${o.scenarios.join(", ")} on PostgreSQL — ${when}`
+        : `# pb benchmark — ${when}`,
     "",
     `- profile: **${o.profile.name}**${full ? " (upstream's request counts)" : " (smaller counts than upstream's; not comparable one to one)"}; scenarios: ${o.scenarios.join(", ")}`,
     `- client modes: ${o.modes.map((x) => (x === "close" ? "new connection per request (as upstream's harness)" : "keep-alive")).join("; ")}`,
@@ -428,7 +453,7 @@ function renderMarkdown(
     `- Bun ${m.bun}; ${m.pb}; binary ${(statSync(o.binary).size / 1e6).toFixed(1)} MB`,
     ...(pg
       ? [
-          `- storage: SQLite (pb_data files, as always), then PostgreSQL ${pg.version} on ${pg.where}; the same binary with \`--db=<a new database>\` for each pb data set, seeded through the HTTP API as on SQLite; PostgreSQL runs in its own processes on the same cores, ${pg.cpuSeconds ? "and `srv CPU/req` on PostgreSQL is pb's CPU plus the cluster's (its backends do the work SQLite does inside pb)" : "whose CPU `srv CPU/req` cannot see (pb's CPU only)"}`,
+          `- storage: ${o.pgOnly ? "" : "SQLite (pb_data files, as always), then "}PostgreSQL ${pg.version} on ${pg.where}; the same binary with \`--db=<a new database>\` for each pb data set, seeded through the HTTP API as on SQLite; PostgreSQL runs in its own processes on the same cores, ${pg.cpuSeconds ? "and `srv CPU/req` on PostgreSQL is pb's CPU plus the cluster's (its backends do the work SQLite does inside pb)" : "whose CPU `srv CPU/req` cannot see (pb's CPU only)"}`,
         ]
       : []),
     "- load generator: raw HTTP/1.1 over Bun.connect, one connection per worker, pre-built requests; same machine as the server, loopback only",
@@ -440,7 +465,7 @@ function renderMarkdown(
   ];
   if (!two) {
     const b = passes[0]!.bench;
-    lines.push(markdownTables(b.rows), ...b.extra.markdown, upstreamTable(b.rows, full));
+    lines.push(markdownTables(b.rows), ...b.extra.markdown, ...(o.pgOnly ? [] : [upstreamTable(b.rows, full)]));
     return lines.join("\n") + "\n";
   }
   const [a, z] = [passes[0]!, passes[1]!];
