@@ -35,6 +35,11 @@ export interface PgCluster {
   createDatabase(name?: string): Promise<string>;
   /** Stops the server (`pg_ctl stop -m fast`) and removes the dir. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Stops the server (`pg_ctl stop -m fast`, which disconnects every client) and starts it again on the
+   * same data dir and port, keeping the dir: a database restart as the clients see it.
+   */
+  restart(): Promise<void>;
 }
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -150,11 +155,12 @@ export async function startPostgres(): Promise<PgCluster> {
 
   // A port found free can be taken before postgres binds it; a few tries with fresh ports cover that.
   let port = 0;
+  let opts = "";
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     // max_connections: Bun.SQL opens its whole pool (max, default 10) at the first query, so a test file
     // with a handful of clients and servers would hit PostgreSQL's default 100.
-    const opts =
+    opts =
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=${MAX_CONNECTIONS}` +
       " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
     const start = await run(asPostgres([pgCtl, "-D", data, "-l", log, "-o", opts, "-t", "30", "-w", "start"]));
@@ -193,6 +199,18 @@ export async function startPostgres(): Promise<PgCluster> {
       if (!res.ok) await run(asPostgres([pgCtl, "-D", data, "-m", "immediate", "-w", "stop"]));
       killWatchdog();
       rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      if (stopped) throw new Error("postgres test cluster: restart after stop");
+      const stop = await run(asPostgres([pgCtl, "-D", data, "-m", "fast", "-w", "stop"]));
+      if (!stop.ok) throw new Error(`postgres test cluster: pg_ctl stop failed:\n${stop.output}`);
+      const start = await run(asPostgres([pgCtl, "-D", data, "-l", log, "-o", opts, "-t", "30", "-w", "start"]));
+      if (!start.ok) {
+        const serverLog = await Bun.file(log)
+          .text()
+          .catch(() => "");
+        throw new Error(`postgres test cluster: pg_ctl start (restart) failed:\n${start.output}\n${serverLog}`);
+      }
     },
   };
 }
