@@ -202,22 +202,24 @@ export class ClusterNode {
   async start(): Promise<void> {
     await this.createTables();
     let broadcastListens = 0;
-    this.unlisten.push(
-      await this.link.listen(
+    // (the two channels share one listen connection; the election opens the lock's own)
+    const [all, own] = await Promise.all([
+      this.link.listen(
         BROADCAST_CHANNEL,
         (p) => this.receive(p),
         () => {
           if (++broadcastListens > 1) this.enqueue(() => this.resync());
         },
       ),
-      await this.link.listen(
+      this.link.listen(
         this.channel,
         (p) => this.receive(p),
         () => {},
       ),
-    );
-    await this.heartbeat();
-    await this.elect();
+      this.heartbeat(),
+      this.elect(),
+    ]);
+    this.unlisten.push(all, own);
     this.timers.push(
       setInterval(() => void this.heartbeat(), HEARTBEAT_MS),
       setInterval(() => void this.elect(), LEADER_RETRY_MS),
@@ -241,8 +243,12 @@ export class ClusterNode {
 
   /** The cluster's tables, in the logs' schema (UNLOGGED: nothing in them outlives a crash usefully). */
   private async createTables(): Promise<void> {
+    const aux = this.app.auxDb;
+    // the last one created tells they all exist: no lock and DDL on every start
+    const exists = await aux.get<{ t: string | null }>(`SELECT to_regclass('"_rate_limits"')::text AS t`);
+    if (exists?.t) return;
     await this.link.exclusive("pb:setup", () =>
-      this.app.auxDb.exec(
+      aux.exec(
         [
           `CREATE UNLOGGED TABLE IF NOT EXISTS "_cluster_outbox" ("id" BIGSERIAL PRIMARY KEY, "payload" TEXT NOT NULL, "created" BIGINT NOT NULL)`,
           `CREATE UNLOGGED TABLE IF NOT EXISTS "_cluster_nodes" ("node" TEXT PRIMARY KEY, "seen" BIGINT NOT NULL)`,
