@@ -33,8 +33,8 @@ const PROBES = 60;
 
 /** [requests, concurrency] per load, the read set's size and an unmeasured warm-up after a node joins. */
 const COUNTS = {
-  full: { seed: 10_000, list: [5000, 50], view: [10_000, 50], create: [5000, 50], warm: 300, nodes: 3 },
-  quick: { seed: 2000, list: [2000, 50], view: [3000, 50], create: [1500, 50], warm: 200, nodes: 3 },
+  full: { seed: 10_000, list: [5000, 50], view: [10_000, 50], create: [5000, 50], warm: 2000, nodes: 3 },
+  quick: { seed: 2000, list: [2000, 50], view: [3000, 50], create: [1500, 50], warm: 1000, nodes: 3 },
   smoke: { seed: 40, list: [40, 5], view: [40, 5], create: [20, 5], warm: 10, nodes: 2 },
 } as const;
 
@@ -70,6 +70,7 @@ export async function cluster(b: Bench): Promise<void> {
   const nodes: Node[] = [];
   const results: Result[] = [];
   const spread: string[] = [];
+  const idle: string[] = [];
   const api = new Api(`http://${HOST}:${port}`, b.api.token);
   try {
     for (let n = 1; n <= maxNodes; n++) {
@@ -87,11 +88,12 @@ export async function cluster(b: Bench): Promise<void> {
         }
       }
       spread.push(await probeSpread(port, nodes, b.api.token));
+      idle.push(await idleCpu(b, nodes));
     }
   } finally {
     for (const node of nodes.reverse()) await node.proc.stop();
   }
-  const md = summary(results, spread, b, reusePort, counts.seed);
+  const md = summary(results, spread, idle, b, reusePort, counts.seed);
   b.extra.markdown.push(md);
   b.print(`\n${md}`);
 }
@@ -235,6 +237,19 @@ async function probeSpread(port: number, nodes: Node[], token: string): Promise<
   return `${nodes.length}: ${parts.join(" · ")}`;
 }
 
+const IDLE_MS = 3000;
+
+/** CPU seconds the nodes and PostgreSQL use over IDLE_MS with no requests: what a node costs by being there. */
+async function idleCpu(b: Bench, nodes: Node[]): Promise<string> {
+  const db = b.engine.dbCpuSeconds;
+  const cpu0 = nodes.map((x) => cpuSeconds(x.proc.pid));
+  const db0 = db ? db() : NaN;
+  await Bun.sleep(IDLE_MS);
+  const nodeCpu = nodes.map((x, i) => cpuSeconds(x.proc.pid) - cpu0[i]!);
+  const dbCpu = db ? db() - db0 : NaN;
+  return `${nodes.length}: pb ${cpuSplit(nodeCpu)} s, PostgreSQL ${Number.isNaN(dbCpu) ? "n/a" : dbCpu.toFixed(2)} s`;
+}
+
 /** True when process `pid` holds a listening TCP socket on `port` (/proc/net/tcp{,6} and its fds). */
 function listensOn(pid: number, port: number): boolean {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
@@ -312,7 +327,14 @@ function cpuSplit(cpu: number[]): string {
   return cpu.length > 1 ? `${sum} (${cpu.map((c) => c.toFixed(2)).join(" + ")})` : sum;
 }
 
-function summary(results: Result[], spread: string[], b: Bench, reusePort: boolean, seeded: number): string {
+function summary(
+  results: Result[],
+  spread: string[],
+  idle: string[],
+  b: Bench,
+  reusePort: boolean,
+  seeded: number,
+): string {
   const out = [
     "### cluster: 1, 2, 3 nodes behind one port",
     "",
@@ -357,6 +379,12 @@ function summary(results: Result[], spread: string[], b: Bench, reusePort: boole
     "",
   );
   for (const s of spread) out.push(`- ${s}`);
+  out.push(
+    "",
+    `CPU with no client load, over ${IDLE_MS / 1000} s after each count's rows (timers, the cluster's own traffic), per node count:`,
+    "",
+  );
+  for (const s of idle) out.push(`- ${s}`);
   out.push(
     "",
     `(client modes: ${b.modes.join(", ")}; keep-alive = one connection per worker, spread when it connects)`,
