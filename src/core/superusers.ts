@@ -103,7 +103,14 @@ export async function installerSuperuser(app: App): Promise<Record> {
   const record = new Record(superusersCollection(app));
   record.set("email", INSTALLER_EMAIL);
   await record.setPassword(randomString(30));
-  await saveSuperuser(app, record);
+  try {
+    await saveSuperuser(app, record);
+  } catch (err) {
+    // another node of a cluster, starting at the same time, created it first
+    const created = await findAuthRecordByEmail(app, SUPERUSERS, INSTALLER_EMAIL);
+    if (created) return created;
+    throw err;
+  }
   return record;
 }
 
