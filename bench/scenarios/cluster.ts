@@ -49,6 +49,8 @@ interface Node {
 /** One measured load at one node count, for the summary table. */
 interface Result {
   nodes: number;
+  /** "up": measured as nodes joined; "down": again as they left (1, 2, 3, 2, 1: a drift of the machine cancels out). */
+  pass: "up" | "down";
   load: string;
   row: Row;
   /** CPU seconds per node (join order) and of the PostgreSQL cluster (NaN: unreadable). */
@@ -72,23 +74,50 @@ export async function cluster(b: Bench): Promise<void> {
   const spread: string[] = [];
   const idle: string[] = [];
   const api = new Api(`http://${HOST}:${port}`, b.api.token);
+  // 1, 2, 3 nodes as they join, then 2 and 1 again as the newest leave: on a shared machine the load
+  // from elsewhere drifts during a run, and the mean of the two passes cancels a steady drift
+  const plan: ("up" | "down")[] = [
+    ...Array.from({ length: maxNodes }, () => "up" as const),
+    ...Array.from({ length: maxNodes - 1 }, () => "down" as const),
+  ];
   try {
-    for (let n = 1; n <= maxNodes; n++) {
-      nodes.push(await startNode(b, port, n, reusePort, nodes));
-      if (n === 1) await seed(b, api, counts.seed, port);
-      const requests = await loads(b, api);
-      // a node that just joined starts cold (JIT, caches, pools): warm every node up, unmeasured
-      for (const l of requests) await measure(b, port, nodes, l, counts.warm, 50, "keepalive", false);
+    let requests: Load[] = [];
+    for (const pass of plan) {
+      if (pass === "up") {
+        const n = nodes.length + 1;
+        nodes.push(await startNode(b, port, n, reusePort, nodes));
+        if (n === 1) await seed(b, api, counts.seed, port);
+        if (n === 1) requests = await loads(b, api);
+        // a node that just joined starts cold (JIT, caches, pools): warm every node up, unmeasured
+        for (const l of requests) await measure(b, port, nodes, l, counts.warm, 50, "keepalive", false);
+      } else {
+        const gone = nodes.pop()!;
+        await gone.proc.stop();
+        b.print(`cluster: node ${gone.n} stopped, ${nodes.length} node${nodes.length > 1 ? "s" : ""} on :${port}`);
+        await Bun.sleep(500);
+      }
       for (const mode of b.modes) {
         for (const l of requests) {
           const [total, conc] = counts[l.key];
           await b.cooldown();
-          const r = await measure(b, port, nodes, l, total, conc, mode, true);
-          results.push({ nodes: n, load: l.label, ...r });
+          const r = await measure(
+            b,
+            port,
+            nodes,
+            l,
+            total,
+            conc,
+            mode,
+            true,
+            pass === "down" ? " (again, as nodes left)" : "",
+          );
+          results.push({ nodes: nodes.length, pass, load: l.label, ...r });
         }
       }
-      spread.push(await probeSpread(port, nodes, b.api.token));
-      idle.push(await idleCpu(b, nodes));
+      if (pass === "up") {
+        spread.push(await probeSpread(port, nodes, b.api.token));
+        idle.push(await idleCpu(b, nodes));
+      }
     }
   } finally {
     for (const node of nodes.reverse()) await node.proc.stop();
@@ -293,6 +322,7 @@ async function measure(
   conc: number,
   mode: Mode,
   record: boolean,
+  suffix = "",
 ): Promise<{ row: Row; nodeCpu: number[]; dbCpu: number }> {
   const keepAlive = mode === "keepalive";
   const encoded = l.requests.map((r) => encodeRequest(`${HOST}:${port}`, r, keepAlive));
@@ -307,7 +337,7 @@ async function measure(
   const pbCpu = nodeCpu.reduce((a, c) => a + c, 0);
   const row = toRow(res, {
     section: SECTION,
-    name: `${nodes.length} node${nodes.length > 1 ? "s" : ""}: ${l.label}`,
+    name: `${nodes.length} node${nodes.length > 1 ? "s" : ""}: ${l.label}${suffix}`,
     mode,
     conc,
     peakRss,
@@ -343,13 +373,15 @@ function summary(
       "The load generator runs on the same cores. pb CPU = the nodes' CPU seconds over the row (each node's in join order); PostgreSQL CPU = the throwaway cluster's processes.",
     ...(reusePort ? [] : ["", "**This build has no `serve --reusePort`: 1 node only.**"]),
     "",
+    "Rows in the order they ran: nodes joining (1, 2, 3), then leaving (2, 1: marked ↓).",
+    "",
     "| nodes | load | mode | reqs @conc | req/s | p50 | p99 | errors | pb CPU s (per node) | PostgreSQL CPU s |",
     "|---:|---|---|---:|---:|---:|---:|---|---:|---:|",
   ];
   for (const r of results) {
     const x = r.row;
     out.push(
-      `| ${r.nodes} | ${r.load} | ${x.mode === "keepalive" ? "keep-alive" : "new conn"} | ${x.reqs} @${x.conc} | ${fmtRps(x.rps)} | ${fmtMs(x.p50)} | ${fmtMs(x.p99)} | ${x.errors}${x.errorDetail ? ` (${x.errorDetail})` : ""} | ${cpuSplit(r.nodeCpu)} | ${Number.isNaN(r.dbCpu) ? "" : r.dbCpu.toFixed(2)} |`,
+      `| ${r.nodes}${r.pass === "down" ? " ↓" : ""} | ${r.load} | ${x.mode === "keepalive" ? "keep-alive" : "new conn"} | ${x.reqs} @${x.conc} | ${fmtRps(x.rps)} | ${fmtMs(x.p50)} | ${fmtMs(x.p99)} | ${x.errors}${x.errorDetail ? ` (${x.errorDetail})` : ""} | ${cpuSplit(r.nodeCpu)} | ${Number.isNaN(r.dbCpu) ? "" : r.dbCpu.toFixed(2)} |`,
     );
   }
   // the same figures by node count, side by side
@@ -358,7 +390,7 @@ function summary(
     const by = (c: number) => `${c} node${c > 1 ? "s" : ""}`;
     out.push(
       "",
-      `By node count (${counts.map(by).join(" / ")}); CPU per request = the nodes' plus PostgreSQL's:`,
+      `By node count (${counts.map(by).join(" / ")}): the mean of the two runs of a count that ran twice (joining and leaving; p50 and p99 too); CPU per request = the nodes' plus PostgreSQL's:`,
       "",
       `| load | mode | req/s | p50 | p99 | errors | CPU per request |`,
       "|---|---|---:|---:|---:|---:|---:|",
@@ -366,10 +398,18 @@ function summary(
     const keys = [...new Set(results.map((r) => `${r.load}\u0000${r.row.mode}`))];
     for (const k of keys) {
       const [load, mode] = k.split("\u0000");
-      const rs = counts.map((c) => results.find((r) => r.nodes === c && r.load === load && r.row.mode === mode));
-      const col = (f: (r: Result) => string) => rs.map((r) => (r ? f(r) : "–")).join(" / ");
+      const rs = counts.map((c) => results.filter((r) => r.nodes === c && r.load === load && r.row.mode === mode));
+      const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+      const col = (f: (r: Row) => number, fmt: (x: number) => string, sum = false) =>
+        rs
+          .map((g) =>
+            g.length
+              ? fmt((sum ? (xs: number[]) => xs.reduce((a, x) => a + x, 0) : mean)(g.map((r) => f(r.row))))
+              : "–",
+          )
+          .join(" / ");
       out.push(
-        `| ${load} | ${mode === "keepalive" ? "keep-alive" : "new conn"} | ${col((r) => fmtRps(r.row.rps))} | ${col((r) => fmtMs(r.row.p50))} | ${col((r) => fmtMs(r.row.p99))} | ${col((r) => String(r.row.errors))} | ${col((r) => fmtCpuPerReq(r.row.cpuPerReq))} |`,
+        `| ${load} | ${mode === "keepalive" ? "keep-alive" : "new conn"} | ${col((r) => r.rps, fmtRps)} | ${col((r) => r.p50, fmtMs)} | ${col((r) => r.p99, fmtMs)} | ${col((r) => r.errors, String, true)} | ${col((r) => r.cpuPerReq, fmtCpuPerReq)} |`,
       );
     }
   }
