@@ -122,7 +122,7 @@ async function isAllowed(
 ): Promise<boolean> {
   const node = clusterNode(app);
   if (node) {
-    const count = await node.countRequest(`${id}\u0000${rule.maxRequests}/${rule.duration}\u0000${key}`, rule.duration);
+    const count = await node.countRequest(JSON.stringify([id, rule.maxRequests, rule.duration, key]), rule.duration);
     return count <= rule.maxRequests;
   }
   const limiters = limitersOf(app);
