@@ -83,6 +83,8 @@ export interface ClusterOptions {
    * upserts afterwards.
    */
   superuserFirst?: boolean;
+  /** Every node on one port with `--reusePort` (the kernel spreads new connections over them). */
+  samePort?: boolean;
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes (throws with `what`). */
@@ -166,8 +168,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const dbUrl = await pg.createDatabase();
     // PB_DB_URL emptied: the --db flag is the only database a node sees (PB_TEST_DB=postgres sets it for others)
     const env = { ...process.env, ...opts.env, PB_DB_URL: "", NO_COLOR: "1" } as Record<string, string>;
-    const ports = new Set<number>();
-    while (ports.size < count) ports.add(await freePort());
+    const ports: number[] = [];
+    if (opts.samePort) ports.push(...Array(count).fill(await freePort()));
+    else
+      while (ports.length < count) {
+        const port = await freePort();
+        if (!ports.includes(port)) ports.push(port);
+      }
 
     const makeNode = async (index: number, port: number): Promise<ClusterNode> => {
       const url = `http://127.0.0.1:${port}`;
@@ -180,6 +187,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         "--hooksWatch=false",
         "--hooksPool=2",
         ...(opts.hooksDir ? [`--hooksDir=${opts.hooksDir}`] : []),
+        ...(opts.samePort ? ["--reusePort"] : []),
         ...(opts.args ?? []),
       ];
       let out = "";
@@ -243,7 +251,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     };
     if (opts.superuserFirst !== false) await upsert();
     // all at once: their bootstraps meet (on an empty database, the setup and migration lock)
-    const started = await Promise.allSettled([...ports].map((port, i) => makeNode(i, port)));
+    const started = await Promise.allSettled(ports.map((port, i) => makeNode(i, port)));
     for (const s of started) if (s.status === "fulfilled") nodes.push(s.value);
     const failed = started.find((s) => s.status === "rejected") as PromiseRejectedResult | undefined;
     if (failed) throw failed.reason;
