@@ -1,6 +1,6 @@
 /** The CLI through the real process: flags, help, exit codes, superuser commands, the installer. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ensureBuilt } from "../build.ts";
 import { findSendmailPath } from "../src/tools/mailer/index.ts";
@@ -60,6 +60,14 @@ describe("root command", () => {
     const c = await runPb(["serve", "--queryTimeout=soon"]);
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('invalid argument "soon"');
+  });
+
+  test("serve --reusePort is refused without a PostgreSQL --db, before anything is written", async () => {
+    const dir = freshDir();
+    const r = await runPb(["serve", "--reusePort", `--dir=${dir}`, "--http=127.0.0.1:0"], { env: { PB_DB_URL: "" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--reusePort needs --db=postgres://");
+    expect(existsSync(dir)).toBe(false);
   });
 
   test("a bad --encryptionEnv key is refused before anything is written", async () => {

@@ -199,12 +199,22 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
     return 1;
   }
 
+  const dbUrl = String(flags.db) || cliEnv.env.PB_DB_URL || "";
+  // processes sharing a port must share their state too: only nodes of one PostgreSQL cluster do
+  if (command === "serve" && flags.reusePort && !dbUrl) {
+    err(
+      color.red(
+        "Error: --reusePort needs --db=postgres://… (the nodes of one cluster share a port; on SQLite one process serves a pb_data)",
+      ) + "\n",
+    );
+    return 1;
+  }
   const app = new App({
     dataDir: cfg.dataDir,
     isDev: !!flags.dev,
     encryptionKey,
     queryTimeout: Number(flags.queryTimeout),
-    dbUrl: String(flags.db) || cliEnv.env.PB_DB_URL || "",
+    dbUrl,
   });
   let jsvm;
   try {
