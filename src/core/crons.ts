@@ -1,7 +1,7 @@
 /**
  * The app's cron scheduler (upstream's `app.Cron()`): one per app, ticking every minute in UTC once
- * the server starts (on a cluster of nodes, on the leader only). System jobs (`__pb*`) are registered by `registerOperations`; hooks and plugins
- * add their own with `cronAdd`.
+ * the server starts (on a cluster of nodes, running jobs on the leader only). System jobs (`__pb*`)
+ * are registered by `registerOperations`; hooks and plugins add their own with `cronAdd`.
  *
  * @example
  * cronAdd(app, "nightlyReport", "0 3 * * *", async () => { ... });

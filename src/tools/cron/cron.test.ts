@@ -122,4 +122,23 @@ describe("Cron", () => {
     await Bun.sleep(50);
     expect(runs).toBe(seen);
   });
+
+  test("shouldRunDue false skips a tick's jobs (beforeTick still runs); a manual fire still runs", async () => {
+    let runs = 0;
+    let ticks = 0;
+    let lead = false;
+    const c = new Cron({ interval: 20, beforeTick: () => void ticks++, shouldRunDue: () => lead });
+    c.add("tick", "* * * * *", () => void runs++);
+    c.start();
+    await Bun.sleep(90);
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    expect(runs).toBe(0);
+    c.fire(c.job("tick")!);
+    await Bun.sleep(1);
+    expect(runs).toBe(1);
+    lead = true;
+    await Bun.sleep(90);
+    c.stop();
+    expect(runs).toBeGreaterThanOrEqual(3);
+  });
 });
