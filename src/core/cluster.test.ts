@@ -87,6 +87,19 @@ describe.skipIf(!HAVE_PG)("cluster nodes on one PostgreSQL", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  test("a request is answered while a slow broadcast is being handled (it does not queue behind it)", async () => {
+    let slowDone = false;
+    nb.on("t.slow", async () => {
+      await Bun.sleep(1_500);
+      slowDone = true;
+    });
+    na.publish("t.slow", null);
+    await Bun.sleep(50);
+    expect(await na.request(nb.id, "t.double", 2, 1_000)).toBe(4);
+    expect(slowDone).toBe(false);
+    await waitFor("the slow handler", () => slowDone);
+  });
+
   test("a collection created on one node is known to the other within a second", async () => {
     const c = newBaseCollection("shared_posts");
     await saveCollection(a, c);

@@ -284,26 +284,43 @@ export class ClusterNode {
   }
 
   private receive(payload: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (Array.isArray(parsed)) return this.take(parsed as Envelope[]);
+    // a batch too large for NOTIFY: its outbox row, read in turn so the order holds
+    const outboxId = (parsed as { o?: unknown } | null)?.o;
+    if (typeof outboxId !== "number") return;
     this.enqueue(async () => {
-      let batch: unknown;
-      try {
-        batch = JSON.parse(payload);
-        if (batch && typeof batch === "object" && !Array.isArray(batch) && "o" in batch) {
-          const row = await this.app.auxDb.get<{ payload: string }>(
-            `SELECT "payload" FROM "_cluster_outbox" WHERE "id" = ?`,
-            [(batch as { o: number }).o],
-          );
-          batch = row ? JSON.parse(row.payload) : [];
-        }
-      } catch {
-        return;
-      }
-      if (!Array.isArray(batch)) return;
-      for (const env of batch as Envelope[]) {
-        if (!env || env.n === this.id) continue;
-        await this.dispatch(env);
+      const row = await this.app.auxDb.get<{ payload: string }>(
+        `SELECT "payload" FROM "_cluster_outbox" WHERE "id" = ?`,
+        [outboxId],
+      );
+      if (!row) return;
+      for (const env of JSON.parse(row.payload) as Envelope[]) {
+        if (env && env.n !== this.id) await this.dispatch(env); // (a request's dispatch does not wait)
       }
     });
+  }
+
+  /**
+   * Requests and replies are handled at once (a reply must not wait behind a slow fan-out, or its
+   * request would time out); broadcasts one after another, in arrival order.
+   */
+  private take(batch: Envelope[]): void {
+    const ordered: Envelope[] = [];
+    for (const env of batch) {
+      if (!env || env.n === this.id) continue;
+      if (env.r) void this.dispatch(env);
+      else ordered.push(env);
+    }
+    if (ordered.length > 0)
+      this.enqueue(async () => {
+        for (const env of ordered) await this.dispatch(env);
+      });
   }
 
   private async dispatch(env: Envelope): Promise<void> {
