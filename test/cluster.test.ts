@@ -10,9 +10,9 @@
  * next test.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "./harness.ts";
+import { pbCommand, tempDir } from "./harness.ts";
 import {
   openSse,
   startCluster,
@@ -305,6 +305,53 @@ describe.skipIf(missing)("a cluster of 3 nodes on one PostgreSQL", () => {
       // the issue's bound is 1 s; the polls above allow for a loaded machine and report the figures
       expect(newCollectionMs).toBeLessThan(2_000);
       expect(newFieldMs).toBeLessThan(2_000);
+    }),
+  );
+
+  test(
+    "a collection made by `pb migrate up` in another process reaches the serving nodes",
+    dumpOnFailure(async () => {
+      // another host: its own --dir, so pb_data/.notify cannot carry the notice, only the database can
+      const elsewhere = tempDir("pb-cluster-mig-");
+      const migrations = join(elsewhere, "pb_migrations");
+      mkdirSync(migrations, { recursive: true });
+      writeFileSync(
+        join(migrations, "1700000000_from_cli.js"),
+        `migrate((app) => {
+  app.save(new Collection({ name: "from_cli", type: "base", listRule: "", fields: [{ name: "a", type: "text" }] }));
+});
+`,
+      );
+      const proc = Bun.spawn(
+        [
+          ...pbCommand(),
+          "migrate",
+          "up",
+          `--db=${c.dbUrl}`,
+          `--dir=${join(elsewhere, "pb_data")}`,
+          `--migrationsDir=${migrations}`,
+        ],
+        { env: { ...process.env, PB_DB_URL: "", NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe", stdin: "ignore" },
+      );
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      expect(code, out + err).toBe(0);
+      const t0 = Date.now();
+      const list = await waitFor(
+        async () => {
+          const res = await fetch(`${B.url}/api/collections/from_cli/records`);
+          return res.status === 200 ? ((await res.json()) as { totalItems: number }) : null;
+        },
+        2_000,
+        "from_cli on B",
+        25,
+      );
+      console.log(`collection from pb migrate up seen on B after ${Date.now() - t0} ms`);
+      expect(list.totalItems).toBe(0);
+      rmSync(elsewhere, { recursive: true, force: true });
     }),
   );
 

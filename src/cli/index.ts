@@ -6,6 +6,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { App } from "../core/app.ts";
 import { appCron } from "../core/crons.ts";
+import { relayCacheNotices } from "../core/cluster.ts";
 // the system migrations register themselves into core (upstream's pocketbase.go imports its migrations package)
 import "../../migrations/index.ts";
 import { FlagError, flagUsages, parseFlags, type FlagSpec, type FlagValues } from "./flags.ts";
@@ -230,6 +231,8 @@ export async function runCli(argv: string[], cliEnv: CliEnv): Promise<number> {
     err(color.red(`Error: failed to bootstrap the app: ${(e as Error).message}`) + "\n");
     return 1;
   }
+  // serving nodes of a shared database hear of what this command changes (serve joins the cluster itself)
+  if (command !== "serve") relayCacheNotices(app);
 
   try {
     switch (command) {

@@ -104,6 +104,33 @@ export async function joinCluster(app: App): Promise<ClusterNode | null> {
   return node;
 }
 
+/**
+ * For commands other than `serve` (`migrate`, `superuser`) on a shared database: their collection
+ * and settings changes reach the serving nodes' caches too. Sent before the app closes.
+ */
+export function relayCacheNotices(app: App): void {
+  const link = app.db.cluster;
+  if (!link) return;
+  const sender = "cli" + pseudorandomString(9).toLowerCase();
+  let seq = 0;
+  const pending = new Set<Promise<void>>();
+  app.notify.relay = (kind) => {
+    const envelope: Envelope = { n: sender, s: ++seq, t: "cache", d: kind };
+    const sent = link.notify(BROADCAST_CHANNEL, JSON.stringify([envelope])).catch(() => {});
+    pending.add(sent);
+    void sent.finally(() => pending.delete(sent));
+  };
+  app.onTerminate.bind({
+    id: "__pbClusterRelayFlush__",
+    priority: 998,
+    func: async (e) => {
+      await Promise.all(pending);
+      app.notify.relay = null;
+      return e.next();
+    },
+  });
+}
+
 export class ClusterNode {
   /** This process's id (a channel name part: lowercase letters and digits). */
   readonly id = pseudorandomString(12).toLowerCase();
