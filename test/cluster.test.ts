@@ -274,6 +274,29 @@ describe.skipIf(missing)("a cluster of 3 nodes on one PostgreSQL", () => {
   );
 
   test(
+    "OAuth2 popup flow: the provider's redirect to another node reaches the popup's stream",
+    dumpOnFailure(async () => {
+      const popup = await openSse(A.url);
+      sse.push(popup);
+      expect((await subscribeVia(C.url, popup.clientId, ["@oauth2"])).status).toBe(204);
+      const res = await fetch(`${B.url}/api/oauth2-redirect?state=${popup.clientId}&code=the-code`, {
+        redirect: "manual",
+      });
+      expect(res.status).toBe(307);
+      expect(res.headers.get("location")).toContain("oauth2-redirect-success");
+      const msg = await popup.next((e) => e.event === "@oauth2", 3_000, "the @oauth2 message");
+      expect(msg.data).toEqual({ state: popup.clientId, code: "the-code" });
+      // one shot: the subscription is gone, a replay fails
+      const again = await fetch(`${C.url}/api/oauth2-redirect?state=${popup.clientId}&code=x`, { redirect: "manual" });
+      expect(again.headers.get("location")).toContain("oauth2-redirect-failure");
+      // a state no node knows fails at once
+      const unknown = await fetch(`${B.url}/api/oauth2-redirect?state=nope&code=x`, { redirect: "manual" });
+      expect(unknown.headers.get("location")).toContain("oauth2-redirect-failure");
+      popup.close();
+    }),
+  );
+
+  test(
     "a collection and a field made on A are usable on B within a second",
     dumpOnFailure(async () => {
       const su = c.su(A);

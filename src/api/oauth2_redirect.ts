@@ -9,10 +9,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { storeAppleRedirectName } from "../core/oauth2/apple_names.ts";
 import { REALTIME_CLIENT_IP_KEY, subscriptionsBroker } from "../core/realtime/broker.ts";
+import type { Message } from "../core/realtime/client.ts";
 import type { RequestEvent } from "../core/request_event.ts";
 import { goMarshal } from "../tools/json.ts";
 import { DASHBOARD_DIR } from "./dashboard.ts";
 import { skipSuccessActivityLog } from "./middlewares/activity_logger.ts";
+import { remoteClient, sendToRemoteClient } from "./realtime_cluster.ts";
 import type { Router } from "./router.ts";
 
 /** The realtime topic the SDK subscribes to while waiting for the redirect. */
@@ -42,7 +44,8 @@ async function oauth2SubscriptionRedirect(e: RequestEvent, hasUI: boolean) {
   if (!data || data.state === "") return failureRedirect(e, hasUI);
 
   const client = subscriptionsBroker(e.app).clientById(data.state);
-  if (!client || client.isDiscarded || !client.hasSubscription(OAUTH2_SUBSCRIPTION_TOPIC)) {
+  if (!client) return remoteClientRedirect(e, data, hasUI);
+  if (client.isDiscarded || !client.hasSubscription(OAUTH2_SUBSCRIPTION_TOPIC)) {
     return failureRedirect(e, hasUI);
   }
   try {
@@ -59,15 +62,45 @@ async function oauth2SubscriptionRedirect(e: RequestEvent, hasUI: boolean) {
       }
     }
 
-    const payload: { [k: string]: string } = { state: data.state, code: data.code };
-    if (data.error !== "") payload.error = data.error;
-    client.send({ name: OAUTH2_SUBSCRIPTION_TOPIC, data: goMarshal(payload) });
+    client.send(codeMessage(data));
 
     if (data.error !== "" || data.code === "") return failureRedirect(e, hasUI);
     return successRedirect(e, hasUI);
   } finally {
     client.unsubscribe(OAUTH2_SUBSCRIPTION_TOPIC);
   }
+}
+
+/** The `@oauth2` message with the state, the code and any error. */
+function codeMessage(data: RedirectData): Message {
+  const payload: { [k: string]: string } = { state: data.state, code: data.code };
+  if (data.error !== "") payload.error = data.error;
+  return { name: OAUTH2_SUBSCRIPTION_TOPIC, data: goMarshal(payload) };
+}
+
+/**
+ * The redirect reached another node of a cluster than the popup's realtime stream: the same checks
+ * on the client as its node recorded it, and the owner delivers the code (and ends the one-shot
+ * subscription, also when the check fails, as above).
+ */
+async function remoteClientRedirect(e: RequestEvent, data: RedirectData, hasUI: boolean) {
+  const client = await remoteClient(e.app, data.state);
+  if (!client) return failureRedirect(e, hasUI);
+  const clientIP = client.get(REALTIME_CLIENT_IP_KEY);
+  if (typeof clientIP === "string" && clientIP !== "" && clientIP !== e.realIP) {
+    await sendToRemoteClient(e.app, client, OAUTH2_SUBSCRIPTION_TOPIC, null, true);
+    return failureRedirect(e, hasUI);
+  }
+  if (data.appleUser !== "" && data.error === "" && data.code !== "") {
+    try {
+      storeAppleRedirectName(e.app, data.code, data.appleUser);
+    } catch (err) {
+      if (e.app.isDev) console.debug("failed to parse the Apple redirect name", err);
+    }
+  }
+  const delivered = await sendToRemoteClient(e.app, client, OAUTH2_SUBSCRIPTION_TOPIC, codeMessage(data), true);
+  if (!delivered || data.error !== "" || data.code === "") return failureRedirect(e, hasUI);
+  return successRedirect(e, hasUI);
 }
 
 function readQuery(q: URLSearchParams): RedirectData {

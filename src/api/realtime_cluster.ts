@@ -22,11 +22,13 @@ import {
   REALTIME_CLIENT_IP_KEY,
   clientAuth,
   subscriptionsBroker,
+  type Message,
 } from "../core/realtime/index.ts";
 import { broadcastRecord } from "./realtime_records.ts";
 
 const RECORD_TOPIC = "realtime.record";
 const SUBSCRIBE_TOPIC = "realtime.subscribe";
+const SEND_TOPIC = "realtime.send";
 
 interface RecordEvent {
   a: "create" | "update" | "delete";
@@ -35,6 +37,16 @@ interface RecordEvent {
   id: string;
   /** The deleted record's row. */
   row?: { [k: string]: unknown };
+}
+
+interface ForwardedMessage {
+  clientId: string;
+  /** Delivered only while the client holds this subscription. */
+  topic: string;
+  /** Null: nothing to send, only `unsubscribe`. */
+  message: Message | null;
+  /** Drop `topic` from the client's subscriptions afterwards. */
+  unsubscribe: boolean;
 }
 
 interface ForwardedSubscription {
@@ -71,6 +83,7 @@ export function bindRealtimeCluster(app: App): void {
   onClusterJoin(app, (node) => {
     node.on(RECORD_TOPIC, (data) => receiveRecordEvent(app, data as RecordEvent));
     node.onRequest(SUBSCRIBE_TOPIC, (data) => applyForwardedSubscription(app, data as ForwardedSubscription));
+    node.onRequest(SEND_TOPIC, (data) => deliverForwardedMessage(app, data as ForwardedMessage));
     // the listen connection came back: events were missed; the SDKs reconnect, resubscribe and refetch
     node.onResync(() => subscriptionsBroker(app).unregisterAll());
   });
@@ -170,5 +183,32 @@ async function applyForwardedSubscription(app: App, data: ForwardedSubscription)
   client.set(REALTIME_CLIENT_AUTH_KEY, auth);
   client.unsubscribe();
   client.subscribe(...data.subscriptions);
+  return true;
+}
+
+/**
+ * Sends `message` to a client whose stream is on another node (a stand-in from `remoteClient`),
+ * if it still holds `topic`, and drops that subscription when `unsubscribe` (the OAuth2 redirect's
+ * one-shot `@oauth2`). False when the owner has no such client or did not answer.
+ */
+export async function sendToRemoteClient(
+  app: App,
+  client: Client,
+  topic: string,
+  message: Message | null,
+  unsubscribe: boolean,
+): Promise<boolean> {
+  const node = clusterNode(app);
+  const owner = remoteOwners.get(client);
+  if (!node || !owner) return false;
+  const forwarded: ForwardedMessage = { clientId: client.id, topic, message, unsubscribe };
+  return (await node.request(owner, SEND_TOPIC, forwarded)) === true;
+}
+
+function deliverForwardedMessage(app: App, data: ForwardedMessage): boolean {
+  const client = subscriptionsBroker(app).clientById(data.clientId);
+  if (!client || client.isDiscarded || !client.hasSubscription(data.topic)) return false;
+  if (data.message) client.send(data.message);
+  if (data.unsubscribe) client.unsubscribe(data.topic);
   return true;
 }
