@@ -36,7 +36,7 @@ const CONSOLE =
   "expression), its column types and its error texts, where upstream shows SQLite's";
 const PG_DIFFERENCES: { [id: string]: string } = {
   "backup:TestBackupsList#3": BACKUPS,
-  "health:TestHealthAPI#3": `${BACKUPS}; health says canBackup false and names the engine (dbDialect)`,
+  "health:TestHealthAPI#3": `${BACKUPS}; health says canBackup false, names the engine (dbDialect) and the cluster node that answered (node, leader)`,
   "sql:TestSQLRun#3": CONSOLE,
   "sql:TestSQLRun#5": CONSOLE,
   "sql:TestSQLRun#7": CONSOLE,

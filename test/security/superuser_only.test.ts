@@ -231,8 +231,9 @@ test("health data is superuser-only; others get an empty object", async () => {
     expect(r.json).toEqual({ message: "API is healthy.", code: 200, data: {} });
   }
   const su = await call("GET", "/api/health", tokens.su);
-  // on PostgreSQL the health data also names the engine
-  const keys = ["canBackup", ...(TEST_DB === "postgres" ? ["dbDialect"] : []), "possibleProxyHeader", "realIP"];
+  // on PostgreSQL the health data also names the engine, and the cluster node that answered
+  const pgKeys = TEST_DB === "postgres" ? ["dbDialect", "leader", "node"] : [];
+  const keys = ["canBackup", ...pgKeys, "possibleProxyHeader", "realIP"];
   expect(Object.keys(su.json.data).sort()).toEqual(keys);
 });
 
