@@ -106,8 +106,15 @@ class PgSessionLock implements SessionLock {
   private async drop(): Promise<void> {
     this.held = false;
     const client = this.client;
+    const conn = this.conn;
     this.conn = null;
     this.client = null;
-    await client?.close({ timeout: 1 }).catch(() => {});
+    // a reserved connection still out would hold close() up to its timeout: hand it back first
+    try {
+      conn?.release();
+    } catch {
+      // already gone with its session
+    }
+    await client?.close({ timeout: 0 }).catch(() => {});
   }
 }
