@@ -56,6 +56,21 @@ describe.skipIf(!HAVE_PG)("cluster nodes on one PostgreSQL", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test("four nodes bootstrapping one fresh database together all succeed (setup, migrations, settings)", async () => {
+    for (let round = 0; round < 3; round++) {
+      const fresh = await pg.createDatabase();
+      const four = Array.from(
+        { length: 4 },
+        (_, i) => new App({ dataDir: join(dir, `race${round}_${i}`), dbUrl: fresh }),
+      );
+      const results = await Promise.allSettled(four.map((app) => app.bootstrap()));
+      for (const app of four) await app.terminate();
+      expect(
+        results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
+      ).toEqual([]);
+    }
+  }, 60_000);
+
   test("each system migration was applied once", async () => {
     const rows = await a.db.all<{ file: string; n: number }>(
       `SELECT "file", COUNT(*) AS n FROM "_migrations" GROUP BY "file" HAVING COUNT(*) > 1`,

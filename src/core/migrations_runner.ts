@@ -127,8 +127,21 @@ export class MigrationsRunner {
    */
   async up(): Promise<string[]> {
     const cluster = this.app.db.cluster;
-    if (cluster && !this.app.inTransaction) return cluster.exclusive("pb:migrate", () => this.applyPending());
-    return this.applyPending();
+    if (!cluster || this.app.inTransaction) return this.applyPending();
+    // most starts find nothing to do: only then is the lock (a connection of its own) worth taking
+    if (!(await this.hasPending())) return [];
+    return cluster.exclusive("pb:migrate", () => this.applyPending());
+  }
+
+  /** True when `up()` would apply (or re-apply) something. */
+  private async hasPending(): Promise<boolean> {
+    // (no table yet: creating it races with the other nodes, so that happens under the lock)
+    if (!(await this.app.hasTable(MIGRATIONS_TABLE))) return true;
+    for (const m of this.migrations) {
+      if (!(await this.isApplied(m.file))) return true;
+      if (m.reapplyCondition && (await m.reapplyCondition(this.app, this, m.file))) return true;
+    }
+    return false;
   }
 
   private async applyPending(): Promise<string[]> {

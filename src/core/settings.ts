@@ -10,6 +10,7 @@ import { lookupKey, nowDateTime } from "./fields/index.ts";
 import { isIP } from "node:net";
 import { Schedule } from "../tools/cron/index.ts";
 import { ValidationErrors, type FieldError } from "./errors.ts";
+import { UniqueViolationError } from "./db/index.ts";
 import { emailFormat, url } from "./validators/is.ts";
 import {
   each,
@@ -475,7 +476,13 @@ export async function loadSettings(app: App): Promise<Settings> {
   );
   const settings = new Settings();
   if (!row) {
-    await saveSettings(app, settings);
+    try {
+      await saveSettings(app, settings);
+    } catch (err) {
+      // another node of a cluster, bootstrapping the same fresh database, wrote them first
+      if (err instanceof UniqueViolationError) return loadSettings(app);
+      throw err;
+    }
     return settings;
   }
   settings.merge(decodeSettingsValue(row.value, app.encryptionKey));

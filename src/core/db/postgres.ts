@@ -127,8 +127,28 @@ export class PostgresDb extends DbCatalog implements Db {
    * — under a cluster-wide lock, as nodes starting together would race on CREATE … IF NOT EXISTS.
    */
   async setup(): Promise<void> {
-    this.setupDone ??= this.cluster.exclusive("pb:setup", () => this.install());
+    this.setupDone ??= (async () => {
+      if (!(await this.installed())) await this.cluster.exclusive("pb:setup", () => this.install());
+    })();
     return this.setupDone;
+  }
+
+  /** The marker function of this version of the setup script, named after the script's hash. */
+  private get setupMarker(): string {
+    return `pb_setup_${Bun.hash(this.dialect.setupScript).toString(36)}`;
+  }
+
+  /** True when this schema holds this version's helper functions (found through the search path). */
+  private async installed(): Promise<boolean> {
+    if (!this.dialect.setupScript) return false;
+    try {
+      const rows = (await this.sql.unsafe("SELECT to_regproc($1) IS NOT NULL AS ok", [this.setupMarker])) as {
+        ok: boolean;
+      }[];
+      return rows[0]?.ok === true;
+    } catch (err) {
+      throw this.toDbError(err);
+    }
   }
 
   private async install(): Promise<void> {
@@ -142,15 +162,12 @@ export class PostgresDb extends DbCatalog implements Db {
       }
     }
     const script = this.dialect.setupScript;
-    if (!script) return;
     // the script (~20 KB of functions) is installed once per version: a start finds it by a marker
     // function named after the script's hash instead of re-creating every function
-    const marker = `pb_setup_${Bun.hash(script).toString(36)}`;
-    const installed = (await this.sql.unsafe("SELECT to_regproc($1) IS NOT NULL AS ok", [marker])) as { ok: boolean }[];
-    if (installed[0]?.ok) return;
+    if (!script || (await this.installed())) return;
     try {
       await this.sql
-        .unsafe(`${script};\nCREATE OR REPLACE FUNCTION ${marker}() RETURNS void LANGUAGE sql AS $$ $$;`)
+        .unsafe(`${script};\nCREATE OR REPLACE FUNCTION ${this.setupMarker}() RETURNS void LANGUAGE sql AS $$ $$;`)
         .simple();
     } catch (err) {
       throw this.toDbError(err);
