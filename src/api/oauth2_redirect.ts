@@ -43,52 +43,12 @@ async function oauth2SubscriptionRedirect(e: RequestEvent, hasUI: boolean) {
   const data = e.method === "POST" ? await readPostedData(e) : readQuery(e.url.searchParams);
   if (!data || data.state === "") return failureRedirect(e, hasUI);
 
-  const client = subscriptionsBroker(e.app).clientById(data.state);
-  if (!client) return remoteClientRedirect(e, data, hasUI);
-  if (client.isDiscarded || !client.hasSubscription(OAUTH2_SUBSCRIPTION_TOPIC)) {
-    return failureRedirect(e, hasUI);
-  }
-  try {
-    // the browser finishing the flow must be the one that opened the realtime connection
-    // (clients registered by app code carry no IP and skip the check)
-    const clientIP = client.get(REALTIME_CLIENT_IP_KEY);
-    if (typeof clientIP === "string" && clientIP !== "" && clientIP !== e.realIP) return failureRedirect(e, hasUI);
-
-    if (data.appleUser !== "" && data.error === "" && data.code !== "") {
-      try {
-        storeAppleRedirectName(e.app, data.code, data.appleUser);
-      } catch (err) {
-        if (e.app.isDev) console.debug("failed to parse the Apple redirect name", err);
-      }
-    }
-
-    client.send(codeMessage(data));
-
-    if (data.error !== "" || data.code === "") return failureRedirect(e, hasUI);
-    return successRedirect(e, hasUI);
-  } finally {
-    client.unsubscribe(OAUTH2_SUBSCRIPTION_TOPIC);
-  }
-}
-
-/** The `@oauth2` message with the state, the code and any error. */
-function codeMessage(data: RedirectData): Message {
-  const payload: { [k: string]: string } = { state: data.state, code: data.code };
-  if (data.error !== "") payload.error = data.error;
-  return { name: OAUTH2_SUBSCRIPTION_TOPIC, data: goMarshal(payload) };
-}
-
-/**
- * The redirect reached another node of a cluster than the popup's realtime stream: the same checks
- * on the client as its node recorded it, and the owner delivers the code (and ends the one-shot
- * subscription, also when the check fails, as above).
- */
-async function remoteClientRedirect(e: RequestEvent, data: RedirectData, hasUI: boolean) {
-  const client = await remoteClient(e.app, data.state);
+  const client = await waitingClient(e, data.state);
   if (!client) return failureRedirect(e, hasUI);
-  const clientIP = client.get(REALTIME_CLIENT_IP_KEY);
-  if (typeof clientIP === "string" && clientIP !== "" && clientIP !== e.realIP) {
-    await sendToRemoteClient(e.app, client, OAUTH2_SUBSCRIPTION_TOPIC, null, true);
+  // the browser finishing the flow must be the one that opened the realtime connection
+  // (clients registered by app code carry no IP and skip the check); a mismatch still ends the flow
+  if (typeof client.ip === "string" && client.ip !== "" && client.ip !== e.realIP) {
+    await client.answer(null);
     return failureRedirect(e, hasUI);
   }
   if (data.appleUser !== "" && data.error === "" && data.code !== "") {
@@ -98,9 +58,50 @@ async function remoteClientRedirect(e: RequestEvent, data: RedirectData, hasUI: 
       if (e.app.isDev) console.debug("failed to parse the Apple redirect name", err);
     }
   }
-  const delivered = await sendToRemoteClient(e.app, client, OAUTH2_SUBSCRIPTION_TOPIC, codeMessage(data), true);
+  const delivered = await client.answer(codeMessage(data));
   if (!delivered || data.error !== "" || data.code === "") return failureRedirect(e, hasUI);
   return successRedirect(e, hasUI);
+}
+
+/** The popup's realtime client as the redirect reaches it: on this node or, on a cluster, on another. */
+interface WaitingClient {
+  /** The IP it connected from (none for clients registered by app code). */
+  ip: unknown;
+  /** Sends `message` (when given) and ends the one-shot subscription; false when it no longer waited. */
+  answer(message: Message | null): Promise<boolean>;
+}
+
+/** The client `state` names if it waits for the `@oauth2` message, else null. */
+async function waitingClient(e: RequestEvent, state: string): Promise<WaitingClient | null> {
+  const local = subscriptionsBroker(e.app).clientById(state);
+  if (local) {
+    if (local.isDiscarded || !local.hasSubscription(OAUTH2_SUBSCRIPTION_TOPIC)) return null;
+    return {
+      ip: local.get(REALTIME_CLIENT_IP_KEY),
+      answer: async (message) => {
+        try {
+          if (message) local.send(message);
+        } finally {
+          local.unsubscribe(OAUTH2_SUBSCRIPTION_TOPIC);
+        }
+        return true;
+      },
+    };
+  }
+  // another node's client: checked as its node recorded it, answered by that node
+  const remote = await remoteClient(e.app, state);
+  if (!remote) return null;
+  return {
+    ip: remote.get(REALTIME_CLIENT_IP_KEY),
+    answer: (message) => sendToRemoteClient(e.app, remote, OAUTH2_SUBSCRIPTION_TOPIC, message, true),
+  };
+}
+
+/** The `@oauth2` message with the state, the code and any error. */
+function codeMessage(data: RedirectData): Message {
+  const payload: { [k: string]: string } = { state: data.state, code: data.code };
+  if (data.error !== "") payload.error = data.error;
+  return { name: OAUTH2_SUBSCRIPTION_TOPIC, data: goMarshal(payload) };
 }
 
 function readQuery(q: URLSearchParams): RedirectData {
