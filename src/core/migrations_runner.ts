@@ -128,20 +128,24 @@ export class MigrationsRunner {
   async up(): Promise<string[]> {
     const cluster = this.app.db.cluster;
     if (!cluster || this.app.inTransaction) return this.applyPending();
-    // most starts find nothing to do: only then is the lock (a connection of its own) worth taking
+    // most starts find nothing to do: the lock (a connection of its own) is taken only when something is
     if (!(await this.hasPending())) return [];
     return cluster.exclusive("pb:migrate", () => this.applyPending());
   }
 
-  /** True when `up()` would apply (or re-apply) something. */
+  /** True when `up()` would apply (or re-apply) something (one read of `_migrations`). */
   private async hasPending(): Promise<boolean> {
     // (no table yet: creating it races with the other nodes, so that happens under the lock)
     if (!(await this.app.hasTable(MIGRATIONS_TABLE))) return true;
-    for (const m of this.migrations) {
-      if (!(await this.isApplied(m.file))) return true;
-      if (m.reapplyCondition && (await m.reapplyCondition(this.app, this, m.file))) return true;
-    }
+    const applied = new Set((await this.appliedMigrations()).map((r) => r.file));
+    for (const m of this.migrations) if (await this.isDue(m, applied.has(m.file))) return true;
     return false;
+  }
+
+  /** Whether `m` is to be applied: never applied yet, or applied but its reapply condition holds. */
+  private async isDue(m: Migration, applied: boolean): Promise<boolean> {
+    if (!applied) return true;
+    return !!m.reapplyCondition && (await m.reapplyCondition(this.app, this, m.file));
   }
 
   private async applyPending(): Promise<string[]> {
@@ -149,10 +153,9 @@ export class MigrationsRunner {
     const applied: string[] = [];
     await this.inTransaction(async () => {
       for (const m of this.migrations) {
-        if (await this.isApplied(m.file)) {
-          if (!m.reapplyCondition || !(await m.reapplyCondition(this.app, this, m.file))) continue;
-          await this.deleteRecord(m.file);
-        }
+        const wasApplied = await this.isApplied(m.file);
+        if (!(await this.isDue(m, wasApplied))) continue;
+        if (wasApplied) await this.deleteRecord(m.file);
         if (m.up) {
           try {
             await m.up(this.app);
