@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pbCommand, tempDir } from "./harness.ts";
+import { runPb, tempDir } from "./harness.ts";
 import {
   openSse,
   startCluster,
@@ -345,22 +345,15 @@ describe.skipIf(missing)("a cluster of 3 nodes on one PostgreSQL", () => {
 });
 `,
       );
-      const proc = Bun.spawn(
-        [
-          ...pbCommand(),
-          "migrate",
-          "up",
-          `--db=${c.dbUrl}`,
-          `--dir=${join(elsewhere, "pb_data")}`,
-          `--migrationsDir=${migrations}`,
-        ],
-        { env: { ...process.env, PB_DB_URL: "", NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe", stdin: "ignore" },
+      // (PB_DB_URL emptied: the --db flag names the database, whatever the test run's engine)
+      const {
+        stdout: out,
+        stderr: err,
+        code,
+      } = await runPb(
+        ["migrate", "up", `--db=${c.dbUrl}`, `--dir=${join(elsewhere, "pb_data")}`, `--migrationsDir=${migrations}`],
+        { env: { PB_DB_URL: "" } },
       );
-      const [out, err, code] = await Promise.all([
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-        proc.exited,
-      ]);
       expect(code, out + err).toBe(0);
       const t0 = Date.now();
       const list = await waitFor(

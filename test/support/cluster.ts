@@ -18,7 +18,7 @@
 import PocketBase from "pocketbase";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, pbCommand, REPO, tempDir } from "../harness.ts";
+import { freePort, pbCommand, REPO, runPb, tempDir } from "../harness.ts";
 import { startPostgres, type PgCluster } from "./pg.ts";
 
 export const SU_EMAIL = "root@example.com";
@@ -232,22 +232,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     };
 
     const upsert = async () => {
-      const up = Bun.spawn(
-        [...pbCommand(), "superuser", "upsert", SU_EMAIL, SU_PASSWORD, `--db=${dbUrl}`, `--dir=${dataDir}`],
-        {
-          cwd: REPO,
-          env,
-          stdout: "pipe",
-          stderr: "pipe",
-          stdin: "ignore",
-        },
-      );
-      const [upOut, upErr, upCode] = await Promise.all([
-        new Response(up.stdout).text(),
-        new Response(up.stderr).text(),
-        up.exited,
-      ]);
-      if (upCode !== 0) throw new Error(`pb superuser upsert failed (exit ${upCode}):\n${upOut}${upErr}`);
+      const up = await runPb(["superuser", "upsert", SU_EMAIL, SU_PASSWORD, `--db=${dbUrl}`, `--dir=${dataDir}`], {
+        env: { ...opts.env, PB_DB_URL: "" },
+      });
+      if (up.code !== 0) throw new Error(`pb superuser upsert failed (exit ${up.code}):\n${up.stdout}${up.stderr}`);
     };
     if (opts.superuserFirst !== false) await upsert();
     // all at once: their bootstraps meet (on an empty database, the setup and migration lock)
