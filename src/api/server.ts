@@ -46,6 +46,21 @@ export interface ServeOptions {
   indexFallback?: boolean;
   /** Share the port with other processes (SO_REUSEPORT: several nodes of a cluster on one host). */
   reusePort?: boolean;
+  /**
+   * Serve HTTPS on `http` instead: `fallback` is what any name without a certificate gets, `certificates`
+   * the ones to start with (more arrive through `setCertificates`).
+   */
+  tls?: { fallback: TlsKeyPair; certificates: TlsCertificate[] };
+}
+
+export interface TlsKeyPair {
+  key: string;
+  cert: string;
+}
+
+/** A certificate chosen by SNI. */
+export interface TlsCertificate extends TlsKeyPair {
+  domain: string;
 }
 
 export interface RunningServer {
@@ -54,6 +69,12 @@ export interface RunningServer {
   hostname: string;
   /** Stops accepting connections, lets in-flight requests finish, then resolves. */
   stop(): Promise<void>;
+  /**
+   * Replaces the served certificates (TLS only) without dropping a connection: Bun cannot swap the
+   * certificates of a listening server, so a new listener takes the port beside it (SO_REUSEPORT) and the
+   * old one stops accepting; its open connections (SSE streams) go on until they end.
+   */
+  setCertificates(certs: TlsCertificate[]): void;
 }
 
 /** Builds the router with every API route and default middleware (without listening). */
@@ -95,6 +116,10 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
 
   type BunServer = { stop(force?: boolean): Promise<void> | void; port: number; hostname: string };
   let server = null as BunServer | null;
+  let listen: (certs: TlsCertificate[]) => BunServer = () => {
+    throw new Error("not listening");
+  };
+  let boundPort = 0; // a renewal's listener takes the port the first one got (`:0` picks one)
   await app.onServe.trigger(new ServeEvent(app, router), () => {
     if (opts.publicDir && !router.hasCatchAllGet()) {
       router.get("/{path...}", staticHandler(opts.publicDir, opts.indexFallback ?? true));
@@ -113,39 +138,60 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
     );
     // Bun's longest idle timeout (upstream allows 5 min); slow list queries must not lose their socket.
     // no SO_REUSEPORT unless asked (Elysia turns it on): a second server on a busy address must fail,
-    // not split the traffic — except between nodes of one cluster, which is what `--reusePort` says
-    try {
-      elysia.listen({
-        hostname,
-        port,
-        reusePort: opts.reusePort ?? false,
-        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-        idleTimeout: 255,
-      });
-    } catch (err) {
-      throw listenError(err, hostname, port);
-    }
-    server = elysia.server as unknown as BunServer;
+    // not split the traffic — except between nodes of one cluster, which is what `--reusePort` says, and
+    // between the generations of a TLS listener (see setCertificates)
+    listen = (certs) => {
+      try {
+        elysia.listen({
+          hostname,
+          port: boundPort || port,
+          reusePort: !!opts.tls || (opts.reusePort ?? false),
+          maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+          idleTimeout: 255,
+          ...(opts.tls ? { tls: tlsList(opts.tls.fallback, certs) } : {}),
+        });
+      } catch (err) {
+        throw listenError(err, hostname, port);
+      }
+      const started = elysia.server as unknown as BunServer;
+      boundPort = started.port;
+      return started;
+    };
+    server = listen(opts.tls?.certificates ?? []);
   });
   if (!server) throw new Error("the server did not start (an onServe hook did not call e.next())");
-  const s: BunServer = server;
+  let current: BunServer = server;
+  /** Listeners replaced by newer certificates that still hold open connections. */
+  const retired = new Set<BunServer>();
   const shownHost = hostname === "" || hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   return {
     // an IPv6 host goes in brackets, as in any URL
-    url: `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${s.port}`,
-    port: s.port,
+    url: `${opts.tls ? "https" : "http"}://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${current.port}`,
+    port: current.port,
     hostname,
     stop: async () => {
-      await s.stop(false);
+      await Promise.all([current, ...retired].map((s) => s.stop(false)));
+    },
+    setCertificates(certs) {
+      if (!opts.tls) throw new Error("setCertificates: the server does not serve TLS");
+      const old = current;
+      current = listen(certs);
+      retired.add(old);
+      void Promise.resolve(old.stop(false)).finally(() => retired.delete(old));
     },
   };
+}
+
+/** Bun's SNI list: the fallback first (Bun gives it to every name not listed), then one entry per domain. */
+function tlsList(fallback: TlsKeyPair, certs: TlsCertificate[]) {
+  return [{ ...fallback }, ...certs.map((c) => ({ serverName: c.domain, key: c.key, cert: c.cert }))];
 }
 
 /**
  * Bun's listen failure in Go's words, as upstream prints it ("listen tcp 127.0.0.1:8090: bind: address already in
  * use").
  */
-function listenError(err: unknown, hostname: string, port: number): Error {
+export function listenError(err: unknown, hostname: string, port: number): Error {
   const code = (err as { code?: string })?.code;
   // a name that does not resolve fails in Bun with unrelated codes (EEXIST, ENOTCONN…)
   if (isIP(hostname) === 0 && hostname !== "localhost" && !KNOWN_BIND_ERRORS[code ?? ""]) {

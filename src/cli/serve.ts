@@ -2,7 +2,12 @@
 import type { App } from "../core/app.ts";
 import { installerSuperuser, needsInstaller } from "../core/superusers.ts";
 import { newStaticAuthToken } from "../core/tokens.ts";
-import { startServer } from "../api/server.ts";
+import { join } from "node:path";
+import { listenError, parseAddress, startServer, type RunningServer, type ServeOptions } from "../api/server.ts";
+import { appLogger } from "../core/logs.ts";
+import { AutocertManager, LETS_ENCRYPT_DIRECTORY, normalizeDomain } from "../tools/autocert/manager.ts";
+import { acmeHttpHandler } from "../tools/autocert/http_handler.ts";
+import { selfSignedDefault } from "../tools/autocert/default_certificate.ts";
 import { subscriptionsBroker } from "../core/realtime/index.ts";
 import type { FlagSpec } from "./flags.ts";
 import type { GlobalConfig } from "./index.ts";
@@ -21,7 +26,14 @@ export const SERVE_FLAGS: FlagSpec[] = [
     name: "https",
     type: "string",
     default: "",
-    usage: "TCP address to listen for the HTTPS server (not supported yet: terminate TLS in a reverse proxy)",
+    usage:
+      "TCP address to listen for the HTTPS server\n(if domain args are specified - default to 0.0.0.0:443, otherwise - default to empty string, aka. no TLS)\nThe incoming HTTP traffic also will be auto redirected to the HTTPS version",
+  },
+  {
+    name: "acmeDirectory",
+    type: "string",
+    default: "",
+    usage: `the ACME directory URL the certificates of the domain args are obtained from (default ${LETS_ENCRYPT_DIRECTORY})`,
   },
   { name: "origins", type: "strings", default: ["*"], usage: "CORS allowed domain origins list" },
   {
@@ -32,6 +44,29 @@ export const SERVE_FLAGS: FlagSpec[] = [
   },
 ];
 
+/** Upstream's `core.LocalAutocertCacheDirName`. */
+const AUTOCERT_CACHE_DIR = ".autocert_cache";
+
+function serveOptions(cfg: GlobalConfig, addr: string): ServeOptions {
+  return {
+    http: addr,
+    origins: cfg.flags.origins as string[],
+    publicDir: cfg.publicDir,
+    indexFallback: !!cfg.flags.indexFallback,
+    reusePort: !!cfg.flags.reusePort,
+  };
+}
+
+/** The plain HTTP listener beside HTTPS: ACME challenges and redirects only (upstream's autocert handler). */
+function listenPlain(addr: string, fetch: (req: Request) => Response) {
+  const { hostname, port } = parseAddress(addr);
+  try {
+    return Bun.serve({ hostname, port, fetch, reusePort: false });
+  } catch (err) {
+    throw listenError(err, hostname, port);
+  }
+}
+
 interface Io {
   out(s: string): void;
   err(s: string): void;
@@ -39,23 +74,52 @@ interface Io {
   invokedAs?: string;
 }
 
-export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[], io: Io): Promise<number> {
-  if (cfg.flags.https || domains.length) {
-    io.err(
-      color.yellow(
-        "HTTPS and automatic certificates are not supported yet; serving plain HTTP (put a TLS proxy in front).",
-      ) + "\n",
-    );
+export async function serveCommand(app: App, cfg: GlobalConfig, domainArgs: string[], io: Io): Promise<number> {
+  const httpsFlag = String(cfg.flags.https);
+  const http = String(cfg.flags.http) || (domainArgs.length ? "0.0.0.0:80" : "127.0.0.1:8090");
+  const https = httpsFlag || (domainArgs.length ? "0.0.0.0:443" : "");
+  let server: RunningServer;
+  let baseURL: string;
+  let autocert: AutocertManager | null = null;
+  let redirector: { stop(force?: boolean): unknown } | null = null;
+  if (!https) {
+    server = await startServer(app, serveOptions(cfg, http));
+    baseURL = server.url;
+  } else {
+    // as upstream: without domain args, the host of --https is the domain
+    const domains = (domainArgs.length ? domainArgs : [parseAddress(https).hostname]).map(normalizeDomain);
+    const bad = domains.find((d) => d.error);
+    if (bad) throw new Error(bad.error);
+    const names = [...new Set(domains.map((d) => d.name))];
+    const log = (level: "info" | "error", message: string, attrs?: Record<string, unknown>) => {
+      appLogger(app)[level](message, attrs);
+      const line = `${logTime()} ${message}${attrs?.error ? `: ${attrs.error}` : ""}`;
+      if (level === "error") io.err(color.yellow(line) + "\n");
+      else io.out(line + "\n");
+    };
+    const manager = new AutocertManager({
+      domains: names,
+      cacheDir: join(app.dataDir, AUTOCERT_CACHE_DIR),
+      directoryUrl: String(cfg.flags.acmeDirectory) || LETS_ENCRYPT_DIRECTORY,
+      onCertificates: (certs) => server?.setCertificates(certs),
+      log,
+    });
+    autocert = manager;
+    // the plain port first: the CA validates there, and a second pb on this pb_data fails here
+    redirector = listenPlain(http, acmeHttpHandler({ hosts: names, challenge: (t) => manager.httpChallenge(t) }));
+    try {
+      server = await startServer(app, {
+        ...serveOptions(cfg, https),
+        tls: { fallback: await selfSignedDefault(), certificates: manager.load() },
+      });
+    } catch (err) {
+      redirector.stop(true);
+      throw err;
+    }
+    const port = server.port === 443 ? "" : `:${server.port}`;
+    baseURL = `https://${names[0]}${port}`;
+    manager.start();
   }
-  const http = String(cfg.flags.http) || (domains.length ? "0.0.0.0:80" : "127.0.0.1:8090");
-  const server = await startServer(app, {
-    http,
-    origins: cfg.flags.origins as string[],
-    publicDir: cfg.publicDir,
-    indexFallback: !!cfg.flags.indexFallback,
-    reusePort: !!cfg.flags.reusePort,
-  });
-  const baseURL = server.url;
 
   io.out(color.boldGreen(`${logTime()} Server started at ${baseURL}`) + "\n");
   io.out(`├─ REST API:  ${color.cyan(baseURL + "/api/")}\n`);
@@ -80,6 +144,8 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domains: string[
       if (stopping) return;
       stopping = true;
       subscriptionsBroker(app).unregisterAll(); // SSE streams would hold the stop open
+      autocert?.stop();
+      redirector?.stop(true);
       await server.stop(); // in-flight requests finish first
       await app.terminate();
       resolve();
