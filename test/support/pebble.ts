@@ -27,6 +27,8 @@ export function pebbleInstalled(): boolean {
 export interface PebbleOptions {
   /** Lifetime of issued certificates (pebble's default is about 5 years); short ones exercise renewal. */
   validitySeconds?: number;
+  /** Names pebble refuses to issue for (a CA's policy refusal). */
+  blockedDomains?: string[];
 }
 
 export interface Pebble {
@@ -93,6 +95,7 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
         tlsPort: await freePort(),
         ocspResponderURL: "",
         externalAccountBindingRequired: false,
+        domainBlocklist: opts.blockedDomains ?? [],
         ...(opts.validitySeconds ? { certificateValidityPeriod: opts.validitySeconds } : {}),
       },
     }),

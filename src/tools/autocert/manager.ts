@@ -199,8 +199,24 @@ export function normalizeDomain(arg: string): { name: string; error?: string } {
   return { name };
 }
 
-// a CA that does not answer must not hold an order (and every later one) forever
+// A CA that does not answer must not hold an order (and every later one) forever. Failures come back to
+// the manager at once, whose backoff outlasts a restart of the CA (acme-client would retry a refused
+// connection 5 times within 75 s, inside one order). And acme-client's retry interceptor turns a failed
+// connection into a TypeError (it validates a response that does not exist), so a handler in front of it
+// (axios documents `handlers` as public) hands such failures on without their request config, which it
+// lets through untouched, keeping the network error's own reason.
 acme.axios.defaults.timeout = 30_000;
+(acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number } }).acmeSettings!.retryMaxAttempts = 0;
+(acme.axios.interceptors.response as unknown as { handlers: unknown[] }).handlers.unshift({
+  fulfilled: (res: unknown) => res,
+  rejected: (error: { response?: unknown; code?: string; message?: string; config?: { url?: string } }) => {
+    if (error?.response || !error?.config) return Promise.reject(error);
+    const reason = new Error(`${error.message ?? "request failed"} (${error.config.url ?? "ACME server"})`);
+    return Promise.reject(Object.assign(reason, { code: error.code }));
+  },
+  synchronous: false,
+  runWhen: null,
+});
 
 /** The reason of an ACME or network failure in one line (ACME problem documents carry it in `message`). */
 function describeError(err: unknown): string {
