@@ -35,7 +35,8 @@ export function acmeHttpHandler(opts: {
     const pathStart = url.indexOf("/", url.indexOf("//") + 2);
     const requestURI = pathStart < 0 ? "/" : url.slice(pathStart);
     const path = requestURI.split("?", 1)[0]!;
-    const host = hostWithoutPort(req.headers.get("host") ?? "").toLowerCase();
+    const rawHost = req.headers.get("host") ?? "";
+    const host = hostWithoutPort(rawHost).toLowerCase();
     if (path.startsWith(CHALLENGE_PREFIX)) {
       if (!allowed.has(host)) return textError(403, `acme/autocert: host "${host}" not configured in HostWhitelist`);
       const answer = opts.challenge(path.slice(CHALLENGE_PREFIX.length));
@@ -43,10 +44,11 @@ export function acmeHttpHandler(opts: {
       return new Response(answer, { headers: { "content-type": "text/plain; charset=utf-8" } });
     }
     if (req.method !== "GET" && req.method !== "HEAD") return textError(400, "Use HTTPS");
-    // the port is dropped, as upstream does: behind port forwarding the outside port is the default one.
-    // Unlike upstream, only to a listed host (any other Host header, an IP say, goes to the first one):
-    // a forged Host must not turn the server into an open redirect.
-    const target = `https://${allowed.has(host) ? host : opts.hosts[0]}${requestURI}`;
+    // a port in the Host header becomes 443, as in upstream (autocert's stripPort). Unlike upstream, only a
+    // listed host is kept (any other, an IP say, becomes the first one): a forged Host must not turn the
+    // server into an open redirect.
+    const port = rawHost.length > hostWithoutPort(rawHost).length ? ":443" : "";
+    const target = `https://${allowed.has(host) ? host : opts.hosts[0]}${port}${requestURI}`;
     return new Response(req.method === "GET" ? `<a href="${escapeHTML(target)}">Found</a>.\n\n` : null, {
       status: 302,
       headers: { location: target, "content-type": "text/html; charset=utf-8" },

@@ -187,7 +187,10 @@ export class AutocertManager {
  * becomes a file name in the cache, which this check keeps inside it.
  */
 export function normalizeDomain(arg: string): { name: string; error?: string } {
-  const name = domainToASCII(arg.trim().replace(/\.$/, "")).toLowerCase();
+  const raw = arg.trim().replace(/\.$/, "");
+  // letters of any script, digits, dots and hyphens only: the URL parser behind domainToASCII would cut
+  // "a/b.com" down to "a"
+  const name = /^[\p{L}\p{N}\p{M}.-]+$/u.test(raw) ? domainToASCII(raw).toLowerCase() : "";
   const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
   if (!arg.trim() || isIP(arg.trim().replace(/^\[|\]$/g, "")))
     return {
