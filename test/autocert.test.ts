@@ -142,6 +142,75 @@ function plain(ca: Pebble, path: string, init: RequestInit & { host?: string } =
 
 const missing = !pebbleInstalled() || !Bun.which("curl");
 
+describe("pb serve DOMAIN: the command line", () => {
+  beforeAll(async () => {
+    bin = await ensureBuilt("host");
+  }, 180_000);
+
+  test("serve --help documents the domain arguments, --https and --acmeDirectory", async () => {
+    const proc = Bun.spawn([bin, "serve", "--help"], {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    const out = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(0);
+    expect(out).toContain("serve [domain(s)] [flags]");
+    expect(out).toMatch(/serve example\.com www\.example\.com +# HTTPS on :443 with certificates obtained/);
+    expect(out).toContain("if domain args are specified - default to 0.0.0.0:443");
+    expect(out).toMatch(
+      /--acmeDirectory string +the ACME directory URL .*\(default https:\/\/acme-v02\.api\.letsencrypt\.org\/directory\)/,
+    );
+  });
+
+  test("what cannot get a certificate is refused at start, before anything listens", async () => {
+    const dir = tempDir("pb-autocert-cli-");
+    try {
+      for (const [args, reason] of [
+        [["serve", "127.0.0.1"], '"127.0.0.1" is not a domain'],
+        [["serve", "*.example.com"], '"*.example.com" is not a valid domain name'],
+        [["serve", "--https=0.0.0.0:0"], '"0.0.0.0" is not a domain'],
+      ] as const) {
+        const proc = Bun.spawn([bin, ...args, `--dir=${join(dir, "pb_data")}`, "--http=127.0.0.1:0"], {
+          stdout: "pipe",
+          stderr: "pipe",
+          env: { ...process.env, NO_COLOR: "1" },
+        });
+        const [out, err, code] = await Promise.all([
+          new Response(proc.stdout).text(),
+          new Response(proc.stderr).text(),
+          proc.exited,
+        ]);
+        expect(code).toBe(1);
+        expect(err).toContain(`Error: ${reason}`);
+        expect(out).not.toContain("Server started");
+      }
+      // the CA validates on --http: a busy port there is an error at start, not a silent lack of certificates
+      const busy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+      try {
+        const proc = Bun.spawn(
+          [
+            bin,
+            "serve",
+            DOMAIN,
+            `--dir=${join(dir, "pb_data")}`,
+            `--http=127.0.0.1:${busy.port}`,
+            "--https=127.0.0.1:0",
+          ],
+          { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
+        );
+        const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+        expect(code).toBe(1);
+        expect(err).toContain(`listen tcp 127.0.0.1:${busy.port}: bind: address already in use`);
+      } finally {
+        busy.stop(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
   if (missing && !CI) {
     test.skip(PEBBLE_MISSING_MESSAGE, () => {});

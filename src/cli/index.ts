@@ -272,6 +272,26 @@ function globalConfig(flags: FlagValues, cliEnv: CliEnv): GlobalConfig {
   };
 }
 
+/** `serve --help`'s examples, the comments aligned whatever the binary is called. */
+function serveExamples(name: string): string {
+  const rows: [string, string[]][] = [
+    ["serve", ["http://127.0.0.1:8090"]],
+    ["serve --http=0.0.0.0:8090", ["every interface, plain HTTP"]],
+    [
+      "serve example.com www.example.com",
+      [
+        "HTTPS on :443 with certificates obtained (and renewed) over",
+        "ACME for these names; :80 answers the CA and redirects the",
+        "rest to https (see --acmeDirectory)",
+      ],
+    ],
+  ];
+  const width = Math.max(...rows.map(([cmd]) => cmd.length)) + name.length + 6;
+  return rows
+    .flatMap(([cmd, notes]) => notes.map((note, i) => `${(i ? "" : `  ${name} ${cmd}`).padEnd(width)}# ${note}\n`))
+    .join("");
+}
+
 function helpText(name: string, command: string, sub?: string): string {
   const global = `Global Flags:\n${flagUsages(GLOBAL_FLAGS)}\n`;
   if (command === "db") return dbHelp(name, sub, global, flagUsages(DB_FLAGS));
@@ -284,7 +304,9 @@ function helpText(name: string, command: string, sub?: string): string {
   if (command === "serve") {
     return (
       `Starts the web server (default to 127.0.0.1:8090 if no domain is specified)\n\n` +
-      `Usage:\n  ${name} serve [domain(s)] [flags]\n\nFlags:\n${flagUsages(SERVE_FLAGS)}\n\n${global}`
+      `Usage:\n  ${name} serve [domain(s)] [flags]\n\n` +
+      `Examples:\n${serveExamples(name)}\n` +
+      `Flags:\n${flagUsages(SERVE_FLAGS)}\n\n${global}`
     );
   }
   if (command === "migrate") {
