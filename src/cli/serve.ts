@@ -74,52 +74,20 @@ interface Io {
   invokedAs?: string;
 }
 
+/** A listening server, the URL the banner shows, and how to stop everything it started. */
+interface Serving {
+  baseURL: string;
+  /** Stops accepting connections; in-flight requests finish first. */
+  stop(): Promise<void>;
+}
+
 export async function serveCommand(app: App, cfg: GlobalConfig, domainArgs: string[], io: Io): Promise<number> {
-  const httpsFlag = String(cfg.flags.https);
   const http = String(cfg.flags.http) || (domainArgs.length ? "0.0.0.0:80" : "127.0.0.1:8090");
-  const https = httpsFlag || (domainArgs.length ? "0.0.0.0:443" : "");
-  let server: RunningServer;
-  let baseURL: string;
-  let autocert: AutocertManager | null = null;
-  let redirector: { stop(force?: boolean): unknown } | null = null;
-  if (!https) {
-    server = await startServer(app, serveOptions(cfg, http));
-    baseURL = server.url;
-  } else {
-    // as upstream: without domain args, the host of --https is the domain
-    const domains = (domainArgs.length ? domainArgs : [parseAddress(https).hostname]).map(normalizeDomain);
-    const bad = domains.find((d) => d.error);
-    if (bad) throw new Error(bad.error);
-    const names = [...new Set(domains.map((d) => d.name))];
-    const log = (level: "info" | "error", message: string, attrs?: Record<string, unknown>) => {
-      appLogger(app)[level](message, attrs);
-      const line = `${logTime()} ${message}${attrs?.error ? `: ${attrs.error}` : ""}`;
-      if (level === "error") io.err(color.yellow(line) + "\n");
-      else io.out(line + "\n");
-    };
-    const manager = new AutocertManager({
-      domains: names,
-      cacheDir: join(app.dataDir, AUTOCERT_CACHE_DIR),
-      directoryUrl: String(cfg.flags.acmeDirectory) || LETS_ENCRYPT_DIRECTORY,
-      onCertificates: (certs) => server?.setCertificates(certs),
-      log,
-    });
-    autocert = manager;
-    // the plain port first: the CA validates there, and a second pb on this pb_data fails here
-    redirector = listenPlain(http, acmeHttpHandler({ hosts: names, challenge: (t) => manager.httpChallenge(t) }));
-    try {
-      server = await startServer(app, {
-        ...serveOptions(cfg, https),
-        tls: { fallback: await selfSignedDefault(), certificates: manager.load() },
-      });
-    } catch (err) {
-      redirector.stop(true);
-      throw err;
-    }
-    const port = server.port === 443 ? "" : `:${server.port}`;
-    baseURL = `https://${names[0]}${port}`;
-    manager.start();
-  }
+  const https = String(cfg.flags.https) || (domainArgs.length ? "0.0.0.0:443" : "");
+  const serving: Serving = https
+    ? await serveWithCertificates(app, cfg, domainArgs, { http, https }, io)
+    : await startServer(app, serveOptions(cfg, http)).then((s) => ({ baseURL: s.url, stop: s.stop }));
+  const { baseURL } = serving;
 
   io.out(color.boldGreen(`${logTime()} Server started at ${baseURL}`) + "\n");
   io.out(`├─ REST API:  ${color.cyan(baseURL + "/api/")}\n`);
@@ -144,9 +112,7 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domainArgs: stri
       if (stopping) return;
       stopping = true;
       subscriptionsBroker(app).unregisterAll(); // SSE streams would hold the stop open
-      autocert?.stop();
-      redirector?.stop(true);
-      await server.stop(); // in-flight requests finish first
+      await serving.stop(); // in-flight requests finish first
       await app.terminate();
       resolve();
     };
@@ -154,4 +120,58 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domainArgs: stri
     process.once("SIGTERM", stop);
   });
   return 0;
+}
+
+/**
+ * HTTPS with certificates obtained over ACME for the domain args (upstream's autocert setup): `--http`
+ * answers the CA's HTTP-01 challenges and redirects the rest; `--https` serves the app with the cached
+ * certificates at once and each new one as it arrives.
+ */
+async function serveWithCertificates(
+  app: App,
+  cfg: GlobalConfig,
+  domainArgs: string[],
+  addr: { http: string; https: string },
+  io: Io,
+): Promise<Serving> {
+  // as upstream: without domain args, the host of --https is the domain
+  const domains = (domainArgs.length ? domainArgs : [parseAddress(addr.https).hostname]).map(normalizeDomain);
+  const bad = domains.find((d) => d.error);
+  if (bad) throw new Error(bad.error);
+  const names = [...new Set(domains.map((d) => d.name))];
+  let server: RunningServer | undefined;
+  const manager = new AutocertManager({
+    domains: names,
+    cacheDir: join(app.dataDir, AUTOCERT_CACHE_DIR),
+    directoryUrl: String(cfg.flags.acmeDirectory) || LETS_ENCRYPT_DIRECTORY,
+    onCertificates: (certs) => server?.setCertificates(certs),
+    // to the console, and to the app's logs (the dashboard's Logs screen)
+    log: (level, message, attrs) => {
+      appLogger(app)[level](message, attrs);
+      const line = `${logTime()} ${message}${attrs?.error ? `: ${attrs.error}` : ""}`;
+      if (level === "error") io.err(color.yellow(line) + "\n");
+      else io.out(line + "\n");
+    },
+  });
+  // the plain port first: the CA validates there, and a second pb on this pb_data fails here
+  const plain = listenPlain(addr.http, acmeHttpHandler({ hosts: names, challenge: (t) => manager.httpChallenge(t) }));
+  try {
+    server = await startServer(app, {
+      ...serveOptions(cfg, addr.https),
+      tls: { fallback: await selfSignedDefault(), certificates: manager.load() },
+    });
+  } catch (err) {
+    plain.stop(true);
+    throw err;
+  }
+  manager.start();
+  const running = server;
+  return {
+    baseURL: `https://${names[0]}${running.port === 443 ? "" : `:${running.port}`}`,
+    async stop() {
+      manager.stop();
+      plain.stop(true);
+      await running.stop();
+    },
+  };
 }
