@@ -13,7 +13,13 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { ensureBuilt } from "../build.ts";
 import { freePort, tempDir } from "./harness.ts";
-import { PEBBLE_MISSING_MESSAGE, pebbleInstalled, startPebble, type Pebble } from "./support/pebble.ts";
+import {
+  PEBBLE_MISSING_MESSAGE,
+  pebbleInstalled,
+  startPebble,
+  type Pebble,
+  type PebbleOptions,
+} from "./support/pebble.ts";
 
 const CI = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
 const DOMAIN = "pb.test";
@@ -211,34 +217,40 @@ describe("pb serve DOMAIN: the command line", () => {
   }, 60_000);
 });
 
-describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
-  if (missing && !CI) {
-    test.skip(PEBBLE_MISSING_MESSAGE, () => {});
-    return;
-  }
-  let ca: Pebble;
-  let work: string;
-
-  beforeAll(async () => {
-    if (missing) throw new Error("pebble, pebble-challtestsrv, openssl and curl are required under CI (.ci/run)");
-    bin = await ensureBuilt("host");
-    ca = await startPebble({ blockedDomains: ["blocked.test"] });
-    work = tempDir("pb-autocert-");
-  }, 180_000);
-
-  afterAll(async () => {
-    await ca?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
+/**
+ * A describe block with its own pebble (`opts`) and work folder, both gone afterwards; skipped without
+ * pebble, except under CI, where that is a failure.
+ */
+function describeWithPebble(name: string, opts: PebbleOptions, body: (env: { ca: Pebble; work: string }) => void) {
+  describe(name, () => {
+    if (missing && !CI) {
+      test.skip(PEBBLE_MISSING_MESSAGE, () => {});
+      return;
+    }
+    const env = {} as { ca: Pebble; work: string };
+    beforeAll(async () => {
+      if (missing) throw new Error("pebble, pebble-challtestsrv, openssl and curl are required under CI (.ci/run)");
+      bin = await ensureBuilt("host");
+      env.ca = await startPebble(opts);
+      env.work = tempDir("pb-autocert-");
+    }, 180_000);
+    afterAll(async () => {
+      await env.ca?.close();
+      if (env.work) rmSync(env.work, { recursive: true, force: true });
+    });
+    body(env);
   });
+}
 
+describeWithPebble("pb serve DOMAIN: automatic HTTPS against pebble", { blockedDomains: ["blocked.test"] }, (env) => {
   test("a certificate is issued and served; plain HTTP answers challenges and redirects; unknown names get none", async () => {
-    const dataDir = join(work, "issue/pb_data");
-    const pb = await servePb(ca, dataDir);
+    const dataDir = join(env.work, "issue/pb_data");
+    const pb = await servePb(env.ca, dataDir);
     try {
       await pb.waitFor(/Got the TLS certificate for pb\.test/);
-      const root = await ca.rootPem();
+      const root = await env.ca.rootPem();
 
-      const health = await curlHttps(pb.httpsPort, "/api/health", root, work);
+      const health = await curlHttps(pb.httpsPort, "/api/health", root, env.work);
       expect(health.stderr).toBe("");
       expect(health.exit).toBe(0);
       expect(health.status).toBe(200);
@@ -255,7 +267,7 @@ describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
         expect(other.subject).toBe("unknown-name.invalid");
         expect(other.issuer).toBe("unknown-name.invalid");
       }
-      const viaCurl = await curlHttps(pb.httpsPort, "/api/health", root, work);
+      const viaCurl = await curlHttps(pb.httpsPort, "/api/health", root, env.work);
       expect(viaCurl.exit).toBe(0); // still fine for the listed name after the probes
 
       // the cache, in autocert's layout: the account key and one file per domain (key, then the chain)
@@ -267,21 +279,21 @@ describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
       expect(cached.match(/-----BEGIN CERTIFICATE-----/g)?.length).toBeGreaterThanOrEqual(2);
 
       // plain HTTP: everything else redirects to https (upstream drops the port), non-GET is refused
-      const redirect = await plain(ca, "/api/health?x=1");
+      const redirect = await plain(env.ca, "/api/health?x=1");
       expect(redirect.status).toBe(302);
       expect(redirect.headers.get("location")).toBe("https://pb.test/api/health?x=1");
       expect(await redirect.text()).toBe('<a href="https://pb.test/api/health?x=1">Found</a>.\n\n');
-      const forged = await plain(ca, "/x", { host: "evil.example" });
+      const forged = await plain(env.ca, "/x", { host: "evil.example" });
       expect(forged.headers.get("location")).toBe("https://pb.test/x"); // never an open redirect
-      const post = await plain(ca, "/api/collections/users/records", { method: "POST", body: "{}" });
+      const post = await plain(env.ca, "/api/collections/users/records", { method: "POST", body: "{}" });
       expect(post.status).toBe(400);
       expect(await post.text()).toBe("Use HTTPS\n");
-      const unknownToken = await plain(ca, "/.well-known/acme-challenge/nope");
+      const unknownToken = await plain(env.ca, "/.well-known/acme-challenge/nope");
       expect(unknownToken.status).toBe(404);
-      const otherHost = await plain(ca, "/.well-known/acme-challenge/nope", { host: "other.test" });
+      const otherHost = await plain(env.ca, "/.well-known/acme-challenge/nope", { host: "other.test" });
       expect(otherHost.status).toBe(403);
       // the API is not served over plain HTTP
-      const api = await plain(ca, "/api/health");
+      const api = await plain(env.ca, "/api/health");
       expect(api.status).toBe(302);
     } finally {
       await pb.stop();
@@ -289,24 +301,24 @@ describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
   }, 90_000);
 
   test("a restart serves the cached certificate without asking the CA (here: while it is down)", async () => {
-    const dataDir = join(work, "restart/pb_data");
-    let pb = await servePb(ca, dataDir);
+    const dataDir = join(env.work, "restart/pb_data");
+    let pb = await servePb(env.ca, dataDir);
     let first: Handshake;
     try {
       await pb.waitFor(/Got the TLS certificate/);
-      first = await handshake(pb.httpsPort, DOMAIN, await ca.rootPem());
+      first = await handshake(pb.httpsPort, DOMAIN, await env.ca.rootPem());
       expect(first.authorized).toBe(true);
     } finally {
       await pb.stop();
     }
-    const root = await ca.rootPem(); // the root changes when pebble restarts
-    await ca.stop();
+    const root = await env.ca.rootPem(); // the root changes when pebble restarts
+    await env.ca.stop();
     try {
-      pb = await servePb(ca, dataDir);
+      pb = await servePb(env.ca, dataDir);
       try {
         const again = await handshake(pb.httpsPort, DOMAIN, root);
         expect(again).toMatchObject({ authorized: true, fingerprint: first.fingerprint });
-        const health = await curlHttps(pb.httpsPort, "/api/health", root, work);
+        const health = await curlHttps(pb.httpsPort, "/api/health", root, env.work);
         expect(health.status).toBe(200);
         await Bun.sleep(500);
         expect(pb.output()).not.toContain("Obtaining");
@@ -315,17 +327,17 @@ describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
         await pb.stop();
       }
     } finally {
-      await ca.start();
+      await env.ca.start();
     }
   }, 90_000);
 
   test("a CA that refuses a name: pb logs the CA's reason and keeps serving the names it got", async () => {
-    const pb = await servePb(ca, join(work, "refused/pb_data"), [DOMAIN, "blocked.test"]);
+    const pb = await servePb(env.ca, join(env.work, "refused/pb_data"), [DOMAIN, "blocked.test"]);
     try {
       await pb.waitFor(/Got the TLS certificate for pb\.test/);
       await pb.waitFor(/Could not obtain the TLS certificate for blocked\.test; retrying in 5s: .*blocked\.test/);
       expect(pb.output()).toMatch(/policy|forbidden|blocked/i);
-      const root = await ca.rootPem();
+      const root = await env.ca.rootPem();
       expect((await handshake(pb.httpsPort, DOMAIN, root)).authorized).toBe(true);
       expect((await handshake(pb.httpsPort, "blocked.test", root)).authorized).toBe(false);
       expect(pb.alive()).toBe(true);
@@ -335,25 +347,25 @@ describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
   }, 60_000);
 
   test("a CA outage: pb logs why, keeps serving, retries, and gets its certificate once the CA is back", async () => {
-    await ca.stop();
-    const dataDir = join(work, "outage/pb_data");
+    await env.ca.stop();
+    const dataDir = join(env.work, "outage/pb_data");
     let pb: Pb | undefined;
     try {
-      pb = await servePb(ca, dataDir);
+      pb = await servePb(env.ca, dataDir);
       await pb.waitFor(/Could not obtain the TLS certificate for pb\.test; retrying in 5s: .*ECONNREFUSED|refused/i);
       expect(pb.alive()).toBe(true);
       // still answering: plain HTTP redirects, HTTPS completes a handshake (with the throwaway certificate)
-      expect((await plain(ca, "/")).status).toBe(302);
+      expect((await plain(env.ca, "/")).status).toBe(302);
       const meanwhile = await handshake(pb.httpsPort, DOMAIN, "");
       expect(meanwhile.subject).toBe("unknown-name.invalid");
       await Bun.sleep(1000);
       expect(pb.alive()).toBe(true);
     } finally {
-      await ca.start();
+      await env.ca.start();
     }
     try {
       await pb!.waitFor(/Got the TLS certificate for pb\.test/, 60_000);
-      const health = await curlHttps(pb!.httpsPort, "/api/health", await ca.rootPem(), work);
+      const health = await curlHttps(pb!.httpsPort, "/api/health", await env.ca.rootPem(), env.work);
       expect(health.status).toBe(200);
       expect(pb!.output()).toMatch(/Could not obtain the TLS certificate for pb\.test; retrying in \d+s/);
     } finally {
@@ -370,32 +382,13 @@ describe("pb serve DOMAIN: automatic HTTPS against pebble", () => {
   }, 120_000);
 });
 
-describe("pb serve DOMAIN: renewal without a restart", () => {
-  if (missing && !CI) {
-    test.skip(PEBBLE_MISSING_MESSAGE, () => {});
-    return;
-  }
-  let ca: Pebble;
-  let work: string;
-
-  beforeAll(async () => {
-    if (missing) throw new Error("pebble, pebble-challtestsrv, openssl and curl are required under CI (.ci/run)");
-    bin = await ensureBuilt("host");
-    // 24 s certificates: renewed after two thirds of their lifetime (16 s)
-    ca = await startPebble({ validitySeconds: 24 });
-    work = tempDir("pb-autocert-renew-");
-  }, 180_000);
-
-  afterAll(async () => {
-    await ca?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
-
+// 24 s certificates: renewed after two thirds of their lifetime (16 s)
+describeWithPebble("pb serve DOMAIN: renewal without a restart", { validitySeconds: 24 }, (env) => {
   test("a short-lived certificate is replaced before it expires; open connections and the server survive", async () => {
-    const pb = await servePb(ca, join(work, "pb_data"));
+    const pb = await servePb(env.ca, join(env.work, "pb_data"));
     try {
       await pb.waitFor(/Got the TLS certificate for pb\.test/);
-      const root = await ca.rootPem();
+      const root = await env.ca.rootPem();
       const first = await handshake(pb.httpsPort, DOMAIN, root);
       expect(first.authorized).toBe(true);
       // a realtime stream opened on the first certificate
@@ -416,7 +409,7 @@ describe("pb serve DOMAIN: renewal without a restart", () => {
       const second = await handshake(pb.httpsPort, DOMAIN, root);
       expect(second.authorized).toBe(true);
       expect(second.fingerprint).not.toBe(first.fingerprint);
-      const health = await curlHttps(pb.httpsPort, "/api/health", root, work);
+      const health = await curlHttps(pb.httpsPort, "/api/health", root, env.work);
       expect(health.status).toBe(200);
       expect(pb.alive()).toBe(true);
       expect(streamClosed).toBe(false); // the stream outlived its listener's replacement
