@@ -2,12 +2,9 @@
 import type { App } from "../core/app.ts";
 import { installerSuperuser, needsInstaller } from "../core/superusers.ts";
 import { newStaticAuthToken } from "../core/tokens.ts";
-import { join } from "node:path";
-import { listenError, parseAddress, startServer, type RunningServer, type ServeOptions } from "../api/server.ts";
-import { appLogger } from "../core/logs.ts";
-import { AutocertManager, LETS_ENCRYPT_DIRECTORY, normalizeDomain } from "../tools/autocert/manager.ts";
-import { acmeHttpHandler } from "../tools/autocert/http_handler.ts";
-import { selfSignedDefault } from "../tools/autocert/default_certificate.ts";
+import { startServer, type ServeOptions } from "../api/server.ts";
+import { LETS_ENCRYPT_DIRECTORY } from "../tools/autocert/domains.ts";
+import type { Serving } from "./serve_https.ts";
 import { subscriptionsBroker } from "../core/realtime/index.ts";
 import type { FlagSpec } from "./flags.ts";
 import type { GlobalConfig } from "./index.ts";
@@ -44,9 +41,6 @@ export const SERVE_FLAGS: FlagSpec[] = [
   },
 ];
 
-/** Upstream's `core.LocalAutocertCacheDirName`. */
-const AUTOCERT_CACHE_DIR = ".autocert_cache";
-
 function serveOptions(cfg: GlobalConfig, addr: string): ServeOptions {
   return {
     http: addr,
@@ -57,16 +51,6 @@ function serveOptions(cfg: GlobalConfig, addr: string): ServeOptions {
   };
 }
 
-/** The plain HTTP listener beside HTTPS: ACME challenges and redirects only (upstream's autocert handler). */
-function listenPlain(addr: string, fetch: (req: Request) => Response) {
-  const { hostname, port } = parseAddress(addr);
-  try {
-    return Bun.serve({ hostname, port, fetch, reusePort: false });
-  } catch (err) {
-    throw listenError(err, hostname, port);
-  }
-}
-
 interface Io {
   out(s: string): void;
   err(s: string): void;
@@ -74,18 +58,19 @@ interface Io {
   invokedAs?: string;
 }
 
-/** A listening server, the URL the banner shows, and how to stop everything it started. */
-interface Serving {
-  baseURL: string;
-  /** Stops accepting connections; in-flight requests finish first. */
-  stop(): Promise<void>;
-}
-
 export async function serveCommand(app: App, cfg: GlobalConfig, domainArgs: string[], io: Io): Promise<number> {
   const http = String(cfg.flags.http) || (domainArgs.length ? "0.0.0.0:80" : "127.0.0.1:8090");
   const https = String(cfg.flags.https) || (domainArgs.length ? "0.0.0.0:443" : "");
+  // loaded only here: the ACME client's libraries would cost every plain start a few hundred ms
   const serving: Serving = https
-    ? await serveWithCertificates(app, cfg, domainArgs, { http, https }, io)
+    ? await import("./serve_https.ts").then((m) =>
+        m.serveWithCertificates(app, serveOptions(cfg, https), {
+          domainArgs,
+          http,
+          acmeDirectory: String(cfg.flags.acmeDirectory),
+          io,
+        }),
+      )
     : await startServer(app, serveOptions(cfg, http)).then((s) => ({ baseURL: s.url, stop: s.stop }));
   const { baseURL } = serving;
 
@@ -120,58 +105,4 @@ export async function serveCommand(app: App, cfg: GlobalConfig, domainArgs: stri
     process.once("SIGTERM", stop);
   });
   return 0;
-}
-
-/**
- * HTTPS with certificates obtained over ACME for the domain args (upstream's autocert setup): `--http`
- * answers the CA's HTTP-01 challenges and redirects the rest; `--https` serves the app with the cached
- * certificates at once and each new one as it arrives.
- */
-async function serveWithCertificates(
-  app: App,
-  cfg: GlobalConfig,
-  domainArgs: string[],
-  addr: { http: string; https: string },
-  io: Io,
-): Promise<Serving> {
-  // as upstream: without domain args, the host of --https is the domain
-  const domains = (domainArgs.length ? domainArgs : [parseAddress(addr.https).hostname]).map(normalizeDomain);
-  const bad = domains.find((d) => d.error);
-  if (bad) throw new Error(bad.error);
-  const names = [...new Set(domains.map((d) => d.name))];
-  let server: RunningServer | undefined;
-  const manager = new AutocertManager({
-    domains: names,
-    cacheDir: join(app.dataDir, AUTOCERT_CACHE_DIR),
-    directoryUrl: String(cfg.flags.acmeDirectory) || LETS_ENCRYPT_DIRECTORY,
-    onCertificates: (certs) => server?.setCertificates(certs),
-    // to the console, and to the app's logs (the dashboard's Logs screen)
-    log: (level, message, attrs) => {
-      appLogger(app)[level](message, attrs);
-      const line = `${logTime()} ${message}${attrs?.error ? `: ${attrs.error}` : ""}`;
-      if (level === "error") io.err(color.yellow(line) + "\n");
-      else io.out(line + "\n");
-    },
-  });
-  // the plain port first: the CA validates there, and a second pb on this pb_data fails here
-  const plain = listenPlain(addr.http, acmeHttpHandler({ hosts: names, challenge: (t) => manager.httpChallenge(t) }));
-  try {
-    server = await startServer(app, {
-      ...serveOptions(cfg, addr.https),
-      tls: { fallback: await selfSignedDefault(), certificates: manager.load() },
-    });
-  } catch (err) {
-    plain.stop(true);
-    throw err;
-  }
-  manager.start();
-  const running = server;
-  return {
-    baseURL: `https://${names[0]}${running.port === 443 ? "" : `:${running.port}`}`,
-    async stop() {
-      manager.stop();
-      plain.stop(true);
-      await running.stop();
-    },
-  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AutocertManager, normalizeDomain } from "./manager.ts";
+import { AutocertManager } from "./manager.ts";
 
 const DAY = 86400_000;
 
@@ -16,29 +16,5 @@ describe("AutocertManager.renewAt", () => {
     expect(AutocertManager.renewAt({ notBefore, notAfter: year })).toBe(year.getTime() - 30 * DAY);
     const sixDays = new Date(notBefore.getTime() + 6 * DAY);
     expect(AutocertManager.renewAt({ notBefore, notAfter: sixDays })).toBe(notBefore.getTime() + 4 * DAY);
-  });
-});
-
-describe("normalizeDomain", () => {
-  test("lower case, trailing dot dropped, IDN as punycode", () => {
-    expect(normalizeDomain("Example.COM")).toEqual({ name: "example.com" });
-    expect(normalizeDomain("example.com.")).toEqual({ name: "example.com" });
-    expect(normalizeDomain("bücher.example")).toEqual({ name: "xn--bcher-kva.example" });
-  });
-
-  test("IPs, wildcards, paths and malformed names are refused with a reason", () => {
-    for (const bad of [
-      "127.0.0.1",
-      "0.0.0.0",
-      "::1",
-      "[::1]",
-      "",
-      "*.example.com",
-      "../etc",
-      "a/b.com",
-      "-x.com",
-      "a..b",
-    ])
-      expect(normalizeDomain(bad).error).toBeString();
   });
 });

@@ -12,11 +12,8 @@
  * The ACME protocol itself is acme-client's.
  */
 import * as acme from "acme-client";
-import { isIP } from "node:net";
-import { domainToASCII } from "node:url";
 import { CertificateCache, newPrivateKey, toPkcs8, type CachedCertificate } from "./cache.ts";
-
-export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+import { LETS_ENCRYPT_DIRECTORY } from "./domains.ts";
 
 /** The longest a renewal waits before expiry (autocert's `RenewBefore` default). */
 const RENEW_BEFORE_MAX_MS = 30 * 24 * 3600_000;
@@ -179,27 +176,6 @@ export class AutocertManager {
     });
     return this.cache.putCertificate(domain, key, chain);
   }
-}
-
-/**
- * A domain argument as a certificate name: lower case, IDN as punycode (as autocert's host policy
- * compares them); IP addresses, wildcards and malformed names are refused with a reason. The name also
- * becomes a file name in the cache, which this check keeps inside it.
- */
-export function normalizeDomain(arg: string): { name: string; error?: string } {
-  const raw = arg.trim().replace(/\.$/, "");
-  // letters of any script, digits, dots and hyphens only: the URL parser behind domainToASCII would cut
-  // "a/b.com" down to "a"
-  const name = /^[\p{L}\p{N}\p{M}.-]+$/u.test(raw) ? domainToASCII(raw).toLowerCase() : "";
-  const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-  if (!arg.trim() || isIP(arg.trim().replace(/^\[|\]$/g, "")))
-    return {
-      name,
-      error: `"${arg}" is not a domain: automatic certificates need a domain name (pb serve example.com)`,
-    };
-  if (!name || name.length > 253 || !name.split(".").every((l) => label.test(l)))
-    return { name, error: `"${arg}" is not a valid domain name` };
-  return { name };
 }
 
 // A CA that does not answer must not hold an order (and every later one) forever. Failures come back to
