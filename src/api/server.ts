@@ -141,6 +141,7 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
     // not split the traffic — except between nodes of one cluster, which is what `--reusePort` says, and
     // between the generations of a TLS listener (see setCertificates)
     listen = (certs) => {
+      const exitHooks = new Set(process.listeners("beforeExit"));
       try {
         elysia.listen({
           hostname,
@@ -153,6 +154,10 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
       } catch (err) {
         throw listenError(err, hostname, port);
       }
+      // Elysia adds a beforeExit listener per listen(); the first one's is enough (renewals would pile
+      // them up past Node's leak warning)
+      if (boundPort)
+        for (const l of process.listeners("beforeExit")) if (!exitHooks.has(l)) process.off("beforeExit", l);
       const started = elysia.server as unknown as BunServer;
       boundPort = started.port;
       return started;

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as x509 from "@peculiar/x509";
+import { selfSignedFor } from "../../../test/support/certs.ts";
 import { ACCOUNT_KEY_NAME, CertificateCache, newPrivateKey } from "./cache.ts";
 
 const dirs: string[] = [];
@@ -20,26 +20,9 @@ const existingDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** A self-signed certificate for `domain` over `keyPem` (P-256), valid for `days`. */
-async function certFor(domain: string, keyPem: string, days = 90): Promise<string> {
-  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const pkcs8 = createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" });
-  const spki = createPublicKey(keyPem).export({ type: "spki", format: "der" });
-  const keys = {
-    privateKey: await crypto.subtle.importKey("pkcs8", pkcs8, alg, true, ["sign"]),
-    publicKey: await crypto.subtle.importKey("spki", spki, alg, true, ["verify"]),
-  };
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: `CN=${domain}`,
-    notBefore: new Date(Date.now() - 1000),
-    notAfter: new Date(Date.now() + days * 86400_000),
-    keys,
-    signingAlgorithm: alg,
-    extensions: [new x509.SubjectAlternativeNameExtension([{ type: "dns", value: domain }])],
-  });
-  return cert.toString("pem");
-}
+/** A self-signed certificate for `domain` over `keyPem`, valid for `days`. */
+const certFor = async (domain: string, keyPem: string, days = 90) =>
+  (await selfSignedFor(domain, { keyPem, days })).cert;
 
 describe("CertificateCache (autocert.DirCache's layout)", () => {
   test("the account key: made once as SEC1 PEM, owner-only, then reused", () => {
@@ -67,7 +50,7 @@ describe("CertificateCache (autocert.DirCache's layout)", () => {
     // acme-client hands keys over as PKCS#8; the file holds SEC1, as autocert writes it
     const key = String(createPrivateKey(newPrivateKey()).export({ type: "pkcs8", format: "pem" }));
     const cert = await certFor("example.com", key, 90);
-    const stored = cache.putCertificate("example.com", key, cert + "\n" + cert);
+    const stored = cache.putCertificate("example.com", key, cert + cert);
     const file = readFileSync(join(dir, "example.com"), "utf8");
     expect(file).toStartWith("-----BEGIN EC PRIVATE KEY-----");
     expect(file.match(/-----BEGIN CERTIFICATE-----/g)!.length).toBe(2);
