@@ -11,7 +11,7 @@
  *
  * The ACME protocol itself is acme-client's.
  */
-import * as acme from "acme-client";
+import * as acme from "./acme_client.ts";
 import { CertificateCache, newPrivateKey, toPkcs8, type CachedCertificate } from "./cache.ts";
 import { LETS_ENCRYPT_DIRECTORY } from "./domains.ts";
 
