@@ -397,6 +397,8 @@ describeWithPebble("pb serve DOMAIN: renewal without a restart", { validitySecon
       const sse = tls.connect({ host: "127.0.0.1", port: pb.httpsPort, servername: DOMAIN, ca: root });
       sse.on("data", (d) => (stream += d));
       sse.on("close", () => (streamClosed = true));
+      let streamError = "";
+      sse.on("error", (err) => (streamError = String(err)));
       sse.once("secureConnect", () => sse.write(`GET /api/realtime HTTP/1.1\r\nHost: ${DOMAIN}\r\n\r\n`));
       for (let i = 0; i < 100 && !stream.includes("PB_CONNECT"); i++) await Bun.sleep(50);
       expect(stream).toContain("event:PB_CONNECT");
@@ -412,6 +414,7 @@ describeWithPebble("pb serve DOMAIN: renewal without a restart", { validitySecon
       const health = await curlHttps(pb.httpsPort, "/api/health", root, env.work);
       expect(health.status).toBe(200);
       expect(pb.alive()).toBe(true);
+      expect(streamError).toBe("");
       expect(streamClosed).toBe(false); // the stream outlived its listener's replacement
       sse.destroy();
     } finally {

@@ -182,6 +182,8 @@ export async function startServer(app: App, opts: ServeOptions): Promise<Running
       const old = current;
       current = listen(certs);
       retired.add(old);
+      // closing the old listening socket resets the connections still in its accept queue (those that
+      // arrived in the instant both listeners were up); clients retry those. Once per renewal.
       void Promise.resolve(old.stop(false)).finally(() => retired.delete(old));
     },
   };

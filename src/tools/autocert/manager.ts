@@ -121,11 +121,12 @@ export class AutocertManager {
         if (this.stopped) return;
         this.current.set(domain, { domain, ...issued });
         this.failures.delete(domain);
+        this.opts.onCertificates(this.certificates());
+        // said once it is served, so the line can be waited for
         this.opts.log("info", `Got the TLS certificate for ${domain}`, {
           domain,
           expires: issued.notAfter.toISOString(),
         });
-        this.opts.onCertificates(this.certificates());
         this.plan(domain);
       } catch (err) {
         if (this.stopped) return;
