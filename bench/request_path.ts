@@ -3,8 +3,10 @@
  * The server-side cost of one request, without HTTP: an in-process App, its router compiled as `serve`
  * compiles it, and Requests handed straight to the handler in a loop. What is left is pb's own work per
  * request (middlewares, rules, SQLite, records, JSON) — the part issue 20 cuts — measured without the
- * socket and parser costs a load generator adds, and steady enough on a busy machine to compare two
- * versions of a function.
+ * socket and parser costs a load generator adds (and without a load generator sharing the cores): a
+ * steadier figure to compare two versions of a function by, though rounds still move by ~15% on a VM.
+ * A CPU profile of it (`bun --cpu-prof bench/request_path.ts getOne`) charges garbage collection to
+ * whichever native call allocated when it ran: SQLite's `get` shows ~17 µs there, ~4 µs alone.
  *
  *   bun bench/request_path.ts [health|getOne|list|create ...] [--n=20000] [--rounds=5]
  *
@@ -52,8 +54,6 @@ for (let i = 0; i < 2000; i++) {
   await saveRecord(app, r);
   ids.push(r.id);
 }
-
-if (process.argv.includes("--checkpoint")) await app.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 
 const router = buildRouter(app, {});
 const elysia = router.compile(
