@@ -6,7 +6,7 @@
  * socket and parser costs a load generator adds (and without a load generator sharing the cores): a
  * steadier figure to compare two versions of a function by, though rounds still move by ~15% on a VM.
  * A CPU profile of it (`bun --cpu-prof bench/request_path.ts getOne`) charges garbage collection to
- * whichever native call allocated when it ran: SQLite's `get` shows ~17 µs there, ~4 µs alone.
+ * whichever native call allocated when it ran: SQLite's `get` shows ~17 µs there, 4–8 µs alone.
  *
  *   bun bench/request_path.ts [health|getOne|list|create ...] [--n=20000] [--rounds=5]
  *
