@@ -11,7 +11,7 @@ import { toApiError } from "../core/errors.ts";
 import { escapeHTML } from "../tools/html.ts";
 import { RequestEvent } from "../core/request_event.ts";
 import { runChain, type HandlerFunc } from "../tools/hook.ts";
-import { Mux } from "../tools/router/mux.ts";
+import { hostWithoutPort, Mux } from "../tools/router/mux.ts";
 
 export interface Middleware {
   id?: string;
@@ -152,10 +152,7 @@ function callerLocation(): string {
 
 /** The request's host without its port (for host-bound patterns). */
 function hostOf(request: Request): string {
-  const host = request.headers.get("host") ?? "";
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
-  const colon = host.indexOf(":");
-  return colon < 0 ? host : host.slice(0, colon);
+  return hostWithoutPort(request.headers.get("host") ?? "");
 }
 
 /** ServeMux's 301 to the trailing-slash form, as Go's `http.Redirect` writes it (outside any middleware, as there). */

@@ -5,6 +5,7 @@
  * refused, as their bodies would be lost in a redirect).
  */
 import { escapeHTML } from "../html.ts";
+import { hostWithoutPort } from "../router/mux.ts";
 
 const CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
 
@@ -14,13 +15,6 @@ function textError(status: number, message: string): Response {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
   });
-}
-
-/** The request's host without a port (`[::1]:80` → `[::1]`). */
-function hostWithoutPort(host: string): string {
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
-  const colon = host.indexOf(":");
-  return colon < 0 ? host : host.slice(0, colon);
 }
 
 export function acmeHttpHandler(opts: {

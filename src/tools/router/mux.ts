@@ -186,3 +186,10 @@ function isExact<T>(leaf: Leaf<T> | null, path: string): boolean {
   for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) slashes++;
   return segs.length === slashes;
 }
+
+/** A Host header without its port, as `Mux.match` takes it (`[::1]:80` → `[::1]`, `a.com:8090` → `a.com`). */
+export function hostWithoutPort(host: string): string {
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.indexOf(":");
+  return colon < 0 ? host : host.slice(0, colon);
+}
