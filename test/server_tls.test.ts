@@ -11,9 +11,8 @@ import tls from "node:tls";
 import { startServer, type RunningServer } from "../src/api/server.ts";
 import { App } from "../src/core/app.ts";
 import { subscriptionsBroker } from "../src/core/realtime/index.ts";
-import { selfSignedDefault } from "../src/tools/autocert/default_certificate.ts";
+import { selfSignedCertificate, selfSignedDefault } from "../src/tools/autocert/default_certificate.ts";
 import { tempDir, testAppConfig } from "./harness.ts";
-import { selfSignedFor } from "./support/certs.ts";
 
 let app: App;
 let server: RunningServer;
@@ -46,8 +45,8 @@ function peer(port: number, servername: string): Promise<{ fingerprint: string; 
 const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 test("SNI picks the certificate; renewals swap it on the same port, open streams survive, nothing piles up", async () => {
-  const a1 = await selfSignedFor("a.test");
-  const b1 = await selfSignedFor("b.test");
+  const a1 = await selfSignedCertificate("a.test");
+  const b1 = await selfSignedCertificate("b.test");
   server = await startServer(app, {
     http: "127.0.0.1:0",
     tls: { fallback: await selfSignedDefault(), certificates: [{ domain: "a.test", ...a1 }] },
@@ -70,7 +69,7 @@ test("SNI picks the certificate; renewals swap it on the same port, open streams
   const exitHooks = process.listeners("beforeExit").length;
   let a = a1;
   for (let i = 0; i < 12; i++) {
-    a = await selfSignedFor("a.test");
+    a = await selfSignedCertificate("a.test");
     server.setCertificates([
       { domain: "a.test", ...a },
       { domain: "b.test", ...b1 },

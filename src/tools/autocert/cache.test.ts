@@ -3,7 +3,7 @@ import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { selfSignedFor } from "../../../test/support/certs.ts";
+import { selfSignedCertificate } from "./default_certificate.ts";
 import { ACCOUNT_KEY_NAME, CertificateCache, newPrivateKey } from "./cache.ts";
 
 const dirs: string[] = [];
@@ -22,7 +22,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 /** A self-signed certificate for `domain` over `keyPem`, valid for `days`. */
 const certFor = async (domain: string, keyPem: string, days = 90) =>
-  (await selfSignedFor(domain, { keyPem, days })).cert;
+  (await selfSignedCertificate(domain, { keyPem, days })).cert;
 
 describe("CertificateCache (autocert.DirCache's layout)", () => {
   test("the account key: made once as SEC1 PEM, owner-only, then reused", () => {
