@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import tls from "node:tls";
 import { ensureBuilt } from "../build.ts";
-import { freePort, tempDir } from "./harness.ts";
+import { collectOutput, freePort, runPb, tempDir } from "./harness.ts";
 import {
   PEBBLE_MISSING_MESSAGE,
   pebbleInstalled,
@@ -55,23 +55,17 @@ async function servePb(ca: Pebble, dataDir: string, domains = [DOMAIN]): Promise
       stderr: "pipe",
     },
   );
-  let out = "";
-  const collect = async (s: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    for await (const chunk of s) out += dec.decode(chunk, { stream: true });
-  };
-  void collect(proc.stdout as ReadableStream<Uint8Array>);
-  void collect(proc.stderr as ReadableStream<Uint8Array>);
+  const output = collectOutput(proc);
   const pb: Pb = {
     httpsPort,
     dataDir,
-    output: () => out,
+    output,
     alive: () => proc.exitCode === null,
     async waitFor(re, timeoutMs = 30_000, from = 0) {
       const deadline = Date.now() + timeoutMs;
-      while (!re.test(out.slice(from))) {
-        if (proc.exitCode !== null) throw new Error(`pb exited (${proc.exitCode}) waiting for ${re}:\n${out}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}:\n${out}`);
+      while (!re.test(output().slice(from))) {
+        if (proc.exitCode !== null) throw new Error(`pb exited (${proc.exitCode}) waiting for ${re}:\n${output()}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}:\n${output()}`);
         await Bun.sleep(50);
       }
     },
@@ -154,13 +148,8 @@ describe("pb serve DOMAIN: the command line", () => {
   }, 180_000);
 
   test("serve --help documents the domain arguments, --https and --acmeDirectory", async () => {
-    const proc = Bun.spawn([bin, "serve", "--help"], {
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    const out = await new Response(proc.stdout).text();
-    expect(await proc.exited).toBe(0);
+    const { stdout: out, code } = await runPb(["serve", "--help"], { binary: bin });
+    expect(code).toBe(0);
     expect(out).toContain("serve [domain(s)] [flags]");
     expect(out).toMatch(/serve example\.com www\.example\.com +# HTTPS on :443 with certificates obtained/);
     expect(out).toContain("if domain args are specified - default to 0.0.0.0:443");
@@ -177,37 +166,22 @@ describe("pb serve DOMAIN: the command line", () => {
         [["serve", "*.example.com"], '"*.example.com" is not a valid domain name'],
         [["serve", "--https=0.0.0.0:0"], '"0.0.0.0" is not a domain'],
       ] as const) {
-        const proc = Bun.spawn([bin, ...args, `--dir=${join(dir, "pb_data")}`, "--http=127.0.0.1:0"], {
-          stdout: "pipe",
-          stderr: "pipe",
-          env: { ...process.env, NO_COLOR: "1" },
+        const { stdout, stderr, code } = await runPb([...args, `--dir=${join(dir, "pb_data")}`, "--http=127.0.0.1:0"], {
+          binary: bin,
         });
-        const [out, err, code] = await Promise.all([
-          new Response(proc.stdout).text(),
-          new Response(proc.stderr).text(),
-          proc.exited,
-        ]);
         expect(code).toBe(1);
-        expect(err).toContain(`Error: ${reason}`);
-        expect(out).not.toContain("Server started");
+        expect(stderr).toContain(`Error: ${reason}`);
+        expect(stdout).not.toContain("Server started");
       }
       // the CA validates on --http: a busy port there is an error at start, not a silent lack of certificates
       const busy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
       try {
-        const proc = Bun.spawn(
-          [
-            bin,
-            "serve",
-            DOMAIN,
-            `--dir=${join(dir, "pb_data")}`,
-            `--http=127.0.0.1:${busy.port}`,
-            "--https=127.0.0.1:0",
-          ],
-          { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
+        const { stderr, code } = await runPb(
+          ["serve", DOMAIN, `--dir=${join(dir, "pb_data")}`, `--http=127.0.0.1:${busy.port}`, "--https=127.0.0.1:0"],
+          { binary: bin },
         );
-        const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
         expect(code).toBe(1);
-        expect(err).toContain(`listen tcp 127.0.0.1:${busy.port}: bind: address already in use`);
+        expect(stderr).toContain(`listen tcp 127.0.0.1:${busy.port}: bind: address already in use`);
       } finally {
         busy.stop(true);
       }

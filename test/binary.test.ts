@@ -13,7 +13,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBuilt, ROOT } from "../build.ts";
-import { freePort } from "./harness.ts";
+import { collectOutput, freePort } from "./harness.ts";
 
 const QEMU = Bun.which("qemu-aarch64");
 const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
@@ -37,13 +37,7 @@ async function startAndWaitHealthy(cmd: string[], cwd: string, port: number, tim
     stdout: "pipe",
     stderr: "pipe",
   });
-  let out = "";
-  const collect = async (s: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    for await (const chunk of s) out += dec.decode(chunk, { stream: true });
-  };
-  void collect(proc.stdout as ReadableStream<Uint8Array>);
-  void collect(proc.stderr as ReadableStream<Uint8Array>);
+  const output = collectOutput(proc);
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
     const code = await Promise.race([proc.exited, Bun.sleep(10_000).then(() => "timeout" as const)]);
@@ -57,21 +51,21 @@ async function startAndWaitHealthy(cmd: string[], cwd: string, port: number, tim
   while (true) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(
-        `${cmd.join(" ")} exited (${proc.exitCode ?? proc.signalCode}) before answering /api/health:\n${out}`,
+        `${cmd.join(" ")} exited (${proc.exitCode ?? proc.signalCode}) before answering /api/health:\n${output()}`,
       );
     }
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) {
         await res.arrayBuffer();
-        return { port, startupMs: performance.now() - t0, output: () => out, stop };
+        return { port, startupMs: performance.now() - t0, output, stop };
       }
     } catch {
       // not listening yet
     }
     if (performance.now() > deadline) {
       await stop();
-      throw new Error(`${cmd.join(" ")} did not answer /api/health with 200 within ${timeoutMs} ms:\n${out}`);
+      throw new Error(`${cmd.join(" ")} did not answer /api/health with 200 within ${timeoutMs} ms:\n${output()}`);
     }
     await Bun.sleep(50);
   }

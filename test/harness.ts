@@ -136,6 +136,18 @@ export async function runPb(
   return { stdout, stderr, code };
 }
 
+/** What a spawned process prints on stdout and stderr, collected as it arrives: call the result to read it. */
+export function collectOutput(proc: { stdout: unknown; stderr: unknown }): () => string {
+  let out = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    for await (const chunk of stream) out += dec.decode(chunk, { stream: true });
+  };
+  void collect(proc.stdout as ReadableStream<Uint8Array>);
+  void collect(proc.stderr as ReadableStream<Uint8Array>);
+  return () => out;
+}
+
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const workDir = opts.workDir ?? tempDir();
   const dataDir = join(workDir, "pb_data");
@@ -152,22 +164,16 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       stdin: "ignore",
     },
   );
-  let out = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    for await (const chunk of stream) out += dec.decode(chunk, { stream: true });
-  };
-  collect(proc.stdout as ReadableStream<Uint8Array>);
-  collect(proc.stderr as ReadableStream<Uint8Array>);
+  const output = collectOutput(proc);
 
   const deadline = Date.now() + 20_000;
   let url = "";
   while (!url) {
-    const m = /Server started at (http:\/\/[^\s\x1b]+)/.exec(out);
+    const m = /Server started at (http:\/\/[^\s\x1b]+)/.exec(output());
     if (m) url = m[1]!;
     else if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill();
-      throw new Error(`pb did not start (exit ${proc.exitCode}):\n${out}`);
+      throw new Error(`pb did not start (exit ${proc.exitCode}):\n${output()}`);
     } else await Bun.sleep(20);
   }
   const port = Number(new URL(url).port);
@@ -177,7 +183,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     workDir,
     dataDir,
     proc,
-    output: () => out,
+    output,
     sdk: () => new PocketBase(url),
     async stop({ keep = false, signal = "SIGTERM" } = {}) {
       if (proc.exitCode === null) proc.kill(signal);

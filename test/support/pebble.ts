@@ -16,7 +16,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../harness.ts";
+import { collectOutput, freePort } from "../harness.ts";
 
 export const PEBBLE_MISSING_MESSAGE = "skipped: pebble not installed (apt install pebble)";
 
@@ -122,7 +122,7 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
     { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
   );
   let pebble: ReturnType<typeof Bun.spawn> | null = null;
-  let output = "";
+  let output = () => "";
   const killAll = () => {
     pebble?.kill("SIGKILL");
     dns.kill("SIGKILL");
@@ -137,7 +137,6 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
   };
 
   const start = async () => {
-    output = "";
     const p = Bun.spawn(["pebble", "-config", config, "-dnsserver", `127.0.0.1:${dnsPort}`], {
       stdin: "ignore",
       stdout: "pipe",
@@ -146,19 +145,15 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
       env: { ...process.env, PEBBLE_VA_NOSLEEP: "1", PEBBLE_WFE_NONCEREJECT: "0" },
     });
     pebble = p;
-    const collect = async (s: ReadableStream<Uint8Array>) => {
-      for await (const chunk of s) output += new TextDecoder().decode(chunk);
-    };
-    void collect(p.stdout as ReadableStream<Uint8Array>);
-    void collect(p.stderr as ReadableStream<Uint8Array>);
+    output = collectOutput(p);
     const deadline = Date.now() + 15_000;
     for (;;) {
-      if (p.exitCode !== null) throw new Error(`pebble exited:\n${output}`);
+      if (p.exitCode !== null) throw new Error(`pebble exited:\n${output()}`);
       try {
         await get(`https://127.0.0.1:${acmePort}/dir`);
         return;
       } catch {}
-      if (Date.now() > deadline) throw new Error(`pebble did not start:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`pebble did not start:\n${output()}`);
       await Bun.sleep(50);
     }
   };
