@@ -7,7 +7,7 @@ import type { App } from "../core/app.ts";
 import { appLogger } from "../core/logs.ts";
 import { listenError, parseAddress, startServer, type RunningServer, type ServeOptions } from "../api/server.ts";
 import { selfSignedDefault } from "../tools/autocert/default_certificate.ts";
-import { LETS_ENCRYPT_DIRECTORY, normalizeDomain } from "../tools/autocert/domains.ts";
+import { normalizeDomain } from "../tools/autocert/domains.ts";
 import { acmeHttpHandler } from "../tools/autocert/http_handler.ts";
 import { AutocertManager } from "../tools/autocert/manager.ts";
 import { color, logTime } from "./output.ts";
@@ -49,7 +49,7 @@ export async function serveWithCertificates(
   const manager = new AutocertManager({
     domains: names,
     cacheDir: join(app.dataDir, AUTOCERT_CACHE_DIR),
-    directoryUrl: opts.acmeDirectory || LETS_ENCRYPT_DIRECTORY,
+    directoryUrl: opts.acmeDirectory,
     onCertificates: (certs) => server?.setCertificates(certs),
     // to the console, and to the app's logs (the dashboard's Logs screen)
     log: (level, message, attrs) => {

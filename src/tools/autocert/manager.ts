@@ -19,6 +19,9 @@ import { LETS_ENCRYPT_DIRECTORY } from "./domains.ts";
 const RENEW_BEFORE_MAX_MS = 30 * 24 * 3600_000;
 /** setTimeout's ceiling (~24.8 days); longer waits are taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The first retry after a failure, doubled per failure up to RETRY_MAX_MS. */
+const RETRY_MIN_MS = 5_000;
+const RETRY_MAX_MS = 3600_000;
 
 export interface DomainCertificate extends CachedCertificate {
   domain: string;
@@ -29,19 +32,16 @@ export interface AutocertOptions {
   domains: string[];
   /** The cache folder (`pb_data/.autocert_cache`). */
   cacheDir: string;
-  /** The ACME directory URL (default: Let's Encrypt). */
+  /** The ACME directory URL (empty or absent: Let's Encrypt). */
   directoryUrl?: string;
   /** Every certificate in use, called whenever one is added or replaced. */
   onCertificates(certs: DomainCertificate[]): void;
   log(level: "info" | "error", message: string, attrs?: Record<string, unknown>): void;
-  /** The first retry delay after a failure (doubled per failure up to `retryMaxMs`); default 5 s. */
-  retryMinMs?: number;
-  /** default 1 h */
-  retryMaxMs?: number;
 }
 
 export class AutocertManager {
   private readonly cache: CertificateCache;
+  private readonly directoryUrl: string;
   private readonly current = new Map<string, DomainCertificate>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly failures = new Map<string, number>();
@@ -53,6 +53,7 @@ export class AutocertManager {
 
   constructor(private readonly opts: AutocertOptions) {
     this.cache = new CertificateCache(opts.cacheDir);
+    this.directoryUrl = opts.directoryUrl || LETS_ENCRYPT_DIRECTORY;
   }
 
   /** Takes the cached certificates that are still valid (without asking the CA) and returns them. */
@@ -132,8 +133,7 @@ export class AutocertManager {
         if (this.stopped) return;
         const n = (this.failures.get(domain) ?? 0) + 1;
         this.failures.set(domain, n);
-        const min = this.opts.retryMinMs ?? 5_000;
-        const delay = Math.min(this.opts.retryMaxMs ?? 3600_000, min * 2 ** (n - 1));
+        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (n - 1));
         this.opts.log(
           "error",
           `Could not obtain the TLS certificate for ${domain}; retrying in ${formatDelay(delay)}`,
@@ -141,7 +141,7 @@ export class AutocertManager {
             domain,
             error: describeError(err),
             attempt: n,
-            directory: this.opts.directoryUrl ?? LETS_ENCRYPT_DIRECTORY,
+            directory: this.directoryUrl,
           },
         );
         // a certificate that is still valid keeps being served while its renewal is retried
@@ -153,7 +153,7 @@ export class AutocertManager {
 
   private async order(domain: string): Promise<CachedCertificate> {
     this.client ??= new acme.Client({
-      directoryUrl: this.opts.directoryUrl ?? LETS_ENCRYPT_DIRECTORY,
+      directoryUrl: this.directoryUrl,
       accountKey: toPkcs8(this.cache.accountKey()),
       // polls for the challenge and the order: from 1 s (Let's Encrypt answers within seconds), up to ~1 min
       backoffAttempts: 10,
